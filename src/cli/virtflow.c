@@ -1,0 +1,231 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * virtflow: the command-line front end
+ *
+ * Global options come before the command (like git and virsh), then one command from the
+ * table with its own options. All decisions are made by libvirtflow; this file parses,
+ * dispatches and maps errors to exit statuses.
+ */
+#include "vf-cli.h"
+
+#include "host/vf-kmodel.h"
+
+#include <locale.h>
+#include <stdio.h>
+#include <string.h>
+
+static const VfCliCommand vf_commands[] = {
+    {"host", vf_cmd_host, "IOMMU, vfio and GPUs of this machine (--groups: every IOMMU group)"},
+    {"gpu", vf_cmd_gpu, "list GPUs; bind a GPU to vfio-pci; restore it to its host driver"},
+    {"recover", vf_cmd_recover, "finish or undo a bind/restore that was interrupted"},
+};
+
+static void
+vf_cli_print_help(FILE *out, const char *prog)
+{
+    fprintf(out,
+            "Usage: %s [GLOBAL OPTIONS] COMMAND [OPTIONS]\n"
+            "\n"
+            "Hand a GPU to a libvirt VM through vfio-pci, safely, and get it back.\n"
+            "\n"
+            "Global options:\n"
+            "  --host-root DIR   read the machine from DIR (a captured or test tree; read-only)\n"
+            "  --state-dir DIR   journal and records (default /var/lib/virtflow)\n"
+            "  --demo            a simulated machine (iGPU + NVIDIA dGPU), nothing real touched\n"
+            "  --json            machine-readable output\n"
+            "  -v, --verbose     say more\n"
+            "  -h, --help        this help;  --version\n"
+            "\n"
+            "Commands:\n",
+            prog);
+    for (guint i = 0; i < G_N_ELEMENTS(vf_commands); i++)
+        fprintf(out, "  %-10s %s\n", vf_commands[i].name, vf_commands[i].summary);
+    fprintf(out, "\nExit status: 0 ok, 1 failed (host put back), 2 usage, 3 not found, "
+                 "4 refused by a safety check,\n5 permission, 6 timeout, 7 busy.\n"
+                 "'%s COMMAND --help' tells more.\n",
+            prog);
+}
+
+static char *
+vf_cli_demo_root(void)
+{
+    const char *env = g_getenv("VIRTFLOW_DEMO_ROOT");
+
+    if (env && *env)
+        return g_strdup(env);
+    return g_build_filename(g_get_user_state_dir(), "virtflow", "demo-host", NULL);
+}
+
+VfHost *
+vf_cli_open_host(VfCli *cli, GError **error)
+{
+    g_autoptr(VfHost) host = NULL;
+
+    if (cli->demo) {
+        g_autofree char *root = vf_cli_demo_root();
+        g_autofree char *marker = g_build_filename(root, ".vf-kmodel", NULL);
+
+        if (!g_file_test(marker, G_FILE_TEST_EXISTS) &&
+            !vf_kmodel_build(root, &vf_kmodel_demo_host, error))
+            return NULL;
+        host = vf_host_new(root, error);
+        if (host == NULL || !vf_kmodel_attach(host, error))
+            return NULL;
+    } else {
+        host = vf_host_new(cli->host_root, error);
+        if (host == NULL)
+            return NULL;
+    }
+    if (cli->state_dir)
+        vf_host_set_state_dir(host, cli->state_dir);
+    return g_steal_pointer(&host);
+}
+
+static int
+vf_cli_exit_for(const GError *error)
+{
+    if (error->domain == G_OPTION_ERROR)
+        return VF_EXIT_USAGE;
+    if (error->domain != VF_ERROR)
+        return VF_EXIT_FAILED;
+    switch ((VfErrorCode)error->code) {
+    case VF_ERROR_INVALID_ARGUMENT:
+    case VF_ERROR_XML:
+        return VF_EXIT_USAGE;
+    case VF_ERROR_NOT_FOUND:
+        return VF_EXIT_NOT_FOUND;
+    case VF_ERROR_NO_IOMMU:
+    case VF_ERROR_VFIO_UNAVAILABLE:
+    case VF_ERROR_GROUP_NOT_VIABLE:
+    case VF_ERROR_DEVICE_IN_USE:
+    case VF_ERROR_BOOT_VGA:
+        return VF_EXIT_BLOCKED;
+    case VF_ERROR_PERMISSION:
+    case VF_ERROR_READ_ONLY:
+        return VF_EXIT_PERMISSION;
+    case VF_ERROR_TIMEOUT:
+        return VF_EXIT_TIMEOUT;
+    case VF_ERROR_BUSY:
+        return VF_EXIT_BUSY;
+    default:
+        return VF_EXIT_FAILED;
+    }
+}
+
+int
+vf_cli_fail(VfCli *cli, const GError *error)
+{
+    if (cli->json) {
+        g_autoptr(JsonBuilder) b = json_builder_new();
+        g_autoptr(JsonNode) root = NULL;
+
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "error");
+        json_builder_begin_object(b);
+        json_builder_set_member_name(b, "code");
+        json_builder_add_string_value(
+            b, error->domain == VF_ERROR ? vf_error_code_to_string(error->code) : "usage");
+        json_builder_set_member_name(b, "message");
+        json_builder_add_string_value(b, error->message);
+        json_builder_end_object(b);
+        json_builder_end_object(b);
+        root = json_builder_get_root(b);
+        vf_cli_print_json(root);
+    }
+    fprintf(stderr, "%s: error: %s\n", cli->prog, error->message);
+    return vf_cli_exit_for(error);
+}
+
+int
+vf_cli_usage(VfCli *cli, GOptionContext *ctx, const char *message)
+{
+    g_autofree char *help = ctx ? g_option_context_get_help(ctx, TRUE, NULL) : NULL;
+
+    if (message)
+        fprintf(stderr, "%s: %s\n", cli->prog, message);
+    if (help)
+        fputs(help, stderr);
+    return VF_EXIT_USAGE;
+}
+
+int
+vf_cli_parse(VfCli *cli, GOptionContext *ctx, int *argc, char ***argv)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (!g_option_context_parse(ctx, argc, argv, &error))
+        return vf_cli_usage(cli, NULL, error->message);
+    return -1;
+}
+
+void
+vf_cli_print_json(JsonNode *node)
+{
+    g_autoptr(JsonGenerator) gen = json_generator_new();
+    g_autofree char *text = NULL;
+
+    json_generator_set_pretty(gen, TRUE);
+    json_generator_set_root(gen, node);
+    text = json_generator_to_data(gen, NULL);
+    printf("%s\n", text);
+}
+
+int
+main(int argc, char **argv)
+{
+    VfCli cli = {.prog = "virtflow"};
+    int i;
+
+    setlocale(LC_ALL, "");
+
+    for (i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+
+        if (g_str_equal(arg, "--json")) {
+            cli.json = TRUE;
+        } else if (g_str_equal(arg, "--demo")) {
+            cli.demo = TRUE;
+        } else if (g_str_equal(arg, "-v") || g_str_equal(arg, "--verbose")) {
+            cli.verbose = TRUE;
+        } else if (g_str_equal(arg, "-h") || g_str_equal(arg, "--help")) {
+            vf_cli_print_help(stdout, cli.prog);
+            return VF_EXIT_OK;
+        } else if (g_str_equal(arg, "--version")) {
+            printf("virtflow %s\n", VF_VERSION);
+            return VF_EXIT_OK;
+        } else if (g_str_equal(arg, "--host-root") || g_str_equal(arg, "--state-dir")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "%s: %s needs a directory\n", cli.prog, arg);
+                return VF_EXIT_USAGE;
+            }
+            if (g_str_equal(arg, "--host-root"))
+                cli.host_root = argv[++i];
+            else
+                cli.state_dir = argv[++i];
+        } else if (g_str_has_prefix(arg, "--host-root=")) {
+            cli.host_root = arg + strlen("--host-root=");
+        } else if (g_str_has_prefix(arg, "--state-dir=")) {
+            cli.state_dir = arg + strlen("--state-dir=");
+        } else if (arg[0] == '-') {
+            fprintf(stderr, "%s: unknown global option '%s' (see '%s --help')\n", cli.prog, arg,
+                    cli.prog);
+            return VF_EXIT_USAGE;
+        } else {
+            break;
+        }
+    }
+    if (cli.demo && cli.host_root) {
+        fprintf(stderr, "%s: --demo and --host-root exclude each other\n", cli.prog);
+        return VF_EXIT_USAGE;
+    }
+    if (i >= argc) {
+        vf_cli_print_help(stderr, cli.prog);
+        return VF_EXIT_USAGE;
+    }
+    for (guint c = 0; c < G_N_ELEMENTS(vf_commands); c++)
+        if (g_str_equal(argv[i], vf_commands[c].name))
+            return vf_commands[c].run(&cli, argc - i, argv + i);
+
+    fprintf(stderr, "%s: unknown command '%s' (see '%s --help')\n", cli.prog, argv[i], cli.prog);
+    return VF_EXIT_USAGE;
+}

@@ -1,0 +1,472 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "host/vf-host.h"
+
+#include "vf-error.h"
+#include "vf-util.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <libkmod.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+struct _VfHost {
+    gint ref_count;
+    char *root;  /* canonical, "/" for the live machine */
+    int root_fd; /* O_PATH directory fd of @root */
+    char *state_dir;
+    guint write_timeout_ms;
+    const VfHostBackend *backend;
+    gpointer backend_data;
+};
+
+/* One write handed to a worker thread. Shared by the caller and the worker, freed by the
+ * last of the two: on timeout the caller walks away and the worker cleans up whenever the
+ * kernel lets it return. */
+typedef struct {
+    gint ref_count;
+    GMutex lock;
+    GCond cond;
+    gboolean done;
+    int errsv;
+    int root_fd; /* a dup, so the host may go away before the worker */
+    char *path;
+    char *value;
+    const VfHostBackend *backend;
+    gpointer backend_data;
+    VfHost *host_ref; /* keeps the backend data alive while a model write runs */
+} VfWriteJob;
+
+static const char *
+vf_host_rel(const char *path)
+{
+    while (*path == '/')
+        path++;
+    return *path ? path : ".";
+}
+
+VfHost *
+vf_host_new(const char *root, GError **error)
+{
+    g_autoptr(VfHost) host = NULL;
+    g_autofree char *canon = NULL;
+
+    if (root == NULL || *root == '\0')
+        root = "/";
+
+    canon = realpath(root, NULL);
+    if (canon == NULL) {
+        vf_error_set_errno(error, errno, "Cannot open host root '%s'", root);
+        return NULL;
+    }
+
+    host = g_new0(VfHost, 1);
+    host->ref_count = 1;
+    host->root = g_steal_pointer(&canon);
+    host->write_timeout_ms = VF_HOST_DEFAULT_WRITE_TIMEOUT_MS;
+    host->state_dir = vf_host_dup_real_path(host, "/var/lib/virtflow");
+    host->root_fd = open(host->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (host->root_fd < 0) {
+        vf_error_set_errno(error, errno, "Cannot open host root '%s'", host->root);
+        return NULL;
+    }
+    return g_steal_pointer(&host);
+}
+
+VfHost *
+vf_host_ref(VfHost *host)
+{
+    g_atomic_int_inc(&host->ref_count);
+    return host;
+}
+
+void
+vf_host_unref(VfHost *host)
+{
+    if (host == NULL || !g_atomic_int_dec_and_test(&host->ref_count))
+        return;
+    if (host->backend && host->backend->free)
+        host->backend->free(host->backend_data);
+    if (host->root_fd >= 0)
+        close(host->root_fd);
+    g_free(host->root);
+    g_free(host->state_dir);
+    g_free(host);
+}
+
+const char *
+vf_host_get_root(VfHost *host)
+{
+    return host->root;
+}
+
+gboolean
+vf_host_is_live(VfHost *host)
+{
+    return g_str_equal(host->root, "/");
+}
+
+gboolean
+vf_host_is_writable(VfHost *host)
+{
+    return host->backend != NULL || vf_host_is_live(host);
+}
+
+void
+vf_host_set_backend(VfHost *host, const VfHostBackend *backend, gpointer data)
+{
+    if (host->backend && host->backend->free)
+        host->backend->free(host->backend_data);
+    host->backend = backend;
+    host->backend_data = data;
+}
+
+gpointer
+vf_host_get_backend_data(VfHost *host)
+{
+    return host->backend_data;
+}
+
+void
+vf_host_set_write_timeout(VfHost *host, guint timeout_ms)
+{
+    host->write_timeout_ms = timeout_ms;
+}
+
+guint
+vf_host_get_write_timeout(VfHost *host)
+{
+    return host->write_timeout_ms;
+}
+
+void
+vf_host_set_state_dir(VfHost *host, const char *dir)
+{
+    g_free(host->state_dir);
+    host->state_dir = g_strdup(dir);
+}
+
+char *
+vf_host_dup_real_path(VfHost *host, const char *path)
+{
+    if (vf_host_is_live(host))
+        return g_strdup(path);
+    return g_build_filename(host->root, vf_host_rel(path), NULL);
+}
+
+char *
+vf_host_dup_state_path(VfHost *host, const char *relative)
+{
+    return relative ? g_build_filename(host->state_dir, relative, NULL)
+                    : g_strdup(host->state_dir);
+}
+
+gboolean
+vf_host_exists(VfHost *host, const char *path)
+{
+    return faccessat(host->root_fd, vf_host_rel(path), F_OK, 0) == 0;
+}
+
+gboolean
+vf_host_is_dir(VfHost *host, const char *path)
+{
+    struct stat st;
+
+    return fstatat(host->root_fd, vf_host_rel(path), &st, 0) == 0 && S_ISDIR(st.st_mode);
+}
+
+static char *
+vf_host_read_fd(int fd, int *ret_errno)
+{
+    g_autoptr(GString) buf = g_string_sized_new(64);
+    char chunk[4096];
+
+    for (;;) {
+        ssize_t n = read(fd, chunk, sizeof(chunk));
+
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            *ret_errno = errno;
+            return NULL;
+        }
+        if (n == 0)
+            break;
+        g_string_append_len(buf, chunk, n);
+    }
+    while (buf->len > 0 && g_ascii_isspace(buf->str[buf->len - 1]))
+        g_string_truncate(buf, buf->len - 1);
+    return g_string_free(g_steal_pointer(&buf), FALSE);
+}
+
+char *
+vf_host_read(VfHost *host, const char *path, GError **error)
+{
+    vf_autofd int fd = openat(host->root_fd, vf_host_rel(path), O_RDONLY | O_CLOEXEC);
+    char *contents;
+    int errsv = 0;
+
+    if (fd < 0) {
+        vf_error_set_errno(error, errno, "Failed to open '%s'", path);
+        return NULL;
+    }
+    contents = vf_host_read_fd(fd, &errsv);
+    if (contents == NULL)
+        vf_error_set_errno(error, errsv, "Failed to read '%s'", path);
+    return contents;
+}
+
+char *
+vf_host_read_opt(VfHost *host, const char *path)
+{
+    return vf_host_read(host, path, NULL);
+}
+
+gboolean
+vf_host_read_uint(VfHost *host, const char *path, guint base, guint64 *ret_value)
+{
+    g_autofree char *text = vf_host_read_opt(host, path);
+    guint64 value;
+
+    if (text == NULL || !g_ascii_string_to_unsigned(text, base, 0, G_MAXUINT64, &value, NULL)) {
+        /* sysfs prints hex ids as "0x10de"; g_ascii_string_to_unsigned wants bare digits */
+        if (text == NULL || base != 16 || !g_str_has_prefix(text, "0x") ||
+            !g_ascii_string_to_unsigned(text + 2, 16, 0, G_MAXUINT64, &value, NULL))
+            return FALSE;
+    }
+    *ret_value = value;
+    return TRUE;
+}
+
+char *
+vf_host_readlink(VfHost *host, const char *path)
+{
+    char buf[PATH_MAX];
+    ssize_t n = readlinkat(host->root_fd, vf_host_rel(path), buf, sizeof(buf) - 1);
+
+    if (n < 0)
+        return NULL;
+    buf[n] = '\0';
+    return g_strdup(buf);
+}
+
+char *
+vf_host_readlink_name(VfHost *host, const char *path)
+{
+    g_autofree char *target = vf_host_readlink(host, path);
+
+    return target ? g_path_get_basename(target) : NULL;
+}
+
+static int
+vf_host_cmp_names(gconstpointer a, gconstpointer b)
+{
+    return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+GPtrArray *
+vf_host_list_dir(VfHost *host, const char *path)
+{
+    g_autoptr(GPtrArray) names = NULL;
+    int fd = openat(host->root_fd, vf_host_rel(path), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    DIR *dir;
+    struct dirent *ent;
+
+    if (fd < 0)
+        return NULL;
+    dir = fdopendir(fd);
+    if (dir == NULL) {
+        close(fd);
+        return NULL;
+    }
+    names = g_ptr_array_new_with_free_func(g_free);
+    while ((ent = readdir(dir)) != NULL) {
+        if (g_str_equal(ent->d_name, ".") || g_str_equal(ent->d_name, ".."))
+            continue;
+        g_ptr_array_add(names, g_strdup(ent->d_name));
+    }
+    closedir(dir);
+    g_ptr_array_sort(names, vf_host_cmp_names);
+    return g_steal_pointer(&names);
+}
+
+static void
+vf_write_job_unref(VfWriteJob *job)
+{
+    if (!g_atomic_int_dec_and_test(&job->ref_count))
+        return;
+    if (job->root_fd >= 0)
+        close(job->root_fd);
+    g_mutex_clear(&job->lock);
+    g_cond_clear(&job->cond);
+    g_free(job->path);
+    g_free(job->value);
+    if (job->host_ref)
+        vf_host_unref(job->host_ref);
+    g_free(job);
+}
+
+static int
+vf_write_job_run_live(VfWriteJob *job)
+{
+    size_t len = strlen(job->value);
+    vf_autofd int fd = openat(job->root_fd, vf_host_rel(job->path), O_WRONLY | O_CLOEXEC);
+    ssize_t n;
+
+    if (fd < 0)
+        return errno;
+    /* sysfs takes one write(2) per attribute store: never split it */
+    do {
+        n = write(fd, job->value, len);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0)
+        return errno;
+    if ((size_t)n != len)
+        return EIO;
+    return 0;
+}
+
+static gpointer
+vf_write_job_thread(gpointer data)
+{
+    VfWriteJob *job = data;
+    int errsv;
+
+    if (job->backend)
+        errsv = job->backend->write(job->backend_data, job->path, job->value);
+    else
+        errsv = vf_write_job_run_live(job);
+
+    g_mutex_lock(&job->lock);
+    job->errsv = errsv;
+    job->done = TRUE;
+    g_cond_signal(&job->cond);
+    g_mutex_unlock(&job->lock);
+    vf_write_job_unref(job);
+    return NULL;
+}
+
+static char *
+vf_host_escape_value(const char *value)
+{
+    return g_strescape(value, NULL);
+}
+
+gboolean
+vf_host_write(VfHost *host, const char *path, const char *value, GError **error)
+{
+    VfWriteJob *job;
+    g_autoptr(GThread) thread = NULL;
+    g_autofree char *shown = vf_host_escape_value(value);
+    gint64 deadline;
+    gboolean done;
+    int errsv;
+
+    if (!vf_host_is_writable(host)) {
+        g_set_error(error, VF_ERROR, VF_ERROR_READ_ONLY,
+                    "Refusing to write '%s' to '%s': the host root '%s' is not the live "
+                    "machine; use --dry-run to see the writes",
+                    shown, path, host->root);
+        return FALSE;
+    }
+
+    job = g_new0(VfWriteJob, 1);
+    job->ref_count = 2; /* caller + worker */
+    g_mutex_init(&job->lock);
+    g_cond_init(&job->cond);
+    job->root_fd = fcntl(host->root_fd, F_DUPFD_CLOEXEC, 3);
+    job->path = g_strdup(path);
+    job->value = g_strdup(value);
+    job->backend = host->backend;
+    job->backend_data = host->backend_data;
+    if (host->backend)
+        job->host_ref = vf_host_ref(host);
+
+    thread = g_thread_try_new("vf-write", vf_write_job_thread, job, error);
+    if (thread == NULL) {
+        job->ref_count = 1;
+        vf_write_job_unref(job);
+        return FALSE;
+    }
+
+    deadline = g_get_monotonic_time() + (gint64)host->write_timeout_ms * G_TIME_SPAN_MILLISECOND;
+    g_mutex_lock(&job->lock);
+    while (!job->done)
+        if (!g_cond_wait_until(&job->cond, &job->lock, deadline))
+            break;
+    done = job->done;
+    errsv = job->errsv;
+    g_mutex_unlock(&job->lock);
+    vf_write_job_unref(job);
+
+    if (!done) {
+        /* The thread stays blocked in the kernel; we report instead of joining it. */
+        g_set_error(error, VF_ERROR, VF_ERROR_TIMEOUT,
+                    "Timed out after %u ms writing '%s' to '%s': the kernel did not finish "
+                    "the operation (a driver that will not let go of the device?)",
+                    host->write_timeout_ms, shown, path);
+        return FALSE;
+    }
+    if (errsv != 0) {
+        vf_error_set_errno(error, errsv, "Failed to write '%s' to '%s'", shown, path);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+vf_host_load_module(VfHost *host, const char *name, GError **error)
+{
+    struct kmod_ctx *ctx;
+    struct kmod_list *list = NULL, *it;
+    int rc;
+
+    if (host->backend) {
+        rc = host->backend->load_module(host->backend_data, name);
+        if (rc != 0) {
+            vf_error_set_errno(error, rc, "Failed to load kernel module '%s'", name);
+            return FALSE;
+        }
+        return TRUE;
+    }
+    if (!vf_host_is_live(host)) {
+        g_set_error(error, VF_ERROR, VF_ERROR_READ_ONLY,
+                    "Refusing to load kernel module '%s': the host root '%s' is not the live "
+                    "machine",
+                    name, host->root);
+        return FALSE;
+    }
+
+    ctx = kmod_new(NULL, NULL);
+    if (ctx == NULL) {
+        g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
+                    "Failed to load kernel module '%s': cannot read the module index", name);
+        return FALSE;
+    }
+    rc = kmod_module_new_from_lookup(ctx, name, &list);
+    if (rc < 0 || list == NULL) {
+        g_set_error(error, VF_ERROR, VF_ERROR_NOT_FOUND,
+                    "Failed to load kernel module '%s': no such module for this kernel", name);
+        kmod_unref(ctx);
+        return FALSE;
+    }
+    kmod_list_foreach(it, list)
+    {
+        struct kmod_module *mod = kmod_module_get_module(it);
+
+        rc = kmod_module_probe_insert_module(mod, KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY, NULL,
+                                             NULL, NULL, NULL);
+        kmod_module_unref(mod);
+        if (rc < 0)
+            break;
+    }
+    kmod_module_unref_list(list);
+    kmod_unref(ctx);
+    if (rc < 0) {
+        vf_error_set_errno(error, -rc, "Failed to load kernel module '%s'", name);
+        return FALSE;
+    }
+    return TRUE;
+}

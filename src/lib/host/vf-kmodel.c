@@ -1,0 +1,937 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "host/vf-kmodel.h"
+
+#include "host/vf-pci.h"
+#include "vf-error.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define VF_KMODEL_FILE ".vf-kmodel"
+
+typedef struct {
+    VfKmodelOp op;
+    char *target; /* address or module, NULL: any */
+    int errsv;
+    guint countdown;
+} VfKmodelFault;
+
+struct _VfKmodel {
+    GMutex lock;
+    char *root;
+    GKeyFile *state; /* the model's knowledge: natural drivers, groups, modules */
+    GPtrArray *faults;
+    guint n_writes;
+    guint hang_ms;
+};
+
+static const VfHostBackend vf_kmodel_backend;
+
+/* ---- paths ---- */
+
+static char *
+vf_kmodel_real(const char *root, const char *rel)
+{
+    while (*rel == '/')
+        rel++;
+    return g_build_filename(root, rel, NULL);
+}
+
+/* A relative symlink target from directory @from_dir to @to (both root-relative), the way
+ * sysfs writes its links, so the tree can be moved and --host-root still works. */
+static char *
+vf_kmodel_relative(const char *from_dir, const char *to)
+{
+    g_auto(GStrv) a = g_strsplit(from_dir, "/", -1);
+    g_auto(GStrv) b = g_strsplit(to, "/", -1);
+    g_autoptr(GString) out = g_string_new(NULL);
+    guint i = 0;
+
+    while (a[i] && b[i] && g_str_equal(a[i], b[i]))
+        i++;
+    for (guint j = i; a[j]; j++)
+        if (*a[j])
+            g_string_append(out, "../");
+    for (guint j = i; b[j]; j++) {
+        g_string_append(out, b[j]);
+        if (b[j + 1])
+            g_string_append_c(out, '/');
+    }
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+static gboolean
+vf_kmodel_write_file(const char *root, const char *rel, const char *contents)
+{
+    g_autofree char *path = vf_kmodel_real(root, rel);
+    g_autofree char *dir = g_path_get_dirname(path);
+
+    g_mkdir_with_parents(dir, 0755);
+    return g_file_set_contents(path, contents, -1, NULL);
+}
+
+static void
+vf_kmodel_mkdir(const char *root, const char *rel)
+{
+    g_autofree char *path = vf_kmodel_real(root, rel);
+
+    g_mkdir_with_parents(path, 0755);
+}
+
+/* ln -s (relative) TO LINK */
+static void
+vf_kmodel_link(const char *root, const char *link_rel, const char *to_rel)
+{
+    g_autofree char *path = vf_kmodel_real(root, link_rel);
+    g_autofree char *dir_rel = g_path_get_dirname(link_rel);
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autofree char *target = vf_kmodel_relative(dir_rel, to_rel);
+
+    g_mkdir_with_parents(dir, 0755);
+    g_unlink(path);
+    if (symlink(target, path) < 0)
+        g_warning("symlink %s -> %s: %s", path, target, g_strerror(errno));
+}
+
+static void
+vf_kmodel_rm_rf(const char *path)
+{
+    g_autoptr(GDir) dir = NULL;
+    const char *name;
+    struct stat st;
+
+    if (lstat(path, &st) < 0)
+        return;
+    if (!S_ISDIR(st.st_mode)) {
+        g_unlink(path);
+        return;
+    }
+    dir = g_dir_open(path, 0, NULL);
+    while (dir && (name = g_dir_read_name(dir)) != NULL) {
+        g_autofree char *child = g_build_filename(path, name, NULL);
+
+        vf_kmodel_rm_rf(child);
+    }
+    g_rmdir(path);
+}
+
+static char *
+vf_kmodel_module_canon(const char *name)
+{
+    return g_strdelimit(g_strdup(name), "-", '_');
+}
+
+/* ---- the device core ---- */
+
+static char *
+vf_kmodel_dev_group(const char *address)
+{
+    return g_strconcat("device ", address, NULL);
+}
+
+static char *
+vf_kmodel_dev_get(VfKmodel *m, const char *address, const char *key)
+{
+    g_autofree char *group = vf_kmodel_dev_group(address);
+    char *value = g_key_file_get_string(m->state, group, key, NULL);
+
+    if (value && *value == '\0')
+        g_clear_pointer(&value, g_free);
+    return value;
+}
+
+static gboolean
+vf_kmodel_dev_exists(VfKmodel *m, const char *address)
+{
+    g_autofree char *group = vf_kmodel_dev_group(address);
+
+    return g_key_file_has_group(m->state, group);
+}
+
+static char *
+vf_kmodel_dev_dir(VfKmodel *m, const char *address)
+{
+    return vf_kmodel_dev_get(m, address, "dir");
+}
+
+static char *
+vf_kmodel_current_driver(VfKmodel *m, const char *address)
+{
+    g_autofree char *dir = vf_kmodel_dev_dir(m, address);
+    g_autofree char *link_rel = g_strconcat(dir, "/driver", NULL);
+    g_autofree char *path = vf_kmodel_real(m->root, link_rel);
+    g_autofree char *target = g_file_read_link(path, NULL);
+
+    return target ? g_path_get_basename(target) : NULL;
+}
+
+static char *
+vf_kmodel_override(VfKmodel *m, const char *address)
+{
+    g_autofree char *dir = vf_kmodel_dev_dir(m, address);
+    g_autofree char *rel = g_strconcat(dir, "/driver_override", NULL);
+    g_autofree char *path = vf_kmodel_real(m->root, rel);
+    char *value = NULL;
+
+    g_file_get_contents(path, &value, NULL, NULL);
+    if (value)
+        g_strchomp(value);
+    if (value && g_str_equal(value, "(null)"))
+        g_clear_pointer(&value, g_free);
+    return value;
+}
+
+static gboolean
+vf_kmodel_driver_registered(VfKmodel *m, const char *driver)
+{
+    g_autofree char *rel = g_strconcat("sys/bus/pci/drivers/", driver, NULL);
+    g_autofree char *path = vf_kmodel_real(m->root, rel);
+
+    return g_file_test(path, G_FILE_TEST_IS_DIR);
+}
+
+static gchar **
+vf_kmodel_addresses(VfKmodel *m)
+{
+    g_auto(GStrv) groups = g_key_file_get_groups(m->state, NULL);
+    GPtrArray *out = g_ptr_array_new();
+
+    for (guint i = 0; groups[i]; i++)
+        if (g_str_has_prefix(groups[i], "device "))
+            g_ptr_array_add(out, g_strdup(groups[i] + strlen("device ")));
+    g_ptr_array_add(out, NULL);
+    return (gchar **)g_ptr_array_free(out, FALSE);
+}
+
+/* DRM and ALSA children appear when the natural driver binds and go when it leaves. */
+static void
+vf_kmodel_children(VfKmodel *m, const char *address, gboolean present)
+{
+    g_autofree char *dir = vf_kmodel_dev_dir(m, address);
+    g_autofree char *drm = vf_kmodel_dev_get(m, address, "drm");
+    g_autofree char *connectors = vf_kmodel_dev_get(m, address, "connectors");
+    g_autofree char *sound = vf_kmodel_dev_get(m, address, "sound");
+    g_auto(GStrv) nodes = drm ? g_strsplit(drm, " ", -1) : NULL;
+    g_autofree char *drm_rel = g_strconcat(dir, "/drm", NULL);
+    g_autofree char *sound_rel = g_strconcat(dir, "/sound", NULL);
+
+    for (guint i = 0; nodes && nodes[i]; i++) {
+        g_autofree char *class_link = g_strconcat("sys/class/drm/", nodes[i], NULL);
+        g_autofree char *node_rel = g_strconcat(drm_rel, "/", nodes[i], NULL);
+
+        if (!present) {
+            g_autofree char *p = vf_kmodel_real(m->root, class_link);
+
+            g_unlink(p);
+            continue;
+        }
+        vf_kmodel_mkdir(m->root, node_rel);
+        vf_kmodel_link(m->root, class_link, node_rel);
+        if (g_str_has_prefix(nodes[i], "card") && connectors) {
+            g_auto(GStrv) conns = g_strsplit(connectors, " ", -1);
+
+            for (guint c = 0; conns[c]; c++) {
+                g_auto(GStrv) f = g_strsplit(conns[c], ":", 3);
+                g_autofree char *conn_rel = NULL;
+                g_autofree char *status_rel = NULL;
+                g_autofree char *enabled_rel = NULL;
+
+                if (g_strv_length(f) != 3)
+                    continue;
+                conn_rel = g_strconcat(node_rel, "/", nodes[i], "-", f[0], NULL);
+                status_rel = g_strconcat(conn_rel, "/status", NULL);
+                enabled_rel = g_strconcat(conn_rel, "/enabled", NULL);
+                vf_kmodel_write_file(m->root, status_rel, f[1]);
+                vf_kmodel_write_file(m->root, enabled_rel, f[2]);
+            }
+        }
+    }
+    if (!present) {
+        g_autofree char *p = vf_kmodel_real(m->root, drm_rel);
+        g_autofree char *s = vf_kmodel_real(m->root, sound_rel);
+
+        vf_kmodel_rm_rf(p);
+        vf_kmodel_rm_rf(s);
+    } else if (sound) {
+        g_autofree char *card_rel = g_strconcat(sound_rel, "/", sound, NULL);
+
+        vf_kmodel_mkdir(m->root, card_rel);
+    }
+}
+
+static gboolean
+vf_kmodel_group_on_vfio(VfKmodel *m, const char *group, const char *except)
+{
+    g_auto(GStrv) addrs = vf_kmodel_addresses(m);
+
+    for (guint i = 0; addrs[i]; i++) {
+        g_autofree char *g = vf_kmodel_dev_get(m, addrs[i], "group");
+        g_autofree char *drv = NULL;
+
+        if (g_strcmp0(g, group) != 0 || g_strcmp0(addrs[i], except) == 0)
+            continue;
+        drv = vf_kmodel_current_driver(m, addrs[i]);
+        if (g_strcmp0(drv, "vfio-pci") == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static void
+vf_kmodel_attach_driver(VfKmodel *m, const char *address, const char *driver)
+{
+    g_autofree char *dir = vf_kmodel_dev_dir(m, address);
+    g_autofree char *natural = vf_kmodel_dev_get(m, address, "driver");
+    g_autofree char *group = vf_kmodel_dev_get(m, address, "group");
+    g_autofree char *drv_rel = g_strconcat("sys/bus/pci/drivers/", driver, NULL);
+    g_autofree char *link_rel = g_strconcat(dir, "/driver", NULL);
+    g_autofree char *back_rel = g_strconcat(drv_rel, "/", address, NULL);
+
+    vf_kmodel_link(m->root, link_rel, drv_rel);
+    vf_kmodel_link(m->root, back_rel, dir);
+    if (g_str_equal(driver, "vfio-pci") && group) {
+        g_autofree char *node = g_strconcat("dev/vfio/", group, NULL);
+
+        vf_kmodel_write_file(m->root, node, "");
+    }
+    if (g_strcmp0(driver, natural) == 0)
+        vf_kmodel_children(m, address, TRUE);
+}
+
+static void
+vf_kmodel_detach_driver(VfKmodel *m, const char *address, const char *driver)
+{
+    g_autofree char *dir = vf_kmodel_dev_dir(m, address);
+    g_autofree char *group = vf_kmodel_dev_get(m, address, "group");
+    g_autofree char *link_rel = g_strconcat(dir, "/driver", NULL);
+    g_autofree char *back_rel = g_strconcat("sys/bus/pci/drivers/", driver, "/", address, NULL);
+    g_autofree char *link = vf_kmodel_real(m->root, link_rel);
+    g_autofree char *back = vf_kmodel_real(m->root, back_rel);
+
+    g_unlink(link);
+    g_unlink(back);
+    vf_kmodel_children(m, address, FALSE);
+    if (g_str_equal(driver, "vfio-pci") && group && !vf_kmodel_group_on_vfio(m, group, address)) {
+        g_autofree char *node_rel = g_strconcat("dev/vfio/", group, NULL);
+        g_autofree char *node = vf_kmodel_real(m->root, node_rel);
+
+        g_unlink(node);
+    }
+}
+
+/* driver_match_device(): the override decides alone while set */
+static gboolean
+vf_kmodel_matches(VfKmodel *m, const char *address, const char *driver)
+{
+    g_autofree char *override = vf_kmodel_override(m, address);
+    g_autofree char *natural = NULL;
+
+    if (override)
+        return g_str_equal(override, driver);
+    natural = vf_kmodel_dev_get(m, address, "driver");
+    return g_strcmp0(natural, driver) == 0;
+}
+
+/* device_attach(): the first registered driver that matches */
+static void
+vf_kmodel_probe(VfKmodel *m, const char *address)
+{
+    g_autofree char *override = vf_kmodel_override(m, address);
+    g_autofree char *natural = vf_kmodel_dev_get(m, address, "driver");
+    const char *candidate = override ? override : natural;
+    g_autofree char *current = vf_kmodel_current_driver(m, address);
+
+    if (current || candidate == NULL)
+        return;
+    if (vf_kmodel_driver_registered(m, candidate))
+        vf_kmodel_attach_driver(m, address, candidate);
+}
+
+static int
+vf_kmodel_load_locked(VfKmodel *m, const char *name)
+{
+    g_autofree char *canon = vf_kmodel_module_canon(name);
+    g_autofree char *drivers = g_key_file_get_string(m->state, "modules", canon, NULL);
+    g_autofree char *initstate = g_strconcat("sys/module/", canon, "/initstate", NULL);
+    g_auto(GStrv) list = NULL;
+    g_auto(GStrv) addrs = NULL;
+
+    if (drivers == NULL)
+        return ENOENT;
+    vf_kmodel_write_file(m->root, initstate, "live");
+    if (g_str_equal(canon, "vfio"))
+        vf_kmodel_write_file(m->root, "dev/vfio/vfio", "");
+    list = g_strsplit(drivers, " ", -1);
+    addrs = vf_kmodel_addresses(m);
+    for (guint i = 0; list[i]; i++) {
+        g_autofree char *drv_rel = NULL;
+        g_autofree char *mod_rel = NULL;
+
+        if (*list[i] == '\0' || vf_kmodel_driver_registered(m, list[i]))
+            continue;
+        drv_rel = g_strconcat("sys/bus/pci/drivers/", list[i], NULL);
+        for (const char *const *f = (const char *const[]){"bind", "unbind", "new_id", NULL}; *f;
+             f++) {
+            g_autofree char *file = g_strconcat(drv_rel, "/", *f, NULL);
+
+            vf_kmodel_write_file(m->root, file, "");
+        }
+        mod_rel = g_strconcat(drv_rel, "/module", NULL);
+        {
+            g_autofree char *to = g_strconcat("sys/module/", canon, NULL);
+
+            vf_kmodel_link(m->root, mod_rel, to);
+        }
+        /* driver registration probes every unbound device it matches */
+        for (guint a = 0; addrs[a]; a++) {
+            g_autofree char *current = vf_kmodel_current_driver(m, addrs[a]);
+
+            if (current == NULL && vf_kmodel_matches(m, addrs[a], list[i]))
+                vf_kmodel_attach_driver(m, addrs[a], list[i]);
+        }
+    }
+    return 0;
+}
+
+static gboolean
+vf_kmodel_take_fault(VfKmodel *m, VfKmodelOp op, const char *target, int *ret_errsv)
+{
+    for (guint i = 0; i < m->faults->len; i++) {
+        VfKmodelFault *f = m->faults->pdata[i];
+
+        if (f->op != op || (f->target && g_strcmp0(f->target, target) != 0))
+            continue;
+        if (--f->countdown > 0)
+            continue;
+        *ret_errsv = f->errsv;
+        g_free(f->target);
+        g_ptr_array_remove_index(m->faults, i);
+        return TRUE;
+    }
+    return FALSE;
+}
+
+static int
+vf_kmodel_fail(VfKmodel *m, int errsv)
+{
+    if (errsv == VF_KMODEL_HANG) {
+        /* a driver stuck in its remove(): the caller's deadline fires first */
+        g_mutex_unlock(&m->lock);
+        g_usleep((gulong)m->hang_ms * 1000);
+        g_mutex_lock(&m->lock);
+        return EINTR;
+    }
+    return errsv;
+}
+
+static int
+vf_kmodel_write_locked(VfKmodel *m, const char *path, const char *value)
+{
+    g_autofree char *val = g_strchomp(g_strdup(value));
+    const char *devices = "/sys/bus/pci/devices/";
+    const char *drivers = "/sys/bus/pci/drivers/";
+    int errsv;
+
+    m->n_writes++;
+    if (g_str_has_prefix(path, devices)) {
+        g_autofree char *address = g_strndup(path + strlen(devices), 12);
+        const char *attr = path + strlen(devices) + 12;
+        g_autofree char *current = NULL;
+
+        if (!vf_kmodel_dev_exists(m, address))
+            return ENOENT;
+        current = vf_kmodel_current_driver(m, address);
+        if (g_str_equal(attr, "/driver_override")) {
+            g_autofree char *dir = vf_kmodel_dev_dir(m, address);
+            g_autofree char *rel = g_strconcat(dir, "/driver_override", NULL);
+
+            if (vf_kmodel_take_fault(m, VF_KMODEL_OP_OVERRIDE, address, &errsv))
+                return vf_kmodel_fail(m, errsv);
+            vf_kmodel_write_file(m->root, rel, *val ? val : "(null)");
+            return 0;
+        }
+        if (g_str_equal(attr, "/driver/unbind")) {
+            if (current == NULL)
+                return ENOENT; /* no driver link: the path does not exist */
+            if (!g_str_equal(val, address))
+                return ENODEV;
+            if (vf_kmodel_take_fault(m, VF_KMODEL_OP_UNBIND, address, &errsv))
+                return vf_kmodel_fail(m, errsv);
+            vf_kmodel_detach_driver(m, address, current);
+            return 0;
+        }
+        return EACCES;
+    }
+    if (g_str_equal(path, "/sys/bus/pci/drivers_probe")) {
+        if (!vf_kmodel_dev_exists(m, val))
+            return ENODEV;
+        if (vf_kmodel_take_fault(m, VF_KMODEL_OP_PROBE, val, &errsv))
+            return vf_kmodel_fail(m, errsv);
+        vf_kmodel_probe(m, val);
+        return 0;
+    }
+    if (g_str_has_prefix(path, drivers)) {
+        g_autofree char *action = g_path_get_basename(path); /* "bind" or "unbind" */
+        g_autofree char *dir = g_path_get_dirname(path);
+        g_autofree char *name = g_path_get_basename(dir);    /* the driver */
+        g_autofree char *current = NULL;
+
+        if (!vf_kmodel_driver_registered(m, name))
+            return ENOENT;
+        if (!vf_kmodel_dev_exists(m, val))
+            return ENODEV;
+        current = vf_kmodel_current_driver(m, val);
+        if (g_str_equal(action, "unbind")) {
+            if (g_strcmp0(current, name) != 0)
+                return ENODEV;
+            if (vf_kmodel_take_fault(m, VF_KMODEL_OP_UNBIND, val, &errsv))
+                return vf_kmodel_fail(m, errsv);
+            vf_kmodel_detach_driver(m, val, name);
+            return 0;
+        }
+        if (g_str_equal(action, "bind")) {
+            if (current)
+                return EBUSY;
+            if (!vf_kmodel_matches(m, val, name))
+                return ENODEV;
+            if (vf_kmodel_take_fault(m, VF_KMODEL_OP_BIND, val, &errsv))
+                return vf_kmodel_fail(m, errsv);
+            vf_kmodel_attach_driver(m, val, name);
+            return 0;
+        }
+    }
+    return EACCES;
+}
+
+static int
+vf_kmodel_backend_write(gpointer data, const char *path, const char *value)
+{
+    VfKmodel *m = data;
+    int rc;
+
+    g_mutex_lock(&m->lock);
+    rc = vf_kmodel_write_locked(m, path, value);
+    g_mutex_unlock(&m->lock);
+    return rc;
+}
+
+static int
+vf_kmodel_backend_load(gpointer data, const char *name)
+{
+    VfKmodel *m = data;
+    int rc, errsv;
+
+    g_mutex_lock(&m->lock);
+    if (vf_kmodel_take_fault(m, VF_KMODEL_OP_LOAD, name, &errsv))
+        rc = vf_kmodel_fail(m, errsv);
+    else
+        rc = vf_kmodel_load_locked(m, name);
+    g_mutex_unlock(&m->lock);
+    return rc;
+}
+
+static void
+vf_kmodel_fault_free(gpointer data)
+{
+    VfKmodelFault *f = data;
+
+    g_free(f->target);
+    g_free(f);
+}
+
+static void
+vf_kmodel_free(gpointer data)
+{
+    VfKmodel *m = data;
+
+    if (m == NULL)
+        return;
+    g_mutex_clear(&m->lock);
+    g_free(m->root);
+    g_key_file_unref(m->state);
+    g_ptr_array_unref(m->faults);
+    g_free(m);
+}
+
+static const VfHostBackend vf_kmodel_backend = {
+    .write = vf_kmodel_backend_write,
+    .load_module = vf_kmodel_backend_load,
+    .free = vf_kmodel_free,
+};
+
+static VfKmodel *
+vf_kmodel_new(const char *root, GKeyFile *state)
+{
+    VfKmodel *m = g_new0(VfKmodel, 1);
+
+    g_mutex_init(&m->lock);
+    m->root = g_strdup(root);
+    m->state = g_key_file_ref(state);
+    m->faults = g_ptr_array_new_with_free_func(vf_kmodel_fault_free);
+    m->hang_ms = 400;
+    return m;
+}
+
+gboolean
+vf_kmodel_attach(VfHost *host, GError **error)
+{
+    g_autofree char *path = vf_kmodel_real(vf_host_get_root(host), VF_KMODEL_FILE);
+    g_autoptr(GKeyFile) state = g_key_file_new();
+
+    if (!g_key_file_load_from_file(state, path, G_KEY_FILE_NONE, error)) {
+        g_prefix_error(error, "'%s' is not a VirtFlow model host: ", vf_host_get_root(host));
+        return FALSE;
+    }
+    vf_host_set_backend(host, &vf_kmodel_backend, vf_kmodel_new(vf_host_get_root(host), state));
+    return TRUE;
+}
+
+VfKmodel *
+vf_kmodel_get(VfHost *host)
+{
+    return vf_host_get_backend_data(host);
+}
+
+void
+vf_kmodel_inject(VfKmodel *m, VfKmodelOp op, const char *address, int errsv, guint nth)
+{
+    VfKmodelFault *f = g_new0(VfKmodelFault, 1);
+
+    f->op = op;
+    f->target = g_strdup(address);
+    f->errsv = errsv;
+    f->countdown = MAX(nth, 1);
+    g_mutex_lock(&m->lock);
+    g_ptr_array_add(m->faults, f);
+    g_mutex_unlock(&m->lock);
+}
+
+guint
+vf_kmodel_get_n_writes(VfKmodel *m)
+{
+    guint n;
+
+    g_mutex_lock(&m->lock);
+    n = m->n_writes;
+    g_mutex_unlock(&m->lock);
+    return n;
+}
+
+void
+vf_kmodel_set_hang_ms(VfKmodel *m, guint ms)
+{
+    m->hang_ms = ms;
+}
+
+/* ---- building a tree ---- */
+
+static void
+vf_kmodel_module_list(GKeyFile *state, const char *list, const char *driver)
+{
+    g_auto(GStrv) mods = list ? g_strsplit(list, " ", -1) : NULL;
+
+    for (guint i = 0; mods && mods[i]; i++) {
+        g_autofree char *canon = NULL;
+
+        if (*mods[i] == '\0')
+            continue;
+        canon = vf_kmodel_module_canon(mods[i]);
+        if (!g_key_file_has_key(state, "modules", canon, NULL))
+            g_key_file_set_string(state, "modules", canon, driver ? driver : "");
+    }
+}
+
+static void
+vf_kmodel_add_module_driver(GKeyFile *state, const char *module, const char *driver)
+{
+    g_autofree char *canon = vf_kmodel_module_canon(module);
+    g_autofree char *cur = g_key_file_get_string(state, "modules", canon, NULL);
+    g_auto(GStrv) parts = cur ? g_strsplit(cur, " ", -1) : NULL;
+    g_autofree char *joined = NULL;
+
+    if (parts && g_strv_contains((const char *const *)parts, driver))
+        return;
+    joined = cur && *cur ? g_strconcat(cur, " ", driver, NULL) : g_strdup(driver);
+    g_key_file_set_string(state, "modules", canon, joined);
+}
+
+static char *
+vf_kmodel_device_dir(const VfKmodelHost *spec, const char *address)
+{
+    for (const VfKmodelDevice *d = spec->devices; d->address; d++) {
+        if (!g_str_equal(d->address, address))
+            continue;
+        if (d->parent) {
+            g_autofree char *up = vf_kmodel_device_dir(spec, d->parent);
+
+            return g_strconcat(up, "/", address, NULL);
+        }
+        return g_strdup_printf("sys/devices/pci%.7s/%s", address, address);
+    }
+    return NULL;
+}
+
+static char *
+vf_kmodel_modules_file(const char *list, gboolean dep)
+{
+    g_auto(GStrv) mods = list ? g_strsplit(list, " ", -1) : NULL;
+    GString *out = g_string_new(NULL);
+
+    for (guint i = 0; mods && mods[i]; i++)
+        if (*mods[i])
+            g_string_append_printf(out, "kernel/drivers/%s.ko%s\n", mods[i], dep ? ":" : "");
+    return g_string_free(out, FALSE);
+}
+
+gboolean
+vf_kmodel_build(const char *root, const VfKmodelHost *spec, GError **error)
+{
+    g_autoptr(GKeyFile) state = g_key_file_new();
+    const char *release = spec->kernel_release ? spec->kernel_release : "6.1.0-virtflow-model";
+    gboolean any_group = FALSE;
+    g_autofree char *modules_dir = g_strconcat("lib/modules/", release, NULL);
+    g_autofree char *builtin_rel = g_strconcat(modules_dir, "/modules.builtin", NULL);
+    g_autofree char *dep_rel = g_strconcat(modules_dir, "/modules.dep", NULL);
+    g_autofree char *builtin = vf_kmodel_modules_file(spec->builtin, FALSE);
+    g_autofree char *all_loadable = NULL;
+    g_autofree char *dep = NULL;
+    g_autofree char *state_path = NULL;
+    g_autoptr(VfHost) host = NULL;
+    g_auto(GStrv) loaded = NULL;
+
+    if (g_mkdir_with_parents(root, 0755) < 0) {
+        vf_error_set_errno(error, errno, "Cannot create '%s'", root);
+        return FALSE;
+    }
+
+    /* the vfio modules always provide these drivers; a device's module its driver */
+    g_key_file_set_string(state, "modules", "vfio", "");
+    g_key_file_set_string(state, "modules", "vfio_iommu_type1", "");
+    g_key_file_set_string(state, "modules", "vfio_pci", "vfio-pci");
+    for (const VfKmodelDevice *d = spec->devices; d->address; d++) {
+        g_autofree char *dir = vf_kmodel_device_dir(spec, d->address);
+        g_autofree char *group = vf_kmodel_dev_group(d->address);
+        g_autofree char *attr = NULL;
+        g_autofree char *bus_link = g_strconcat("sys/bus/pci/devices/", d->address, NULL);
+
+        g_key_file_set_string(state, group, "dir", dir);
+        g_key_file_set_string(state, group, "driver", d->driver ? d->driver : "");
+        g_key_file_set_string(state, group, "drm", d->drm ? d->drm : "");
+        g_key_file_set_string(state, group, "connectors", d->connectors ? d->connectors : "");
+        g_key_file_set_string(state, group, "sound", d->sound ? d->sound : "");
+        if (d->iommu_group >= 0) {
+            g_autofree char *g = g_strdup_printf("%d", d->iommu_group);
+            g_autofree char *grp_dir = g_strconcat("sys/kernel/iommu_groups/", g, NULL);
+            g_autofree char *member = g_strconcat(grp_dir, "/devices/", d->address, NULL);
+            g_autofree char *link = g_strconcat(dir, "/iommu_group", NULL);
+
+            g_key_file_set_string(state, group, "group", g);
+            vf_kmodel_link(root, member, dir);
+            vf_kmodel_link(root, link, grp_dir);
+            any_group = TRUE;
+        }
+        if (d->driver)
+            vf_kmodel_add_module_driver(state, d->module ? d->module : d->driver, d->driver);
+
+#define ATTR(name, fmt, ...)                                                                       \
+    do {                                                                                           \
+        g_autofree char *_rel = g_strconcat(dir, "/" name, NULL);                                  \
+        g_autofree char *_val = g_strdup_printf(fmt, __VA_ARGS__);                                 \
+        vf_kmodel_write_file(root, _rel, _val);                                                    \
+    } while (0)
+        ATTR("vendor", "0x%04x\n", d->vendor_id);
+        ATTR("device", "0x%04x\n", d->device_id);
+        ATTR("subsystem_vendor", "0x%04x\n", d->vendor_id);
+        ATTR("subsystem_device", "0x%04x\n", 0x1234);
+        ATTR("class", "0x%06x\n", d->class_code);
+        ATTR("revision", "0x%02x\n", 0xa1);
+        ATTR("driver_override", "%s\n", "(null)");
+        ATTR("power_state", "%s\n", "D0");
+        ATTR("reset_method", "%s\n", (d->class_code >> 16) == 0x06 ? "bus" : "flr bus");
+        if (d->boot_vga >= 0)
+            ATTR("boot_vga", "%d\n", d->boot_vga);
+#undef ATTR
+        (void)attr;
+        vf_kmodel_link(root, bus_link, dir);
+    }
+
+    vf_kmodel_write_file(root, "sys/bus/pci/drivers_probe", "");
+    vf_kmodel_write_file(root, "sys/bus/pci/rescan", "");
+    vf_kmodel_mkdir(root, "sys/bus/pci/drivers");
+    vf_kmodel_mkdir(root, "sys/kernel/iommu_groups");
+    vf_kmodel_mkdir(root, "sys/class/iommu");
+    if (any_group && !spec->no_iommu_unit)
+        vf_kmodel_mkdir(root, "sys/class/iommu/dmar0");
+    vf_kmodel_mkdir(root, "dev/dri");
+    vf_kmodel_mkdir(root, "dev/vfio");
+    vf_kmodel_mkdir(root, "var/lib");
+    {
+        g_autofree char *cmdline = g_strconcat(
+            spec->cmdline ? spec->cmdline : "BOOT_IMAGE=/vmlinuz ro quiet intel_iommu=on iommu=pt",
+            "\n", NULL);
+        g_autofree char *rel = g_strconcat(release, "\n", NULL);
+
+        vf_kmodel_write_file(root, "proc/cmdline", cmdline);
+        vf_kmodel_write_file(root, "proc/sys/kernel/osrelease", rel);
+    }
+    for (const VfKmodelProcess *p = spec->processes; p && p->pid; p++) {
+        g_autofree char *dir = g_strdup_printf("proc/%d", p->pid);
+        g_autofree char *comm = g_strconcat(dir, "/comm", NULL);
+        g_autofree char *maps_rel = g_strconcat(dir, "/maps", NULL);
+        g_autofree char *fd_dir = g_strconcat(dir, "/fd", NULL);
+        g_auto(GStrv) fds = p->fds ? g_strsplit(p->fds, " ", -1) : NULL;
+        g_auto(GStrv) maps = p->maps ? g_strsplit(p->maps, " ", -1) : NULL;
+        g_autoptr(GString) maps_text = g_string_new(NULL);
+        g_autofree char *comm_text = g_strconcat(p->comm, "\n", NULL);
+
+        vf_kmodel_write_file(root, comm, comm_text);
+        vf_kmodel_mkdir(root, fd_dir);
+        for (guint i = 0; fds && fds[i]; i++) {
+            g_autofree char *link_rel = g_strdup_printf("%s/%u", fd_dir, i + 3);
+            g_autofree char *link = vf_kmodel_real(root, link_rel);
+
+            /* fd links point at the kernel's absolute path, like the real ones */
+            if (symlink(fds[i], link) < 0)
+                g_warning("symlink %s: %s", link, g_strerror(errno));
+        }
+        for (guint i = 0; maps && maps[i]; i++)
+            g_string_append_printf(maps_text,
+                                   "7f00%08x000-7f00%08x000 rw-s 00000000 00:05 %u %s\n", i,
+                                   i + 1, 100 + i, maps[i]);
+        vf_kmodel_write_file(root, maps_rel, maps_text->str);
+    }
+
+    /* every module the table names is in modules.dep, like a distribution kernel's */
+    vf_kmodel_module_list(state, spec->loadable, NULL);
+    vf_kmodel_module_list(state, spec->loaded, NULL);
+    {
+        g_auto(GStrv) keys = g_key_file_get_keys(state, "modules", NULL, NULL);
+        g_auto(GStrv) builtins = spec->builtin ? g_strsplit(spec->builtin, " ", -1) : NULL;
+        GString *mods = g_string_new(NULL);
+
+        for (guint i = 0; keys && keys[i]; i++)
+            if (!(builtins && g_strv_contains((const char *const *)builtins, keys[i])))
+                g_string_append_printf(mods, "%s%s", mods->len ? " " : "", keys[i]);
+        all_loadable = g_string_free(mods, FALSE);
+    }
+    dep = vf_kmodel_modules_file(all_loadable, TRUE);
+    vf_kmodel_write_file(root, builtin_rel, builtin);
+    vf_kmodel_write_file(root, dep_rel, dep);
+
+    state_path = vf_kmodel_real(root, VF_KMODEL_FILE);
+    if (!g_key_file_save_to_file(state, state_path, error))
+        return FALSE;
+
+    /* "boot": load the modules; each registered driver binds its devices */
+    host = vf_host_new(root, error);
+    if (host == NULL || !vf_kmodel_attach(host, error))
+        return FALSE;
+    {
+        VfKmodel *m = vf_kmodel_get(host);
+        g_auto(GStrv) builtins = spec->builtin ? g_strsplit(spec->builtin, " ", -1) : NULL;
+
+        loaded = spec->loaded ? g_strsplit(spec->loaded, " ", -1) : NULL;
+        g_mutex_lock(&m->lock);
+        for (guint i = 0; builtins && builtins[i]; i++)
+            if (*builtins[i])
+                vf_kmodel_load_locked(m, builtins[i]);
+        for (guint i = 0; loaded && loaded[i]; i++)
+            if (*loaded[i])
+                vf_kmodel_load_locked(m, loaded[i]);
+        for (guint i = 0; builtins && builtins[i]; i++) {
+            /* built-in modules have no initstate */
+            g_autofree char *rel = g_strconcat("sys/module/", builtins[i], "/initstate", NULL);
+            g_autofree char *p = vf_kmodel_real(root, rel);
+
+            g_unlink(p);
+        }
+        for (const VfKmodelDevice *d = spec->devices; d->address; d++) {
+            if (!d->unbound)
+                continue;
+            g_autofree char *cur = vf_kmodel_current_driver(m, d->address);
+
+            if (cur)
+                vf_kmodel_detach_driver(m, d->address, cur);
+        }
+        g_mutex_unlock(&m->lock);
+    }
+    return TRUE;
+}
+
+/* ---- snapshots ---- */
+
+static void
+vf_kmodel_snapshot_walk(const char *root, const char *rel, GString *out)
+{
+    g_autofree char *path = rel ? g_build_filename(root, rel, NULL) : g_strdup(root);
+    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+
+    while (dir && (name = g_dir_read_name(dir)) != NULL)
+        g_ptr_array_add(names, g_strdup(name));
+    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+    for (guint i = 0; i < names->len; i++) {
+        g_autofree char *child_rel =
+            rel ? g_build_filename(rel, names->pdata[i], NULL) : g_strdup(names->pdata[i]);
+        g_autofree char *child = g_build_filename(root, child_rel, NULL);
+        struct stat st;
+
+        if (g_str_equal(child_rel, "var/lib/virtflow") || g_str_equal(child_rel, VF_KMODEL_FILE))
+            continue;
+        if (lstat(child, &st) < 0)
+            continue;
+        if (S_ISLNK(st.st_mode)) {
+            g_autofree char *target = g_file_read_link(child, NULL);
+
+            g_string_append_printf(out, "L %s -> %s\n", child_rel, target);
+        } else if (S_ISDIR(st.st_mode)) {
+            g_string_append_printf(out, "D %s\n", child_rel);
+            vf_kmodel_snapshot_walk(root, child_rel, out);
+        } else {
+            g_autofree char *contents = NULL;
+
+            g_file_get_contents(child, &contents, NULL, NULL);
+            g_string_append_printf(out, "F %s = %s\n", child_rel, contents ? contents : "");
+        }
+    }
+}
+
+char *
+vf_kmodel_snapshot(const char *root)
+{
+    GString *out = g_string_new(NULL);
+
+    vf_kmodel_snapshot_walk(root, NULL, out);
+    return g_string_free(out, FALSE);
+}
+
+/* ---- the demo machine ---- */
+
+static const VfKmodelDevice vf_kmodel_demo_devices[] = {
+    {"0000:00:00.0", 0x060000, 0x8086, 0x4660, NULL, NULL, 0, -1},
+    {"0000:00:01.0", 0x060400, 0x8086, 0x460d, "pcieport", NULL, 1, -1},
+    {"0000:00:02.0", 0x030000, 0x8086, 0x4680, "i915", NULL, 2, 1, NULL, "card0 renderD128",
+     "eDP-1:connected:enabled HDMI-A-1:disconnected:disabled"},
+    {"0000:00:14.0", 0x0c0330, 0x8086, 0x7ae0, "xhci_hcd", "xhci_pci", 3, -1},
+    {"0000:00:17.0", 0x010601, 0x8086, 0x7ae2, "ahci", NULL, 4, -1},
+    {"0000:00:1f.3", 0x040380, 0x8086, 0x7ad0, "snd_hda_intel", NULL, 5, -1, NULL, NULL, NULL,
+     "card0"},
+    {"0000:01:00.0", 0x030000, 0x10de, 0x2684, "nvidia", NULL, 12, 0, "0000:00:01.0",
+     "card1 renderD129", "DP-1:disconnected:disabled HDMI-A-2:disconnected:disabled"},
+    {"0000:01:00.1", 0x040300, 0x10de, 0x22ba, "snd_hda_intel", NULL, 12, -1, "0000:00:01.0",
+     NULL, NULL, "card1"},
+    {"0000:02:00.0", 0x010802, 0x144d, 0xa80a, "nvme", NULL, 13, -1},
+    {"0000:03:00.0", 0x020000, 0x8086, 0x125c, "igc", NULL, 14, -1},
+    {NULL},
+};
+
+const VfKmodelHost vf_kmodel_demo_host = {
+    .kernel_release = "6.1.0-virtflow-demo",
+    .loaded = "vfio vfio_iommu_type1 vfio_pci pcieport i915 xhci_pci ahci snd_hda_intel nvidia "
+              "nvme igc",
+    .devices = vf_kmodel_demo_devices,
+};

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vf-kmodel.h: a small model of the kernel's PCI driver core, over a fake host root
+ *
+ * The unit tests and the demo host need a machine with an IOMMU, GPUs and drivers that
+ * react to driver_override, unbind, bind and drivers_probe as Linux does. This builds a
+ * tree that looks like /sys, /proc and /dev (real symlinks, like libvirt's virpcimock)
+ * from a table, one line per device, and attaches itself to a VfHost as the thing that
+ * receives writes. Every step can be made to fail (an errno) or to hang.
+ *
+ * What it models (drivers/base/bus.c, drivers/pci/pci-driver.c, drivers/vfio/):
+ *  - driver_override: "\n" clears it (reads back "(null)"); a bind only matches the
+ *    override's driver while one is set, else the device's natural driver;
+ *  - DEV/driver/unbind, drivers/D/unbind: value must name the bound device (else ENODEV);
+ *  - drivers/D/bind: EBUSY when bound, ENODEV when D does not match;
+ *  - drivers_probe: binds the matching driver when it is loaded; no match is not an error;
+ *  - /dev/vfio/GROUP exists while any member of GROUP is on vfio-pci;
+ *  - a driver is registered (/sys/bus/pci/drivers/D) only while its module is loaded;
+ *  - DRM and sound children exist only while the natural driver is bound.
+ */
+#pragma once
+
+#include "host/vf-host.h"
+
+G_BEGIN_DECLS
+
+typedef struct {
+    const char *address;
+    guint32 class_code;
+    guint16 vendor_id;
+    guint16 device_id;
+    const char *driver;     /* natural driver, bound at "boot" when its module is loaded */
+    const char *module;     /* its module; NULL: the driver name with '-' → '_' */
+    gint iommu_group;       /* -1: none (IOMMU off) */
+    gint boot_vga;          /* -1: no boot_vga attribute */
+    const char *parent;     /* upstream bridge, NULL on the root bus */
+    const char *drm;        /* "card1 renderD129" */
+    const char *connectors; /* "DP-1:connected:enabled HDMI-A-1:disconnected:disabled" */
+    const char *sound;      /* "card1" */
+    gboolean unbound;       /* leave it without a driver at boot */
+} VfKmodelDevice;
+
+typedef struct {
+    gint pid;
+    const char *comm;
+    const char *fds;  /* device nodes it has open: "/dev/dri/card1 /dev/null" */
+    const char *maps; /* device nodes it maps */
+} VfKmodelProcess;
+
+typedef struct {
+    const char *kernel_release; /* NULL: "6.1.0-virtflow-model" */
+    const char *cmdline;        /* NULL: "BOOT_IMAGE=/vmlinuz ro quiet intel_iommu=on iommu=pt" */
+    gboolean no_iommu_unit;     /* no /sys/class/iommu/dmar0 */
+    const char *loaded;         /* loaded modules: "vfio vfio_iommu_type1 vfio_pci bochs" */
+    const char *builtin;        /* built-in modules */
+    const char *loadable;       /* further modules in modules.dep */
+    const VfKmodelDevice *devices; /* ends with an entry whose address is NULL */
+    const VfKmodelProcess *processes; /* ends with pid 0; may be NULL */
+} VfKmodelHost;
+
+typedef enum {
+    VF_KMODEL_OP_OVERRIDE, /* write to driver_override */
+    VF_KMODEL_OP_UNBIND,   /* write to .../unbind */
+    VF_KMODEL_OP_BIND,     /* write to drivers/D/bind */
+    VF_KMODEL_OP_PROBE,    /* write to drivers_probe */
+    VF_KMODEL_OP_LOAD,     /* load a module */
+    VF_KMODEL_OP_LAST
+} VfKmodelOp;
+
+#define VF_KMODEL_HANG (-1) /* inject: block longer than any deadline, then fail */
+
+typedef struct _VfKmodel VfKmodel;
+
+/* Writes the tree under @root (which must exist and be empty) and the model's state file. */
+gboolean vf_kmodel_build(const char *root, const VfKmodelHost *spec, GError **error);
+/* Attaches the model of the tree at the host's root to @host; FALSE without a model file. */
+gboolean vf_kmodel_attach(VfHost *host, GError **error);
+/* The model attached to @host, or NULL. */
+VfKmodel *vf_kmodel_get(VfHost *host);
+
+/* The @nth (1-based) next operation @op on @address (NULL: any device; module name for
+ * LOAD) fails with @errsv (an errno, or VF_KMODEL_HANG) and changes nothing. */
+void vf_kmodel_inject(VfKmodel *model, VfKmodelOp op, const char *address, int errsv, guint nth);
+/* How many writes the model has seen. */
+guint vf_kmodel_get_n_writes(VfKmodel *model);
+/* How long an injected hang blocks (default 400 ms). */
+void vf_kmodel_set_hang_ms(VfKmodel *model, guint ms);
+
+/* A canonical text of the whole tree under @root (paths, link targets, file contents),
+ * without VirtFlow's state directory: equal snapshots mean an unchanged host. */
+char *vf_kmodel_snapshot(const char *root);
+
+/* The model of a typical desktop: Intel iGPU (boot VGA) + NVIDIA-like dGPU with HDMI audio,
+ * used by the demo. */
+extern const VfKmodelHost vf_kmodel_demo_host;
+
+G_END_DECLS

@@ -1,0 +1,368 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "host/vf-pci.h"
+
+#include "vf-error.h"
+
+#include <pci/pci.h>
+#include <stdarg.h>
+#include <string.h>
+
+#define VF_PCI_ADDRESS_MAX 32
+
+static gboolean
+vf_pci_parse_hex(const char *s, gsize len, guint max, guint *ret)
+{
+    guint value = 0;
+
+    if (len == 0)
+        return FALSE;
+    for (gsize i = 0; i < len; i++) {
+        if (!g_ascii_isxdigit(s[i]))
+            return FALSE;
+        value = value * 16 + g_ascii_xdigit_value(s[i]);
+    }
+    if (value > max)
+        return FALSE;
+    *ret = value;
+    return TRUE;
+}
+
+char *
+vf_pci_address_normalize(const char *text, GError **error)
+{
+    guint domain = 0, bus, slot, function;
+    const char *p = text;
+    gsize len;
+    g_autofree char *shown = NULL;
+
+    if (text == NULL)
+        text = p = "";
+    len = strlen(text);
+    shown = g_utf8_make_valid(text, MIN(len, VF_PCI_ADDRESS_MAX));
+
+    /* DDDD:BB:SS.F is 12 characters, BB:SS.F 7: anything else is not an address */
+    if (len == 12) {
+        if (p[4] != ':' || !vf_pci_parse_hex(p, 4, 0xffff, &domain))
+            goto invalid;
+        p += 5;
+    } else if (len != 7) {
+        goto invalid;
+    }
+    if (p[2] != ':' || p[5] != '.' || !vf_pci_parse_hex(p, 2, 0xff, &bus) ||
+        !vf_pci_parse_hex(p + 3, 2, 0x1f, &slot) || !vf_pci_parse_hex(p + 6, 1, 7, &function))
+        goto invalid;
+
+    return g_strdup_printf("%04x:%02x:%02x.%x", domain, bus, slot, function);
+
+invalid:
+    g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                "'%s%s' is not a PCI address: expected DOMAIN:BUS:SLOT.FUNCTION in hex, "
+                "e.g. 0000:01:00.0 (see 'virtflow gpu list')",
+                shown, len > VF_PCI_ADDRESS_MAX ? "…" : "");
+    return NULL;
+}
+
+gboolean
+vf_pci_address_same_slot(const char *a, const char *b)
+{
+    /* canonical addresses: "DDDD:BB:SS" is the first 10 characters */
+    return strncmp(a, b, 10) == 0;
+}
+
+guint
+vf_pci_address_get_function(const char *address)
+{
+    return g_ascii_xdigit_value(address[11]);
+}
+
+char *
+vf_pci_device_path(const char *address, const char *attribute)
+{
+    if (attribute == NULL)
+        return g_strconcat("/sys/bus/pci/devices/", address, NULL);
+    return g_strconcat("/sys/bus/pci/devices/", address, "/", attribute, NULL);
+}
+
+void
+vf_pci_device_free(VfPciDevice *dev)
+{
+    if (dev == NULL)
+        return;
+    g_free(dev->address);
+    g_free(dev->driver);
+    g_free(dev->driver_module);
+    g_free(dev->driver_override);
+    g_free(dev->parent);
+    g_free(dev->reset_method);
+    g_free(dev->power_state);
+    g_free(dev);
+}
+
+static guint64
+vf_pci_read_hex(VfHost *host, const char *address, const char *attribute)
+{
+    g_autofree char *path = vf_pci_device_path(address, attribute);
+    guint64 value = 0;
+
+    vf_host_read_uint(host, path, 16, &value);
+    return value;
+}
+
+static char *
+vf_pci_read_attr(VfHost *host, const char *address, const char *attribute)
+{
+    g_autofree char *path = vf_pci_device_path(address, attribute);
+
+    return vf_host_read_opt(host, path);
+}
+
+static char *
+vf_pci_read_link_name(VfHost *host, const char *address, const char *attribute)
+{
+    g_autofree char *path = vf_pci_device_path(address, attribute);
+
+    return vf_host_readlink_name(host, path);
+}
+
+VfPciDevice *
+vf_pci_device_new(VfHost *host, const char *address, GError **error)
+{
+    g_autoptr(VfPciDevice) dev = NULL;
+    g_autofree char *canon = vf_pci_address_normalize(address, error);
+    g_autofree char *class_path = NULL;
+    g_autofree char *group = NULL;
+    g_autofree char *boot_vga = NULL;
+    g_autofree char *module_path = NULL;
+    guint64 class_code;
+
+    if (canon == NULL)
+        return NULL;
+
+    /* "class" exists for every PCI function: its absence means no such device */
+    class_path = vf_pci_device_path(canon, "class");
+    if (!vf_host_read_uint(host, class_path, 16, &class_code)) {
+        g_set_error(error, VF_ERROR, VF_ERROR_NOT_FOUND,
+                    "PCI device %s does not exist on this host (no '%s'); see 'virtflow gpu "
+                    "list' or 'virtflow host --groups'",
+                    canon, class_path);
+        return NULL;
+    }
+
+    dev = g_new0(VfPciDevice, 1);
+    dev->address = g_steal_pointer(&canon);
+    dev->class_code = class_code & 0xffffff;
+    dev->vendor_id = vf_pci_read_hex(host, dev->address, "vendor");
+    dev->device_id = vf_pci_read_hex(host, dev->address, "device");
+    dev->subsystem_vendor_id = vf_pci_read_hex(host, dev->address, "subsystem_vendor");
+    dev->subsystem_device_id = vf_pci_read_hex(host, dev->address, "subsystem_device");
+    dev->revision = vf_pci_read_hex(host, dev->address, "revision");
+    dev->driver = vf_pci_read_link_name(host, dev->address, "driver");
+    if (dev->driver) {
+        module_path = g_strconcat("/sys/bus/pci/drivers/", dev->driver, "/module", NULL);
+        dev->driver_module = vf_host_readlink_name(host, module_path);
+    }
+    dev->driver_override = vf_pci_read_attr(host, dev->address, "driver_override");
+    if (dev->driver_override &&
+        (g_str_equal(dev->driver_override, "(null)") || *dev->driver_override == '\0'))
+        g_clear_pointer(&dev->driver_override, g_free);
+
+    group = vf_pci_read_link_name(host, dev->address, "iommu_group");
+    dev->iommu_group = -1;
+    if (group) {
+        guint64 n;
+
+        if (g_ascii_string_to_unsigned(group, 10, 0, G_MAXINT, &n, NULL))
+            dev->iommu_group = n;
+    }
+
+    boot_vga = vf_pci_read_attr(host, dev->address, "boot_vga");
+    dev->boot_vga = boot_vga ? g_str_equal(boot_vga, "1") : -1;
+
+    /* the device's own directory sits inside its upstream bridge's directory */
+    {
+        g_autofree char *self = vf_pci_device_path(dev->address, NULL);
+        g_autofree char *target = vf_host_readlink(host, self);
+
+        if (target) {
+            g_autofree char *up = g_path_get_dirname(target);
+            g_autofree char *name = g_path_get_basename(up);
+            g_autofree char *parent = vf_pci_address_normalize(name, NULL);
+
+            if (parent && strlen(name) == 12)
+                dev->parent = g_steal_pointer(&parent);
+        }
+    }
+    dev->reset_method = vf_pci_read_attr(host, dev->address, "reset_method");
+    dev->power_state = vf_pci_read_attr(host, dev->address, "power_state");
+    return g_steal_pointer(&dev);
+}
+
+gboolean
+vf_pci_device_is_display(const VfPciDevice *dev)
+{
+    return (dev->class_code >> 16) == VF_PCI_CLASS_DISPLAY;
+}
+
+gboolean
+vf_pci_device_is_bridge(const VfPciDevice *dev)
+{
+    return (dev->class_code >> 16) == VF_PCI_CLASS_BRIDGE;
+}
+
+gboolean
+vf_pci_device_is_gpu_companion(const VfPciDevice *dev)
+{
+    guint sub = dev->class_code >> 8;
+
+    return sub == VF_PCI_SUBCLASS_HDA || sub == VF_PCI_SUBCLASS_USB ||
+           sub == VF_PCI_SUBCLASS_SERIAL_BUS;
+}
+
+/* libpci's name database, loaded once per process on first use */
+static GMutex vf_pci_names_lock;
+static struct pci_access *vf_pci_names;
+
+static void
+vf_pci_names_error(char *msg, ...)
+{
+    /* a missing pci.ids is a warning for libpci: we only lose the names */
+    (void)msg;
+}
+
+static char *
+vf_pci_lookup(int flags, ...)
+{
+    char buf[256];
+    char *name;
+    va_list ap;
+
+    g_mutex_lock(&vf_pci_names_lock);
+    if (vf_pci_names == NULL) {
+        vf_pci_names = pci_alloc();
+        vf_pci_names->warning = vf_pci_names_error;
+        vf_pci_names->numeric_ids = 0;
+    }
+    va_start(ap, flags);
+    {
+        int a = va_arg(ap, int);
+        int b = va_arg(ap, int);
+
+        name = pci_lookup_name(vf_pci_names, buf, sizeof(buf),
+                               flags | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB, a, b);
+    }
+    va_end(ap);
+    g_mutex_unlock(&vf_pci_names_lock);
+    return name ? g_strdup(name) : NULL;
+}
+
+char *
+vf_pci_device_dup_vendor_name(const VfPciDevice *dev)
+{
+    char *name = vf_pci_lookup(PCI_LOOKUP_VENDOR, dev->vendor_id, 0);
+
+    return name ? name : g_strdup_printf("%04x", dev->vendor_id);
+}
+
+char *
+vf_pci_device_dup_device_name(const VfPciDevice *dev)
+{
+    char *name = vf_pci_lookup(PCI_LOOKUP_DEVICE, dev->vendor_id, dev->device_id);
+
+    return name ? name : g_strdup_printf("%04x:%04x", dev->vendor_id, dev->device_id);
+}
+
+char *
+vf_pci_class_dup_name(guint32 class_code)
+{
+    char *name = vf_pci_lookup(PCI_LOOKUP_CLASS, class_code >> 8, 0);
+
+    return name ? name : g_strdup_printf("class %06x", class_code);
+}
+
+static int
+vf_pci_device_cmp(gconstpointer a, gconstpointer b)
+{
+    const VfPciDevice *da = *(VfPciDevice *const *)a;
+    const VfPciDevice *db = *(VfPciDevice *const *)b;
+
+    return strcmp(da->address, db->address);
+}
+
+VfPciBus *
+vf_pci_bus_scan(VfHost *host, GError **error)
+{
+    g_autoptr(VfPciBus) bus = g_new0(VfPciBus, 1);
+    g_autoptr(GPtrArray) names = vf_host_list_dir(host, "/sys/bus/pci/devices");
+
+    bus->devices = g_ptr_array_new_with_free_func((GDestroyNotify)vf_pci_device_free);
+    bus->by_address = g_hash_table_new(g_str_hash, g_str_equal);
+    if (names == NULL) {
+        /* no PCI at all (a container, a wrong --host-root): an empty bus, said by callers */
+        return g_steal_pointer(&bus);
+    }
+    for (guint i = 0; i < names->len; i++) {
+        g_autoptr(GError) local = NULL;
+        VfPciDevice *dev = vf_pci_device_new(host, names->pdata[i], &local);
+
+        /* a device may vanish while we look (hot unplug): skip it, but not bad names */
+        if (dev == NULL)
+            continue;
+        g_ptr_array_add(bus->devices, dev);
+    }
+    g_ptr_array_sort(bus->devices, vf_pci_device_cmp);
+    for (guint i = 0; i < bus->devices->len; i++) {
+        VfPciDevice *dev = bus->devices->pdata[i];
+
+        g_hash_table_insert(bus->by_address, dev->address, dev);
+    }
+    (void)error;
+    return g_steal_pointer(&bus);
+}
+
+void
+vf_pci_bus_free(VfPciBus *bus)
+{
+    if (bus == NULL)
+        return;
+    if (bus->by_address)
+        g_hash_table_unref(bus->by_address);
+    if (bus->devices)
+        g_ptr_array_unref(bus->devices);
+    g_free(bus);
+}
+
+VfPciDevice *
+vf_pci_bus_lookup(VfPciBus *bus, const char *address)
+{
+    return g_hash_table_lookup(bus->by_address, address);
+}
+
+GPtrArray *
+vf_pci_bus_dup_slot_functions(VfPciBus *bus, const VfPciDevice *dev)
+{
+    GPtrArray *out = g_ptr_array_new();
+
+    for (guint i = 0; i < bus->devices->len; i++) {
+        VfPciDevice *other = bus->devices->pdata[i];
+
+        if (vf_pci_address_same_slot(other->address, dev->address))
+            g_ptr_array_add(out, other);
+    }
+    return out;
+}
+
+GPtrArray *
+vf_pci_bus_dup_group_members(VfPciBus *bus, gint group)
+{
+    GPtrArray *out = g_ptr_array_new();
+
+    if (group < 0)
+        return out;
+    for (guint i = 0; i < bus->devices->len; i++) {
+        VfPciDevice *other = bus->devices->pdata[i];
+
+        if (other->iommu_group == group)
+            g_ptr_array_add(out, other);
+    }
+    return out;
+}

@@ -1,0 +1,738 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "host/vf-transition.h"
+
+#include "vf-error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#define VF_VFIO_DRIVER     "vfio-pci"
+#define VF_VFIO_MODULE     "vfio_pci"
+#define VF_VERIFY_POLL_MS  10
+#define VF_VERIFY_WAIT_MS  3000
+#define VF_LOCK_WAIT_MS    5000
+
+static const char *const vf_transition_kind_names[] = {
+    [VF_TRANSITION_BIND] = "bind",
+    [VF_TRANSITION_RESTORE] = "restore",
+    [VF_TRANSITION_RECOVER] = "recover",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(vf_transition_kind_names) == VF_TRANSITION_LAST);
+
+struct _VfTransition {
+    VfHost *host;
+    VfTransitionKind kind;
+    char *gpu;
+    GPtrArray *devices;  /* of VfDeviceOrigin* */
+    GPtrArray *journals; /* recover: the journal files it finishes */
+};
+
+/* Where one device must go. */
+typedef struct {
+    const char *driver;   /* NULL: no driver, or (!known) the kernel's choice */
+    gboolean known;
+    const char *module;
+    const char *override; /* NULL: cleared */
+} VfTarget;
+
+const char *
+vf_transition_kind_to_string(VfTransitionKind kind)
+{
+    return kind < VF_TRANSITION_LAST ? vf_transition_kind_names[kind] : "unknown";
+}
+
+void
+vf_sysfs_write_free(VfSysfsWrite *write)
+{
+    if (write == NULL)
+        return;
+    g_free(write->device);
+    g_free(write->path);
+    g_free(write->value);
+    g_free(write);
+}
+
+void
+vf_device_origin_free(VfDeviceOrigin *origin)
+{
+    if (origin == NULL)
+        return;
+    g_free(origin->address);
+    g_free(origin->host_driver);
+    g_free(origin->host_module);
+    g_free(origin->host_override);
+    g_free(origin);
+}
+
+static VfDeviceOrigin *
+vf_device_origin_from_device(const VfPciDevice *dev)
+{
+    VfDeviceOrigin *o = g_new0(VfDeviceOrigin, 1);
+
+    o->address = g_strdup(dev->address);
+    o->iommu_group = dev->iommu_group;
+    o->host_driver = g_strdup(dev->driver);
+    o->host_module = g_strdup(dev->driver_module);
+    o->host_override = g_strdup(dev->driver_override);
+    o->host_driver_known = TRUE;
+    return o;
+}
+
+static char *
+vf_keyfile_get_opt(GKeyFile *kf, const char *group, const char *key)
+{
+    char *value = g_key_file_get_string(kf, group, key, NULL);
+
+    if (value && *value == '\0')
+        g_clear_pointer(&value, g_free);
+    return value;
+}
+
+static VfDeviceOrigin *
+vf_device_origin_from_keyfile(GKeyFile *kf, const char *group, const char *address)
+{
+    VfDeviceOrigin *o = g_new0(VfDeviceOrigin, 1);
+
+    o->address = g_strdup(address);
+    o->iommu_group = g_key_file_get_integer(kf, group, "iommu_group", NULL);
+    if (!g_key_file_has_key(kf, group, "iommu_group", NULL))
+        o->iommu_group = -1;
+    o->host_driver = vf_keyfile_get_opt(kf, group, "host_driver");
+    o->host_module = vf_keyfile_get_opt(kf, group, "host_module");
+    o->host_override = vf_keyfile_get_opt(kf, group, "host_override");
+    o->host_driver_known = g_key_file_get_boolean(kf, group, "host_driver_known", NULL);
+    return o;
+}
+
+static void
+vf_device_origin_to_keyfile(const VfDeviceOrigin *o, GKeyFile *kf, const char *group)
+{
+    g_key_file_set_string(kf, group, "address", o->address);
+    g_key_file_set_integer(kf, group, "iommu_group", o->iommu_group);
+    g_key_file_set_string(kf, group, "host_driver", o->host_driver ? o->host_driver : "");
+    g_key_file_set_string(kf, group, "host_module", o->host_module ? o->host_module : "");
+    g_key_file_set_string(kf, group, "host_override", o->host_override ? o->host_override : "");
+    g_key_file_set_boolean(kf, group, "host_driver_known", o->host_driver_known);
+}
+
+static char *
+vf_record_path(VfHost *host, const char *address)
+{
+    g_autofree char *name = g_strconcat("devices/", address, ".conf", NULL);
+
+    return vf_host_dup_state_path(host, name);
+}
+
+VfDeviceOrigin *
+vf_device_origin_load(VfHost *host, const char *address)
+{
+    g_autofree char *path = vf_record_path(host, address);
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+
+    if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL))
+        return NULL;
+    return vf_device_origin_from_keyfile(kf, "device", address);
+}
+
+static VfTransition *
+vf_transition_new(VfHost *host, VfTransitionKind kind, const char *gpu)
+{
+    VfTransition *t = g_new0(VfTransition, 1);
+
+    t->host = vf_host_ref(host);
+    t->kind = kind;
+    t->gpu = g_strdup(gpu);
+    t->devices = g_ptr_array_new_with_free_func((GDestroyNotify)vf_device_origin_free);
+    t->journals = g_ptr_array_new_with_free_func(g_free);
+    return t;
+}
+
+void
+vf_transition_free(VfTransition *t)
+{
+    if (t == NULL)
+        return;
+    vf_host_unref(t->host);
+    g_free(t->gpu);
+    g_ptr_array_unref(t->devices);
+    g_ptr_array_unref(t->journals);
+    g_free(t);
+}
+
+VfTransitionKind
+vf_transition_get_kind(VfTransition *t)
+{
+    return t->kind;
+}
+
+const char *
+vf_transition_get_gpu(VfTransition *t)
+{
+    return t->gpu;
+}
+
+GPtrArray *
+vf_transition_get_devices(VfTransition *t)
+{
+    return t->devices;
+}
+
+VfTransition *
+vf_transition_new_bind(VfHost *host, VfHostReport *report, const char *address, GError **error)
+{
+    g_autoptr(VfTransition) t = NULL;
+    VfGpu *gpu = vf_host_report_find_gpu(report, address, error);
+
+    if (gpu == NULL)
+        return NULL;
+    if (!vf_gpu_check_eligible(gpu, error))
+        return NULL;
+
+    t = vf_transition_new(host, VF_TRANSITION_BIND, gpu->device->address);
+    for (guint i = 0; i < gpu->passthrough->len; i++) {
+        const VfPciDevice *dev = gpu->passthrough->pdata[i];
+        VfDeviceOrigin *record = NULL;
+
+        /* already on vfio-pci (a bind before): the record knows where it came from */
+        if (g_strcmp0(dev->driver, VF_VFIO_DRIVER) == 0)
+            record = vf_device_origin_load(host, dev->address);
+        g_ptr_array_add(t->devices, record ? record : vf_device_origin_from_device(dev));
+    }
+    return g_steal_pointer(&t);
+}
+
+static gboolean
+vf_origins_have(GPtrArray *origins, const char *address)
+{
+    for (guint i = 0; i < origins->len; i++)
+        if (g_str_equal(((VfDeviceOrigin *)origins->pdata[i])->address, address))
+            return TRUE;
+    return FALSE;
+}
+
+/* A device to restore: what we recorded, or (no record) back to "the kernel's choice". */
+static void
+vf_transition_add_restore_device(VfTransition *t, const VfPciDevice *dev)
+{
+    VfDeviceOrigin *o;
+
+    if (vf_origins_have(t->devices, dev->address))
+        return;
+    o = vf_device_origin_load(t->host, dev->address);
+    if (o == NULL) {
+        o = vf_device_origin_from_device(dev);
+        g_clear_pointer(&o->host_driver, g_free);
+        g_clear_pointer(&o->host_module, g_free);
+        g_clear_pointer(&o->host_override, g_free);
+        o->host_driver_known = FALSE;
+    }
+    g_ptr_array_add(t->devices, o);
+}
+
+static gboolean
+vf_device_on_vfio(const VfPciDevice *dev)
+{
+    return g_strcmp0(dev->driver, VF_VFIO_DRIVER) == 0 ||
+           g_strcmp0(dev->driver_override, VF_VFIO_DRIVER) == 0;
+}
+
+VfTransition *
+vf_transition_new_restore(VfHost *host, VfHostReport *report, const char *address,
+                          GError **error)
+{
+    g_autoptr(VfTransition) t = NULL;
+
+    if (address) {
+        VfGpu *gpu = vf_host_report_find_gpu(report, address, error);
+
+        if (gpu == NULL)
+            return NULL;
+        t = vf_transition_new(host, VF_TRANSITION_RESTORE, gpu->device->address);
+        for (guint i = 0; i < gpu->passthrough->len; i++)
+            vf_transition_add_restore_device(t, gpu->passthrough->pdata[i]);
+        return g_steal_pointer(&t);
+    }
+
+    t = vf_transition_new(host, VF_TRANSITION_RESTORE, NULL);
+    for (guint i = 0; i < report->gpus->len; i++) {
+        VfGpu *gpu = report->gpus->pdata[i];
+
+        for (guint j = 0; j < gpu->passthrough->len; j++) {
+            const VfPciDevice *dev = gpu->passthrough->pdata[j];
+            g_autoptr(VfDeviceOrigin) record = vf_device_origin_load(host, dev->address);
+
+            if (record || vf_device_on_vfio(dev))
+                vf_transition_add_restore_device(t, dev);
+        }
+    }
+    return g_steal_pointer(&t);
+}
+
+static char *
+vf_journal_dir(VfHost *host)
+{
+    return vf_host_dup_state_path(host, "journal");
+}
+
+VfTransition *
+vf_transition_new_recover(VfHost *host, GError **error)
+{
+    g_autoptr(VfTransition) t = vf_transition_new(host, VF_TRANSITION_RECOVER, NULL);
+    g_autofree char *dir_path = vf_journal_dir(host);
+    g_autoptr(GDir) dir = g_dir_open(dir_path, 0, NULL);
+    g_autoptr(GPtrArray) names = g_ptr_array_new_with_free_func(g_free);
+    const char *name;
+
+    if (dir == NULL)
+        return NULL;
+    while ((name = g_dir_read_name(dir)) != NULL)
+        if (g_str_has_suffix(name, ".journal"))
+            g_ptr_array_add(names, g_strdup(name));
+    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+
+    for (guint i = 0; i < names->len; i++) {
+        g_autofree char *path = g_build_filename(dir_path, names->pdata[i], NULL);
+        g_autoptr(GKeyFile) kf = g_key_file_new();
+        g_autoptr(GError) local = NULL;
+        g_auto(GStrv) groups = NULL;
+
+        if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, &local)) {
+            g_set_error(error, VF_ERROR, VF_ERROR_IO,
+                        "Cannot read the journal '%s': %s; move it away to continue", path,
+                        local->message);
+            return NULL;
+        }
+        groups = g_key_file_get_groups(kf, NULL);
+        for (guint g = 0; groups[g]; g++) {
+            g_autofree char *addr = NULL;
+
+            if (!g_str_has_prefix(groups[g], "device "))
+                continue;
+            addr = vf_pci_address_normalize(groups[g] + strlen("device "), NULL);
+            if (addr && !vf_origins_have(t->devices, addr))
+                g_ptr_array_add(t->devices, vf_device_origin_from_keyfile(kf, groups[g], addr));
+        }
+        g_ptr_array_add(t->journals, g_steal_pointer(&path));
+    }
+    if (t->journals->len == 0)
+        return NULL;
+    return g_steal_pointer(&t);
+}
+
+/* ---- the state of one device as the kernel shows it now ---- */
+
+typedef struct {
+    char *driver;
+    char *override;
+} VfLiveState;
+
+static void
+vf_live_state_read(VfHost *host, const char *address, VfLiveState *st)
+{
+    g_autofree char *drv_path = vf_pci_device_path(address, "driver");
+    g_autofree char *ovr_path = vf_pci_device_path(address, "driver_override");
+
+    st->driver = vf_host_readlink_name(host, drv_path);
+    st->override = vf_host_read_opt(host, ovr_path);
+    if (st->override && (g_str_equal(st->override, "(null)") || *st->override == '\0'))
+        g_clear_pointer(&st->override, g_free);
+}
+
+static void
+vf_live_state_clear(VfLiveState *st)
+{
+    g_clear_pointer(&st->driver, g_free);
+    g_clear_pointer(&st->override, g_free);
+}
+
+static void
+vf_target_for(VfTransitionKind kind, const VfDeviceOrigin *o, gboolean undo, VfTarget *target)
+{
+    gboolean to_vfio = (kind == VF_TRANSITION_BIND) != undo;
+
+    if (kind == VF_TRANSITION_RECOVER)
+        to_vfio = FALSE;
+    if (to_vfio) {
+        target->driver = VF_VFIO_DRIVER;
+        target->module = VF_VFIO_MODULE;
+        target->override = VF_VFIO_DRIVER;
+        target->known = TRUE;
+    } else {
+        target->known = o->host_driver_known;
+        target->driver = o->host_driver;
+        target->module = o->host_module ? o->host_module : o->host_driver;
+        target->override = o->host_override;
+    }
+}
+
+static void
+vf_writes_add(GPtrArray *writes, const char *device, char *path, const char *value)
+{
+    VfSysfsWrite *w = g_new0(VfSysfsWrite, 1);
+
+    w->device = g_strdup(device);
+    w->path = path;
+    w->value = g_strdup(value);
+    g_ptr_array_add(writes, w);
+}
+
+static gboolean
+vf_driver_registered(VfHost *host, const char *driver)
+{
+    g_autofree char *path = g_strconcat("/sys/bus/pci/drivers/", driver, NULL);
+
+    return vf_host_is_dir(host, path);
+}
+
+/* The writes taking every device from its live state to its target, in phase order. */
+static GPtrArray *
+vf_transition_plan(VfTransition *t, gboolean undo, GPtrArray *modules)
+{
+    GPtrArray *writes = g_ptr_array_new_with_free_func((GDestroyNotify)vf_sysfs_write_free);
+    guint n = t->devices->len;
+    g_autofree VfLiveState *live = g_new0(VfLiveState, n);
+    g_autofree VfTarget *targets = g_new0(VfTarget, n);
+
+    for (guint i = 0; i < n; i++) {
+        const VfDeviceOrigin *o = t->devices->pdata[i];
+
+        vf_live_state_read(t->host, o->address, &live[i]);
+        vf_target_for(t->kind, o, undo, &targets[i]);
+    }
+
+    /* 1. driver_override: decides which driver the probe below may pick */
+    for (guint i = 0; i < n; i++) {
+        const char *addr = ((VfDeviceOrigin *)t->devices->pdata[i])->address;
+
+        if (g_strcmp0(live[i].override, targets[i].override) != 0)
+            /* echo vfio-pci > driver_override; "\n" clears it, reading back "(null)" */
+            vf_writes_add(writes, addr, vf_pci_device_path(addr, "driver_override"),
+                          targets[i].override ? targets[i].override : "\n");
+    }
+    /* 2. unbind every endpoint before probing any: a VFIO group is only viable when no
+     *    member is left on a host driver */
+    for (guint i = 0; i < n; i++) {
+        const char *addr = ((VfDeviceOrigin *)t->devices->pdata[i])->address;
+
+        if (live[i].driver && g_strcmp0(live[i].driver, targets[i].driver) != 0)
+            /* echo BDF > /sys/bus/pci/devices/BDF/driver/unbind */
+            vf_writes_add(writes, addr, vf_pci_device_path(addr, "driver/unbind"), addr);
+    }
+    /* 3. probe: the kernel binds the override's driver, or the best match without one */
+    for (guint i = 0; i < n; i++) {
+        const char *addr = ((VfDeviceOrigin *)t->devices->pdata[i])->address;
+        gboolean probe;
+
+        if (targets[i].driver)
+            probe = g_strcmp0(live[i].driver, targets[i].driver) != 0;
+        else
+            /* no recorded host driver: leaving vfio-pci, let the kernel pick one */
+            probe = !targets[i].known && g_strcmp0(live[i].driver, VF_VFIO_DRIVER) == 0;
+        if (!probe)
+            continue;
+        if (targets[i].driver && !vf_driver_registered(t->host, targets[i].driver) && modules &&
+            !g_ptr_array_find_with_equal_func(modules, targets[i].module, g_str_equal, NULL))
+            g_ptr_array_add(modules, g_strdup(targets[i].module));
+        /* echo BDF > /sys/bus/pci/drivers_probe */
+        vf_writes_add(writes, addr, g_strdup("/sys/bus/pci/drivers_probe"), addr);
+    }
+
+    for (guint i = 0; i < n; i++)
+        vf_live_state_clear(&live[i]);
+    return writes;
+}
+
+GPtrArray *
+vf_transition_dup_writes(VfTransition *t)
+{
+    return vf_transition_plan(t, FALSE, NULL);
+}
+
+GPtrArray *
+vf_transition_dup_modules(VfTransition *t)
+{
+    GPtrArray *modules = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) writes = vf_transition_plan(t, FALSE, modules);
+
+    return modules;
+}
+
+/* ---- lock and journal ---- */
+
+static int
+vf_state_lock(VfHost *host, GError **error)
+{
+    g_autofree char *dir = vf_host_dup_state_path(host, NULL);
+    g_autofree char *path = vf_host_dup_state_path(host, "lock");
+    gint64 deadline = g_get_monotonic_time() + VF_LOCK_WAIT_MS * G_TIME_SPAN_MILLISECOND;
+    int fd;
+
+    if (g_mkdir_with_parents(dir, 0755) < 0) {
+        vf_error_set_errno(error, errno,
+                           "Cannot create the state directory '%s' (run as root, or through "
+                           "virtflow-helper)",
+                           dir);
+        return -1;
+    }
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        vf_error_set_errno(error, errno, "Cannot open the lock file '%s' (run as root)", path);
+        return -1;
+    }
+    while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno != EWOULDBLOCK || g_get_monotonic_time() > deadline) {
+            g_set_error(error, VF_ERROR, VF_ERROR_BUSY,
+                        "Another VirtFlow operation is changing devices (lock '%s' is held); "
+                        "wait for it to finish and try again",
+                        path);
+            close(fd);
+            return -1;
+        }
+        g_usleep(50 * 1000);
+    }
+    return fd;
+}
+
+static char *
+vf_transition_journal_write(VfTransition *t, GError **error)
+{
+    g_autofree char *dir = vf_journal_dir(t->host);
+    g_autofree char *name = NULL;
+    g_autofree char *path = NULL;
+    g_autoptr(GKeyFile) kf = g_key_file_new();
+    g_autofree char *now = NULL;
+    g_autoptr(GDateTime) dt = g_date_time_new_now_utc();
+
+    if (g_mkdir_with_parents(dir, 0755) < 0) {
+        vf_error_set_errno(error, errno, "Cannot create the journal directory '%s'", dir);
+        return NULL;
+    }
+    name = g_strdup_printf("%" G_GINT64_FORMAT "-%d-%s.journal", g_get_real_time(), getpid(),
+                           vf_transition_kind_to_string(t->kind));
+    path = g_build_filename(dir, name, NULL);
+    now = g_date_time_format_iso8601(dt);
+    g_key_file_set_string(kf, "transition", "kind", vf_transition_kind_to_string(t->kind));
+    g_key_file_set_string(kf, "transition", "gpu", t->gpu ? t->gpu : "");
+    g_key_file_set_string(kf, "transition", "started", now);
+    g_key_file_set_integer(kf, "transition", "pid", getpid());
+    for (guint i = 0; i < t->devices->len; i++) {
+        const VfDeviceOrigin *o = t->devices->pdata[i];
+        g_autofree char *group = g_strconcat("device ", o->address, NULL);
+
+        vf_device_origin_to_keyfile(o, kf, group);
+    }
+    /* written and synced before the first sysfs write: the journal must outlive a crash */
+    if (!g_key_file_save_to_file(kf, path, error)) {
+        g_prefix_error(error, "Cannot write the journal: ");
+        return NULL;
+    }
+    return g_steal_pointer(&path);
+}
+
+static void
+vf_transition_update_records(VfTransition *t)
+{
+    g_autofree char *dir = vf_host_dup_state_path(t->host, "devices");
+
+    g_mkdir_with_parents(dir, 0755);
+    for (guint i = 0; i < t->devices->len; i++) {
+        const VfDeviceOrigin *o = t->devices->pdata[i];
+        g_autofree char *path = vf_record_path(t->host, o->address);
+
+        if (t->kind == VF_TRANSITION_BIND) {
+            g_autoptr(GKeyFile) kf = g_key_file_new();
+
+            vf_device_origin_to_keyfile(o, kf, "device");
+            if (t->gpu)
+                g_key_file_set_string(kf, "device", "gpu", t->gpu);
+            g_key_file_save_to_file(kf, path, NULL);
+        } else {
+            g_unlink(path);
+        }
+    }
+}
+
+/* ---- apply ---- */
+
+static gboolean
+vf_transition_run_writes(VfTransition *t, gboolean undo, GError **error)
+{
+    g_autoptr(GPtrArray) modules = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GPtrArray) writes = vf_transition_plan(t, undo, modules);
+    GError *first = NULL;
+
+    for (guint i = 0; i < modules->len; i++) {
+        g_autoptr(GError) local = NULL;
+
+        if (!vf_host_load_module(t->host, modules->pdata[i], &local) && first == NULL) {
+            first = g_steal_pointer(&local);
+            if (!undo)
+                break;
+        }
+    }
+    for (guint i = 0; first == NULL || undo; i++) {
+        VfSysfsWrite *w;
+        g_autoptr(GError) local = NULL;
+
+        if (i >= writes->len)
+            break;
+        w = writes->pdata[i];
+        if (!vf_host_write(t->host, w->path, w->value, &local)) {
+            g_prefix_error(&local, "%s: ", w->device);
+            if (first == NULL)
+                first = g_steal_pointer(&local);
+            if (!undo)
+                break;
+        }
+    }
+    if (first) {
+        g_propagate_error(error, first);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* Wait until the kernel shows the targets: drivers bound, /dev/vfio/GROUP there or gone. */
+static gboolean
+vf_transition_verify(VfTransition *t, gboolean undo, GError **error)
+{
+    gint64 deadline = g_get_monotonic_time() + VF_VERIFY_WAIT_MS * G_TIME_SPAN_MILLISECOND;
+    gboolean tried_bind = FALSE;
+
+    for (;;) {
+        g_autoptr(GString) wrong = g_string_new(NULL);
+        g_autoptr(GPtrArray) missing_binds = g_ptr_array_new();
+        gboolean expired = g_get_monotonic_time() > deadline;
+
+        for (guint i = 0; i < t->devices->len; i++) {
+            const VfDeviceOrigin *o = t->devices->pdata[i];
+            VfTarget target;
+            VfLiveState live = {0};
+
+            vf_target_for(t->kind, o, undo, &target);
+            vf_live_state_read(t->host, o->address, &live);
+            if (target.driver || target.known ? g_strcmp0(live.driver, target.driver) != 0
+                                              : g_strcmp0(live.driver, VF_VFIO_DRIVER) == 0) {
+                g_string_append_printf(wrong, "%s%s is on %s instead of %s",
+                                       wrong->len ? "; " : "", o->address,
+                                       live.driver ? live.driver : "no driver",
+                                       target.driver  ? target.driver
+                                       : target.known ? "no driver"
+                                                      : "a host driver");
+                if (live.driver == NULL && target.driver)
+                    g_ptr_array_add(missing_binds, (gpointer)o);
+            }
+            if (o->iommu_group >= 0 && target.driver &&
+                g_str_equal(target.driver, VF_VFIO_DRIVER)) {
+                g_autofree char *node = g_strdup_printf("/dev/vfio/%d", o->iommu_group);
+
+                if (!vf_host_exists(t->host, node))
+                    g_string_append_printf(wrong, "%s%s does not exist", wrong->len ? "; " : "",
+                                           node);
+            } else if (o->iommu_group >= 0) {
+                /* the group node outlives its devices while a process (QEMU) holds it */
+                g_autofree char *node = g_strdup_printf("/dev/vfio/%d", o->iommu_group);
+
+                if (vf_host_exists(t->host, node) && !strstr(wrong->str, node))
+                    g_string_append_printf(wrong, "%s%s still exists", wrong->len ? "; " : "",
+                                           node);
+            }
+            vf_live_state_clear(&live);
+        }
+        if (wrong->len == 0)
+            return TRUE;
+
+        /* drivers_probe found nothing (another driver claims the ids first, or the
+         * override was ignored): ask the target driver directly, once.
+         * echo BDF > /sys/bus/pci/drivers/DRIVER/bind */
+        if (!tried_bind && missing_binds->len > 0) {
+            tried_bind = TRUE;
+            for (guint i = 0; i < missing_binds->len; i++) {
+                const VfDeviceOrigin *o = missing_binds->pdata[i];
+                VfTarget target;
+                g_autofree char *path = NULL;
+
+                vf_target_for(t->kind, o, undo, &target);
+                path = g_strconcat("/sys/bus/pci/drivers/", target.driver, "/bind", NULL);
+                vf_host_write(t->host, path, o->address, NULL);
+            }
+            continue;
+        }
+        if (expired) {
+            g_set_error(error, VF_ERROR, VF_ERROR_VERIFY, "After the %s: %s",
+                        vf_transition_kind_to_string(t->kind), wrong->str);
+            return FALSE;
+        }
+        g_usleep(VF_VERIFY_POLL_MS * 1000);
+    }
+}
+
+gboolean
+vf_transition_apply(VfTransition *t, GError **error)
+{
+    g_autofree char *journal = NULL;
+    g_autoptr(GError) local = NULL;
+    g_autoptr(GError) undo_error = NULL;
+    gboolean undo_ok;
+    int lock_fd;
+
+    if (!vf_host_is_writable(t->host)) {
+        g_set_error(error, VF_ERROR, VF_ERROR_READ_ONLY,
+                    "Refusing to change devices under '%s': --host-root is for reading and "
+                    "--dry-run only",
+                    vf_host_get_root(t->host));
+        return FALSE;
+    }
+    lock_fd = vf_state_lock(t->host, error);
+    if (lock_fd < 0)
+        return FALSE;
+
+    if (t->kind != VF_TRANSITION_RECOVER) {
+        journal = vf_transition_journal_write(t, error);
+        if (journal == NULL) {
+            close(lock_fd);
+            return FALSE;
+        }
+    }
+
+    if (vf_transition_run_writes(t, FALSE, &local) && vf_transition_verify(t, FALSE, &local)) {
+        vf_transition_update_records(t);
+        if (journal)
+            g_unlink(journal);
+        for (guint i = 0; i < t->journals->len; i++)
+            g_unlink(t->journals->pdata[i]);
+        close(lock_fd);
+        return TRUE;
+    }
+
+    /* Put back what we changed: the plan from the live state to the origin does exactly
+     * the inverse of the steps that ran, and nothing for those that did not. */
+    if (t->kind == VF_TRANSITION_RECOVER) {
+        undo_ok = FALSE;
+        g_set_error_literal(&undo_error, VF_ERROR, VF_ERROR_FAILED, "recover does not undo");
+    } else {
+        undo_ok = vf_transition_run_writes(t, TRUE, &undo_error) &&
+                  vf_transition_verify(t, TRUE, &undo_error);
+    }
+    if (undo_ok) {
+        if (journal)
+            g_unlink(journal);
+        g_propagate_prefixed_error(error, g_steal_pointer(&local),
+                                   "The %s failed and was undone; the devices are as before: ",
+                                   vf_transition_kind_to_string(t->kind));
+    } else if (t->kind == VF_TRANSITION_RECOVER) {
+        g_propagate_prefixed_error(error, g_steal_pointer(&local),
+                                   "Recovery failed; the journal is kept: ");
+    } else {
+        g_propagate_prefixed_error(
+            error, g_steal_pointer(&local),
+            "The %s failed and undoing it failed too (%s); run 'virtflow recover': ",
+            vf_transition_kind_to_string(t->kind), undo_error->message);
+    }
+    close(lock_fd);
+    return FALSE;
+}

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "vf-error.h"
+
+#include <errno.h>
+#include <string.h>
+
+GQuark
+vf_error_quark(void)
+{
+    return g_quark_from_static_string("virtflow-error-quark");
+}
+
+static const char *const vf_error_code_names[] = {
+    [VF_ERROR_FAILED] = "failed",
+    [VF_ERROR_INVALID_ARGUMENT] = "invalid-argument",
+    [VF_ERROR_NOT_FOUND] = "not-found",
+    [VF_ERROR_NO_IOMMU] = "no-iommu",
+    [VF_ERROR_VFIO_UNAVAILABLE] = "vfio-unavailable",
+    [VF_ERROR_GROUP_NOT_VIABLE] = "group-not-viable",
+    [VF_ERROR_DEVICE_IN_USE] = "in-use",
+    [VF_ERROR_BOOT_VGA] = "boot-vga",
+    [VF_ERROR_PERMISSION] = "permission",
+    [VF_ERROR_TIMEOUT] = "timeout",
+    [VF_ERROR_IO] = "io",
+    [VF_ERROR_READ_ONLY] = "read-only",
+    [VF_ERROR_VERIFY] = "verify",
+    [VF_ERROR_BUSY] = "busy",
+    [VF_ERROR_LIBVIRT] = "libvirt",
+    [VF_ERROR_XML] = "xml",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(vf_error_code_names) == VF_ERROR_LAST);
+
+const char *
+vf_error_code_to_string(VfErrorCode code)
+{
+    if ((unsigned)code >= VF_ERROR_LAST)
+        return "failed";
+    return vf_error_code_names[code];
+}
+
+void
+vf_error_set_errno(GError **error, int errsv, const char *format, ...)
+{
+    VfErrorCode code;
+    g_autofree char *msg = NULL;
+    va_list ap;
+
+    switch (errsv) {
+    case EACCES:
+    case EPERM:
+        code = VF_ERROR_PERMISSION;
+        break;
+    case ENOENT:
+    case ENODEV:
+        code = VF_ERROR_NOT_FOUND;
+        break;
+    case ETIMEDOUT:
+        code = VF_ERROR_TIMEOUT;
+        break;
+    case EROFS:
+        code = VF_ERROR_READ_ONLY;
+        break;
+    case EBUSY:
+        code = VF_ERROR_DEVICE_IN_USE;
+        break;
+    default:
+        code = VF_ERROR_IO;
+        break;
+    }
+
+    va_start(ap, format);
+    msg = g_strdup_vprintf(format, ap);
+    va_end(ap);
+    g_set_error(error, VF_ERROR, code, "%s: %s", msg, g_strerror(errsv));
+}

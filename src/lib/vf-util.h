@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vf-util.h: small helpers GLib 2.74 (Debian 12) does not have yet
+ */
+#pragma once
+
+#include <errno.h>
+#include <glib.h>
+#include <unistd.h>
+
+static inline void
+vf_close_fdp(int *fd)
+{
+    if (*fd >= 0) {
+        int errsv = errno;
+
+        close(*fd);
+        errno = errsv;
+    }
+}
+
+/* g_autofd arrived in GLib 2.76: an int fd closed at scope exit, errno preserved */
+#define vf_autofd __attribute__((cleanup(vf_close_fdp)))

@@ -1,0 +1,414 @@
+#!/usr/bin/env bash
+# VirtFlow kernel rig: VirtFlow's own CLI binds and restores an emulated dGPU through
+# the real sysfs of a real Debian kernel, booted under QEMU TCG with an emulated Intel
+# IOMMU. Nothing here touches this machine's /sys: every bind happens inside the guest.
+#
+# Usage: tests/rig/run.sh BUILDDIR
+#   BUILDDIR/src/cli/virtflow is the CLI under test (dynamic ELF; its ldd closure goes
+#   into the guest with it). Logs, the initramfs and per-scenario files land in
+#   BUILDDIR/rig/.
+# Environment:
+#   VF_RIG_CACHE    where the kernel .deb and its extracted tree are kept between runs
+#                   (default ${XDG_CACHE_HOME:-$HOME/.cache}/virtflow-rig)
+#   VF_RIG_BENCH=1  also time virtflow against plain shell sysfs writes; writes
+#                   BUILDDIR/rig-bench.md
+#   VF_RIG_TIMEOUT  seconds one QEMU boot may take before it counts as hung (180)
+#   VF_RIG_SCENARIOS  subset to run, e.g. "A C" (default "A B C")
+#   VF_RIG_APPEND   extra kernel arguments for debugging, e.g. "loglevel=7"
+#
+# Output is TAP-like: one `ok - ...` / `not ok - ...` line per check, then
+# `rig: N passed, M failed`. Exit 0 only when nothing failed and every scenario ran
+# to its end. A missing prerequisite is a failure (exit 1), never a skip.
+
+set -euo pipefail
+
+RIG=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+if [[ $# -ne 1 ]]; then
+    echo "usage: $0 BUILDDIR" >&2
+    exit 2
+fi
+if [[ ! -d $1 ]]; then
+    echo "rig: build directory '$1' does not exist" >&2
+    exit 1
+fi
+BUILDDIR=$(cd "$1" && pwd)
+VIRTFLOW=$BUILDDIR/src/cli/virtflow
+CACHE=${VF_RIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/virtflow-rig}
+WORK=$BUILDDIR/rig
+QEMU_TIMEOUT=${VF_RIG_TIMEOUT:-180}
+SCENARIOS=${VF_RIG_SCENARIOS:-A B C}
+BENCH=${VF_RIG_BENCH:-0}
+
+PASSED=0
+FAILED=0
+
+# ---------------------------------------------------------------------------------------
+# Reporting
+
+# count_lines: pass report lines through, counting ok / not ok.
+count_lines() {
+    local line
+    while IFS= read -r line; do
+        line=${line%$'\r'}
+        case $line in
+            "ok - "*) PASSED=$((PASSED + 1)) ;;
+            "not ok - "*) FAILED=$((FAILED + 1)) ;;
+        esac
+        printf '%s\n' "$line"
+    done
+}
+
+ok() { count_lines <<< "ok - $1"; }
+not_ok() { count_lines <<< "not ok - $1"; }
+
+die() {
+    echo "rig: $*" >&2
+    exit 1
+}
+
+# ---------------------------------------------------------------------------------------
+# Prerequisites: the Debian packages the top-level test script installs.
+
+check_prereqs() {
+    local missing=() entry cmd pkg
+    # command:package
+    for entry in qemu-system-x86_64:qemu-system-x86 cpio:cpio gcc:gcc gzip:gzip \
+        python3:python3 timeout:coreutils flock:util-linux ldd:libc-bin \
+        apt-get:apt apt-cache:apt dpkg:dpkg; do
+        cmd=${entry%%:*}
+        pkg=${entry#*:}
+        command -v "$cmd" > /dev/null || missing+=("$cmd (package $pkg)")
+    done
+    # The guest has no libc of its own: busybox must be the static build.
+    if [[ ! -x /bin/busybox ]]; then
+        missing+=("/bin/busybox (package busybox-static)")
+    elif ldd /bin/busybox > /dev/null 2>&1; then
+        missing+=("a static /bin/busybox: the installed one is dynamic (package busybox-static)")
+    fi
+    [[ -f /usr/include/linux/vfio.h ]] ||
+        missing+=("/usr/include/linux/vfio.h (package linux-libc-dev)")
+    if command -v gcc > /dev/null && [[ $(gcc -print-file-name=libc.a) != /* ]]; then
+        missing+=("libc.a for static linking (package libc6-dev)")
+    fi
+    if [[ ! -x $VIRTFLOW ]]; then
+        missing+=("$VIRTFLOW (build the project first)")
+    fi
+    if command -v dpkg > /dev/null && [[ $(dpkg --print-architecture) != amd64 ]]; then
+        missing+=("an amd64 host: the rig boots Debian's amd64 kernel package")
+    fi
+    if [[ ${#missing[@]} -gt 0 ]]; then
+        local m
+        for m in "${missing[@]}"; do
+            echo "rig: missing prerequisite: $m" >&2
+        done
+        exit 1
+    fi
+}
+
+# ---------------------------------------------------------------------------------------
+# Kernel: the versioned package linux-image-amd64 points at, never installed, only
+# unpacked into the cache. Resolved on every run: security updates drop old versions
+# from the archive, so a pinned version would stop downloading one day.
+
+KTREE=
+KVER=
+KERNEL_IMAGE=
+
+fetch_kernel() {
+    local pkg ver key deb lock
+    mkdir -p "$CACHE"
+    # Two rigs sharing a cache must not unpack into the same folder at once.
+    exec {lock}> "$CACHE/.lock"
+    flock "$lock"
+
+    pkg=$(apt-cache depends linux-image-amd64 2> /dev/null |
+        awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
+    ver=
+    if [[ -n $pkg ]]; then
+        ver=$(apt-cache show --no-all-versions "$pkg" 2> /dev/null |
+            awk '$1 == "Version:" { print $2; exit }')
+    fi
+    if [[ -z $pkg || -z $ver ]]; then
+        # Offline, or `apt-get update` never ran: a kernel already unpacked still serves.
+        KTREE=$(find "$CACHE" -mindepth 2 -maxdepth 2 -name .complete -printf '%h\n' |
+            sort -V | tail -n 1)
+        [[ -n $KTREE ]] ||
+            die "cannot resolve the package linux-image-amd64 depends on (run apt-get update)"
+        echo "# warning: apt cannot resolve linux-image-amd64; using cached ${KTREE##*/}"
+    else
+        key=${pkg}_${ver//:/%3a}
+        KTREE=$CACHE/$key
+        if [[ ! -f $KTREE/.complete ]]; then
+            deb=$CACHE/${key}_amd64.deb
+            if [[ ! -f $deb ]]; then
+                echo "# downloading $pkg $ver"
+                local sandbox=()
+                # As root, apt drops to _apt for downloads, and _apt cannot write into
+                # root's cache folder.
+                [[ $EUID -eq 0 ]] && sandbox=(-o APT::Sandbox::User=root)
+                (cd "$CACHE" && apt-get -q "${sandbox[@]}" download "$pkg=$ver") ||
+                    die "apt-get download $pkg=$ver failed"
+                [[ -f $deb ]] || die "apt-get download did not produce $deb"
+            fi
+            echo "# unpacking ${deb##*/}"
+            rm -rf "$KTREE.tmp"
+            dpkg -x "$deb" "$KTREE.tmp"
+            local kv
+            kv=$(ls "$KTREE.tmp/lib/modules")
+            # kmod's depmod may be absent; busybox writes the modules.dep that both the
+            # closure below and the guest's busybox modprobe read.
+            /bin/busybox depmod -b "$KTREE.tmp" "$kv"
+            touch "$KTREE.tmp/.complete"
+            mv "$KTREE.tmp" "$KTREE"
+            # Keep one kernel: older ones are no longer downloadable anyway.
+            find "$CACHE" -mindepth 1 -maxdepth 1 ! -name "$key" ! -name "${key}_amd64.deb" \
+                ! -name .lock -exec rm -rf {} +
+        fi
+    fi
+    KVER=$(ls "$KTREE/lib/modules")
+    KERNEL_IMAGE=$KTREE/boot/vmlinuz-$KVER
+    [[ -f $KERNEL_IMAGE ]] || die "no vmlinuz in $KTREE"
+    # The bzImage decompresses itself slowly under TCG (~2.5 s a boot); QEMU boots the
+    # plain ELF vmlinux through its PVH entry instead when the kernel has one.
+    if grep -qx 'CONFIG_PVH=y' "$KTREE/boot/config-$KVER"; then
+        if [[ ! -f $KTREE/vmlinux ]]; then
+            if python3 "$RIG/extract-vmlinux.py" "$KERNEL_IMAGE" "$KTREE/vmlinux.tmp"; then
+                mv "$KTREE/vmlinux.tmp" "$KTREE/vmlinux"
+            else
+                rm -f "$KTREE/vmlinux.tmp"
+                echo "# warning: cannot extract vmlinux; booting the bzImage (slower)"
+            fi
+        fi
+        [[ -f $KTREE/vmlinux ]] && KERNEL_IMAGE=$KTREE/vmlinux
+    fi
+    flock -u "$lock"
+    exec {lock}>&-
+}
+
+# ---------------------------------------------------------------------------------------
+# Initramfs: busybox, the module closure, virtflow with its libraries, the guest scripts.
+
+# Host drivers of the emulated devices, then VFIO. modules.dep lists the transitive
+# dependencies of each, so one lookup per module gives the closure.
+GUEST_MODULES="bochs radeon snd-hda-intel snd-hda-codec-generic vfio vfio_iommu_type1 vfio-pci"
+
+# copy_with_parents FILE STAGE: FILE (symlinks resolved) at the same path inside STAGE.
+copy_with_parents() {
+    mkdir -p "$2$(dirname "$1")"
+    cp -L "$1" "$2$1"
+}
+
+build_initramfs() {
+    local stage=$WORK/initramfs mods lib p
+    rm -rf "$stage"
+    mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,run,tmp,var/lib,root,etc,rig}
+    # The initramfs root becomes "/": anything but 0755 confuses non-root programs.
+    chmod 0755 "$stage"
+
+    cp /bin/busybox "$stage/bin/busybox"
+    while IFS= read -r p; do
+        [[ -e $stage/$p || -L $stage/$p ]] || ln -s /bin/busybox "$stage/$p"
+    done < <(/bin/busybox --list-full)
+
+    local moddir=$KTREE/lib/modules/$KVER
+    mods=$(awk -v want="$GUEST_MODULES" '
+        BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) { x = w[i]; gsub("-", "_", x); W[x] = 1 } }
+        {
+            p = $1; sub(":$", "", p)
+            m = p; sub(".*/", "", m); sub("\\.ko.*$", "", m); gsub("-", "_", m)
+            if (m in W) { found[m] = 1; print p; for (i = 2; i <= NF; i++) print $i }
+        }
+        END { for (x in W) if (!(x in found)) { print "module " x " not in modules.dep" > "/dev/stderr"; bad = 1 }
+              exit bad }' "$moddir/modules.dep" | sort -u) ||
+        die "kernel $KVER lacks a module the rig needs"
+    for p in $mods; do
+        mkdir -p "$stage/lib/modules/$KVER/$(dirname "$p")"
+        cp "$moddir/$p" "$stage/lib/modules/$KVER/$p"
+    done
+    cp "$moddir"/modules.{builtin,builtin.modinfo,order} "$stage/lib/modules/$KVER/"
+    /bin/busybox depmod -b "$stage" "$KVER"
+
+    mkdir -p "$stage/usr/bin"
+    cp "$VIRTFLOW" "$stage/usr/bin/virtflow"
+    # ldd fails on a static binary; that is fine, it then needs nothing.
+    local libs
+    libs=$(ldd "$VIRTFLOW" 2> /dev/null || true)
+    if grep -q 'not found' <<< "$libs"; then
+        die "virtflow has unresolved libraries: $(grep 'not found' <<< "$libs" | tr -s '\t\n' '  ')"
+    fi
+    while IFS= read -r lib; do
+        copy_with_parents "$lib" "$stage"
+    done < <(awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' <<< "$libs")
+    # libpci names the devices from pci.ids; without it virtflow prints bare ids.
+    if [[ -f /usr/share/misc/pci.ids ]]; then
+        copy_with_parents /usr/share/misc/pci.ids "$stage"
+    fi
+
+    gcc -static -O2 -Wall -Wextra -Werror -o "$stage/usr/bin/rig-helper" "$RIG/rig-helper.c"
+
+    cp "$RIG/guest/init" "$stage/init"
+    cp "$RIG"/guest/{lib.sh,bench.sh} "$RIG"/guest/scenario-*.sh "$stage/rig/"
+    chmod 0755 "$stage/init"
+    printf 'root:x:0:0:root:/root:/bin/sh\n' > "$stage/etc/passwd"
+    printf 'root:x:0:\n' > "$stage/etc/group"
+
+    (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
+        gzip -1 > "$WORK/initrd.img"
+}
+
+# ---------------------------------------------------------------------------------------
+# Scenarios
+
+# The machine of kernel-rig facts: q35 with VT-d, the iGPU as boot VGA at 00:02.0 and a
+# PCIe root port (rp1) for the dGPU. x-speed=5: without a link speed the port never
+# reports the link up after a bus reset and the reset fails.
+# shellcheck disable=SC2054 # the commas are QEMU's option syntax
+QEMU_BASE=(
+    -machine q35,kernel-irqchip=split -accel tcg -cpu max -m 1024 -smp 2
+    -nodefaults -no-user-config -display none -monitor none -no-reboot
+    -device intel-iommu,intremap=on,caching-mode=on
+    -audiodev none,id=snd0
+    -device VGA,bus=pcie.0,addr=02.0
+    -device pcie-root-port,id=rp1,bus=pcie.0,addr=01.0,chassis=1,slot=1,x-speed=5
+)
+# The dGPU's HDMI-like audio: function 1 of the dGPU's slot, hence one IOMMU group.
+# shellcheck disable=SC2054
+DGPU_AUDIO=(
+    -device ich9-intel-hda,id=hda1,bus=rp1,addr=00.1
+    -device hda-output,bus=hda1.0,audiodev=snd0
+)
+# loglevel=4 keeps the console quiet (it is slow under TCG); panic=-1 with -no-reboot
+# turns a guest panic into a QEMU exit instead of a reboot loop.
+KERNEL_ARGS="console=ttyS0 panic=-1 loglevel=4"
+
+# run_scenario NAME "EXTRA KERNEL ARGS" QEMU-DEVICE-ARGS...
+run_scenario() {
+    local name=$1 append=$2
+    shift 2
+    local dir=$WORK/$name
+    rm -rf "$dir"
+    mkdir -p "$dir/files"
+
+    local t0 t1 rc=0
+    t0=$(date +%s%N)
+    timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 "${QEMU_BASE[@]}" "$@" \
+        -serial "file:$dir/console.log" -serial "file:$dir/results.log" \
+        -kernel "$KERNEL_IMAGE" -initrd "$WORK/initrd.img" \
+        -append "$KERNEL_ARGS vf.scenario=$name $append ${VF_RIG_APPEND:-}" \
+        > "$dir/qemu.log" 2>&1 || rc=$?
+    t1=$(date +%s%N)
+    local secs
+    secs=$(awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", ns / 1e9 }')
+    echo "# scenario $name: QEMU ran ${secs} s (exit $rc)"
+    echo "$name $secs" >> "$WORK/timings"
+
+    # Report lines go to the terminal; @@file blocks become files for check-json.py.
+    local line out='' done_rc=''
+    while IFS= read -r line; do
+        line=${line%$'\r'}
+        if [[ -n $out ]]; then
+            if [[ $line == "@@end" ]]; then out=; else printf '%s\n' "$line" >> "$out"; fi
+            continue
+        fi
+        case $line in
+            "@@file "*) out=$dir/files/${line#@@file }; : > "$out" ;;
+            "@@done "*) done_rc=${line#@@done } ;;
+            *) count_lines <<< "$line" ;;
+        esac
+    done < <(cat "$dir/results.log" 2> /dev/null)
+
+    if [[ -z $done_rc ]]; then
+        local why="guest ended early (panic, or init died)"
+        [[ $rc -eq 124 || $rc -eq 137 ]] && why="guest hung: killed after ${QEMU_TIMEOUT} s"
+        not_ok "$name: scenario ran to its end ($why; QEMU exit $rc)"
+        echo "# last console lines ($dir/console.log):"
+        tail -n 40 "$dir/console.log" 2> /dev/null | sed 's/^/#   /'
+        sed 's/^/#   qemu: /' "$dir/qemu.log"
+    elif [[ $done_rc -ne 0 ]]; then
+        not_ok "$name: scenario script exited $done_rc"
+        tail -n 20 "$dir/console.log" 2> /dev/null | sed 's/^/#   /'
+    else
+        ok "$name: scenario ran to its end"
+    fi
+
+    if [[ -n $done_rc ]]; then
+        count_lines < <(python3 "$RIG/check-json.py" "$name" "$dir/files" 2>&1 ||
+            echo "not ok - $name: check-json.py crashed")
+    fi
+}
+
+write_bench() {
+    local f=$WORK/A/files/bench.txt
+    if [[ ! -f $f ]]; then
+        not_ok "bench: results handed over by the guest"
+        return
+    fi
+    local rounds vf sh vf_all sh_all ratio
+    rounds=$(sed -n 's/^rounds=//p' "$f")
+    vf=$(sed -n 's/^virtflow_median_ms=//p' "$f")
+    sh=$(sed -n 's/^shell_median_ms=//p' "$f")
+    vf_all=$(sed -n 's/^virtflow_rounds_ms=//p' "$f")
+    sh_all=$(sed -n 's/^shell_rounds_ms=//p' "$f")
+    ratio=$(awk -v a="$vf" -v b="$sh" 'BEGIN { printf "%.2f", a / b }')
+    cat > "$BUILDDIR/rig-bench.md" << EOF
+### Kernel rig: bind + restore of the dGPU group (video + audio function)
+
+Debian kernel $KVER under QEMU TCG (2 vCPUs, emulated VT-d), $rounds rounds each,
+median wall time per round on the guest's monotonic clock. One round moves both
+functions to vfio-pci and back and verifies the drivers and \`/dev/vfio/<group>\`.
+TCG is slow and uneven: compare the two rows, not the absolute numbers.
+
+| method | median per round (ms) | all rounds (ms) |
+|---|---:|---|
+| \`virtflow gpu bind\` + \`virtflow gpu restore\` | $vf | $vf_all |
+| shell: sysfs writes (override, unbind, probe; unbind, clear, probe) | $sh | $sh_all |
+
+virtflow / shell: **${ratio}×**
+EOF
+    echo "# bench: virtflow ${vf} ms, shell ${sh} ms per round (ratio ${ratio}); see $BUILDDIR/rig-bench.md"
+}
+
+main() {
+    check_prereqs
+    mkdir -p "$WORK"
+    : > "$WORK/timings"
+
+    local t0 t1
+    t0=$(date +%s)
+    fetch_kernel
+    build_initramfs
+    t1=$(date +%s)
+    echo "# kernel $KVER, initramfs $(du -h "$WORK/initrd.img" | cut -f1) ready in $((t1 - t0)) s"
+
+    local s
+    for s in $SCENARIOS; do
+        case $s in
+            A)
+                local bench_arg=
+                [[ $BENCH == 1 ]] && bench_arg=vf.bench=1
+                run_scenario A "intel_iommu=on iommu=pt $bench_arg" \
+                    -device VGA,bus=rp1,addr=00.0,multifunction=on "${DGPU_AUDIO[@]}"
+                [[ $BENCH == 1 ]] && write_bench
+                ;;
+            B)
+                run_scenario B "intel_iommu=on iommu=pt" \
+                    -device ati-vga,model=rv100,bus=rp1,addr=00.0,multifunction=on \
+                    "${DGPU_AUDIO[@]}"
+                ;;
+            C)
+                # The VT-d unit stays in the machine, as on a desktop whose firmware has
+                # it but whose kernel was told not to use it.
+                run_scenario C "intel_iommu=off" \
+                    -device VGA,bus=rp1,addr=00.0,multifunction=on "${DGPU_AUDIO[@]}"
+                ;;
+            *) not_ok "rig: unknown scenario '$s'" ;;
+        esac
+    done
+
+    echo "# QEMU time per scenario: $(tr '\n' ' ' < "$WORK/timings")(s)"
+    echo "rig: $PASSED passed, $FAILED failed"
+    [[ $FAILED -eq 0 && $PASSED -gt 0 ]]
+}
+
+main
