@@ -1,0 +1,34 @@
+# shellcheck shell=bash
+# Debian packages VirtFlow needs, by purpose; sourced by tools/demo and tools/test.
+#
+# Installs only what is missing, so a machine that has everything runs no apt at all.
+
+VF_DEPS_BUILD="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libxml2-dev
+  libpci-dev pci.ids libkmod-dev libjson-glib-dev"
+# tests: sanitizers and leak checks, format check, XML validation, the kernel rig
+VF_DEPS_TEST="valgrind clang-format libvirt-clients python3 qemu-system-x86 busybox-static
+  cpio linux-libc-dev ca-certificates"
+
+vf_install_deps() {
+    local missing=() pkg
+    for pkg in "$@"; do
+        if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed"; then
+            missing+=("$pkg")
+        fi
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo ">> installing: ${missing[*]}"
+    local sudo=()
+    if [ "$(id -u)" -ne 0 ]; then
+        if command -v sudo >/dev/null; then
+            sudo=(sudo)
+        else
+            echo "error: missing Debian packages: ${missing[*]}" >&2
+            echo "       run as root: apt-get install ${missing[*]}" >&2
+            return 1
+        fi
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq || return 1
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || return 1
+}
