@@ -96,8 +96,8 @@ vf_gpu_print_table(VfCli *cli, VfHost *host, VfHostReport *report)
         const VfPciDevice *dev = gpu->device;
         g_autofree char *vendor = vf_pci_device_dup_vendor_name(dev);
         g_autofree char *name = vf_pci_device_dup_device_name(dev);
-        g_autofree char *group = dev->iommu_group >= 0 ? g_strdup_printf("%d", dev->iommu_group)
-                                                       : g_strdup("-");
+        g_autofree char *group =
+            dev->iommu_group >= 0 ? g_strdup_printf("%d", dev->iommu_group) : g_strdup("-");
         g_autoptr(GString) verdict = g_string_new(NULL);
 
         if (vf_gpu_is_eligible(gpu)) {
@@ -171,14 +171,13 @@ vf_gpu_move(VfCli *cli, int argc, char **argv, gboolean bind)
     gboolean dry_run = FALSE;
     gboolean all = FALSE;
     GOptionEntry entries[] = {
-        {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "Print the writes, change nothing",
-         NULL},
+        {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "Print the writes, change nothing", NULL},
         {"json", 0, 0, G_OPTION_ARG_NONE, &cli->json, "Machine-readable output", NULL},
         {NULL},
     };
     GOptionEntry restore_entries[] = {
-        {"all", 'a', 0, G_OPTION_ARG_NONE, &all,
-         "Every device VirtFlow bound, or left on vfio-pci", NULL},
+        {"all", 'a', 0, G_OPTION_ARG_NONE, &all, "Every device VirtFlow bound, or left on vfio-pci",
+         NULL},
         {NULL},
     };
     g_autoptr(GOptionContext) ctx =

@@ -108,9 +108,9 @@ vf_cmd_host(VfCli *cli, int argc, char **argv)
 
         printf("        %s  %s %s  driver %s  %s\n", gpu->device->address, vendor, name,
                gpu->device->driver ? gpu->device->driver : "none",
-               vf_gpu_is_eligible(gpu) ? "ready for passthrough"
-                                       : vf_blocker_kind_to_string(
-                                             ((VfBlocker *)gpu->blockers->pdata[0])->kind));
+               vf_gpu_is_eligible(gpu)
+                   ? "ready for passthrough"
+                   : vf_blocker_kind_to_string(((VfBlocker *)gpu->blockers->pdata[0])->kind));
     }
     if (groups) {
         printf("\n");

@@ -14,8 +14,7 @@ vf_cmd_recover(VfCli *cli, int argc, char **argv)
 {
     gboolean dry_run = FALSE;
     GOptionEntry entries[] = {
-        {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "Print the writes, change nothing",
-         NULL},
+        {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "Print the writes, change nothing", NULL},
         {"json", 0, 0, G_OPTION_ARG_NONE, &cli->json, "Machine-readable output", NULL},
         {NULL},
     };

@@ -15,13 +15,13 @@ G_BEGIN_DECLS
 /* Exit statuses (documented in virtflow(1) and the README). */
 typedef enum {
     VF_EXIT_OK = 0,
-    VF_EXIT_FAILED = 1,      /* the operation failed (the host was put back) */
-    VF_EXIT_USAGE = 2,       /* bad arguments or malformed input */
-    VF_EXIT_NOT_FOUND = 3,   /* no such device or VM */
-    VF_EXIT_BLOCKED = 4,     /* a safety check refused (blockers) */
-    VF_EXIT_PERMISSION = 5,  /* not allowed: not root, or a read-only --host-root */
-    VF_EXIT_TIMEOUT = 6,     /* the kernel did not answer in time */
-    VF_EXIT_BUSY = 7,        /* another VirtFlow operation is running */
+    VF_EXIT_FAILED = 1,     /* the operation failed (the host was put back) */
+    VF_EXIT_USAGE = 2,      /* bad arguments or malformed input */
+    VF_EXIT_NOT_FOUND = 3,  /* no such device or VM */
+    VF_EXIT_BLOCKED = 4,    /* a safety check refused (blockers) */
+    VF_EXIT_PERMISSION = 5, /* not allowed: not root, or a read-only --host-root */
+    VF_EXIT_TIMEOUT = 6,    /* the kernel did not answer in time */
+    VF_EXIT_BUSY = 7,       /* another VirtFlow operation is running */
 } VfExit;
 
 typedef struct {

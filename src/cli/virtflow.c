@@ -40,9 +40,10 @@ vf_cli_print_help(FILE *out, const char *prog)
             prog);
     for (guint i = 0; i < G_N_ELEMENTS(vf_commands); i++)
         fprintf(out, "  %-10s %s\n", vf_commands[i].name, vf_commands[i].summary);
-    fprintf(out, "\nExit status: 0 ok, 1 failed (host put back), 2 usage, 3 not found, "
-                 "4 refused by a safety check,\n5 permission, 6 timeout, 7 busy.\n"
-                 "'%s COMMAND --help' tells more.\n",
+    fprintf(out,
+            "\nExit status: 0 ok, 1 failed (host put back), 2 usage, 3 not found, "
+            "4 refused by a safety check,\n5 permission, 6 timeout, 7 busy.\n"
+            "'%s COMMAND --help' tells more.\n",
             prog);
 }
 

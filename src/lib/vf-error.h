@@ -15,22 +15,22 @@ G_BEGIN_DECLS
 #define VF_ERROR (vf_error_quark())
 
 typedef enum {
-    VF_ERROR_FAILED,            /* anything without a better code */
-    VF_ERROR_INVALID_ARGUMENT,  /* malformed input: address, name, XML from the user */
-    VF_ERROR_NOT_FOUND,         /* a device, group or VM that does not exist */
-    VF_ERROR_NO_IOMMU,          /* the IOMMU is off or absent */
-    VF_ERROR_VFIO_UNAVAILABLE,  /* vfio-pci neither loaded, built in nor loadable */
-    VF_ERROR_GROUP_NOT_VIABLE,  /* the IOMMU group holds something we must not take */
-    VF_ERROR_DEVICE_IN_USE,     /* processes hold the device, or a display is on it */
-    VF_ERROR_BOOT_VGA,          /* the firmware's boot display */
-    VF_ERROR_PERMISSION,        /* EACCES/EPERM on a write */
-    VF_ERROR_TIMEOUT,           /* a write or a wait missed its deadline */
-    VF_ERROR_IO,                /* a read or write failed for another reason */
-    VF_ERROR_READ_ONLY,         /* a write was asked of a host opened read-only */
-    VF_ERROR_VERIFY,            /* the operation ran but the result is not what it must be */
-    VF_ERROR_BUSY,              /* another VirtFlow operation holds the lock */
-    VF_ERROR_LIBVIRT,           /* libvirt said no; its message is kept */
-    VF_ERROR_XML,               /* malformed or unexpected domain XML */
+    VF_ERROR_FAILED,           /* anything without a better code */
+    VF_ERROR_INVALID_ARGUMENT, /* malformed input: address, name, XML from the user */
+    VF_ERROR_NOT_FOUND,        /* a device, group or VM that does not exist */
+    VF_ERROR_NO_IOMMU,         /* the IOMMU is off or absent */
+    VF_ERROR_VFIO_UNAVAILABLE, /* vfio-pci neither loaded, built in nor loadable */
+    VF_ERROR_GROUP_NOT_VIABLE, /* the IOMMU group holds something we must not take */
+    VF_ERROR_DEVICE_IN_USE,    /* processes hold the device, or a display is on it */
+    VF_ERROR_BOOT_VGA,         /* the firmware's boot display */
+    VF_ERROR_PERMISSION,       /* EACCES/EPERM on a write */
+    VF_ERROR_TIMEOUT,          /* a write or a wait missed its deadline */
+    VF_ERROR_IO,               /* a read or write failed for another reason */
+    VF_ERROR_READ_ONLY,        /* a write was asked of a host opened read-only */
+    VF_ERROR_VERIFY,           /* the operation ran but the result is not what it must be */
+    VF_ERROR_BUSY,             /* another VirtFlow operation holds the lock */
+    VF_ERROR_LIBVIRT,          /* libvirt said no; its message is kept */
+    VF_ERROR_XML,              /* malformed or unexpected domain XML */
     VF_ERROR_LAST
 } VfErrorCode;
 

@@ -190,12 +190,12 @@ vf_gpu_new(VfHost *host, VfHostReport *report, VfPciDevice *dev)
             gpu->on_vfio = FALSE;
 
     if (!report->iommu->enabled || dev->iommu_group < 0)
-        vf_gpu_add_blocker(gpu, VF_BLOCKER_NO_IOMMU,
-                           g_strdup_printf("%s has no IOMMU group: %s", dev->address,
-                                           report->iommu->verdict),
-                           report->iommu->fix ? report->iommu->fix
-                                              : "Enable the IOMMU in the firmware and on the "
-                                                "kernel command line.");
+        vf_gpu_add_blocker(
+            gpu, VF_BLOCKER_NO_IOMMU,
+            g_strdup_printf("%s has no IOMMU group: %s", dev->address, report->iommu->verdict),
+            report->iommu->fix ? report->iommu->fix
+                               : "Enable the IOMMU in the firmware and on the "
+                                 "kernel command line.");
     if (!report->vfio->available)
         vf_gpu_add_blocker(gpu, VF_BLOCKER_VFIO_UNAVAILABLE,
                            g_strdup_printf("vfio-pci is not available in kernel %s",

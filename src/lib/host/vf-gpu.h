@@ -35,18 +35,18 @@ typedef struct {
 typedef struct {
     gint pid;
     char *comm;
-    char *node;    /* "/dev/dri/renderD129" */
-    char *device;  /* the passthrough-set member the node belongs to */
+    char *node;      /* "/dev/dri/renderD129" */
+    char *device;    /* the passthrough-set member the node belongs to */
     gboolean mapped; /* found in /proc/PID/maps rather than as an open fd */
 } VfHolder;
 
 typedef struct {
-    VfPciDevice *device;      /* the display function (borrowed from the report's bus) */
-    GPtrArray *functions;     /* its slot's functions (borrowed) */
-    GPtrArray *passthrough;   /* the passthrough set, sorted (borrowed) */
-    GPtrArray *blockers;      /* of VfBlocker* */
-    GPtrArray *holders;       /* of VfHolder* */
-    gboolean on_vfio;         /* every member of the set is on vfio-pci */
+    VfPciDevice *device;    /* the display function (borrowed from the report's bus) */
+    GPtrArray *functions;   /* its slot's functions (borrowed) */
+    GPtrArray *passthrough; /* the passthrough set, sorted (borrowed) */
+    GPtrArray *blockers;    /* of VfBlocker* */
+    GPtrArray *holders;     /* of VfHolder* */
+    gboolean on_vfio;       /* every member of the set is on vfio-pci */
 } VfGpu;
 
 gboolean vf_gpu_is_eligible(const VfGpu *gpu);

@@ -74,8 +74,7 @@ vf_pci_device_collect_nodes(VfHost *host, const VfPciDevice *dev, GHashTable *no
 
     /* on vfio-pci, the group node is what QEMU holds */
     if (g_strcmp0(dev->driver, "vfio-pci") == 0 && dev->iommu_group >= 0)
-        vf_nodes_add(node_devices, g_strdup_printf("/dev/vfio/%d", dev->iommu_group),
-                     dev->address);
+        vf_nodes_add(node_devices, g_strdup_printf("/dev/vfio/%d", dev->iommu_group), dev->address);
 }
 
 static const char *
@@ -119,8 +118,8 @@ vf_nodes_match(GHashTable *node_devices, const char *path, const char **ret_patt
 }
 
 static void
-vf_holders_add(GPtrArray *holders, gint pid, const char *comm, const char *node,
-               const char *device, gboolean mapped)
+vf_holders_add(GPtrArray *holders, gint pid, const char *comm, const char *node, const char *device,
+               gboolean mapped)
 {
     VfHolder *h;
 

@@ -159,8 +159,7 @@ vf_host_dup_real_path(VfHost *host, const char *path)
 char *
 vf_host_dup_state_path(VfHost *host, const char *relative)
 {
-    return relative ? g_build_filename(host->state_dir, relative, NULL)
-                    : g_strdup(host->state_dir);
+    return relative ? g_build_filename(host->state_dir, relative, NULL) : g_strdup(host->state_dir);
 }
 
 gboolean
@@ -456,8 +455,8 @@ vf_host_load_module(VfHost *host, const char *name, GError **error)
     {
         struct kmod_module *mod = kmod_module_get_module(it);
 
-        rc = kmod_module_probe_insert_module(mod, KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY, NULL,
-                                             NULL, NULL, NULL);
+        rc = kmod_module_probe_insert_module(mod, KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY, NULL, NULL,
+                                             NULL, NULL);
         kmod_module_unref(mod);
         if (rc < 0)
             break;

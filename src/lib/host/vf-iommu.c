@@ -45,8 +45,8 @@ vf_iommu_status_new(VfHost *host)
     st->cmdline_pt = vf_cmdline_has(args, "iommu=pt");
 
     if (st->enabled) {
-        st->verdict = g_strdup_printf("The IOMMU is on: the kernel made %u IOMMU groups.",
-                                      st->n_groups);
+        st->verdict =
+            g_strdup_printf("The IOMMU is on: the kernel made %u IOMMU groups.", st->n_groups);
     } else if (st->cmdline_off) {
         st->verdict = g_strdup("The IOMMU is switched off on the kernel command line.");
         st->fix = g_strdup("Remove intel_iommu=off / amd_iommu=off / iommu=off from the kernel "

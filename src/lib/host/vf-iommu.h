@@ -9,15 +9,15 @@
 G_BEGIN_DECLS
 
 typedef struct {
-    gboolean enabled;   /* the kernel made IOMMU groups */
+    gboolean enabled; /* the kernel made IOMMU groups */
     guint n_groups;
-    gboolean hardware;  /* the kernel registered an IOMMU unit (/sys/class/iommu) */
-    char *cmdline;      /* /proc/cmdline */
+    gboolean hardware;    /* the kernel registered an IOMMU unit (/sys/class/iommu) */
+    char *cmdline;        /* /proc/cmdline */
     gboolean cmdline_on;  /* intel_iommu=on or amd_iommu=on */
     gboolean cmdline_off; /* intel_iommu=off, amd_iommu=off or iommu=off */
     gboolean cmdline_pt;  /* iommu=pt */
-    char *verdict;      /* one plain sentence */
-    char *fix;          /* what to do, NULL when nothing */
+    char *verdict;        /* one plain sentence */
+    char *fix;            /* what to do, NULL when nothing */
 } VfIommuStatus;
 
 VfIommuStatus *vf_iommu_status_new(VfHost *host);

@@ -476,7 +476,7 @@ vf_kmodel_write_locked(VfKmodel *m, const char *path, const char *value)
     if (g_str_has_prefix(path, drivers)) {
         g_autofree char *action = g_path_get_basename(path); /* "bind" or "unbind" */
         g_autofree char *dir = g_path_get_dirname(path);
-        g_autofree char *name = g_path_get_basename(dir);    /* the driver */
+        g_autofree char *name = g_path_get_basename(dir); /* the driver */
         g_autofree char *current = NULL;
 
         if (!vf_kmodel_driver_registered(m, name))
@@ -798,9 +798,8 @@ vf_kmodel_build(const char *root, const VfKmodelHost *spec, GError **error)
                 g_warning("symlink %s: %s", link, g_strerror(errno));
         }
         for (guint i = 0; maps && maps[i]; i++)
-            g_string_append_printf(maps_text,
-                                   "7f00%08x000-7f00%08x000 rw-s 00000000 00:05 %u %s\n", i,
-                                   i + 1, 100 + i, maps[i]);
+            g_string_append_printf(maps_text, "7f00%08x000-7f00%08x000 rw-s 00000000 00:05 %u %s\n",
+                                   i, i + 1, 100 + i, maps[i]);
         vf_kmodel_write_file(root, maps_rel, maps_text->str);
     }
 
@@ -922,8 +921,8 @@ static const VfKmodelDevice vf_kmodel_demo_devices[] = {
      "card0"},
     {"0000:01:00.0", 0x030000, 0x10de, 0x2684, "nvidia", NULL, 12, 0, "0000:00:01.0",
      "card1 renderD129", "DP-1:disconnected:disabled HDMI-A-2:disconnected:disabled"},
-    {"0000:01:00.1", 0x040300, 0x10de, 0x22ba, "snd_hda_intel", NULL, 12, -1, "0000:00:01.0",
-     NULL, NULL, "card1"},
+    {"0000:01:00.1", 0x040300, 0x10de, 0x22ba, "snd_hda_intel", NULL, 12, -1, "0000:00:01.0", NULL,
+     NULL, "card1"},
     {"0000:02:00.0", 0x010802, 0x144d, 0xa80a, "nvme", NULL, 13, -1},
     {"0000:03:00.0", 0x020000, 0x8086, 0x125c, "igc", NULL, 14, -1},
     {NULL},

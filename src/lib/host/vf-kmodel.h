@@ -54,7 +54,7 @@ typedef struct {
     const char *loaded;         /* loaded modules: "vfio vfio_iommu_type1 vfio_pci bochs" */
     const char *builtin;        /* built-in modules */
     const char *loadable;       /* further modules in modules.dep */
-    const VfKmodelDevice *devices; /* ends with an entry whose address is NULL */
+    const VfKmodelDevice *devices;    /* ends with an entry whose address is NULL */
     const VfKmodelProcess *processes; /* ends with pid 0; may be NULL */
 } VfKmodelHost;
 

@@ -17,11 +17,11 @@ gboolean vf_pci_address_same_slot(const char *a, const char *b);
 guint vf_pci_address_get_function(const char *address);
 
 /* PCI base classes and the sub-classes VirtFlow cares about (class >> 8). */
-#define VF_PCI_CLASS_DISPLAY        0x03   /* base class: every GPU */
-#define VF_PCI_CLASS_BRIDGE         0x06   /* base class: host, ISA, PCI bridges */
-#define VF_PCI_SUBCLASS_HDA         0x0403 /* HDMI/DP audio */
-#define VF_PCI_SUBCLASS_USB         0x0c03 /* USB-C controller on a GPU */
-#define VF_PCI_SUBCLASS_SERIAL_BUS  0x0c80 /* UCSI controller on a GPU */
+#define VF_PCI_CLASS_DISPLAY       0x03   /* base class: every GPU */
+#define VF_PCI_CLASS_BRIDGE        0x06   /* base class: host, ISA, PCI bridges */
+#define VF_PCI_SUBCLASS_HDA        0x0403 /* HDMI/DP audio */
+#define VF_PCI_SUBCLASS_USB        0x0c03 /* USB-C controller on a GPU */
+#define VF_PCI_SUBCLASS_SERIAL_BUS 0x0c80 /* UCSI controller on a GPU */
 
 typedef struct {
     char *address; /* canonical "0000:01:00.0" */

@@ -10,11 +10,11 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-#define VF_VFIO_DRIVER     "vfio-pci"
-#define VF_VFIO_MODULE     "vfio_pci"
-#define VF_VERIFY_POLL_MS  10
-#define VF_VERIFY_WAIT_MS  3000
-#define VF_LOCK_WAIT_MS    5000
+#define VF_VFIO_DRIVER    "vfio-pci"
+#define VF_VFIO_MODULE    "vfio_pci"
+#define VF_VERIFY_POLL_MS 10
+#define VF_VERIFY_WAIT_MS 3000
+#define VF_LOCK_WAIT_MS   5000
 
 static const char *const vf_transition_kind_names[] = {
     [VF_TRANSITION_BIND] = "bind",
@@ -33,7 +33,7 @@ struct _VfTransition {
 
 /* Where one device must go. */
 typedef struct {
-    const char *driver;   /* NULL: no driver, or (!known) the kernel's choice */
+    const char *driver; /* NULL: no driver, or (!known) the kernel's choice */
     gboolean known;
     const char *module;
     const char *override; /* NULL: cleared */
@@ -241,8 +241,7 @@ vf_device_on_vfio(const VfPciDevice *dev)
 }
 
 VfTransition *
-vf_transition_new_restore(VfHost *host, VfHostReport *report, const char *address,
-                          GError **error)
+vf_transition_new_restore(VfHost *host, VfHostReport *report, const char *address, GError **error)
 {
     g_autoptr(VfTransition) t = NULL;
 
@@ -617,9 +616,8 @@ vf_transition_verify(VfTransition *t, gboolean undo, GError **error)
             vf_live_state_read(t->host, o->address, &live);
             if (target.driver || target.known ? g_strcmp0(live.driver, target.driver) != 0
                                               : g_strcmp0(live.driver, VF_VFIO_DRIVER) == 0) {
-                g_string_append_printf(wrong, "%s%s is on %s instead of %s",
-                                       wrong->len ? "; " : "", o->address,
-                                       live.driver ? live.driver : "no driver",
+                g_string_append_printf(wrong, "%s%s is on %s instead of %s", wrong->len ? "; " : "",
+                                       o->address, live.driver ? live.driver : "no driver",
                                        target.driver  ? target.driver
                                        : target.known ? "no driver"
                                                       : "a host driver");

@@ -35,10 +35,10 @@ const char *vf_transition_kind_to_string(VfTransitionKind kind);
 typedef struct {
     char *address;
     gint iommu_group;
-    char *host_driver;   /* the host driver to return to; NULL: none (see below) */
+    char *host_driver;          /* the host driver to return to; NULL: none (see below) */
     gboolean host_driver_known; /* FALSE: no record, let the kernel choose a driver */
-    char *host_module;   /* the module providing it, to load when it is gone */
-    char *host_override; /* driver_override before VirtFlow; NULL when "(null)" */
+    char *host_module;          /* the module providing it, to load when it is gone */
+    char *host_override;        /* driver_override before VirtFlow; NULL when "(null)" */
 } VfDeviceOrigin;
 
 typedef struct {
