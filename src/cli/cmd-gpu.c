@@ -34,9 +34,10 @@ vf_cli_run_transition(VfCli *cli, VfTransition *t, gboolean dry_run)
 
     if (dry_run) {
         if (cli->json) {
-            g_autoptr(JsonNode) node = vf_cli_transition_to_json(t, TRUE);
+            g_autoptr(VfJson) json = vf_json_new(TRUE);
 
-            vf_cli_print_json(node);
+            vf_cli_json_transition(json, t, TRUE);
+            vf_cli_print_json(json);
             return VF_EXIT_OK;
         }
         printf("Dry run: %s %s%s (%u device%s). Nothing is changed; the writes would be:\n",
@@ -52,9 +53,10 @@ vf_cli_run_transition(VfCli *cli, VfTransition *t, gboolean dry_run)
         return vf_cli_fail(cli, error);
 
     if (cli->json) {
-        g_autoptr(JsonNode) node = vf_cli_transition_to_json(t, FALSE);
+        g_autoptr(VfJson) json = vf_json_new(TRUE);
 
-        vf_cli_print_json(node);
+        vf_cli_json_transition(json, t, FALSE);
+        vf_cli_print_json(json);
         return VF_EXIT_OK;
     }
     if (writes->len == 0) {
@@ -156,9 +158,10 @@ vf_gpu_list(VfCli *cli, int argc, char **argv)
     if (host == NULL || (report = vf_host_report_new(host, &error)) == NULL)
         return vf_cli_fail(cli, error);
     if (cli->json) {
-        g_autoptr(JsonNode) node = vf_cli_report_to_json(report);
+        g_autoptr(VfJson) json = vf_json_new(TRUE);
 
-        vf_cli_print_json(node);
+        vf_cli_json_report(json, report, FALSE);
+        vf_cli_print_json(json);
     } else {
         vf_gpu_print_table(cli, host, report);
     }

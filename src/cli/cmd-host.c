@@ -67,18 +67,10 @@ vf_cmd_host(VfCli *cli, int argc, char **argv)
         return vf_cli_fail(cli, error);
 
     if (cli->json) {
-        g_autoptr(JsonNode) node = vf_cli_report_to_json(report);
+        g_autoptr(VfJson) json = vf_json_new(TRUE);
 
-        if (groups) {
-            JsonObject *obj = json_node_get_object(node);
-            JsonArray *devices = json_array_new();
-
-            for (guint i = 0; i < report->bus->devices->len; i++)
-                json_array_add_element(devices,
-                                       vf_cli_pci_device_to_json(report->bus->devices->pdata[i]));
-            json_object_set_array_member(obj, "devices", devices);
-        }
-        vf_cli_print_json(node);
+        vf_cli_json_report(json, report, groups);
+        vf_cli_print_json(json);
         return VF_EXIT_OK;
     }
 

@@ -4,11 +4,10 @@
  */
 #pragma once
 
-#include <json-glib/json-glib.h>
-
 #include "host/vf-gpu.h"
 #include "host/vf-transition.h"
 #include "vf-error.h"
+#include "vf-json.h"
 
 G_BEGIN_DECLS
 
@@ -46,14 +45,16 @@ int vf_cli_fail(VfCli *cli, const GError *error);
 int vf_cli_usage(VfCli *cli, GOptionContext *ctx, const char *message);
 /* Parses a command's options; returns -1 to go on, or an exit status. */
 int vf_cli_parse(VfCli *cli, GOptionContext *ctx, int *argc, char ***argv);
-void vf_cli_print_json(JsonNode *node);
+/* Prints what @json holds to stdout. */
+void vf_cli_print_json(VfJson *json);
 
 /* Prints the plan (--dry-run) or applies @t and reports the outcome. */
 int vf_cli_run_transition(VfCli *cli, VfTransition *t, gboolean dry_run);
 
-JsonNode *vf_cli_report_to_json(VfHostReport *report);
-JsonNode *vf_cli_pci_device_to_json(const VfPciDevice *dev);
-JsonNode *vf_cli_transition_to_json(VfTransition *t, gboolean dry_run);
+/* @all_devices: add "devices", every PCI function of the host */
+void vf_cli_json_report(VfJson *json, VfHostReport *report, gboolean all_devices);
+void vf_cli_json_pci_device(VfJson *json, const VfPciDevice *dev);
+void vf_cli_json_transition(VfJson *json, VfTransition *t, gboolean dry_run);
 
 int vf_cmd_host(VfCli *cli, int argc, char **argv);
 int vf_cmd_gpu(VfCli *cli, int argc, char **argv);

@@ -117,21 +117,18 @@ int
 vf_cli_fail(VfCli *cli, const GError *error)
 {
     if (cli->json) {
-        g_autoptr(JsonBuilder) b = json_builder_new();
-        g_autoptr(JsonNode) root = NULL;
+        g_autoptr(VfJson) json = vf_json_new(TRUE);
 
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "error");
-        json_builder_begin_object(b);
-        json_builder_set_member_name(b, "code");
-        json_builder_add_string_value(
-            b, error->domain == VF_ERROR ? vf_error_code_to_string(error->code) : "usage");
-        json_builder_set_member_name(b, "message");
-        json_builder_add_string_value(b, error->message);
-        json_builder_end_object(b);
-        json_builder_end_object(b);
-        root = json_builder_get_root(b);
-        vf_cli_print_json(root);
+        vf_json_begin_object(json);
+        vf_json_key(json, "error");
+        vf_json_begin_object(json);
+        vf_json_member_string(
+            json, "code",
+            error->domain == VF_ERROR ? vf_error_code_to_string(error->code) : "usage");
+        vf_json_member_string(json, "message", error->message);
+        vf_json_end_object(json);
+        vf_json_end_object(json);
+        vf_cli_print_json(json);
     }
     fprintf(stderr, "%s: error: %s\n", cli->prog, error->message);
     return vf_cli_exit_for(error);
@@ -160,15 +157,9 @@ vf_cli_parse(VfCli *cli, GOptionContext *ctx, int *argc, char ***argv)
 }
 
 void
-vf_cli_print_json(JsonNode *node)
+vf_cli_print_json(VfJson *json)
 {
-    g_autoptr(JsonGenerator) gen = json_generator_new();
-    g_autofree char *text = NULL;
-
-    json_generator_set_pretty(gen, TRUE);
-    json_generator_set_root(gen, node);
-    text = json_generator_to_data(gen, NULL);
-    printf("%s\n", text);
+    fputs(vf_json_get_text(json), stdout);
 }
 
 int

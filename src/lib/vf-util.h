@@ -21,3 +21,10 @@ vf_close_fdp(int *fd)
 
 /* g_autofd arrived in GLib 2.76: an int fd closed at scope exit, errno preserved */
 #define vf_autofd __attribute__((cleanup(vf_close_fdp)))
+
+/* A comparator for g_ptr_array_sort() of strings: it hands over pointers to the elements */
+static inline int
+vf_strcmp_ptrs(gconstpointer a, gconstpointer b)
+{
+    return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
+}

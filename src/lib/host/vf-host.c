@@ -5,6 +5,7 @@
 #include "vf-util.h"
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libkmod.h>
@@ -259,12 +260,6 @@ vf_host_readlink_name(VfHost *host, const char *path)
     return target ? g_path_get_basename(target) : NULL;
 }
 
-static int
-vf_host_cmp_names(gconstpointer a, gconstpointer b)
-{
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 GPtrArray *
 vf_host_list_dir(VfHost *host, const char *path)
 {
@@ -287,7 +282,7 @@ vf_host_list_dir(VfHost *host, const char *path)
         g_ptr_array_add(names, g_strdup(ent->d_name));
     }
     closedir(dir);
-    g_ptr_array_sort(names, vf_host_cmp_names);
+    g_ptr_array_sort(names, vf_strcmp_ptrs);
     return g_steal_pointer(&names);
 }
 
@@ -415,12 +410,59 @@ vf_host_write(VfHost *host, const char *path, const char *value, GError **error)
     return TRUE;
 }
 
+/* libkmod, opened with dlopen() on the first module load: only setup and a bind whose
+ * vfio-pci is not loaded yet need it, and it pulls libcrypto into every process that
+ * links it (see vf-pci.c for the same reasoning). */
+typedef struct {
+    struct kmod_ctx *(*ctx_new)(const char *, const char *const *);
+    struct kmod_ctx *(*ctx_unref)(struct kmod_ctx *);
+    int (*new_from_lookup)(struct kmod_ctx *, const char *, struct kmod_list **);
+    struct kmod_module *(*get_module)(const struct kmod_list *);
+    struct kmod_list *(*list_next)(const struct kmod_list *, const struct kmod_list *);
+    int (*probe_insert)(struct kmod_module *, unsigned int, const char *,
+                        int (*)(struct kmod_module *, const char *, void *), const void *,
+                        void (*)(struct kmod_module *, bool, void *));
+    struct kmod_module *(*module_unref)(struct kmod_module *);
+    int (*unref_list)(struct kmod_list *);
+} VfKmodApi;
+
+static const VfKmodApi *
+vf_kmod_api(GError **error)
+{
+    static GMutex lock;
+    static VfKmodApi api;
+    static gboolean loaded;
+    void *lib;
+
+    g_mutex_lock(&lock);
+    if (!loaded && (lib = dlopen("libkmod.so.2", RTLD_NOW | RTLD_LOCAL)) != NULL) {
+        api.ctx_new = dlsym(lib, "kmod_new");
+        api.ctx_unref = dlsym(lib, "kmod_unref");
+        api.new_from_lookup = dlsym(lib, "kmod_module_new_from_lookup");
+        api.get_module = dlsym(lib, "kmod_module_get_module");
+        api.list_next = dlsym(lib, "kmod_list_next");
+        api.probe_insert = dlsym(lib, "kmod_module_probe_insert_module");
+        api.module_unref = dlsym(lib, "kmod_module_unref");
+        api.unref_list = dlsym(lib, "kmod_module_unref_list");
+        loaded = api.ctx_new && api.ctx_unref && api.new_from_lookup && api.get_module &&
+                 api.list_next && api.probe_insert && api.module_unref && api.unref_list;
+    }
+    g_mutex_unlock(&lock);
+    if (!loaded) {
+        g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
+                    "Cannot load kernel modules: libkmod.so.2 is missing (install libkmod2)");
+        return NULL;
+    }
+    return &api;
+}
+
 gboolean
 vf_host_load_module(VfHost *host, const char *name, GError **error)
 {
+    const VfKmodApi *kmod;
     struct kmod_ctx *ctx;
     struct kmod_list *list = NULL, *it;
-    int rc;
+    int rc = 0;
 
     if (host->backend) {
         rc = host->backend->load_module(host->backend_data, name);
@@ -437,32 +479,31 @@ vf_host_load_module(VfHost *host, const char *name, GError **error)
                     name, host->root);
         return FALSE;
     }
+    if ((kmod = vf_kmod_api(error)) == NULL)
+        return FALSE;
 
-    ctx = kmod_new(NULL, NULL);
+    ctx = kmod->ctx_new(NULL, NULL);
     if (ctx == NULL) {
         g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
                     "Failed to load kernel module '%s': cannot read the module index", name);
         return FALSE;
     }
-    rc = kmod_module_new_from_lookup(ctx, name, &list);
-    if (rc < 0 || list == NULL) {
+    if (kmod->new_from_lookup(ctx, name, &list) < 0 || list == NULL) {
         g_set_error(error, VF_ERROR, VF_ERROR_NOT_FOUND,
                     "Failed to load kernel module '%s': no such module for this kernel", name);
-        kmod_unref(ctx);
+        kmod->ctx_unref(ctx);
         return FALSE;
     }
-    kmod_list_foreach(it, list)
-    {
-        struct kmod_module *mod = kmod_module_get_module(it);
+    /* modprobe NAME: dependencies and softdeps too (vfio-pci needs vfio_iommu_type1) */
+    for (it = list; it != NULL && rc >= 0; it = kmod->list_next(list, it)) {
+        struct kmod_module *mod = kmod->get_module(it);
 
-        rc = kmod_module_probe_insert_module(mod, KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY, NULL, NULL,
-                                             NULL, NULL);
-        kmod_module_unref(mod);
-        if (rc < 0)
-            break;
+        rc = kmod->probe_insert(mod, KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY, NULL, NULL, NULL,
+                                NULL);
+        kmod->module_unref(mod);
     }
-    kmod_module_unref_list(list);
-    kmod_unref(ctx);
+    kmod->unref_list(list);
+    kmod->ctx_unref(ctx);
     if (rc < 0) {
         vf_error_set_errno(error, -rc, "Failed to load kernel module '%s'", name);
         return FALSE;

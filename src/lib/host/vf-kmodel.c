@@ -3,6 +3,7 @@
 
 #include "host/vf-pci.h"
 #include "vf-error.h"
+#include "vf-util.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
@@ -407,8 +408,7 @@ vf_kmodel_take_fault(VfKmodel *m, VfKmodelOp op, const char *target, int *ret_er
         if (--f->countdown > 0)
             continue;
         *ret_errsv = f->errsv;
-        g_free(f->target);
-        g_ptr_array_remove_index(m->faults, i);
+        g_ptr_array_remove_index(m->faults, i); /* frees @f and its target */
         return TRUE;
     }
     return FALSE;
@@ -447,10 +447,12 @@ vf_kmodel_write_locked(VfKmodel *m, const char *path, const char *value)
         if (g_str_equal(attr, "/driver_override")) {
             g_autofree char *dir = vf_kmodel_dev_dir(m, address);
             g_autofree char *rel = g_strconcat(dir, "/driver_override", NULL);
+            /* the kernel shows it with a newline, "(null)\n" once cleared */
+            g_autofree char *shown = g_strconcat(*val ? val : "(null)", "\n", NULL);
 
             if (vf_kmodel_take_fault(m, VF_KMODEL_OP_OVERRIDE, address, &errsv))
                 return vf_kmodel_fail(m, errsv);
-            vf_kmodel_write_file(m->root, rel, *val ? val : "(null)");
+            vf_kmodel_write_file(m->root, rel, shown);
             return 0;
         }
         if (g_str_equal(attr, "/driver/unbind")) {
@@ -872,7 +874,7 @@ vf_kmodel_snapshot_walk(const char *root, const char *rel, GString *out)
 
     while (dir && (name = g_dir_read_name(dir)) != NULL)
         g_ptr_array_add(names, g_strdup(name));
-    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+    g_ptr_array_sort(names, vf_strcmp_ptrs);
     for (guint i = 0; i < names->len; i++) {
         g_autofree char *child_rel =
             rel ? g_build_filename(rel, names->pdata[i], NULL) : g_strdup(names->pdata[i]);

@@ -3,6 +3,7 @@
 
 #include "vf-error.h"
 
+#include <dlfcn.h>
 #include <pci/pci.h>
 #include <stdarg.h>
 #include <string.h>
@@ -218,39 +219,68 @@ vf_pci_device_is_gpu_companion(const VfPciDevice *dev)
            sub == VF_PCI_SUBCLASS_SERIAL_BUS;
 }
 
-/* libpci's name database, loaded once per process on first use */
+/*
+ * libpci's name database, opened on first use with dlopen(): the commands that never show
+ * a name (bind, restore, the libvirt hook) then do not load libpci and what it pulls in
+ * (libudev, ...), which is most of a process's start-up time under emulation. systemd
+ * loads its optional libraries the same way. Without libpci, names fall back to ids.
+ */
 static GMutex vf_pci_names_lock;
+static gboolean vf_pci_names_tried;
 static struct pci_access *vf_pci_names;
+static char *(*vf_pci_lookup_name)(struct pci_access *, char *, int, int, ...);
 
 static void
-vf_pci_names_error(char *msg, ...)
+vf_pci_names_quiet(char *msg, ...)
 {
-    /* a missing pci.ids is a warning for libpci: we only lose the names */
+    /* warnings and debug lines: a missing pci.ids only costs us the names */
     (void)msg;
 }
 
+G_GNUC_NORETURN static void
+vf_pci_names_fatal(char *msg, ...)
+{
+    /* libpci calls this only for a misuse of its API, and it must not return */
+    g_error("libpci: %s", msg);
+}
+
+static gboolean
+vf_pci_names_open(void)
+{
+    struct pci_access *(*alloc)(void);
+    void *lib;
+
+    if (vf_pci_names_tried)
+        return vf_pci_names != NULL;
+    vf_pci_names_tried = TRUE;
+    lib = dlopen("libpci.so.3", RTLD_NOW | RTLD_LOCAL);
+    if (lib == NULL)
+        return FALSE;
+    alloc = (struct pci_access * (*)(void)) dlsym(lib, "pci_alloc");
+    vf_pci_lookup_name =
+        (char *(*)(struct pci_access *, char *, int, int, ...))dlsym(lib, "pci_lookup_name");
+    if (alloc == NULL || vf_pci_lookup_name == NULL)
+        return FALSE;
+    /* pci_alloc() leaves the callbacks unset (pci_init() would set them, and scan the
+     * bus, which we do not want): every one libpci may call must be ours */
+    vf_pci_names = alloc();
+    vf_pci_names->error = vf_pci_names_fatal;
+    vf_pci_names->warning = vf_pci_names_quiet;
+    vf_pci_names->debug = vf_pci_names_quiet;
+    vf_pci_names->numeric_ids = 0;
+    return TRUE;
+}
+
 static char *
-vf_pci_lookup(int flags, ...)
+vf_pci_lookup(int flags, int a, int b)
 {
     char buf[256];
-    char *name;
-    va_list ap;
+    char *name = NULL;
 
     g_mutex_lock(&vf_pci_names_lock);
-    if (vf_pci_names == NULL) {
-        vf_pci_names = pci_alloc();
-        vf_pci_names->warning = vf_pci_names_error;
-        vf_pci_names->numeric_ids = 0;
-    }
-    va_start(ap, flags);
-    {
-        int a = va_arg(ap, int);
-        int b = va_arg(ap, int);
-
-        name = pci_lookup_name(vf_pci_names, buf, sizeof(buf),
-                               flags | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB, a, b);
-    }
-    va_end(ap);
+    if (vf_pci_names_open())
+        name = vf_pci_lookup_name(vf_pci_names, buf, sizeof(buf),
+                                  flags | PCI_LOOKUP_NO_NUMBERS | PCI_LOOKUP_NO_HWDB, a, b);
     g_mutex_unlock(&vf_pci_names_lock);
     return name ? g_strdup(name) : NULL;
 }

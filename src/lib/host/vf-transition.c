@@ -2,6 +2,7 @@
 #include "host/vf-transition.h"
 
 #include "vf-error.h"
+#include "vf-util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -291,7 +292,7 @@ vf_transition_new_recover(VfHost *host, GError **error)
     while ((name = g_dir_read_name(dir)) != NULL)
         if (g_str_has_suffix(name, ".journal"))
             g_ptr_array_add(names, g_strdup(name));
-    g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+    g_ptr_array_sort(names, vf_strcmp_ptrs);
 
     for (guint i = 0; i < names->len; i++) {
         g_autofree char *path = g_build_filename(dir_path, names->pdata[i], NULL);

@@ -1,0 +1,67 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vf-domain-xml.h: the domain XML rewrite of a GPU activation, and its undo
+ *
+ * Activate takes the virtual display out of a libvirt domain (graphics, video, audio,
+ * sound, SPICE channels, USB redirection, smartcard; the guest agent channel stays) and
+ * puts the host's GPU functions in as <hostdev managed='no'>. Everything it removes or
+ * adds is recorded in the domain's <metadata> (namespace VF_DOMAIN_XML_NAMESPACE), so
+ * that Deactivate gives back the domain exactly as it was, and so that the libvirt hook
+ * can read which devices belong to the domain and which host driver each had.
+ *
+ * Pure functions of strings: no libvirt, no I/O, safe to call from any thread.
+ * The output keeps the input's layout; only attribute quotes change (libxml2 writes
+ * double quotes where libvirt writes single ones, which libvirt reads the same).
+ */
+#pragma once
+
+#include "domain/vf-passthrough-device.h"
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+#define VF_DOMAIN_XML_NAMESPACE "https://virtflow.org/xmlns/passthrough/1.0"
+
+/*
+ * Rewrite the domain @xml to pass @devices through. @gpu is the host address of the
+ * GPU's function 0 ("0000:01:00.0") and must be one of @devices; the functions on its
+ * slot share one guest slot, each other device gets a slot of its own.
+ *
+ * Activating a domain again for the same GPU and the same devices returns @xml unchanged
+ * (the drivers recorded the first time are kept: by then the devices may be on
+ * vfio-pci); for the same GPU with other devices, the record is redone, keeping the
+ * drivers it knew. A domain activated for another GPU is refused.
+ *
+ * Returns: (transfer full): the new domain XML, or NULL with @error set
+ * (VF_ERROR_INVALID_ARGUMENT for a bad address or device list, another GPU or a
+ * <hostdev> VirtFlow did not add for one of @devices; VF_ERROR_XML for XML that is not a
+ * well-formed <domain>, or malformed VirtFlow metadata; VF_ERROR_FAILED when the domain
+ * has no free guest PCI address).
+ */
+char *vf_domain_xml_activate(const char *xml, const char *gpu,
+                             const VfPassthroughDevice *devices, guint n_devices,
+                             GError **error);
+
+/*
+ * Undo vf_domain_xml_activate(): put back the removed elements where they were, remove
+ * the <hostdev>s, controller, video and metadata that activation added. A domain without
+ * VirtFlow metadata is returned unchanged.
+ *
+ * Returns: (transfer full): the domain XML as it was before activation, or NULL with
+ * @error set (VF_ERROR_XML).
+ */
+char *vf_domain_xml_deactivate(const char *xml, GError **error);
+
+/*
+ * Read the VirtFlow metadata of the domain @xml.
+ *
+ * Returns: TRUE and sets @out_gpu (the GPU's function-0 address) and @out_devices (a
+ * GPtrArray of VfPassthroughDevice *, which frees its elements) when the domain carries
+ * the metadata; FALSE without error when it does not; FALSE with @error set (VF_ERROR_XML)
+ * when the XML or the metadata is malformed. Either out parameter may be NULL.
+ */
+gboolean vf_domain_xml_get_passthrough(const char *xml, char **out_gpu, GPtrArray **out_devices,
+                                       GError **error);
+
+G_END_DECLS
