@@ -4,7 +4,7 @@
 # Installs only what is missing, so a machine that has everything runs no apt at all.
 
 VF_DEPS_BUILD="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libxml2-dev
-  libpci-dev pci.ids libkmod-dev"
+  libpci-dev pci.ids libkmod-dev libvirt-dev"
 # tests: sanitizers and leak checks, format check, XML validation, the kernel rig
 VF_DEPS_TEST="valgrind clang-format libvirt-clients python3 qemu-system-x86 busybox-static
   cpio linux-libc-dev ca-certificates"

@@ -194,7 +194,8 @@ vf_cli_json_report(VfJson *b, VfHostReport *report, gboolean all_devices)
 
 void
 vf_cli_json_transition(VfJson *b, VfTransition *t, gboolean dry_run)
-{    g_autoptr(GPtrArray) writes = dry_run ? vf_transition_dup_writes(t) : NULL;
+{
+    g_autoptr(GPtrArray) writes = dry_run ? vf_transition_dup_writes(t) : NULL;
     g_autoptr(GPtrArray) modules = dry_run ? vf_transition_dup_modules(t) : NULL;
     GPtrArray *devices = vf_transition_get_devices(t);
 

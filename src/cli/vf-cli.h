@@ -5,6 +5,7 @@
 #pragma once
 
 #include "host/vf-gpu.h"
+#include "vf-passthrough.h"
 #include "host/vf-transition.h"
 #include "vf-error.h"
 #include "vf-json.h"
@@ -26,6 +27,7 @@ typedef enum {
 typedef struct {
     const char *host_root; /* --host-root, NULL for the live machine */
     const char *state_dir; /* --state-dir */
+    const char *connect;   /* --connect URI */
     gboolean json;
     gboolean demo;
     gboolean verbose;
@@ -40,6 +42,21 @@ typedef struct {
 
 /* Opens the host the global options name (live, --host-root or --demo). */
 VfHost *vf_cli_open_host(VfCli *cli, GError **error);
+/* Opens the host and the libvirt connection (--demo: the demo's test driver). */
+gboolean vf_cli_open(VfCli *cli, VfHost **ret_host, VfConnection **ret_conn, GError **error);
+/* After a VM command: the demo keeps its VMs for the next command. */
+void vf_cli_close(VfCli *cli, VfConnection *conn);
+/* Prints a flow's steps as they change (live on a terminal, plain lines otherwise). */
+void vf_cli_flow_progress(const VfStep *step, double fraction, gpointer user_data);
+void vf_cli_flow_wait_tick(guint elapsed_ms, guint total_ms, gpointer user_data);
+/* After a flow: warnings (or the flow as JSON with --json) and the error; the exit status. */
+int vf_cli_flow_report(VfCli *cli, VfFlow *flow, const GError *error);
+int vf_cli_exit_for(const GError *error);
+const char *vf_cli_error_code_name(const GError *error);
+void vf_cli_json_plan(VfJson *json, VfFlow *flow);
+/* --dry-run of activate/deactivate: the steps, the writes and the new XML */
+int vf_cli_print_plan(VfCli *cli, VfFlow *flow);
+
 /* Prints @error for a user (and as JSON with --json) and returns the exit status. */
 int vf_cli_fail(VfCli *cli, const GError *error);
 int vf_cli_usage(VfCli *cli, GOptionContext *ctx, const char *message);
@@ -59,5 +76,10 @@ void vf_cli_json_transition(VfJson *json, VfTransition *t, gboolean dry_run);
 int vf_cmd_host(VfCli *cli, int argc, char **argv);
 int vf_cmd_gpu(VfCli *cli, int argc, char **argv);
 int vf_cmd_recover(VfCli *cli, int argc, char **argv);
+int vf_cmd_list(VfCli *cli, int argc, char **argv);
+int vf_cmd_activate(VfCli *cli, int argc, char **argv);
+int vf_cmd_deactivate(VfCli *cli, int argc, char **argv);
+int vf_cmd_start(VfCli *cli, int argc, char **argv);
+int vf_cmd_stop(VfCli *cli, int argc, char **argv);
 
 G_END_DECLS

@@ -8,7 +8,7 @@
  */
 #include "vf-cli.h"
 
-#include "host/vf-kmodel.h"
+#include "vf-demo.h"
 
 #include <locale.h>
 #include <stdio.h>
@@ -18,6 +18,11 @@ static const VfCliCommand vf_commands[] = {
     {"host", vf_cmd_host, "IOMMU, vfio and GPUs of this machine (--groups: every IOMMU group)"},
     {"gpu", vf_cmd_gpu, "list GPUs; bind a GPU to vfio-pci; restore it to its host driver"},
     {"recover", vf_cmd_recover, "finish or undo a bind/restore that was interrupted"},
+    {"list", vf_cmd_list, "the VMs, their state and their GPU"},
+    {"activate", vf_cmd_activate, "give a VM the GPU: checks, stop, bind, rewrite, define"},
+    {"deactivate", vf_cmd_deactivate, "put the VM back as it was; the GPU back to the host"},
+    {"start", vf_cmd_start, "start a VM (its GPU bound first)"},
+    {"stop", vf_cmd_stop, "shut a VM down and make sure its GPU is back on the host"},
 };
 
 static void
@@ -31,7 +36,9 @@ vf_cli_print_help(FILE *out, const char *prog)
             "Global options:\n"
             "  --host-root DIR   read the machine from DIR (a captured or test tree; read-only)\n"
             "  --state-dir DIR   journal and records (default /var/lib/virtflow)\n"
-            "  --demo            a simulated machine (iGPU + NVIDIA dGPU), nothing real touched\n"
+            "  -c, --connect URI libvirt connection (default qemu:///system)\n"
+            "  --demo            a simulated machine (iGPU + NVIDIA dGPU) and a Windows VM on\n"
+            "                    libvirt's test driver: nothing real is touched\n"
             "  --json            machine-readable output\n"
             "  -v, --verbose     say more\n"
             "  -h, --help        this help;  --version\n"
@@ -47,30 +54,15 @@ vf_cli_print_help(FILE *out, const char *prog)
             prog);
 }
 
-static char *
-vf_cli_demo_root(void)
-{
-    const char *env = g_getenv("VIRTFLOW_DEMO_ROOT");
-
-    if (env && *env)
-        return g_strdup(env);
-    return g_build_filename(g_get_user_state_dir(), "virtflow", "demo-host", NULL);
-}
-
 VfHost *
 vf_cli_open_host(VfCli *cli, GError **error)
 {
     g_autoptr(VfHost) host = NULL;
 
     if (cli->demo) {
-        g_autofree char *root = vf_cli_demo_root();
-        g_autofree char *marker = g_build_filename(root, ".vf-kmodel", NULL);
+        g_autofree char *root = vf_demo_dup_default_root();
 
-        if (!g_file_test(marker, G_FILE_TEST_EXISTS) &&
-            !vf_kmodel_build(root, &vf_kmodel_demo_host, error))
-            return NULL;
-        host = vf_host_new(root, error);
-        if (host == NULL || !vf_kmodel_attach(host, error))
+        if (!vf_demo_open(root, &host, NULL, error))
             return NULL;
     } else {
         host = vf_host_new(cli->host_root, error);
@@ -82,7 +74,50 @@ vf_cli_open_host(VfCli *cli, GError **error)
     return g_steal_pointer(&host);
 }
 
-static int
+gboolean
+vf_cli_open(VfCli *cli, VfHost **ret_host, VfConnection **ret_conn, GError **error)
+{
+    g_autoptr(VfHost) host = NULL;
+    g_autoptr(VfConnection) conn = NULL;
+
+    if (cli->demo) {
+        g_autofree char *root = vf_demo_dup_default_root();
+
+        if (!vf_demo_open(root, &host, &conn, error))
+            return FALSE;
+        if (cli->state_dir)
+            vf_host_set_state_dir(host, cli->state_dir);
+    } else {
+        host = vf_cli_open_host(cli, error);
+        if (host == NULL || (conn = vf_connection_open(cli->connect, error)) == NULL)
+            return FALSE;
+    }
+    *ret_host = g_steal_pointer(&host);
+    *ret_conn = g_steal_pointer(&conn);
+    return TRUE;
+}
+
+void
+vf_cli_close(VfCli *cli, VfConnection *conn)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *root = NULL;
+
+    if (!cli->demo || conn == NULL)
+        return;
+    root = vf_demo_dup_default_root();
+    if (!vf_demo_save(root, conn, &error))
+        fprintf(stderr, "%s: warning: the demo's VMs could not be saved: %s\n", cli->prog,
+                error->message);
+}
+
+const char *
+vf_cli_error_code_name(const GError *error)
+{
+    return error->domain == VF_ERROR ? vf_error_code_to_string(error->code) : "usage";
+}
+
+int
 vf_cli_exit_for(const GError *error)
 {
     if (error->domain == G_OPTION_ERROR)
@@ -122,9 +157,7 @@ vf_cli_fail(VfCli *cli, const GError *error)
         vf_json_begin_object(json);
         vf_json_key(json, "error");
         vf_json_begin_object(json);
-        vf_json_member_string(
-            json, "code",
-            error->domain == VF_ERROR ? vf_error_code_to_string(error->code) : "usage");
+        vf_json_member_string(json, "code", vf_cli_error_code_name(error));
         vf_json_member_string(json, "message", error->message);
         vf_json_end_object(json);
         vf_json_end_object(json);
@@ -185,15 +218,20 @@ main(int argc, char **argv)
         } else if (g_str_equal(arg, "--version")) {
             printf("virtflow %s\n", VF_VERSION);
             return VF_EXIT_OK;
-        } else if (g_str_equal(arg, "--host-root") || g_str_equal(arg, "--state-dir")) {
+        } else if (g_str_equal(arg, "--host-root") || g_str_equal(arg, "--state-dir") ||
+                   g_str_equal(arg, "--connect") || g_str_equal(arg, "-c")) {
             if (i + 1 >= argc) {
-                fprintf(stderr, "%s: %s needs a directory\n", cli.prog, arg);
+                fprintf(stderr, "%s: %s needs a value\n", cli.prog, arg);
                 return VF_EXIT_USAGE;
             }
             if (g_str_equal(arg, "--host-root"))
                 cli.host_root = argv[++i];
-            else
+            else if (g_str_equal(arg, "--state-dir"))
                 cli.state_dir = argv[++i];
+            else
+                cli.connect = argv[++i];
+        } else if (g_str_has_prefix(arg, "--connect=")) {
+            cli.connect = arg + strlen("--connect=");
         } else if (g_str_has_prefix(arg, "--host-root=")) {
             cli.host_root = arg + strlen("--host-root=");
         } else if (g_str_has_prefix(arg, "--state-dir=")) {
@@ -206,8 +244,8 @@ main(int argc, char **argv)
             break;
         }
     }
-    if (cli.demo && cli.host_root) {
-        fprintf(stderr, "%s: --demo and --host-root exclude each other\n", cli.prog);
+    if (cli.demo && (cli.host_root || cli.connect)) {
+        fprintf(stderr, "%s: --demo excludes --host-root and --connect\n", cli.prog);
         return VF_EXIT_USAGE;
     }
     if (i >= argc) {

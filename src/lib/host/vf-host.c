@@ -5,13 +5,17 @@
 #include "vf-util.h"
 
 #include <dirent.h>
+#include <glib/gstdio.h>
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libkmod.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#define VF_LOCK_WAIT_MS 5000
 
 struct _VfHost {
     gint ref_count;
@@ -498,8 +502,7 @@ vf_host_load_module(VfHost *host, const char *name, GError **error)
     for (it = list; it != NULL && rc >= 0; it = kmod->list_next(list, it)) {
         struct kmod_module *mod = kmod->get_module(it);
 
-        rc = kmod->probe_insert(mod, KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY, NULL, NULL, NULL,
-                                NULL);
+        rc = kmod->probe_insert(mod, KMOD_PROBE_APPLY_BLACKLIST_ALIAS_ONLY, NULL, NULL, NULL, NULL);
         kmod->module_unref(mod);
     }
     kmod->unref_list(list);
@@ -509,4 +512,38 @@ vf_host_load_module(VfHost *host, const char *name, GError **error)
         return FALSE;
     }
     return TRUE;
+}
+
+int
+vf_host_lock(VfHost *host, const char *name, GError **error)
+{
+    g_autofree char *dir = vf_host_dup_state_path(host, NULL);
+    g_autofree char *path = vf_host_dup_state_path(host, name);
+    gint64 deadline = g_get_monotonic_time() + VF_LOCK_WAIT_MS * G_TIME_SPAN_MILLISECOND;
+    int fd;
+
+    if (g_mkdir_with_parents(dir, 0755) < 0) {
+        vf_error_set_errno(error, errno,
+                           "Cannot create the state directory '%s' (run as root, or through "
+                           "virtflow-helper)",
+                           dir);
+        return -1;
+    }
+    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        vf_error_set_errno(error, errno, "Cannot open the lock file '%s' (run as root)", path);
+        return -1;
+    }
+    while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+        if (errno != EWOULDBLOCK || g_get_monotonic_time() > deadline) {
+            g_set_error(error, VF_ERROR, VF_ERROR_BUSY,
+                        "Another VirtFlow operation is changing devices (lock '%s' is held); "
+                        "wait for it to finish and try again",
+                        path);
+            close(fd);
+            return -1;
+        }
+        g_usleep(50 * 1000);
+    }
+    return fd;
 }

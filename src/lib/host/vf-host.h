@@ -55,6 +55,10 @@ void vf_host_set_state_dir(VfHost *host, const char *dir);
 /* The state directory as a real path on this machine (root prefix applied). */
 char *vf_host_dup_state_path(VfHost *host, const char *relative);
 
+/* Takes the exclusive lock STATE/@name (flock), waiting up to 5 s: the fd to close to
+ * release it, or -1 with VF_ERROR_BUSY (another VirtFlow holds it) or PERMISSION. */
+int vf_host_lock(VfHost *host, const char *name, GError **error);
+
 /* Reads: @path is the kernel's path ("/sys/..."). */
 gboolean vf_host_exists(VfHost *host, const char *path);
 gboolean vf_host_is_dir(VfHost *host, const char *path);

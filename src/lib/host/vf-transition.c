@@ -463,40 +463,6 @@ vf_transition_dup_modules(VfTransition *t)
 
 /* ---- lock and journal ---- */
 
-static int
-vf_state_lock(VfHost *host, GError **error)
-{
-    g_autofree char *dir = vf_host_dup_state_path(host, NULL);
-    g_autofree char *path = vf_host_dup_state_path(host, "lock");
-    gint64 deadline = g_get_monotonic_time() + VF_LOCK_WAIT_MS * G_TIME_SPAN_MILLISECOND;
-    int fd;
-
-    if (g_mkdir_with_parents(dir, 0755) < 0) {
-        vf_error_set_errno(error, errno,
-                           "Cannot create the state directory '%s' (run as root, or through "
-                           "virtflow-helper)",
-                           dir);
-        return -1;
-    }
-    fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-    if (fd < 0) {
-        vf_error_set_errno(error, errno, "Cannot open the lock file '%s' (run as root)", path);
-        return -1;
-    }
-    while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-        if (errno != EWOULDBLOCK || g_get_monotonic_time() > deadline) {
-            g_set_error(error, VF_ERROR, VF_ERROR_BUSY,
-                        "Another VirtFlow operation is changing devices (lock '%s' is held); "
-                        "wait for it to finish and try again",
-                        path);
-            close(fd);
-            return -1;
-        }
-        g_usleep(50 * 1000);
-    }
-    return fd;
-}
-
 static char *
 vf_transition_journal_write(VfTransition *t, GError **error)
 {
@@ -686,7 +652,7 @@ vf_transition_apply(VfTransition *t, GError **error)
                     vf_host_get_root(t->host));
         return FALSE;
     }
-    lock_fd = vf_state_lock(t->host, error);
+    lock_fd = vf_host_lock(t->host, "lock", error);
     if (lock_fd < 0)
         return FALSE;
 

@@ -1,0 +1,165 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * How the VM flows look on a terminal: a step list with a live state per step, a bar while
+ * the guest shuts down; plain lines when stdout is not a terminal; JSON with --json.
+ */
+#include "vf-cli.h"
+
+#include <stdio.h>
+#include <unistd.h>
+
+static const char *
+vf_step_mark(VfStepState state, gboolean tty)
+{
+    switch (state) {
+    case VF_STEP_RUNNING:
+        return tty ? "…" : "running";
+    case VF_STEP_DONE:
+        return tty ? "✓" : "done";
+    case VF_STEP_FAILED:
+        return tty ? "✗" : "failed";
+    case VF_STEP_SKIPPED:
+        return tty ? "–" : "skipped";
+    default:
+        return tty ? " " : "waiting";
+    }
+}
+
+void
+vf_cli_flow_progress(const VfStep *step, double fraction, gpointer user_data)
+{
+    VfCli *cli = user_data;
+    gboolean tty = isatty(STDOUT_FILENO);
+
+    if (cli->json)
+        return;
+    if (tty) {
+        /* a running step is shown on its line until it ends, then rewritten in place */
+        printf("\r\033[K  %s %s", vf_step_mark(step->state, TRUE), step->title);
+        if (step->state != VF_STEP_RUNNING)
+            printf("%s%s  [%3.0f%%]\n", step->detail ? ": " : "", step->detail ? step->detail : "",
+                   fraction * 100);
+    } else if (step->state != VF_STEP_RUNNING) {
+        printf("%s: %s%s%s\n", vf_step_mark(step->state, FALSE), step->title,
+               step->detail ? ": " : "", step->detail ? step->detail : "");
+    }
+    fflush(stdout);
+}
+
+void
+vf_cli_flow_wait_tick(guint elapsed_ms, guint total_ms, gpointer user_data)
+{
+    VfCli *cli = user_data;
+    const guint width = 30;
+    guint filled = total_ms ? MIN(width, (guint64)elapsed_ms * width / total_ms) : 0;
+    char bar[64];
+
+    if (cli->json || !isatty(STDOUT_FILENO))
+        return;
+    for (guint i = 0; i < width; i++)
+        bar[i] = i < filled ? '#' : '.';
+    bar[width] = '\0';
+    printf("\r\033[K  … waiting for the guest to shut down [%s] %u/%u s", bar, elapsed_ms / 1000,
+           total_ms / 1000);
+    fflush(stdout);
+}
+
+static void
+vf_cli_json_devices(VfJson *json, VfFlow *flow)
+{
+    vf_json_member_string(json, "vm", flow->vm);
+    vf_json_member_string(json, "gpu", flow->gpu);
+    vf_json_key(json, "devices");
+    vf_json_begin_array(json);
+    for (guint i = 0; i < flow->devices->len; i++)
+        vf_json_string(json, flow->devices->pdata[i]);
+    vf_json_end_array(json);
+}
+
+static void
+vf_cli_json_warnings(VfJson *json, VfFlow *flow)
+{
+    vf_json_key(json, "warnings");
+    vf_json_begin_array(json);
+    for (guint i = 0; i < flow->warnings->len; i++)
+        vf_json_string(json, flow->warnings->pdata[i]);
+    vf_json_end_array(json);
+}
+
+void
+vf_cli_json_plan(VfJson *json, VfFlow *flow)
+{
+    vf_json_begin_object(json);
+    vf_cli_json_devices(json, flow);
+    vf_json_key(json, "steps");
+    vf_json_begin_array(json);
+    for (guint i = 0; i < flow->steps->len; i++) {
+        const VfStep *step = flow->steps->pdata[i];
+
+        vf_json_begin_object(json);
+        vf_json_member_string(json, "id", step->id);
+        vf_json_member_string(json, "title", step->title);
+        vf_json_end_object(json);
+    }
+    vf_json_end_array(json);
+    vf_json_key(json, "sysfs_writes");
+    vf_json_begin_array(json);
+    for (guint i = 0; i < flow->writes->len; i++) {
+        const VfSysfsWrite *w = flow->writes->pdata[i];
+
+        vf_json_begin_object(json);
+        vf_json_member_string(json, "path", w->path);
+        vf_json_member_string(json, "value", w->value);
+        vf_json_end_object(json);
+    }
+    vf_json_end_array(json);
+    vf_json_member_string(json, "domain_xml", flow->domain_xml);
+    vf_cli_json_warnings(json, flow);
+    vf_json_end_object(json);
+}
+
+int
+vf_cli_flow_report(VfCli *cli, VfFlow *flow, const GError *error)
+{
+    gboolean ok = error == NULL;
+
+    if (flow == NULL)
+        return error ? vf_cli_fail(cli, error) : VF_EXIT_OK;
+    if (cli->json) {
+        g_autoptr(VfJson) json = vf_json_new(TRUE);
+
+        vf_json_begin_object(json);
+        vf_cli_json_devices(json, flow);
+        vf_json_member_bool(json, "ok", ok);
+        vf_json_key(json, "steps");
+        vf_json_begin_array(json);
+        for (guint i = 0; i < flow->steps->len; i++) {
+            const VfStep *step = flow->steps->pdata[i];
+
+            vf_json_begin_object(json);
+            vf_json_member_string(json, "id", step->id);
+            vf_json_member_string(json, "title", step->title);
+            vf_json_member_string(json, "state", vf_step_state_to_string(step->state));
+            vf_json_member_string(json, "detail", step->detail);
+            vf_json_end_object(json);
+        }
+        vf_json_end_array(json);
+        vf_cli_json_warnings(json, flow);
+        if (error) {
+            vf_json_key(json, "error");
+            vf_json_begin_object(json);
+            vf_json_member_string(json, "code", vf_cli_error_code_name(error));
+            vf_json_member_string(json, "message", error->message);
+            vf_json_end_object(json);
+        }
+        vf_json_end_object(json);
+        vf_cli_print_json(json);
+    } else {
+        for (guint i = 0; i < flow->warnings->len; i++)
+            fprintf(stderr, "%s: warning: %s\n", cli->prog, (char *)flow->warnings->pdata[i]);
+    }
+    if (error == NULL)
+        return VF_EXIT_OK;
+    fprintf(stderr, "%s: error: %s\n", cli->prog, error->message);
+    return vf_cli_exit_for(error);
+}

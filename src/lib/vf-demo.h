@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vf-demo.h: the demo machine — a simulated host and libvirt's test driver
+ *
+ * `--demo` lets a newcomer walk the whole flow on any machine: the host is the kernel
+ * model's desktop (Intel iGPU as boot display, NVIDIA-like dGPU with HDMI audio), the
+ * hypervisor is libvirt's own test driver with a Windows 11 VM. The test driver forgets
+ * everything when the connection closes, so the demo keeps its domains (XML and run
+ * state) under ROOT/libvirt and feeds them back through a test:///ROOT/libvirt/node.xml
+ * on the next open.
+ */
+#pragma once
+
+#include "host/vf-host.h"
+#include "virt/vf-virt.h"
+
+G_BEGIN_DECLS
+
+/* The default demo root: $XDG_STATE_HOME/virtflow/demo-host (or $VIRTFLOW_DEMO_ROOT). */
+char *vf_demo_dup_default_root(void);
+/* Builds the demo under @root when missing and opens it; @ret_conn may be NULL. */
+gboolean vf_demo_open(const char *root, VfHost **ret_host, VfConnection **ret_conn, GError **error);
+/* Writes the domains of @conn back under @root, for the next open. */
+gboolean vf_demo_save(const char *root, VfConnection *conn, GError **error);
+
+G_END_DECLS

@@ -1,0 +1,877 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "vf-passthrough.h"
+
+#include "domain/vf-domain-xml.h"
+#include "vf-error.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#define VF_DEFAULT_STOP_TIMEOUT_S 120
+#define VF_HOOK_PATH              "/etc/libvirt/hooks/qemu.d/virtflow"
+#define VF_HOOK_WAIT_MS           5000
+
+static const char *const vf_step_state_names[] = {
+    [VF_STEP_WAITING] = "waiting", [VF_STEP_RUNNING] = "running", [VF_STEP_DONE] = "done",
+    [VF_STEP_FAILED] = "failed",   [VF_STEP_SKIPPED] = "skipped",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(vf_step_state_names) == VF_STEP_LAST);
+
+const char *
+vf_step_state_to_string(VfStepState state)
+{
+    return state < VF_STEP_LAST ? vf_step_state_names[state] : "unknown";
+}
+
+static void
+vf_step_free(VfStep *step)
+{
+    if (step == NULL)
+        return;
+    g_free(step->detail);
+    g_free(step);
+}
+
+void
+vf_flow_free(VfFlow *flow)
+{
+    if (flow == NULL)
+        return;
+    g_free(flow->vm);
+    g_free(flow->gpu);
+    g_ptr_array_unref(flow->devices);
+    g_ptr_array_unref(flow->steps);
+    g_ptr_array_unref(flow->writes);
+    g_ptr_array_unref(flow->warnings);
+    g_free(flow->domain_xml);
+    g_free(flow);
+}
+
+typedef struct {
+    const char *id;
+    const char *title;
+} VfStepDef;
+
+static const VfStepDef vf_activate_steps[] = {
+    {"check-host", "Check the host and the GPU"},
+    {"check-guest", "Check the guest agent and VirtIO drivers"},
+    {"stop-vm", "Stop the VM"},
+    {"bind-gpu", "Bind the GPU to vfio-pci"},
+    {"rewrite-vm", "Rewrite the VM for the GPU"},
+    {"define-vm", "Save the VM definition"},
+};
+
+static const VfStepDef vf_deactivate_steps[] = {
+    {"stop-vm", "Stop the VM"},
+    {"rewrite-vm", "Put back the virtual display"},
+    {"define-vm", "Save the VM definition"},
+    {"restore-gpu", "Return the GPU to the host"},
+};
+
+static const VfStepDef vf_start_steps[] = {
+    {"check-host", "Check the host and the GPU"},
+    {"bind-gpu", "Bind the GPU to vfio-pci"},
+    {"start-vm", "Start the VM"},
+};
+
+static const VfStepDef vf_stop_steps[] = {
+    {"stop-vm", "Shut the VM down"},
+    {"return-gpu", "Return the GPU to the host"},
+};
+
+static VfFlow *
+vf_flow_new(VfFlowKind kind, const char *vm, const VfStepDef *defs, guint n)
+{
+    VfFlow *flow = g_new0(VfFlow, 1);
+
+    flow->kind = kind;
+    flow->vm = g_strdup(vm);
+    flow->devices = g_ptr_array_new_with_free_func(g_free);
+    flow->steps = g_ptr_array_new_with_free_func((GDestroyNotify)vf_step_free);
+    flow->writes = g_ptr_array_new_with_free_func((GDestroyNotify)vf_sysfs_write_free);
+    flow->warnings = g_ptr_array_new_with_free_func(g_free);
+    for (guint i = 0; i < n; i++) {
+        VfStep *step = g_new0(VfStep, 1);
+
+        step->id = defs[i].id;
+        step->title = defs[i].title;
+        g_ptr_array_add(flow->steps, step);
+    }
+    return flow;
+}
+
+/* ---- running steps ---- */
+
+typedef struct {
+    VfFlow *flow;
+    const VfFlowOptions *options;
+} VfRun;
+
+static VfStep *
+vf_run_step(VfRun *run, const char *id)
+{
+    for (guint i = 0; i < run->flow->steps->len; i++) {
+        VfStep *step = run->flow->steps->pdata[i];
+
+        if (g_str_equal(step->id, id))
+            return step;
+    }
+    g_assert_not_reached();
+}
+
+static void
+vf_run_emit(VfRun *run, const VfStep *step)
+{
+    guint finished = 0;
+
+    if (run->options == NULL || run->options->progress == NULL)
+        return;
+    for (guint i = 0; i < run->flow->steps->len; i++) {
+        VfStepState s = ((VfStep *)run->flow->steps->pdata[i])->state;
+
+        if (s == VF_STEP_DONE || s == VF_STEP_SKIPPED || s == VF_STEP_FAILED)
+            finished++;
+    }
+    run->options->progress(step, (double)finished / run->flow->steps->len, run->options->user_data);
+}
+
+static void vf_run_set(VfRun *run, const char *id, VfStepState state, const char *format, ...)
+    G_GNUC_PRINTF(4, 5);
+
+static void
+vf_run_set(VfRun *run, const char *id, VfStepState state, const char *format, ...)
+{
+    VfStep *step = vf_run_step(run, id);
+    va_list ap;
+
+    step->state = state;
+    if (format) {
+        g_free(step->detail);
+        va_start(ap, format);
+        step->detail = g_strdup_vprintf(format, ap);
+        va_end(ap);
+    }
+    vf_run_emit(run, step);
+}
+
+/* Every step still waiting is skipped (a flow that found nothing to do). */
+static void
+vf_run_skip_rest(VfRun *run, const char *why)
+{
+    for (guint i = 0; i < run->flow->steps->len; i++) {
+        VfStep *step = run->flow->steps->pdata[i];
+
+        if (step->state == VF_STEP_WAITING)
+            vf_run_set(run, step->id, VF_STEP_SKIPPED, "%s", why);
+    }
+}
+
+static void vf_run_warn(VfRun *run, const char *format, ...) G_GNUC_PRINTF(2, 3);
+
+static void
+vf_run_warn(VfRun *run, const char *format, ...)
+{
+    va_list ap;
+
+    va_start(ap, format);
+    g_ptr_array_add(run->flow->warnings, g_strdup_vprintf(format, ap));
+    va_end(ap);
+}
+
+static guint
+vf_options_stop_timeout_ms(const VfFlowOptions *options)
+{
+    guint s =
+        options && options->stop_timeout_s ? options->stop_timeout_s : VF_DEFAULT_STOP_TIMEOUT_S;
+
+    return s * 1000;
+}
+
+/* ---- pieces ---- */
+
+static VfGpu *
+vf_pick_gpu(VfHostReport *report, const char *gpu, GError **error)
+{
+    g_autoptr(GPtrArray) candidates = g_ptr_array_new();
+    g_autoptr(GString) why = g_string_new(NULL);
+
+    if (gpu)
+        return vf_host_report_find_gpu(report, gpu, error);
+    for (guint i = 0; i < report->gpus->len; i++) {
+        VfGpu *g = report->gpus->pdata[i];
+
+        if (vf_gpu_is_eligible(g) || g->on_vfio)
+            g_ptr_array_add(candidates, g);
+        else
+            g_string_append_printf(
+                why, "\n  %s: [%s] %s", g->device->address,
+                vf_blocker_kind_to_string(((VfBlocker *)g->blockers->pdata[0])->kind),
+                ((VfBlocker *)g->blockers->pdata[0])->message);
+    }
+    if (candidates->len == 1)
+        return candidates->pdata[0];
+    if (candidates->len > 1) {
+        g_autoptr(GString) list = g_string_new(NULL);
+
+        for (guint i = 0; i < candidates->len; i++)
+            g_string_append_printf(list, "%s%s", i ? ", " : "",
+                                   ((VfGpu *)candidates->pdata[i])->device->address);
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                    "Several GPUs can be passed through (%s): choose one with --gpu", list->str);
+        return NULL;
+    }
+    if (report->gpus->len == 0) {
+        g_set_error(error, VF_ERROR, VF_ERROR_NOT_FOUND,
+                    "No GPU (PCI display controller) on this host: %s", report->iommu->verdict);
+        return NULL;
+    }
+    g_set_error(error, VF_ERROR,
+                report->iommu->enabled ? VF_ERROR_DEVICE_IN_USE : VF_ERROR_NO_IOMMU,
+                "No GPU of this host can be passed through:%s", why->str);
+    return NULL;
+}
+
+/* The passthrough set with each device's host driver (from VirtFlow's record when the
+ * device already sits on vfio-pci). */
+static GPtrArray *
+vf_gpu_dup_devices(VfHost *host, const VfGpu *gpu)
+{
+    GPtrArray *devices = g_ptr_array_new_with_free_func((GDestroyNotify)vf_passthrough_device_free);
+
+    for (guint i = 0; i < gpu->passthrough->len; i++) {
+        const VfPciDevice *dev = gpu->passthrough->pdata[i];
+        g_autoptr(VfDeviceOrigin) record = NULL;
+        const char *driver = dev->driver;
+
+        if (g_strcmp0(driver, "vfio-pci") == 0) {
+            record = vf_device_origin_load(host, dev->address);
+            driver = record ? record->host_driver : NULL;
+        }
+        g_ptr_array_add(devices, vf_passthrough_device_new(dev->address, driver));
+    }
+    return devices;
+}
+
+static void
+vf_flow_set_devices(VfFlow *flow, const char *gpu, GPtrArray *devices)
+{
+    g_free(flow->gpu);
+    flow->gpu = g_strdup(gpu);
+    g_ptr_array_set_size(flow->devices, 0);
+    for (guint i = 0; i < devices->len; i++)
+        g_ptr_array_add(flow->devices,
+                        g_strdup(((VfPassthroughDevice *)devices->pdata[i])->address));
+}
+
+static void
+vf_flow_take_writes(VfFlow *flow, VfTransition *t)
+{
+    g_autoptr(GPtrArray) writes = vf_transition_dup_writes(t);
+
+    for (guint i = 0; i < writes->len; i++)
+        g_ptr_array_add(flow->writes, g_steal_pointer(&writes->pdata[i]));
+}
+
+static const char *const vf_virtio_ids[] = {
+    /* VirtIO storage (blk, scsi) and network, legacy and modern PCI device ids */
+    "1001", "1042", "1004", "1048", "1000", "1041",
+};
+
+/* The guest must stay reachable once its virtual display is gone: the agent answers and,
+ * for Windows, the VirtIO storage and network drivers are installed. */
+static gboolean
+vf_check_guest(VfDomain *dom, char **ret_detail, GError **error)
+{
+    g_autofree char *ping = vf_domain_agent_command(dom, "{\"execute\":\"guest-ping\"}", 10, error);
+    g_autofree char *osinfo = NULL;
+    g_autofree char *devices = NULL;
+    gboolean storage = FALSE, network = FALSE;
+
+    if (ping == NULL) {
+        g_prefix_error(error, "The guest cannot be checked: ");
+        return FALSE;
+    }
+    osinfo = vf_domain_agent_command(dom, "{\"execute\":\"guest-get-osinfo\"}", 10, NULL);
+    if (osinfo == NULL || strstr(osinfo, "\"mswindows\"") == NULL) {
+        *ret_detail = g_strdup("the guest agent answers (not a Windows guest: VirtIO drivers "
+                               "are part of its kernel)");
+        return TRUE;
+    }
+    devices = vf_domain_agent_command(dom, "{\"execute\":\"guest-get-devices\"}", 10, error);
+    if (devices == NULL) {
+        g_prefix_error(error, "Cannot list the guest's drivers: ");
+        return FALSE;
+    }
+    /* guest-get-devices lists each PCI device with the driver Windows bound to it */
+    for (guint i = 0; i < G_N_ELEMENTS(vf_virtio_ids); i++) {
+        g_autofree char *needle =
+            g_strdup_printf("\"device-id\": %d", (int)g_ascii_strtoll(vf_virtio_ids[i], NULL, 16));
+        g_autofree char *needle2 =
+            g_strdup_printf("\"device-id\":%d", (int)g_ascii_strtoll(vf_virtio_ids[i], NULL, 16));
+
+        if (strstr(devices, needle) || strstr(devices, needle2)) {
+            if (i < 4)
+                storage = TRUE;
+            else
+                network = TRUE;
+        }
+    }
+    if (!storage || !network) {
+        g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
+                    "Windows has no VirtIO %s driver: without the virtual display the VM "
+                    "could become unreachable; install the virtio-win guest tools first (or "
+                    "use --force)",
+                    !storage ? "storage" : "network");
+        return FALSE;
+    }
+    *ret_detail = g_strdup("the guest agent answers; VirtIO storage and network drivers are in");
+    return TRUE;
+}
+
+static gboolean
+vf_stop_domain(VfRun *run, VfDomain *dom, gboolean force, GError **error)
+{
+    if (force)
+        return vf_domain_destroy(dom, error);
+    if (!vf_domain_shutdown(dom, error))
+        return FALSE;
+    return vf_domain_wait_stopped(dom, vf_options_stop_timeout_ms(run->options),
+                                  run->options ? run->options->wait_tick : NULL,
+                                  run->options ? run->options->user_data : NULL, error);
+}
+
+static gboolean
+vf_restore_gpu(VfHost *host, const char *gpu, GError **error)
+{
+    g_autoptr(VfHostReport) report = vf_host_report_new(host, error);
+    g_autoptr(VfTransition) t = NULL;
+
+    if (report == NULL)
+        return FALSE;
+    t = vf_transition_new_restore(host, report, gpu, error);
+    return t != NULL && vf_transition_apply(t, error);
+}
+
+static gboolean
+vf_bind_gpu(VfHost *host, const char *gpu, gboolean *ret_changed, GError **error)
+{
+    g_autoptr(VfHostReport) report = vf_host_report_new(host, error);
+    g_autoptr(VfTransition) t = NULL;
+    g_autoptr(GPtrArray) writes = NULL;
+
+    if (report == NULL)
+        return FALSE;
+    t = vf_transition_new_bind(host, report, gpu, error);
+    if (t == NULL)
+        return FALSE;
+    writes = vf_transition_dup_writes(t);
+    *ret_changed = writes->len > 0;
+    return vf_transition_apply(t, error);
+}
+
+/* ---- plans ---- */
+
+static gboolean
+vf_flow_fill_activate(VfFlow *flow, VfHost *host, VfConnection *conn, VfDomain *dom,
+                      const char *gpu_arg, GError **error)
+{
+    g_autofree char *xml = vf_domain_dup_xml(dom, TRUE, error);
+    g_autoptr(VfHostReport) report = NULL;
+    g_autoptr(GPtrArray) devices = NULL;
+    g_autoptr(VfTransition) t = NULL;
+    g_autofree char *current = NULL;
+    g_autoptr(GError) meta_error = NULL;
+    VfGpu *gpu;
+
+    if (xml == NULL)
+        return FALSE;
+    if ((report = vf_host_report_new(host, error)) == NULL)
+        return FALSE;
+    if ((gpu = vf_pick_gpu(report, gpu_arg, error)) == NULL)
+        return FALSE;
+    if (vf_domain_xml_get_passthrough(xml, &current, NULL, &meta_error)) {
+        if (!g_str_equal(current, gpu->device->address)) {
+            g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                        "VM '%s' already has GPU %s: deactivate it first", flow->vm, current);
+            return FALSE;
+        }
+    } else if (meta_error) {
+        g_propagate_error(error, g_steal_pointer(&meta_error));
+        return FALSE;
+    }
+    if (!gpu->on_vfio && !vf_gpu_check_eligible(gpu, error))
+        return FALSE;
+
+    devices = vf_gpu_dup_devices(host, gpu);
+    vf_flow_set_devices(flow, gpu->device->address, devices);
+    t = vf_transition_new_bind(host, report, gpu->device->address, error);
+    if (t == NULL)
+        return FALSE;
+    vf_flow_take_writes(flow, t);
+    {
+        g_autofree VfPassthroughDevice *flat = g_new0(VfPassthroughDevice, devices->len);
+
+        for (guint i = 0; i < devices->len; i++)
+            flat[i] = *(VfPassthroughDevice *)devices->pdata[i];
+        flow->domain_xml =
+            vf_domain_xml_activate(xml, gpu->device->address, flat, devices->len, error);
+    }
+    return flow->domain_xml != NULL;
+}
+
+VfFlow *
+vf_flow_plan_activate(VfHost *host, VfConnection *conn, const char *vm, const char *gpu,
+                      GError **error)
+{
+    g_autoptr(VfFlow) flow =
+        vf_flow_new(VF_FLOW_ACTIVATE, vm, vf_activate_steps, G_N_ELEMENTS(vf_activate_steps));
+    g_autoptr(VfDomain) dom = vf_connection_lookup_domain(conn, vm, error);
+
+    if (dom == NULL || !vf_flow_fill_activate(flow, host, conn, dom, gpu, error))
+        return NULL;
+    return g_steal_pointer(&flow);
+}
+
+static gboolean
+vf_flow_fill_deactivate(VfFlow *flow, VfHost *host, VfDomain *dom, GError **error)
+{
+    g_autofree char *xml = vf_domain_dup_xml(dom, TRUE, error);
+    g_autoptr(GPtrArray) devices = NULL;
+    g_autofree char *gpu = NULL;
+    g_autoptr(VfHostReport) report = NULL;
+    g_autoptr(VfTransition) t = NULL;
+
+    if (xml == NULL)
+        return FALSE;
+    if (!vf_domain_xml_get_passthrough(xml, &gpu, &devices, error)) {
+        if (error && *error)
+            return FALSE;
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                    "VM '%s' has no GPU passthrough from VirtFlow: nothing to deactivate",
+                    flow->vm);
+        return FALSE;
+    }
+    vf_flow_set_devices(flow, gpu, devices);
+    flow->domain_xml = vf_domain_xml_deactivate(xml, error);
+    if (flow->domain_xml == NULL)
+        return FALSE;
+    report = vf_host_report_new(host, NULL);
+    if (report)
+        t = vf_transition_new_restore(host, report, gpu, NULL);
+    if (t)
+        vf_flow_take_writes(flow, t);
+    return TRUE;
+}
+
+VfFlow *
+vf_flow_plan_deactivate(VfHost *host, VfConnection *conn, const char *vm, GError **error)
+{
+    g_autoptr(VfFlow) flow =
+        vf_flow_new(VF_FLOW_DEACTIVATE, vm, vf_deactivate_steps, G_N_ELEMENTS(vf_deactivate_steps));
+    g_autoptr(VfDomain) dom = vf_connection_lookup_domain(conn, vm, error);
+
+    if (dom == NULL || !vf_flow_fill_deactivate(flow, host, dom, error))
+        return NULL;
+    return g_steal_pointer(&flow);
+}
+
+/* ---- flows ---- */
+
+static gboolean
+vf_flow_finish(VfFlow *flow, VfFlow **ret_flow, gboolean ok)
+{
+    if (ret_flow)
+        *ret_flow = flow;
+    else
+        vf_flow_free(flow);
+    return ok;
+}
+
+/* Fails @id with @error's message; returns FALSE for the caller's convenience. */
+static gboolean
+vf_run_fail(VfRun *run, const char *id, GError *error)
+{
+    vf_run_set(run, id, VF_STEP_FAILED, "%s", error ? error->message : "failed");
+    return FALSE;
+}
+
+gboolean
+vf_flow_activate(VfHost *host, VfConnection *conn, const char *vm, const char *gpu,
+                 const VfFlowOptions *options, VfFlow **ret_flow, GError **error)
+{
+    VfFlow *flow =
+        vf_flow_new(VF_FLOW_ACTIVATE, vm, vf_activate_steps, G_N_ELEMENTS(vf_activate_steps));
+    VfRun run = {flow, options};
+    g_autoptr(VfDomain) dom = NULL;
+    g_autoptr(GError) local = NULL;
+    g_autofree char *detail = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *current = NULL;
+    VfDomainState state;
+    gboolean stopped = FALSE, bound = FALSE;
+    int lock;
+
+    lock = vf_host_lock(host, "operation.lock", error);
+    if (lock < 0)
+        return vf_flow_finish(flow, ret_flow, FALSE);
+
+    vf_run_set(&run, "check-host", VF_STEP_RUNNING, NULL);
+    if ((dom = vf_connection_lookup_domain(conn, vm, &local)) == NULL ||
+        !vf_domain_get_state(dom, &state, &local) ||
+        (xml = vf_domain_dup_xml(dom, TRUE, &local)) == NULL)
+        goto fail_check;
+    if (vf_domain_xml_get_passthrough(xml, &current, NULL, NULL) && gpu == NULL) {
+        /* already active: nothing to do, and say so */
+        vf_run_set(&run, "check-host", VF_STEP_DONE, "VM '%s' already has GPU %s", vm, current);
+        flow->gpu = g_strdup(current);
+        vf_run_skip_rest(&run, "already active");
+        close(lock);
+        return vf_flow_finish(flow, ret_flow, TRUE);
+    }
+    if (!vf_flow_fill_activate(flow, host, conn, dom, gpu, &local))
+        goto fail_check;
+    if (current && g_str_equal(current, flow->gpu)) {
+        vf_run_set(&run, "check-host", VF_STEP_DONE, "VM '%s' already has GPU %s", vm, current);
+        vf_run_skip_rest(&run, "already active");
+        close(lock);
+        return vf_flow_finish(flow, ret_flow, TRUE);
+    }
+    vf_run_set(&run, "check-host", VF_STEP_DONE, "GPU %s: %u device%s move to vfio-pci", flow->gpu,
+               flow->devices->len, flow->devices->len == 1 ? "" : "s");
+
+    vf_run_set(&run, "check-guest", VF_STEP_RUNNING, NULL);
+    if (!vf_domain_state_is_active(state)) {
+        vf_run_warn(&run,
+                    "VM '%s' is off: its guest agent and VirtIO drivers could not be "
+                    "checked; without the virtual display, make sure it has both",
+                    vm);
+        vf_run_set(&run, "check-guest", VF_STEP_SKIPPED, "the VM is off: nothing to ask");
+    } else if (!vf_check_guest(dom, &detail, &local)) {
+        if (!(options && options->force)) {
+            vf_run_fail(&run, "check-guest", local);
+            goto fail;
+        }
+        vf_run_warn(&run, "%s (ignored: --force)", local->message);
+        vf_run_set(&run, "check-guest", VF_STEP_SKIPPED, "%s (ignored: --force)", local->message);
+        g_clear_error(&local);
+    } else {
+        vf_run_set(&run, "check-guest", VF_STEP_DONE, "%s", detail);
+    }
+
+    vf_run_set(&run, "stop-vm", VF_STEP_RUNNING, NULL);
+    if (vf_domain_state_is_active(state)) {
+        if (!vf_stop_domain(&run, dom, FALSE, &local)) {
+            vf_run_fail(&run, "stop-vm", local);
+            goto fail;
+        }
+        stopped = TRUE;
+        vf_run_set(&run, "stop-vm", VF_STEP_DONE, "VM '%s' is off", vm);
+    } else {
+        vf_run_set(&run, "stop-vm", VF_STEP_SKIPPED, "already off");
+    }
+
+    vf_run_set(&run, "bind-gpu", VF_STEP_RUNNING, NULL);
+    if (!vf_bind_gpu(host, flow->gpu, &bound, &local)) {
+        vf_run_fail(&run, "bind-gpu", local);
+        goto undo;
+    }
+    vf_run_set(&run, "bind-gpu", VF_STEP_DONE, "%u device%s on vfio-pci", flow->devices->len,
+               flow->devices->len == 1 ? "" : "s");
+
+    /* the new XML was computed by the check; the rewrite step is that result */
+    vf_run_set(&run, "rewrite-vm", VF_STEP_RUNNING, NULL);
+    vf_run_set(&run, "rewrite-vm", VF_STEP_DONE,
+               "virtual display, audio and SPICE out; %u hostdev%s in", flow->devices->len,
+               flow->devices->len == 1 ? "" : "s");
+
+    vf_run_set(&run, "define-vm", VF_STEP_RUNNING, NULL);
+    {
+        g_autoptr(VfDomain) defined = vf_connection_define_xml(conn, flow->domain_xml, &local);
+
+        if (defined == NULL) {
+            vf_run_fail(&run, "define-vm", local);
+            goto undo;
+        }
+    }
+    vf_run_set(&run, "define-vm", VF_STEP_DONE, "VM '%s' now has GPU %s", vm, flow->gpu);
+    close(lock);
+    return vf_flow_finish(flow, ret_flow, TRUE);
+
+undo:
+    /* in reverse: the devices back to the host, then the VM back on */
+    if (bound) {
+        g_autoptr(GError) undo_error = NULL;
+
+        if (!vf_restore_gpu(host, flow->gpu, &undo_error))
+            vf_run_warn(&run,
+                        "Undo: the GPU could not be returned to the host: %s; run "
+                        "'virtflow gpu restore %s'",
+                        undo_error->message, flow->gpu);
+        else
+            vf_run_warn(&run, "Undo: the GPU is back on its host drivers");
+    }
+    if (stopped) {
+        g_autoptr(GError) undo_error = NULL;
+
+        if (!vf_domain_start(dom, &undo_error))
+            vf_run_warn(&run, "Undo: VM '%s' could not be started again: %s", vm,
+                        undo_error->message);
+        else
+            vf_run_warn(&run, "Undo: VM '%s' was started again", vm);
+    }
+    goto fail;
+fail_check:
+    vf_run_fail(&run, "check-host", local);
+fail:
+    vf_run_skip_rest(&run, "not run: an earlier step failed");
+    g_propagate_error(error, g_steal_pointer(&local));
+    close(lock);
+    return vf_flow_finish(flow, ret_flow, FALSE);
+}
+
+gboolean
+vf_flow_deactivate(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOptions *options,
+                   VfFlow **ret_flow, GError **error)
+{
+    VfFlow *flow =
+        vf_flow_new(VF_FLOW_DEACTIVATE, vm, vf_deactivate_steps, G_N_ELEMENTS(vf_deactivate_steps));
+    VfRun run = {flow, options};
+    g_autoptr(VfDomain) dom = NULL;
+    g_autoptr(GError) local = NULL;
+    VfDomainState state;
+    gboolean stopped = FALSE;
+    int lock;
+
+    lock = vf_host_lock(host, "operation.lock", error);
+    if (lock < 0)
+        return vf_flow_finish(flow, ret_flow, FALSE);
+
+    vf_run_set(&run, "stop-vm", VF_STEP_RUNNING, NULL);
+    if ((dom = vf_connection_lookup_domain(conn, vm, &local)) == NULL ||
+        !vf_domain_get_state(dom, &state, &local) ||
+        !vf_flow_fill_deactivate(flow, host, dom, &local)) {
+        vf_run_fail(&run, "stop-vm", local);
+        goto fail;
+    }
+    if (vf_domain_state_is_active(state)) {
+        if (!vf_stop_domain(&run, dom, options && options->force, &local)) {
+            vf_run_fail(&run, "stop-vm", local);
+            goto fail;
+        }
+        stopped = TRUE;
+        vf_run_set(&run, "stop-vm", VF_STEP_DONE, "VM '%s' is off", vm);
+    } else {
+        vf_run_set(&run, "stop-vm", VF_STEP_SKIPPED, "already off");
+    }
+
+    vf_run_set(&run, "rewrite-vm", VF_STEP_RUNNING, NULL);
+    vf_run_set(&run, "rewrite-vm", VF_STEP_DONE, "the removed devices are back; hostdevs out");
+
+    vf_run_set(&run, "define-vm", VF_STEP_RUNNING, NULL);
+    {
+        g_autoptr(VfDomain) defined = vf_connection_define_xml(conn, flow->domain_xml, &local);
+
+        if (defined == NULL) {
+            vf_run_fail(&run, "define-vm", local);
+            if (stopped && !vf_domain_start(dom, NULL))
+                vf_run_warn(&run, "Undo: VM '%s' could not be started again", vm);
+            goto fail;
+        }
+    }
+    vf_run_set(&run, "define-vm", VF_STEP_DONE, "VM '%s' is as it was before activation", vm);
+
+    vf_run_set(&run, "restore-gpu", VF_STEP_RUNNING, NULL);
+    if (!vf_restore_gpu(host, flow->gpu, &local)) {
+        /* the VM is deactivated either way; the devices are the user's to recover */
+        g_prefix_error(&local,
+                       "VM '%s' is deactivated, but its GPU is not back on the host "
+                       "(run 'virtflow gpu restore %s'): ",
+                       vm, flow->gpu);
+        vf_run_fail(&run, "restore-gpu", local);
+        goto fail;
+    }
+    vf_run_set(&run, "restore-gpu", VF_STEP_DONE, "GPU %s is on its host drivers", flow->gpu);
+    close(lock);
+    return vf_flow_finish(flow, ret_flow, TRUE);
+
+fail:
+    vf_run_skip_rest(&run, "not run: an earlier step failed");
+    g_propagate_error(error, g_steal_pointer(&local));
+    close(lock);
+    return vf_flow_finish(flow, ret_flow, FALSE);
+}
+
+/* The GPU of a domain's passthrough metadata, NULL (no error) when it has none. */
+static gboolean
+vf_domain_get_gpu(VfDomain *dom, char **ret_gpu, GPtrArray **ret_devices, GError **error)
+{
+    g_autofree char *xml = vf_domain_dup_xml(dom, TRUE, error);
+    g_autoptr(GError) local = NULL;
+
+    *ret_gpu = NULL;
+    if (xml == NULL)
+        return FALSE;
+    if (!vf_domain_xml_get_passthrough(xml, ret_gpu, ret_devices, &local) && local) {
+        g_propagate_error(error, g_steal_pointer(&local));
+        return FALSE;
+    }
+    return TRUE;
+}
+
+gboolean
+vf_flow_start(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOptions *options,
+              VfFlow **ret_flow, GError **error)
+{
+    VfFlow *flow = vf_flow_new(VF_FLOW_START, vm, vf_start_steps, G_N_ELEMENTS(vf_start_steps));
+    VfRun run = {flow, options};
+    g_autoptr(VfDomain) dom = NULL;
+    g_autoptr(GError) local = NULL;
+    g_autoptr(GPtrArray) devices = NULL;
+    g_autofree char *gpu = NULL;
+    VfDomainState state;
+    gboolean bound = FALSE;
+    int lock;
+
+    lock = vf_host_lock(host, "operation.lock", error);
+    if (lock < 0)
+        return vf_flow_finish(flow, ret_flow, FALSE);
+
+    vf_run_set(&run, "check-host", VF_STEP_RUNNING, NULL);
+    if ((dom = vf_connection_lookup_domain(conn, vm, &local)) == NULL ||
+        !vf_domain_get_state(dom, &state, &local) ||
+        !vf_domain_get_gpu(dom, &gpu, &devices, &local)) {
+        vf_run_fail(&run, "check-host", local);
+        goto fail;
+    }
+    if (vf_domain_state_is_active(state)) {
+        vf_run_set(&run, "check-host", VF_STEP_DONE, "VM '%s' is already %s", vm,
+                   vf_domain_state_to_string(state));
+        vf_run_skip_rest(&run, "already running");
+        close(lock);
+        return vf_flow_finish(flow, ret_flow, TRUE);
+    }
+    if (gpu == NULL) {
+        vf_run_set(&run, "check-host", VF_STEP_SKIPPED, "no GPU passthrough on this VM");
+        vf_run_set(&run, "bind-gpu", VF_STEP_SKIPPED, "no GPU passthrough on this VM");
+    } else {
+        vf_flow_set_devices(flow, gpu, devices);
+        vf_run_set(&run, "check-host", VF_STEP_DONE, "GPU %s", gpu);
+        /* VirtFlow binds before libvirt starts QEMU, so its safety checks run first (the
+         * hook's prepare does the same for starts that do not come through VirtFlow) */
+        vf_run_set(&run, "bind-gpu", VF_STEP_RUNNING, NULL);
+        if (!vf_bind_gpu(host, gpu, &bound, &local)) {
+            vf_run_fail(&run, "bind-gpu", local);
+            goto fail;
+        }
+        vf_run_set(&run, "bind-gpu", VF_STEP_DONE,
+                   bound ? "the GPU moved to vfio-pci" : "the GPU was already on vfio-pci");
+    }
+
+    vf_run_set(&run, "start-vm", VF_STEP_RUNNING, NULL);
+    if (!vf_domain_start(dom, &local)) {
+        vf_run_fail(&run, "start-vm", local);
+        if (bound && !vf_restore_gpu(host, gpu, NULL))
+            vf_run_warn(&run,
+                        "Undo: the GPU could not be returned to the host; run 'virtflow "
+                        "gpu restore %s'",
+                        gpu);
+        goto fail;
+    }
+    vf_run_set(&run, "start-vm", VF_STEP_DONE, "VM '%s' is running%s", vm,
+               gpu ? " with the GPU" : "");
+    close(lock);
+    return vf_flow_finish(flow, ret_flow, TRUE);
+
+fail:
+    vf_run_skip_rest(&run, "not run: an earlier step failed");
+    g_propagate_error(error, g_steal_pointer(&local));
+    close(lock);
+    return vf_flow_finish(flow, ret_flow, FALSE);
+}
+
+/* Any device of @gpu's recorded set still on vfio-pci? */
+static gboolean
+vf_devices_on_vfio(VfHost *host, GPtrArray *addresses)
+{
+    for (guint i = 0; i < addresses->len; i++) {
+        g_autofree char *path = vf_pci_device_path(addresses->pdata[i], "driver");
+        g_autofree char *driver = vf_host_readlink_name(host, path);
+
+        if (g_strcmp0(driver, "vfio-pci") == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+gboolean
+vf_flow_stop(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOptions *options,
+             VfFlow **ret_flow, GError **error)
+{
+    VfFlow *flow = vf_flow_new(VF_FLOW_STOP, vm, vf_stop_steps, G_N_ELEMENTS(vf_stop_steps));
+    VfRun run = {flow, options};
+    g_autoptr(VfDomain) dom = NULL;
+    g_autoptr(GError) local = NULL;
+    g_autoptr(GPtrArray) devices = NULL;
+    g_autofree char *gpu = NULL;
+    VfDomainState state;
+    int lock;
+
+    lock = vf_host_lock(host, "operation.lock", error);
+    if (lock < 0)
+        return vf_flow_finish(flow, ret_flow, FALSE);
+
+    vf_run_set(&run, "stop-vm", VF_STEP_RUNNING, NULL);
+    if ((dom = vf_connection_lookup_domain(conn, vm, &local)) == NULL ||
+        !vf_domain_get_state(dom, &state, &local) ||
+        !vf_domain_get_gpu(dom, &gpu, &devices, &local)) {
+        vf_run_fail(&run, "stop-vm", local);
+        goto fail;
+    }
+    if (gpu)
+        vf_flow_set_devices(flow, gpu, devices);
+    if (!vf_domain_state_is_active(state)) {
+        vf_run_set(&run, "stop-vm", VF_STEP_SKIPPED, "already off");
+    } else if (!vf_stop_domain(&run, dom, options && options->force, &local)) {
+        vf_run_fail(&run, "stop-vm", local);
+        goto fail;
+    } else {
+        vf_run_set(&run, "stop-vm", VF_STEP_DONE, "VM '%s' is off%s", vm,
+                   options && options->force ? " (forced)" : "");
+    }
+
+    vf_run_set(&run, "return-gpu", VF_STEP_RUNNING, NULL);
+    if (gpu == NULL) {
+        vf_run_set(&run, "return-gpu", VF_STEP_SKIPPED, "no GPU passthrough on this VM");
+    } else {
+        /* The hook's release runs right after libvirt's STOPPED: give it its moment. */
+        gint64 deadline = g_get_monotonic_time() + VF_HOOK_WAIT_MS * G_TIME_SPAN_MILLISECOND;
+        gboolean hook = vf_host_exists(host, VF_HOOK_PATH);
+
+        while (hook && vf_devices_on_vfio(host, flow->devices) && g_get_monotonic_time() < deadline)
+            g_usleep(50 * 1000);
+        if (!vf_devices_on_vfio(host, flow->devices)) {
+            vf_run_set(&run, "return-gpu", VF_STEP_DONE, "GPU %s is back on the host%s", gpu,
+                       hook ? " (the libvirt hook returned it)" : "");
+        } else {
+            if (!vf_restore_gpu(host, gpu, &local)) {
+                vf_run_fail(&run, "return-gpu", local);
+                goto fail;
+            }
+            if (hook)
+                vf_run_warn(&run,
+                            "The libvirt hook did not return GPU %s; VirtFlow did (see "
+                            "'virtflow doctor')",
+                            gpu);
+            vf_run_set(&run, "return-gpu", VF_STEP_DONE, "GPU %s is back on the host%s", gpu,
+                       hook ? " (returned by VirtFlow: the hook did not)" : "");
+        }
+    }
+    close(lock);
+    return vf_flow_finish(flow, ret_flow, TRUE);
+
+fail:
+    vf_run_skip_rest(&run, "not run: an earlier step failed");
+    g_propagate_error(error, g_steal_pointer(&local));
+    close(lock);
+    return vf_flow_finish(flow, ret_flow, FALSE);
+}

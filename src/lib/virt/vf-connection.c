@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "virt/vf-virt-private.h"
+
+#include "domain/vf-domain-xml.h"
+#include "vf-error.h"
+#include "vf-util.h"
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <string.h>
+
+static const char *const vf_domain_state_names[] = {
+    [VF_DOMAIN_STATE_NOSTATE] = "no state",     [VF_DOMAIN_STATE_RUNNING] = "running",
+    [VF_DOMAIN_STATE_BLOCKED] = "idle",         [VF_DOMAIN_STATE_PAUSED] = "paused",
+    [VF_DOMAIN_STATE_SHUTDOWN] = "in shutdown", [VF_DOMAIN_STATE_SHUTOFF] = "shut off",
+    [VF_DOMAIN_STATE_CRASHED] = "crashed",      [VF_DOMAIN_STATE_PMSUSPENDED] = "pmsuspended",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(vf_domain_state_names) == VF_DOMAIN_STATE_LAST);
+/* our enum mirrors virDomainState value for value */
+G_STATIC_ASSERT(VF_DOMAIN_STATE_SHUTOFF == (int)VIR_DOMAIN_SHUTOFF);
+G_STATIC_ASSERT(VF_DOMAIN_STATE_PMSUSPENDED == (int)VIR_DOMAIN_PMSUSPENDED);
+
+const char *
+vf_domain_state_to_string(VfDomainState state)
+{
+    return state < VF_DOMAIN_STATE_LAST ? vf_domain_state_names[state] : "unknown";
+}
+
+gboolean
+vf_domain_state_is_active(VfDomainState state)
+{
+    return state != VF_DOMAIN_STATE_SHUTOFF && state != VF_DOMAIN_STATE_NOSTATE &&
+           state != VF_DOMAIN_STATE_CRASHED;
+}
+
+void
+vf_virt_set_error(GError **error, const char *format, ...)
+{
+    virErrorPtr err = virGetLastError();
+    g_autofree char *what = NULL;
+    VfErrorCode code = VF_ERROR_LIBVIRT;
+    va_list ap;
+
+    va_start(ap, format);
+    what = g_strdup_vprintf(format, ap);
+    va_end(ap);
+    if (err) {
+        switch (err->code) {
+        case VIR_ERR_NO_DOMAIN:
+            code = VF_ERROR_NOT_FOUND;
+            break;
+        case VIR_ERR_AUTH_FAILED:
+        case VIR_ERR_ACCESS_DENIED:
+        case VIR_ERR_AUTH_UNAVAILABLE:
+            code = VF_ERROR_PERMISSION;
+            break;
+        case VIR_ERR_OPERATION_TIMEOUT:
+        case VIR_ERR_AGENT_UNRESPONSIVE:
+            code = VF_ERROR_TIMEOUT;
+            break;
+        case VIR_ERR_XML_ERROR:
+        case VIR_ERR_XML_DETAIL:
+            code = VF_ERROR_XML;
+            break;
+        default:
+            break;
+        }
+    }
+    g_set_error(error, VF_ERROR, code, "%s: %s", what,
+                err && err->message ? err->message : "unknown libvirt error");
+    virResetLastError();
+}
+
+static gpointer
+vf_virt_event_thread(gpointer data)
+{
+    for (;;)
+        if (virEventRunDefaultImpl() < 0)
+            g_usleep(10 * 1000);
+    return NULL;
+}
+
+/* libvirt prints every error to stderr by default; we report them ourselves */
+static void
+vf_virt_quiet(void *data, virErrorPtr err)
+{
+}
+
+gboolean
+vf_virt_init(GError **error)
+{
+    static gsize done;
+    static gboolean ok;
+
+    if (g_once_init_enter(&done)) {
+        virSetErrorFunc(NULL, vf_virt_quiet);
+        ok = virInitialize() == 0 && virEventRegisterDefaultImpl() == 0;
+        if (ok) {
+            GThread *thread = g_thread_new("vf-libvirt-events", vf_virt_event_thread, NULL);
+
+            g_thread_unref(thread);
+        }
+        g_once_init_leave(&done, 1);
+    }
+    if (!ok) {
+        vf_virt_set_error(error, "Cannot initialise libvirt");
+        return FALSE;
+    }
+    return TRUE;
+}
+
+VfConnection *
+vf_connection_open(const char *uri, GError **error)
+{
+    VfConnection *conn;
+    virConnectPtr c;
+
+    if (uri == NULL || *uri == '\0')
+        uri = "qemu:///system";
+    if (!vf_virt_init(error))
+        return NULL;
+    c = virConnectOpen(uri);
+    if (c == NULL) {
+        vf_virt_set_error(error,
+                          "Cannot connect to libvirt at '%s' (is libvirtd running? "
+                          "try --connect URI)",
+                          uri);
+        return NULL;
+    }
+    conn = g_new0(VfConnection, 1);
+    conn->ref_count = 1;
+    conn->conn = c;
+    conn->uri = g_strdup(uri);
+    return conn;
+}
+
+VfConnection *
+vf_connection_ref(VfConnection *conn)
+{
+    g_atomic_int_inc(&conn->ref_count);
+    return conn;
+}
+
+void
+vf_connection_unref(VfConnection *conn)
+{
+    if (conn == NULL || !g_atomic_int_dec_and_test(&conn->ref_count))
+        return;
+    virConnectClose(conn->conn);
+    g_free(conn->uri);
+    g_free(conn);
+}
+
+const char *
+vf_connection_get_uri(VfConnection *conn)
+{
+    return conn->uri;
+}
+
+void
+vf_domain_info_free(VfDomainInfo *info)
+{
+    if (info == NULL)
+        return;
+    g_free(info->name);
+    g_free(info->uuid);
+    g_free(info->gpu);
+    g_free(info);
+}
+
+/* The GPU named by VirtFlow's metadata element ("<passthrough gpu='…'>"), or NULL. */
+static char *
+vf_metadata_dup_gpu(const char *element)
+{
+    xmlDocPtr doc = xmlReadMemory(element, strlen(element), "metadata.xml", NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlNodePtr root;
+    xmlChar *gpu;
+    char *out = NULL;
+
+    if (doc == NULL)
+        return NULL;
+    root = xmlDocGetRootElement(doc);
+    gpu = root ? xmlGetProp(root, (const xmlChar *)"gpu") : NULL;
+    if (gpu)
+        out = g_strdup((const char *)gpu);
+    xmlFree(gpu);
+    xmlFreeDoc(doc);
+    return out;
+}
+
+static int
+vf_domain_info_cmp(gconstpointer a, gconstpointer b)
+{
+    const VfDomainInfo *ia = *(VfDomainInfo *const *)a;
+    const VfDomainInfo *ib = *(VfDomainInfo *const *)b;
+
+    return g_utf8_collate(ia->name, ib->name);
+}
+
+GPtrArray *
+vf_connection_list_domains(VfConnection *conn, GError **error)
+{
+    g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)vf_domain_info_free);
+    virDomainStatsRecordPtr *records = NULL;
+    int n;
+
+    /* One call for every domain's state, vcpus and memory (virsh list asks per domain) */
+    n = virConnectGetAllDomainStats(conn->conn, VIR_DOMAIN_STATS_STATE, &records, 0);
+    if (n < 0) {
+        vf_virt_set_error(error, "Cannot list the domains of '%s'", conn->uri);
+        return NULL;
+    }
+    for (int i = 0; i < n; i++) {
+        virDomainPtr dom = records[i]->dom;
+        VfDomainInfo *info = g_new0(VfDomainInfo, 1);
+        char uuid[VIR_UUID_STRING_BUFLEN];
+        int persistent;
+        char *meta;
+
+        info->name = g_strdup(virDomainGetName(dom));
+        if (virDomainGetUUIDString(dom, uuid) == 0)
+            info->uuid = g_strdup(uuid);
+        info->state = VF_DOMAIN_STATE_NOSTATE;
+        for (int p = 0; p < records[i]->nparams; p++) {
+            virTypedParameterPtr param = &records[i]->params[p];
+
+            if (g_str_equal(param->field, "state.state") && param->value.i >= 0 &&
+                param->value.i < VF_DOMAIN_STATE_LAST)
+                info->state = param->value.i;
+        }
+        persistent = virDomainIsPersistent(dom);
+        info->persistent = persistent == 1;
+        meta = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, VF_DOMAIN_XML_NAMESPACE,
+                                    VIR_DOMAIN_AFFECT_CONFIG);
+        if (meta) {
+            info->passthrough = TRUE;
+            info->gpu = vf_metadata_dup_gpu(meta);
+            free(meta);
+        }
+        virResetLastError();
+        g_ptr_array_add(out, info);
+    }
+    virDomainStatsRecordListFree(records);
+    g_ptr_array_sort(out, vf_domain_info_cmp);
+    return g_steal_pointer(&out);
+}
+
+VfDomain *
+vf_connection_lookup_domain(VfConnection *conn, const char *name, GError **error)
+{
+    virDomainPtr dom;
+
+    if (name == NULL || *name == '\0' || !g_utf8_validate(name, -1, NULL)) {
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                    "A VM name must be non-empty UTF-8 text");
+        return NULL;
+    }
+    dom = virDomainLookupByName(conn->conn, name);
+    if (dom == NULL)
+        dom = virDomainLookupByUUIDString(conn->conn, name);
+    if (dom == NULL) {
+        virResetLastError();
+        g_set_error(error, VF_ERROR, VF_ERROR_NOT_FOUND,
+                    "No VM named '%s' on %s (see 'virtflow list')", name, conn->uri);
+        return NULL;
+    }
+    return vf_domain_new(conn, dom);
+}
+
+VfDomain *
+vf_connection_define_xml(VfConnection *conn, const char *xml, GError **error)
+{
+    virDomainPtr dom = virDomainDefineXML(conn->conn, xml);
+
+    if (dom == NULL) {
+        vf_virt_set_error(error, "libvirt refused the domain definition");
+        return NULL;
+    }
+    return vf_domain_new(conn, dom);
+}

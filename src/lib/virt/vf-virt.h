@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vf-virt.h: the only code of VirtFlow that calls libvirt
+ *
+ * A connection to any libvirt URI, its domains, their lifecycle and the guest agent.
+ * libvirt errors become GErrors (VF_ERROR_LIBVIRT, libvirt's own message kept) in one
+ * place, vf-connection.c. Waiting for a domain to stop listens to libvirt's lifecycle
+ * events rather than polling, so "off" means libvirt said STOPPED.
+ */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef enum {
+    VF_DOMAIN_STATE_NOSTATE,
+    VF_DOMAIN_STATE_RUNNING,
+    VF_DOMAIN_STATE_BLOCKED,
+    VF_DOMAIN_STATE_PAUSED,
+    VF_DOMAIN_STATE_SHUTDOWN, /* shutting down */
+    VF_DOMAIN_STATE_SHUTOFF,
+    VF_DOMAIN_STATE_CRASHED,
+    VF_DOMAIN_STATE_PMSUSPENDED,
+    VF_DOMAIN_STATE_LAST
+} VfDomainState;
+
+/* "running", "shut off", ... as virsh prints them */
+const char *vf_domain_state_to_string(VfDomainState state);
+/* TRUE for the states in which QEMU still holds the devices */
+gboolean vf_domain_state_is_active(VfDomainState state);
+
+/* Starts libvirt's event loop in a thread of its own, once per process. Call before the
+ * first connection is opened. */
+gboolean vf_virt_init(GError **error);
+
+typedef struct _VfConnection VfConnection;
+typedef struct _VfDomain VfDomain;
+
+typedef struct {
+    char *name;
+    char *uuid;
+    VfDomainState state;
+    gboolean persistent;
+    gboolean passthrough; /* carries VirtFlow's passthrough metadata */
+    char *gpu;            /* the GPU in that metadata, or NULL */
+    guint vcpus;
+    guint64 memory_kib;
+} VfDomainInfo;
+
+void vf_domain_info_free(VfDomainInfo *info);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfDomainInfo, vf_domain_info_free)
+
+/* @uri NULL: qemu:///system */
+VfConnection *vf_connection_open(const char *uri, GError **error);
+VfConnection *vf_connection_ref(VfConnection *conn);
+void vf_connection_unref(VfConnection *conn);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfConnection, vf_connection_unref)
+
+const char *vf_connection_get_uri(VfConnection *conn);
+/* Every domain, active or not, sorted by name. Of VfDomainInfo*. */
+GPtrArray *vf_connection_list_domains(VfConnection *conn, GError **error);
+/* By name, then by UUID; VF_ERROR_NOT_FOUND naming @name when neither matches. */
+VfDomain *vf_connection_lookup_domain(VfConnection *conn, const char *name, GError **error);
+/* virDomainDefineXML: creates or replaces the persistent definition. */
+VfDomain *vf_connection_define_xml(VfConnection *conn, const char *xml, GError **error);
+
+VfDomain *vf_domain_ref(VfDomain *dom);
+void vf_domain_unref(VfDomain *dom);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfDomain, vf_domain_unref)
+
+const char *vf_domain_get_name(VfDomain *dom);
+gboolean vf_domain_get_state(VfDomain *dom, VfDomainState *ret_state, GError **error);
+/* @inactive: the persistent definition (what VirtFlow rewrites), not the live one. */
+char *vf_domain_dup_xml(VfDomain *dom, gboolean inactive, GError **error);
+gboolean vf_domain_start(VfDomain *dom, GError **error);
+/* Asks the guest to shut down: through the guest agent when it answers, else ACPI. */
+gboolean vf_domain_shutdown(VfDomain *dom, GError **error);
+gboolean vf_domain_destroy(VfDomain *dom, GError **error);
+
+/* Called about every 100 ms while waiting; @elapsed/@total in ms. */
+typedef void (*VfWaitFunc)(guint elapsed_ms, guint total_ms, gpointer user_data);
+/* Waits for libvirt's STOPPED event (or a stopped state) until @timeout_ms passes:
+ * VF_ERROR_TIMEOUT naming the domain then. */
+gboolean vf_domain_wait_stopped(VfDomain *dom, guint timeout_ms, VfWaitFunc tick,
+                                gpointer user_data, GError **error);
+
+/* A guest agent command ("{\"execute\":\"guest-ping\"}"): the JSON reply or NULL + error
+ * (VF_ERROR_LIBVIRT; the agent not connected or not configured is VF_ERROR_NOT_FOUND). */
+char *vf_domain_agent_command(VfDomain *dom, const char *command, int timeout_s, GError **error);
+
+G_END_DECLS
