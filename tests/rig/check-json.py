@@ -51,6 +51,9 @@ class Checker:
         except OSError as e:
             self.report(False, f"{name}: handed over by the guest", e)
             return None
+        if not text.strip():
+            self.report(False, f"{name}: virtflow printed JSON", "it printed nothing")
+            return None
         try:
             doc = json.loads(text)
         except ValueError as e:
@@ -180,12 +183,23 @@ def check_c(c):
     c.expect(f"gpu-list: {GPU} iommu_group is null", g.get("iommu_group"), None)
 
 
+def check_e(c):
+    doc = c.load("gpu-list.json")
+    if doc is None:
+        return
+    g = c.gpu(doc, "gpu-list", GPU)
+    if g is None:
+        return
+    c.expect_blocker(f"gpu-list: {GPU} has blocker display-active", g, "display-active")
+    c.expect(f"gpu-list: {GPU} eligible is false", g.get("eligible"), False)
+
+
 def main():
     if len(sys.argv) != 3:
         print("usage: check-json.py SCENARIO DIR", file=sys.stderr)
         return 2
     scenario, folder = sys.argv[1], sys.argv[2]
-    checks = {"A": check_a, "B": check_b, "C": check_c}
+    checks = {"A": check_a, "B": check_b, "C": check_c, "E": check_e}
     if scenario not in checks:
         print(f"check-json.py: unknown scenario {scenario}", file=sys.stderr)
         return 2

@@ -13,7 +13,7 @@
 #   VF_RIG_BENCH=1  also time virtflow against plain shell sysfs writes; writes
 #                   BUILDDIR/rig-bench.md
 #   VF_RIG_TIMEOUT  seconds one QEMU boot may take before it counts as hung (180)
-#   VF_RIG_SCENARIOS  subset to run, e.g. "A C" (default "A B C")
+#   VF_RIG_SCENARIOS  subset to run, e.g. "A C" (default "A B C E")
 #   VF_RIG_APPEND   extra kernel arguments for debugging, e.g. "loglevel=7"
 #
 # Output is TAP-like: one `ok - ...` / `not ok - ...` line per check, then
@@ -37,7 +37,7 @@ VIRTFLOW=$BUILDDIR/src/cli/virtflow
 CACHE=${VF_RIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/virtflow-rig}
 WORK=$BUILDDIR/rig
 QEMU_TIMEOUT=${VF_RIG_TIMEOUT:-180}
-SCENARIOS=${VF_RIG_SCENARIOS:-A B C}
+SCENARIOS=${VF_RIG_SCENARIOS:-A B C E}
 BENCH=${VF_RIG_BENCH:-0}
 
 PASSED=0
@@ -122,12 +122,15 @@ fetch_kernel() {
     exec {lock}> "$CACHE/.lock"
     flock "$lock"
 
+    # `|| true`: an unknown package is not fatal here (see the fallback below). awk
+    # reads to the end so apt-cache never dies of SIGPIPE under pipefail.
     pkg=$(apt-cache depends linux-image-amd64 2> /dev/null |
-        awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
+        awk '!p && $1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { p = $2 } END { print p }') ||
+        true
     ver=
     if [[ -n $pkg ]]; then
         ver=$(apt-cache show --no-all-versions "$pkg" 2> /dev/null |
-            awk '$1 == "Version:" { print $2; exit }')
+            awk '!v && $1 == "Version:" { v = $2 } END { print v }') || true
     fi
     if [[ -z $pkg || -z $ver ]]; then
         # Offline, or `apt-get update` never ran: a kernel already unpacked still serves.
@@ -146,7 +149,9 @@ fetch_kernel() {
                 local sandbox=()
                 # As root, apt drops to _apt for downloads, and _apt cannot write into
                 # root's cache folder.
-                [[ $EUID -eq 0 ]] && sandbox=(-o APT::Sandbox::User=root)
+                if [[ $EUID -eq 0 ]]; then
+                    sandbox=(-o APT::Sandbox::User=root)
+                fi
                 (cd "$CACHE" && apt-get -q "${sandbox[@]}" download "$pkg=$ver") ||
                     die "apt-get download $pkg=$ver failed"
                 [[ -f $deb ]] || die "apt-get download did not produce $deb"
@@ -180,7 +185,9 @@ fetch_kernel() {
                 echo "# warning: cannot extract vmlinux; booting the bzImage (slower)"
             fi
         fi
-        [[ -f $KTREE/vmlinux ]] && KERNEL_IMAGE=$KTREE/vmlinux
+        if [[ -f $KTREE/vmlinux ]]; then
+            KERNEL_IMAGE=$KTREE/vmlinux
+        fi
     fi
     flock -u "$lock"
     exec {lock}>&-
@@ -312,7 +319,11 @@ run_scenario() {
             continue
         fi
         case $line in
-            "@@file "*) out=$dir/files/${line#@@file }; : > "$out" ;;
+            "@@file "*)
+                out=${line#@@file }
+                out=$dir/files/${out##*/}
+                : > "$out"
+                ;;
             "@@done "*) done_rc=${line#@@done } ;;
             *) count_lines <<< "$line" ;;
         esac
@@ -320,7 +331,9 @@ run_scenario() {
 
     if [[ -z $done_rc ]]; then
         local why="guest ended early (panic, or init died)"
-        [[ $rc -eq 124 || $rc -eq 137 ]] && why="guest hung: killed after ${QEMU_TIMEOUT} s"
+        if [[ $rc -eq 124 || $rc -eq 137 ]]; then
+            why="guest hung: killed after ${QEMU_TIMEOUT} s"
+        fi
         not_ok "$name: scenario ran to its end ($why; QEMU exit $rc)"
         echo "# last console lines ($dir/console.log):"
         tail -n 40 "$dir/console.log" 2> /dev/null | sed 's/^/#   /'
@@ -344,29 +357,30 @@ write_bench() {
         not_ok "bench: results handed over by the guest"
         return
     fi
-    local rounds vf sh vf_all sh_all ratio
-    rounds=$(sed -n 's/^rounds=//p' "$f")
-    vf=$(sed -n 's/^virtflow_median_ms=//p' "$f")
-    sh=$(sed -n 's/^shell_median_ms=//p' "$f")
-    vf_all=$(sed -n 's/^virtflow_rounds_ms=//p' "$f")
-    sh_all=$(sed -n 's/^shell_rounds_ms=//p' "$f")
-    ratio=$(awk -v a="$vf" -v b="$sh" 'BEGIN { printf "%.2f", a / b }')
+    # v KEY: one value of the guest's key=value bench file.
+    v() { sed -n "s/^$1=//p" "$f"; }
+    local ratio
+    ratio=$(awk -v a="$(v virtflow_round_median_ms)" -v b="$(v shell_round_median_ms)" \
+        'BEGIN { printf "%.2f", a / b }')
     cat > "$BUILDDIR/rig-bench.md" << EOF
 ### Kernel rig: bind + restore of the dGPU group (video + audio function)
 
-Debian kernel $KVER under QEMU TCG (2 vCPUs, emulated VT-d), $rounds rounds each,
-median wall time per round on the guest's monotonic clock. One round moves both
-functions to vfio-pci and back and verifies the drivers and \`/dev/vfio/<group>\`.
-TCG is slow and uneven: compare the two rows, not the absolute numbers.
+Debian kernel $KVER under QEMU TCG (2 vCPUs, emulated VT-d), $(v rounds) rounds each,
+median per step on the guest's monotonic clock. One round moves both functions to
+vfio-pci and back; each side verifies the drivers and \`/dev/vfio/<group>\`. TCG is slow
+and uneven: compare the rows with each other, not with real hardware.
 
-| method | median per round (ms) | all rounds (ms) |
-|---|---:|---|
-| \`virtflow gpu bind\` + \`virtflow gpu restore\` | $vf | $vf_all |
-| shell: sysfs writes (override, unbind, probe; unbind, clear, probe) | $sh | $sh_all |
+| method | bind (ms) | restore (ms) | round (ms) | all rounds (ms) |
+|---|---:|---:|---:|---|
+| \`virtflow gpu bind\` / \`virtflow gpu restore\` | $(v virtflow_bind_median_ms) | $(v virtflow_restore_median_ms) | $(v virtflow_round_median_ms) | $(v virtflow_rounds_ms) |
+| shell: sysfs writes (override, unbind, probe / unbind, clear, probe) | $(v shell_bind_median_ms) | $(v shell_restore_median_ms) | $(v shell_round_median_ms) | $(v shell_rounds_ms) |
+| baseline: \`virtflow --version\` in place of each command (start-up only) | $(v start_bind_median_ms) | $(v start_restore_median_ms) | $(v start_round_median_ms) | $(v start_rounds_ms) |
 
-virtflow / shell: **${ratio}×**
+virtflow / shell per round: **${ratio}×**
 EOF
-    echo "# bench: virtflow ${vf} ms, shell ${sh} ms per round (ratio ${ratio}); see $BUILDDIR/rig-bench.md"
+    echo "# bench: per round virtflow $(v virtflow_round_median_ms) ms, shell" \
+        "$(v shell_round_median_ms) ms (ratio $ratio), start-up only" \
+        "$(v start_round_median_ms) ms; see $BUILDDIR/rig-bench.md"
 }
 
 main() {
@@ -386,10 +400,14 @@ main() {
         case $s in
             A)
                 local bench_arg=
-                [[ $BENCH == 1 ]] && bench_arg=vf.bench=1
+                if [[ $BENCH == 1 ]]; then
+                    bench_arg=vf.bench=1
+                fi
                 run_scenario A "intel_iommu=on iommu=pt $bench_arg" \
                     -device VGA,bus=rp1,addr=00.0,multifunction=on "${DGPU_AUDIO[@]}"
-                [[ $BENCH == 1 ]] && write_bench
+                if [[ $BENCH == 1 ]]; then
+                    write_bench
+                fi
                 ;;
             B)
                 run_scenario B "intel_iommu=on iommu=pt" \
@@ -400,6 +418,12 @@ main() {
                 # The VT-d unit stays in the machine, as on a desktop whose firmware has
                 # it but whose kernel was told not to use it.
                 run_scenario C "intel_iommu=off" \
+                    -device VGA,bus=rp1,addr=00.0,multifunction=on "${DGPU_AUDIO[@]}"
+                ;;
+            E)
+                # fbcon=map:1 puts the kernel console on fb1, the dGPU: its connector
+                # becomes enabled, like a monitor plugged into the dGPU.
+                run_scenario E "intel_iommu=on iommu=pt fbcon=map:1" \
                     -device VGA,bus=rp1,addr=00.0,multifunction=on "${DGPU_AUDIO[@]}"
                 ;;
             *) not_ok "rig: unknown scenario '$s'" ;;

@@ -3,8 +3,10 @@
 #
 # One round = the whole group to vfio-pci and back. Compared: `virtflow gpu bind` +
 # `virtflow gpu restore` against the bare sysfs writes a shell script would do, with the
-# same verification (drivers read back, /dev/vfio/GROUP present/absent). Clock: the
-# guest's CLOCK_MONOTONIC through rig-helper (ns), the same cost on both sides.
+# same verification (drivers read back, /dev/vfio/GROUP present/absent). A third row,
+# two `virtflow --version` runs, is what merely starting the binary twice costs, so the
+# report can tell start-up from work. Clock: the guest's CLOCK_MONOTONIC through
+# rig-helper (ns), the same cost on every row.
 # The numbers are TCG numbers: compare them with each other, not with real hardware.
 
 BENCH_ROUNDS=10
@@ -32,33 +34,50 @@ sh_restore() {
     wait_for 10 restored_ok
 }
 
-vf_round() {
-    timeout "$VF_TIMEOUT" virtflow gpu bind "$GPU" > /dev/null 2>&1 &&
-        timeout "$VF_TIMEOUT" virtflow gpu restore "$GPU" > /dev/null 2>&1
+vf_bind() { timeout "$VF_TIMEOUT" virtflow gpu bind "$GPU" > /dev/null 2>&1; }
+vf_restore() { timeout "$VF_TIMEOUT" virtflow gpu restore "$GPU" > /dev/null 2>&1; }
+vf_start() { virtflow --version > /dev/null 2>&1; }
+
+# bench_round NAME BIND RESTORE: one timed round; ns of the bind half, the restore half
+# and the whole round appended to /tmp/bench-NAME-{bind,restore,round}. The round is
+# checked afterwards (outside the timing) so a fast wrong round fails.
+bench_round() {
+    _t0=$(rig-helper now)
+    if ! $2; then
+        fail "bench: $1 round $_i: bind failed"
+        return 1
+    fi
+    _t1=$(rig-helper now)
+    if ! $3; then
+        fail "bench: $1 round $_i: restore failed"
+        return 1
+    fi
+    _t2=$(rig-helper now)
+    if [ "$1" != start ] && ! restored_ok; then
+        fail "bench: $1 round $_i left the dGPU off its host drivers"
+        return 1
+    fi
+    echo $((_t1 - _t0)) >> "/tmp/bench-$1-bind"
+    echo $((_t2 - _t1)) >> "/tmp/bench-$1-restore"
+    echo $((_t2 - _t0)) >> "/tmp/bench-$1-round"
 }
 
-sh_round() { sh_bind && sh_restore; }
-
-# bench_run NAME FUNC: BENCH_ROUNDS timed rounds; per-round ns in /tmp/bench-NAME.
-# Each round is checked afterwards (outside the timing) so a fast wrong round fails.
-bench_run() {
-    : > "/tmp/bench-$1"
+# The methods take turns round by round: the build machine is shared and TCG speed
+# drifts with its load, and interleaving spreads that drift over all rows alike.
+bench_all() {
+    for _m in virtflow shell start; do
+        : > "/tmp/bench-$_m-bind"
+        : > "/tmp/bench-$_m-restore"
+        : > "/tmp/bench-$_m-round"
+    done
     _i=0
     while [ "$_i" -lt "$BENCH_ROUNDS" ]; do
-        _t0=$(rig-helper now)
-        if ! $2; then
-            fail "bench: $1 round $_i failed"
-            return 1
-        fi
-        _t1=$(rig-helper now)
-        if ! restored_ok; then
-            fail "bench: $1 round $_i left the dGPU off its host drivers"
-            return 1
-        fi
-        echo $((_t1 - _t0)) >> "/tmp/bench-$1"
+        bench_round virtflow vf_bind vf_restore || return 1
+        bench_round shell sh_bind sh_restore || return 1
+        bench_round start vf_start vf_start || return 1
         _i=$((_i + 1))
     done
-    pass "bench: $BENCH_ROUNDS $1 rounds completed and verified"
+    pass "bench: $BENCH_ROUNDS rounds of each method completed and verified"
 }
 
 # median_ms FILE
@@ -68,20 +87,25 @@ median_ms() {
               printf "%.1f\n", m / 1e6 }'
 }
 
-# One untimed warm-up of each, so page-cache and first-probe effects hit neither side.
-vf_round > /dev/null 2>&1
-sh_round > /dev/null 2>&1
+all_ms() {
+    awk '{ printf "%s%.1f", (NR > 1 ? " " : ""), $1 / 1e6 }' "$1"
+}
 
-if bench_run virtflow vf_round && bench_run shell sh_round; then
-    vf_ms=$(median_ms /tmp/bench-virtflow)
-    sh_ms=$(median_ms /tmp/bench-shell)
-    {
-        echo "rounds=$BENCH_ROUNDS"
-        echo "virtflow_median_ms=$vf_ms"
-        echo "shell_median_ms=$sh_ms"
-        echo "virtflow_rounds_ms=$(awk '{ printf "%s%.1f", (NR > 1 ? " " : ""), $1 / 1e6 }' /tmp/bench-virtflow)"
-        echo "shell_rounds_ms=$(awk '{ printf "%s%.1f", (NR > 1 ? " " : ""), $1 / 1e6 }' /tmp/bench-shell)"
-    } > /tmp/bench.txt
+# One untimed warm-up of each, so page-cache and first-probe effects hit neither side.
+vf_bind && vf_restore
+sh_bind && sh_restore
+
+if bench_all; then
+    : > /tmp/bench.txt
+    for _m in virtflow shell start; do
+        for _p in bind restore round; do
+            echo "${_m}_${_p}_median_ms=$(median_ms "/tmp/bench-$_m-$_p")" >> /tmp/bench.txt
+        done
+        echo "${_m}_rounds_ms=$(all_ms "/tmp/bench-$_m-round")" >> /tmp/bench.txt
+    done
+    echo "rounds=$BENCH_ROUNDS" >> /tmp/bench.txt
     emit_file bench.txt < /tmp/bench.txt
-    note "bench: median per round: virtflow $vf_ms ms, shell $sh_ms ms"
+    note "bench: median per round: virtflow $(median_ms /tmp/bench-virtflow-round) ms," \
+        "shell $(median_ms /tmp/bench-shell-round) ms," \
+        "two bare virtflow starts $(median_ms /tmp/bench-start-round) ms"
 fi
