@@ -246,7 +246,7 @@ vf_gpu_new(VfHost *host, VfHostReport *report, VfPciDevice *dev)
 static void
 vf_host_report_find_holders(VfHost *host, VfHostReport *report)
 {
-    g_autoptr(GHashTable) nodes = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+    g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func((GDestroyNotify)vf_node_rule_free);
     g_autoptr(GPtrArray) holders = NULL;
 
     for (guint i = 0; i < report->gpus->len; i++) {

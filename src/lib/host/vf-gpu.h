@@ -70,13 +70,22 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfHostReport, vf_host_report_free)
  * with VF_ERROR_INVALID_ARGUMENT / VF_ERROR_NOT_FOUND naming @address. */
 VfGpu *vf_host_report_find_gpu(VfHostReport *report, const char *address, GError **error);
 
-/* Processes that hold any of @nodes: exact paths, or prefixes when they end in '*'.
- * @node_devices maps each pattern to the device it belongs to. */
-GPtrArray *vf_host_find_holders(VfHost *host, GHashTable *node_devices, gboolean *ret_complete);
-void vf_holder_free(VfHolder *holder);
+/* A device node pattern and the device it belongs to: "/dev/dri/card1", or a prefix ending
+ * in '*' ("/dev/snd/pcmC1D*"), or "PREFIX[0-9]*" (a number follows, nothing else). One
+ * pattern may belong to several devices (two nvidia cards without /proc/driver/nvidia). */
+typedef struct {
+    char *pattern;
+    char *device;
+} VfNodeRule;
 
-/* The device nodes through which processes use @dev: DRM nodes, the sound card of an HDMI
- * codec, /dev/nvidiaN, /dev/vfio/GROUP. Added to @node_devices as pattern → address. */
-void vf_pci_device_collect_nodes(VfHost *host, const VfPciDevice *dev, GHashTable *node_devices);
+void vf_node_rule_free(VfNodeRule *rule);
+
+/* Appends to @rules (of VfNodeRule*) the device nodes through which processes use @dev: DRM
+ * nodes, the sound card of an HDMI codec, /dev/nvidiaN, /dev/vfio/GROUP. */
+void vf_pci_device_collect_nodes(VfHost *host, const VfPciDevice *dev, GPtrArray *rules);
+/* Processes that hold a node matching @rules, by fd or by mapping: one VfHolder per
+ * process, node and device. */
+GPtrArray *vf_host_find_holders(VfHost *host, GPtrArray *rules, gboolean *ret_complete);
+void vf_holder_free(VfHolder *holder);
 
 G_END_DECLS

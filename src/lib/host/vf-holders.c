@@ -20,14 +20,28 @@ vf_holder_free(VfHolder *holder)
     g_free(holder);
 }
 
-static void
-vf_nodes_add(GHashTable *nodes, char *pattern, const char *address)
+void
+vf_node_rule_free(VfNodeRule *rule)
 {
-    g_hash_table_replace(nodes, pattern, g_strdup(address));
+    if (rule == NULL)
+        return;
+    g_free(rule->pattern);
+    g_free(rule->device);
+    g_free(rule);
+}
+
+static void
+vf_nodes_add(GPtrArray *rules, char *pattern, const char *address)
+{
+    VfNodeRule *rule = g_new0(VfNodeRule, 1);
+
+    rule->pattern = pattern;
+    rule->device = g_strdup(address);
+    g_ptr_array_add(rules, rule);
 }
 
 void
-vf_pci_device_collect_nodes(VfHost *host, const VfPciDevice *dev, GHashTable *node_devices)
+vf_pci_device_collect_nodes(VfHost *host, const VfPciDevice *dev, GPtrArray *node_devices)
 {
     g_autofree char *drm_dir = vf_pci_device_path(dev->address, "drm");
     g_autofree char *sound_dir = vf_pci_device_path(dev->address, "sound");
@@ -77,44 +91,25 @@ vf_pci_device_collect_nodes(VfHost *host, const VfPciDevice *dev, GHashTable *no
         vf_nodes_add(node_devices, g_strdup_printf("/dev/vfio/%d", dev->iommu_group), dev->address);
 }
 
-static const char *
-vf_nodes_match(GHashTable *node_devices, const char *path, const char **ret_pattern)
+static gboolean
+vf_node_matches(const char *pattern, const char *path)
 {
-    GHashTableIter iter;
-    gpointer key, value;
+    const char *digits = strstr(pattern, "[0-9]*");
+    const char *star = strchr(pattern, '*');
 
-    value = g_hash_table_lookup(node_devices, path);
-    if (value) {
-        *ret_pattern = path;
-        return value;
+    if (digits) {
+        gsize plen = digits - pattern;
+        const char *p = path + plen;
+
+        if (strncmp(path, pattern, plen) != 0 || !g_ascii_isdigit(*p))
+            return FALSE;
+        while (g_ascii_isdigit(*p))
+            p++;
+        return *p == '\0';
     }
-    if (!g_str_has_prefix(path, "/dev/"))
-        return NULL;
-    g_hash_table_iter_init(&iter, node_devices);
-    while (g_hash_table_iter_next(&iter, &key, &value)) {
-        const char *pattern = key;
-        const char *star = strchr(pattern, '*');
-        const char *bracket = strstr(pattern, "[0-9]*");
-
-        if (bracket) {
-            gsize plen = bracket - pattern;
-
-            if (strncmp(path, pattern, plen) == 0 && g_ascii_isdigit(path[plen])) {
-                const char *p = path + plen;
-
-                while (g_ascii_isdigit(*p))
-                    p++;
-                if (*p == '\0') {
-                    *ret_pattern = path;
-                    return value;
-                }
-            }
-        } else if (star && strncmp(path, pattern, star - pattern) == 0) {
-            *ret_pattern = path;
-            return value;
-        }
-    }
-    return NULL;
+    if (star)
+        return strncmp(path, pattern, star - pattern) == 0;
+    return g_str_equal(path, pattern);
 }
 
 static void
@@ -125,7 +120,7 @@ vf_holders_add(GPtrArray *holders, gint pid, const char *comm, const char *node,
 
     for (guint i = 0; i < holders->len; i++) {
         h = holders->pdata[i];
-        if (h->pid == pid && g_str_equal(h->node, node))
+        if (h->pid == pid && g_str_equal(h->node, node) && g_str_equal(h->device, device))
             return;
     }
     h = g_new0(VfHolder, 1);
@@ -137,14 +132,30 @@ vf_holders_add(GPtrArray *holders, gint pid, const char *comm, const char *node,
     g_ptr_array_add(holders, h);
 }
 
+/* Every rule @node matches becomes a holder; the process's comm is read once, on demand. */
+static void
+vf_holders_match(VfHost *host, GPtrArray *holders, GPtrArray *rules, gint pid,
+                 const char *comm_path, char **comm, const char *node, gboolean mapped)
+{
+    for (guint r = 0; r < rules->len; r++) {
+        const VfNodeRule *rule = rules->pdata[r];
+
+        if (!vf_node_matches(rule->pattern, node))
+            continue;
+        if (*comm == NULL)
+            *comm = vf_host_read_opt(host, comm_path);
+        vf_holders_add(holders, pid, *comm, node, rule->device, mapped);
+    }
+}
+
 GPtrArray *
-vf_host_find_holders(VfHost *host, GHashTable *node_devices, gboolean *ret_complete)
+vf_host_find_holders(VfHost *host, GPtrArray *rules, gboolean *ret_complete)
 {
     GPtrArray *holders = g_ptr_array_new_with_free_func((GDestroyNotify)vf_holder_free);
     g_autoptr(GPtrArray) pids = NULL;
     gboolean complete = TRUE;
 
-    if (g_hash_table_size(node_devices) == 0)
+    if (rules->len == 0)
         goto out;
     pids = vf_host_list_dir(host, "/proc");
     for (guint i = 0; pids && i < pids->len; i++) {
@@ -171,17 +182,9 @@ vf_host_find_holders(VfHost *host, GHashTable *node_devices, gboolean *ret_compl
         for (guint j = 0; j < fds->len; j++) {
             g_autofree char *link_path = g_strconcat(fd_dir, "/", fds->pdata[j], NULL);
             g_autofree char *target = vf_host_readlink(host, link_path);
-            const char *pattern = NULL;
-            const char *device;
 
-            if (target == NULL || !g_str_has_prefix(target, "/dev/"))
-                continue;
-            device = vf_nodes_match(node_devices, target, &pattern);
-            if (device) {
-                if (comm == NULL)
-                    comm = vf_host_read_opt(host, comm_path);
-                vf_holders_add(holders, pid, comm, target, device, FALSE);
-            }
+            if (target && g_str_has_prefix(target, "/dev/"))
+                vf_holders_match(host, holders, rules, pid, comm_path, &comm, target, FALSE);
         }
 
         maps_path = g_strconcat("/proc/", pid_name, "/maps", NULL);
@@ -191,18 +194,9 @@ vf_host_find_holders(VfHost *host, GHashTable *node_devices, gboolean *ret_compl
 
             for (guint j = 0; lines[j]; j++) {
                 const char *path = strstr(lines[j], " /dev/");
-                const char *pattern = NULL;
-                const char *device;
 
-                if (path == NULL)
-                    continue;
-                path++;
-                device = vf_nodes_match(node_devices, path, &pattern);
-                if (device) {
-                    if (comm == NULL)
-                        comm = vf_host_read_opt(host, comm_path);
-                    vf_holders_add(holders, pid, comm, path, device, TRUE);
-                }
+                if (path)
+                    vf_holders_match(host, holders, rules, pid, comm_path, &comm, path + 1, TRUE);
             }
         }
     }

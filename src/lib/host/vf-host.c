@@ -37,8 +37,9 @@ typedef struct {
     gboolean done;
     int errsv;
     int root_fd; /* a dup, so the host may go away before the worker */
-    char *path;
+    char *path;  /* a write of @value to @path, */
     char *value;
+    char *module; /* or a module load */
     const VfHostBackend *backend;
     gpointer backend_data;
     VfHost *host_ref; /* keeps the backend data alive while a model write runs */
@@ -301,6 +302,7 @@ vf_write_job_unref(VfWriteJob *job)
     g_cond_clear(&job->cond);
     g_free(job->path);
     g_free(job->value);
+    g_free(job->module);
     if (job->host_ref)
         vf_host_unref(job->host_ref);
     g_free(job);
@@ -326,94 +328,6 @@ vf_write_job_run_live(VfWriteJob *job)
     return 0;
 }
 
-static gpointer
-vf_write_job_thread(gpointer data)
-{
-    VfWriteJob *job = data;
-    int errsv;
-
-    if (job->backend)
-        errsv = job->backend->write(job->backend_data, job->path, job->value);
-    else
-        errsv = vf_write_job_run_live(job);
-
-    g_mutex_lock(&job->lock);
-    job->errsv = errsv;
-    job->done = TRUE;
-    g_cond_signal(&job->cond);
-    g_mutex_unlock(&job->lock);
-    vf_write_job_unref(job);
-    return NULL;
-}
-
-static char *
-vf_host_escape_value(const char *value)
-{
-    return g_strescape(value, NULL);
-}
-
-gboolean
-vf_host_write(VfHost *host, const char *path, const char *value, GError **error)
-{
-    VfWriteJob *job;
-    g_autoptr(GThread) thread = NULL;
-    g_autofree char *shown = vf_host_escape_value(value);
-    gint64 deadline;
-    gboolean done;
-    int errsv;
-
-    if (!vf_host_is_writable(host)) {
-        g_set_error(error, VF_ERROR, VF_ERROR_READ_ONLY,
-                    "Refusing to write '%s' to '%s': the host root '%s' is not the live "
-                    "machine; use --dry-run to see the writes",
-                    shown, path, host->root);
-        return FALSE;
-    }
-
-    job = g_new0(VfWriteJob, 1);
-    job->ref_count = 2; /* caller + worker */
-    g_mutex_init(&job->lock);
-    g_cond_init(&job->cond);
-    job->root_fd = fcntl(host->root_fd, F_DUPFD_CLOEXEC, 3);
-    job->path = g_strdup(path);
-    job->value = g_strdup(value);
-    job->backend = host->backend;
-    job->backend_data = host->backend_data;
-    if (host->backend)
-        job->host_ref = vf_host_ref(host);
-
-    thread = g_thread_try_new("vf-write", vf_write_job_thread, job, error);
-    if (thread == NULL) {
-        job->ref_count = 1;
-        vf_write_job_unref(job);
-        return FALSE;
-    }
-
-    deadline = g_get_monotonic_time() + (gint64)host->write_timeout_ms * G_TIME_SPAN_MILLISECOND;
-    g_mutex_lock(&job->lock);
-    while (!job->done)
-        if (!g_cond_wait_until(&job->cond, &job->lock, deadline))
-            break;
-    done = job->done;
-    errsv = job->errsv;
-    g_mutex_unlock(&job->lock);
-    vf_write_job_unref(job);
-
-    if (!done) {
-        /* The thread stays blocked in the kernel; we report instead of joining it. */
-        g_set_error(error, VF_ERROR, VF_ERROR_TIMEOUT,
-                    "Timed out after %u ms writing '%s' to '%s': the kernel did not finish "
-                    "the operation (a driver that will not let go of the device?)",
-                    host->write_timeout_ms, shown, path);
-        return FALSE;
-    }
-    if (errsv != 0) {
-        vf_error_set_errno(error, errsv, "Failed to write '%s' to '%s'", shown, path);
-        return FALSE;
-    }
-    return TRUE;
-}
-
 /* libkmod, opened with dlopen() on the first module load: only setup and a bind whose
  * vfio-pci is not loaded yet need it, and it pulls libcrypto into every process that
  * links it (see vf-pci.c for the same reasoning). */
@@ -431,7 +345,7 @@ typedef struct {
 } VfKmodApi;
 
 static const VfKmodApi *
-vf_kmod_api(GError **error)
+vf_kmod_api(void)
 {
     static GMutex lock;
     static VfKmodApi api;
@@ -452,53 +366,28 @@ vf_kmod_api(GError **error)
                  api.list_next && api.probe_insert && api.module_unref && api.unref_list;
     }
     g_mutex_unlock(&lock);
-    if (!loaded) {
-        g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
-                    "Cannot load kernel modules: libkmod.so.2 is missing (install libkmod2)");
-        return NULL;
-    }
-    return &api;
+    return loaded ? &api : NULL;
 }
 
-gboolean
-vf_host_load_module(VfHost *host, const char *name, GError **error)
+/* modprobe NAME, dependencies and softdeps included (vfio-pci needs vfio_iommu_type1):
+ * 0 or an errno, ENOENT when this kernel has no such module, ENOSYS without libkmod. */
+static int
+vf_kmod_load(const char *name)
 {
-    const VfKmodApi *kmod;
+    const VfKmodApi *kmod = vf_kmod_api();
     struct kmod_ctx *ctx;
     struct kmod_list *list = NULL, *it;
     int rc = 0;
 
-    if (host->backend) {
-        rc = host->backend->load_module(host->backend_data, name);
-        if (rc != 0) {
-            vf_error_set_errno(error, rc, "Failed to load kernel module '%s'", name);
-            return FALSE;
-        }
-        return TRUE;
-    }
-    if (!vf_host_is_live(host)) {
-        g_set_error(error, VF_ERROR, VF_ERROR_READ_ONLY,
-                    "Refusing to load kernel module '%s': the host root '%s' is not the live "
-                    "machine",
-                    name, host->root);
-        return FALSE;
-    }
-    if ((kmod = vf_kmod_api(error)) == NULL)
-        return FALSE;
-
+    if (kmod == NULL)
+        return ENOSYS;
     ctx = kmod->ctx_new(NULL, NULL);
-    if (ctx == NULL) {
-        g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
-                    "Failed to load kernel module '%s': cannot read the module index", name);
-        return FALSE;
-    }
+    if (ctx == NULL)
+        return ENOENT;
     if (kmod->new_from_lookup(ctx, name, &list) < 0 || list == NULL) {
-        g_set_error(error, VF_ERROR, VF_ERROR_NOT_FOUND,
-                    "Failed to load kernel module '%s': no such module for this kernel", name);
         kmod->ctx_unref(ctx);
-        return FALSE;
+        return ENOENT;
     }
-    /* modprobe NAME: dependencies and softdeps too (vfio-pci needs vfio_iommu_type1) */
     for (it = list; it != NULL && rc >= 0; it = kmod->list_next(list, it)) {
         struct kmod_module *mod = kmod->get_module(it);
 
@@ -507,11 +396,151 @@ vf_host_load_module(VfHost *host, const char *name, GError **error)
     }
     kmod->unref_list(list);
     kmod->ctx_unref(ctx);
-    if (rc < 0) {
-        vf_error_set_errno(error, -rc, "Failed to load kernel module '%s'", name);
+    return rc < 0 ? -rc : 0;
+}
+
+static gpointer
+vf_write_job_thread(gpointer data)
+{
+    VfWriteJob *job = data;
+    int errsv;
+
+    if (job->module)
+        errsv = job->backend ? job->backend->load_module(job->backend_data, job->module)
+                             : vf_kmod_load(job->module);
+    else if (job->backend)
+        errsv = job->backend->write(job->backend_data, job->path, job->value);
+    else
+        errsv = vf_write_job_run_live(job);
+
+    g_mutex_lock(&job->lock);
+    job->errsv = errsv;
+    job->done = TRUE;
+    g_cond_signal(&job->cond);
+    g_mutex_unlock(&job->lock);
+    vf_write_job_unref(job);
+    return NULL;
+}
+
+static char *
+vf_host_escape_value(const char *value)
+{
+    return g_strescape(value, NULL);
+}
+
+/* Runs a write or a module load in a worker thread and waits for it until the host's
+ * deadline: 0 or an errno, ETIMEDOUT when the deadline passed. */
+static int
+vf_host_run_job(VfHost *host, const char *path, const char *value, const char *module,
+                GError **error)
+{
+    VfWriteJob *job;
+    g_autoptr(GThread) thread = NULL;
+    gint64 deadline;
+    gboolean done;
+    int errsv;
+
+    job = g_new0(VfWriteJob, 1);
+    job->ref_count = 2; /* caller + worker */
+    g_mutex_init(&job->lock);
+    g_cond_init(&job->cond);
+    job->root_fd = fcntl(host->root_fd, F_DUPFD_CLOEXEC, 3);
+    job->path = g_strdup(path);
+    job->value = g_strdup(value);
+    job->module = g_strdup(module);
+    job->backend = host->backend;
+    job->backend_data = host->backend_data;
+    if (host->backend)
+        job->host_ref = vf_host_ref(host);
+
+    thread = g_thread_try_new("vf-write", vf_write_job_thread, job, error);
+    if (thread == NULL) {
+        job->ref_count = 1;
+        vf_write_job_unref(job);
+        return -1;
+    }
+
+    deadline = g_get_monotonic_time() + (gint64)host->write_timeout_ms * G_TIME_SPAN_MILLISECOND;
+    g_mutex_lock(&job->lock);
+    while (!job->done)
+        if (!g_cond_wait_until(&job->cond, &job->lock, deadline))
+            break;
+    done = job->done;
+    errsv = job->errsv;
+    g_mutex_unlock(&job->lock);
+    vf_write_job_unref(job);
+    /* on timeout the thread stays blocked in the kernel; we report instead of joining it */
+    return done ? errsv : ETIMEDOUT;
+}
+
+gboolean
+vf_host_write(VfHost *host, const char *path, const char *value, GError **error)
+{
+    g_autofree char *shown = vf_host_escape_value(value);
+    int errsv;
+
+    if (!vf_host_is_writable(host)) {
+        g_set_error(error, VF_ERROR, VF_ERROR_READ_ONLY,
+                    "Refusing to write '%s' to '%s': the host root '%s' is not the live "
+                    "machine; use --dry-run to see the writes",
+                    shown, path, host->root);
+        return FALSE;
+    }
+    errsv = vf_host_run_job(host, path, value, NULL, error);
+    if (errsv < 0)
+        return FALSE;
+    if (errsv == ETIMEDOUT) {
+        g_set_error(error, VF_ERROR, VF_ERROR_TIMEOUT,
+                    "Timed out after %u ms writing '%s' to '%s': the kernel did not finish "
+                    "the operation (a driver that will not let go of the device?)",
+                    host->write_timeout_ms, shown, path);
+        return FALSE;
+    }
+    if (errsv != 0) {
+        vf_error_set_errno(error, errsv, "Failed to write '%s' to '%s'", shown, path);
         return FALSE;
     }
     return TRUE;
+}
+
+gboolean
+vf_host_load_module(VfHost *host, const char *name, GError **error)
+{
+    int errsv;
+
+    if (!vf_host_is_writable(host)) {
+        g_set_error(error, VF_ERROR, VF_ERROR_READ_ONLY,
+                    "Refusing to load kernel module '%s': the host root '%s' is not the live "
+                    "machine",
+                    name, host->root);
+        return FALSE;
+    }
+    errsv = vf_host_run_job(host, NULL, NULL, name, error);
+    switch (errsv) {
+    case 0:
+        return TRUE;
+    case -1:
+        return FALSE;
+    case ETIMEDOUT:
+        g_set_error(error, VF_ERROR, VF_ERROR_TIMEOUT,
+                    "Timed out after %u ms loading kernel module '%s'", host->write_timeout_ms,
+                    name);
+        return FALSE;
+    case ENOENT:
+        g_set_error(error, VF_ERROR, VF_ERROR_NOT_FOUND,
+                    "Failed to load kernel module '%s': the running kernel has no such module "
+                    "(see 'virtflow host')",
+                    name);
+        return FALSE;
+    case ENOSYS:
+        g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
+                    "Cannot load kernel module '%s': libkmod.so.2 is missing (install libkmod2)",
+                    name);
+        return FALSE;
+    default:
+        vf_error_set_errno(error, errsv, "Failed to load kernel module '%s'", name);
+        return FALSE;
+    }
 }
 
 int

@@ -198,9 +198,18 @@ vf_transition_new_bind(VfHost *host, VfHostReport *report, const char *address, 
         const VfPciDevice *dev = gpu->passthrough->pdata[i];
         VfDeviceOrigin *record = NULL;
 
-        /* already on vfio-pci (a bind before): the record knows where it came from */
-        if (g_strcmp0(dev->driver, VF_VFIO_DRIVER) == 0)
+        /* already on vfio-pci (a bind before): the record knows where it came from; without
+         * one, vfio-pci is not a host driver to go back to */
+        if (g_strcmp0(dev->driver, VF_VFIO_DRIVER) == 0) {
             record = vf_device_origin_load(host, dev->address);
+            if (record == NULL) {
+                record = vf_device_origin_from_device(dev);
+                g_clear_pointer(&record->host_driver, g_free);
+                g_clear_pointer(&record->host_module, g_free);
+                g_clear_pointer(&record->host_override, g_free);
+                record->host_driver_known = FALSE;
+            }
+        }
         g_ptr_array_add(t->devices, record ? record : vf_device_origin_from_device(dev));
     }
     return g_steal_pointer(&t);
@@ -241,6 +250,24 @@ vf_device_on_vfio(const VfPciDevice *dev)
            g_strcmp0(dev->driver_override, VF_VFIO_DRIVER) == 0;
 }
 
+/* A VM (QEMU) holding the group: unbinding would block in the kernel until it lets go. */
+static gboolean
+vf_gpu_check_not_in_vm(const VfGpu *gpu, GError **error)
+{
+    for (guint i = 0; i < gpu->holders->len; i++) {
+        const VfHolder *h = gpu->holders->pdata[i];
+
+        if (g_str_has_prefix(h->node, "/dev/vfio/")) {
+            g_set_error(error, VF_ERROR, VF_ERROR_DEVICE_IN_USE,
+                        "GPU %s is in use by a VM: pid %d (%s) holds %s; stop the VM first "
+                        "('virtflow stop VM')",
+                        gpu->device->address, h->pid, h->comm, h->node);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 VfTransition *
 vf_transition_new_restore(VfHost *host, VfHostReport *report, const char *address, GError **error)
 {
@@ -249,7 +276,7 @@ vf_transition_new_restore(VfHost *host, VfHostReport *report, const char *addres
     if (address) {
         VfGpu *gpu = vf_host_report_find_gpu(report, address, error);
 
-        if (gpu == NULL)
+        if (gpu == NULL || !vf_gpu_check_not_in_vm(gpu, error))
             return NULL;
         t = vf_transition_new(host, VF_TRANSITION_RESTORE, gpu->device->address);
         for (guint i = 0; i < gpu->passthrough->len; i++)
@@ -265,8 +292,11 @@ vf_transition_new_restore(VfHost *host, VfHostReport *report, const char *addres
             const VfPciDevice *dev = gpu->passthrough->pdata[j];
             g_autoptr(VfDeviceOrigin) record = vf_device_origin_load(host, dev->address);
 
-            if (record || vf_device_on_vfio(dev))
-                vf_transition_add_restore_device(t, dev);
+            if (!record && !vf_device_on_vfio(dev))
+                continue;
+            if (!vf_gpu_check_not_in_vm(gpu, error))
+                return NULL;
+            vf_transition_add_restore_device(t, dev);
         }
     }
     return g_steal_pointer(&t);
@@ -408,7 +438,12 @@ vf_transition_plan(VfTransition *t, gboolean undo, GPtrArray *modules)
     for (guint i = 0; i < n; i++) {
         const char *addr = ((VfDeviceOrigin *)t->devices->pdata[i])->address;
 
-        if (g_strcmp0(live[i].override, targets[i].override) != 0)
+        gboolean change = targets[i].known
+                              ? g_strcmp0(live[i].override, targets[i].override) != 0
+                              /* no record: only undo what a bind does, keep the user's own */
+                              : g_strcmp0(live[i].override, VF_VFIO_DRIVER) == 0;
+
+        if (change)
             /* echo vfio-pci > driver_override; "\n" clears it, reading back "(null)" */
             vf_writes_add(writes, addr, vf_pci_device_path(addr, "driver_override"),
                           targets[i].override ? targets[i].override : "\n");
@@ -418,7 +453,12 @@ vf_transition_plan(VfTransition *t, gboolean undo, GPtrArray *modules)
     for (guint i = 0; i < n; i++) {
         const char *addr = ((VfDeviceOrigin *)t->devices->pdata[i])->address;
 
-        if (live[i].driver && g_strcmp0(live[i].driver, targets[i].driver) != 0)
+        gboolean unbind = targets[i].known
+                              ? live[i].driver && g_strcmp0(live[i].driver, targets[i].driver) != 0
+                              /* no record: a device on a host driver already is home */
+                              : g_strcmp0(live[i].driver, VF_VFIO_DRIVER) == 0;
+
+        if (unbind)
             /* echo BDF > /sys/bus/pci/devices/BDF/driver/unbind */
             vf_writes_add(writes, addr, vf_pci_device_path(addr, "driver/unbind"), addr);
     }
@@ -636,6 +676,20 @@ vf_transition_verify(VfTransition *t, gboolean undo, GError **error)
     }
 }
 
+/* The first journal left by an interrupted transition, or NULL. */
+static char *
+vf_journal_dup_pending(VfHost *host)
+{
+    g_autofree char *dir_path = vf_journal_dir(host);
+    g_autoptr(GDir) dir = g_dir_open(dir_path, 0, NULL);
+    const char *name;
+
+    while (dir && (name = g_dir_read_name(dir)) != NULL)
+        if (g_str_has_suffix(name, ".journal"))
+            return g_build_filename(dir_path, name, NULL);
+    return NULL;
+}
+
 gboolean
 vf_transition_apply(VfTransition *t, GError **error)
 {
@@ -657,6 +711,18 @@ vf_transition_apply(VfTransition *t, GError **error)
         return FALSE;
 
     if (t->kind != VF_TRANSITION_RECOVER) {
+        g_autofree char *pending = vf_journal_dup_pending(t->host);
+
+        /* the devices of an interrupted operation are in an unknown state: finish that
+         * first, or a second bind would take vfio-pci for the host driver */
+        if (pending) {
+            g_set_error(error, VF_ERROR, VF_ERROR_BUSY,
+                        "An interrupted VirtFlow operation left '%s': run 'virtflow recover' "
+                        "first",
+                        pending);
+            close(lock_fd);
+            return FALSE;
+        }
         journal = vf_transition_journal_write(t, error);
         if (journal == NULL) {
             close(lock_fd);
