@@ -65,6 +65,7 @@ vf_cmd_host(VfCli *cli, int argc, char **argv)
     host = vf_cli_open_host(cli, &error);
     if (host == NULL || (report = vf_host_report_new(host, &error)) == NULL)
         return vf_cli_fail(cli, error);
+    vf_pci_bus_load_details(host, report->bus); /* every device is shown */
 
     if (cli->json) {
         g_autoptr(VfJson) json = vf_json_new(TRUE);

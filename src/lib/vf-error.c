@@ -45,6 +45,8 @@ vf_error_set_errno(GError **error, int errsv, const char *format, ...)
     g_autofree char *msg = NULL;
     va_list ap;
 
+    if (error == NULL)
+        return; /* the *_opt readers: nobody reads the message, do not format it */
     switch (errsv) {
     case EACCES:
     case EPERM:

@@ -160,6 +160,7 @@ vf_gpu_new(VfHost *host, VfHostReport *report, VfPciDevice *dev)
     g_autoptr(GPtrArray) connectors = NULL;
 
     gpu->device = dev;
+    vf_pci_device_load_details(host, dev);
     gpu->functions = vf_pci_bus_dup_slot_functions(report->bus, dev);
     gpu->passthrough = g_ptr_array_new();
     gpu->blockers = g_ptr_array_new_with_free_func((GDestroyNotify)vf_blocker_free);
@@ -183,6 +184,8 @@ vf_gpu_new(VfHost *host, VfHostReport *report, VfPciDevice *dev)
         }
     }
     g_ptr_array_sort(gpu->passthrough, vf_dev_cmp);
+    for (guint i = 0; i < gpu->passthrough->len; i++)
+        vf_pci_device_load_details(host, gpu->passthrough->pdata[i]);
 
     gpu->on_vfio = TRUE;
     for (guint i = 0; i < gpu->passthrough->len; i++)
@@ -291,7 +294,7 @@ vf_host_report_new(VfHost *host, GError **error)
 {
     g_autoptr(VfHostReport) report = g_new0(VfHostReport, 1);
 
-    report->bus = vf_pci_bus_scan(host, error);
+    report->bus = vf_pci_bus_scan_light(host, error);
     if (report->bus == NULL)
         return NULL;
     report->iommu = vf_iommu_status_new(host);

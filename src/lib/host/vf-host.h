@@ -67,6 +67,14 @@ char *vf_host_read(VfHost *host, const char *path, GError **error);
 /* As vf_host_read, NULL (no error) when the file does not exist or cannot be read. */
 char *vf_host_read_opt(VfHost *host, const char *path);
 gboolean vf_host_read_uint(VfHost *host, const char *path, guint base, guint64 *ret_value);
+/* Parses what vf_host_read_uint() reads ("0x10de" in base 16). */
+gboolean vf_host_parse_uint(const char *text, guint base, guint64 *ret_value);
+/* Many attributes of one directory (a sysfs device): open it once (an O_PATH fd, -1 when
+ * absent; the caller closes it), then read each attribute relative to it, as
+ * vf_host_read_opt() and vf_host_readlink_name() do. */
+int vf_host_open_dir(VfHost *host, const char *path);
+char *vf_host_read_at(int dir_fd, const char *name);
+char *vf_host_readlink_name_at(int dir_fd, const char *name);
 /* The symlink's target, as the kernel wrote it. */
 char *vf_host_readlink(VfHost *host, const char *path);
 /* The last component of the symlink's target ("nvidia" for .../driver), or NULL. */

@@ -2,6 +2,7 @@
 #include "host/vf-pci.h"
 
 #include "vf-error.h"
+#include "vf-util.h"
 
 #include <dlfcn.h>
 #include <pci/pci.h>
@@ -100,89 +101,65 @@ vf_pci_device_free(VfPciDevice *dev)
 }
 
 static guint64
-vf_pci_read_hex(VfHost *host, const char *address, const char *attribute)
+vf_pci_read_hex_at(int dir_fd, const char *attribute)
 {
-    g_autofree char *path = vf_pci_device_path(address, attribute);
+    g_autofree char *text = vf_host_read_at(dir_fd, attribute);
     guint64 value = 0;
 
-    vf_host_read_uint(host, path, 16, &value);
+    vf_host_parse_uint(text, 16, &value);
     return value;
 }
 
+/* The module providing @driver (drivers/D/module), asked once per driver and scan. */
 static char *
-vf_pci_read_attr(VfHost *host, const char *address, const char *attribute)
+vf_pci_driver_module(VfHost *host, const char *driver, GHashTable *cache)
 {
-    g_autofree char *path = vf_pci_device_path(address, attribute);
-
-    return vf_host_read_opt(host, path);
-}
-
-static char *
-vf_pci_read_link_name(VfHost *host, const char *address, const char *attribute)
-{
-    g_autofree char *path = vf_pci_device_path(address, attribute);
-
-    return vf_host_readlink_name(host, path);
-}
-
-VfPciDevice *
-vf_pci_device_new(VfHost *host, const char *address, GError **error)
-{
-    g_autoptr(VfPciDevice) dev = NULL;
-    g_autofree char *canon = vf_pci_address_normalize(address, error);
-    g_autofree char *class_path = NULL;
-    g_autofree char *group = NULL;
-    g_autofree char *boot_vga = NULL;
     g_autofree char *module_path = NULL;
-    guint64 class_code;
+    char *module;
 
-    if (canon == NULL)
-        return NULL;
+    if (cache && g_hash_table_lookup_extended(cache, driver, NULL, (gpointer *)&module))
+        return g_strdup(module);
+    module_path = g_strconcat("/sys/bus/pci/drivers/", driver, "/module", NULL);
+    module = vf_host_readlink_name(host, module_path);
+    if (cache)
+        g_hash_table_insert(cache, g_strdup(driver), g_strdup(module));
+    return module;
+}
 
-    /* "class" exists for every PCI function: its absence means no such device */
-    class_path = vf_pci_device_path(canon, "class");
-    if (!vf_host_read_uint(host, class_path, 16, &class_code)) {
-        g_set_error(error, VF_ERROR, VF_ERROR_NOT_FOUND,
-                    "PCI device %s does not exist on this host (no '%s'); see 'virtflow gpu "
-                    "list' or 'virtflow host --groups'",
-                    canon, class_path);
-        return NULL;
-    }
+static void
+vf_pci_device_load_details_at(VfHost *host, VfPciDevice *dev, int dfd, GHashTable *module_cache)
+{
+    g_autofree char *dir = vf_pci_device_path(dev->address, NULL);
+    vf_autofd int own = -1;
 
-    dev = g_new0(VfPciDevice, 1);
-    dev->address = g_steal_pointer(&canon);
-    dev->class_code = class_code & 0xffffff;
-    dev->vendor_id = vf_pci_read_hex(host, dev->address, "vendor");
-    dev->device_id = vf_pci_read_hex(host, dev->address, "device");
-    dev->subsystem_vendor_id = vf_pci_read_hex(host, dev->address, "subsystem_vendor");
-    dev->subsystem_device_id = vf_pci_read_hex(host, dev->address, "subsystem_device");
-    dev->revision = vf_pci_read_hex(host, dev->address, "revision");
-    dev->driver = vf_pci_read_link_name(host, dev->address, "driver");
-    if (dev->driver) {
-        module_path = g_strconcat("/sys/bus/pci/drivers/", dev->driver, "/module", NULL);
-        dev->driver_module = vf_host_readlink_name(host, module_path);
-    }
-    dev->driver_override = vf_pci_read_attr(host, dev->address, "driver_override");
+    if (dev->details)
+        return;
+    dev->details = TRUE;
+    if (dfd < 0)
+        dfd = own = vf_host_open_dir(host, dir);
+    dev->vendor_id = vf_pci_read_hex_at(dfd, "vendor");
+    dev->device_id = vf_pci_read_hex_at(dfd, "device");
+    dev->subsystem_vendor_id = vf_pci_read_hex_at(dfd, "subsystem_vendor");
+    dev->subsystem_device_id = vf_pci_read_hex_at(dfd, "subsystem_device");
+    dev->revision = vf_pci_read_hex_at(dfd, "revision");
+    if (dev->driver)
+        dev->driver_module = vf_pci_driver_module(host, dev->driver, module_cache);
+    dev->driver_override = vf_host_read_at(dfd, "driver_override");
     if (dev->driver_override &&
         (g_str_equal(dev->driver_override, "(null)") || *dev->driver_override == '\0'))
         g_clear_pointer(&dev->driver_override, g_free);
 
-    group = vf_pci_read_link_name(host, dev->address, "iommu_group");
-    dev->iommu_group = -1;
-    if (group) {
-        guint64 n;
+    /* only VGA-class devices have boot_vga: do not look for it on the others */
+    dev->boot_vga = -1;
+    if ((dev->class_code >> 16) == VF_PCI_CLASS_DISPLAY) {
+        g_autofree char *boot_vga = vf_host_read_at(dfd, "boot_vga");
 
-        if (g_ascii_string_to_unsigned(group, 10, 0, G_MAXINT, &n, NULL))
-            dev->iommu_group = n;
+        dev->boot_vga = boot_vga ? g_str_equal(boot_vga, "1") : -1;
     }
-
-    boot_vga = vf_pci_read_attr(host, dev->address, "boot_vga");
-    dev->boot_vga = boot_vga ? g_str_equal(boot_vga, "1") : -1;
 
     /* the device's own directory sits inside its upstream bridge's directory */
     {
-        g_autofree char *self = vf_pci_device_path(dev->address, NULL);
-        g_autofree char *target = vf_host_readlink(host, self);
+        g_autofree char *target = vf_host_readlink(host, dir);
 
         if (target) {
             g_autofree char *up = g_path_get_dirname(target);
@@ -193,9 +170,66 @@ vf_pci_device_new(VfHost *host, const char *address, GError **error)
                 dev->parent = g_steal_pointer(&parent);
         }
     }
-    dev->reset_method = vf_pci_read_attr(host, dev->address, "reset_method");
-    dev->power_state = vf_pci_read_attr(host, dev->address, "power_state");
+    dev->reset_method = vf_host_read_at(dfd, "reset_method");
+    dev->power_state = vf_host_read_at(dfd, "power_state");
+}
+
+void
+vf_pci_device_load_details(VfHost *host, VfPciDevice *dev)
+{
+    vf_pci_device_load_details_at(host, dev, -1, NULL);
+}
+
+static VfPciDevice *
+vf_pci_device_new_cached(VfHost *host, const char *address, GHashTable *module_cache,
+                         gboolean details, GError **error)
+{
+    g_autoptr(VfPciDevice) dev = NULL;
+    g_autofree char *canon = vf_pci_address_normalize(address, error);
+    g_autofree char *dir = NULL;
+    g_autofree char *class_text = NULL;
+    g_autofree char *group = NULL;
+    vf_autofd int dfd = -1;
+    guint64 class_code;
+
+    if (canon == NULL)
+        return NULL;
+
+    /* one lookup of the device's directory; its attributes are read relative to it */
+    dir = vf_pci_device_path(canon, NULL);
+    dfd = vf_host_open_dir(host, dir);
+    /* "class" exists for every PCI function: its absence means no such device */
+    class_text = dfd >= 0 ? vf_host_read_at(dfd, "class") : NULL;
+    if (!vf_host_parse_uint(class_text, 16, &class_code)) {
+        g_set_error(error, VF_ERROR, VF_ERROR_NOT_FOUND,
+                    "PCI device %s does not exist on this host (no '%s/class'); see 'virtflow "
+                    "gpu list' or 'virtflow host --groups'",
+                    canon, dir);
+        return NULL;
+    }
+
+    dev = g_new0(VfPciDevice, 1);
+    dev->address = g_steal_pointer(&canon);
+    dev->class_code = class_code & 0xffffff;
+    dev->boot_vga = -1;
+    dev->driver = vf_host_readlink_name_at(dfd, "driver");
+    group = vf_host_readlink_name_at(dfd, "iommu_group");
+    dev->iommu_group = -1;
+    if (group) {
+        guint64 n;
+
+        if (g_ascii_string_to_unsigned(group, 10, 0, G_MAXINT, &n, NULL))
+            dev->iommu_group = n;
+    }
+    if (details)
+        vf_pci_device_load_details_at(host, dev, dfd, module_cache);
     return g_steal_pointer(&dev);
+}
+
+VfPciDevice *
+vf_pci_device_new(VfHost *host, const char *address, GError **error)
+{
+    return vf_pci_device_new_cached(host, address, NULL, TRUE, error);
 }
 
 gboolean
@@ -267,6 +301,9 @@ vf_pci_names_open(void)
     vf_pci_names->error = vf_pci_names_fatal;
     vf_pci_names->warning = vf_pci_names_quiet;
     vf_pci_names->debug = vf_pci_names_quiet;
+    /* no ~/.pciids-cache (Debian's default PCI_LOOKUP_CACHE): it only holds names that
+     * `lspci -q` found by DNS, and the first unknown id would cost a getpwuid() (NSS) */
+    vf_pci_names->id_lookup_mode = 0;
     vf_pci_names->numeric_ids = 0;
     return TRUE;
 }
@@ -318,11 +355,12 @@ vf_pci_device_cmp(gconstpointer a, gconstpointer b)
     return strcmp(da->address, db->address);
 }
 
-VfPciBus *
-vf_pci_bus_scan(VfHost *host, GError **error)
+static VfPciBus *
+vf_pci_bus_scan_internal(VfHost *host, gboolean details, GError **error)
 {
     g_autoptr(VfPciBus) bus = g_new0(VfPciBus, 1);
     g_autoptr(GPtrArray) names = vf_host_list_dir(host, "/sys/bus/pci/devices");
+    g_autoptr(GHashTable) module_cache = NULL;
 
     bus->devices = g_ptr_array_new_with_free_func((GDestroyNotify)vf_pci_device_free);
     bus->by_address = g_hash_table_new(g_str_hash, g_str_equal);
@@ -330,9 +368,11 @@ vf_pci_bus_scan(VfHost *host, GError **error)
         /* no PCI at all (a container, a wrong --host-root): an empty bus, said by callers */
         return g_steal_pointer(&bus);
     }
+    module_cache = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     for (guint i = 0; i < names->len; i++) {
         g_autoptr(GError) local = NULL;
-        VfPciDevice *dev = vf_pci_device_new(host, names->pdata[i], &local);
+        VfPciDevice *dev =
+            vf_pci_device_new_cached(host, names->pdata[i], module_cache, details, &local);
 
         /* a device may vanish while we look (hot unplug): skip it, but not bad names */
         if (dev == NULL)
@@ -347,6 +387,25 @@ vf_pci_bus_scan(VfHost *host, GError **error)
     }
     (void)error;
     return g_steal_pointer(&bus);
+}
+
+VfPciBus *
+vf_pci_bus_scan(VfHost *host, GError **error)
+{
+    return vf_pci_bus_scan_internal(host, TRUE, error);
+}
+
+VfPciBus *
+vf_pci_bus_scan_light(VfHost *host, GError **error)
+{
+    return vf_pci_bus_scan_internal(host, FALSE, error);
+}
+
+void
+vf_pci_bus_load_details(VfHost *host, VfPciBus *bus)
+{
+    for (guint i = 0; i < bus->devices->len; i++)
+        vf_pci_device_load_details(host, bus->devices->pdata[i]);
 }
 
 void

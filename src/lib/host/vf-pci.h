@@ -39,6 +39,7 @@ typedef struct {
     char *parent;          /* the upstream bridge's address, NULL on a root bus */
     char *reset_method;    /* NULL when the kernel does not say */
     char *power_state;     /* "D0", "D3hot", ..., NULL when the kernel does not say */
+    gboolean details;      /* the fields from vendor_id on are read (see vf_pci_bus_scan) */
 } VfPciDevice;
 
 void vf_pci_device_free(VfPciDevice *dev);
@@ -68,6 +69,11 @@ typedef struct {
 } VfPciBus;
 
 VfPciBus *vf_pci_bus_scan(VfHost *host, GError **error);
+/* Reads only address, class, driver and IOMMU group of each device (3 files, not 13):
+ * call vf_pci_device_load_details() on the devices whose other fields are used. */
+VfPciBus *vf_pci_bus_scan_light(VfHost *host, GError **error);
+void vf_pci_device_load_details(VfHost *host, VfPciDevice *dev);
+void vf_pci_bus_load_details(VfHost *host, VfPciBus *bus);
 void vf_pci_bus_free(VfPciBus *bus);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfPciBus, vf_pci_bus_free)
 

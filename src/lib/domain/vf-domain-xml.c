@@ -1,0 +1,1089 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Guest PCI addresses of the added <hostdev>s
+ *
+ * Every <hostdev> we add gets an explicit guest address. The GPU's functions must share
+ * one guest slot (function numbers as on the host, multifunction='on' on function 0),
+ * which libvirt's automatic placement never does; and a device left without an address
+ * on q35 makes libvirt add a pcie-root-port of its own at define time, which Deactivate
+ * could not tell from the user's and would leave behind.
+ *
+ *  - q35 (a pcie-root): slot 0 of a pcie-root-port whose bus nothing uses. virt-manager
+ *    creates spare root ports, so usually one is free; otherwise we add
+ *    <controller type='pci' model='pcie-root-port' index='N'/> with N one above the
+ *    highest PCI controller index, record it, and let libvirt fill in its chassis, port
+ *    and address. libvirt accepts functions 0-7 of slot 0 on a root port, and a
+ *    multifunction device cannot go on pcie-root itself (slots there are integrated
+ *    endpoints, without hotplug, and libvirt reserves 00:01.0 for the primary video).
+ *  - i440fx (a pci-root): a free slot of bus 0, from 0x03: libvirt keeps 00:01 for the
+ *    PIIX3 functions and 00:02 for the primary video.
+ *
+ * One guest slot for the GPU functions, one for each other device.
+ */
+#include "domain/vf-domain-xml.h"
+
+#include "vf-error.h"
+#include "domain/vf-domain-pci-address.h"
+#include "domain/vf-domain-record.h"
+#include "domain/vf-xml-layout.h"
+
+#include <limits.h>
+#include <string.h>
+
+#include <libxml/parser.h>
+#include <libxml/xmlsave.h>
+
+#define VF_PCI_BUS_MAX         255
+#define VF_I440FX_FIRST_SLOT   0x03
+#define VF_PCI_SLOT_MAX        0x1f
+#define VF_GUEST_AGENT_CHANNEL "org.qemu.guest_agent.0"
+
+/* The order in which libvirt prints the children of <devices> (checked against libvirt
+ * 9.0). Elements we add go where libvirt would print them, so that what we write is
+ * already what libvirt gives back after a define. */
+static const char *const vf_device_order[] = {
+    "emulator", "disk",      "controller", "lease",       "filesystem", "interface",
+    "smartcard", "serial",   "parallel",   "console",     "channel",    "input",
+    "tpm",      "graphics",  "sound",      "audio",       "video",      "hostdev",
+    "redirdev", "redirfilter", "hub",      "watchdog",    "memballoon", "rng",
+    "panic",    "shmem",     "memory",     "iommu",       "vsock",      "crypto",
+    "pstore",
+};
+
+/* What a domain needs only for a virtual display, or which hands host resources to one
+ * (SPICE USB redirection, smartcard). */
+static const char *const vf_display_devices[] = {
+    "graphics", "audio", "sound", "redirdev", "smartcard",
+};
+
+/* The passthrough request, checked and in canonical form. */
+typedef struct {
+    char *gpu;
+    GPtrArray *devices;  /* VfPassthroughDevice *: the GPU's functions by function number,
+                          * then the other devices in the order given */
+    GArray *addresses;   /* VfDomainPciAddress, parallel to devices */
+    guint n_gpu_functions;
+} VfPlan;
+
+/* An element activation takes out of <devices>. */
+typedef struct {
+    guint position; /* index among the element children of <devices> */
+    guint indent;   /* column it started at */
+    xmlNode *node;
+    gboolean unlinked;
+} VfRemoval;
+
+static void
+vf_plan_free(VfPlan *plan)
+{
+    if (plan == NULL)
+        return;
+    g_free(plan->gpu);
+    g_ptr_array_unref(plan->devices);
+    g_array_unref(plan->addresses);
+    g_free(plan);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfPlan, vf_plan_free)
+
+static void
+vf_removal_clear(gpointer data)
+{
+    VfRemoval *removal = data;
+
+    /* Only on a failed activation: a removed element that reached the record belongs to
+     * the document again. */
+    if (removal->unlinked && removal->node != NULL)
+        xmlFreeNode(removal->node);
+}
+
+/* ---- parsing and printing ---------------------------------------------------------- */
+
+typedef struct {
+    char *message;
+    int line;
+} VfParseError;
+
+/* libxml2 keeps only the last error of a parse ("Premature end of data"), while the
+ * first one says what is wrong ("Opening and ending tag mismatch"). The parser context
+ * is the user data of its own callbacks, so ours rides in ctxt->_private. */
+static void
+#if LIBXML_VERSION >= 21200
+vf_on_parse_error(void *user_data, const xmlError *error)
+#else
+vf_on_parse_error(void *user_data, xmlError *error)
+#endif
+{
+    xmlParserCtxt *ctxt = user_data;
+    VfParseError *first = ctxt->_private;
+
+    if (first->message != NULL || error->level < XML_ERR_ERROR || error->message == NULL)
+        return;
+    first->message = g_strchomp(g_strdup(error->message));
+    first->line = error->line;
+}
+
+static void
+vf_xml_init(void)
+{
+    static gsize initialized = 0;
+
+    /* libxml2 wants its globals set up once before threads use it. */
+    if (g_once_init_enter(&initialized)) {
+        xmlInitParser();
+        g_once_init_leave(&initialized, 1);
+    }
+}
+
+static xmlDoc *
+vf_domain_xml_parse(const char *xml, char **out_name, GError **error)
+{
+    g_autoptr(xmlParserCtxt) ctxt = NULL;
+    g_autoptr(xmlDoc) doc = NULL;
+    VfParseError first = {NULL, 0};
+    size_t len = strlen(xml);
+    xmlNode *root;
+    char *name;
+
+    vf_xml_init();
+    if (len > INT_MAX) {
+        g_set_error(error, VF_ERROR, VF_ERROR_XML, "Domain XML is too large (%zu bytes)", len);
+        return NULL;
+    }
+
+    ctxt = xmlNewParserCtxt();
+    if (ctxt == NULL) {
+        g_set_error_literal(error, VF_ERROR, VF_ERROR_FAILED,
+                            "Failed to create an XML parser context");
+        return NULL;
+    }
+    ctxt->_private = &first;
+    ctxt->sax->serror = vf_on_parse_error;
+
+    /* Blank text is kept (no XML_PARSE_NOBLANKS): it is the layout we give back. No
+     * network, no DTD loading, no entity expansion: a domain XML needs none of them, and
+     * the document must stay as it was written. */
+    doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
+                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    if (doc == NULL || first.message != NULL) {
+        const xmlError *last = xmlCtxtGetLastError(ctxt);
+
+        if (first.message == NULL && last != NULL && last->message != NULL) {
+            first.message = g_strchomp(g_strdup(last->message));
+            first.line = last->line;
+        }
+        g_set_error(error, VF_ERROR, VF_ERROR_XML, "Malformed domain XML: line %d: %s",
+                    first.line, first.message ? first.message : "unknown error");
+        g_free(first.message);
+        return NULL;
+    }
+
+    root = xmlDocGetRootElement(doc);
+    if (!vf_xml_is_element(root, "domain")) {
+        g_set_error(error, VF_ERROR, VF_ERROR_XML,
+                    "Expected a libvirt domain XML, but the root element is <%s>",
+                    root ? (const char *)root->name : "");
+        return NULL;
+    }
+
+    name = vf_xml_dup_content(vf_xml_find_child(root, "name"));
+    *out_name = name ? name : g_strdup("(unnamed)");
+    return g_steal_pointer(&doc);
+}
+
+static char *
+vf_domain_xml_format(xmlDoc *doc, GError **error)
+{
+    g_autoptr(xmlBuffer) buf = xmlBufferCreate();
+    xmlSaveCtxt *save;
+
+    /* No XML declaration (libvirt prints none), no re-indentation (XML_SAVE_FORMAT off:
+     * the blank text is already there), UTF-8 written as is rather than as &#x...;. */
+    save = xmlSaveToBuffer(buf, "UTF-8", XML_SAVE_NO_DECL);
+    if (save == NULL) {
+        g_set_error_literal(error, VF_ERROR, VF_ERROR_FAILED, "Failed to write the domain XML");
+        return NULL;
+    }
+    xmlSaveDoc(save, doc);
+    if (xmlSaveClose(save) < 0 || xmlBufferContent(buf) == NULL) {
+        g_set_error_literal(error, VF_ERROR, VF_ERROR_FAILED, "Failed to write the domain XML");
+        return NULL;
+    }
+    return g_strndup((const char *)xmlBufferContent(buf), xmlBufferLength(buf));
+}
+
+/* ---- the request ------------------------------------------------------------------- */
+
+static VfPlan *
+vf_plan_new(const char *gpu, const VfPassthroughDevice *devices, guint n_devices, GError **error)
+{
+    g_autoptr(VfPlan) plan = g_new0(VfPlan, 1);
+    g_autoptr(GPtrArray) given =
+        g_ptr_array_new_with_free_func((GDestroyNotify)vf_passthrough_device_free);
+    g_autoptr(GArray) given_addresses = g_array_new(FALSE, FALSE, sizeof(VfDomainPciAddress));
+    VfDomainPciAddress gpu_address;
+    gboolean gpu_given = FALSE;
+    guint function;
+    guint i;
+    guint j;
+
+    plan->devices = g_ptr_array_new_with_free_func((GDestroyNotify)vf_passthrough_device_free);
+    plan->addresses = g_array_new(FALSE, FALSE, sizeof(VfDomainPciAddress));
+
+    if (!vf_domain_pci_address_parse(gpu, &gpu_address)) {
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                    "GPU address '%s' is not a PCI address (DDDD:BB:SS.F)", gpu);
+        return NULL;
+    }
+    plan->gpu = vf_domain_pci_address_to_string(&gpu_address);
+    if (gpu_address.function != 0) {
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                    "GPU address %s is not function 0 of its slot", plan->gpu);
+        return NULL;
+    }
+    if (n_devices == 0) {
+        g_set_error_literal(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                            "No device to pass through");
+        return NULL;
+    }
+
+    for (i = 0; i < n_devices; i++) {
+        VfDomainPciAddress address;
+        const char *driver = devices[i].driver;
+        g_autofree char *canonical = NULL;
+
+        if (!vf_domain_pci_address_parse(devices[i].address, &address)) {
+            g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                        "Device address '%s' is not a PCI address (DDDD:BB:SS.F)",
+                        devices[i].address ? devices[i].address : "");
+            return NULL;
+        }
+        canonical = vf_domain_pci_address_to_string(&address);
+        if (driver != NULL && driver[0] == '\0')
+            driver = NULL;
+        if (driver != NULL && !vf_domain_record_is_valid_driver(driver)) {
+            g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                        "Device %s has an invalid driver name '%s'", canonical, driver);
+            return NULL;
+        }
+        for (j = 0; j < given_addresses->len; j++) {
+            if (vf_domain_pci_address_equal(
+                    &address, &g_array_index(given_addresses, VfDomainPciAddress, j))) {
+                g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                            "Device %s is listed twice", canonical);
+                return NULL;
+            }
+        }
+        if (vf_domain_pci_address_equal(&address, &gpu_address))
+            gpu_given = TRUE;
+        g_ptr_array_add(given, vf_passthrough_device_new(canonical, driver));
+        g_array_append_val(given_addresses, address);
+    }
+    if (!gpu_given) {
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                    "GPU %s is not among the devices to pass through", plan->gpu);
+        return NULL;
+    }
+
+    /* The GPU's functions first, by function number (so function 0, the GPU itself, leads):
+     * that is the order they take on their guest slot. Then the others as given. */
+    for (function = 0; function <= 7; function++) {
+        for (i = 0; i < given->len; i++) {
+            VfDomainPciAddress *address = &g_array_index(given_addresses, VfDomainPciAddress, i);
+
+            if (vf_domain_pci_address_same_slot(address, &gpu_address) &&
+                address->function == function) {
+                g_ptr_array_add(plan->devices, g_steal_pointer(&given->pdata[i]));
+                g_array_append_val(plan->addresses, *address);
+                plan->n_gpu_functions++;
+            }
+        }
+    }
+    for (i = 0; i < given->len; i++) {
+        if (given->pdata[i] != NULL) {
+            g_ptr_array_add(plan->devices, g_steal_pointer(&given->pdata[i]));
+            g_array_append_val(plan->addresses,
+                               g_array_index(given_addresses, VfDomainPciAddress, i));
+        }
+    }
+    return g_steal_pointer(&plan);
+}
+
+static const VfPassthroughDevice *
+vf_find_device(GPtrArray *devices, const char *address)
+{
+    guint i;
+
+    for (i = 0; i < devices->len; i++) {
+        const VfPassthroughDevice *device = g_ptr_array_index(devices, i);
+
+        if (g_str_equal(device->address, address))
+            return device;
+    }
+    return NULL;
+}
+
+static gboolean
+vf_same_devices(GPtrArray *a, GPtrArray *b)
+{
+    guint i;
+
+    if (a->len != b->len)
+        return FALSE;
+    for (i = 0; i < a->len; i++) {
+        const VfPassthroughDevice *device = g_ptr_array_index(a, i);
+
+        if (vf_find_device(b, device->address) == NULL)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* ---- reading the domain ------------------------------------------------------------ */
+
+static int
+vf_device_rank(const xmlNode *node)
+{
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS(vf_device_order); i++) {
+        if (vf_xml_is_element(node, vf_device_order[i]))
+            return (int)i;
+    }
+    return -1;
+}
+
+static gboolean
+vf_is_video_none(const xmlNode *video)
+{
+    xmlNode *model = vf_xml_find_child(video, "model");
+
+    return model != NULL && vf_xml_prop_equals(model, "type", "none");
+}
+
+static gboolean
+vf_is_display_device(const xmlNode *node)
+{
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS(vf_display_devices); i++) {
+        if (vf_xml_is_element(node, vf_display_devices[i]))
+            return TRUE;
+    }
+    if (vf_xml_is_element(node, "channel") &&
+        (vf_xml_prop_equals(node, "type", "spicevmc") ||
+         vf_xml_prop_equals(node, "type", "spiceport"))) {
+        xmlNode *target = vf_xml_find_child(node, "target");
+
+        /* VirtFlow talks to Windows through the agent: never take that one. */
+        return target == NULL || !vf_xml_prop_equals(target, "name", VF_GUEST_AGENT_CHANNEL);
+    }
+    return FALSE;
+}
+
+/* The host address of a PCI <hostdev>, or FALSE if @node is not one. */
+static gboolean
+vf_hostdev_source(const xmlNode *node, VfDomainPciAddress *out_address)
+{
+    xmlNode *source;
+    xmlNode *address;
+
+    if (!vf_xml_is_element(node, "hostdev") || !vf_xml_prop_equals(node, "mode", "subsystem") ||
+        !vf_xml_prop_equals(node, "type", "pci"))
+        return FALSE;
+    source = vf_xml_find_child(node, "source");
+    address = source ? vf_xml_find_child(source, "address") : NULL;
+    return address != NULL && vf_domain_pci_address_from_xml(address, out_address);
+}
+
+static gboolean
+vf_removal_contains(GArray *removals, const xmlNode *node)
+{
+    guint i;
+
+    for (i = 0; i < removals->len; i++) {
+        if (g_array_index(removals, VfRemoval, i).node == node)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* The guest PCI addresses the devices use, except those of the elements in @removals
+ * (may be NULL). A device's guest address is its own <address type='pci'> child; a
+ * PCI address deeper down is a host address (<source> of an interface type='hostdev'). */
+static GArray *
+vf_collect_used_addresses(const xmlNode *devices, GArray *removals)
+{
+    GArray *used = g_array_new(FALSE, FALSE, sizeof(VfDomainPciAddress));
+    xmlNode *device;
+    xmlNode *child;
+
+    for (device = vf_xml_first_element(devices); device != NULL;
+         device = vf_xml_next_element(device)) {
+        if (removals != NULL && vf_removal_contains(removals, device))
+            continue;
+        for (child = vf_xml_first_element(device); child != NULL;
+             child = vf_xml_next_element(child)) {
+            VfDomainPciAddress address;
+
+            if (vf_xml_is_element(child, "address") && vf_xml_prop_equals(child, "type", "pci") &&
+                vf_domain_pci_address_from_xml(child, &address))
+                g_array_append_val(used, address);
+        }
+    }
+    return used;
+}
+
+static gboolean
+vf_bus_used(GArray *used, guint bus)
+{
+    guint i;
+
+    for (i = 0; i < used->len; i++) {
+        const VfDomainPciAddress *address = &g_array_index(used, VfDomainPciAddress, i);
+
+        if (address->domain == 0 && address->bus == bus)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static gboolean
+vf_slot_used(GArray *used, guint bus, guint slot)
+{
+    guint i;
+
+    for (i = 0; i < used->len; i++) {
+        const VfDomainPciAddress *address = &g_array_index(used, VfDomainPciAddress, i);
+
+        if (address->domain == 0 && address->bus == bus && address->slot == slot)
+            return TRUE;
+    }
+    return FALSE;
+}
+
+static gboolean
+vf_controller_index(const xmlNode *controller, guint *out_index)
+{
+    g_autofree char *str = vf_xml_dup_prop(controller, "index");
+    guint64 value;
+
+    if (str == NULL || !g_ascii_string_to_unsigned(str, 10, 0, VF_PCI_BUS_MAX, &value, NULL))
+        return FALSE;
+    *out_index = (guint)value;
+    return TRUE;
+}
+
+static gboolean
+vf_is_pci_controller(const xmlNode *node)
+{
+    return vf_xml_is_element(node, "controller") && vf_xml_prop_equals(node, "type", "pci");
+}
+
+/* q35 and other PCI Express machines have a pcie-root; i440fx a pci-root. libvirt always
+ * prints the root controller, the machine type is the fallback for a hand-written XML. */
+static gboolean
+vf_domain_is_pcie(const xmlNode *root, const xmlNode *devices)
+{
+    xmlNode *node;
+    g_autofree char *machine = NULL;
+
+    for (node = vf_xml_first_element(devices); node != NULL; node = vf_xml_next_element(node)) {
+        if (!vf_is_pci_controller(node))
+            continue;
+        if (vf_xml_prop_equals(node, "model", "pcie-root"))
+            return TRUE;
+        if (vf_xml_prop_equals(node, "model", "pci-root"))
+            return FALSE;
+    }
+    node = vf_xml_find_child(root, "os");
+    node = node ? vf_xml_find_child(node, "type") : NULL;
+    machine = node ? vf_xml_dup_prop(node, "machine") : NULL;
+    return machine != NULL && strstr(machine, "q35") != NULL;
+}
+
+/* ---- choosing guest addresses ------------------------------------------------------ */
+
+static int
+vf_compare_uint(gconstpointer a, gconstpointer b)
+{
+    guint ua = *(const guint *)a;
+    guint ub = *(const guint *)b;
+
+    return (ua > ub) - (ua < ub);
+}
+
+/* @n_slots guest slots, each as (bus, slot); @out_controllers gets the indexes of the
+ * pcie-root-ports to add. */
+static gboolean
+vf_allocate_pcie(const xmlNode *devices, const char *name, GArray *used, guint n_slots,
+                 GArray *out_slots, GArray *out_controllers, GError **error)
+{
+    g_autoptr(GArray) free_ports = g_array_new(FALSE, FALSE, sizeof(guint));
+    guint max_index = 0;
+    xmlNode *node;
+    guint i;
+
+    for (node = vf_xml_first_element(devices); node != NULL; node = vf_xml_next_element(node)) {
+        guint index;
+
+        if (!vf_is_pci_controller(node) || !vf_controller_index(node, &index))
+            continue;
+        max_index = MAX(max_index, index);
+        if (vf_xml_prop_equals(node, "model", "pcie-root-port") && index > 0 &&
+            !vf_bus_used(used, index))
+            g_array_append_val(free_ports, index);
+    }
+    g_array_sort(free_ports, (GCompareFunc)vf_compare_uint);
+
+    for (i = 0; i < n_slots; i++) {
+        VfDomainPciAddress slot = {0, 0, 0, 0};
+
+        if (i < free_ports->len) {
+            slot.bus = g_array_index(free_ports, guint, i);
+        } else {
+            if (max_index >= VF_PCI_BUS_MAX) {
+                g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
+                            "Domain '%s' has no PCI bus number left for another "
+                            "pcie-root-port",
+                            name);
+                return FALSE;
+            }
+            slot.bus = ++max_index;
+            g_array_append_val(out_controllers, slot.bus);
+        }
+        g_array_append_val(out_slots, slot);
+    }
+    return TRUE;
+}
+
+static gboolean
+vf_allocate_pci(const char *name, GArray *used, guint n_slots, GArray *out_slots,
+                GError **error)
+{
+    guint slot;
+
+    for (slot = VF_I440FX_FIRST_SLOT; slot <= VF_PCI_SLOT_MAX && out_slots->len < n_slots;
+         slot++) {
+        VfDomainPciAddress address = {0, 0, slot, 0};
+
+        if (!vf_slot_used(used, 0, slot))
+            g_array_append_val(out_slots, address);
+    }
+    if (out_slots->len < n_slots) {
+        g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
+                    "Domain '%s' has no free slot on PCI bus 0 for %u more device(s)", name,
+                    n_slots);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* ---- building elements ------------------------------------------------------------- */
+
+static xmlNode *
+vf_new_element(xmlDoc *doc, xmlNode *parent, const char *name)
+{
+    xmlNode *node = xmlNewDocNode(doc, NULL, (const xmlChar *)name, NULL);
+
+    if (parent != NULL)
+        xmlAddChild(parent, node);
+    return node;
+}
+
+static void
+vf_set_prop(xmlNode *node, const char *name, const char *value)
+{
+    xmlSetProp(node, (const xmlChar *)name, (const xmlChar *)value);
+}
+
+/* <hostdev mode='subsystem' type='pci' managed='no'>: managed='no' because VirtFlow binds
+ * the functions to vfio-pci itself, after its safety checks, and the hook gives them back
+ * to their drivers; libvirt must not do either behind our back. */
+static xmlNode *
+vf_new_hostdev(xmlDoc *doc, const VfDomainPciAddress *source, const VfDomainPciAddress *guest,
+               gboolean multifunction, guint indent)
+{
+    xmlNode *hostdev = vf_new_element(doc, NULL, "hostdev");
+    xmlNode *node;
+
+    vf_set_prop(hostdev, "mode", "subsystem");
+    vf_set_prop(hostdev, "type", "pci");
+    vf_set_prop(hostdev, "managed", "no");
+    node = vf_new_element(doc, hostdev, "driver");
+    vf_set_prop(node, "name", "vfio");
+    node = vf_new_element(doc, hostdev, "source");
+    node = vf_new_element(doc, node, "address");
+    vf_domain_pci_address_to_xml(source, node);
+    node = vf_new_element(doc, hostdev, "address");
+    vf_set_prop(node, "type", "pci");
+    vf_domain_pci_address_to_xml(guest, node);
+    if (multifunction)
+        vf_set_prop(node, "multifunction", "on");
+    vf_xml_format(hostdev, indent);
+    return hostdev;
+}
+
+static xmlNode *
+vf_new_root_port(xmlDoc *doc, guint index)
+{
+    xmlNode *controller = vf_new_element(doc, NULL, "controller");
+    char buf[16];
+
+    g_snprintf(buf, sizeof(buf), "%u", index);
+    vf_set_prop(controller, "type", "pci");
+    vf_set_prop(controller, "index", buf);
+    vf_set_prop(controller, "model", "pcie-root-port");
+    return controller;
+}
+
+static xmlNode *
+vf_new_video_none(xmlDoc *doc, guint indent)
+{
+    xmlNode *video = vf_new_element(doc, NULL, "video");
+    xmlNode *model = vf_new_element(doc, video, "model");
+
+    vf_set_prop(model, "type", "none");
+    vf_xml_format(video, indent);
+    return video;
+}
+
+/* The column of the children of @parent. */
+static guint
+vf_child_indent(const xmlNode *parent)
+{
+    xmlNode *first = vf_xml_first_element(parent);
+
+    return first ? vf_xml_get_indent(first) : vf_xml_get_indent(parent) + VF_XML_INDENT_STEP;
+}
+
+static xmlNode *
+vf_last_child(const xmlNode *parent, const char *name, const char *type)
+{
+    xmlNode *node;
+
+    for (node = vf_xml_last_element(parent); node != NULL; node = node->prev) {
+        if (vf_xml_is_element(node, name) &&
+            (type == NULL || vf_xml_prop_equals(node, "type", type)))
+            return node;
+    }
+    return NULL;
+}
+
+/* Insert @node into @devices where libvirt prints its kind: after @after when given,
+ * else before the first element libvirt prints after it, else last. */
+static void
+vf_insert_device(xmlNode *devices, xmlNode *node, xmlNode *after)
+{
+    int rank = vf_device_rank(node);
+    xmlNode *child;
+
+    if (after != NULL) {
+        vf_xml_insert_after(after, node);
+        return;
+    }
+    for (child = vf_xml_first_element(devices); child != NULL;
+         child = vf_xml_next_element(child)) {
+        if (vf_device_rank(child) > rank) {
+            vf_xml_insert_before(child, node);
+            return;
+        }
+    }
+    vf_xml_append(devices, node);
+}
+
+/* <metadata>, created where libvirt prints it (after name, uuid, genid, title and
+ * description) when the domain has none. */
+static xmlNode *
+vf_ensure_metadata(xmlNode *root, gboolean *out_created)
+{
+    static const char *const before[] = {"name", "uuid", "genid", "title", "description"};
+    xmlNode *metadata = vf_xml_find_child(root, "metadata");
+    xmlNode *after = NULL;
+    xmlNode *node;
+    guint i;
+
+    *out_created = metadata == NULL;
+    if (metadata != NULL)
+        return metadata;
+
+    metadata = vf_new_element(root->doc, NULL, "metadata");
+    for (node = vf_xml_first_element(root); node != NULL; node = vf_xml_next_element(node)) {
+        for (i = 0; i < G_N_ELEMENTS(before); i++) {
+            if (vf_xml_is_element(node, before[i]))
+                after = node;
+        }
+    }
+    if (after != NULL)
+        vf_xml_insert_after(after, metadata);
+    else if (vf_xml_first_element(root) != NULL)
+        vf_xml_insert_before(vf_xml_first_element(root), metadata);
+    else
+        vf_xml_append(root, metadata);
+    return metadata;
+}
+
+/* ---- activation -------------------------------------------------------------------- */
+
+static xmlNode *
+vf_find_devices(xmlNode *root, const char *name, GError **error)
+{
+    xmlNode *devices = vf_xml_find_child(root, "devices");
+
+    if (devices == NULL)
+        g_set_error(error, VF_ERROR, VF_ERROR_XML, "Domain '%s' has no <devices> element",
+                    name);
+    return devices;
+}
+
+/* A <hostdev> for one of our devices that we did not add (the user's own, or one from
+ * another tool): adding ours as well would make libvirt refuse the domain, and taking
+ * it over would make Deactivate remove something that was not ours. */
+static gboolean
+vf_check_foreign_hostdevs(const xmlNode *devices, const char *name, const VfPlan *plan,
+                          GError **error)
+{
+    xmlNode *node;
+    guint i;
+
+    for (node = vf_xml_first_element(devices); node != NULL; node = vf_xml_next_element(node)) {
+        VfDomainPciAddress source;
+
+        if (!vf_hostdev_source(node, &source))
+            continue;
+        for (i = 0; i < plan->addresses->len; i++) {
+            if (vf_domain_pci_address_equal(
+                    &source, &g_array_index(plan->addresses, VfDomainPciAddress, i))) {
+                g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                            "Domain '%s' already has a <hostdev> for %s that VirtFlow did "
+                            "not add: remove it first",
+                            name, ((VfPassthroughDevice *)plan->devices->pdata[i])->address);
+                return FALSE;
+            }
+        }
+    }
+    return TRUE;
+}
+
+static gboolean
+vf_domain_activate_doc(xmlDoc *doc, const char *name, const VfPlan *plan, GError **error)
+{
+    xmlNode *root = xmlDocGetRootElement(doc);
+    xmlNode *devices = vf_find_devices(root, name, error);
+    g_autoptr(GArray) removals = g_array_new(FALSE, FALSE, sizeof(VfRemoval));
+    g_autoptr(GArray) used = NULL;
+    g_autoptr(GArray) slots = g_array_new(FALSE, FALSE, sizeof(VfDomainPciAddress));
+    g_autoptr(GArray) controllers = g_array_new(FALSE, FALSE, sizeof(guint));
+    xmlNode *first_video = NULL;
+    xmlNode *after;
+    xmlNode *metadata;
+    xmlNode *record;
+    gboolean added_video = FALSE;
+    gboolean added_metadata;
+    guint indent;
+    guint position;
+    guint n_slots;
+    guint i;
+
+    g_array_set_clear_func(removals, vf_removal_clear);
+    if (devices == NULL || !vf_check_foreign_hostdevs(devices, name, plan, error))
+        return FALSE;
+
+    /* What goes: the display devices, and every video but a first one that is already
+     * <model type='none'/>. */
+    position = 0;
+    for (xmlNode *node = vf_xml_first_element(devices); node != NULL;
+         node = vf_xml_next_element(node), position++) {
+        gboolean remove;
+
+        if (vf_xml_is_element(node, "video")) {
+            remove = first_video != NULL || !vf_is_video_none(node);
+            if (first_video == NULL)
+                first_video = node;
+        } else {
+            remove = vf_is_display_device(node);
+        }
+        if (remove) {
+            VfRemoval removal = {position, vf_xml_get_indent(node), node, FALSE};
+
+            g_array_append_val(removals, removal);
+        }
+    }
+
+    /* Choose the guest addresses before changing anything, so that a domain without room
+     * fails untouched. The addresses of what goes are free to take. */
+    used = vf_collect_used_addresses(devices, removals);
+    n_slots = 1 + plan->devices->len - plan->n_gpu_functions;
+    if (vf_domain_is_pcie(root, devices)) {
+        if (!vf_allocate_pcie(devices, name, used, n_slots, slots, controllers, error))
+            return FALSE;
+    } else {
+        if (!vf_allocate_pci(name, used, n_slots, slots, error))
+            return FALSE;
+    }
+
+    indent = vf_child_indent(devices);
+    if (first_video != NULL && !vf_is_video_none(first_video)) {
+        vf_xml_insert_before(first_video, vf_new_video_none(doc, indent));
+        added_video = TRUE;
+    }
+    for (i = 0; i < removals->len; i++) {
+        VfRemoval *removal = &g_array_index(removals, VfRemoval, i);
+
+        vf_xml_unlink(removal->node);
+        removal->unlinked = TRUE;
+    }
+
+    after = vf_last_child(devices, "controller", "pci");
+    if (after == NULL)
+        after = vf_last_child(devices, "controller", NULL);
+    for (i = 0; i < controllers->len; i++) {
+        xmlNode *controller = vf_new_root_port(doc, g_array_index(controllers, guint, i));
+
+        vf_insert_device(devices, controller, after);
+        after = controller;
+    }
+
+    after = vf_last_child(devices, "hostdev", NULL);
+    for (i = 0; i < plan->devices->len; i++) {
+        const VfDomainPciAddress *source = &g_array_index(plan->addresses, VfDomainPciAddress, i);
+        VfDomainPciAddress guest;
+        xmlNode *hostdev;
+
+        if (i < plan->n_gpu_functions) {
+            guest = g_array_index(slots, VfDomainPciAddress, 0);
+            guest.function = source->function;
+        } else {
+            guest = g_array_index(slots, VfDomainPciAddress, 1 + i - plan->n_gpu_functions);
+        }
+        hostdev = vf_new_hostdev(doc, source, &guest,
+                                 i == 0 && plan->n_gpu_functions > 1, indent);
+        vf_insert_device(devices, hostdev, after);
+        after = hostdev;
+    }
+
+    metadata = vf_ensure_metadata(root, &added_metadata);
+    record = vf_domain_record_create(metadata, plan->gpu);
+    for (i = 0; i < plan->devices->len; i++)
+        vf_domain_record_add_device(record, g_ptr_array_index(plan->devices, i));
+    for (i = 0; i < controllers->len; i++)
+        vf_domain_record_add_added(record, "controller", (int)g_array_index(controllers, guint, i));
+    if (added_video)
+        vf_domain_record_add_added(record, "video", -1);
+    if (added_metadata)
+        vf_domain_record_add_added(record, "metadata", -1);
+    for (i = 0; i < removals->len; i++) {
+        VfRemoval *removal = &g_array_index(removals, VfRemoval, i);
+
+        vf_domain_record_add_removed(record, removal->position, g_steal_pointer(&removal->node),
+                                     removal->indent);
+    }
+    return TRUE;
+}
+
+/* ---- deactivation ------------------------------------------------------------------ */
+
+static void
+vf_remove_node(xmlNode *node)
+{
+    vf_xml_unlink(node);
+    xmlFreeNode(node);
+}
+
+static xmlNode *
+vf_nth_element(const xmlNode *parent, guint n)
+{
+    xmlNode *node;
+
+    for (node = vf_xml_first_element(parent); node != NULL && n > 0;
+         node = vf_xml_next_element(node))
+        n--;
+    return node;
+}
+
+static gboolean
+vf_domain_deactivate_doc(xmlDoc *doc, const char *name, VfDomainRecord *record, GError **error)
+{
+    xmlNode *root = xmlDocGetRootElement(doc);
+    xmlNode *devices = vf_find_devices(root, name, error);
+    xmlNode *metadata = record->node->parent;
+    xmlNode *node;
+    xmlNode *next;
+    guint i;
+
+    if (devices == NULL)
+        return FALSE;
+
+    /* Only the hostdevs activation adds: managed='no' PCI ones for a recorded device. */
+    for (node = vf_xml_first_element(devices); node != NULL; node = next) {
+        VfDomainPciAddress source;
+        g_autofree char *address = NULL;
+
+        next = vf_xml_next_element(node);
+        if (!vf_hostdev_source(node, &source) || !vf_xml_prop_equals(node, "managed", "no"))
+            continue;
+        address = vf_domain_pci_address_to_string(&source);
+        if (vf_find_device(record->devices, address) != NULL)
+            vf_remove_node(node);
+    }
+
+    /* A root port we added goes unless something else has since been plugged into it. */
+    for (i = 0; i < record->controllers->len; i++) {
+        guint wanted = g_array_index(record->controllers, guint, i);
+        g_autoptr(GArray) used = vf_collect_used_addresses(devices, NULL);
+
+        for (node = vf_xml_first_element(devices); node != NULL;
+             node = vf_xml_next_element(node)) {
+            guint index;
+
+            if (vf_is_pci_controller(node) &&
+                vf_xml_prop_equals(node, "model", "pcie-root-port") &&
+                vf_controller_index(node, &index) && index == wanted) {
+                if (!vf_bus_used(used, wanted))
+                    vf_remove_node(node);
+                break;
+            }
+        }
+    }
+
+    if (record->added_video) {
+        for (node = vf_xml_first_element(devices); node != NULL;
+             node = vf_xml_next_element(node)) {
+            if (vf_xml_is_element(node, "video") && vf_is_video_none(node)) {
+                vf_remove_node(node);
+                break;
+            }
+        }
+    }
+
+    /* Back where they were: with what activation added gone, the elements that stayed are
+     * the original ones in their order (libvirt sorts devices by kind and keeps the order
+     * within a kind), so putting each back at its old index, lowest first, rebuilds the
+     * original order. */
+    for (i = 0; i < record->removed->len; i++) {
+        VfDomainRemoved *removed = &g_array_index(record->removed, VfDomainRemoved, i);
+        xmlNode *element = removed->element;
+        guint from = vf_xml_get_indent(element);
+        xmlNode *ref;
+        guint to;
+
+        xmlUnlinkNode(element);
+        ref = vf_nth_element(devices, removed->position);
+        to = ref ? vf_xml_get_indent(ref) : vf_child_indent(devices);
+        vf_xml_shift(element, (int)to - (int)from);
+        if (ref != NULL)
+            vf_xml_insert_before(ref, element);
+        else
+            vf_xml_append(devices, element);
+    }
+
+    vf_remove_node(record->node);
+    record->node = NULL;
+    if (record->added_metadata && vf_xml_first_element(metadata) == NULL)
+        vf_remove_node(metadata);
+    return TRUE;
+}
+
+/* ---- public API -------------------------------------------------------------------- */
+
+char *
+vf_domain_xml_activate(const char *xml, const char *gpu, const VfPassthroughDevice *devices,
+                       guint n_devices, GError **error)
+{
+    g_autoptr(VfPlan) plan = NULL;
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(VfDomainRecord) record = NULL;
+    g_autofree char *name = NULL;
+    guint i;
+
+    g_return_val_if_fail(xml != NULL, NULL);
+    g_return_val_if_fail(gpu != NULL, NULL);
+    g_return_val_if_fail(devices != NULL || n_devices == 0, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+    plan = vf_plan_new(gpu, devices, n_devices, error);
+    if (plan == NULL)
+        return NULL;
+    doc = vf_domain_xml_parse(xml, &name, error);
+    if (doc == NULL)
+        return NULL;
+    if (!vf_domain_record_load(xmlDocGetRootElement(doc), name, &record, error))
+        return NULL;
+
+    if (record != NULL) {
+        if (!g_str_equal(record->gpu, plan->gpu)) {
+            g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                        "Domain '%s' already has GPU %s: deactivate it first", name,
+                        record->gpu);
+            return NULL;
+        }
+        if (vf_same_devices(record->devices, plan->devices))
+            return g_strdup(xml);
+
+        /* Same GPU, other functions: redo it. The drivers recorded the first time are the
+         * real host drivers; by now the devices may well be on vfio-pci. */
+        for (i = 0; i < plan->devices->len; i++) {
+            VfPassthroughDevice *device = g_ptr_array_index(plan->devices, i);
+            const VfPassthroughDevice *known = vf_find_device(record->devices, device->address);
+
+            if (known != NULL) {
+                g_free(device->driver);
+                device->driver = g_strdup(known->driver);
+            }
+        }
+        if (!vf_domain_deactivate_doc(doc, name, record, error))
+            return NULL;
+    }
+
+    if (!vf_domain_activate_doc(doc, name, plan, error))
+        return NULL;
+    return vf_domain_xml_format(doc, error);
+}
+
+char *
+vf_domain_xml_deactivate(const char *xml, GError **error)
+{
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(VfDomainRecord) record = NULL;
+    g_autofree char *name = NULL;
+
+    g_return_val_if_fail(xml != NULL, NULL);
+    g_return_val_if_fail(error == NULL || *error == NULL, NULL);
+
+    doc = vf_domain_xml_parse(xml, &name, error);
+    if (doc == NULL)
+        return NULL;
+    if (!vf_domain_record_load(xmlDocGetRootElement(doc), name, &record, error))
+        return NULL;
+    if (record == NULL)
+        return g_strdup(xml);
+    if (!vf_domain_deactivate_doc(doc, name, record, error))
+        return NULL;
+    return vf_domain_xml_format(doc, error);
+}
+
+gboolean
+vf_domain_xml_get_passthrough(const char *xml, char **out_gpu, GPtrArray **out_devices,
+                              GError **error)
+{
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(VfDomainRecord) record = NULL;
+    g_autofree char *name = NULL;
+
+    g_return_val_if_fail(xml != NULL, FALSE);
+    g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+    doc = vf_domain_xml_parse(xml, &name, error);
+    if (doc == NULL)
+        return FALSE;
+    if (!vf_domain_record_load(xmlDocGetRootElement(doc), name, &record, error))
+        return FALSE;
+    if (record == NULL)
+        return FALSE;
+
+    if (out_gpu != NULL)
+        *out_gpu = g_steal_pointer(&record->gpu);
+    if (out_devices != NULL)
+        *out_devices = g_ptr_array_ref(record->devices);
+    return TRUE;
+}
