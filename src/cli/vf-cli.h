@@ -32,6 +32,7 @@ typedef struct {
     gboolean demo;
     gboolean verbose;
     const char *prog;
+    char **argv; /* as main() got it: the VM commands re-run it in virtflow-vm */
 } VfCli;
 
 typedef struct {

@@ -10,19 +10,38 @@
 
 #include "vf-demo.h"
 
+#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
+
+/*
+ * Two binaries share this file. `virtflow` links no libvirt: the host commands (run as
+ * root, timed in the kernel rig, and called by scripts) start with GLib and libc only;
+ * it hands the VM commands to `virtflow-vm` (libexecdir), which is built with
+ * VF_CLI_WITH_LIBVIRT and has them all. Like git's external commands, the user sees one
+ * command.
+ */
+#ifdef VF_CLI_WITH_LIBVIRT
+#define VF_VM_COMMAND(handler) handler
+#else
+#define VF_VM_COMMAND(handler) vf_cli_exec_vm
+static int vf_cli_exec_vm(VfCli *cli, int argc, char **argv);
+#endif
 
 static const VfCliCommand vf_commands[] = {
     {"host", vf_cmd_host, "IOMMU, vfio and GPUs of this machine (--groups: every IOMMU group)"},
     {"gpu", vf_cmd_gpu, "list GPUs; bind a GPU to vfio-pci; restore it to its host driver"},
     {"recover", vf_cmd_recover, "finish or undo a bind/restore that was interrupted"},
-    {"list", vf_cmd_list, "the VMs, their state and their GPU"},
-    {"activate", vf_cmd_activate, "give a VM the GPU: checks, stop, bind, rewrite, define"},
-    {"deactivate", vf_cmd_deactivate, "put the VM back as it was; the GPU back to the host"},
-    {"start", vf_cmd_start, "start a VM (its GPU bound first)"},
-    {"stop", vf_cmd_stop, "shut a VM down and make sure its GPU is back on the host"},
+    {"list", VF_VM_COMMAND(vf_cmd_list), "the VMs, their state and their GPU"},
+    {"activate", VF_VM_COMMAND(vf_cmd_activate),
+     "give a VM the GPU: checks, stop, bind, rewrite, define"},
+    {"deactivate", VF_VM_COMMAND(vf_cmd_deactivate),
+     "put the VM back as it was; the GPU back to the host"},
+    {"start", VF_VM_COMMAND(vf_cmd_start), "start a VM (its GPU bound first)"},
+    {"stop", VF_VM_COMMAND(vf_cmd_stop),
+     "shut a VM down and make sure its GPU is back on the host"},
 };
 
 static void
@@ -62,7 +81,7 @@ vf_cli_open_host(VfCli *cli, GError **error)
     if (cli->demo) {
         g_autofree char *root = vf_demo_dup_default_root();
 
-        if (!vf_demo_open(root, &host, NULL, error))
+        if ((host = vf_demo_open_host(root, error)) == NULL)
             return NULL;
     } else {
         host = vf_host_new(cli->host_root, error);
@@ -74,42 +93,34 @@ vf_cli_open_host(VfCli *cli, GError **error)
     return g_steal_pointer(&host);
 }
 
-gboolean
-vf_cli_open(VfCli *cli, VfHost **ret_host, VfConnection **ret_conn, GError **error)
+#ifndef VF_CLI_WITH_LIBVIRT
+/* The VM commands: run virtflow-vm with our own arguments. Next to this binary in a build
+ * tree, in libexecdir once installed; VIRTFLOW_LIBEXECDIR overrides both (tests). */
+static int
+vf_cli_exec_vm(VfCli *cli, int argc, char **argv)
 {
-    g_autoptr(VfHost) host = NULL;
-    g_autoptr(VfConnection) conn = NULL;
+    const char *dir = g_getenv("VIRTFLOW_LIBEXECDIR");
+    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+    g_autofree char *self_dir = self ? g_path_get_dirname(self) : NULL;
+    g_autofree char *path = NULL;
 
-    if (cli->demo) {
-        g_autofree char *root = vf_demo_dup_default_root();
-
-        if (!vf_demo_open(root, &host, &conn, error))
-            return FALSE;
-        if (cli->state_dir)
-            vf_host_set_state_dir(host, cli->state_dir);
-    } else {
-        host = vf_cli_open_host(cli, error);
-        if (host == NULL || (conn = vf_connection_open(cli->connect, error)) == NULL)
-            return FALSE;
+    if (dir && *dir)
+        path = g_build_filename(dir, "virtflow-vm", NULL);
+    else if (self_dir && g_file_test(self_dir, G_FILE_TEST_IS_DIR) &&
+             g_file_test((path = g_build_filename(self_dir, "virtflow-vm", NULL)),
+                         G_FILE_TEST_IS_EXECUTABLE))
+        ;
+    else {
+        g_free(path);
+        path = g_build_filename(VF_LIBEXECDIR, "virtflow-vm", NULL);
     }
-    *ret_host = g_steal_pointer(&host);
-    *ret_conn = g_steal_pointer(&conn);
-    return TRUE;
+    cli->argv[0] = path;
+    execv(path, cli->argv);
+    fprintf(stderr, "%s: cannot run '%s' for the VM commands: %s (is VirtFlow installed?)\n",
+            cli->prog, path, g_strerror(errno));
+    return VF_EXIT_FAILED;
 }
-
-void
-vf_cli_close(VfCli *cli, VfConnection *conn)
-{
-    g_autoptr(GError) error = NULL;
-    g_autofree char *root = NULL;
-
-    if (!cli->demo || conn == NULL)
-        return;
-    root = vf_demo_dup_default_root();
-    if (!vf_demo_save(root, conn, &error))
-        fprintf(stderr, "%s: warning: the demo's VMs could not be saved: %s\n", cli->prog,
-                error->message);
-}
+#endif
 
 const char *
 vf_cli_error_code_name(const GError *error)
@@ -198,7 +209,7 @@ vf_cli_print_json(VfJson *json)
 int
 main(int argc, char **argv)
 {
-    VfCli cli = {.prog = "virtflow"};
+    VfCli cli = {.prog = "virtflow", .argv = argv};
     int i;
 
     setlocale(LC_ALL, "");

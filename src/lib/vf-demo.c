@@ -73,16 +73,6 @@ static const char vf_demo_windows_xml[] =
     "  </devices>\n"
     "</domain>\n";
 
-char *
-vf_demo_dup_default_root(void)
-{
-    const char *env = g_getenv("VIRTFLOW_DEMO_ROOT");
-
-    if (env && *env)
-        return g_strdup(env);
-    return g_build_filename(g_get_user_state_dir(), "virtflow", "demo-host", NULL);
-}
-
 static char *
 vf_demo_dir(const char *root)
 {
@@ -164,15 +154,10 @@ vf_demo_write_node(const char *root, GError **error)
 gboolean
 vf_demo_open(const char *root, VfHost **ret_host, VfConnection **ret_conn, GError **error)
 {
-    g_autofree char *marker = g_build_filename(root, ".vf-kmodel", NULL);
-    g_autoptr(VfHost) host = NULL;
+    g_autoptr(VfHost) host = vf_demo_open_host(root, error);
     g_autoptr(VfConnection) conn = NULL;
 
-    if (!g_file_test(marker, G_FILE_TEST_EXISTS) &&
-        !vf_kmodel_build(root, &vf_kmodel_demo_host, error))
-        return FALSE;
-    host = vf_host_new(root, error);
-    if (host == NULL || !vf_kmodel_attach(host, error))
+    if (host == NULL)
         return FALSE;
     if (ret_conn) {
         g_autofree char *dir = vf_demo_dir(root);

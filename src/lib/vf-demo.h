@@ -18,6 +18,8 @@ G_BEGIN_DECLS
 
 /* The default demo root: $XDG_STATE_HOME/virtflow/demo-host (or $VIRTFLOW_DEMO_ROOT). */
 char *vf_demo_dup_default_root(void);
+/* The demo's simulated host under @root, built when missing (no libvirt involved). */
+VfHost *vf_demo_open_host(const char *root, GError **error);
 /* Builds the demo under @root when missing and opens it; @ret_conn may be NULL. */
 gboolean vf_demo_open(const char *root, VfHost **ret_host, VfConnection **ret_conn, GError **error);
 /* Writes the domains of @conn back under @root, for the next open. */
