@@ -213,6 +213,9 @@ main(int argc, char **argv)
     int i;
 
     setlocale(LC_ALL, "");
+    g_set_prgname(cli.prog); /* else GOption names us after the subcommand */
+    /* debug lines (G_MESSAGES_DEBUG=virtflow) must never mix into stdout's JSON */
+    g_log_writer_default_set_use_stderr(TRUE);
 
     for (i = 1; i < argc; i++) {
         const char *arg = argv[i];

@@ -294,9 +294,13 @@ vf_host_report_new(VfHost *host, GError **error)
 {
     g_autoptr(VfHostReport) report = g_new0(VfHostReport, 1);
 
+    gint64 t0 = g_get_monotonic_time();
+
     report->bus = vf_pci_bus_scan_light(host, error);
     if (report->bus == NULL)
         return NULL;
+    g_debug("report: %u PCI devices scanned in %.1f ms", report->bus->devices->len,
+            (g_get_monotonic_time() - t0) / 1000.0);
     report->iommu = vf_iommu_status_new(host);
     report->vfio = vf_vfio_status_new(host);
     report->gpus = g_ptr_array_new_with_free_func((GDestroyNotify)vf_gpu_free);
@@ -308,7 +312,10 @@ vf_host_report_new(VfHost *host, GError **error)
         if (vf_pci_device_is_display(dev))
             g_ptr_array_add(report->gpus, vf_gpu_new(host, report, dev));
     }
+    g_debug("report: IOMMU, vfio and %u GPUs at %.1f ms", report->gpus->len,
+            (g_get_monotonic_time() - t0) / 1000.0);
     vf_host_report_find_holders(host, report);
+    g_debug("report: holders found at %.1f ms", (g_get_monotonic_time() - t0) / 1000.0);
     return g_steal_pointer(&report);
 }
 

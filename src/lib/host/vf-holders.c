@@ -7,6 +7,7 @@
  */
 #include "host/vf-gpu.h"
 
+#include <errno.h>
 #include <string.h>
 
 void
@@ -165,10 +166,16 @@ vf_host_find_holders(VfHost *host, GPtrArray *rules, gboolean *ret_complete)
         g_autofree char *maps = NULL;
         g_autofree char *comm = NULL;
         g_autofree char *comm_path = NULL;
+        g_autofree char *exe_path = NULL;
         g_autoptr(GPtrArray) fds = NULL;
         guint64 pid;
 
         if (!g_ascii_string_to_unsigned(pid_name, 10, 1, G_MAXINT, &pid, NULL))
+            continue;
+        /* A kernel thread or a zombie has no executable and holds no file: one readlink
+         * spares the fd and maps reads of most PIDs (each costly under emulation). */
+        exe_path = g_strconcat("/proc/", pid_name, "/exe", NULL);
+        if (vf_host_readlink_errno(host, exe_path) == ENOENT)
             continue;
         comm_path = g_strconcat("/proc/", pid_name, "/comm", NULL);
         fd_dir = g_strconcat("/proc/", pid_name, "/fd", NULL);

@@ -313,6 +313,14 @@ vf_host_readlink(VfHost *host, const char *path)
     return g_strdup(buf);
 }
 
+int
+vf_host_readlink_errno(VfHost *host, const char *path)
+{
+    char buf[8];
+
+    return readlinkat(host->root_fd, vf_host_rel(path), buf, sizeof(buf)) < 0 ? errno : 0;
+}
+
 char *
 vf_host_readlink_name(VfHost *host, const char *path)
 {

@@ -77,6 +77,8 @@ char *vf_host_read_at(int dir_fd, const char *name);
 char *vf_host_readlink_name_at(int dir_fd, const char *name);
 /* The symlink's target, as the kernel wrote it. */
 char *vf_host_readlink(VfHost *host, const char *path);
+/* 0 when @path is a readable symlink, else the errno of readlink(2). */
+int vf_host_readlink_errno(VfHost *host, const char *path);
 /* The last component of the symlink's target ("nvidia" for .../driver), or NULL. */
 char *vf_host_readlink_name(VfHost *host, const char *path);
 /* The sorted entry names of a directory, without "." and ".."; NULL when absent. */

@@ -790,6 +790,15 @@ vf_kmodel_build(const char *root, const VfKmodelHost *spec, GError **error)
         g_autofree char *comm_text = g_strconcat(p->comm, "\n", NULL);
 
         vf_kmodel_write_file(root, comm, comm_text);
+        {
+            /* a process has an executable; kernel threads (no exe link) are skipped */
+            g_autofree char *exe_rel = g_strconcat(dir, "/exe", NULL);
+            g_autofree char *exe = vf_kmodel_real(root, exe_rel);
+            g_autofree char *target = g_strconcat("/usr/bin/", p->comm, NULL);
+
+            if (symlink(target, exe) < 0)
+                g_warning("symlink %s: %s", exe, g_strerror(errno));
+        }
         vf_kmodel_mkdir(root, fd_dir);
         for (guint i = 0; fds && fds[i]; i++) {
             g_autofree char *link_rel = g_strdup_printf("%s/%u", fd_dir, i + 3);

@@ -696,6 +696,7 @@ vf_transition_apply(VfTransition *t, GError **error)
     g_autofree char *journal = NULL;
     g_autoptr(GError) local = NULL;
     g_autoptr(GError) undo_error = NULL;
+    gint64 t0 = g_get_monotonic_time();
     gboolean undo_ok;
     int lock_fd;
 
@@ -730,7 +731,14 @@ vf_transition_apply(VfTransition *t, GError **error)
         }
     }
 
-    if (vf_transition_run_writes(t, FALSE, &local) && vf_transition_verify(t, FALSE, &local)) {
+    g_debug("%s: locked and journaled at %.1f ms", vf_transition_kind_to_string(t->kind),
+            (g_get_monotonic_time() - t0) / 1000.0);
+    if (vf_transition_run_writes(t, FALSE, &local) &&
+        (g_debug("%s: writes done at %.1f ms", vf_transition_kind_to_string(t->kind),
+                 (g_get_monotonic_time() - t0) / 1000.0),
+         vf_transition_verify(t, FALSE, &local))) {
+        g_debug("%s: verified at %.1f ms", vf_transition_kind_to_string(t->kind),
+                (g_get_monotonic_time() - t0) / 1000.0);
         vf_transition_update_records(t);
         if (journal)
             g_unlink(journal);

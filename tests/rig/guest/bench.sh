@@ -2,8 +2,9 @@
 # Benchmark (VF_RIG_BENCH=1), sourced at the end of scenario A with GPU, AUD and GRP set.
 #
 # One round = the whole group to vfio-pci and back. Compared: `virtflow gpu bind` +
-# `virtflow gpu restore` against the bare sysfs writes a shell script would do, with the
-# same verification (drivers read back, /dev/vfio/GROUP present/absent). A third row,
+# `virtflow gpu restore` against two shell scripts doing the bare sysfs writes, with the
+# same verification (drivers read back, /dev/vfio/GROUP present/absent), each run as a
+# process the way a user runs them. A third row,
 # two `virtflow --version` runs, is what merely starting the binary twice costs, so the
 # report can tell start-up from work. Clock: the guest's CLOCK_MONOTONIC through
 # rig-helper (ns), the same cost on every row.
@@ -19,24 +20,39 @@ restored_ok() {
         [ ! -e "/dev/vfio/$GRP" ]
 }
 
-sh_bind() {
-    for f in "$GPU" "$AUD"; do echo vfio-pci > "$PCI/$f/driver_override"; done
-    # Unbind every endpoint first: VFIO refuses half a group.
-    for f in "$GPU" "$AUD"; do echo "$f" > "$PCI/$f/driver/unbind"; done
-    for f in "$GPU" "$AUD"; do echo "$f" > /sys/bus/pci/drivers_probe; done
-    wait_for 10 bound_ok
-}
+# The alternative a user would write: two script files doing the same writes and the
+# same read-back checks, run as processes like virtflow is, both under the same
+# `timeout` the rig puts around every command.
+cat > /tmp/sh-bind.sh <<EOF
+for f in $GPU $AUD; do echo vfio-pci > $PCI/\$f/driver_override; done
+# Unbind every endpoint first: VFIO refuses half a group.
+for f in $GPU $AUD; do echo \$f > $PCI/\$f/driver/unbind; done
+for f in $GPU $AUD; do echo \$f > /sys/bus/pci/drivers_probe; done
+i=0
+while :; do
+    g=\$(readlink $PCI/$GPU/driver); a=\$(readlink $PCI/$AUD/driver)
+    [ "\${g##*/}" = vfio-pci ] && [ "\${a##*/}" = vfio-pci ] && [ -c /dev/vfio/$GRP ] && break
+    i=\$((i + 1)); [ \$i -lt 1000 ] || exit 1; usleep 10000
+done
+EOF
+cat > /tmp/sh-restore.sh <<EOF
+for f in $GPU $AUD; do echo \$f > $PCI/\$f/driver/unbind; done
+for f in $GPU $AUD; do echo > $PCI/\$f/driver_override; done
+for f in $GPU $AUD; do echo \$f > /sys/bus/pci/drivers_probe; done
+i=0
+while :; do
+    g=\$(readlink $PCI/$GPU/driver); a=\$(readlink $PCI/$AUD/driver)
+    [ "\${g##*/}" = $VDRV ] && [ "\${a##*/}" = $ADRV ] && [ ! -e /dev/vfio/$GRP ] && break
+    i=\$((i + 1)); [ \$i -lt 1000 ] || exit 1; usleep 10000
+done
+EOF
 
-sh_restore() {
-    for f in "$GPU" "$AUD"; do echo "$f" > "$PCI/$f/driver/unbind"; done
-    for f in "$GPU" "$AUD"; do echo > "$PCI/$f/driver_override"; done
-    for f in "$GPU" "$AUD"; do echo "$f" > /sys/bus/pci/drivers_probe; done
-    wait_for 10 restored_ok
-}
+sh_bind() { timeout "$VF_TIMEOUT" sh /tmp/sh-bind.sh; }
+sh_restore() { timeout "$VF_TIMEOUT" sh /tmp/sh-restore.sh; }
 
 vf_bind() { timeout "$VF_TIMEOUT" virtflow gpu bind "$GPU" > /dev/null 2>&1; }
 vf_restore() { timeout "$VF_TIMEOUT" virtflow gpu restore "$GPU" > /dev/null 2>&1; }
-vf_start() { virtflow --version > /dev/null 2>&1; }
+vf_start() { timeout "$VF_TIMEOUT" virtflow --version > /dev/null 2>&1; }
 
 # bench_round NAME BIND RESTORE: one timed round; ns of the bind half, the restore half
 # and the whole round appended to /tmp/bench-NAME-{bind,restore,round}. The round is
@@ -78,6 +94,13 @@ bench_all() {
         _i=$((_i + 1))
     done
     pass "bench: $BENCH_ROUNDS rounds of each method completed and verified"
+    # One more round with VirtFlow's debug timings, to tell where its time goes.
+    for _op in bind restore; do
+        _t0=$(rig-helper now)
+        G_MESSAGES_DEBUG=virtflow virtflow gpu "$_op" "$GPU" 2>&1 >/dev/null |
+            sed -n "s/^.*virtflow-DEBUG: [0-9:.]*: /# bench trace $_op: /p" >&3
+        note "bench trace $_op: whole command $(( ($(rig-helper now) - _t0) / 1000000 )) ms"
+    done
 }
 
 # median_ms FILE
