@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "vf-passthrough.h"
+#include "vf-passthrough-private.h"
 
 #include "domain/vf-domain-xml.h"
 #include "vf-error.h"
@@ -487,6 +488,28 @@ vf_flow_finish(VfFlow *flow, VfFlow **ret_flow, gboolean ok)
     return ok;
 }
 
+/* Test hook (vf-passthrough-private.h): the step that fails on purpose. */
+static char *vf_flow_fault_step;
+
+void
+vf_flow_inject_failure(const char *step_id)
+{
+    g_free(vf_flow_fault_step);
+    vf_flow_fault_step = g_strdup(step_id);
+}
+
+/* Marks @id running; FALSE with an error when a test asked this step to fail. */
+static gboolean
+vf_run_begin(VfRun *run, const char *id, GError **error)
+{
+    vf_run_set(run, id, VF_STEP_RUNNING, NULL);
+    if (g_strcmp0(vf_flow_fault_step, id) == 0) {
+        g_set_error(error, VF_ERROR, VF_ERROR_FAILED, "Injected failure at step '%s'", id);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* Fails @id with @error's message; returns FALSE for the caller's convenience. */
 static gboolean
 vf_run_fail(VfRun *run, const char *id, GError *error)
@@ -515,7 +538,8 @@ vf_flow_activate(VfHost *host, VfConnection *conn, const char *vm, const char *g
     if (lock < 0)
         return vf_flow_finish(flow, ret_flow, FALSE);
 
-    vf_run_set(&run, "check-host", VF_STEP_RUNNING, NULL);
+    if (!vf_run_begin(&run, "check-host", &local))
+        goto fail_check;
     if ((dom = vf_connection_lookup_domain(conn, vm, &local)) == NULL ||
         !vf_domain_get_state(dom, &state, &local) ||
         (xml = vf_domain_dup_xml(dom, TRUE, &local)) == NULL)
@@ -539,7 +563,10 @@ vf_flow_activate(VfHost *host, VfConnection *conn, const char *vm, const char *g
     vf_run_set(&run, "check-host", VF_STEP_DONE, "GPU %s: %u device%s move to vfio-pci", flow->gpu,
                flow->devices->len, flow->devices->len == 1 ? "" : "s");
 
-    vf_run_set(&run, "check-guest", VF_STEP_RUNNING, NULL);
+    if (!vf_run_begin(&run, "check-guest", &local)) {
+        vf_run_fail(&run, "check-guest", local);
+        goto fail;
+    }
     if (!vf_domain_state_is_active(state)) {
         vf_run_warn(&run,
                     "VM '%s' is off: its guest agent and VirtIO drivers could not be "
@@ -558,7 +585,10 @@ vf_flow_activate(VfHost *host, VfConnection *conn, const char *vm, const char *g
         vf_run_set(&run, "check-guest", VF_STEP_DONE, "%s", detail);
     }
 
-    vf_run_set(&run, "stop-vm", VF_STEP_RUNNING, NULL);
+    if (!vf_run_begin(&run, "stop-vm", &local)) {
+        vf_run_fail(&run, "stop-vm", local);
+        goto fail;
+    }
     if (vf_domain_state_is_active(state)) {
         if (!vf_stop_domain(&run, dom, FALSE, &local)) {
             vf_run_fail(&run, "stop-vm", local);
@@ -570,7 +600,10 @@ vf_flow_activate(VfHost *host, VfConnection *conn, const char *vm, const char *g
         vf_run_set(&run, "stop-vm", VF_STEP_SKIPPED, "already off");
     }
 
-    vf_run_set(&run, "bind-gpu", VF_STEP_RUNNING, NULL);
+    if (!vf_run_begin(&run, "bind-gpu", &local)) {
+        vf_run_fail(&run, "bind-gpu", local);
+        goto undo;
+    }
     if (!vf_bind_gpu(host, flow->gpu, &bound, &local)) {
         vf_run_fail(&run, "bind-gpu", local);
         goto undo;
@@ -579,12 +612,18 @@ vf_flow_activate(VfHost *host, VfConnection *conn, const char *vm, const char *g
                flow->devices->len == 1 ? "" : "s");
 
     /* the new XML was computed by the check; the rewrite step is that result */
-    vf_run_set(&run, "rewrite-vm", VF_STEP_RUNNING, NULL);
+    if (!vf_run_begin(&run, "rewrite-vm", &local)) {
+        vf_run_fail(&run, "rewrite-vm", local);
+        goto undo;
+    }
     vf_run_set(&run, "rewrite-vm", VF_STEP_DONE,
                "virtual display, audio and SPICE out; %u hostdev%s in", flow->devices->len,
                flow->devices->len == 1 ? "" : "s");
 
-    vf_run_set(&run, "define-vm", VF_STEP_RUNNING, NULL);
+    if (!vf_run_begin(&run, "define-vm", &local)) {
+        vf_run_fail(&run, "define-vm", local);
+        goto undo;
+    }
     {
         g_autoptr(VfDomain) defined = vf_connection_define_xml(conn, flow->domain_xml, &local);
 
@@ -646,7 +685,10 @@ vf_flow_deactivate(VfHost *host, VfConnection *conn, const char *vm, const VfFlo
     if (lock < 0)
         return vf_flow_finish(flow, ret_flow, FALSE);
 
-    vf_run_set(&run, "stop-vm", VF_STEP_RUNNING, NULL);
+    if (!vf_run_begin(&run, "stop-vm", &local)) {
+        vf_run_fail(&run, "stop-vm", local);
+        goto fail;
+    }
     if ((dom = vf_connection_lookup_domain(conn, vm, &local)) == NULL ||
         !vf_domain_get_state(dom, &state, &local) ||
         !vf_flow_fill_deactivate(flow, host, dom, &local)) {
@@ -664,23 +706,30 @@ vf_flow_deactivate(VfHost *host, VfConnection *conn, const char *vm, const VfFlo
         vf_run_set(&run, "stop-vm", VF_STEP_SKIPPED, "already off");
     }
 
-    vf_run_set(&run, "rewrite-vm", VF_STEP_RUNNING, NULL);
+    if (!vf_run_begin(&run, "rewrite-vm", &local)) {
+        vf_run_fail(&run, "rewrite-vm", local);
+        goto restart;
+    }
     vf_run_set(&run, "rewrite-vm", VF_STEP_DONE, "the removed devices are back; hostdevs out");
 
-    vf_run_set(&run, "define-vm", VF_STEP_RUNNING, NULL);
+    if (!vf_run_begin(&run, "define-vm", &local)) {
+        vf_run_fail(&run, "define-vm", local);
+        goto restart;
+    }
     {
         g_autoptr(VfDomain) defined = vf_connection_define_xml(conn, flow->domain_xml, &local);
 
         if (defined == NULL) {
             vf_run_fail(&run, "define-vm", local);
-            if (stopped && !vf_domain_start(dom, NULL))
-                vf_run_warn(&run, "Undo: VM '%s' could not be started again", vm);
-            goto fail;
+            goto restart;
         }
     }
     vf_run_set(&run, "define-vm", VF_STEP_DONE, "VM '%s' is as it was before activation", vm);
 
-    vf_run_set(&run, "restore-gpu", VF_STEP_RUNNING, NULL);
+    if (!vf_run_begin(&run, "restore-gpu", &local)) {
+        vf_run_fail(&run, "restore-gpu", local);
+        goto fail;
+    }
     if (!vf_restore_gpu(host, flow->gpu, &local)) {
         /* the VM is deactivated either way; the devices are the user's to recover */
         g_prefix_error(&local,
@@ -694,6 +743,12 @@ vf_flow_deactivate(VfHost *host, VfConnection *conn, const char *vm, const VfFlo
     close(lock);
     return vf_flow_finish(flow, ret_flow, TRUE);
 
+restart:
+    /* the definition is unchanged: a VM we stopped runs again, as before */
+    if (stopped && !vf_domain_start(dom, NULL))
+        vf_run_warn(&run, "Undo: VM '%s' could not be started again", vm);
+    else if (stopped)
+        vf_run_warn(&run, "Undo: VM '%s' was started again", vm);
 fail:
     vf_run_skip_rest(&run, "not run: an earlier step failed");
     g_propagate_error(error, g_steal_pointer(&local));
@@ -736,7 +791,10 @@ vf_flow_start(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOpti
     if (lock < 0)
         return vf_flow_finish(flow, ret_flow, FALSE);
 
-    vf_run_set(&run, "check-host", VF_STEP_RUNNING, NULL);
+    if (!vf_run_begin(&run, "check-host", &local)) {
+        vf_run_fail(&run, "check-host", local);
+        goto fail;
+    }
     if ((dom = vf_connection_lookup_domain(conn, vm, &local)) == NULL ||
         !vf_domain_get_state(dom, &state, &local) ||
         !vf_domain_get_gpu(dom, &gpu, &devices, &local)) {
@@ -758,7 +816,10 @@ vf_flow_start(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOpti
         vf_run_set(&run, "check-host", VF_STEP_DONE, "GPU %s", gpu);
         /* VirtFlow binds before libvirt starts QEMU, so its safety checks run first (the
          * hook's prepare does the same for starts that do not come through VirtFlow) */
-        vf_run_set(&run, "bind-gpu", VF_STEP_RUNNING, NULL);
+        if (!vf_run_begin(&run, "bind-gpu", &local)) {
+            vf_run_fail(&run, "bind-gpu", local);
+            goto fail;
+        }
         if (!vf_bind_gpu(host, gpu, &bound, &local)) {
             vf_run_fail(&run, "bind-gpu", local);
             goto fail;
@@ -767,21 +828,28 @@ vf_flow_start(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOpti
                    bound ? "the GPU moved to vfio-pci" : "the GPU was already on vfio-pci");
     }
 
-    vf_run_set(&run, "start-vm", VF_STEP_RUNNING, NULL);
+    if (!vf_run_begin(&run, "start-vm", &local)) {
+        vf_run_fail(&run, "start-vm", local);
+        goto unbind;
+    }
     if (!vf_domain_start(dom, &local)) {
         vf_run_fail(&run, "start-vm", local);
-        if (bound && !vf_restore_gpu(host, gpu, NULL))
-            vf_run_warn(&run,
-                        "Undo: the GPU could not be returned to the host; run 'virtflow "
-                        "gpu restore %s'",
-                        gpu);
-        goto fail;
+        goto unbind;
     }
     vf_run_set(&run, "start-vm", VF_STEP_DONE, "VM '%s' is running%s", vm,
                gpu ? " with the GPU" : "");
     close(lock);
     return vf_flow_finish(flow, ret_flow, TRUE);
 
+unbind:
+    /* only what this start bound goes back; a GPU bound before stays as it was */
+    if (bound && !vf_restore_gpu(host, gpu, NULL))
+        vf_run_warn(&run,
+                    "Undo: the GPU could not be returned to the host; run 'virtflow gpu "
+                    "restore %s'",
+                    gpu);
+    else if (bound)
+        vf_run_warn(&run, "Undo: the GPU is back on its host drivers");
 fail:
     vf_run_skip_rest(&run, "not run: an earlier step failed");
     g_propagate_error(error, g_steal_pointer(&local));
@@ -820,7 +888,10 @@ vf_flow_stop(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOptio
     if (lock < 0)
         return vf_flow_finish(flow, ret_flow, FALSE);
 
-    vf_run_set(&run, "stop-vm", VF_STEP_RUNNING, NULL);
+    if (!vf_run_begin(&run, "stop-vm", &local)) {
+        vf_run_fail(&run, "stop-vm", local);
+        goto fail;
+    }
     if ((dom = vf_connection_lookup_domain(conn, vm, &local)) == NULL ||
         !vf_domain_get_state(dom, &state, &local) ||
         !vf_domain_get_gpu(dom, &gpu, &devices, &local)) {
@@ -839,7 +910,10 @@ vf_flow_stop(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOptio
                    options && options->force ? " (forced)" : "");
     }
 
-    vf_run_set(&run, "return-gpu", VF_STEP_RUNNING, NULL);
+    if (!vf_run_begin(&run, "return-gpu", &local)) {
+        vf_run_fail(&run, "return-gpu", local);
+        goto fail;
+    }
     if (gpu == NULL) {
         vf_run_set(&run, "return-gpu", VF_STEP_SKIPPED, "no GPU passthrough on this VM");
     } else {

@@ -1,0 +1,15 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vf-passthrough-private.h: test-only internals of the VM flows
+ */
+#pragma once
+
+#include "vf-passthrough.h"
+
+G_BEGIN_DECLS
+
+/* From now on, the step @step_id ("bind-gpu", "define-vm", ...) of every flow fails as it
+ * begins, so that tests can prove the undo of the steps before it. NULL: none. */
+void vf_flow_inject_failure(const char *step_id);
+
+G_END_DECLS
