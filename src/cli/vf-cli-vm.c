@@ -5,7 +5,6 @@
  */
 #include "vf-cli.h"
 
-#include "vf-demo.h"
 
 #include <stdio.h>
 

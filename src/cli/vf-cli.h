@@ -4,11 +4,7 @@
  */
 #pragma once
 
-#include "host/vf-gpu.h"
-#include "vf-passthrough.h"
-#include "host/vf-transition.h"
-#include "vf-error.h"
-#include "vf-json.h"
+#include "virtflow.h"
 
 G_BEGIN_DECLS
 

@@ -140,6 +140,8 @@ vf_domain_record_load_added(VfDomainRecord *record, xmlNode *node, const char *n
         g_array_append_val(record->controllers, index);
     } else if (g_strcmp0(element, "video") == 0) {
         record->added_video = TRUE;
+    } else if (g_strcmp0(element, "audio") == 0) {
+        record->added_audio = TRUE;
     } else if (g_strcmp0(element, "metadata") == 0) {
         record->added_metadata = TRUE;
     } else {

@@ -19,7 +19,8 @@
  *
  * device: one <hostdev> we added, by host address, with the host driver to give the
  * function back to. added: what else we added: a pcie-root-port controller (by index),
- * the <video><model type='none'/></video>, the <metadata> element itself. removed: an
+ * the <video><model type='none'/></video>, the <audio type='none'/>, the <metadata>
+ * element itself. removed: an
  * element taken out of <devices>, verbatim, with its index among the element children of
  * <devices> before the activation.
  *
@@ -51,6 +52,7 @@ typedef struct {
     GPtrArray *devices;       /* VfPassthroughDevice *, canonical addresses, record order */
     GArray *controllers;      /* guint: indexes of the PCI controllers we added */
     gboolean added_video;     /* we added <video><model type='none'/></video> */
+    gboolean added_audio;     /* we added <audio id='1' type='none'/> */
     gboolean added_metadata;  /* we added <metadata> */
     GArray *removed;          /* VfDomainRemoved, by increasing position */
 } VfDomainRecord;

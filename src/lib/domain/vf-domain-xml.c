@@ -51,9 +51,10 @@ static const char *const vf_device_order[] = {
 };
 
 /* What a domain needs only for a virtual display, or which hands host resources to one
- * (SPICE USB redirection, smartcard). */
+ * (SPICE USB redirection, smartcard). <video> and <audio> are replaced rather than
+ * removed, see vf_domain_activate_doc(). */
 static const char *const vf_display_devices[] = {
-    "graphics", "audio", "sound", "redirdev", "smartcard",
+    "graphics", "sound", "redirdev", "smartcard",
 };
 
 /* The passthrough request, checked and in canonical form. */
@@ -353,12 +354,16 @@ vf_device_rank(const xmlNode *node)
     return -1;
 }
 
+/* <video><model type='none'/></video> or <audio type='none'/>. */
 static gboolean
-vf_is_video_none(const xmlNode *video)
+vf_is_none(const xmlNode *node)
 {
-    xmlNode *model = vf_xml_find_child(video, "model");
+    if (vf_xml_is_element(node, "video")) {
+        xmlNode *model = vf_xml_find_child(node, "model");
 
-    return model != NULL && vf_xml_prop_equals(model, "type", "none");
+        return model != NULL && vf_xml_prop_equals(model, "type", "none");
+    }
+    return vf_xml_is_element(node, "audio") && vf_xml_prop_equals(node, "type", "none");
 }
 
 static gboolean
@@ -637,15 +642,23 @@ vf_new_root_port(xmlDoc *doc, guint index)
     return controller;
 }
 
+/* <video><model type='none'/></video>, or <audio id='1' type='none'/>: the audio
+ * backend libvirt (since 7.2) adds itself to a domain that has none. */
 static xmlNode *
-vf_new_video_none(xmlDoc *doc, guint indent)
+vf_new_none(xmlDoc *doc, const char *name, guint indent)
 {
-    xmlNode *video = vf_new_element(doc, NULL, "video");
-    xmlNode *model = vf_new_element(doc, video, "model");
+    xmlNode *node = vf_new_element(doc, NULL, name);
 
-    vf_set_prop(model, "type", "none");
-    vf_xml_format(video, indent);
-    return video;
+    if (g_str_equal(name, "video")) {
+        xmlNode *model = vf_new_element(doc, node, "model");
+
+        vf_set_prop(model, "type", "none");
+    } else {
+        vf_set_prop(node, "id", "1");
+        vf_set_prop(node, "type", "none");
+    }
+    vf_xml_format(node, indent);
+    return node;
 }
 
 /* The column of the children of @parent. */
@@ -775,10 +788,12 @@ vf_domain_activate_doc(xmlDoc *doc, const char *name, const VfPlan *plan, GError
     g_autoptr(GArray) slots = g_array_new(FALSE, FALSE, sizeof(VfDomainPciAddress));
     g_autoptr(GArray) controllers = g_array_new(FALSE, FALSE, sizeof(guint));
     xmlNode *first_video = NULL;
+    xmlNode *first_audio = NULL;
     xmlNode *after;
     xmlNode *metadata;
     xmlNode *record;
     gboolean added_video = FALSE;
+    gboolean added_audio = FALSE;
     gboolean added_metadata;
     guint indent;
     guint position;
@@ -789,17 +804,24 @@ vf_domain_activate_doc(xmlDoc *doc, const char *name, const VfPlan *plan, GError
     if (devices == NULL || !vf_check_foreign_hostdevs(devices, name, plan, error))
         return FALSE;
 
-    /* What goes: the display devices, and every video but a first one that is already
-     * <model type='none'/>. */
+    /* What goes: the display devices, and every <video> and <audio> but a first one
+     * that is already of type 'none'. A domain keeps one video of model 'none' (libvirt
+     * and QEMU then add no emulated display) and one audio backend of type 'none':
+     * libvirt adds that one at define time to a domain without any, and the round trip
+     * through libvirt would otherwise leave it next to the restored one. */
     position = 0;
     for (xmlNode *node = vf_xml_first_element(devices); node != NULL;
          node = vf_xml_next_element(node), position++) {
         gboolean remove;
 
         if (vf_xml_is_element(node, "video")) {
-            remove = first_video != NULL || !vf_is_video_none(node);
+            remove = first_video != NULL || !vf_is_none(node);
             if (first_video == NULL)
                 first_video = node;
+        } else if (vf_xml_is_element(node, "audio")) {
+            remove = first_audio != NULL || !vf_is_none(node);
+            if (first_audio == NULL)
+                first_audio = node;
         } else {
             remove = vf_is_display_device(node);
         }
@@ -823,9 +845,13 @@ vf_domain_activate_doc(xmlDoc *doc, const char *name, const VfPlan *plan, GError
     }
 
     indent = vf_child_indent(devices);
-    if (first_video != NULL && !vf_is_video_none(first_video)) {
-        vf_xml_insert_before(first_video, vf_new_video_none(doc, indent));
+    if (first_video != NULL && !vf_is_none(first_video)) {
+        vf_xml_insert_before(first_video, vf_new_none(doc, "video", indent));
         added_video = TRUE;
+    }
+    if (first_audio != NULL && !vf_is_none(first_audio)) {
+        vf_xml_insert_before(first_audio, vf_new_none(doc, "audio", indent));
+        added_audio = TRUE;
     }
     for (i = 0; i < removals->len; i++) {
         VfRemoval *removal = &g_array_index(removals, VfRemoval, i);
@@ -870,6 +896,8 @@ vf_domain_activate_doc(xmlDoc *doc, const char *name, const VfPlan *plan, GError
         vf_domain_record_add_added(record, "controller", (int)g_array_index(controllers, guint, i));
     if (added_video)
         vf_domain_record_add_added(record, "video", -1);
+    if (added_audio)
+        vf_domain_record_add_added(record, "audio", -1);
     if (added_metadata)
         vf_domain_record_add_added(record, "metadata", -1);
     for (i = 0; i < removals->len; i++) {
@@ -899,6 +927,21 @@ vf_nth_element(const xmlNode *parent, guint n)
          node = vf_xml_next_element(node))
         n--;
     return node;
+}
+
+/* The originals are still in the record at this point, so the first one of type 'none'
+ * is the one activation added. */
+static void
+vf_remove_first_none(xmlNode *devices, const char *name)
+{
+    xmlNode *node;
+
+    for (node = vf_xml_first_element(devices); node != NULL; node = vf_xml_next_element(node)) {
+        if (vf_xml_is_element(node, name) && vf_is_none(node)) {
+            vf_remove_node(node);
+            return;
+        }
+    }
 }
 
 static gboolean
@@ -946,15 +989,10 @@ vf_domain_deactivate_doc(xmlDoc *doc, const char *name, VfDomainRecord *record, 
         }
     }
 
-    if (record->added_video) {
-        for (node = vf_xml_first_element(devices); node != NULL;
-             node = vf_xml_next_element(node)) {
-            if (vf_xml_is_element(node, "video") && vf_is_video_none(node)) {
-                vf_remove_node(node);
-                break;
-            }
-        }
-    }
+    if (record->added_video)
+        vf_remove_first_none(devices, "video");
+    if (record->added_audio)
+        vf_remove_first_none(devices, "audio");
 
     /* Back where they were: with what activation added gone, the elements that stayed are
      * the original ones in their order (libvirt sorts devices by kind and keeps the order
