@@ -5,38 +5,51 @@
 #include "vf-cli.h"
 
 #include <stdio.h>
+#include <string.h>
+
+/* by IOMMU group, then address */
+static int
+vf_dev_cmp_group(gconstpointer a, gconstpointer b)
+{
+    const VfPciDevice *da = *(VfPciDevice *const *)a;
+    const VfPciDevice *db = *(VfPciDevice *const *)b;
+
+    if (da->iommu_group != db->iommu_group)
+        return da->iommu_group < db->iommu_group ? -1 : 1;
+    return strcmp(da->address, db->address);
+}
 
 static void
 vf_host_print_groups(VfHostReport *report)
 {
+    g_autoptr(GPtrArray) devices = g_ptr_array_sized_new(report->bus->devices->len);
     gint last = -2;
 
+    /* borrowed pointers: a copy made with g_ptr_array_copy() would free them twice */
+    for (guint i = 0; i < report->bus->devices->len; i++)
+        g_ptr_array_add(devices, report->bus->devices->pdata[i]);
     if (!report->iommu->enabled) {
         printf("No IOMMU groups: %s\n", report->iommu->verdict);
         return;
     }
-    /* devices sorted by group, then address: what `for g in /sys/kernel/iommu_groups/N`
-     * scripts print, with names and drivers */
-    for (gint g = 0, seen = 0; seen < (gint)report->bus->devices->len; g++) {
-        g_autoptr(GPtrArray) members = vf_pci_bus_dup_group_members(report->bus, g);
+    /* what `for g in /sys/kernel/iommu_groups/N` scripts print, with names and drivers */
+    g_ptr_array_sort(devices, vf_dev_cmp_group);
+    for (guint i = 0; i < devices->len; i++) {
+        const VfPciDevice *dev = devices->pdata[i];
+        g_autofree char *cls = vf_pci_class_dup_name(dev->class_code);
+        g_autofree char *vendor = vf_pci_device_dup_vendor_name(dev);
+        g_autofree char *name = vf_pci_device_dup_device_name(dev);
 
-        if (g > 65536)
-            break;
-        for (guint i = 0; i < members->len; i++) {
-            const VfPciDevice *dev = members->pdata[i];
-            g_autofree char *cls = vf_pci_class_dup_name(dev->class_code);
-            g_autofree char *vendor = vf_pci_device_dup_vendor_name(dev);
-            g_autofree char *name = vf_pci_device_dup_device_name(dev);
-
-            if (g != last) {
-                printf("IOMMU group %d\n", g);
-                last = g;
-            }
-            printf("  %s  %s [%04x]: %s %s [%04x:%04x]  driver: %s\n", dev->address, cls,
-                   dev->class_code >> 8, vendor, name, dev->vendor_id, dev->device_id,
-                   dev->driver ? dev->driver : "none");
+        if (dev->iommu_group != last) {
+            if (dev->iommu_group < 0)
+                printf("No IOMMU group\n");
+            else
+                printf("IOMMU group %d\n", dev->iommu_group);
+            last = dev->iommu_group;
         }
-        seen += members->len;
+        printf("  %s  %s [%04x]: %s %s [%04x:%04x]  driver: %s\n", dev->address, cls,
+               dev->class_code >> 8, vendor, name, dev->vendor_id, dev->device_id,
+               dev->driver ? dev->driver : "none");
     }
 }
 

@@ -373,7 +373,7 @@ and uneven: compare the rows with each other, not with real hardware.
 | method | bind (ms) | restore (ms) | round (ms) | all rounds (ms) |
 |---|---:|---:|---:|---|
 | \`virtflow gpu bind\` / \`virtflow gpu restore\` | $(v virtflow_bind_median_ms) | $(v virtflow_restore_median_ms) | $(v virtflow_round_median_ms) | $(v virtflow_rounds_ms) |
-| shell: sysfs writes (override, unbind, probe / unbind, clear, probe) | $(v shell_bind_median_ms) | $(v shell_restore_median_ms) | $(v shell_round_median_ms) | $(v shell_rounds_ms) |
+| shell: two scripts doing the same writes and checks (`sh bind.sh` / `sh restore.sh`) | $(v shell_bind_median_ms) | $(v shell_restore_median_ms) | $(v shell_round_median_ms) | $(v shell_rounds_ms) |
 | baseline: \`virtflow --version\` in place of each command (start-up only) | $(v start_bind_median_ms) | $(v start_restore_median_ms) | $(v start_round_median_ms) | $(v start_rounds_ms) |
 
 virtflow / shell per round: **${ratio}×**

@@ -318,6 +318,15 @@ if "$VIRTFLOW" --help >"$tmp/out" 2>&1 && grep -q "5 permission" "$tmp/out" &&
 else
     not_ok "--help documents the exit statuses" "$(cat "$tmp/out")"
 fi
+# host --groups: every device under its group, once (a user's view of the IOMMU layout)
+if demo host --groups >"$tmp/out" 2>&1 &&
+    grep -A2 -x "IOMMU group 12" "$tmp/out" | grep -q "0000:01:00.1" &&
+    [ "$(grep -c '^  0000:' "$tmp/out")" -eq "$(ls "$root/sys/bus/pci/devices" | wc -l)" ]; then
+    ok "host --groups lists every device once, the dGPU's functions under group 12"
+else
+    not_ok "host --groups lists every device once, the dGPU's functions under group 12" \
+        "$(cat "$tmp/out")"
+fi
 "$VIRTFLOW" >/dev/null 2>&1
 status=$?
 if [ "$status" -eq 2 ]; then
