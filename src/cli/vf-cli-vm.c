@@ -5,7 +5,6 @@
  */
 #include "vf-cli.h"
 
-
 #include <stdio.h>
 
 gboolean

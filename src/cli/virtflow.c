@@ -8,7 +8,6 @@
  */
 #include "vf-cli.h"
 
-
 #include <errno.h>
 #include <locale.h>
 #include <stdio.h>
