@@ -74,7 +74,6 @@ vf_cmd_activate(VfCli *cli, int argc, char **argv)
     g_autoptr(VfConnection) conn = NULL;
     g_autoptr(VfFlow) flow = NULL;
     g_autofree char *gpu_owned = NULL;
-    VfFlowOptions options = {0};
     int rc;
 
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -110,17 +109,5 @@ vf_cmd_activate(VfCli *cli, int argc, char **argv)
             return VF_EXIT_FAILED;
         }
     }
-    g_clear_pointer(&flow, vf_flow_free);
-
-    options.stop_timeout_s = timeout;
-    options.force = force;
-    options.progress = vf_cli_flow_progress;
-    options.wait_tick = vf_cli_flow_wait_tick;
-    options.user_data = cli;
-    if (!cli->json)
-        printf("Activating GPU passthrough for VM '%s'%s:\n", argv[1], cli->demo ? " (demo)" : "");
-    vf_flow_activate(host, conn, argv[1], gpu, &options, &flow, &error);
-    rc = vf_cli_flow_report(cli, flow, error);
-    vf_cli_close(cli, conn);
-    return rc;
+    return vf_cli_run_flow(cli, host, conn, VF_FLOW_ACTIVATE, argv[1], gpu, force, timeout);
 }

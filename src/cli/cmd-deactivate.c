@@ -23,7 +23,6 @@ vf_cmd_deactivate(VfCli *cli, int argc, char **argv)
     g_autoptr(VfHost) host = NULL;
     g_autoptr(VfConnection) conn = NULL;
     g_autoptr(VfFlow) flow = NULL;
-    VfFlowOptions options = {0};
     int rc;
 
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -42,16 +41,5 @@ vf_cmd_deactivate(VfCli *cli, int argc, char **argv)
             return vf_cli_fail(cli, error);
         return vf_cli_print_plan(cli, flow);
     }
-    options.stop_timeout_s = timeout;
-    options.force = force;
-    options.progress = vf_cli_flow_progress;
-    options.wait_tick = vf_cli_flow_wait_tick;
-    options.user_data = cli;
-    if (!cli->json)
-        printf("Deactivating GPU passthrough for VM '%s'%s:\n", argv[1],
-               cli->demo ? " (demo)" : "");
-    vf_flow_deactivate(host, conn, argv[1], &options, &flow, &error);
-    rc = vf_cli_flow_report(cli, flow, error);
-    vf_cli_close(cli, conn);
-    return rc;
+    return vf_cli_run_flow(cli, host, conn, VF_FLOW_DEACTIVATE, argv[1], NULL, force, timeout);
 }

@@ -22,8 +22,6 @@ vf_cmd_stop(VfCli *cli, int argc, char **argv)
     g_autoptr(GError) error = NULL;
     g_autoptr(VfHost) host = NULL;
     g_autoptr(VfConnection) conn = NULL;
-    g_autoptr(VfFlow) flow = NULL;
-    VfFlowOptions options = {0};
     int rc;
 
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -36,15 +34,5 @@ vf_cmd_stop(VfCli *cli, int argc, char **argv)
     if (!vf_cli_open(cli, &host, &conn, &error))
         return vf_cli_fail(cli, error);
 
-    options.stop_timeout_s = timeout;
-    options.force = force;
-    options.progress = vf_cli_flow_progress;
-    options.wait_tick = vf_cli_flow_wait_tick;
-    options.user_data = cli;
-    if (!cli->json)
-        printf("Stopping VM '%s'%s:\n", argv[1], cli->demo ? " (demo)" : "");
-    vf_flow_stop(host, conn, argv[1], &options, &flow, &error);
-    rc = vf_cli_flow_report(cli, flow, error);
-    vf_cli_close(cli, conn);
-    return rc;
+    return vf_cli_run_flow(cli, host, conn, VF_FLOW_STOP, argv[1], NULL, force, timeout);
 }

@@ -163,3 +163,46 @@ vf_cli_flow_report(VfCli *cli, VfFlow *flow, const GError *error)
     fprintf(stderr, "%s: error: %s\n", cli->prog, error->message);
     return vf_cli_exit_for(error);
 }
+
+int
+vf_cli_run_flow(VfCli *cli, VfHost *host, VfConnection *conn, VfFlowKind kind, const char *vm,
+                const char *gpu, gboolean force, int timeout_s)
+{
+    static const char *const headers[] = {
+        [VF_FLOW_ACTIVATE] = "Activating GPU passthrough for VM",
+        [VF_FLOW_DEACTIVATE] = "Deactivating GPU passthrough for VM",
+        [VF_FLOW_START] = "Starting VM",
+        [VF_FLOW_STOP] = "Stopping VM",
+    };
+    G_STATIC_ASSERT(G_N_ELEMENTS(headers) == VF_FLOW_LAST);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    VfFlowOptions options = {
+        .stop_timeout_s = timeout_s,
+        .force = force,
+        .progress = vf_cli_flow_progress,
+        .wait_tick = vf_cli_flow_wait_tick,
+        .user_data = cli,
+    };
+    int rc;
+
+    if (!cli->json)
+        printf("%s '%s'%s:\n", headers[kind], vm, cli->demo ? " (demo)" : "");
+    switch (kind) {
+    case VF_FLOW_ACTIVATE:
+        vf_flow_activate(host, conn, vm, gpu, &options, &flow, &error);
+        break;
+    case VF_FLOW_DEACTIVATE:
+        vf_flow_deactivate(host, conn, vm, &options, &flow, &error);
+        break;
+    case VF_FLOW_START:
+        vf_flow_start(host, conn, vm, &options, &flow, &error);
+        break;
+    default:
+        vf_flow_stop(host, conn, vm, &options, &flow, &error);
+        break;
+    }
+    rc = vf_cli_flow_report(cli, flow, error);
+    vf_cli_close(cli, conn);
+    return rc;
+}

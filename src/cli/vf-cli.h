@@ -51,6 +51,9 @@ int vf_cli_flow_report(VfCli *cli, VfFlow *flow, const GError *error);
 int vf_cli_exit_for(const GError *error);
 const char *vf_cli_error_code_name(const GError *error);
 void vf_cli_json_plan(VfJson *json, VfFlow *flow);
+/* Runs one flow with live progress and reports it: the exit status. */
+int vf_cli_run_flow(VfCli *cli, VfHost *host, VfConnection *conn, VfFlowKind kind, const char *vm,
+                    const char *gpu, gboolean force, int timeout_s);
 /* --dry-run of activate/deactivate: the steps, the writes and the new XML */
 int vf_cli_print_plan(VfCli *cli, VfFlow *flow);
 

@@ -726,11 +726,7 @@ vf_flow_deactivate(VfHost *host, VfConnection *conn, const char *vm, const VfFlo
     }
     vf_run_set(&run, "define-vm", VF_STEP_DONE, "VM '%s' is as it was before activation", vm);
 
-    if (!vf_run_begin(&run, "restore-gpu", &local)) {
-        vf_run_fail(&run, "restore-gpu", local);
-        goto fail;
-    }
-    if (!vf_restore_gpu(host, flow->gpu, &local)) {
+    if (!vf_run_begin(&run, "restore-gpu", &local) || !vf_restore_gpu(host, flow->gpu, &local)) {
         /* the VM is deactivated either way; the devices are the user's to recover */
         g_prefix_error(&local,
                        "VM '%s' is deactivated, but its GPU is not back on the host "
@@ -773,6 +769,22 @@ vf_domain_get_gpu(VfDomain *dom, char **ret_gpu, GPtrArray **ret_devices, GError
     return TRUE;
 }
 
+/* Begins @step by finding the VM, its state and its GPU; marks @step failed on error. */
+static gboolean
+vf_run_open_domain(VfRun *run, VfConnection *conn, const char *step, VfDomain **ret_dom,
+                   VfDomainState *ret_state, char **ret_gpu, GPtrArray **ret_devices,
+                   GError **error)
+{
+    if (!vf_run_begin(run, step, error) ||
+        (*ret_dom = vf_connection_lookup_domain(conn, run->flow->vm, error)) == NULL ||
+        !vf_domain_get_state(*ret_dom, ret_state, error) ||
+        !vf_domain_get_gpu(*ret_dom, ret_gpu, ret_devices, error)) {
+        vf_run_fail(run, step, *error);
+        return FALSE;
+    }
+    return TRUE;
+}
+
 gboolean
 vf_flow_start(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOptions *options,
               VfFlow **ret_flow, GError **error)
@@ -791,16 +803,8 @@ vf_flow_start(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOpti
     if (lock < 0)
         return vf_flow_finish(flow, ret_flow, FALSE);
 
-    if (!vf_run_begin(&run, "check-host", &local)) {
-        vf_run_fail(&run, "check-host", local);
+    if (!vf_run_open_domain(&run, conn, "check-host", &dom, &state, &gpu, &devices, &local))
         goto fail;
-    }
-    if ((dom = vf_connection_lookup_domain(conn, vm, &local)) == NULL ||
-        !vf_domain_get_state(dom, &state, &local) ||
-        !vf_domain_get_gpu(dom, &gpu, &devices, &local)) {
-        vf_run_fail(&run, "check-host", local);
-        goto fail;
-    }
     if (vf_domain_state_is_active(state)) {
         vf_run_set(&run, "check-host", VF_STEP_DONE, "VM '%s' is already %s", vm,
                    vf_domain_state_to_string(state));
@@ -888,16 +892,8 @@ vf_flow_stop(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOptio
     if (lock < 0)
         return vf_flow_finish(flow, ret_flow, FALSE);
 
-    if (!vf_run_begin(&run, "stop-vm", &local)) {
-        vf_run_fail(&run, "stop-vm", local);
+    if (!vf_run_open_domain(&run, conn, "stop-vm", &dom, &state, &gpu, &devices, &local))
         goto fail;
-    }
-    if ((dom = vf_connection_lookup_domain(conn, vm, &local)) == NULL ||
-        !vf_domain_get_state(dom, &state, &local) ||
-        !vf_domain_get_gpu(dom, &gpu, &devices, &local)) {
-        vf_run_fail(&run, "stop-vm", local);
-        goto fail;
-    }
     if (gpu)
         vf_flow_set_devices(flow, gpu, devices);
     if (!vf_domain_state_is_active(state)) {
@@ -937,7 +933,8 @@ vf_flow_stop(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOptio
                             "'virtflow doctor')",
                             gpu);
             vf_run_set(&run, "return-gpu", VF_STEP_DONE, "GPU %s is back on the host%s", gpu,
-                       hook ? " (returned by VirtFlow: the hook did not)" : "");
+                       hook ? " (returned by VirtFlow: the hook did not)"
+                            : " (returned by VirtFlow: no libvirt hook is installed)");
         }
     }
     close(lock);
