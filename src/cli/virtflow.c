@@ -114,7 +114,9 @@ vf_cli_exec_vm(VfCli *cli, int argc, char **argv)
     }
     cli->argv[0] = path;
     execv(path, cli->argv);
-    fprintf(stderr, "%s: cannot run '%s' for the VM commands: %s (is VirtFlow installed?)\n",
+    fprintf(stderr,
+            "%s: cannot run '%s' for the VM commands: %s (looked in $VIRTFLOW_LIBEXECDIR, next "
+            "to this program and in " VF_LIBEXECDIR "; is VirtFlow installed?)\n",
             cli->prog, path, g_strerror(errno));
     return VF_EXIT_FAILED;
 }

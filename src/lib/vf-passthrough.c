@@ -370,6 +370,23 @@ vf_bind_gpu(VfHost *host, const char *gpu, gboolean *ret_changed, GError **error
     return vf_transition_apply(t, error);
 }
 
+/* The name of another running VM that has @gpu (owned), or NULL. Two VMs may be activated
+ * for one GPU; only one can run with it, and the other's stop must not take it away. */
+static char *
+vf_gpu_dup_running_user(VfConnection *conn, const char *gpu, const char *self)
+{
+    g_autoptr(GPtrArray) domains = vf_connection_list_domains(conn, NULL);
+
+    for (guint i = 0; domains && i < domains->len; i++) {
+        const VfDomainInfo *d = domains->pdata[i];
+
+        if (d->passthrough && g_strcmp0(d->gpu, gpu) == 0 && g_strcmp0(d->name, self) != 0 &&
+            vf_domain_state_is_active(d->state))
+            return g_strdup(d->name);
+    }
+    return NULL;
+}
+
 /* ---- plans ---- */
 
 static gboolean
@@ -537,11 +554,15 @@ vf_flow_activate(VfHost *host, VfConnection *conn, const char *vm, const char *g
     lock = vf_host_lock(host, "operation.lock", error);
     if (lock < 0)
         return vf_flow_finish(flow, ret_flow, FALSE);
+    /* a name that matches no VM is an error of its own, not a failed step */
+    if ((dom = vf_connection_lookup_domain(conn, vm, error)) == NULL) {
+        close(lock);
+        return vf_flow_finish(flow, ret_flow, FALSE);
+    }
 
     if (!vf_run_begin(&run, "check-host", &local))
         goto fail_check;
-    if ((dom = vf_connection_lookup_domain(conn, vm, &local)) == NULL ||
-        !vf_domain_get_state(dom, &state, &local) ||
+    if (!vf_domain_get_state(dom, &state, &local) ||
         (xml = vf_domain_dup_xml(dom, TRUE, &local)) == NULL)
         goto fail_check;
     if (vf_domain_xml_get_passthrough(xml, &current, NULL, NULL) && gpu == NULL) {
@@ -679,18 +700,23 @@ vf_flow_deactivate(VfHost *host, VfConnection *conn, const char *vm, const VfFlo
     g_autoptr(GError) local = NULL;
     VfDomainState state;
     gboolean stopped = FALSE;
+    g_autofree char *user = NULL;
     int lock;
 
     lock = vf_host_lock(host, "operation.lock", error);
     if (lock < 0)
         return vf_flow_finish(flow, ret_flow, FALSE);
+    /* a name that matches no VM is an error of its own, not a failed step */
+    if ((dom = vf_connection_lookup_domain(conn, vm, error)) == NULL) {
+        close(lock);
+        return vf_flow_finish(flow, ret_flow, FALSE);
+    }
 
     if (!vf_run_begin(&run, "stop-vm", &local)) {
         vf_run_fail(&run, "stop-vm", local);
         goto fail;
     }
-    if ((dom = vf_connection_lookup_domain(conn, vm, &local)) == NULL ||
-        !vf_domain_get_state(dom, &state, &local) ||
+    if (!vf_domain_get_state(dom, &state, &local) ||
         !vf_flow_fill_deactivate(flow, host, dom, &local)) {
         vf_run_fail(&run, "stop-vm", local);
         goto fail;
@@ -726,7 +752,14 @@ vf_flow_deactivate(VfHost *host, VfConnection *conn, const char *vm, const VfFlo
     }
     vf_run_set(&run, "define-vm", VF_STEP_DONE, "VM '%s' is as it was before activation", vm);
 
-    if (!vf_run_begin(&run, "restore-gpu", &local) || !vf_restore_gpu(host, flow->gpu, &local)) {
+    if (vf_run_begin(&run, "restore-gpu", &local) &&
+        (user = vf_gpu_dup_running_user(conn, flow->gpu, vm)) != NULL) {
+        vf_run_set(&run, "restore-gpu", VF_STEP_SKIPPED,
+                   "GPU %s stays on vfio-pci: VM '%s' runs with it", flow->gpu, user);
+        close(lock);
+        return vf_flow_finish(flow, ret_flow, TRUE);
+    }
+    if (local || !vf_restore_gpu(host, flow->gpu, &local)) {
         /* the VM is deactivated either way; the devices are the user's to recover */
         g_prefix_error(&local,
                        "VM '%s' is deactivated, but its GPU is not back on the host "
@@ -769,16 +802,13 @@ vf_domain_get_gpu(VfDomain *dom, char **ret_gpu, GPtrArray **ret_devices, GError
     return TRUE;
 }
 
-/* Begins @step by finding the VM, its state and its GPU; marks @step failed on error. */
+/* Begins @step by reading the VM's state and its GPU; marks @step failed on error. */
 static gboolean
-vf_run_open_domain(VfRun *run, VfConnection *conn, const char *step, VfDomain **ret_dom,
-                   VfDomainState *ret_state, char **ret_gpu, GPtrArray **ret_devices,
-                   GError **error)
+vf_run_open_domain(VfRun *run, VfDomain *dom, const char *step, VfDomainState *ret_state,
+                   char **ret_gpu, GPtrArray **ret_devices, GError **error)
 {
-    if (!vf_run_begin(run, step, error) ||
-        (*ret_dom = vf_connection_lookup_domain(conn, run->flow->vm, error)) == NULL ||
-        !vf_domain_get_state(*ret_dom, ret_state, error) ||
-        !vf_domain_get_gpu(*ret_dom, ret_gpu, ret_devices, error)) {
+    if (!vf_run_begin(run, step, error) || !vf_domain_get_state(dom, ret_state, error) ||
+        !vf_domain_get_gpu(dom, ret_gpu, ret_devices, error)) {
         vf_run_fail(run, step, *error);
         return FALSE;
     }
@@ -797,13 +827,19 @@ vf_flow_start(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOpti
     g_autofree char *gpu = NULL;
     VfDomainState state;
     gboolean bound = FALSE;
+    g_autofree char *user = NULL;
     int lock;
 
     lock = vf_host_lock(host, "operation.lock", error);
     if (lock < 0)
         return vf_flow_finish(flow, ret_flow, FALSE);
+    /* a name that matches no VM is an error of its own, not a failed step */
+    if ((dom = vf_connection_lookup_domain(conn, vm, error)) == NULL) {
+        close(lock);
+        return vf_flow_finish(flow, ret_flow, FALSE);
+    }
 
-    if (!vf_run_open_domain(&run, conn, "check-host", &dom, &state, &gpu, &devices, &local))
+    if (!vf_run_open_domain(&run, dom, "check-host", &state, &gpu, &devices, &local))
         goto fail;
     if (vf_domain_state_is_active(state)) {
         vf_run_set(&run, "check-host", VF_STEP_DONE, "VM '%s' is already %s", vm,
@@ -817,6 +853,12 @@ vf_flow_start(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOpti
         vf_run_set(&run, "bind-gpu", VF_STEP_SKIPPED, "no GPU passthrough on this VM");
     } else {
         vf_flow_set_devices(flow, gpu, devices);
+        if ((user = vf_gpu_dup_running_user(conn, gpu, vm)) != NULL) {
+            g_set_error(&local, VF_ERROR, VF_ERROR_DEVICE_IN_USE,
+                        "GPU %s is in use by the running VM '%s': stop it first", gpu, user);
+            vf_run_fail(&run, "check-host", local);
+            goto fail;
+        }
         vf_run_set(&run, "check-host", VF_STEP_DONE, "GPU %s", gpu);
         /* VirtFlow binds before libvirt starts QEMU, so its safety checks run first (the
          * hook's prepare does the same for starts that do not come through VirtFlow) */
@@ -886,13 +928,19 @@ vf_flow_stop(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOptio
     g_autoptr(GPtrArray) devices = NULL;
     g_autofree char *gpu = NULL;
     VfDomainState state;
+    g_autofree char *user = NULL;
     int lock;
 
     lock = vf_host_lock(host, "operation.lock", error);
     if (lock < 0)
         return vf_flow_finish(flow, ret_flow, FALSE);
+    /* a name that matches no VM is an error of its own, not a failed step */
+    if ((dom = vf_connection_lookup_domain(conn, vm, error)) == NULL) {
+        close(lock);
+        return vf_flow_finish(flow, ret_flow, FALSE);
+    }
 
-    if (!vf_run_open_domain(&run, conn, "stop-vm", &dom, &state, &gpu, &devices, &local))
+    if (!vf_run_open_domain(&run, dom, "stop-vm", &state, &gpu, &devices, &local))
         goto fail;
     if (gpu)
         vf_flow_set_devices(flow, gpu, devices);
@@ -912,6 +960,9 @@ vf_flow_stop(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOptio
     }
     if (gpu == NULL) {
         vf_run_set(&run, "return-gpu", VF_STEP_SKIPPED, "no GPU passthrough on this VM");
+    } else if ((user = vf_gpu_dup_running_user(conn, gpu, vm)) != NULL) {
+        vf_run_set(&run, "return-gpu", VF_STEP_SKIPPED,
+                   "GPU %s stays on vfio-pci: VM '%s' runs with it", gpu, user);
     } else {
         /* The hook's release runs right after libvirt's STOPPED: give it its moment. */
         gint64 deadline = g_get_monotonic_time() + VF_HOOK_WAIT_MS * G_TIME_SPAN_MILLISECOND;

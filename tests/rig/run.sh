@@ -23,6 +23,8 @@
 set -euo pipefail
 
 RIG=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=../lib/debian-kernel.sh
+source "$RIG/../lib/debian-kernel.sh"
 
 if [[ $# -ne 1 ]]; then
     echo "usage: $0 BUILDDIR" >&2
@@ -107,91 +109,8 @@ check_prereqs() {
 }
 
 # ---------------------------------------------------------------------------------------
-# Kernel: the versioned package linux-image-amd64 points at, never installed, only
-# unpacked into the cache. Resolved on every run: security updates drop old versions
-# from the archive, so a pinned version would stop downloading one day.
-
-KTREE=
-KVER=
-KERNEL_IMAGE=
-
-fetch_kernel() {
-    local pkg ver key deb lock
-    mkdir -p "$CACHE"
-    # Two rigs sharing a cache must not unpack into the same folder at once.
-    exec {lock}> "$CACHE/.lock"
-    flock "$lock"
-
-    # `|| true`: an unknown package is not fatal here (see the fallback below). awk
-    # reads to the end so apt-cache never dies of SIGPIPE under pipefail.
-    pkg=$(apt-cache depends linux-image-amd64 2> /dev/null |
-        awk '!p && $1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { p = $2 } END { print p }') ||
-        true
-    ver=
-    if [[ -n $pkg ]]; then
-        ver=$(apt-cache show --no-all-versions "$pkg" 2> /dev/null |
-            awk '!v && $1 == "Version:" { v = $2 } END { print v }') || true
-    fi
-    if [[ -z $pkg || -z $ver ]]; then
-        # Offline, or `apt-get update` never ran: a kernel already unpacked still serves.
-        KTREE=$(find "$CACHE" -mindepth 2 -maxdepth 2 -name .complete -printf '%h\n' |
-            sort -V | tail -n 1)
-        [[ -n $KTREE ]] ||
-            die "cannot resolve the package linux-image-amd64 depends on (run apt-get update)"
-        echo "# warning: apt cannot resolve linux-image-amd64; using cached ${KTREE##*/}"
-    else
-        key=${pkg}_${ver//:/%3a}
-        KTREE=$CACHE/$key
-        if [[ ! -f $KTREE/.complete ]]; then
-            deb=$CACHE/${key}_amd64.deb
-            if [[ ! -f $deb ]]; then
-                echo "# downloading $pkg $ver"
-                local sandbox=()
-                # As root, apt drops to _apt for downloads, and _apt cannot write into
-                # root's cache folder.
-                if [[ $EUID -eq 0 ]]; then
-                    sandbox=(-o APT::Sandbox::User=root)
-                fi
-                (cd "$CACHE" && apt-get -q "${sandbox[@]}" download "$pkg=$ver") ||
-                    die "apt-get download $pkg=$ver failed"
-                [[ -f $deb ]] || die "apt-get download did not produce $deb"
-            fi
-            echo "# unpacking ${deb##*/}"
-            rm -rf "$KTREE.tmp"
-            dpkg -x "$deb" "$KTREE.tmp"
-            local kv
-            kv=$(ls "$KTREE.tmp/lib/modules")
-            # kmod's depmod may be absent; busybox writes the modules.dep that both the
-            # closure below and the guest's busybox modprobe read.
-            /bin/busybox depmod -b "$KTREE.tmp" "$kv"
-            touch "$KTREE.tmp/.complete"
-            mv "$KTREE.tmp" "$KTREE"
-            # Keep one kernel: older ones are no longer downloadable anyway.
-            find "$CACHE" -mindepth 1 -maxdepth 1 ! -name "$key" ! -name "${key}_amd64.deb" \
-                ! -name .lock -exec rm -rf {} +
-        fi
-    fi
-    KVER=$(ls "$KTREE/lib/modules")
-    KERNEL_IMAGE=$KTREE/boot/vmlinuz-$KVER
-    [[ -f $KERNEL_IMAGE ]] || die "no vmlinuz in $KTREE"
-    # The bzImage decompresses itself slowly under TCG (~2.5 s a boot); QEMU boots the
-    # plain ELF vmlinux through its PVH entry instead when the kernel has one.
-    if grep -qx 'CONFIG_PVH=y' "$KTREE/boot/config-$KVER"; then
-        if [[ ! -f $KTREE/vmlinux ]]; then
-            if python3 "$RIG/extract-vmlinux.py" "$KERNEL_IMAGE" "$KTREE/vmlinux.tmp"; then
-                mv "$KTREE/vmlinux.tmp" "$KTREE/vmlinux"
-            else
-                rm -f "$KTREE/vmlinux.tmp"
-                echo "# warning: cannot extract vmlinux; booting the bzImage (slower)"
-            fi
-        fi
-        if [[ -f $KTREE/vmlinux ]]; then
-            KERNEL_IMAGE=$KTREE/vmlinux
-        fi
-    fi
-    flock -u "$lock"
-    exec {lock}>&-
-}
+# Kernel: fetch_kernel (tests/lib/debian-kernel.sh) resolves, downloads and unpacks the
+# Debian kernel into the cache shared with tests/libvirt.
 
 # ---------------------------------------------------------------------------------------
 # Initramfs: busybox, the module closure, virtflow with its libraries, the guest scripts.
@@ -219,16 +138,8 @@ build_initramfs() {
     done < <(/bin/busybox --list-full)
 
     local moddir=$KTREE/lib/modules/$KVER
-    mods=$(awk -v want="$GUEST_MODULES" '
-        BEGIN { n = split(want, w, " "); for (i = 1; i <= n; i++) { x = w[i]; gsub("-", "_", x); W[x] = 1 } }
-        {
-            p = $1; sub(":$", "", p)
-            m = p; sub(".*/", "", m); sub("\\.ko.*$", "", m); gsub("-", "_", m)
-            if (m in W) { found[m] = 1; print p; for (i = 2; i <= NF; i++) print $i }
-        }
-        END { for (x in W) if (!(x in found)) { print "module " x " not in modules.dep" > "/dev/stderr"; bad = 1 }
-              exit bad }' "$moddir/modules.dep" | sort -u) ||
-        die "kernel $KVER lacks a module the rig needs"
+    # shellcheck disable=SC2086 # one word per module
+    mods=$(kernel_module_closure $GUEST_MODULES) || die "kernel $KVER lacks a module the rig needs"
     for p in $mods; do
         mkdir -p "$stage/lib/modules/$KVER/$(dirname "$p")"
         cp "$moddir/$p" "$stage/lib/modules/$KVER/$p"
@@ -373,7 +284,7 @@ and uneven: compare the rows with each other, not with real hardware.
 | method | bind (ms) | restore (ms) | round (ms) | all rounds (ms) |
 |---|---:|---:|---:|---|
 | \`virtflow gpu bind\` / \`virtflow gpu restore\` | $(v virtflow_bind_median_ms) | $(v virtflow_restore_median_ms) | $(v virtflow_round_median_ms) | $(v virtflow_rounds_ms) |
-| shell: two scripts doing the same writes and checks (`sh bind.sh` / `sh restore.sh`) | $(v shell_bind_median_ms) | $(v shell_restore_median_ms) | $(v shell_round_median_ms) | $(v shell_rounds_ms) |
+| shell: two scripts doing the same writes and checks (sh bind.sh / sh restore.sh) | $(v shell_bind_median_ms) | $(v shell_restore_median_ms) | $(v shell_round_median_ms) | $(v shell_rounds_ms) |
 | baseline: \`virtflow --version\` in place of each command (start-up only) | $(v start_bind_median_ms) | $(v start_restore_median_ms) | $(v start_round_median_ms) | $(v start_rounds_ms) |
 
 virtflow / shell per round: **${ratio}×**
@@ -390,7 +301,7 @@ main() {
 
     local t0 t1
     t0=$(date +%s)
-    fetch_kernel
+    fetch_kernel "$CACHE" || die "cannot get the Debian kernel (see above)"
     build_initramfs
     t1=$(date +%s)
     echo "# kernel $KVER, initramfs $(du -h "$WORK/initrd.img" | cut -f1) ready in $((t1 - t0)) s"

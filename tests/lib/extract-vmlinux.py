@@ -4,9 +4,9 @@
 Usage: extract-vmlinux.py BZIMAGE OUT
 
 Why: under QEMU TCG the bzImage's own decompressor takes ~2.5 s of every boot. QEMU
-boots an ELF vmlinux with a PVH note directly (CONFIG_PVH=y), skipping that, so the rig
-extracts it once per kernel and caches it. Exit 1 when the payload is not xz or the
-result is not an ELF; run.sh then falls back to the bzImage.
+boots an ELF vmlinux with a PVH note directly (CONFIG_PVH=y), skipping that, so
+tests/lib/debian-kernel.sh extracts it once per kernel and caches it. Exit 1 when the
+payload is not xz or the result is not an ELF; the caller then falls back to the bzImage.
 """
 
 import lzma
