@@ -109,7 +109,7 @@ vf_demo_append_domain(GString *node, const char *xml, int state, GError **error)
 }
 
 static gboolean
-vf_demo_write_node(const char *root, GError **error)
+vf_demo_write_node(const char *root, gboolean *ret_seeded, GError **error)
 {
     g_autofree char *dir = vf_demo_dir(root);
     g_autofree char *domains_dir = g_build_filename(dir, "domains", NULL);
@@ -129,6 +129,7 @@ vf_demo_write_node(const char *root, GError **error)
         }
         if (!g_file_set_contents(seed, vf_demo_windows_xml, -1, error))
             return FALSE;
+        *ret_seeded = TRUE;
     }
     g_key_file_load_from_file(states, state_path, G_KEY_FILE_NONE, NULL);
     d = g_dir_open(domains_dir, 0, error);
@@ -164,10 +165,15 @@ vf_demo_open(const char *root, VfHost **ret_host, VfConnection **ret_conn, GErro
         g_autofree char *abs = g_canonicalize_filename(dir, NULL);
         g_autofree char *uri = g_strconcat("test://", abs, "/node.xml", NULL);
 
-        if (!vf_demo_write_node(root, error))
+        gboolean seeded = FALSE;
+
+        if (!vf_demo_write_node(root, &seeded, error))
             return FALSE;
         conn = vf_connection_open(uri, error);
         if (conn == NULL)
+            return FALSE;
+        /* keep the seed as libvirt prints it, so later saves only show real changes */
+        if (seeded && !vf_demo_save(root, conn, error))
             return FALSE;
         *ret_conn = g_steal_pointer(&conn);
     }

@@ -607,7 +607,7 @@ vf_set_prop(xmlNode *node, const char *name, const char *value)
  * to their drivers; libvirt must not do either behind our back. */
 static xmlNode *
 vf_new_hostdev(xmlDoc *doc, const VfDomainPciAddress *source, const VfDomainPciAddress *guest,
-               gboolean multifunction, guint indent)
+               gboolean multifunction, guint indent, guint step)
 {
     xmlNode *hostdev = vf_new_element(doc, NULL, "hostdev");
     xmlNode *node;
@@ -625,7 +625,7 @@ vf_new_hostdev(xmlDoc *doc, const VfDomainPciAddress *source, const VfDomainPciA
     vf_domain_pci_address_to_xml(guest, node);
     if (multifunction)
         vf_set_prop(node, "multifunction", "on");
-    vf_xml_format(hostdev, indent);
+    vf_xml_format(hostdev, indent, step);
     return hostdev;
 }
 
@@ -645,7 +645,7 @@ vf_new_root_port(xmlDoc *doc, guint index)
 /* <video><model type='none'/></video>, or <audio id='1' type='none'/>: the audio
  * backend libvirt (since 7.2) adds itself to a domain that has none. */
 static xmlNode *
-vf_new_none(xmlDoc *doc, const char *name, guint indent)
+vf_new_none(xmlDoc *doc, const char *name, guint indent, guint step)
 {
     xmlNode *node = vf_new_element(doc, NULL, name);
 
@@ -657,17 +657,8 @@ vf_new_none(xmlDoc *doc, const char *name, guint indent)
         vf_set_prop(node, "id", "1");
         vf_set_prop(node, "type", "none");
     }
-    vf_xml_format(node, indent);
+    vf_xml_format(node, indent, step);
     return node;
-}
-
-/* The column of the children of @parent. */
-static guint
-vf_child_indent(const xmlNode *parent)
-{
-    xmlNode *first = vf_xml_first_element(parent);
-
-    return first ? vf_xml_get_indent(first) : vf_xml_get_indent(parent) + VF_XML_INDENT_STEP;
 }
 
 static xmlNode *
@@ -796,6 +787,7 @@ vf_domain_activate_doc(xmlDoc *doc, const char *name, const VfPlan *plan, GError
     gboolean added_audio = FALSE;
     gboolean added_metadata;
     guint indent;
+    guint step;
     guint position;
     guint n_slots;
     guint i;
@@ -844,13 +836,14 @@ vf_domain_activate_doc(xmlDoc *doc, const char *name, const VfPlan *plan, GError
             return FALSE;
     }
 
-    indent = vf_child_indent(devices);
+    indent = vf_xml_get_child_indent(devices);
+    step = vf_xml_get_step(devices);
     if (first_video != NULL && !vf_is_none(first_video)) {
-        vf_xml_insert_before(first_video, vf_new_none(doc, "video", indent));
+        vf_xml_insert_before(first_video, vf_new_none(doc, "video", indent, step));
         added_video = TRUE;
     }
     if (first_audio != NULL && !vf_is_none(first_audio)) {
-        vf_xml_insert_before(first_audio, vf_new_none(doc, "audio", indent));
+        vf_xml_insert_before(first_audio, vf_new_none(doc, "audio", indent, step));
         added_audio = TRUE;
     }
     for (i = 0; i < removals->len; i++) {
@@ -883,7 +876,7 @@ vf_domain_activate_doc(xmlDoc *doc, const char *name, const VfPlan *plan, GError
             guest = g_array_index(slots, VfDomainPciAddress, 1 + i - plan->n_gpu_functions);
         }
         hostdev = vf_new_hostdev(doc, source, &guest,
-                                 i == 0 && plan->n_gpu_functions > 1, indent);
+                                 i == 0 && plan->n_gpu_functions > 1, indent, step);
         vf_insert_device(devices, hostdev, after);
         after = hostdev;
     }
@@ -1007,7 +1000,7 @@ vf_domain_deactivate_doc(xmlDoc *doc, const char *name, VfDomainRecord *record, 
 
         xmlUnlinkNode(element);
         ref = vf_nth_element(devices, removed->position);
-        to = ref ? vf_xml_get_indent(ref) : vf_child_indent(devices);
+        to = ref ? vf_xml_get_indent(ref) : vf_xml_get_child_indent(devices);
         vf_xml_shift(element, (int)to - (int)from);
         if (ref != NULL)
             vf_xml_insert_before(ref, element);

@@ -137,6 +137,28 @@ vf_xml_get_indent(const xmlNode *node)
     return 0;
 }
 
+guint
+vf_xml_get_step(const xmlNode *node)
+{
+    guint indent = vf_xml_get_indent(node);
+    guint parent_indent;
+
+    if (node->parent == NULL || node->parent->type != XML_ELEMENT_NODE)
+        return VF_XML_INDENT_STEP;
+    parent_indent = vf_xml_get_indent(node->parent);
+    return indent > parent_indent ? indent - parent_indent : VF_XML_INDENT_STEP;
+}
+
+guint
+vf_xml_get_child_indent(const xmlNode *parent)
+{
+    xmlNode *first = vf_xml_first_element(parent);
+
+    if (first != NULL)
+        return vf_xml_get_indent(first);
+    return vf_xml_get_indent(parent) + vf_xml_get_step(parent);
+}
+
 void
 vf_xml_unlink(xmlNode *node)
 {
@@ -201,7 +223,7 @@ vf_xml_append(xmlNode *parent, xmlNode *node)
     }
 
     indent = vf_xml_get_indent(parent);
-    xmlAddChild(parent, vf_xml_new_blank(parent->doc, indent + VF_XML_INDENT_STEP));
+    xmlAddChild(parent, vf_xml_new_blank(parent->doc, indent + vf_xml_get_step(parent)));
     xmlAddChild(parent, node);
     xmlAddChild(parent, vf_xml_new_blank(parent->doc, indent));
 }
@@ -249,7 +271,7 @@ vf_xml_shift(xmlNode *node, int delta)
 }
 
 void
-vf_xml_format(xmlNode *node, guint indent)
+vf_xml_format(xmlNode *node, guint indent, guint step)
 {
     xmlNode *child;
 
@@ -261,8 +283,8 @@ vf_xml_format(xmlNode *node, guint indent)
     }
 
     for (child = node->children; child != NULL; child = child->next) {
-        xmlAddPrevSibling(child, vf_xml_new_blank(node->doc, indent + VF_XML_INDENT_STEP));
-        vf_xml_format(child, indent + VF_XML_INDENT_STEP);
+        xmlAddPrevSibling(child, vf_xml_new_blank(node->doc, indent + step));
+        vf_xml_format(child, indent + step, step);
     }
     xmlAddChild(node, vf_xml_new_blank(node->doc, indent));
 }

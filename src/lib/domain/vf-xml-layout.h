@@ -15,7 +15,7 @@
 
 G_BEGIN_DECLS
 
-/* libvirt's indentation step. */
+/* libvirt's indentation step, for documents that show none of their own. */
 #define VF_XML_INDENT_STEP 2
 
 /* libxml2 types have no GLib cleanups of their own. Only domain/ includes this header;
@@ -49,6 +49,12 @@ char *vf_xml_dup_content(const xmlNode *node);
  * its parent's when there is none. */
 guint vf_xml_get_indent(const xmlNode *node);
 
+/* How much deeper than its parent @node is indented: the document's indentation step. */
+guint vf_xml_get_step(const xmlNode *node);
+
+/* The column at which the children of @parent start (or would start). */
+guint vf_xml_get_child_indent(const xmlNode *parent);
+
 /* Unlink @node from its parent together with the blank text that indents it. The
  * caller owns @node afterwards. */
 void vf_xml_unlink(xmlNode *node);
@@ -66,7 +72,8 @@ void vf_xml_append(xmlNode *parent, xmlNode *node);
 void vf_xml_shift(xmlNode *node, int delta);
 
 /* Lay out a freshly built subtree (no text children yet) as libvirt prints it, for
- * @node starting at column @indent. Elements with text content are left alone. */
-void vf_xml_format(xmlNode *node, guint indent);
+ * @node starting at column @indent, @step columns per level. Elements with text content
+ * are left alone. */
+void vf_xml_format(xmlNode *node, guint indent, guint step);
 
 G_END_DECLS

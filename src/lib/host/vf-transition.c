@@ -496,8 +496,9 @@ GPtrArray *
 vf_transition_dup_modules(VfTransition *t)
 {
     GPtrArray *modules = g_ptr_array_new_with_free_func(g_free);
-    g_autoptr(GPtrArray) writes = vf_transition_plan(t, FALSE, modules);
 
+    /* the plan lists the modules as it goes; its writes are not needed here */
+    g_ptr_array_unref(vf_transition_plan(t, FALSE, modules));
     return modules;
 }
 

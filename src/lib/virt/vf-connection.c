@@ -198,25 +198,74 @@ vf_domain_info_cmp(gconstpointer a, gconstpointer b)
     return g_utf8_collate(ia->name, ib->name);
 }
 
+/* VirtFlow's metadata of each domain, read by a few threads at once: each is one round
+ * trip to the daemon, and the connection serves them concurrently. */
+typedef struct {
+    GPtrArray *infos;      /* of VfDomainInfo* */
+    virDomainPtr *domains; /* parallel to @infos */
+    gint next;             /* the next index to read, shared */
+} VfMetadataJob;
+
+static gpointer
+vf_metadata_worker(gpointer data)
+{
+    VfMetadataJob *job = data;
+    gint i;
+
+    while ((i = g_atomic_int_add(&job->next, 1)) < (gint)job->infos->len) {
+        VfDomainInfo *info = job->infos->pdata[i];
+        char *meta = virDomainGetMetadata(job->domains[i], VIR_DOMAIN_METADATA_ELEMENT,
+                                          VF_DOMAIN_XML_NAMESPACE, VIR_DOMAIN_AFFECT_CONFIG);
+
+        if (meta) {
+            info->passthrough = TRUE;
+            info->gpu = vf_metadata_dup_gpu(meta);
+            free(meta);
+        }
+        /* no metadata is an error for libvirt, the normal case for us */
+        virResetLastError();
+    }
+    return NULL;
+}
+
+#define VF_METADATA_THREADS 4
+
 GPtrArray *
 vf_connection_list_domains(VfConnection *conn, GError **error)
 {
     g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)vf_domain_info_free);
+    g_autoptr(GHashTable) transient = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
     virDomainStatsRecordPtr *records = NULL;
-    int n;
+    virDomainPtr *transients = NULL;
+    g_autofree virDomainPtr *domains = NULL;
+    VfMetadataJob job = {0};
+    GThread *threads[VF_METADATA_THREADS] = {NULL};
+    int n, n_transient;
 
-    /* One call for every domain's state, vcpus and memory (virsh list asks per domain) */
+    /* One call for every domain's state (virsh list asks per domain) ... */
     n = virConnectGetAllDomainStats(conn->conn, VIR_DOMAIN_STATS_STATE, &records, 0);
     if (n < 0) {
         vf_virt_set_error(error, "Cannot list the domains of '%s'", conn->uri);
         return NULL;
     }
+    /* ... and one for persistence: a domain is persistent unless it is listed here */
+    n_transient =
+        virConnectListAllDomains(conn->conn, &transients, VIR_CONNECT_LIST_DOMAINS_TRANSIENT);
+    for (int i = 0; i < n_transient; i++) {
+        char uuid[VIR_UUID_STRING_BUFLEN];
+
+        if (virDomainGetUUIDString(transients[i], uuid) == 0)
+            g_hash_table_add(transient, g_strdup(uuid));
+        virDomainFree(transients[i]);
+    }
+    free(transients);
+    virResetLastError();
+
+    domains = g_new0(virDomainPtr, MAX(n, 1));
     for (int i = 0; i < n; i++) {
         virDomainPtr dom = records[i]->dom;
         VfDomainInfo *info = g_new0(VfDomainInfo, 1);
         char uuid[VIR_UUID_STRING_BUFLEN];
-        int persistent;
-        char *meta;
 
         info->name = g_strdup(virDomainGetName(dom));
         if (virDomainGetUUIDString(dom, uuid) == 0)
@@ -229,18 +278,21 @@ vf_connection_list_domains(VfConnection *conn, GError **error)
                 param->value.i < VF_DOMAIN_STATE_LAST)
                 info->state = param->value.i;
         }
-        persistent = virDomainIsPersistent(dom);
-        info->persistent = persistent == 1;
-        meta = virDomainGetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, VF_DOMAIN_XML_NAMESPACE,
-                                    VIR_DOMAIN_AFFECT_CONFIG);
-        if (meta) {
-            info->passthrough = TRUE;
-            info->gpu = vf_metadata_dup_gpu(meta);
-            free(meta);
-        }
-        virResetLastError();
+        info->persistent = n_transient < 0
+                               ? virDomainIsPersistent(dom) == 1
+                               : !(info->uuid && g_hash_table_contains(transient, info->uuid));
+        domains[i] = dom;
         g_ptr_array_add(out, info);
     }
+
+    job.infos = out;
+    job.domains = domains;
+    for (guint t = 0; t < VF_METADATA_THREADS && t < out->len; t++)
+        threads[t] = g_thread_new("vf-metadata", vf_metadata_worker, &job);
+    for (guint t = 0; t < VF_METADATA_THREADS; t++)
+        if (threads[t])
+            g_thread_join(threads[t]);
+
     virDomainStatsRecordListFree(records);
     g_ptr_array_sort(out, vf_domain_info_cmp);
     return g_steal_pointer(&out);

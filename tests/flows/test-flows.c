@@ -1,0 +1,1483 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * test-flows: the VM flows (activate, deactivate, start, stop) as a user sees them
+ *
+ * Each test gets the demo machine of its own: the kernel model's desktop (Intel iGPU as
+ * boot VGA, an NVIDIA-like dGPU 0000:01:00.0 with HDMI audio 0000:01:00.1, an NVMe) in a
+ * temporary directory, and a private connection to libvirt's in-process test driver
+ * (test:///TMP/node.xml) holding the demo's Windows 11 domain, taken from the demo itself
+ * so that the two never drift apart. Nothing outside the temporary directory is read or
+ * written, and no libvirt daemon is involved.
+ *
+ * What is checked is what a user relies on: the state and detail of every step, the
+ * domain definition libvirt keeps (dumpxml), the drivers of the devices and a snapshot
+ * of the whole host tree; and that a failure at any step leaves the domain byte for byte,
+ * the host and the VM's run state as they were.
+ */
+#include "vf-test-util.h"
+
+#include "domain/vf-domain-xml.h"
+#include "vf-demo.h"
+#include "vf-passthrough-private.h"
+#include "vf-passthrough.h"
+
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <libxml/parser.h>
+#include <libxml/xpath.h>
+#include <libxml/xpathInternals.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#define VF_VM    "Windows 11"
+#define VF_GPU   "0000:01:00.0"
+#define VF_AUDIO "0000:01:00.1"
+#define VF_IGPU  "0000:00:02.0"
+#define VF_NVME  "0000:02:00.0"
+/* a second domain whose name a shell would choke on */
+#define VF_ODD_VM   "Win 11 \"été\" $(x)"
+#define VF_ODD_UUID "0b7c8d9e-aaaa-4bbb-8ccc-0123456789ab"
+
+#define VF_TEST_NS "http://libvirt.org/schemas/domain/test/1.0"
+
+static const char *const vf_gpu_set[] = {VF_GPU, VF_AUDIO, NULL};
+
+/* The demo's Windows 11 domain (main() reads it from a demo built in a temporary root). */
+static char *vf_win11_xml;
+
+/* ---- the machine of one test ---- */
+
+typedef struct {
+    char *dir;          /* the temporary directory */
+    VfTestHost th;      /* the demo host under DIR/host (root, host) */
+    char *node;         /* DIR/node.xml */
+    VfConnection *conn; /* test:///DIR/node.xml, private to this test */
+} VfFx;
+
+/* Appends to @node the demo's domain with @name and @uuid, and the test driver's run state
+ * (shut off): a node.xml <domain> entry. */
+static void
+vf_node_append_domain(GString *node, const char *name, const char *uuid)
+{
+    g_autofree char *escaped = g_markup_escape_text(name, -1);
+    g_autoptr(GString) xml = g_string_new(vf_win11_xml);
+    g_autofree char *name_elt = g_strdup_printf("<name>%s</name>", escaped);
+    g_autofree char *uuid_elt = g_strdup_printf("<uuid>%s</uuid>", uuid);
+
+    g_assert_cmpuint(g_string_replace(xml, "<name>" VF_VM "</name>", name_elt, 1), ==, 1);
+    g_assert_cmpuint(
+        g_string_replace(xml, "<uuid>6a1f6a4e-1b2c-4d5e-8f90-0a1b2c3d4e5f</uuid>", uuid_elt, 1), ==,
+        1);
+    g_assert_cmpuint(g_string_replace(xml, "<domain type='test'>",
+                                      "<domain type='test' xmlns:test='" VF_TEST_NS "'>", 1),
+                     ==, 1);
+    g_assert_cmpuint(
+        g_string_replace(xml, "</domain>", "  <test:runstate>5</test:runstate>\n</domain>", 1), ==,
+        1);
+    g_string_append(node, xml->str);
+}
+
+static VfFx *
+vf_fx_new_full(gboolean odd_domain)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GString) node = g_string_new("<node>\n");
+    g_autofree char *uri = NULL;
+    VfFx *fx = g_new0(VfFx, 1);
+
+    fx->dir = g_dir_make_tmp("virtflow-test-flows-XXXXXX", &error);
+    g_assert_no_error(error);
+    fx->th.root = g_build_filename(fx->dir, "host", NULL);
+    fx->th.host = vf_demo_open_host(fx->th.root, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(fx->th.host);
+
+    vf_node_append_domain(node, VF_VM, "6a1f6a4e-1b2c-4d5e-8f90-0a1b2c3d4e5f");
+    if (odd_domain)
+        vf_node_append_domain(node, VF_ODD_VM, VF_ODD_UUID);
+    g_string_append(node, "</node>\n");
+    fx->node = g_build_filename(fx->dir, "node.xml", NULL);
+    g_file_set_contents(fx->node, node->str, -1, &error);
+    g_assert_no_error(error);
+
+    uri = g_strconcat("test://", fx->node, NULL);
+    fx->conn = vf_connection_open(uri, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(fx->conn);
+    return fx;
+}
+
+static VfFx *
+vf_fx_new(void)
+{
+    return vf_fx_new_full(FALSE);
+}
+
+static void
+vf_fx_free(VfFx *fx)
+{
+    vf_flow_inject_failure(NULL);
+    g_clear_pointer(&fx->conn, vf_connection_unref);
+    g_clear_pointer(&fx->th.host, vf_host_unref);
+    if (fx->dir && strstr(fx->dir, "virtflow-test-flows-"))
+        vf_test_rm_rf(fx->dir);
+    g_free(fx->th.root);
+    g_free(fx->node);
+    g_free(fx->dir);
+    g_free(fx);
+}
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfFx, vf_fx_free)
+
+static VfDomain *
+vf_fx_domain(VfFx *fx, const char *vm)
+{
+    g_autoptr(GError) error = NULL;
+    VfDomain *dom = vf_connection_lookup_domain(fx->conn, vm, &error);
+
+    g_assert_no_error(error);
+    return dom;
+}
+
+/* `virsh dumpxml [--inactive]` through the test's connection */
+static char *
+vf_fx_xml(VfFx *fx, const char *vm, gboolean inactive)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfDomain) dom = vf_fx_domain(fx, vm);
+    char *xml = dom ? vf_domain_dup_xml(dom, inactive, &error) : NULL;
+
+    g_assert_no_error(error);
+    return xml;
+}
+
+static VfDomainState
+vf_fx_state(VfFx *fx, const char *vm)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfDomain) dom = vf_fx_domain(fx, vm);
+    VfDomainState state = VF_DOMAIN_STATE_LAST;
+
+    if (dom)
+        vf_domain_get_state(dom, &state, &error);
+    g_assert_no_error(error);
+    return state;
+}
+
+/* `virsh start`, behind VirtFlow's back */
+static void
+vf_fx_start_vm(VfFx *fx, const char *vm)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfDomain) dom = vf_fx_domain(fx, vm);
+
+    g_assert_true(dom && vf_domain_start(dom, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(vf_fx_state(fx, vm), ==, VF_DOMAIN_STATE_RUNNING);
+}
+
+static char *
+vf_fx_snapshot(VfFx *fx)
+{
+    return vf_kmodel_snapshot(fx->th.root);
+}
+
+/* "0000:01:00.0=nvidia 0000:01:00.1=snd_hda_intel" from a fresh read of the tree */
+static char *
+vf_fx_drivers(VfFx *fx)
+{
+    return vf_test_drivers(&fx->th, vf_gpu_set);
+}
+
+#define VF_HOST_DRIVERS VF_GPU "=nvidia " VF_AUDIO "=snd_hda_intel"
+#define VF_VFIO_DRIVERS VF_GPU "=vfio-pci " VF_AUDIO "=vfio-pci"
+
+/* ---- flows and their steps ---- */
+
+/* What a front end sees of a flow's progress */
+typedef struct {
+    GString *log;  /* "check-host:running check-host:done ..." */
+    double last;   /* the last fraction reported */
+    gboolean back; /* a fraction went backwards */
+} VfProgress;
+
+static void
+vf_progress_cb(const VfStep *step, double fraction, gpointer user_data)
+{
+    VfProgress *p = user_data;
+
+    g_string_append_printf(p->log, "%s%s:%s", p->log->len ? " " : "", step->id,
+                           vf_step_state_to_string(step->state));
+    if (fraction < p->last || fraction < 0 || fraction > 1)
+        p->back = TRUE;
+    p->last = fraction;
+}
+
+/* The options of a flow run by a test: a progress log when @p, and --force when @force (the
+ * test driver has no guest agent, so checking a running guest fails without it). */
+static VfFlowOptions
+vf_options(VfProgress *p, gboolean force)
+{
+    VfFlowOptions o = {.stop_timeout_s = 5, .force = force};
+
+    if (p) {
+        o.progress = vf_progress_cb;
+        o.user_data = p;
+    }
+    return o;
+}
+
+static const VfStep *
+vf_flow_step(VfFlow *flow, const char *id)
+{
+    for (guint i = 0; flow && i < flow->steps->len; i++) {
+        const VfStep *step = flow->steps->pdata[i];
+
+        if (g_str_equal(step->id, id))
+            return step;
+    }
+    g_test_fail_printf("the flow has no step '%s'", id);
+    return NULL;
+}
+
+#define VF_STEP_DETAIL(flow, id)                                                                   \
+    (vf_flow_step((flow), (id)) ? vf_flow_step((flow), (id))->detail : NULL)
+
+/* "check-host=done check-guest=skipped ...": every step's final state, in order */
+static char *
+vf_flow_states(VfFlow *flow)
+{
+    GString *out = g_string_new(NULL);
+
+    for (guint i = 0; flow && i < flow->steps->len; i++) {
+        const VfStep *step = flow->steps->pdata[i];
+
+        g_string_append_printf(out, "%s%s=%s", i ? " " : "", step->id,
+                               vf_step_state_to_string(step->state));
+    }
+    return g_string_free(out, FALSE);
+}
+
+static char *
+vf_flow_ids(VfFlow *flow)
+{
+    GString *out = g_string_new(NULL);
+
+    for (guint i = 0; flow && i < flow->steps->len; i++)
+        g_string_append_printf(out, "%s%s", i ? " " : "",
+                               ((const VfStep *)flow->steps->pdata[i])->id);
+    return g_string_free(out, FALSE);
+}
+
+static char *
+vf_flow_warnings(VfFlow *flow)
+{
+    GString *out = g_string_new(NULL);
+
+    for (guint i = 0; flow && i < flow->warnings->len; i++)
+        g_string_append_printf(out, "%s%s", i ? "\n" : "", (char *)flow->warnings->pdata[i]);
+    return g_string_free(out, FALSE);
+}
+
+/* A failed flow: @failed is 'failed' with the error's message as its detail, every step
+ * before it finished (done or skipped), every step after it skipped. */
+static void
+vf_assert_failed_at(VfFlow *flow, const char *failed, const GError *error)
+{
+    gboolean seen = FALSE;
+
+    g_assert_nonnull(flow);
+    for (guint i = 0; flow && i < flow->steps->len; i++) {
+        const VfStep *step = flow->steps->pdata[i];
+
+        if (g_str_equal(step->id, failed)) {
+            seen = TRUE;
+            if (step->state != VF_STEP_FAILED)
+                g_test_fail_printf("step %s is %s, not failed", step->id,
+                                   vf_step_state_to_string(step->state));
+            if (error)
+                g_assert_cmpstr(step->detail, ==, error->message);
+        } else if (seen && step->state != VF_STEP_SKIPPED) {
+            g_test_fail_printf("step %s after the failed %s is %s, not skipped", step->id, failed,
+                               vf_step_state_to_string(step->state));
+        } else if (!seen && step->state != VF_STEP_DONE && step->state != VF_STEP_SKIPPED) {
+            g_test_fail_printf("step %s before the failed %s is %s", step->id, failed,
+                               vf_step_state_to_string(step->state));
+        }
+    }
+    if (!seen)
+        g_test_fail_printf("no step '%s'", failed);
+}
+
+static gboolean
+vf_activate(VfFx *fx, const char *vm, const char *gpu, gboolean force, VfFlow **ret_flow,
+            GError **error)
+{
+    VfFlowOptions o = vf_options(NULL, force);
+
+    return vf_flow_activate(fx->th.host, fx->conn, vm, gpu, &o, ret_flow, error);
+}
+
+/* Activation that must succeed (the preparation of other tests) */
+static void
+vf_fx_activate(VfFx *fx, const char *vm)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+
+    g_assert_true(vf_activate(fx, vm, NULL, TRUE, &flow, &error));
+    g_assert_no_error(error);
+}
+
+static void
+vf_fx_flow_start(VfFx *fx, const char *vm)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+
+    g_assert_true(vf_flow_start(fx->th.host, fx->conn, vm, NULL, &flow, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(vf_fx_state(fx, vm), ==, VF_DOMAIN_STATE_RUNNING);
+}
+
+/* `virtflow stop` of a VM that is already off: gives an activated VM's GPU back */
+static void
+vf_fx_flow_stop(VfFx *fx, const char *vm)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+
+    g_assert_true(vf_flow_stop(fx->th.host, fx->conn, vm, NULL, &flow, &error));
+    g_assert_no_error(error);
+}
+
+/* ---- the domain XML ---- */
+
+/* The number of nodes @expr (XPath, prefix vf: for VirtFlow's namespace) selects in @xml */
+static int
+vf_xpath_count(const char *xml, const char *expr)
+{
+    xmlDocPtr doc = xmlReadMemory(xml, strlen(xml), "domain.xml", NULL,
+                                  XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+    xmlXPathContextPtr ctx;
+    xmlXPathObjectPtr res;
+    int n = -1;
+
+    if (doc == NULL)
+        return -1;
+    ctx = xmlXPathNewContext(doc);
+    xmlXPathRegisterNs(ctx, (const xmlChar *)"vf", (const xmlChar *)VF_DOMAIN_XML_NAMESPACE);
+    res = xmlXPathEvalExpression((const xmlChar *)expr, ctx);
+    if (res && res->type == XPATH_NODESET)
+        n = res->nodesetval ? res->nodesetval->nodeNr : 0;
+    else if (res && res->type == XPATH_NUMBER)
+        n = (int)res->floatval;
+    xmlXPathFreeObject(res);
+    xmlXPathFreeContext(ctx);
+    xmlFreeDoc(doc);
+    return n;
+}
+
+#define vf_assert_xpath(xml, expr, n) g_assert_cmpint(vf_xpath_count((xml), (expr)), ==, (n))
+
+#define VF_HOSTDEV(bus, fn)                                                                        \
+    "/domain/devices/hostdev[@mode='subsystem'][@type='pci']/source/"                              \
+    "address[@domain='0x0000'][@bus='" bus "'][@slot='0x00'][@function='" fn "']"
+
+/* What an activated Windows 11 looks like */
+static void
+vf_assert_activated_xml(const char *xml)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) devices = NULL;
+    g_autofree char *gpu = NULL;
+
+    vf_assert_xpath(xml, "/domain/devices/hostdev", 2);
+    vf_assert_xpath(xml, VF_HOSTDEV("0x01", "0x0"), 1);
+    vf_assert_xpath(xml, VF_HOSTDEV("0x01", "0x1"), 1);
+    vf_assert_xpath(xml, "/domain/devices/hostdev[@managed='no']", 2);
+    vf_assert_xpath(xml, "/domain/devices/graphics", 0);
+    vf_assert_xpath(xml, "/domain/devices/sound", 0);
+    /* no audio backend: the rewrite puts <audio type='none'/> (recorded in its metadata)
+     * in place of SPICE's, so that libvirt does not add a default one */
+    vf_assert_xpath(xml, "/domain/devices/audio[@type!='none']", 0);
+    vf_assert_xpath(xml, "/domain/devices/audio", 1);
+    vf_assert_xpath(xml, "/domain/devices/redirdev", 0);
+    vf_assert_xpath(xml, "/domain/devices/channel[@type='spicevmc']", 0);
+    vf_assert_xpath(xml, "/domain/devices/video", 1);
+    vf_assert_xpath(xml, "/domain/devices/video/model[@type='none']", 1);
+    vf_assert_xpath(xml, "/domain/devices/channel/target[@name='org.qemu.guest_agent.0']", 1);
+    /* the rest of the machine is untouched */
+    vf_assert_xpath(xml, "/domain/devices/disk/source[@file='/var/lib/libvirt/images/win11.qcow2']",
+                    1);
+    vf_assert_xpath(xml, "/domain/devices/interface/mac[@address='52:54:00:6a:1f:6a']", 1);
+    vf_assert_xpath(xml, "/domain/metadata/*[local-name()='libosinfo']", 1);
+    /* VirtFlow's record: the GPU and each device's host driver */
+    vf_assert_xpath(xml, "/domain/metadata/vf:*", 1);
+    g_assert_true(vf_domain_xml_get_passthrough(xml, &gpu, &devices, &error));
+    g_assert_no_error(error);
+    g_assert_cmpstr(gpu, ==, VF_GPU);
+    g_assert_nonnull(devices);
+    if (devices && devices->len == 2) {
+        const VfPassthroughDevice *d0 = devices->pdata[0], *d1 = devices->pdata[1];
+
+        g_assert_cmpstr(d0->address, ==, VF_GPU);
+        g_assert_cmpstr(d0->driver, ==, "nvidia");
+        g_assert_cmpstr(d1->address, ==, VF_AUDIO);
+        g_assert_cmpstr(d1->driver, ==, "snd_hda_intel");
+    } else {
+        g_test_fail_printf("the metadata records %u devices, not 2", devices ? devices->len : 0);
+    }
+}
+
+/* ---- activate ---- */
+
+static void
+test_activate_off(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autofree char *before = vf_fx_xml(fx, VF_VM, TRUE);
+    g_autofree char *drivers_before = vf_fx_drivers(fx);
+    g_autofree char *states = NULL, *warnings = NULL, *after = NULL, *live = NULL;
+    g_autofree char *drivers = NULL;
+    VfProgress p = {g_string_new(NULL), 0, FALSE};
+    VfFlowOptions o = vf_options(&p, FALSE);
+
+    g_assert_cmpstr(drivers_before, ==, VF_HOST_DRIVERS);
+    vf_assert_xpath(before, "/domain/devices/graphics[@type='spice']", 1);
+
+    g_assert_true(vf_flow_activate(fx->th.host, fx->conn, VF_VM, NULL, &o, &flow, &error));
+    g_assert_no_error(error);
+    g_assert_nonnull(flow);
+
+    states = vf_flow_states(flow);
+    g_assert_cmpstr(states, ==,
+                    "check-host=done check-guest=skipped stop-vm=skipped bind-gpu=done "
+                    "rewrite-vm=done define-vm=done");
+    g_assert_cmpstr(flow->vm, ==, VF_VM);
+    g_assert_cmpstr(flow->gpu, ==, VF_GPU);
+    g_assert_cmpuint(flow->devices->len, ==, 2);
+    vf_assert_contains(VF_STEP_DETAIL(flow, "check-host"), VF_GPU);
+    vf_assert_contains(VF_STEP_DETAIL(flow, "check-guest"), "off");
+    vf_assert_contains(VF_STEP_DETAIL(flow, "stop-vm"), "already off");
+    /* the user is warned that the guest was not checked */
+    warnings = vf_flow_warnings(flow);
+    vf_assert_contains(warnings, "guest agent");
+    vf_assert_contains(warnings, "VM '" VF_VM "' is off");
+
+    /* the progress a front end shows: each step running, then its end, never backwards */
+    g_assert_cmpstr(p.log->str, ==,
+                    "check-host:running check-host:done check-guest:running check-guest:skipped "
+                    "stop-vm:running stop-vm:skipped bind-gpu:running bind-gpu:done "
+                    "rewrite-vm:running rewrite-vm:done define-vm:running define-vm:done");
+    g_assert_false(p.back);
+    g_assert_cmpfloat(p.last, ==, 1.0);
+    g_string_free(p.log, TRUE);
+
+    after = vf_fx_xml(fx, VF_VM, TRUE);
+    vf_assert_activated_xml(after);
+    live = vf_fx_xml(fx, VF_VM, FALSE);
+    g_assert_cmpstr(live, ==, after); /* off: the live definition is the persistent one */
+    g_assert_cmpint(vf_fx_state(fx, VF_VM), ==, VF_DOMAIN_STATE_SHUTOFF);
+
+    drivers = vf_fx_drivers(fx);
+    g_assert_cmpstr(drivers, ==, VF_VFIO_DRIVERS);
+    {
+        /* the IOMMU group of the dGPU is usable by QEMU: /dev/vfio/12 */
+        g_autofree char *node = vf_test_host_path(&fx->th, "dev/vfio/12");
+
+        g_assert_true(g_file_test(node, G_FILE_TEST_EXISTS));
+    }
+    {
+        /* the iGPU and the NVMe are untouched */
+        const char *const others[] = {VF_IGPU, VF_NVME, NULL};
+        g_autofree char *d = vf_test_drivers(&fx->th, others);
+
+        g_assert_cmpstr(d, ==, VF_IGPU "=i915 " VF_NVME "=nvme");
+    }
+}
+
+/* The test driver has no guest agent: a running guest cannot be checked. Without --force
+ * activation stops at check-guest, before anything changed. */
+static void
+test_activate_running_unchecked(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autofree char *before = NULL, *snap = NULL, *after = NULL, *snap_after = NULL;
+
+    vf_fx_start_vm(fx, VF_VM);
+    before = vf_fx_xml(fx, VF_VM, TRUE);
+    snap = vf_fx_snapshot(fx);
+
+    g_assert_false(vf_activate(fx, VF_VM, NULL, FALSE, &flow, &error));
+    g_assert_nonnull(error);
+    vf_assert_contains(VF_MSG(error), "guest");
+    vf_assert_failed_at(flow, "check-guest", error);
+
+    after = vf_fx_xml(fx, VF_VM, TRUE);
+    g_assert_cmpstr(after, ==, before);
+    snap_after = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap, snap_after);
+    g_assert_cmpint(vf_fx_state(fx, VF_VM), ==, VF_DOMAIN_STATE_RUNNING);
+}
+
+static void
+test_activate_running(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autofree char *states = NULL, *after = NULL, *drivers = NULL, *warnings = NULL;
+
+    vf_fx_start_vm(fx, VF_VM);
+    g_assert_true(vf_activate(fx, VF_VM, NULL, TRUE, &flow, &error));
+    g_assert_no_error(error);
+
+    states = vf_flow_states(flow);
+    /* check-guest: skipped, the agent does not answer and --force was given */
+    g_assert_cmpstr(states, ==,
+                    "check-host=done check-guest=skipped stop-vm=done bind-gpu=done "
+                    "rewrite-vm=done define-vm=done");
+    vf_assert_contains(VF_STEP_DETAIL(flow, "check-guest"), "--force");
+    vf_assert_contains(VF_STEP_DETAIL(flow, "stop-vm"), "is off");
+    warnings = vf_flow_warnings(flow);
+    vf_assert_contains(warnings, "--force");
+
+    g_assert_cmpint(vf_fx_state(fx, VF_VM), ==, VF_DOMAIN_STATE_SHUTOFF);
+    after = vf_fx_xml(fx, VF_VM, TRUE);
+    vf_assert_activated_xml(after);
+    drivers = vf_fx_drivers(fx);
+    g_assert_cmpstr(drivers, ==, VF_VFIO_DRIVERS);
+}
+
+static void
+test_activate_twice(gconstpointer data)
+{
+    const char *gpu = data; /* NULL: no --gpu; else the same GPU named again */
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autofree char *first = NULL, *snap = NULL, *states = NULL, *second = NULL;
+    g_autofree char *snap_after = NULL;
+
+    vf_fx_activate(fx, VF_VM);
+    first = vf_fx_xml(fx, VF_VM, TRUE);
+    snap = vf_fx_snapshot(fx);
+
+    g_assert_true(vf_activate(fx, VF_VM, gpu, FALSE, &flow, &error));
+    g_assert_no_error(error);
+    states = vf_flow_states(flow);
+    g_assert_cmpstr(states, ==,
+                    "check-host=done check-guest=skipped stop-vm=skipped bind-gpu=skipped "
+                    "rewrite-vm=skipped define-vm=skipped");
+    vf_assert_contains(VF_STEP_DETAIL(flow, "check-host"), "already");
+    vf_assert_contains(VF_STEP_DETAIL(flow, "define-vm"), "already");
+    g_assert_cmpstr(flow->gpu, ==, VF_GPU);
+
+    second = vf_fx_xml(fx, VF_VM, TRUE);
+    g_assert_cmpstr(second, ==, first);
+    vf_assert_xpath(second, "/domain/devices/hostdev", 2);
+    vf_assert_xpath(second, "/domain/metadata/vf:*", 1);
+    snap_after = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap, snap_after);
+}
+
+/* ---- deactivate ---- */
+
+static void
+test_deactivate_round_trip(gconstpointer data)
+{
+    gboolean running = GPOINTER_TO_INT(data); /* deactivate a running VM */
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autofree char *before = vf_fx_xml(fx, VF_VM, TRUE);
+    g_autofree char *snap = vf_fx_snapshot(fx);
+    g_autofree char *states = NULL, *after = NULL, *live = NULL, *snap_after = NULL;
+    VfFlowOptions o = vf_options(NULL, FALSE);
+
+    vf_fx_activate(fx, VF_VM);
+    if (running)
+        vf_fx_flow_start(fx, VF_VM);
+
+    g_assert_true(vf_flow_deactivate(fx->th.host, fx->conn, VF_VM, &o, &flow, &error));
+    g_assert_no_error(error);
+    states = vf_flow_states(flow);
+    g_assert_cmpstr(states, ==,
+                    running ? "stop-vm=done rewrite-vm=done define-vm=done restore-gpu=done"
+                            : "stop-vm=skipped rewrite-vm=done define-vm=done restore-gpu=done");
+    vf_assert_contains(VF_STEP_DETAIL(flow, "restore-gpu"), VF_GPU);
+
+    after = vf_fx_xml(fx, VF_VM, TRUE);
+    g_assert_cmpstr(after, ==, before);
+    live = vf_fx_xml(fx, VF_VM, FALSE);
+    g_assert_cmpstr(live, ==, before);
+    snap_after = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap, snap_after);
+    g_assert_cmpint(vf_fx_state(fx, VF_VM), ==, VF_DOMAIN_STATE_SHUTOFF);
+}
+
+static void
+test_deactivate_not_active(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autofree char *before = vf_fx_xml(fx, VF_VM, TRUE);
+    g_autofree char *snap = vf_fx_snapshot(fx);
+    g_autofree char *after = NULL, *snap_after = NULL;
+
+    g_assert_false(vf_flow_deactivate(fx->th.host, fx->conn, VF_VM, NULL, &flow, &error));
+    g_assert_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT);
+    vf_assert_contains(VF_MSG(error), "nothing to deactivate");
+    vf_assert_failed_at(flow, "stop-vm", error);
+    after = vf_fx_xml(fx, VF_VM, TRUE);
+    g_assert_cmpstr(after, ==, before);
+    snap_after = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap, snap_after);
+}
+
+/* ---- start and stop ---- */
+
+static void
+test_start_stop(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autofree char *snap0 = vf_fx_snapshot(fx);
+    g_autofree char *activated = NULL;
+
+    vf_fx_activate(fx, VF_VM);
+    activated = vf_fx_xml(fx, VF_VM, TRUE);
+
+    /* twice: first with the GPU still on vfio-pci from the activation, then with the GPU
+     * the first stop gave back, which start must bind again */
+    for (int round = 0; round < 2; round++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(VfFlow) start = NULL, stop = NULL;
+        g_autofree char *states = NULL, *drivers = NULL, *snap = NULL, *xml = NULL;
+        g_autofree char *warnings = NULL;
+
+        g_test_message("round %d", round + 1);
+        g_assert_true(vf_flow_start(fx->th.host, fx->conn, VF_VM, NULL, &start, &error));
+        g_assert_no_error(error);
+        states = vf_flow_states(start);
+        g_assert_cmpstr(states, ==, "check-host=done bind-gpu=done start-vm=done");
+        vf_assert_contains(VF_STEP_DETAIL(start, "bind-gpu"),
+                           round == 0 ? "already on vfio-pci" : "moved to vfio-pci");
+        vf_assert_contains(VF_STEP_DETAIL(start, "start-vm"), "with the GPU");
+        g_assert_cmpint(vf_fx_state(fx, VF_VM), ==, VF_DOMAIN_STATE_RUNNING);
+        drivers = vf_fx_drivers(fx);
+        g_assert_cmpstr(drivers, ==, VF_VFIO_DRIVERS);
+        g_clear_pointer(&states, g_free);
+        g_clear_pointer(&drivers, g_free);
+
+        g_assert_true(vf_flow_stop(fx->th.host, fx->conn, VF_VM, NULL, &stop, &error));
+        g_assert_no_error(error);
+        states = vf_flow_states(stop);
+        g_assert_cmpstr(states, ==, "stop-vm=done return-gpu=done");
+        vf_assert_contains(VF_STEP_DETAIL(stop, "return-gpu"), "back on the host");
+        /* no hook in this host's /etc/libvirt/hooks: VirtFlow gave the GPU back itself,
+         * and it says so (a user must know whether the hook works) */
+        vf_assert_contains(VF_STEP_DETAIL(stop, "return-gpu"), "VirtFlow");
+        warnings = vf_flow_warnings(stop);
+        vf_assert_not_contains(warnings, "hook did not");
+        g_assert_cmpint(vf_fx_state(fx, VF_VM), ==, VF_DOMAIN_STATE_SHUTOFF);
+        drivers = vf_fx_drivers(fx);
+        g_assert_cmpstr(drivers, ==, VF_HOST_DRIVERS);
+        snap = vf_fx_snapshot(fx);
+        vf_assert_snapshot_equal(snap0, snap);
+        /* start and stop never change the definition */
+        xml = vf_fx_xml(fx, VF_VM, TRUE);
+        g_assert_cmpstr(xml, ==, activated);
+    }
+}
+
+/* start/stop of a VM VirtFlow did not activate: no GPU step, nothing on the host */
+static void
+test_start_stop_plain(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) start = NULL, stop = NULL;
+    g_autofree char *snap = vf_fx_snapshot(fx);
+    g_autofree char *states = NULL, *states2 = NULL, *snap_after = NULL;
+
+    g_assert_true(vf_flow_start(fx->th.host, fx->conn, VF_VM, NULL, &start, &error));
+    g_assert_no_error(error);
+    states = vf_flow_states(start);
+    g_assert_cmpstr(states, ==, "check-host=skipped bind-gpu=skipped start-vm=done");
+    g_assert_cmpint(vf_fx_state(fx, VF_VM), ==, VF_DOMAIN_STATE_RUNNING);
+    g_assert_true(vf_flow_stop(fx->th.host, fx->conn, VF_VM, NULL, &stop, &error));
+    g_assert_no_error(error);
+    states2 = vf_flow_states(stop);
+    g_assert_cmpstr(states2, ==, "stop-vm=done return-gpu=skipped");
+    g_assert_cmpint(vf_fx_state(fx, VF_VM), ==, VF_DOMAIN_STATE_SHUTOFF);
+    snap_after = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap, snap_after);
+}
+
+static void
+test_start_running(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autofree char *states = NULL;
+
+    vf_fx_activate(fx, VF_VM);
+    vf_fx_flow_start(fx, VF_VM);
+    g_assert_true(vf_flow_start(fx->th.host, fx->conn, VF_VM, NULL, &flow, &error));
+    g_assert_no_error(error);
+    states = vf_flow_states(flow);
+    g_assert_cmpstr(states, ==, "check-host=done bind-gpu=skipped start-vm=skipped");
+    vf_assert_contains(VF_STEP_DETAIL(flow, "check-host"), "already running");
+}
+
+/* ---- a failure at each step ---- */
+
+typedef struct {
+    const char *step;
+    gboolean running; /* the VM runs before the flow */
+    gboolean bound;   /* start: the GPU is on vfio-pci before (else on its host drivers) */
+} VfFault;
+
+static const char *const vf_activate_ids[] = {"check-host", "check-guest", "stop-vm",
+                                              "bind-gpu",   "rewrite-vm",  "define-vm"};
+static const char *const vf_deactivate_ids[] = {"stop-vm", "rewrite-vm", "define-vm",
+                                                "restore-gpu"};
+static const char *const vf_start_ids[] = {"check-host", "bind-gpu", "start-vm"};
+static const char *const vf_stop_ids[] = {"stop-vm", "return-gpu"};
+
+static void
+vf_assert_injected(const GError *error, const char *step)
+{
+    g_autofree char *want = g_strdup_printf("Injected failure at step '%s'", step);
+
+    g_assert_error(error, VF_ERROR, VF_ERROR_FAILED);
+    vf_assert_contains(VF_MSG(error), want);
+}
+
+static void
+test_activate_fault(gconstpointer data)
+{
+    const VfFault *f = data;
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autofree char *before = NULL, *snap = NULL, *after = NULL, *snap_after = NULL;
+    g_autofree char *warnings = NULL;
+    gboolean stopped_first =
+        f->running && (g_str_equal(f->step, "bind-gpu") || g_str_equal(f->step, "rewrite-vm") ||
+                       g_str_equal(f->step, "define-vm"));
+
+    if (f->running)
+        vf_fx_start_vm(fx, VF_VM);
+    before = vf_fx_xml(fx, VF_VM, TRUE);
+    snap = vf_fx_snapshot(fx);
+
+    vf_flow_inject_failure(f->step);
+    g_assert_false(vf_activate(fx, VF_VM, NULL, TRUE, &flow, &error));
+    vf_flow_inject_failure(NULL);
+    vf_assert_injected(error, f->step);
+    vf_assert_failed_at(flow, f->step, error);
+
+    after = vf_fx_xml(fx, VF_VM, TRUE);
+    g_assert_cmpstr(after, ==, before);
+    snap_after = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap, snap_after);
+    g_assert_cmpint(vf_fx_state(fx, VF_VM), ==,
+                    f->running ? VF_DOMAIN_STATE_RUNNING : VF_DOMAIN_STATE_SHUTOFF);
+    warnings = vf_flow_warnings(flow);
+    if (stopped_first)
+        vf_assert_contains(warnings, "Undo: VM '" VF_VM "' was started again");
+    if (g_str_equal(f->step, "rewrite-vm") || g_str_equal(f->step, "define-vm"))
+        vf_assert_contains(warnings, "Undo: the GPU is back on its host drivers");
+}
+
+static void
+test_deactivate_fault(gconstpointer data)
+{
+    const VfFault *f = data;
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autofree char *original = vf_fx_xml(fx, VF_VM, TRUE);
+    g_autofree char *before = NULL, *snap = NULL, *after = NULL, *snap_after = NULL;
+    gboolean restore = g_str_equal(f->step, "restore-gpu");
+
+    vf_fx_activate(fx, VF_VM);
+    if (f->running)
+        vf_fx_flow_start(fx, VF_VM);
+    before = vf_fx_xml(fx, VF_VM, TRUE);
+    snap = vf_fx_snapshot(fx);
+
+    vf_flow_inject_failure(f->step);
+    g_assert_false(vf_flow_deactivate(fx->th.host, fx->conn, VF_VM, NULL, &flow, &error));
+    vf_flow_inject_failure(NULL);
+    vf_assert_injected(error, f->step);
+    vf_assert_failed_at(flow, f->step, error);
+
+    after = vf_fx_xml(fx, VF_VM, TRUE);
+    snap_after = vf_fx_snapshot(fx);
+    /* the GPU stays on vfio-pci either way */
+    vf_assert_snapshot_equal(snap, snap_after);
+    if (restore) {
+        /* the domain is deactivated; the GPU is the user's to give back, and they are told
+         * how */
+        g_assert_cmpstr(after, ==, original);
+        vf_assert_contains(VF_MSG(error), "is deactivated");
+        vf_assert_contains(VF_MSG(error), "virtflow gpu restore " VF_GPU);
+        g_assert_cmpint(vf_fx_state(fx, VF_VM), ==, VF_DOMAIN_STATE_SHUTOFF);
+    } else {
+        g_assert_cmpstr(after, ==, before);
+        g_assert_cmpint(vf_fx_state(fx, VF_VM), ==,
+                        f->running ? VF_DOMAIN_STATE_RUNNING : VF_DOMAIN_STATE_SHUTOFF);
+    }
+}
+
+static void
+test_start_fault(gconstpointer data)
+{
+    const VfFault *f = data;
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autofree char *before = NULL, *snap = NULL, *after = NULL, *snap_after = NULL;
+    g_autofree char *drivers = NULL;
+
+    vf_fx_activate(fx, VF_VM);
+    if (!f->bound)
+        vf_fx_flow_stop(fx, VF_VM); /* the GPU back on the host: start must bind */
+    before = vf_fx_xml(fx, VF_VM, TRUE);
+    snap = vf_fx_snapshot(fx);
+    drivers = vf_fx_drivers(fx);
+    g_assert_cmpstr(drivers, ==, f->bound ? VF_VFIO_DRIVERS : VF_HOST_DRIVERS);
+
+    vf_flow_inject_failure(f->step);
+    g_assert_false(vf_flow_start(fx->th.host, fx->conn, VF_VM, NULL, &flow, &error));
+    vf_flow_inject_failure(NULL);
+    vf_assert_injected(error, f->step);
+    vf_assert_failed_at(flow, f->step, error);
+
+    /* only what this start bound goes back: the GPU is where it was */
+    snap_after = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap, snap_after);
+    after = vf_fx_xml(fx, VF_VM, TRUE);
+    g_assert_cmpstr(after, ==, before);
+    g_assert_cmpint(vf_fx_state(fx, VF_VM), ==, VF_DOMAIN_STATE_SHUTOFF);
+}
+
+static void
+test_stop_fault(gconstpointer data)
+{
+    const VfFault *f = data;
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autofree char *snap = NULL, *snap_after = NULL;
+
+    vf_fx_activate(fx, VF_VM);
+    vf_fx_flow_start(fx, VF_VM);
+    snap = vf_fx_snapshot(fx);
+
+    vf_flow_inject_failure(f->step);
+    g_assert_false(vf_flow_stop(fx->th.host, fx->conn, VF_VM, NULL, &flow, &error));
+    vf_flow_inject_failure(NULL);
+    vf_assert_injected(error, f->step);
+    vf_assert_failed_at(flow, f->step, error);
+    /* stop-vm: nothing happened; return-gpu: the VM is off, its GPU still on vfio-pci */
+    snap_after = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap, snap_after);
+    g_assert_cmpint(vf_fx_state(fx, VF_VM), ==,
+                    g_str_equal(f->step, "stop-vm") ? VF_DOMAIN_STATE_RUNNING
+                                                    : VF_DOMAIN_STATE_SHUTOFF);
+}
+
+/* ---- a failure in the kernel (sysfs), not in VirtFlow ---- */
+
+static void
+test_activate_sysfs_fault(gconstpointer data)
+{
+    gboolean running = GPOINTER_TO_INT(data);
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autofree char *before = NULL, *snap = NULL, *after = NULL, *snap_after = NULL;
+
+    if (running)
+        vf_fx_start_vm(fx, VF_VM);
+    before = vf_fx_xml(fx, VF_VM, TRUE);
+    snap = vf_fx_snapshot(fx);
+
+    /* the audio function's probe by vfio-pci fails: the last write of the bind */
+    vf_kmodel_inject(vf_kmodel_get(fx->th.host), VF_KMODEL_OP_PROBE, VF_AUDIO, EIO, 1);
+    g_assert_false(vf_activate(fx, VF_VM, NULL, TRUE, &flow, &error));
+    g_assert_nonnull(error);
+    vf_assert_contains(VF_MSG(error), VF_AUDIO);
+    vf_assert_failed_at(flow, "bind-gpu", error);
+
+    after = vf_fx_xml(fx, VF_VM, TRUE);
+    g_assert_cmpstr(after, ==, before);
+    snap_after = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap, snap_after);
+    g_assert_cmpint(vf_fx_state(fx, VF_VM), ==,
+                    running ? VF_DOMAIN_STATE_RUNNING : VF_DOMAIN_STATE_SHUTOFF);
+}
+
+/* The kernel refuses to give the GPU back during deactivation: the VM is deactivated, the
+ * user is told what to run. */
+static void
+test_deactivate_sysfs_fault(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autofree char *original = vf_fx_xml(fx, VF_VM, TRUE);
+    g_autofree char *after = NULL, *drivers = NULL;
+
+    vf_fx_activate(fx, VF_VM);
+    vf_kmodel_inject(vf_kmodel_get(fx->th.host), VF_KMODEL_OP_PROBE, VF_GPU, EIO, 1);
+    g_assert_false(vf_flow_deactivate(fx->th.host, fx->conn, VF_VM, NULL, &flow, &error));
+    g_assert_nonnull(error);
+    vf_assert_failed_at(flow, "restore-gpu", error);
+    vf_assert_contains(VF_MSG(error), "virtflow gpu restore " VF_GPU);
+    after = vf_fx_xml(fx, VF_VM, TRUE);
+    g_assert_cmpstr(after, ==, original);
+    /* the transaction of the restore put the devices back where it found them */
+    drivers = vf_fx_drivers(fx);
+    g_assert_cmpstr(drivers, ==, VF_VFIO_DRIVERS);
+}
+
+/* ---- dry runs ---- */
+
+static const char *const vf_bind_writes[][2] = {
+    {"/sys/bus/pci/devices/" VF_GPU "/driver_override", "vfio-pci"},
+    {"/sys/bus/pci/devices/" VF_AUDIO "/driver_override", "vfio-pci"},
+    {"/sys/bus/pci/devices/" VF_GPU "/driver/unbind", VF_GPU},
+    {"/sys/bus/pci/devices/" VF_AUDIO "/driver/unbind", VF_AUDIO},
+    {"/sys/bus/pci/drivers_probe", VF_GPU},
+    {"/sys/bus/pci/drivers_probe", VF_AUDIO},
+};
+
+/* virt-xml-validate FILE domain (libvirt's own schema); skipped without the tool */
+static void
+vf_assert_valid_domain(const char *dir, const char *xml)
+{
+    const char *tool = g_getenv("VF_VIRT_XML_VALIDATE");
+    g_autofree char *found = NULL;
+    g_autofree char *path = g_build_filename(dir, "plan.xml", NULL);
+    g_autofree char *out = NULL, *err = NULL;
+    g_autoptr(GError) error = NULL;
+    int status = -1;
+
+    if (tool == NULL || *tool == '\0')
+        tool = found = g_find_program_in_path("virt-xml-validate");
+    if (tool == NULL) {
+        g_test_message("virt-xml-validate not found: the schema check is skipped");
+        return;
+    }
+    g_file_set_contents(path, xml, -1, &error);
+    g_assert_no_error(error);
+    {
+        const char *argv[] = {tool, path, "domain", NULL};
+
+        g_spawn_sync(NULL, (char **)argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &out, &err, &status,
+                     &error);
+    }
+    g_assert_no_error(error);
+    if (!g_spawn_check_wait_status(status, NULL))
+        g_test_fail_printf("virt-xml-validate refuses the plan's domain XML:\n%s%s", out, err);
+    g_unlink(path);
+}
+
+static void
+test_plan_activate(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) plan = NULL;
+    g_autofree char *before = vf_fx_xml(fx, VF_VM, TRUE);
+    g_autofree char *snap = vf_fx_snapshot(fx);
+    g_autofree char *ids = NULL, *states = NULL, *after = NULL, *snap_after = NULL;
+    guint n_writes = vf_kmodel_get_n_writes(vf_kmodel_get(fx->th.host));
+
+    plan = vf_flow_plan_activate(fx->th.host, fx->conn, VF_VM, NULL, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(plan);
+    if (plan == NULL)
+        return;
+    g_assert_cmpint(plan->kind, ==, VF_FLOW_ACTIVATE);
+    ids = vf_flow_ids(plan);
+    g_assert_cmpstr(ids, ==, "check-host check-guest stop-vm bind-gpu rewrite-vm define-vm");
+    states = vf_flow_states(plan);
+    vf_assert_not_contains(states, "=done");
+    g_assert_cmpstr(plan->gpu, ==, VF_GPU);
+    g_assert_cmpuint(plan->devices->len, ==, 2);
+    g_assert_cmpstr(plan->devices->pdata[0], ==, VF_GPU);
+    g_assert_cmpstr(plan->devices->pdata[1], ==, VF_AUDIO);
+
+    /* the writes, in order, as they would go to this machine's /sys (not the model root) */
+    g_assert_cmpuint(plan->writes->len, ==, G_N_ELEMENTS(vf_bind_writes));
+    for (guint i = 0; i < MIN(plan->writes->len, G_N_ELEMENTS(vf_bind_writes)); i++) {
+        const VfSysfsWrite *w = plan->writes->pdata[i];
+
+        g_assert_cmpstr(w->path, ==, vf_bind_writes[i][0]);
+        g_assert_cmpstr(w->value, ==, vf_bind_writes[i][1]);
+    }
+
+    g_assert_nonnull(plan->domain_xml);
+    vf_assert_activated_xml(plan->domain_xml);
+    vf_assert_valid_domain(fx->dir, plan->domain_xml);
+
+    /* a plan changes nothing */
+    after = vf_fx_xml(fx, VF_VM, TRUE);
+    g_assert_cmpstr(after, ==, before);
+    snap_after = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap, snap_after);
+    g_assert_cmpuint(vf_kmodel_get_n_writes(vf_kmodel_get(fx->th.host)), ==, n_writes);
+}
+
+/* What activate defines is what its dry run showed (the plan is not a guess) */
+static void
+test_plan_activate_is_what_runs(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) plan = NULL;
+    g_autofree char *after = NULL;
+    g_autoptr(VfFx) fx2 = vf_fx_new();
+    g_autofree char *defined_plan = NULL;
+
+    plan = vf_flow_plan_activate(fx->th.host, fx->conn, VF_VM, NULL, &error);
+    g_assert_no_error(error);
+    vf_fx_activate(fx, VF_VM);
+    after = vf_fx_xml(fx, VF_VM, TRUE);
+    /* libvirt formats what it is given: define the plan's XML elsewhere, compare dumpxml */
+    if (plan) {
+        g_autoptr(VfDomain) dom = vf_connection_define_xml(fx2->conn, plan->domain_xml, &error);
+
+        g_assert_no_error(error);
+        g_assert_nonnull(dom);
+        defined_plan = vf_fx_xml(fx2, VF_VM, TRUE);
+    }
+    g_assert_cmpstr(after, ==, defined_plan);
+}
+
+static void
+test_plan_deactivate(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) plan = NULL;
+    g_autofree char *original = vf_fx_xml(fx, VF_VM, TRUE);
+    g_autofree char *before = NULL, *snap = NULL, *ids = NULL, *after = NULL;
+    g_autofree char *snap_after = NULL;
+    g_autoptr(VfFx) fx2 = vf_fx_new();
+
+    vf_fx_activate(fx, VF_VM);
+    before = vf_fx_xml(fx, VF_VM, TRUE);
+    snap = vf_fx_snapshot(fx);
+
+    plan = vf_flow_plan_deactivate(fx->th.host, fx->conn, VF_VM, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(plan);
+    if (plan == NULL)
+        return;
+    ids = vf_flow_ids(plan);
+    g_assert_cmpstr(ids, ==, "stop-vm rewrite-vm define-vm restore-gpu");
+    g_assert_cmpstr(plan->gpu, ==, VF_GPU);
+    g_assert_cmpuint(plan->devices->len, ==, 2);
+    /* the restore's writes: the overrides cleared, unbound from vfio-pci, probed */
+    g_assert_cmpuint(plan->writes->len, >=, 6);
+    for (guint i = 0; i < plan->writes->len; i++) {
+        const VfSysfsWrite *w = plan->writes->pdata[i];
+
+        g_assert_true(g_str_has_prefix(w->path, "/sys/bus/pci/"));
+    }
+    vf_assert_valid_domain(fx->dir, plan->domain_xml);
+    vf_assert_xpath(plan->domain_xml, "/domain/devices/hostdev", 0);
+    vf_assert_xpath(plan->domain_xml, "/domain/metadata/vf:*", 0);
+    {
+        /* defined, the plan's XML is the domain from before the activation */
+        g_autoptr(VfDomain) dom = vf_connection_define_xml(fx2->conn, plan->domain_xml, &error);
+        g_autofree char *defined = NULL;
+
+        g_assert_no_error(error);
+        g_assert_nonnull(dom);
+        defined = vf_fx_xml(fx2, VF_VM, TRUE);
+        g_assert_cmpstr(defined, ==, original);
+    }
+
+    after = vf_fx_xml(fx, VF_VM, TRUE);
+    g_assert_cmpstr(after, ==, before);
+    snap_after = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap, snap_after);
+}
+
+/* ---- bad input ---- */
+
+static void
+test_unknown_vm(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autofree char *snap = vf_fx_snapshot(fx);
+    g_autofree char *snap_after = NULL;
+    const char *name = "No Such VM";
+
+    for (int kind = 0; kind < 6; kind++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(VfFlow) flow = NULL;
+        gboolean ok = TRUE;
+
+        switch (kind) {
+        case 0:
+            ok = vf_flow_activate(fx->th.host, fx->conn, name, NULL, NULL, &flow, &error);
+            break;
+        case 1:
+            ok = vf_flow_deactivate(fx->th.host, fx->conn, name, NULL, &flow, &error);
+            break;
+        case 2:
+            ok = vf_flow_start(fx->th.host, fx->conn, name, NULL, &flow, &error);
+            break;
+        case 3:
+            ok = vf_flow_stop(fx->th.host, fx->conn, name, NULL, &flow, &error);
+            break;
+        case 4:
+            flow = vf_flow_plan_activate(fx->th.host, fx->conn, name, NULL, &error);
+            ok = flow != NULL;
+            break;
+        default:
+            flow = vf_flow_plan_deactivate(fx->th.host, fx->conn, name, &error);
+            ok = flow != NULL;
+            break;
+        }
+        g_test_message("flow %d", kind);
+        g_assert_false(ok);
+        g_assert_error(error, VF_ERROR, VF_ERROR_NOT_FOUND);
+        vf_assert_contains(VF_MSG(error), "'No Such VM'");
+        if (kind < 4 && flow) {
+            /* a name that matches no VM is an error before any step: none ran */
+            g_autofree char *states = vf_flow_states(flow);
+
+            vf_assert_not_contains(states, "=done");
+            vf_assert_not_contains(states, "=running");
+            vf_assert_not_contains(states, "=skipped");
+        }
+    }
+    snap_after = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap, snap_after);
+}
+
+/* By UUID too, as virsh does */
+static void
+test_vm_by_uuid(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autofree char *xml = NULL;
+
+    g_assert_true(
+        vf_activate(fx, "6a1f6a4e-1b2c-4d5e-8f90-0a1b2c3d4e5f", NULL, FALSE, &flow, &error));
+    g_assert_no_error(error);
+    xml = vf_fx_xml(fx, VF_VM, TRUE);
+    vf_assert_activated_xml(xml);
+}
+
+static void
+test_odd_name(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new_full(TRUE);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL, back = NULL;
+    g_autofree char *other = vf_fx_xml(fx, VF_VM, TRUE);
+    g_autofree char *before = vf_fx_xml(fx, VF_ODD_VM, TRUE);
+    g_autofree char *snap = vf_fx_snapshot(fx);
+    g_autofree char *activated = NULL, *after = NULL, *other_after = NULL, *snap_after = NULL;
+    g_autoptr(GPtrArray) list = NULL;
+
+    vf_assert_xpath(before, "/domain/name[text()='" VF_ODD_VM "']", 1);
+    g_assert_true(vf_activate(fx, VF_ODD_VM, NULL, FALSE, &flow, &error));
+    g_assert_no_error(error);
+    g_assert_cmpstr(flow->vm, ==, VF_ODD_VM);
+    vf_assert_contains(VF_STEP_DETAIL(flow, "define-vm"), "'" VF_ODD_VM "'");
+    activated = vf_fx_xml(fx, VF_ODD_VM, TRUE);
+    vf_assert_activated_xml(activated);
+    vf_assert_xpath(activated, "/domain/name[text()='" VF_ODD_VM "']", 1);
+
+    /* `virtflow list` sees it, the other VM is untouched */
+    list = vf_connection_list_domains(fx->conn, &error);
+    g_assert_no_error(error);
+    for (guint i = 0; list && i < list->len; i++) {
+        const VfDomainInfo *d = list->pdata[i];
+
+        g_assert_cmpint(d->passthrough, ==, g_str_equal(d->name, VF_ODD_VM));
+        g_assert_cmpstr(d->gpu, ==, d->passthrough ? VF_GPU : NULL);
+    }
+    other_after = vf_fx_xml(fx, VF_VM, TRUE);
+    g_assert_cmpstr(other_after, ==, other);
+
+    g_assert_true(vf_flow_deactivate(fx->th.host, fx->conn, VF_ODD_VM, NULL, &back, &error));
+    g_assert_no_error(error);
+    after = vf_fx_xml(fx, VF_ODD_VM, TRUE);
+    g_assert_cmpstr(after, ==, before);
+    snap_after = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap, snap_after);
+}
+
+static const struct {
+    const char *gpu;
+    int code;
+    const char *says;
+} vf_bad_gpus[] = {
+    {VF_NVME, VF_ERROR_INVALID_ARGUMENT, "not a GPU"},
+    {VF_IGPU, VF_ERROR_BOOT_VGA, "boot-vga"},
+    {"0000:09:00.0", VF_ERROR_NOT_FOUND, "does not exist"},
+    {"not-a-bdf", VF_ERROR_INVALID_ARGUMENT, "not-a-bdf"},
+};
+
+static void
+test_bad_gpu(gconstpointer data)
+{
+    guint k = GPOINTER_TO_UINT(data);
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL, plan_error = NULL;
+    g_autoptr(VfFlow) flow = NULL, plan = NULL;
+    g_autofree char *before = vf_fx_xml(fx, VF_VM, TRUE);
+    g_autofree char *snap = vf_fx_snapshot(fx);
+    g_autofree char *after = NULL, *snap_after = NULL;
+
+    plan = vf_flow_plan_activate(fx->th.host, fx->conn, VF_VM, vf_bad_gpus[k].gpu, &plan_error);
+    g_assert_null(plan);
+    g_assert_error(plan_error, VF_ERROR, vf_bad_gpus[k].code);
+
+    g_assert_false(vf_activate(fx, VF_VM, vf_bad_gpus[k].gpu, TRUE, &flow, &error));
+    g_assert_error(error, VF_ERROR, vf_bad_gpus[k].code);
+    vf_assert_contains(VF_MSG(error), vf_bad_gpus[k].says);
+    vf_assert_failed_at(flow, "check-host", error);
+
+    after = vf_fx_xml(fx, VF_VM, TRUE);
+    g_assert_cmpstr(after, ==, before);
+    snap_after = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap, snap_after);
+}
+
+/* ---- two VMs with the same GPU ---- */
+
+/* A GPU can be given to two VMs (one runs at a time). While one of them runs with it,
+ * stopping or deactivating the other, which is off, must not take the GPU from under the
+ * running one (on a real host that unbinds vfio-pci from a device QEMU holds), and
+ * starting the other is refused. */
+static void
+test_shared_gpu(gconstpointer data)
+{
+    const char *what = data;
+    g_autoptr(VfFx) fx = vf_fx_new_full(TRUE);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autofree char *snap = NULL, *snap_after = NULL, *drivers = NULL, *states = NULL;
+    g_autofree char *odd_before = NULL, *odd_after = NULL, *original = NULL;
+    const char *gpu_step = NULL;
+    gboolean ok;
+
+    original = vf_fx_xml(fx, VF_ODD_VM, TRUE);
+    vf_fx_activate(fx, VF_VM);
+    vf_fx_activate(fx, VF_ODD_VM);
+    vf_fx_flow_start(fx, VF_VM);
+    snap = vf_fx_snapshot(fx);
+    odd_before = vf_fx_xml(fx, VF_ODD_VM, TRUE);
+
+    if (g_str_equal(what, "deactivate")) {
+        ok = vf_flow_deactivate(fx->th.host, fx->conn, VF_ODD_VM, NULL, &flow, &error);
+        gpu_step = "restore-gpu";
+    } else if (g_str_equal(what, "stop")) {
+        ok = vf_flow_stop(fx->th.host, fx->conn, VF_ODD_VM, NULL, &flow, &error);
+        gpu_step = "return-gpu";
+    } else {
+        ok = vf_flow_start(fx->th.host, fx->conn, VF_ODD_VM, NULL, &flow, &error);
+    }
+    states = vf_flow_states(flow);
+    g_test_message("%s: %s; %s", what, error ? error->message : "ok", states);
+    if (gpu_step) {
+        /* the flow succeeds; its GPU step says why it left the GPU alone */
+        g_assert_no_error(error);
+        g_assert_true(ok);
+        g_assert_cmpint(vf_flow_step(flow, gpu_step) ? (int)vf_flow_step(flow, gpu_step)->state
+                                                     : -1,
+                        ==, VF_STEP_SKIPPED);
+        vf_assert_contains(VF_STEP_DETAIL(flow, gpu_step), "'" VF_VM "'");
+    } else {
+        g_assert_false(ok);
+        g_assert_error(error, VF_ERROR, VF_ERROR_DEVICE_IN_USE);
+        vf_assert_contains(VF_MSG(error), "'" VF_VM "'");
+        vf_assert_failed_at(flow, "check-host", error);
+        g_assert_cmpint(vf_fx_state(fx, VF_ODD_VM), ==, VF_DOMAIN_STATE_SHUTOFF);
+    }
+    odd_after = vf_fx_xml(fx, VF_ODD_VM, TRUE);
+    g_assert_cmpstr(odd_after, ==, g_str_equal(what, "deactivate") ? original : odd_before);
+    g_assert_cmpint(vf_fx_state(fx, VF_VM), ==, VF_DOMAIN_STATE_RUNNING);
+    drivers = vf_fx_drivers(fx);
+    g_assert_cmpstr(drivers, ==, VF_VFIO_DRIVERS);
+    snap_after = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap, snap_after);
+}
+
+/* ---- one operation at a time ---- */
+
+static void
+test_busy(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autofree char *state = vf_test_host_path(&fx->th, "var/lib/virtflow");
+    g_autofree char *lock = g_build_filename(state, "operation.lock", NULL);
+    g_autofree char *before = vf_fx_xml(fx, VF_VM, TRUE);
+    g_autofree char *snap = vf_fx_snapshot(fx);
+    g_autofree char *after = NULL, *snap_after = NULL;
+    gint64 start, elapsed_ms;
+    int fd;
+
+    g_assert_cmpint(g_mkdir_with_parents(state, 0755), ==, 0);
+    fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    g_assert_cmpint(fd, >=, 0);
+    g_assert_cmpint(flock(fd, LOCK_EX | LOCK_NB), ==, 0);
+
+    start = g_get_monotonic_time();
+    g_assert_false(vf_activate(fx, VF_VM, NULL, TRUE, &flow, &error));
+    elapsed_ms = (g_get_monotonic_time() - start) / 1000;
+    g_assert_error(error, VF_ERROR, VF_ERROR_BUSY);
+    vf_assert_contains(VF_MSG(error), "operation.lock");
+    g_test_message("BUSY after %" G_GINT64_FORMAT " ms", elapsed_ms);
+    g_assert_cmpint(elapsed_ms, <=, 7000);
+    close(fd);
+
+    after = vf_fx_xml(fx, VF_VM, TRUE);
+    g_assert_cmpstr(after, ==, before);
+    snap_after = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap, snap_after);
+    /* let go, it works */
+    g_clear_error(&error);
+    g_clear_pointer(&flow, vf_flow_free);
+    g_assert_true(vf_activate(fx, VF_VM, NULL, TRUE, &flow, &error));
+    g_assert_no_error(error);
+}
+
+/* ---- main ---- */
+
+/* The demo's own Windows 11 XML, from a demo built in a temporary root */
+static char *
+vf_read_demo_xml(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *root = g_dir_make_tmp("virtflow-test-flows-XXXXXX", &error);
+    g_autofree char *path = NULL;
+    g_autoptr(VfConnection) conn = NULL;
+    char *xml = NULL;
+
+    g_assert_no_error(error);
+    g_assert_true(vf_demo_open(root, NULL, &conn, &error));
+    g_assert_no_error(error);
+    /* the demo keeps its VM as libvirt prints it, named by its UUID */
+    path = g_build_filename(root, "libvirt", "domains", "6a1f6a4e-1b2c-4d5e-8f90-0a1b2c3d4e5f.xml",
+                            NULL);
+    g_file_get_contents(path, &xml, NULL, &error);
+    g_assert_no_error(error);
+    vf_test_rm_rf(root);
+    return xml;
+}
+
+static void
+vf_add_fault_tests(const char *flow, const char *const *ids, guint n, GTestDataFunc func,
+                   const char *variant_a, const char *variant_b, GPtrArray *keep)
+{
+    for (guint i = 0; i < n; i++) {
+        for (int v = 0; v < 2; v++) {
+            VfFault *f = g_new0(VfFault, 1);
+            g_autofree char *name = NULL;
+
+            f->step = ids[i];
+            if (g_str_equal(flow, "start"))
+                f->bound = v == 0;
+            else
+                f->running = v == 0;
+            name =
+                g_strdup_printf("/flows/%s/fault/%s/%s", flow, ids[i], v ? variant_b : variant_a);
+            g_test_add_data_func(name, f, func);
+            g_ptr_array_add(keep, f);
+        }
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autoptr(GPtrArray) keep = g_ptr_array_new_with_free_func(g_free);
+    g_autoptr(GError) error = NULL;
+    int rc;
+
+    g_test_init(&argc, &argv, NULL);
+    g_test_set_nonfatal_assertions();
+    g_assert_true(vf_virt_init(&error));
+    g_assert_no_error(error);
+    vf_win11_xml = vf_read_demo_xml();
+
+    g_test_add_func("/flows/activate/off", test_activate_off);
+    g_test_add_func("/flows/activate/running", test_activate_running);
+    g_test_add_func("/flows/activate/running-unchecked", test_activate_running_unchecked);
+    g_test_add_data_func("/flows/activate/twice", NULL, test_activate_twice);
+    g_test_add_data_func("/flows/activate/twice-same-gpu", VF_GPU, test_activate_twice);
+    g_test_add_data_func("/flows/deactivate/round-trip/off", GINT_TO_POINTER(FALSE),
+                         test_deactivate_round_trip);
+    g_test_add_data_func("/flows/deactivate/round-trip/running", GINT_TO_POINTER(TRUE),
+                         test_deactivate_round_trip);
+    g_test_add_func("/flows/deactivate/not-active", test_deactivate_not_active);
+    g_test_add_func("/flows/start-stop/activated", test_start_stop);
+    g_test_add_func("/flows/start-stop/plain", test_start_stop_plain);
+    g_test_add_func("/flows/start/running", test_start_running);
+
+    vf_add_fault_tests("activate", vf_activate_ids, G_N_ELEMENTS(vf_activate_ids),
+                       test_activate_fault, "vm-on", "vm-off", keep);
+    vf_add_fault_tests("deactivate", vf_deactivate_ids, G_N_ELEMENTS(vf_deactivate_ids),
+                       test_deactivate_fault, "vm-on", "vm-off", keep);
+    vf_add_fault_tests("start", vf_start_ids, G_N_ELEMENTS(vf_start_ids), test_start_fault,
+                       "gpu-on-vfio", "gpu-on-host", keep);
+    for (guint i = 0; i < G_N_ELEMENTS(vf_stop_ids); i++) {
+        VfFault *f = g_new0(VfFault, 1);
+        g_autofree char *name = g_strdup_printf("/flows/stop/fault/%s", vf_stop_ids[i]);
+
+        f->step = vf_stop_ids[i];
+        f->running = TRUE;
+        g_test_add_data_func(name, f, test_stop_fault);
+        g_ptr_array_add(keep, f);
+    }
+    g_test_add_data_func("/flows/activate/sysfs-fault/vm-on", GINT_TO_POINTER(TRUE),
+                         test_activate_sysfs_fault);
+    g_test_add_data_func("/flows/activate/sysfs-fault/vm-off", GINT_TO_POINTER(FALSE),
+                         test_activate_sysfs_fault);
+    g_test_add_func("/flows/deactivate/sysfs-fault", test_deactivate_sysfs_fault);
+
+    g_test_add_func("/flows/plan/activate", test_plan_activate);
+    g_test_add_func("/flows/plan/activate-is-what-runs", test_plan_activate_is_what_runs);
+    g_test_add_func("/flows/plan/deactivate", test_plan_deactivate);
+
+    g_test_add_func("/flows/input/unknown-vm", test_unknown_vm);
+    g_test_add_func("/flows/input/vm-by-uuid", test_vm_by_uuid);
+    g_test_add_func("/flows/input/odd-name", test_odd_name);
+    for (guint k = 0; k < G_N_ELEMENTS(vf_bad_gpus); k++) {
+        g_autofree char *name = g_strdup_printf("/flows/input/gpu/%s", vf_bad_gpus[k].gpu);
+
+        g_test_add_data_func(name, GUINT_TO_POINTER(k), test_bad_gpu);
+    }
+    g_test_add_data_func("/flows/shared-gpu/stop-other", "stop", test_shared_gpu);
+    g_test_add_data_func("/flows/shared-gpu/deactivate-other", "deactivate", test_shared_gpu);
+    g_test_add_data_func("/flows/shared-gpu/start-other", "start", test_shared_gpu);
+    g_test_add_func("/flows/busy", test_busy);
+
+    rc = g_test_run();
+    g_free(vf_win11_xml);
+    return rc;
+}
