@@ -186,6 +186,13 @@ vf_cli_run_flow(VfCli *cli, VfHost *host, VfConnection *conn, VfFlowKind kind, c
     };
     int rc;
 
+    if (!vf_host_is_writable(host)) {
+        g_set_error(&error, VF_ERROR, VF_ERROR_READ_ONLY,
+                    "--host-root '%s' is for reading and --dry-run: VirtFlow changes devices "
+                    "only on the live machine",
+                    vf_host_get_root(host));
+        return vf_cli_fail(cli, error);
+    }
     if (!cli->json)
         printf("%s '%s'%s:\n", headers[kind], vm, cli->demo ? " (demo)" : "");
     switch (kind) {

@@ -366,8 +366,11 @@ vf_bind_gpu(VfHost *host, const char *gpu, gboolean *ret_changed, GError **error
     if (t == NULL)
         return FALSE;
     writes = vf_transition_dup_writes(t);
+    /* a failed transition has undone itself: only a successful one is ours to undo */
+    if (!vf_transition_apply(t, error))
+        return FALSE;
     *ret_changed = writes->len > 0;
-    return vf_transition_apply(t, error);
+    return TRUE;
 }
 
 /* The name of another running VM that has @gpu (owned), or NULL. Two VMs may be activated

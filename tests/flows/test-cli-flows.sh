@@ -303,6 +303,21 @@ assert 'No Such VM' in d['error']['message'], d
 else
     not_ok "activate --dry-run --json of an unknown VM: exit 3" "got exit $status"
 fi
+# --host-root is for reading: a flow through it is refused before any step, exit 5
+cp "$root/libvirt/node.xml" "$tmp/node.xml"
+for cmd in activate deactivate start stop; do
+    args=("$cmd" 'Windows 11')
+    [ "$cmd" = activate ] && args+=(--yes)
+    "$VIRTFLOW" --host-root "$root" --connect "test://$tmp/node.xml" "${args[@]}" \
+        >"$tmp/out" 2>"$tmp/err" </dev/null
+    status=$?
+    if [ "$status" -eq 5 ] && grep -q -- "--host-root" "$tmp/err" && [ ! -s "$tmp/out" ]; then
+        ok "$cmd through --host-root: exit 5 before any step, the message says why"
+    else
+        not_ok "$cmd through --host-root: exit 5 before any step" "got exit $status" \
+            "stdout: $(cat "$tmp/out")" "stderr: $(cat "$tmp/err")"
+    fi
+done
 if [ "$(domain_file)" = "$dom0" ] && [ "$(snapshot)" = "$host0" ]; then
     ok "errors: nothing changed"
 else
