@@ -145,13 +145,8 @@ vf_cli_flow_report(VfCli *cli, VfFlow *flow, const GError *error)
         }
         vf_json_end_array(json);
         vf_cli_json_warnings(json, flow);
-        if (error) {
-            vf_json_key(json, "error");
-            vf_json_begin_object(json);
-            vf_json_member_string(json, "code", vf_cli_error_code_name(error));
-            vf_json_member_string(json, "message", error->message);
-            vf_json_end_object(json);
-        }
+        if (error)
+            vf_cli_json_error(json, error);
         vf_json_end_object(json);
         vf_cli_print_json(json);
     } else {

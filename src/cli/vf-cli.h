@@ -49,6 +49,8 @@ void vf_cli_flow_wait_tick(guint elapsed_ms, guint total_ms, gpointer user_data)
 /* After a flow: warnings (or the flow as JSON with --json) and the error; the exit status. */
 int vf_cli_flow_report(VfCli *cli, VfFlow *flow, const GError *error);
 int vf_cli_exit_for(const GError *error);
+/* "error": {"code", "message"} as a member of the object being written */
+void vf_cli_json_error(VfJson *json, const GError *error);
 const char *vf_cli_error_code_name(const GError *error);
 void vf_cli_json_plan(VfJson *json, VfFlow *flow);
 /* Runs one flow with live progress and reports it: the exit status. */

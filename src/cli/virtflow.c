@@ -159,6 +159,16 @@ vf_cli_exit_for(const GError *error)
     }
 }
 
+void
+vf_cli_json_error(VfJson *json, const GError *error)
+{
+    vf_json_key(json, "error");
+    vf_json_begin_object(json);
+    vf_json_member_string(json, "code", vf_cli_error_code_name(error));
+    vf_json_member_string(json, "message", error->message);
+    vf_json_end_object(json);
+}
+
 int
 vf_cli_fail(VfCli *cli, const GError *error)
 {
@@ -166,11 +176,7 @@ vf_cli_fail(VfCli *cli, const GError *error)
         g_autoptr(VfJson) json = vf_json_new(TRUE);
 
         vf_json_begin_object(json);
-        vf_json_key(json, "error");
-        vf_json_begin_object(json);
-        vf_json_member_string(json, "code", vf_cli_error_code_name(error));
-        vf_json_member_string(json, "message", error->message);
-        vf_json_end_object(json);
+        vf_cli_json_error(json, error);
         vf_json_end_object(json);
         vf_cli_print_json(json);
     }

@@ -530,6 +530,24 @@ vf_run_begin(VfRun *run, const char *id, GError **error)
     return TRUE;
 }
 
+/* The start of every flow: one flow at a time on this host (STATE/operation.lock), and the
+ * VM. A name that matches no VM is an error of its own, before any step. */
+static gboolean
+vf_flow_enter(VfHost *host, VfConnection *conn, const char *vm, int *ret_lock, VfDomain **ret_dom,
+              GError **error)
+{
+    int lock = vf_host_lock(host, "operation.lock", error);
+
+    if (lock < 0)
+        return FALSE;
+    if ((*ret_dom = vf_connection_lookup_domain(conn, vm, error)) == NULL) {
+        close(lock);
+        return FALSE;
+    }
+    *ret_lock = lock;
+    return TRUE;
+}
+
 /* Fails @id with @error's message; returns FALSE for the caller's convenience. */
 static gboolean
 vf_run_fail(VfRun *run, const char *id, GError *error)
@@ -554,14 +572,8 @@ vf_flow_activate(VfHost *host, VfConnection *conn, const char *vm, const char *g
     gboolean stopped = FALSE, bound = FALSE;
     int lock;
 
-    lock = vf_host_lock(host, "operation.lock", error);
-    if (lock < 0)
+    if (!vf_flow_enter(host, conn, vm, &lock, &dom, error))
         return vf_flow_finish(flow, ret_flow, FALSE);
-    /* a name that matches no VM is an error of its own, not a failed step */
-    if ((dom = vf_connection_lookup_domain(conn, vm, error)) == NULL) {
-        close(lock);
-        return vf_flow_finish(flow, ret_flow, FALSE);
-    }
 
     if (!vf_run_begin(&run, "check-host", &local))
         goto fail_check;
@@ -706,14 +718,8 @@ vf_flow_deactivate(VfHost *host, VfConnection *conn, const char *vm, const VfFlo
     g_autofree char *user = NULL;
     int lock;
 
-    lock = vf_host_lock(host, "operation.lock", error);
-    if (lock < 0)
+    if (!vf_flow_enter(host, conn, vm, &lock, &dom, error))
         return vf_flow_finish(flow, ret_flow, FALSE);
-    /* a name that matches no VM is an error of its own, not a failed step */
-    if ((dom = vf_connection_lookup_domain(conn, vm, error)) == NULL) {
-        close(lock);
-        return vf_flow_finish(flow, ret_flow, FALSE);
-    }
 
     if (!vf_run_begin(&run, "stop-vm", &local)) {
         vf_run_fail(&run, "stop-vm", local);
@@ -833,14 +839,8 @@ vf_flow_start(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOpti
     g_autofree char *user = NULL;
     int lock;
 
-    lock = vf_host_lock(host, "operation.lock", error);
-    if (lock < 0)
+    if (!vf_flow_enter(host, conn, vm, &lock, &dom, error))
         return vf_flow_finish(flow, ret_flow, FALSE);
-    /* a name that matches no VM is an error of its own, not a failed step */
-    if ((dom = vf_connection_lookup_domain(conn, vm, error)) == NULL) {
-        close(lock);
-        return vf_flow_finish(flow, ret_flow, FALSE);
-    }
 
     if (!vf_run_open_domain(&run, dom, "check-host", &state, &gpu, &devices, &local))
         goto fail;
@@ -934,14 +934,8 @@ vf_flow_stop(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOptio
     g_autofree char *user = NULL;
     int lock;
 
-    lock = vf_host_lock(host, "operation.lock", error);
-    if (lock < 0)
+    if (!vf_flow_enter(host, conn, vm, &lock, &dom, error))
         return vf_flow_finish(flow, ret_flow, FALSE);
-    /* a name that matches no VM is an error of its own, not a failed step */
-    if ((dom = vf_connection_lookup_domain(conn, vm, error)) == NULL) {
-        close(lock);
-        return vf_flow_finish(flow, ret_flow, FALSE);
-    }
 
     if (!vf_run_open_domain(&run, dom, "stop-vm", &state, &gpu, &devices, &local))
         goto fail;
