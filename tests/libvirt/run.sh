@@ -61,6 +61,18 @@ VM2=vf-test-noagent     # no agent, ignores ACPI: only a destroy stops it
 VM3=vf-test-acpi        # no agent, honours ACPI: the graceful fallback
 VM_PLAN=vf-test-plan     # the activation plan's XML, defined for a moment to validate it
 TEST_NS=https://virtflow.invalid/test
+# VirtFlow's libvirt hook (src/hook), installed for the daemon the test starts. VM_GPU
+# carries VirtFlow's passthrough metadata for GPU 0000:01:00.0, which this machine does
+# not have, and no <hostdev>: only the hook can refuse its start.
+VM_GPU=vf-test-gpu
+HOOK=$BUILDDIR/src/hook/virtflow-hook
+HOOK_DIR=/etc/libvirt/hooks/qemu.d
+HOOK_FILE=$HOOK_DIR/virtflow
+HOOK_MARK="installed by VirtFlow's tests/libvirt/run.sh for one run"
+# somebody's own qemu.d/virtflow waits here (outside qemu.d, which libvirtd scans)
+HOOK_BACKUP=/etc/libvirt/hooks/.virtflow.saved-by-vf-libvirt-test
+HOOK_MADE_DIRS=()
+REAL_HOOK_LOG=/var/log/libvirt/qemu-hook.log
 
 # Seconds: daemon ready, guest agent up, guest booted, one virtflow/virsh call.
 DAEMON_TIMEOUT=60
@@ -157,6 +169,8 @@ check_prereqs() {
         missing+=("a static /bin/busybox: the installed one is dynamic (package busybox-static)")
     fi
     [[ -x $VIRTFLOW ]] || missing+=("$VIRTFLOW (build the project first)")
+    [[ -x $HOOK && -x $HOOK-worker ]] ||
+        missing+=("$HOOK and $HOOK-worker (build the project first)")
     [[ $EUID -eq 0 ]] || missing+=("root (qemu:///system and its daemons need it)")
     if command -v dpkg > /dev/null && [[ $(dpkg --print-architecture) != amd64 ]]; then
         missing+=("an amd64 host: the guest boots Debian's amd64 kernel package")
@@ -242,6 +256,8 @@ cleanup() {
     fi
     kill_pid "$LIBVIRTD_PID" libvirtd
     kill_pid "$VIRTLOGD_PID" virtlogd
+    # after the daemon: it runs the hook until its last domain is gone
+    uninstall_hook
 
     # Cgroup folders libvirt made for the test's guests: in a `machine` folder that did not
     # exist before, the folders of the test's domains (qemu-ID-SHORTNAME.libvirt-qemu,
@@ -408,6 +424,70 @@ define_domain() {
 }
 
 # ---------------------------------------------------------------------------------------
+# The hook
+
+# install_hook: VirtFlow's hook as /etc/libvirt/hooks/qemu.d/virtflow, before the daemon
+# starts (libvirtd looks for hooks once, when it starts). libvirtd scrubs the environment
+# of its hooks, so the test's paths are baked into a wrapper: the hook's log and state go
+# to the test's folder, never to /var/log/libvirt/qemu-hook.log or /var/lib/virtflow. The
+# wrapper also records each call (its arguments, to prove libvirtd ran it), then execs the
+# built gate with libvirtd's arguments and stdin. Somebody's own qemu.d/virtflow is moved
+# aside (HOOK_BACKUP) and put back by uninstall_hook.
+install_hook() {
+    local d
+    for d in /etc/libvirt/hooks "$HOOK_DIR"; do
+        if [[ ! -d $d ]]; then
+            mkdir -m 0755 "$d" || fatal "hook: create $d"
+            HOOK_MADE_DIRS=("$d" "${HOOK_MADE_DIRS[@]}")
+        fi
+    done
+    if [[ -e $HOOK_BACKUP || -L $HOOK_BACKUP ]]; then
+        # an earlier run was killed before it put the saved hook back
+        if [[ -e $HOOK_FILE || -L $HOOK_FILE ]] &&
+            ! grep -qF "$HOOK_MARK" "$HOOK_FILE" 2> /dev/null; then
+            fatal "hook: both $HOOK_FILE and a saved $HOOK_BACKUP exist; not touching either (put the right one back by hand)"
+        fi
+        echo "# hook: $HOOK_BACKUP was saved by an earlier, interrupted run: it goes back at the end"
+    elif [[ -e $HOOK_FILE || -L $HOOK_FILE ]]; then
+        if grep -qF "$HOOK_MARK" "$HOOK_FILE" 2> /dev/null; then
+            echo "# hook: $HOOK_FILE is left over from an earlier run of this test: replacing it"
+        else
+            mv -- "$HOOK_FILE" "$HOOK_BACKUP" || fatal "hook: move the existing $HOOK_FILE aside"
+            echo "# hook: the existing $HOOK_FILE is moved aside to $HOOK_BACKUP until the end"
+        fi
+    fi
+    {
+        echo '#!/bin/sh'
+        echo "# $HOOK_MARK ($STATE); removed at its end."
+        printf '%s\n' "printf '%s\\n' \"\$*\" >> '$STATE/hook-calls.log'"
+        echo "exec '$HOOK' --log '$STATE/hook.log' --state-dir '$STATE/hook-state' \"\$@\""
+    } > "$HOOK_FILE.vf-tmp"
+    if ! chmod 0755 "$HOOK_FILE.vf-tmp" || ! mv -f -- "$HOOK_FILE.vf-tmp" "$HOOK_FILE"; then
+        fatal "hook: install $HOOK_FILE"
+    fi
+    ok "hook: installed as $HOOK_FILE before the daemon starts (a wrapper with the test's paths, exec'ing $HOOK)"
+}
+
+# uninstall_hook: our hook removed, a saved one put back, the folders we made removed.
+uninstall_hook() {
+    local d
+    if [[ -e $HOOK_FILE ]] && grep -qF "$HOOK_MARK" "$HOOK_FILE" 2> /dev/null; then
+        rm -f -- "$HOOK_FILE"
+    fi
+    rm -f -- "$HOOK_FILE.vf-tmp"
+    if [[ -e $HOOK_BACKUP || -L $HOOK_BACKUP ]]; then
+        if [[ -e $HOOK_FILE || -L $HOOK_FILE ]]; then
+            echo "# cleanup: $HOOK_FILE exists (not ours): $HOOK_BACKUP is left for you"
+        else
+            mv -- "$HOOK_BACKUP" "$HOOK_FILE" || echo "# cleanup: cannot put $HOOK_BACKUP back"
+        fi
+    fi
+    for d in "${HOOK_MADE_DIRS[@]}"; do
+        rmdir -- "$d" 2> /dev/null
+    done
+}
+
+# ---------------------------------------------------------------------------------------
 # Daemons
 
 start_daemons() {
@@ -539,6 +619,99 @@ wait_agent() {
 }
 
 # ---------------------------------------------------------------------------------------
+# Checks of the hook
+
+# The ordinary VMs started and stopped above, with the hook installed: libvirtd ran it at
+# every step (the wrapper's record) and it stayed invisible: the start/stop checks above
+# passed as before, and VirtFlow's hook log has no line for them (for a domain without
+# VirtFlow's metadata the hook does nothing and logs nothing), nor any state.
+check_hook_ordinary() {
+    local calls=$STATE/hook-calls.log step
+    for step in "prepare begin" "start begin" "started begin" "stopped end" "release end"; do
+        grep -qxF -- "$VM $step -" "$calls" 2> /dev/null
+        check $? "hook: libvirtd ran it for '$VM' at '$step'"
+    done
+    grep -qxF -- "$VM2 release end -" "$calls" 2> /dev/null &&
+        grep -qxF -- "$VM3 release end -" "$calls" 2> /dev/null
+    check $? "hook: libvirtd ran it at 'release end' of '$VM2' (destroyed) and '$VM3' (ACPI)"
+    ! grep -qE "domain=\"($VM|$VM2|$VM3)\"" "$STATE/hook.log" 2> /dev/null
+    check $? "hook: invisible for the ordinary VMs: not a line in its log"
+    [[ ! -e $STATE/hook-state ]]
+    check $? "hook: no state written for the ordinary VMs (no lock, no journal)"
+}
+
+# A VM that carries VirtFlow's metadata for 0000:01:00.0 and no <hostdev>: its start
+# must fail with the hook's reason in libvirt's error, nothing on the host may change,
+# and the hook's log shows the refused prepare and the release after the failed start.
+check_hook_gpu_vm() {
+    # only where the hook cannot bind anything: no such device, no IOMMU groups
+    if [[ -e /sys/bus/pci/devices/0000:01:00.0 ]] ||
+        [[ -n $(ls -A /sys/kernel/iommu_groups 2> /dev/null) ]]; then
+        not_ok "hook: precondition: this machine has no PCI device 0000:01:00.0 and no IOMMU groups (the refused-start checks did not run)"
+        return
+    fi
+    local xml=$STATE/define-gpu.xml meta
+    meta="    <virtflow:passthrough xmlns:virtflow=\"https://virtflow.org/xmlns/passthrough/1.0\" gpu=\"0000:01:00.0\">
+      <virtflow:device address=\"0000:01:00.0\" driver=\"nvidia\"/>
+    </virtflow:passthrough>"
+    free_name "$VM_GPU"
+    domain_xml "$VM_GPU" "$STATE/console-gpu.log" "" |
+        awk -v meta="$meta" '{ print } /<vft:test / { print meta }' > "$xml"
+    if ! grep -q '<virtflow:device' "$xml" || grep -q '<hostdev' "$xml"; then
+        not_ok "hook: the GPU VM's XML has VirtFlow's metadata and no <hostdev>"
+        return
+    fi
+    if ! virsh define "$xml" > "$STATE/define-gpu.out" 2>&1; then
+        comment < "$STATE/define-gpu.out"
+        not_ok "hook: virsh defines '$VM_GPU' (VirtFlow metadata for 0000:01:00.0)"
+        return
+    fi
+    CREATED+=("$VM_GPU")
+    virsh dumpxml --inactive -- "$VM_GPU" 2> /dev/null | grep -q 'gpu="0000:01:00.0"'
+    check $? "hook: libvirt keeps VirtFlow's metadata in '$VM_GPU' (virsh dumpxml)"
+
+    local before_pci rc i said
+    before_pci=$(pci_drivers)
+    timeout -k 5 "$CALL_TIMEOUT" virsh start -- "$VM_GPU" \
+        > "$OUT/hook-start.out" 2> "$OUT/hook-start.err"
+    rc=$?
+    check $((rc == 0)) "hook: virsh start '$VM_GPU' fails (exit $rc)"
+    said=$(tr -s '\n' ' ' < "$OUT/hook-start.err" | cut -c1-500)
+    grep -qF "refusing to start domain '$VM_GPU'" "$OUT/hook-start.err"
+    check $? "hook: libvirt's error carries the hook's refusal ($said)"
+    grep -qF 'PCI device 0000:01:00.0 does not exist on this host' "$OUT/hook-start.err" &&
+        grep -qF 'IOMMU' "$OUT/hook-start.err"
+    check $? "hook: the reason names the missing device 0000:01:00.0 and the IOMMU"
+    grep -qF 'fix:' "$OUT/hook-start.err"
+    check $? "hook: the error tells the fix"
+    [[ $(domstate "$VM_GPU") == "shut off" ]]
+    check $? "hook: '$VM_GPU' is still shut off ($(domstate "$VM_GPU"))"
+    [[ $(pci_drivers) == "$before_pci" ]]
+    check $? "hook: every host PCI device kept its driver and driver_override"
+
+    # libvirt runs release after the failed start (before virsh returns, in practice)
+    for ((i = 0; i < 50; i++)); do
+        grep -qF "domain=\"$VM_GPU\" operation=release" "$STATE/hook.log" 2> /dev/null && break
+        sleep 0.1
+    done
+    grep -F "domain=\"$VM_GPU\"" "$STATE/hook.log" 2> /dev/null | comment
+    grep -qE "domain=\"$VM_GPU\" operation=prepare gpu=0000:01:00.0 devices=0000:01:00.0 result=refused reason=\"\[not-found\] .* duration_ms=[0-9]+$" \
+        "$STATE/hook.log" 2> /dev/null
+    check $? "hook log: prepare of '$VM_GPU' refused [not-found], with its devices and duration"
+    grep -qE "domain=\"$VM_GPU\" operation=release gpu=0000:01:00.0 devices=0000:01:00.0 result=ok detail=\"nothing to return: .* duration_ms=[0-9]+$" \
+        "$STATE/hook.log" 2> /dev/null
+    check $? "hook log: release after the failed start: ok, nothing to return"
+    [[ $(grep -cF "domain=\"$VM_GPU\"" "$STATE/hook.log" 2> /dev/null) -eq 2 ]]
+    check $? "hook log: exactly those two lines for '$VM_GPU'"
+    awk -v vm="$VM_GPU" '$0 == vm " prepare begin -" { p = NR } $0 == vm " release end -" { r = NR }
+        END { exit !(p && r > p) }' "$STATE/hook-calls.log" 2> /dev/null
+    check $? "hook: libvirtd called prepare, then release, for '$VM_GPU'"
+    [[ ! -e $STATE/hook-state ]]
+    check $? "hook: nothing journaled (it refused before any change)"
+    virsh undefine -- "$VM_GPU" > /dev/null 2>&1 && unset 'CREATED[${#CREATED[@]}-1]'
+}
+
+# ---------------------------------------------------------------------------------------
 # Checks
 
 main() {
@@ -551,7 +724,7 @@ main() {
     chmod 0755 "$STATE"
     CGROUPS_BEFORE=$(machine_cgroups)$'\n'
     local n
-    for n in "$VM" "$VM2" "$VM3" "$VM_PLAN"; do
+    for n in "$VM" "$VM2" "$VM3" "$VM_PLAN" "$VM_GPU"; do
         [[ -e /var/log/libvirt/qemu/$n.log ]] && LOGS_BEFORE+=("/var/log/libvirt/qemu/$n.log")
     done
     trap cleanup EXIT
@@ -566,6 +739,9 @@ main() {
     timing "kernel + initramfs" "$(secs_since "$t0")"
     ok "guest kernel $KVER (${KERNEL_IMAGE##*/}) and initramfs ($(du -h "$STATE/initrd.img" | cut -f1)) ready"
 
+    local real_log_before=absent
+    [[ -e $REAL_HOOK_LOG ]] && real_log_before=$(stat -c '%s %Y' "$REAL_HOOK_LOG")
+    install_hook
     start_daemons
 
     free_name "$VM_PLAN"
@@ -751,6 +927,14 @@ sys.exit(0 if d.get("devices") == [] and d.get("sysfs_writes") == [] else 1)' \
     grep -qF 'vf-guest: ACPI power button' "$STATE/console-acpi.log" 2> /dev/null
     check $? "stop (no agent): the guest powered off on the ACPI power button (console)"
     timing "ACPI stop (virtflow stop, no agent)" "$t_acpi"
+
+    check_hook_ordinary
+    check_hook_gpu_vm
+
+    local real_log_after=absent
+    [[ -e $REAL_HOOK_LOG ]] && real_log_after=$(stat -c '%s %Y' "$REAL_HOOK_LOG")
+    [[ $real_log_after == "$real_log_before" ]]
+    check $? "hook: $REAL_HOOK_LOG untouched by the test ($real_log_before / $real_log_after)"
 
     kill -0 "$LIBVIRTD_PID" 2> /dev/null && kill -0 "$VIRTLOGD_PID" 2> /dev/null
     check $? "libvirtd and virtlogd still running at the end"

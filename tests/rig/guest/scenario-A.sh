@@ -55,6 +55,72 @@ check "bind --dry-run: /dev/vfio/$GRP not created" test ! -e "/dev/vfio/$GRP"
 
 bind_restore_roundtrip bochs-drm snd_hda_intel "$GPU" "$AUD"
 
+# VirtFlow's libvirt hook, run as libvirtd runs it: installed layout (the gate execs the
+# worker in libexecdir), four arguments, the domain XML on stdin, a scrubbed environment,
+# production defaults (host "/", /var/log/libvirt/qemu-hook.log, /var/lib/virtflow).
+HOOK_LOG=/var/log/libvirt/qemu-hook.log
+cat > /tmp/domain.xml << 'EOF'
+<domain type='kvm'>
+  <name>rig vm</name>
+  <metadata>
+    <virtflow:passthrough xmlns:virtflow="https://virtflow.org/xmlns/passthrough/1.0" gpu="0000:01:00.0">
+      <virtflow:device address="0000:01:00.0" driver="bochs-drm"/>
+      <virtflow:device address="0000:01:00.1" driver="snd_hda_intel"/>
+    </virtflow:passthrough>
+  </metadata>
+  <memory unit='MiB'>512</memory>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+</domain>
+EOF
+# hook OP SUBOP: `virtflow-hook 'rig vm' OP SUBOP -` < the XML; status in $RC, output in $OUT
+hook() {
+    OUT=$(env -i LC_ALL=C PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
+        timeout "$VF_TIMEOUT" virtflow-hook 'rig vm' "$1" "$2" - < /tmp/domain.xml 2>&1)
+    RC=$?
+}
+# hook_ok DESCRIPTION: the last hook call exited 0
+hook_ok() {
+    if [ "$RC" -eq 0 ]; then pass "$1"; else
+        fail "$1 (got $RC)"
+        show_output
+    fi
+}
+read -r _hook_t0 _ < /proc/uptime
+hook prepare begin
+hook_ok "hook: prepare begin exits 0"
+check "hook prepare: both functions on vfio-pci" drivers_are vfio-pci "$GPU" "$AUD"
+check "hook prepare: /dev/vfio/$GRP exists" test -c "/dev/vfio/$GRP"
+hook release end
+hook_ok "hook: release end exits 0"
+check "hook release: $GPU back on bochs-drm" drivers_are bochs-drm "$GPU"
+check "hook release: $AUD back on snd_hda_intel" drivers_are snd_hda_intel "$AUD"
+check "hook release: driver_override reads (null) again" overrides_cleared "$GPU" "$AUD"
+check "hook release: /dev/vfio/$GRP is gone" test ! -e "/dev/vfio/$GRP"
+before=$(state "$GPU" "$AUD")
+hook release end
+hook_ok "hook: release again exits 0"
+check "hook release again: nothing changes" test "$(state "$GPU" "$AUD")" = "$before"
+# Any other step of a domain's life: exit 0 without reading stdin (a read of this FIFO,
+# which nobody writes, would block for ever).
+mkfifo /tmp/hook-fifo
+OUT=$(timeout 5 virtflow-hook 'rig vm' started begin - 2>&1 <> /tmp/hook-fifo)
+RC=$?
+hook_ok "hook: 'started begin' exits 0 without reading stdin"
+read -r _hook_t1 _ < /proc/uptime
+note "hook: the four calls and their checks ran from $_hook_t0 to $_hook_t1 s of guest uptime"
+_n=0
+while IFS= read -r _line; do
+    note "hook log: $_line"
+    _n=$((_n + 1))
+done < "$HOOK_LOG"
+check "hook log: one line per prepare/release (3, got $_n)" test "$_n" = 3
+_log=$(cat "$HOOK_LOG")
+case $_log in
+*'domain="rig vm" operation=prepare gpu=0000:01:00.0 devices=0000:01:00.0,0000:01:00.1 result=ok detail="bound to vfio-pci'*'domain="rig vm" operation=release gpu=0000:01:00.0 devices=0000:01:00.0,0000:01:00.1 result=ok detail="returned to 0000:01:00.0=bochs-drm, 0000:01:00.1=snd_hda_intel"'*'domain="rig vm" operation=release '*'result=ok detail="already on the host drivers"'*)
+    pass "hook log: prepare bound both, release returned them, the second release found them home" ;;
+*) fail "hook log: prepare bound both, release returned them, the second release found them home" ;;
+esac
+
 # A process holding the dGPU's DRM node (a compositor, a game) must stop the bind.
 node=$(drm_node "$GPU")
 if [ -z "$node" ]; then

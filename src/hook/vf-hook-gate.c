@@ -1,0 +1,166 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * virtflow-hook: the program libvirtd runs, installed as /etc/libvirt/hooks/qemu.d/virtflow
+ *
+ * libvirtd runs its hooks for every domain and every step of its life (prepare, start,
+ * started, stopped, release, reconnect, migrate, ...) and waits for each. Nearly all of
+ * those calls are none of VirtFlow's business, so this gate decides with libc alone, in
+ * about the time of `#!/bin/sh exit 0`:
+ *
+ *   - any operation but "prepare begin" and "release end": exit 0, stdin unread;
+ *   - those two, for a domain whose XML does not mention VirtFlow's namespace: exit 0;
+ *   - else: exec virtflow-hook-worker (GLib, libxml2, the host layer) with the same
+ *     arguments and the XML it has read on its stdin.
+ *
+ * Two programs, because the worker's libraries load at exec whether it needs them or not:
+ * libxml2 brings libicu and libstdc++ along, which alone cost about a millisecond, as much
+ * as the whole gate (bench/RESULTS-hook.md).
+ */
+#include "vf-hook-args.h"
+
+/* only for VF_DOMAIN_XML_NAMESPACE: the gate links nothing of libvirtflow */
+#include "domain/vf-domain-xml.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef VF_HOOK_WORKER
+#error "VF_HOOK_WORKER (the worker's absolute path) must be defined"
+#endif
+
+/* Far above any domain XML; only bounds what a broken writer could make us hold. */
+#define VF_HOOK_MAX_XML (64 * 1024 * 1024)
+
+static const char *vf_prog = "virtflow-hook";
+
+static int
+vf_gate_fail(const char *what, int errsv)
+{
+    fprintf(stderr, "%s: %s: %s\n", vf_prog, what, strerror(errsv));
+    return 1;
+}
+
+/* Reads all of stdin into *@ret_buf: 0, or an errno (EFBIG past VF_HOOK_MAX_XML). */
+static int
+vf_gate_read_stdin(char **ret_buf, size_t *ret_len)
+{
+    size_t len = 0, size = 64 * 1024;
+    char *buf = malloc(size + 1);
+
+    if (buf == NULL)
+        return ENOMEM;
+    for (;;) {
+        ssize_t n;
+
+        if (len == size) {
+            char *bigger;
+
+            if (size >= VF_HOOK_MAX_XML) {
+                free(buf);
+                return EFBIG;
+            }
+            size *= 2;
+            if ((bigger = realloc(buf, size + 1)) == NULL) {
+                free(buf);
+                return ENOMEM;
+            }
+            buf = bigger;
+        }
+        n = read(STDIN_FILENO, buf + len, size - len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int errsv = errno;
+
+            free(buf);
+            return errsv;
+        }
+        if (n == 0)
+            break;
+        len += (size_t)n;
+    }
+    buf[len] = '\0';
+    *ret_buf = buf;
+    *ret_len = len;
+    return 0;
+}
+
+/* The XML we consumed becomes the worker's stdin again: an anonymous file, rewound. */
+static int
+vf_gate_refill_stdin(const char *buf, size_t len)
+{
+    int fd = memfd_create("virtflow-hook-domain-xml", MFD_CLOEXEC);
+    size_t done = 0;
+
+    if (fd < 0)
+        fd = open("/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return errno;
+    while (done < len) {
+        ssize_t n = write(fd, buf + done, len - done);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            int errsv = errno;
+
+            close(fd);
+            return errsv;
+        }
+        done += (size_t)n;
+    }
+    /* dup2() leaves the new fd 0 without FD_CLOEXEC: it survives the exec */
+    if (lseek(fd, 0, SEEK_SET) < 0 || dup2(fd, STDIN_FILENO) < 0) {
+        int errsv = errno;
+
+        close(fd);
+        return errsv;
+    }
+    close(fd);
+    return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+    VfHookArgs args;
+    const char *message, *arg;
+    char *xml = NULL;
+    size_t len = 0;
+    int errsv;
+
+    if (argc > 0 && argv[0] && *argv[0])
+        vf_prog = argv[0];
+    if (!vf_hook_args_parse(argc, argv, &args, &message, &arg)) {
+        fprintf(stderr, "%s: %s%s%s\n" VF_HOOK_USAGE, vf_prog, message, arg ? ": " : "",
+                arg ? arg : "", vf_prog);
+        return 2;
+    }
+    if (vf_hook_args_get_action(&args) == VF_HOOK_ACTION_NONE)
+        return 0;
+
+    if ((errsv = vf_gate_read_stdin(&xml, &len)) != 0)
+        return vf_gate_fail("cannot read the domain XML on stdin", errsv);
+    /* a domain VirtFlow never activated: not ours, whatever else it holds */
+    if (memmem(xml, len, VF_DOMAIN_XML_NAMESPACE, strlen(VF_DOMAIN_XML_NAMESPACE)) == NULL) {
+        free(xml);
+        return 0;
+    }
+    errsv = vf_gate_refill_stdin(xml, len);
+    free(xml);
+    if (errsv != 0)
+        return vf_gate_fail("cannot hand the domain XML on", errsv);
+
+    argv[0] = (char *)VF_HOOK_WORKER;
+    execv(VF_HOOK_WORKER, argv);
+    errsv = errno;
+    fprintf(stderr,
+            "%s: cannot run " VF_HOOK_WORKER " for domain '%s' (%s %s): %s; is VirtFlow "
+            "installed completely?\n",
+            vf_prog, args.name, args.operation, args.sub_operation, strerror(errsv));
+    return 1;
+}

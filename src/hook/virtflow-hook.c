@@ -1,0 +1,725 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * virtflow-hook-worker: VirtFlow's libvirt qemu hook, for the domains VirtFlow activated
+ *
+ * The gate (vf-hook-gate.c, installed as /etc/libvirt/hooks/qemu.d/virtflow) execs this
+ * program only for "prepare begin" and "release end" of a domain whose XML mentions
+ * VirtFlow's namespace; the XML is on stdin. Then:
+ *
+ *   prepare begin   the GPU's passthrough set onto vfio-pci (nothing to do when it is
+ *                   there already), or refuse the start: exit 1 with the reason and the
+ *                   fix on stderr, which libvirt puts into the error the user sees;
+ *   release end     every device of the set back to its host driver, verified. libvirt
+ *                   also calls it after a failed start, and may call it twice: a set
+ *                   that is home already, or a GPU this host does not have, is success.
+ *
+ * One line per call goes to /var/log/libvirt/qemu-hook.log. The hook never calls
+ * libvirt (libvirtd waits for it: a call back would deadlock) and links only the host
+ * and domain layers of libvirtflow.
+ *
+ * Decision 9 (every sysfs write has a deadline): the library abandons a write that hangs
+ * in the kernel, but a thread stuck in an unbind also holds up its process's exit, and
+ * libvirtd waits for that exit (and for EOF on our stdout/stderr) with the domain locked.
+ * So the host is changed by a child process with its own stdio on /dev/null; this
+ * process waits for the child's answer on a pipe, not for its exit, and leaves it
+ * behind when the kernel keeps it.
+ */
+#include "vf-hook-args.h"
+
+#include "vf-error.h"
+#include "domain/vf-domain-xml.h"
+#include "host/vf-gpu.h"
+#include "host/vf-kmodel.h"
+#include "host/vf-transition.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Far above any domain XML; only bounds what a broken writer could make us hold. */
+#define VF_HOOK_MAX_XML (64 * 1024 * 1024)
+/* The child's answer must come within this, whatever the kernel does. The library's own
+ * deadlines (10 s per write, 3 s to verify, 5 s for the lock) end far sooner, even with
+ * an undo after a hung write; this only bounds what they do not cover. */
+#define VF_HOOK_DEADLINE_MS 60000
+/* After its answer, how long the child may take to be gone before we leave it behind. */
+#define VF_HOOK_EXIT_WAIT_MS 2000
+
+static const char *vf_prog = "virtflow-hook";
+
+typedef enum {
+    VF_HOOK_OK,
+    VF_HOOK_REFUSED, /* a safety check or the host said no: nothing was changed */
+    VF_HOOK_FAILED,  /* it went wrong on the way */
+    VF_HOOK_LAST
+} VfHookVerdict;
+
+static const char *const vf_hook_verdict_names[] = {
+    [VF_HOOK_OK] = "ok",
+    [VF_HOOK_REFUSED] = "refused",
+    [VF_HOOK_FAILED] = "failed",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(vf_hook_verdict_names) == VF_HOOK_LAST);
+
+typedef struct {
+    VfHookVerdict verdict;
+    char *detail;  /* one line for the log: what was done (ok), or why not */
+    char *message; /* for stderr, which libvirt shows; NULL: nothing to say */
+    char *devices; /* "0000:01:00.0,0000:01:00.1": the devices acted on */
+} VfHookResult;
+
+static void
+vf_hook_result_clear(VfHookResult *res)
+{
+    g_clear_pointer(&res->detail, g_free);
+    g_clear_pointer(&res->message, g_free);
+    g_clear_pointer(&res->devices, g_free);
+}
+
+static void
+vf_hook_result_set(VfHookResult *res, VfHookVerdict verdict, const char *detail, char *message)
+{
+    res->verdict = verdict;
+    g_free(res->detail);
+    res->detail = g_strdup(detail);
+    g_free(res->message);
+    res->message = message;
+}
+
+static gboolean
+vf_hook_is_blocker_code(const GError *error)
+{
+    if (error->domain != VF_ERROR)
+        return FALSE;
+    switch ((VfErrorCode)error->code) {
+    case VF_ERROR_NO_IOMMU:
+    case VF_ERROR_VFIO_UNAVAILABLE:
+    case VF_ERROR_GROUP_NOT_VIABLE:
+    case VF_ERROR_DEVICE_IN_USE:
+    case VF_ERROR_BOOT_VGA:
+        return TRUE;
+    default:
+        return FALSE;
+    }
+}
+
+/* "[in-use] GPU 0000:01:00.0 cannot ...": the error's code and its text on one line (the
+ * blockers' lines and their indentation become single spaces). */
+static char *
+vf_hook_error_detail(const GError *error)
+{
+    const char *code = error->domain == VF_ERROR ? vf_error_code_to_string(error->code) : "failed";
+    GString *out = g_string_new(NULL);
+
+    g_string_append_printf(out, "[%s] ", code);
+    for (const char *p = error->message; *p; p++) {
+        if (*p == '\n') {
+            while (out->len > 0 && out->str[out->len - 1] == ' ')
+                g_string_truncate(out, out->len - 1);
+            g_string_append_c(out, ' ');
+            while (p[1] == ' ')
+                p++;
+        } else {
+            g_string_append_c(out, *p);
+        }
+    }
+    return g_string_free(out, FALSE);
+}
+
+/* The addresses of the three kinds of device list, for messages and the log. */
+static const char *
+vf_hook_origin_address(gconstpointer item)
+{
+    return ((const VfDeviceOrigin *)item)->address;
+}
+
+static const char *
+vf_hook_pci_address(gconstpointer item)
+{
+    return ((const VfPciDevice *)item)->address;
+}
+
+static const char *
+vf_hook_passthrough_address(gconstpointer item)
+{
+    return ((const VfPassthroughDevice *)item)->address;
+}
+
+/* "0000:01:00.0,0000:01:00.1" */
+static char *
+vf_hook_join_devices(GPtrArray *devices, const char *(*address_of)(gconstpointer))
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    for (guint i = 0; devices && i < devices->len; i++)
+        g_string_append_printf(out, "%s%s", i ? "," : "", address_of(devices->pdata[i]));
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+static VfHost *
+vf_hook_open_host(const VfHookArgs *args, GError **error)
+{
+    g_autoptr(VfHost) host = vf_host_new(args->host_root ? args->host_root : "/", error);
+
+    if (host == NULL)
+        return NULL;
+    /* a test's kernel-model tree: the model receives the writes */
+    if (args->host_root && !vf_kmodel_attach(host, error)) {
+        g_prefix_error(error, "--host-root '%s' is not a kernel-model tree: ", args->host_root);
+        return NULL;
+    }
+    if (args->state_dir)
+        vf_host_set_state_dir(host, args->state_dir);
+    return g_steal_pointer(&host);
+}
+
+static gboolean
+vf_hook_set_has(GPtrArray *set, const char *address)
+{
+    for (guint i = 0; i < set->len; i++)
+        if (g_str_equal(((VfPciDevice *)set->pdata[i])->address, address))
+            return TRUE;
+    return FALSE;
+}
+
+/* prepare begin: the passthrough set onto vfio-pci, or a refusal that says why. */
+static void
+vf_hook_prepare(const VfHookArgs *args, VfHost *host, VfHostReport *report, const char *gpu_address,
+                GPtrArray *devices, VfHookResult *res)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfTransition) t = NULL;
+    g_autoptr(GPtrArray) writes = NULL;
+    g_autoptr(GPtrArray) modules = NULL;
+    VfGpu *gpu = vf_host_report_find_gpu(report, gpu_address, &error);
+
+    if (gpu == NULL) {
+        g_autofree char *detail = vf_hook_error_detail(error);
+        g_autofree char *iommu = report->iommu->enabled
+                                     ? NULL
+                                     : g_strdup_printf("\n  IOMMU: %s", report->iommu->verdict);
+
+        vf_hook_result_set(
+            res, VF_HOOK_REFUSED, detail,
+            g_strdup_printf("refusing to start domain '%s': its GPU %s cannot be passed "
+                            "through on this host: %s%s\n"
+                            "  fix: 'virtflow gpu list' shows this host's GPUs; 'virtflow "
+                            "deactivate' gives the domain its virtual display back",
+                            args->name, gpu_address, error->message, iommu ? iommu : ""));
+        return;
+    }
+    /* the domain's <hostdev>s are exactly its recorded devices: each must be in the set
+     * we bind, or QEMU would be handed a device still on its host driver */
+    for (guint i = 0; i < devices->len; i++) {
+        const VfPassthroughDevice *d = devices->pdata[i];
+        g_autofree char *set = NULL;
+        g_autofree char *detail = NULL;
+
+        if (vf_hook_set_has(gpu->passthrough, d->address))
+            continue;
+        set = vf_hook_join_devices(gpu->passthrough, vf_hook_pci_address);
+        detail = g_strdup_printf("[invalid-argument] device %s is not in GPU %s's "
+                                 "passthrough set (%s)",
+                                 d->address, gpu->device->address, set);
+        vf_hook_result_set(res, VF_HOOK_REFUSED, detail,
+                           g_strdup_printf("refusing to start domain '%s': it passes "
+                                           "through %s, which is not part of GPU %s's "
+                                           "passthrough set on this host (%s)\n"
+                                           "  fix: run 'virtflow activate' for the domain "
+                                           "again, to match this host",
+                                           args->name, d->address, gpu->device->address, set));
+        return;
+    }
+
+    t = vf_transition_new_bind(host, report, gpu->device->address, &error);
+    if (t == NULL) {
+        g_autofree char *detail = vf_hook_error_detail(error);
+
+        vf_hook_result_set(
+            res, vf_hook_is_blocker_code(error) ? VF_HOOK_REFUSED : VF_HOOK_FAILED, detail,
+            g_strdup_printf("refusing to start domain '%s': %s", args->name, error->message));
+        return;
+    }
+    g_free(res->devices);
+    res->devices = vf_hook_join_devices(vf_transition_get_devices(t), vf_hook_origin_address);
+    writes = vf_transition_dup_writes(t);
+    modules = vf_transition_dup_modules(t);
+    /* applied even when nothing is to be written: it verifies /dev/vfio/GROUP too, and
+     * refuses while an interrupted operation's journal is pending */
+    if (!vf_transition_apply(t, &error)) {
+        g_autofree char *detail = vf_hook_error_detail(error);
+
+        vf_hook_result_set(res,
+                           vf_hook_is_blocker_code(error) ||
+                                   g_error_matches(error, VF_ERROR, VF_ERROR_BUSY)
+                               ? VF_HOOK_REFUSED
+                               : VF_HOOK_FAILED,
+                           detail,
+                           g_strdup_printf("cannot start domain '%s': moving GPU %s to "
+                                           "vfio-pci failed: %s",
+                                           args->name, gpu->device->address, error->message));
+        return;
+    }
+    if (writes->len == 0 && modules->len == 0)
+        vf_hook_result_set(res, VF_HOOK_OK, "already on vfio-pci", NULL);
+    else {
+        g_autofree char *detail =
+            g_strdup_printf("bound to vfio-pci (%u sysfs writes)", writes->len);
+
+        vf_hook_result_set(res, VF_HOOK_OK, detail, NULL);
+    }
+}
+
+/* release end: the set back to its host drivers; idempotent. */
+static void
+vf_hook_release(const VfHookArgs *args, VfHost *host, VfHostReport *report, const char *gpu_address,
+                VfHookResult *res)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfTransition) t = NULL;
+    g_autoptr(GPtrArray) writes = NULL;
+    g_autoptr(GPtrArray) modules = NULL;
+    g_autoptr(GString) where = NULL;
+    GPtrArray *origins;
+    VfGpu *gpu = vf_host_report_find_gpu(report, gpu_address, &error);
+
+    if (gpu == NULL) {
+        /* a start this host refused, or a domain moved from another machine */
+        g_autofree char *detail = g_strdup_printf(
+            "nothing to return: GPU %s is not on this host (%s)", gpu_address, error->message);
+
+        vf_hook_result_set(res, VF_HOOK_OK, detail, NULL);
+        return;
+    }
+    t = vf_transition_new_restore(host, report, gpu->device->address, &error);
+    if (t == NULL) {
+        g_autofree char *detail = vf_hook_error_detail(error);
+
+        vf_hook_result_set(res, vf_hook_is_blocker_code(error) ? VF_HOOK_REFUSED : VF_HOOK_FAILED,
+                           detail,
+                           g_strdup_printf("GPU %s stays on vfio-pci after domain '%s' "
+                                           "stopped: %s",
+                                           gpu->device->address, args->name, error->message));
+        return;
+    }
+    origins = vf_transition_get_devices(t);
+    g_free(res->devices);
+    res->devices = vf_hook_join_devices(origins, vf_hook_origin_address);
+    writes = vf_transition_dup_writes(t);
+    modules = vf_transition_dup_modules(t);
+    /* home already (a second release, or a start refused before any bind): no lock, no
+     * journal, no write; the plan is computed from what the kernel shows now */
+    if (writes->len == 0 && modules->len == 0) {
+        vf_hook_result_set(res, VF_HOOK_OK, "already on the host drivers", NULL);
+        return;
+    }
+    if (!vf_transition_apply(t, &error)) {
+        g_autofree char *detail = vf_hook_error_detail(error);
+
+        vf_hook_result_set(res, VF_HOOK_FAILED, detail,
+                           g_strdup_printf("returning GPU %s to the host after domain '%s' "
+                                           "failed: %s\n"
+                                           "  fix: 'virtflow gpu restore %s', or 'virtflow "
+                                           "recover' if it says an operation was interrupted",
+                                           gpu->device->address, args->name, error->message,
+                                           gpu->device->address));
+        return;
+    }
+    where = g_string_new("returned to");
+    for (guint i = 0; i < origins->len; i++) {
+        const VfDeviceOrigin *o = origins->pdata[i];
+
+        g_string_append_printf(where, "%s %s=%s", i ? "," : "", o->address,
+                               o->host_driver ? o->host_driver : "(kernel's choice)");
+    }
+    vf_hook_result_set(res, VF_HOOK_OK, where->str, NULL);
+}
+
+/* What the child does: look at the host and act. */
+static void
+vf_hook_act(const VfHookArgs *args, VfHookAction action, const char *gpu_address,
+            GPtrArray *devices, VfHookResult *res)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfHost) host = vf_hook_open_host(args, &error);
+    g_autoptr(VfHostReport) report = NULL;
+
+    if (host == NULL || (report = vf_host_report_new(host, &error)) == NULL) {
+        g_autofree char *detail = vf_hook_error_detail(error);
+
+        vf_hook_result_set(res, VF_HOOK_FAILED, detail,
+                           g_strdup_printf("cannot look at this host's PCI devices for domain "
+                                           "'%s': %s",
+                                           args->name, error->message));
+        return;
+    }
+    if (action == VF_HOOK_ACTION_PREPARE)
+        vf_hook_prepare(args, host, report, gpu_address, devices, res);
+    else
+        vf_hook_release(args, host, report, gpu_address, res);
+}
+
+/* ---- the child and its answer ---- */
+
+static gboolean
+vf_hook_write_all(int fd, const char *buf, gsize len)
+{
+    while (len > 0) {
+        ssize_t n = write(fd, buf, len);
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            return FALSE;
+        buf += n;
+        len -= (gsize)n;
+    }
+    return TRUE;
+}
+
+/* The answer: a 4-byte length, then verdict, detail, message, devices, each ending in NUL. */
+static void
+vf_hook_send(int fd, const VfHookResult *res)
+{
+    g_autoptr(GByteArray) msg = g_byte_array_new();
+    const char *fields[] = {vf_hook_verdict_names[res->verdict], res->detail,
+                            res->message ? res->message : "", res->devices ? res->devices : ""};
+    guint32 len;
+
+    g_byte_array_set_size(msg, sizeof(len));
+    for (guint i = 0; i < G_N_ELEMENTS(fields); i++)
+        g_byte_array_append(msg, (const guint8 *)(fields[i] ? fields[i] : ""),
+                            (guint)strlen(fields[i] ? fields[i] : "") + 1);
+    len = msg->len - (guint32)sizeof(len);
+    memcpy(msg->data, &len, sizeof(len));
+    vf_hook_write_all(fd, (const char *)msg->data, msg->len);
+}
+
+/* Reads exactly @len bytes before @deadline (monotonic µs): 0, ETIMEDOUT, or EPIPE at EOF. */
+static int
+vf_hook_read_exact(int fd, guint8 *buf, gsize len, gint64 deadline)
+{
+    while (len > 0) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+        ssize_t n;
+        int r;
+
+        if (left <= 0)
+            return ETIMEDOUT;
+        r = poll(&pfd, 1, (int)MIN(left, G_MAXINT));
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r < 0)
+            return errno;
+        if (r == 0)
+            return ETIMEDOUT;
+        n = read(fd, buf, len);
+        if (n < 0 && (errno == EINTR || errno == EAGAIN))
+            continue;
+        if (n < 0)
+            return errno;
+        if (n == 0)
+            return EPIPE;
+        buf += n;
+        len -= (gsize)n;
+    }
+    return 0;
+}
+
+static gboolean
+vf_hook_receive(int fd, gint64 deadline, VfHookResult *res, int *ret_errno)
+{
+    guint32 len;
+    g_autofree guint8 *buf = NULL;
+    const char *fields[4];
+    gsize at = 0;
+
+    if ((*ret_errno = vf_hook_read_exact(fd, (guint8 *)&len, sizeof(len), deadline)) != 0)
+        return FALSE;
+    if (len == 0 || len > 1024 * 1024) {
+        *ret_errno = EPROTO;
+        return FALSE;
+    }
+    buf = g_malloc(len);
+    if ((*ret_errno = vf_hook_read_exact(fd, buf, len, deadline)) != 0)
+        return FALSE;
+    for (guint i = 0; i < G_N_ELEMENTS(fields); i++) {
+        const guint8 *end = at < len ? memchr(buf + at, '\0', len - at) : NULL;
+
+        if (end == NULL) {
+            *ret_errno = EPROTO;
+            return FALSE;
+        }
+        fields[i] = (const char *)buf + at;
+        at = (gsize)(end - buf) + 1;
+    }
+    vf_hook_result_clear(res);
+    res->verdict = VF_HOOK_FAILED;
+    for (guint v = 0; v < VF_HOOK_LAST; v++)
+        if (g_str_equal(fields[0], vf_hook_verdict_names[v]))
+            res->verdict = (VfHookVerdict)v;
+    res->detail = g_strdup(fields[1]);
+    res->message = *fields[2] ? g_strdup(fields[2]) : NULL;
+    res->devices = g_strdup(fields[3]);
+    return TRUE;
+}
+
+/* Waits up to @ms for EOF on @fd (the child's exit closes it), then reaps the child. */
+static void
+vf_hook_reap(pid_t pid, int fd, int ms)
+{
+    gint64 deadline = g_get_monotonic_time() + (gint64)ms * 1000;
+    char sink[256];
+
+    for (;;) {
+        struct pollfd pfd = {.fd = fd, .events = POLLIN};
+        gint64 left = (deadline - g_get_monotonic_time()) / 1000;
+        int r;
+
+        if (left <= 0)
+            break;
+        r = poll(&pfd, 1, (int)left);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0 || read(fd, sink, sizeof(sink)) <= 0)
+            break;
+    }
+    /* stuck in the kernel: init reaps it when the kernel lets it go */
+    while (waitpid(pid, NULL, WNOHANG) < 0 && errno == EINTR)
+        ;
+}
+
+static void
+vf_hook_child_stdio(void)
+{
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+    /* libvirtd reads our stdout/stderr until EOF: a child held in the kernel must not
+     * keep them open */
+    if (null >= 0) {
+        dup2(null, STDIN_FILENO);
+        dup2(null, STDOUT_FILENO);
+        dup2(null, STDERR_FILENO);
+        close(null);
+    }
+}
+
+static void
+vf_hook_run(const VfHookArgs *args, VfHookAction action, const char *gpu_address,
+            GPtrArray *devices, VfHookResult *res)
+{
+    int fds[2];
+    pid_t pid;
+    int errsv = 0;
+    int status = 0;
+
+    fflush(stdout);
+    fflush(stderr);
+    if (pipe2(fds, O_CLOEXEC) < 0) {
+        /* no containment to be had: act here */
+        vf_hook_act(args, action, gpu_address, devices, res);
+        return;
+    }
+    if ((pid = fork()) < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        vf_hook_act(args, action, gpu_address, devices, res);
+        return;
+    }
+    if (pid == 0) {
+        VfHookResult mine = {0};
+
+        close(fds[0]);
+        vf_hook_child_stdio();
+        vf_hook_act(args, action, gpu_address, devices, &mine);
+        vf_hook_send(fds[1], &mine);
+        vf_hook_result_clear(&mine);
+        _exit(0);
+    }
+    close(fds[1]);
+    if (vf_hook_receive(fds[0], g_get_monotonic_time() + VF_HOOK_DEADLINE_MS * 1000, res, &errsv)) {
+        vf_hook_reap(pid, fds[0], VF_HOOK_EXIT_WAIT_MS);
+        close(fds[0]);
+        return;
+    }
+    if (errsv == ETIMEDOUT) {
+        kill(pid, SIGKILL);
+        vf_hook_reap(pid, fds[0], 100);
+        vf_hook_result_set(
+            res, VF_HOOK_FAILED, "[timeout] the kernel did not answer",
+            g_strdup_printf("the kernel did not finish moving GPU %s for domain '%s' within %d "
+                            "s; the operation is left in VirtFlow's journal\n"
+                            "  fix: 'virtflow recover' once the device answers again (a "
+                            "reboot if it never does)",
+                            gpu_address, args->name, VF_HOOK_DEADLINE_MS / 1000));
+    } else {
+        g_autofree char *detail = NULL;
+
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        detail =
+            WIFSIGNALED(status)
+                ? g_strdup_printf("[failed] the worker process died of signal %d", WTERMSIG(status))
+                : g_strdup_printf("[failed] the worker process gave no answer (%s)",
+                                  g_strerror(errsv));
+        vf_hook_result_set(
+            res, VF_HOOK_FAILED, detail,
+            g_strdup_printf("GPU %s, domain '%s': %s", gpu_address, args->name, detail));
+    }
+    close(fds[0]);
+}
+
+/* ---- the log ---- */
+
+/* @text as a double-quoted value on one line: \" \\ and control characters escaped. */
+static void
+vf_hook_append_quoted(GString *out, const char *text)
+{
+    g_string_append_c(out, '"');
+    for (const char *p = text ? text : ""; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+
+        if (c == '"' || c == '\\')
+            g_string_append_printf(out, "\\%c", c);
+        else if (c == '\n')
+            g_string_append(out, "\\n");
+        else if (c < 0x20 || c == 0x7f)
+            g_string_append_printf(out, "\\x%02x", c);
+        else
+            g_string_append_c(out, (char)c);
+    }
+    g_string_append_c(out, '"');
+}
+
+/* One line per action; never makes the hook fail. */
+static void
+vf_hook_log(const VfHookArgs *args, const char *gpu, const char *devices, const VfHookResult *res,
+            gint64 started)
+{
+    const char *path = args->log_path ? args->log_path : VF_HOOK_LOG_PATH;
+    g_autoptr(GDateTime) now = g_date_time_new_now_local();
+    g_autofree char *date = now ? g_date_time_format(now, "%Y-%m-%dT%H:%M:%S") : NULL;
+    g_autofree char *zone = now ? g_date_time_format(now, "%:z") : NULL;
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autoptr(GString) line = g_string_new(NULL);
+    int fd;
+
+    g_string_append_printf(line, "%s.%03d%s domain=", date ? date : "?",
+                           now ? g_date_time_get_microsecond(now) / 1000 : 0, zone ? zone : "");
+    vf_hook_append_quoted(line, args->name);
+    g_string_append_printf(line, " operation=%s gpu=%s devices=%s result=%s ", args->operation,
+                           gpu ? gpu : "-", devices && *devices ? devices : "-",
+                           vf_hook_verdict_names[res->verdict]);
+    g_string_append(line, res->verdict == VF_HOOK_OK ? "detail=" : "reason=");
+    vf_hook_append_quoted(line, res->detail);
+    g_string_append_printf(line, " duration_ms=%" G_GINT64_FORMAT "\n",
+                           (g_get_monotonic_time() - started + 500) / 1000);
+
+    if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
+        g_mkdir_with_parents(dir, 0700);
+    fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW, 0600);
+    if (fd < 0)
+        return;
+    /* one write(): concurrent hooks (two domains starting) never interleave a line */
+    vf_hook_write_all(fd, line->str, line->len);
+    close(fd);
+}
+
+/* ---- main ---- */
+
+static char *
+vf_hook_read_stdin(gsize *ret_len, GError **error)
+{
+    g_autoptr(GString) buf = g_string_sized_new(64 * 1024);
+    char chunk[64 * 1024];
+
+    for (;;) {
+        ssize_t n = read(STDIN_FILENO, chunk, sizeof(chunk));
+
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            vf_error_set_errno(error, errno, "Cannot read the domain XML on stdin");
+            return NULL;
+        }
+        if (n == 0)
+            break;
+        if (buf->len + (gsize)n > VF_HOOK_MAX_XML) {
+            g_set_error(error, VF_ERROR, VF_ERROR_XML,
+                        "The domain XML on stdin is larger than %d MiB",
+                        VF_HOOK_MAX_XML / 1024 / 1024);
+            return NULL;
+        }
+        g_string_append_len(buf, chunk, n);
+    }
+    *ret_len = buf->len;
+    return g_string_free(g_steal_pointer(&buf), FALSE);
+}
+
+int
+main(int argc, char **argv)
+{
+    VfHookArgs args;
+    VfHookAction action;
+    const char *message, *arg;
+    gint64 started = g_get_monotonic_time();
+    g_autoptr(GError) error = NULL;
+    g_autofree char *xml = NULL;
+    g_autofree char *gpu = NULL;
+    g_autoptr(GPtrArray) devices = NULL;
+    VfHookResult res = {0};
+    gsize len = 0;
+    int status;
+
+    if (!vf_hook_args_parse(argc, argv, &args, &message, &arg)) {
+        fprintf(stderr, "%s: %s%s%s\n" VF_HOOK_USAGE, vf_prog, message, arg ? ": " : "",
+                arg ? arg : "", vf_prog);
+        return 2;
+    }
+    action = vf_hook_args_get_action(&args);
+    if (action == VF_HOOK_ACTION_NONE)
+        return 0;
+
+    xml = vf_hook_read_stdin(&len, &error);
+    if (xml && memmem(xml, len, VF_DOMAIN_XML_NAMESPACE, strlen(VF_DOMAIN_XML_NAMESPACE)) == NULL)
+        return 0;
+    if (xml && strlen(xml) != len)
+        g_set_error_literal(&error, VF_ERROR, VF_ERROR_XML,
+                            "The domain XML on stdin contains a NUL byte");
+    if (error == NULL && !vf_domain_xml_get_passthrough(xml, &gpu, &devices, &error)) {
+        if (error == NULL)
+            return 0; /* the namespace is mentioned, but there is no record: not ours */
+    }
+    /* read: the child forked below must not inherit a big buffer it never frees */
+    g_clear_pointer(&xml, g_free);
+    if (error) {
+        g_autofree char *detail = vf_hook_error_detail(error);
+
+        /* prepare: a domain that claims to be ours and is unreadable must not start with
+         * its GPU in an unknown place */
+        vf_hook_result_set(&res, VF_HOOK_FAILED, detail,
+                           g_strdup_printf("domain '%s' (%s %s): cannot read VirtFlow's "
+                                           "metadata in the domain XML on stdin: %s",
+                                           args.name, args.operation, args.sub_operation,
+                                           error->message));
+    } else {
+        vf_hook_run(&args, action, gpu, devices, &res);
+        if (res.devices == NULL || *res.devices == '\0') {
+            g_free(res.devices);
+            res.devices = vf_hook_join_devices(devices, vf_hook_passthrough_address);
+        }
+    }
+
+    vf_hook_log(&args, gpu, res.devices, &res, started);
+    if (res.message)
+        fprintf(stderr, "virtflow: %s\n", res.message);
+    status = res.verdict == VF_HOOK_OK ? 0 : 1;
+    vf_hook_result_clear(&res);
+    return status;
+}

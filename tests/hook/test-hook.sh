@@ -1,0 +1,402 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# test-hook.sh HOOK VIRTFLOW: the libvirt hook as libvirtd calls it, on the demo host
+#
+# HOOK is build/src/hook/virtflow-hook (the gate; it execs the worker of the same build
+# tree), VIRTFLOW the CLI, used only to build the demo host (kernel model: iGPU + NVIDIA
+# dGPU 0000:01:00.0 with HDMI audio 0000:01:00.1, IOMMU group 12) and to plan the demo's
+# activation, whose domain XML carries VirtFlow's metadata. The hook runs with
+# --host-root on that tree, --log and --state-dir in the temporary directory: nothing
+# outside it is touched. Drivers are read from the tree's own symlinks, never through
+# virtflow. Output is TAP.
+
+set -u
+
+HOOK=${1:-}
+VIRTFLOW=${2:-}
+if [ -z "$HOOK" ] || [ ! -x "$HOOK" ] || [ -z "$VIRTFLOW" ] || [ ! -x "$VIRTFLOW" ]; then
+    echo "1..0 # SKIP usage: $0 PATH/TO/virtflow-hook PATH/TO/virtflow"
+    exit 0
+fi
+PYTHON=$(command -v python3 || true)
+
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/virtflow-hook-test-XXXXXX")
+fifo_pid=
+cleanup() {
+    [ -n "$fifo_pid" ] && kill "$fifo_pid" 2>/dev/null
+    rm -rf "$tmp"
+}
+trap cleanup EXIT
+root=$tmp/host
+log=$tmp/hook.log
+state=$tmp/state
+export VIRTFLOW_DEMO_ROOT=$root
+unset VIRTFLOW_HOST_ROOT
+
+GPU=0000:01:00.0
+AUD=0000:01:00.1
+PCI=$root/sys/bus/pci/devices
+
+n=0
+failed=0
+ok() {
+    n=$((n + 1))
+    echo "ok $n - $1"
+}
+not_ok() {
+    n=$((n + 1))
+    failed=$((failed + 1))
+    echo "not ok $n - $1"
+    shift
+    for line in "$@"; do
+        printf '%s\n' "$line" | sed 's/^/# /'
+    done
+}
+# check DESCRIPTION COMMAND...: ok when COMMAND succeeds
+check() {
+    local desc=$1
+    shift
+    if "$@"; then ok "$desc"; else not_ok "$desc" "stderr: $(cat "$tmp/err" 2>/dev/null)"; fi
+}
+
+# The tree as a user could inspect it: every path, link target and file content, without
+# VirtFlow's own state and the demo's libvirt files.
+snapshot() {
+    (
+        cd "$root" || exit 1
+        find . \( -path ./var/lib/virtflow -o -path ./libvirt \) -prune -o -printf '%p %l\n' |
+            LC_ALL=C sort
+        find . \( -path ./var/lib/virtflow -o -path ./libvirt \) -prune -o -type f -print0 |
+            LC_ALL=C sort -z | xargs -0 md5sum
+    )
+}
+
+driver() {
+    local l
+    l=$(readlink "$PCI/$1/driver") && echo "${l##*/}" || echo none
+}
+override() { cat "$PCI/$1/driver_override"; }
+drivers() { echo "$GPU=$(driver $GPU)/$(override $GPU) $AUD=$(driver $AUD)/$(override $AUD)"; }
+
+# hook NAME OP SUBOP < XML: run the hook as libvirtd does (plus the test's options);
+# status in $rc, stderr in $tmp/err, stdout in $tmp/out.
+rc=0
+hook() {
+    timeout 20 "$HOOK" --host-root "$root" --log "$log" --state-dir "$state" "$1" "$2" "$3" - \
+        >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+}
+log_lines() { [ -f "$log" ] && wc -l <"$log" || echo 0; }
+
+# ---- the demo host and its activated domain XML ----
+
+if "$VIRTFLOW" --demo gpu list >"$tmp/out" 2>"$tmp/err" && [ -f "$root/.vf-kmodel" ]; then
+    ok "the demo host builds"
+else
+    not_ok "the demo host builds" "$(cat "$tmp/err")"
+    echo "1..$n"
+    exit 1
+fi
+if [ -z "$PYTHON" ]; then
+    not_ok "python3 is needed to read the plan's domain XML"
+    echo "1..$n"
+    exit 1
+fi
+"$VIRTFLOW" --demo activate 'Windows 11' --dry-run --json >"$tmp/plan.json" 2>"$tmp/err"
+"$PYTHON" -c 'import json, sys; sys.stdout.write(json.load(open(sys.argv[1]))["domain_xml"])' \
+    "$tmp/plan.json" >"$tmp/ours.xml" 2>>"$tmp/err"
+if grep -q 'virtflow:device address="0000:01:00.1"' "$tmp/ours.xml"; then
+    ok "activate --dry-run --json plans a domain XML with VirtFlow's metadata for both functions"
+else
+    not_ok "the plan's domain XML carries the metadata" "$(cat "$tmp/err")" \
+        "$(head -c 600 "$tmp/ours.xml")"
+    echo "1..$n"
+    exit 1
+fi
+# an ordinary domain: no VirtFlow metadata
+cat >"$tmp/plain.xml" <<'EOF'
+<domain type='kvm'>
+  <name>plain</name>
+  <metadata>
+    <libosinfo:libosinfo xmlns:libosinfo="http://libosinfo.org/xmlns/libvirt/domain/1.0">
+      <libosinfo:os id="http://debian.org/debian/12"/>
+    </libosinfo:libosinfo>
+  </metadata>
+  <memory unit='MiB'>512</memory>
+  <os><type arch='x86_64' machine='q35'>hvm</type></os>
+  <devices><graphics type='spice'/></devices>
+</domain>
+EOF
+# our namespace in a description only: the gate must hand it on, the worker must see that
+# it holds no record
+sed 's|<memory|<description>see https://virtflow.org/xmlns/passthrough/1.0</description>\n  <memory|' \
+    "$tmp/plain.xml" >"$tmp/mention.xml"
+
+pristine=$(snapshot)
+[ "$(drivers)" = "$GPU=nvidia/(null) $AUD=snd_hda_intel/(null)" ]
+check "the dGPU starts on nvidia, its audio on snd_hda_intel ($(drivers))" true
+
+# ---- ordinary domains: invisible ----
+
+for op in "prepare begin" "release end"; do
+    # shellcheck disable=SC2086 # two words on purpose
+    hook plain $op <"$tmp/plain.xml"
+    if [ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ] && [ ! -s "$tmp/out" ]; then
+        ok "ordinary domain, $op: exit 0, silent"
+    else
+        not_ok "ordinary domain, $op: exit 0, silent (exit $rc)" "$(cat "$tmp/err")"
+    fi
+    # shellcheck disable=SC2086
+    hook plain $op <"$tmp/mention.xml"
+    if [ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ]; then
+        ok "a domain that only mentions the namespace, $op: exit 0"
+    else
+        not_ok "a domain that only mentions the namespace, $op: exit 0 (exit $rc)" "$(cat "$tmp/err")"
+    fi
+done
+[ "$(snapshot)" = "$pristine" ]
+check "ordinary domains: the host tree is unchanged" true
+[ ! -e "$log" ]
+check "ordinary domains: nothing logged" true
+[ ! -e "$state" ]
+check "ordinary domains: no state directory made (no lock, no journal)" true
+
+# ---- every other operation: exit 0 without reading stdin ----
+
+mkfifo "$tmp/fifo"
+# Read-write open: the FIFO has a writer (us) that never writes, so a read blocks for ever.
+exec 7<>"$tmp/fifo"
+for op in "start begin" "started begin" "stopped end" "reconnect begin" "migrate begin" \
+    "restore begin" "attach begin" "prepare end" "release begin" "PREPARE begin"; do
+    t0=$(date +%s%N)
+    # shellcheck disable=SC2086 # two words on purpose
+    timeout 5 "$HOOK" --host-root "$root" --log "$log" --state-dir "$state" 'Windows 11' $op - \
+        <&7 >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    ms=$((($(date +%s%N) - t0) / 1000000))
+    if [ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ]; then
+        ok "'$op': exit 0 at once (${ms} ms), stdin never read"
+    else
+        not_ok "'$op': exit 0 at once without reading stdin (exit $rc after ${ms} ms; 124: it waited for stdin)" \
+            "$(cat "$tmp/err")"
+    fi
+done
+exec 7<&-
+# the worker alone takes the same fast path
+timeout 5 "${HOOK}-worker" 'Windows 11' started begin - <"$tmp/fifo" >/dev/null 2>&1 &
+fifo_pid=$!
+exec 7<>"$tmp/fifo"
+wait "$fifo_pid"
+rc=$?
+fifo_pid=
+exec 7<&-
+check "the worker run directly: 'started begin' exits 0 without reading stdin (exit $rc)" \
+    test "$rc" -eq 0
+[ "$(snapshot)" = "$pristine" ] && [ ! -e "$log" ]
+check "other operations: tree unchanged, nothing logged" true
+
+# ---- bad input ----
+
+for args in "" "plain" "plain prepare" "plain prepare begin"; do
+    # shellcheck disable=SC2086 # word splitting on purpose
+    "$HOOK" $args </dev/null >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    if [ "$rc" -eq 2 ] && grep -q 'missing arguments' "$tmp/err" && grep -q 'Usage:' "$tmp/err"; then
+        ok "${args:-no arguments} (<4): usage on stderr, exit 2"
+    else
+        not_ok "'$args' (<4 arguments): usage on stderr, exit 2 (exit $rc)" "$(cat "$tmp/err")"
+    fi
+done
+"$HOOK" --bogus x plain prepare begin - </dev/null >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 2 ] && grep -q -- '--bogus' "$tmp/err"
+check "an unknown option: exit 2 naming it (exit $rc)" true
+"$HOOK" plain prepare begin - extra </dev/null >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 2 ]
+check "five arguments: exit 2 (exit $rc)" true
+
+printf 'garbage %s <<<\n\x01\xff not xml' "https://virtflow.org/xmlns/passthrough/1.0" \
+    >"$tmp/garbage.xml"
+before=$(snapshot)
+for op in "prepare begin" "release end"; do
+    # shellcheck disable=SC2086
+    hook 'Windows 11' $op <"$tmp/garbage.xml"
+    if [ "$rc" -eq 1 ] && grep -q "Windows 11" "$tmp/err" &&
+        grep -qi "metadata" "$tmp/err"; then
+        ok "garbage with our namespace, $op: exit 1, the message names the domain and the metadata"
+    else
+        not_ok "garbage with our namespace, $op: exit 1 with a message (exit $rc)" "$(cat "$tmp/err")"
+    fi
+done
+sed 's/virtflow:device address="0000:01:00.1"/virtflow:device address="not-a-bdf"/' \
+    "$tmp/ours.xml" >"$tmp/badmeta.xml"
+hook 'Windows 11' prepare begin <"$tmp/badmeta.xml"
+[ "$rc" -eq 1 ] && grep -q 'not-a-bdf' "$tmp/err"
+check "malformed metadata (device address 'not-a-bdf'): exit 1 naming it (exit $rc)" true
+[ "$(snapshot)" = "$before" ]
+check "bad input: the host tree is unchanged" true
+
+# ---- prepare: the passthrough set onto vfio-pci ----
+
+lines0=$(log_lines)
+hook 'Windows 11' prepare begin <"$tmp/ours.xml"
+check "prepare begin: exit 0 (exit $rc)" test "$rc" -eq 0
+[ ! -s "$tmp/err" ] && [ ! -s "$tmp/out" ]
+check "prepare begin: silent when it succeeds" true
+[ "$(driver $GPU)" = vfio-pci ] && [ "$(driver $AUD)" = vfio-pci ]
+check "prepare: both functions on vfio-pci ($(drivers))" true
+[ "$(override $GPU)" = vfio-pci ] && [ "$(override $AUD)" = vfio-pci ]
+check "prepare: driver_override is vfio-pci on both" true
+[ -e "$root/dev/vfio/12" ]
+check "prepare: /dev/vfio/12 exists" true
+bound=$(snapshot)
+hook 'Windows 11' prepare begin <"$tmp/ours.xml"
+[ "$rc" -eq 0 ] && [ "$(snapshot)" = "$bound" ]
+check "prepare again (already bound): exit 0, nothing changes (exit $rc)" true
+
+# ---- release: back to the host drivers, idempotent ----
+
+hook 'Windows 11' release end <"$tmp/ours.xml"
+check "release end: exit 0 (exit $rc)" test "$rc" -eq 0
+[ "$(driver $GPU)" = nvidia ] && [ "$(driver $AUD)" = snd_hda_intel ]
+check "release: back on nvidia and snd_hda_intel ($(drivers))" true
+[ "$(override $GPU)" = "(null)" ] && [ "$(override $AUD)" = "(null)" ]
+check "release: driver_override cleared on both" true
+[ ! -e "$root/dev/vfio/12" ]
+check "release: /dev/vfio/12 is gone" true
+[ "$(snapshot)" = "$pristine" ]
+check "release: the host tree is exactly as before prepare" true
+hook 'Windows 11' release end <"$tmp/ours.xml"
+[ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ] && [ "$(snapshot)" = "$pristine" ]
+check "release twice: exit 0, nothing changes (exit $rc)" true
+[ -z "$(ls -A "$state/journal" 2>/dev/null)" ]
+check "no journal left behind" true
+
+lines1=$(log_lines)
+[ $((lines1 - lines0)) -eq 4 ]
+check "the log has one line per prepare/release (4 new lines, got $((lines1 - lines0)))" true
+tail -n 4 "$log" >"$tmp/log4"
+awk 'NR == 1 && !/operation=prepare .*result=ok detail="bound to vfio-pci/ { exit 1 }
+     NR == 2 && !/operation=prepare .*result=ok detail="already on vfio-pci"/ { exit 1 }
+     NR == 3 && !/operation=release .*result=ok detail="returned to 0000:01:00.0=nvidia, 0000:01:00.1=snd_hda_intel"/ { exit 1 }
+     NR == 4 && !/operation=release .*result=ok detail="already on the host drivers"/ { exit 1 }' \
+    "$tmp/log4"
+check "log: prepare bound / already bound, release returned / already home" true
+if grep -vqE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2} domain="Windows 11" operation=(prepare|release) gpu=0000:01:00.0 devices=0000:01:00.0,0000:01:00.1 result=ok detail="[^"]*" duration_ms=[0-9]+$' "$tmp/log4"; then
+    not_ok "log lines: ISO time, domain, operation, gpu, devices, result, duration" "$(cat "$tmp/log4")"
+else
+    ok "log lines: ISO time, domain, operation, gpu, devices, result, duration"
+fi
+
+# ---- odd names: only printed ----
+
+odd_names=("vf test é" "a'b\"c \$(touch $tmp/pwned); \`id\` | & > <" "--log" "日本語 ✓" "-")
+for name in "${odd_names[@]}"; do
+    hook "$name" prepare begin <"$tmp/ours.xml"
+    r1=$rc
+    hook "$name" release end <"$tmp/ours.xml"
+    r2=$rc
+    if [ "$r1" -eq 0 ] && [ "$r2" -eq 0 ] && [ "$(snapshot)" = "$pristine" ]; then
+        ok "domain named '$name': prepare + release exit 0, host back as before"
+    else
+        not_ok "domain named '$name': prepare + release exit 0 (got $r1, $r2)" "$(cat "$tmp/err")"
+    fi
+done
+[ ! -e "$tmp/pwned" ] && [ ! -e "$root/prepare" ] && [ ! -e prepare ]
+check "odd names: no shell ran them, '--log' was not taken as an option" true
+# shellcheck disable=SC2016 # the $( and backquotes are the name's, not to expand
+escaped=$(printf 'domain="a'"'"'b\\"c $(touch %s/pwned); `id` | & > <"' "$tmp")
+grep -qF -- "$escaped" "$log"
+check "log: a name with quotes is written escaped, on one line" true
+grep -qF 'domain="日本語 ✓"' "$log" && grep -qF 'domain="--log" operation=prepare' "$log"
+check "log: unicode names as they are; '--log' as the domain name" true
+
+# ---- refusals: a GPU this host cannot give ----
+
+sed 's/0000:01:00\.\([01]\)/0000:0a:00.\1/g' "$tmp/ours.xml" >"$tmp/absent.xml"
+before=$(snapshot)
+hook 'Windows 11' prepare begin <"$tmp/absent.xml"
+[ "$rc" -eq 1 ] && grep -q '0000:0a:00.0' "$tmp/err" && grep -q 'fix:' "$tmp/err" &&
+    grep -q 'Windows 11' "$tmp/err"
+check "prepare for a GPU this host lacks: exit 1; stderr names the domain, the GPU and a fix (exit $rc)" true
+tail -n 1 "$log" | grep -q 'operation=prepare gpu=0000:0a:00.0 .*result=refused reason="\[not-found\]'
+check "log: prepare refused [not-found]" true
+hook 'Windows 11' release end <"$tmp/absent.xml"
+[ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ]
+check "release for a GPU this host lacks: exit 0, nothing to return (exit $rc)" true
+tail -n 1 "$log" | grep -q 'operation=release gpu=0000:0a:00.0 .*result=ok detail="nothing to return'
+check "log: release ok, nothing to return" true
+
+sed 's/gpu="0000:01:00.0"/gpu="0000:00:02.0"/; s/virtflow:device address="0000:01:00.0"/virtflow:device address="0000:00:02.0"/; /virtflow:device address="0000:01:00.1"/d' \
+    "$tmp/ours.xml" >"$tmp/igpu.xml"
+hook 'Windows 11' prepare begin <"$tmp/igpu.xml"
+[ "$rc" -eq 1 ] && grep -q 'boot-vga' "$tmp/err" && grep -q 'fix:' "$tmp/err"
+check "prepare for the boot GPU: exit 1, stderr says boot-vga and the fix (exit $rc)" true
+
+sed 's/virtflow:device address="0000:01:00.1"/virtflow:device address="0000:02:00.0"/' \
+    "$tmp/ours.xml" >"$tmp/stray.xml"
+hook 'Windows 11' prepare begin <"$tmp/stray.xml"
+[ "$rc" -eq 1 ] && grep -q '0000:02:00.0' "$tmp/err"
+check "prepare for a device outside the GPU's set (the NVMe drive): exit 1 naming it (exit $rc)" true
+[ "$(snapshot)" = "$before" ]
+check "refusals: the host tree is unchanged" true
+
+# ---- a pending journal: an interrupted operation is never built upon ----
+
+mkdir -p "$state/journal"
+printf '[transition]\nkind=bind\n' >"$state/journal/1-1-bind.journal"
+hook 'Windows 11' prepare begin <"$tmp/ours.xml"
+[ "$rc" -eq 1 ] && grep -q 'recover' "$tmp/err" && [ "$(snapshot)" = "$before" ]
+check "prepare with an interrupted operation's journal: exit 1, says 'virtflow recover', nothing changed (exit $rc)" true
+rm -f "$state/journal/1-1-bind.journal"
+
+# ---- the host root must be a model ----
+
+mkdir -p "$tmp/empty"
+"$HOOK" --host-root "$tmp/empty" --log "$log" --state-dir "$state" vm prepare begin - \
+    <"$tmp/ours.xml" >"$tmp/out" 2>"$tmp/err"
+rc=$?
+[ "$rc" -eq 1 ] && grep -q 'kernel-model' "$tmp/err"
+check "--host-root that is no model tree: exit 1 saying so (exit $rc)" true
+
+# ---- the log never makes the hook fail ----
+
+hook_badlog() {
+    "$HOOK" --host-root "$root" --log "$1" --state-dir "$state" 'Windows 11' "$2" "$3" - \
+        <"$tmp/ours.xml" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+}
+mkdir -p "$tmp/logdir"
+hook_badlog "$tmp/logdir" prepare begin
+r1=$rc
+hook_badlog "$tmp/logdir" release end
+[ "$r1" -eq 0 ] && [ "$rc" -eq 0 ] && [ "$(snapshot)" = "$pristine" ]
+check "an unwritable log (a directory): prepare and release still exit 0 (got $r1, $rc)" true
+hook_badlog "$tmp/new/deeper/hook.log" release end
+[ "$rc" -eq 0 ] && [ -s "$tmp/new/deeper/hook.log" ]
+check "a log in a missing directory: the directory is made" true
+
+# ---- the installed gate without its worker: a VirtFlow domain must not start ----
+
+installed=$(dirname "$HOOK")/virtflow
+if [ -x "$installed" ]; then
+    before=$(snapshot)
+    "$installed" --host-root "$root" --log "$log" --state-dir "$state" 'Windows 11' prepare \
+        begin - <"$tmp/ours.xml" >"$tmp/out" 2>"$tmp/err"
+    rc=$?
+    if [ "$rc" -eq 1 ] && grep -q 'installed completely' "$tmp/err"; then
+        ok "the installed gate without its worker: prepare exits 1, saying what is missing"
+    elif [ "$rc" -eq 0 ]; then
+        ok "# SKIP the installed gate found an installed worker (VirtFlow is installed here)"
+    else
+        not_ok "the installed gate without its worker: prepare exits 1 (exit $rc)" "$(cat "$tmp/err")"
+    fi
+    "$installed" vm started begin - </dev/null
+    check "the installed gate: 'started begin' needs no worker (exit $?)" test $? -eq 0
+    hook 'Windows 11' release end <"$tmp/ours.xml"
+fi
+
+echo "1..$n"
+[ "$failed" -eq 0 ]
