@@ -38,7 +38,6 @@ void vf_domain_pci_address_to_xml(const VfDomainPciAddress *address, xmlNode *el
 gboolean vf_domain_pci_address_equal(const VfDomainPciAddress *a, const VfDomainPciAddress *b);
 
 /* Same domain, bus and slot: functions of one device. */
-gboolean vf_domain_pci_address_same_slot(const VfDomainPciAddress *a,
-                                         const VfDomainPciAddress *b);
+gboolean vf_domain_pci_address_same_slot(const VfDomainPciAddress *a, const VfDomainPciAddress *b);
 
 G_END_DECLS

@@ -122,15 +122,13 @@ vf_domain_record_load_device(VfDomainRecord *record, xmlNode *node, const char *
 }
 
 static gboolean
-vf_domain_record_load_added(VfDomainRecord *record, xmlNode *node, const char *name,
-                            GError **error)
+vf_domain_record_load_added(VfDomainRecord *record, xmlNode *node, const char *name, GError **error)
 {
     g_autofree char *element = vf_xml_dup_prop(node, "element");
     guint index;
 
     if (g_strcmp0(element, "controller") == 0) {
-        if (!vf_parse_uint_prop(node, "index", VF_CONTROLLER_INDEX_MAX, &index) ||
-            index == 0) {
+        if (!vf_parse_uint_prop(node, "index", VF_CONTROLLER_INDEX_MAX, &index) || index == 0) {
             g_set_error(error, VF_ERROR, VF_ERROR_XML,
                         "Domain '%s' has malformed VirtFlow metadata: an added controller "
                         "has no valid index",
@@ -255,8 +253,7 @@ vf_domain_record_parse(xmlNode *node, const char *name, GError **error)
 }
 
 gboolean
-vf_domain_record_load(xmlNode *root, const char *name, VfDomainRecord **out_record,
-                      GError **error)
+vf_domain_record_load(xmlNode *root, const char *name, VfDomainRecord **out_record, GError **error)
 {
     xmlNode *metadata = vf_xml_find_child(root, "metadata");
     xmlNode *found = NULL;
@@ -272,8 +269,7 @@ vf_domain_record_load(xmlNode *root, const char *name, VfDomainRecord **out_reco
              * half of what was done. */
             if (found != NULL) {
                 g_set_error(error, VF_ERROR, VF_ERROR_XML,
-                            "Domain '%s' has two VirtFlow passthrough records in <metadata>",
-                            name);
+                            "Domain '%s' has two VirtFlow passthrough records in <metadata>", name);
                 return FALSE;
             }
             found = child;

@@ -47,14 +47,14 @@ typedef struct {
 } VfDomainRemoved;
 
 typedef struct {
-    xmlNode *node;            /* <virtflow:passthrough>, owned by its document */
-    char *gpu;                /* canonical host address of the GPU's function 0 */
-    GPtrArray *devices;       /* VfPassthroughDevice *, canonical addresses, record order */
-    GArray *controllers;      /* guint: indexes of the PCI controllers we added */
-    gboolean added_video;     /* we added <video><model type='none'/></video> */
-    gboolean added_audio;     /* we added <audio id='1' type='none'/> */
-    gboolean added_metadata;  /* we added <metadata> */
-    GArray *removed;          /* VfDomainRemoved, by increasing position */
+    xmlNode *node;           /* <virtflow:passthrough>, owned by its document */
+    char *gpu;               /* canonical host address of the GPU's function 0 */
+    GPtrArray *devices;      /* VfPassthroughDevice *, canonical addresses, record order */
+    GArray *controllers;     /* guint: indexes of the PCI controllers we added */
+    gboolean added_video;    /* we added <video><model type='none'/></video> */
+    gboolean added_audio;    /* we added <audio id='1' type='none'/> */
+    gboolean added_metadata; /* we added <metadata> */
+    GArray *removed;         /* VfDomainRemoved, by increasing position */
 } VfDomainRecord;
 
 /* Find and check the record of the domain whose root element is @root; @name is the
@@ -80,7 +80,6 @@ void vf_domain_record_add_device(xmlNode *record, const VfPassthroughDevice *dev
 /* @index: the controller index, or -1 when @element is not a controller. */
 void vf_domain_record_add_added(xmlNode *record, const char *element, int index);
 /* Move @element (already unlinked, formerly at column @indent) into the record. */
-void vf_domain_record_add_removed(xmlNode *record, guint position, xmlNode *element,
-                                  guint indent);
+void vf_domain_record_add_removed(xmlNode *record, guint position, xmlNode *element, guint indent);
 
 G_END_DECLS

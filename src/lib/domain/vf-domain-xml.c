@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
+ * vf-domain-xml.c: the activation rewrite of a domain XML, and its undo
+ *
  * Guest PCI addresses of the added <hostdev>s
  *
  * Every <hostdev> we add gets an explicit guest address. The GPU's functions must share
@@ -42,27 +44,29 @@
  * 9.0). Elements we add go where libvirt would print them, so that what we write is
  * already what libvirt gives back after a define. */
 static const char *const vf_device_order[] = {
-    "emulator", "disk",      "controller", "lease",       "filesystem", "interface",
-    "smartcard", "serial",   "parallel",   "console",     "channel",    "input",
-    "tpm",      "graphics",  "sound",      "audio",       "video",      "hostdev",
-    "redirdev", "redirfilter", "hub",      "watchdog",    "memballoon", "rng",
-    "panic",    "shmem",     "memory",     "iommu",       "vsock",      "crypto",
-    "pstore",
+    "emulator", "disk",       "controller", "lease",   "filesystem", "interface",   "smartcard",
+    "serial",   "parallel",   "console",    "channel", "input",      "tpm",         "graphics",
+    "sound",    "audio",      "video",      "hostdev", "redirdev",   "redirfilter", "hub",
+    "watchdog", "memballoon", "rng",        "panic",   "shmem",      "memory",      "iommu",
+    "vsock",    "crypto",     "pstore",
 };
 
 /* What a domain needs only for a virtual display, or which hands host resources to one
  * (SPICE USB redirection, smartcard). <video> and <audio> are replaced rather than
  * removed, see vf_domain_activate_doc(). */
 static const char *const vf_display_devices[] = {
-    "graphics", "sound", "redirdev", "smartcard",
+    "graphics",
+    "sound",
+    "redirdev",
+    "smartcard",
 };
 
 /* The passthrough request, checked and in canonical form. */
 typedef struct {
     char *gpu;
-    GPtrArray *devices;  /* VfPassthroughDevice *: the GPU's functions by function number,
-                          * then the other devices in the order given */
-    GArray *addresses;   /* VfDomainPciAddress, parallel to devices */
+    GPtrArray *devices; /* VfPassthroughDevice *: the GPU's functions by function number,
+                         * then the other devices in the order given */
+    GArray *addresses;  /* VfDomainPciAddress, parallel to devices */
     guint n_gpu_functions;
 } VfPlan;
 
@@ -173,9 +177,17 @@ vf_domain_xml_parse(const char *xml, char **out_name, GError **error)
             first.message = g_strchomp(g_strdup(last->message));
             first.line = last->line;
         }
-        g_set_error(error, VF_ERROR, VF_ERROR_XML, "Malformed domain XML: line %d: %s",
-                    first.line, first.message ? first.message : "unknown error");
+        g_set_error(error, VF_ERROR, VF_ERROR_XML, "Malformed domain XML: line %d: %s", first.line,
+                    first.message ? first.message : "unknown error");
         g_free(first.message);
+        return NULL;
+    }
+
+    /* libvirt never writes one; with it come entities, which we would neither expand nor
+     * want to carry into a domain definition. */
+    if (doc->intSubset != NULL || doc->extSubset != NULL) {
+        g_set_error_literal(error, VF_ERROR, VF_ERROR_XML,
+                            "Domain XML must not have a <!DOCTYPE> declaration");
         return NULL;
     }
 
@@ -270,8 +282,8 @@ vf_plan_new(const char *gpu, const VfPassthroughDevice *devices, guint n_devices
         for (j = 0; j < given_addresses->len; j++) {
             if (vf_domain_pci_address_equal(
                     &address, &g_array_index(given_addresses, VfDomainPciAddress, j))) {
-                g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
-                            "Device %s is listed twice", canonical);
+                g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT, "Device %s is listed twice",
+                            canonical);
                 return NULL;
             }
         }
@@ -375,9 +387,8 @@ vf_is_display_device(const xmlNode *node)
         if (vf_xml_is_element(node, vf_display_devices[i]))
             return TRUE;
     }
-    if (vf_xml_is_element(node, "channel") &&
-        (vf_xml_prop_equals(node, "type", "spicevmc") ||
-         vf_xml_prop_equals(node, "type", "spiceport"))) {
+    if (vf_xml_is_element(node, "channel") && (vf_xml_prop_equals(node, "type", "spicevmc") ||
+                                               vf_xml_prop_equals(node, "type", "spiceport"))) {
         xmlNode *target = vf_xml_find_child(node, "target");
 
         /* VirtFlow talks to Windows through the agent: never take that one. */
@@ -539,7 +550,7 @@ vf_allocate_pcie(const xmlNode *devices, const char *name, GArray *used, guint n
             !vf_bus_used(used, index))
             g_array_append_val(free_ports, index);
     }
-    g_array_sort(free_ports, (GCompareFunc)vf_compare_uint);
+    g_array_sort(free_ports, vf_compare_uint);
 
     for (i = 0; i < n_slots; i++) {
         VfDomainPciAddress slot = {0, 0, 0, 0};
@@ -563,13 +574,11 @@ vf_allocate_pcie(const xmlNode *devices, const char *name, GArray *used, guint n
 }
 
 static gboolean
-vf_allocate_pci(const char *name, GArray *used, guint n_slots, GArray *out_slots,
-                GError **error)
+vf_allocate_pci(const char *name, GArray *used, guint n_slots, GArray *out_slots, GError **error)
 {
     guint slot;
 
-    for (slot = VF_I440FX_FIRST_SLOT; slot <= VF_PCI_SLOT_MAX && out_slots->len < n_slots;
-         slot++) {
+    for (slot = VF_I440FX_FIRST_SLOT; slot <= VF_PCI_SLOT_MAX && out_slots->len < n_slots; slot++) {
         VfDomainPciAddress address = {0, 0, slot, 0};
 
         if (!vf_slot_used(used, 0, slot))
@@ -686,8 +695,7 @@ vf_insert_device(xmlNode *devices, xmlNode *node, xmlNode *after)
         vf_xml_insert_after(after, node);
         return;
     }
-    for (child = vf_xml_first_element(devices); child != NULL;
-         child = vf_xml_next_element(child)) {
+    for (child = vf_xml_first_element(devices); child != NULL; child = vf_xml_next_element(child)) {
         if (vf_device_rank(child) > rank) {
             vf_xml_insert_before(child, node);
             return;
@@ -735,8 +743,7 @@ vf_find_devices(xmlNode *root, const char *name, GError **error)
     xmlNode *devices = vf_xml_find_child(root, "devices");
 
     if (devices == NULL)
-        g_set_error(error, VF_ERROR, VF_ERROR_XML, "Domain '%s' has no <devices> element",
-                    name);
+        g_set_error(error, VF_ERROR, VF_ERROR_XML, "Domain '%s' has no <devices> element", name);
     return devices;
 }
 
@@ -875,8 +882,8 @@ vf_domain_activate_doc(xmlDoc *doc, const char *name, const VfPlan *plan, GError
         } else {
             guest = g_array_index(slots, VfDomainPciAddress, 1 + i - plan->n_gpu_functions);
         }
-        hostdev = vf_new_hostdev(doc, source, &guest,
-                                 i == 0 && plan->n_gpu_functions > 1, indent, step);
+        hostdev =
+            vf_new_hostdev(doc, source, &guest, i == 0 && plan->n_gpu_functions > 1, indent, step);
         vf_insert_device(devices, hostdev, after);
         after = hostdev;
     }
@@ -968,12 +975,10 @@ vf_domain_deactivate_doc(xmlDoc *doc, const char *name, VfDomainRecord *record, 
         guint wanted = g_array_index(record->controllers, guint, i);
         g_autoptr(GArray) used = vf_collect_used_addresses(devices, NULL);
 
-        for (node = vf_xml_first_element(devices); node != NULL;
-             node = vf_xml_next_element(node)) {
+        for (node = vf_xml_first_element(devices); node != NULL; node = vf_xml_next_element(node)) {
             guint index;
 
-            if (vf_is_pci_controller(node) &&
-                vf_xml_prop_equals(node, "model", "pcie-root-port") &&
+            if (vf_is_pci_controller(node) && vf_xml_prop_equals(node, "model", "pcie-root-port") &&
                 vf_controller_index(node, &index) && index == wanted) {
                 if (!vf_bus_used(used, wanted))
                     vf_remove_node(node);
@@ -1044,8 +1049,7 @@ vf_domain_xml_activate(const char *xml, const char *gpu, const VfPassthroughDevi
     if (record != NULL) {
         if (!g_str_equal(record->gpu, plan->gpu)) {
             g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
-                        "Domain '%s' already has GPU %s: deactivate it first", name,
-                        record->gpu);
+                        "Domain '%s' already has GPU %s: deactivate it first", name, record->gpu);
             return NULL;
         }
         if (vf_same_devices(record->devices, plan->devices))

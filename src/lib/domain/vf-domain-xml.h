@@ -39,9 +39,8 @@ G_BEGIN_DECLS
  * well-formed <domain>, or malformed VirtFlow metadata; VF_ERROR_FAILED when the domain
  * has no free guest PCI address).
  */
-char *vf_domain_xml_activate(const char *xml, const char *gpu,
-                             const VfPassthroughDevice *devices, guint n_devices,
-                             GError **error);
+char *vf_domain_xml_activate(const char *xml, const char *gpu, const VfPassthroughDevice *devices,
+                             guint n_devices, GError **error);
 
 /*
  * Undo vf_domain_xml_activate(): put back the removed elements where they were, remove

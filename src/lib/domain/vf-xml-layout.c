@@ -78,8 +78,7 @@ vf_xml_find_child(const xmlNode *parent, const char *name)
 {
     xmlNode *child;
 
-    for (child = vf_xml_first_element(parent); child != NULL;
-         child = vf_xml_next_element(child)) {
+    for (child = vf_xml_first_element(parent); child != NULL; child = vf_xml_next_element(child)) {
         if (vf_xml_is_element(child, name))
             return child;
     }

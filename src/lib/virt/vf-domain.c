@@ -54,10 +54,14 @@ vf_domain_get_state(VfDomain *dom, VfDomainState *ret_state, GError **error)
     return TRUE;
 }
 
+/* The persistent definition is read with SECURE: activation moves <graphics> (and its
+ * passwd) into <metadata> to put it back later, and a definition read without secrets
+ * would lose the password on deactivation. */
 char *
 vf_domain_dup_xml(VfDomain *dom, gboolean inactive, GError **error)
 {
-    char *xml = virDomainGetXMLDesc(dom->dom, inactive ? VIR_DOMAIN_XML_INACTIVE : 0);
+    char *xml = virDomainGetXMLDesc(dom->dom,
+                                    inactive ? VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE : 0);
     char *out;
 
     if (xml == NULL) {
