@@ -43,7 +43,7 @@ cmd_now(void)
 static int
 cmd_vfio_viable(const char *group)
 {
-    struct vfio_group_status status = { .argsz = sizeof(status) };
+    struct vfio_group_status status = {.argsz = sizeof(status)};
     char path[64];
     int container, fd;
 
