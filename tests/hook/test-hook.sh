@@ -38,21 +38,8 @@ GPU=0000:01:00.0
 AUD=0000:01:00.1
 PCI=$root/sys/bus/pci/devices
 
-n=0
-failed=0
-ok() {
-    n=$((n + 1))
-    echo "ok $n - $1"
-}
-not_ok() {
-    n=$((n + 1))
-    failed=$((failed + 1))
-    echo "not ok $n - $1"
-    shift
-    for line in "$@"; do
-        printf '%s\n' "$line" | sed 's/^/# /'
-    done
-}
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 # check DESCRIPTION COMMAND...: ok when COMMAND succeeds
 check() {
     local desc=$1

@@ -23,23 +23,8 @@ root=$tmp/host
 export VIRTFLOW_DEMO_ROOT=$root
 unset VIRTFLOW_HOST_ROOT
 
-n=0
-failed=0
-
-ok() {
-    n=$((n + 1))
-    echo "ok $n - $1"
-}
-
-not_ok() {
-    n=$((n + 1))
-    failed=$((failed + 1))
-    echo "not ok $n - $1"
-    shift
-    for line in "$@"; do
-        printf '%s\n' "$line" | sed 's/^/# /'
-    done
-}
+# shellcheck source=../lib/tap.sh
+. "$(dirname "$0")/../lib/tap.sh"
 
 # The tree as a user could inspect it: every path, link target and file content, without
 # VirtFlow's own state (journal, records, lock).
