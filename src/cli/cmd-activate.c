@@ -38,14 +38,7 @@ vf_cli_print_plan(VfCli *cli, VfFlow *flow)
     for (guint i = 0; i < flow->devices->len; i++)
         printf("%s%s", i ? ", " : "", (char *)flow->devices->pdata[i]);
     printf("\n\nSysfs writes, in order:\n");
-    for (guint i = 0; i < flow->writes->len; i++) {
-        const VfSysfsWrite *w = flow->writes->pdata[i];
-
-        if (g_str_equal(w->value, "\n"))
-            printf("  echo > %s\n", w->path);
-        else
-            printf("  echo %s > %s\n", w->value, w->path);
-    }
+    vf_cli_print_writes(flow->writes, NULL);
     if (flow->writes->len == 0)
         printf("  (none)\n");
     printf("\nThe new definition of '%s':\n%s\n", flow->vm, flow->domain_xml);

@@ -7,10 +7,10 @@
 #include <stdio.h>
 #include <string.h>
 
-static void
-vf_print_writes(GPtrArray *writes, GPtrArray *modules)
+void
+vf_cli_print_writes(GPtrArray *writes, GPtrArray *modules)
 {
-    for (guint i = 0; i < modules->len; i++)
+    for (guint i = 0; modules && i < modules->len; i++)
         printf("  modprobe %s\n", (char *)modules->pdata[i]);
     for (guint i = 0; i < writes->len; i++) {
         const VfSysfsWrite *w = writes->pdata[i];
@@ -43,7 +43,7 @@ vf_cli_run_transition(VfCli *cli, VfTransition *t, gboolean dry_run)
         printf("Dry run: %s %s%s (%u device%s). Nothing is changed; the writes would be:\n",
                vf_transition_kind_to_string(kind), gpu ? "GPU " : "", gpu ? gpu : "all devices",
                devices->len, devices->len == 1 ? "" : "s");
-        vf_print_writes(writes, modules);
+        vf_cli_print_writes(writes, modules);
         if (writes->len == 0)
             printf("  (none: the devices are already where they should be)\n");
         return VF_EXIT_OK;

@@ -102,17 +102,7 @@ vf_cli_json_plan(VfJson *json, VfFlow *flow)
         vf_json_end_object(json);
     }
     vf_json_end_array(json);
-    vf_json_key(json, "sysfs_writes");
-    vf_json_begin_array(json);
-    for (guint i = 0; i < flow->writes->len; i++) {
-        const VfSysfsWrite *w = flow->writes->pdata[i];
-
-        vf_json_begin_object(json);
-        vf_json_member_string(json, "path", w->path);
-        vf_json_member_string(json, "value", w->value);
-        vf_json_end_object(json);
-    }
-    vf_json_end_array(json);
+    vf_cli_json_writes(json, flow->writes);
     vf_json_member_string(json, "domain_xml", flow->domain_xml);
     vf_cli_json_warnings(json, flow);
     vf_json_end_object(json);

@@ -193,6 +193,23 @@ vf_cli_json_report(VfJson *b, VfHostReport *report, gboolean all_devices)
 }
 
 void
+vf_cli_json_writes(VfJson *json, GPtrArray *writes)
+{
+    vf_json_key(json, "sysfs_writes");
+    vf_json_begin_array(json);
+    for (guint i = 0; i < writes->len; i++) {
+        const VfSysfsWrite *w = writes->pdata[i];
+
+        vf_json_begin_object(json);
+        vf_json_member_string(json, "device", w->device);
+        vf_json_member_string(json, "path", w->path);
+        vf_json_member_string(json, "value", w->value);
+        vf_json_end_object(json);
+    }
+    vf_json_end_array(json);
+}
+
+void
 vf_cli_json_transition(VfJson *b, VfTransition *t, gboolean dry_run)
 {
     g_autoptr(GPtrArray) writes = dry_run ? vf_transition_dup_writes(t) : NULL;
@@ -224,21 +241,7 @@ vf_cli_json_transition(VfJson *b, VfTransition *t, gboolean dry_run)
         for (guint i = 0; i < modules->len; i++)
             vf_json_string(b, modules->pdata[i]);
         vf_json_end_array(b);
-        vf_json_key(b, "sysfs_writes");
-        vf_json_begin_array(b);
-        for (guint i = 0; i < writes->len; i++) {
-            const VfSysfsWrite *w = writes->pdata[i];
-
-            vf_json_begin_object(b);
-            vf_json_key(b, "device");
-            vf_json_string(b, w->device);
-            vf_json_key(b, "path");
-            vf_json_string(b, w->path);
-            vf_json_key(b, "value");
-            vf_json_string(b, w->value);
-            vf_json_end_object(b);
-        }
-        vf_json_end_array(b);
+        vf_cli_json_writes(b, writes);
     }
     vf_json_end_object(b);
 }

@@ -73,6 +73,10 @@ int vf_cli_run_transition(VfCli *cli, VfTransition *t, gboolean dry_run);
 /* @all_devices: add "devices", every PCI function of the host */
 void vf_cli_json_report(VfJson *json, VfHostReport *report, gboolean all_devices);
 void vf_cli_json_pci_device(VfJson *json, const VfPciDevice *dev);
+/* "sysfs_writes": [{device, path, value}] in the order they run; and the same as the
+ * shell lines a user would type (modprobe first) */
+void vf_cli_json_writes(VfJson *json, GPtrArray *writes);
+void vf_cli_print_writes(GPtrArray *writes, GPtrArray *modules);
 void vf_cli_json_transition(VfJson *json, VfTransition *t, gboolean dry_run);
 
 int vf_cmd_host(VfCli *cli, int argc, char **argv);
