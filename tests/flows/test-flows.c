@@ -1412,6 +1412,108 @@ vf_add_fault_tests(const char *flow, const char *const *ids, guint n, GTestDataF
     }
 }
 
+/* ---- lifecycle events (what the desktop app listens to) ---- */
+
+typedef struct {
+    GMutex lock;
+    GCond cond;
+    GString *seen; /* "NAME:EVENT;" for every event */
+    gboolean destroyed;
+    GThread *thread; /* the thread the last call ran on */
+} VfEvents;
+
+static void
+vf_events_cb(VfConnection *conn, const char *name, VfLifecycleEvent event, gpointer data)
+{
+    VfEvents *ev = data;
+
+    g_mutex_lock(&ev->lock);
+    g_string_append_printf(ev->seen, "%s:%s;", name, vf_lifecycle_event_to_string(event));
+    ev->thread = g_thread_self();
+    g_cond_broadcast(&ev->cond);
+    g_mutex_unlock(&ev->lock);
+}
+
+static void
+vf_events_destroy(gpointer data)
+{
+    VfEvents *ev = data;
+
+    g_mutex_lock(&ev->lock);
+    ev->destroyed = TRUE;
+    g_cond_broadcast(&ev->cond);
+    g_mutex_unlock(&ev->lock);
+}
+
+/* Waits up to 5 s for @what in the events seen */
+static gboolean
+vf_events_wait(VfEvents *ev, const char *what)
+{
+    gint64 deadline = g_get_monotonic_time() + 5 * G_TIME_SPAN_SECOND;
+    gboolean found;
+
+    g_mutex_lock(&ev->lock);
+    while (!(found = strstr(ev->seen->str, what) != NULL))
+        if (!g_cond_wait_until(&ev->cond, &ev->lock, deadline))
+            break;
+    found = strstr(ev->seen->str, what) != NULL;
+    g_mutex_unlock(&ev->lock);
+    return found;
+}
+
+static void
+test_watch_lifecycle(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfDomain) dom = vf_fx_domain(fx, VF_VM);
+    VfEvents ev = {0};
+    guint id;
+
+    g_mutex_init(&ev.lock);
+    g_cond_init(&ev.cond);
+    ev.seen = g_string_new(NULL);
+    id = vf_connection_watch_lifecycle(fx->conn, vf_events_cb, &ev, vf_events_destroy, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(id, >, 0);
+
+    g_assert_true(vf_domain_start(dom, &error));
+    g_assert_no_error(error);
+    if (!vf_events_wait(&ev, VF_VM ":started;"))
+        g_test_fail_printf("no 'started' event within 5 s; seen: '%s'", ev.seen->str);
+    /* on libvirt's event thread, not ours */
+    g_assert_true(ev.thread != g_thread_self());
+    g_assert_true(vf_domain_destroy(dom, &error));
+    g_assert_no_error(error);
+    if (!vf_events_wait(&ev, VF_VM ":stopped;"))
+        g_test_fail_printf("no 'stopped' event within 5 s; seen: '%s'", ev.seen->str);
+
+    vf_connection_unwatch_lifecycle(fx->conn, id);
+    /* the free callback runs from the event loop: wait for it */
+    g_mutex_lock(&ev.lock);
+    {
+        gint64 deadline = g_get_monotonic_time() + 5 * G_TIME_SPAN_SECOND;
+
+        while (!ev.destroyed && g_cond_wait_until(&ev.cond, &ev.lock, deadline))
+            ;
+    }
+    g_assert_true(ev.destroyed);
+    g_string_truncate(ev.seen, 0);
+    g_mutex_unlock(&ev.lock);
+    /* unwatched: starting again is not reported */
+    g_assert_true(vf_domain_start(dom, &error));
+    g_assert_no_error(error);
+    g_usleep(200 * 1000);
+    g_mutex_lock(&ev.lock);
+    g_assert_cmpstr(ev.seen->str, ==, "");
+    g_mutex_unlock(&ev.lock);
+    vf_domain_destroy(dom, NULL);
+
+    g_string_free(ev.seen, TRUE);
+    g_mutex_clear(&ev.lock);
+    g_cond_clear(&ev.cond);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1476,6 +1578,7 @@ main(int argc, char **argv)
     g_test_add_data_func("/flows/shared-gpu/deactivate-other", "deactivate", test_shared_gpu);
     g_test_add_data_func("/flows/shared-gpu/start-other", "start", test_shared_gpu);
     g_test_add_func("/flows/busy", test_busy);
+    g_test_add_func("/flows/events/lifecycle", test_watch_lifecycle);
 
     rc = g_test_run();
     g_free(vf_win11_xml);

@@ -331,3 +331,79 @@ vf_connection_define_xml(VfConnection *conn, const char *xml, GError **error)
     }
     return vf_domain_new(conn, dom);
 }
+
+static const char *const vf_lifecycle_event_names[] = {
+    [VF_LIFECYCLE_DEFINED] = "defined",   [VF_LIFECYCLE_UNDEFINED] = "undefined",
+    [VF_LIFECYCLE_STARTED] = "started",   [VF_LIFECYCLE_SUSPENDED] = "suspended",
+    [VF_LIFECYCLE_RESUMED] = "resumed",   [VF_LIFECYCLE_STOPPED] = "stopped",
+    [VF_LIFECYCLE_SHUTDOWN] = "shutdown", [VF_LIFECYCLE_PMSUSPENDED] = "pmsuspended",
+    [VF_LIFECYCLE_CRASHED] = "crashed",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(vf_lifecycle_event_names) == VF_LIFECYCLE_LAST);
+/* our enum mirrors virDomainEventType value for value */
+G_STATIC_ASSERT(VF_LIFECYCLE_STOPPED == (int)VIR_DOMAIN_EVENT_STOPPED);
+G_STATIC_ASSERT(VF_LIFECYCLE_CRASHED == (int)VIR_DOMAIN_EVENT_CRASHED);
+
+const char *
+vf_lifecycle_event_to_string(VfLifecycleEvent event)
+{
+    return event < VF_LIFECYCLE_LAST ? vf_lifecycle_event_names[event] : "unknown";
+}
+
+typedef struct {
+    VfConnection *conn; /* not a reference: the watch ends before the connection */
+    VfLifecycleFunc func;
+    gpointer user_data;
+    GDestroyNotify destroy;
+} VfLifecycleWatch;
+
+static int
+vf_lifecycle_cb(virConnectPtr c, virDomainPtr dom, int event, int detail, void *data)
+{
+    VfLifecycleWatch *watch = data;
+
+    if (event >= 0 && event < VF_LIFECYCLE_LAST)
+        watch->func(watch->conn, virDomainGetName(dom), event, watch->user_data);
+    return 0;
+}
+
+static void
+vf_lifecycle_watch_free(void *data)
+{
+    VfLifecycleWatch *watch = data;
+
+    if (watch->destroy)
+        watch->destroy(watch->user_data);
+    g_free(watch);
+}
+
+guint
+vf_connection_watch_lifecycle(VfConnection *conn, VfLifecycleFunc func, gpointer user_data,
+                              GDestroyNotify destroy, GError **error)
+{
+    VfLifecycleWatch *watch = g_new0(VfLifecycleWatch, 1);
+    int id;
+
+    watch->conn = conn;
+    watch->func = func;
+    watch->user_data = user_data;
+    watch->destroy = destroy;
+    id = virConnectDomainEventRegisterAny(conn->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                          VIR_DOMAIN_EVENT_CALLBACK(vf_lifecycle_cb), watch,
+                                          vf_lifecycle_watch_free);
+    if (id < 0) {
+        g_free(watch); /* libvirt does not call the free callback when it refuses */
+        vf_virt_set_error(error, "Cannot watch the VMs of '%s'", conn->uri);
+        return 0;
+    }
+    /* libvirt's ids start at 0; ours at 1 so that 0 can mean "none" */
+    return (guint)id + 1;
+}
+
+void
+vf_connection_unwatch_lifecycle(VfConnection *conn, guint id)
+{
+    g_return_if_fail(id > 0);
+    if (virConnectDomainEventDeregisterAny(conn->conn, (int)id - 1) < 0)
+        virResetLastError();
+}

@@ -65,6 +65,37 @@ VfDomain *vf_connection_lookup_domain(VfConnection *conn, const char *name, GErr
 /* virDomainDefineXML: creates or replaces the persistent definition. */
 VfDomain *vf_connection_define_xml(VfConnection *conn, const char *xml, GError **error);
 
+/* What happened to a domain, as libvirt's lifecycle events say (virDomainEventType). */
+typedef enum {
+    VF_LIFECYCLE_DEFINED,
+    VF_LIFECYCLE_UNDEFINED,
+    VF_LIFECYCLE_STARTED,
+    VF_LIFECYCLE_SUSPENDED,
+    VF_LIFECYCLE_RESUMED,
+    VF_LIFECYCLE_STOPPED,
+    VF_LIFECYCLE_SHUTDOWN, /* the guest is shutting down (STOPPED follows) */
+    VF_LIFECYCLE_PMSUSPENDED,
+    VF_LIFECYCLE_CRASHED,
+    VF_LIFECYCLE_LAST
+} VfLifecycleEvent;
+
+/* "defined", "undefined", "started", ... */
+const char *vf_lifecycle_event_to_string(VfLifecycleEvent event);
+
+/* @name: the domain's name. Runs on libvirt's event-loop thread (see vf_virt_init), not
+ * the caller's: a GUI hands it to its main context (g_main_context_invoke). It must not
+ * block; it may call other libvirt functions. */
+typedef void (*VfLifecycleFunc)(VfConnection *conn, const char *name, VfLifecycleEvent event,
+                                gpointer user_data);
+/* Calls @func for every lifecycle event of every domain of @conn until unwatched. Returns
+ * a watch id > 0, or 0 with an error (a driver without events). @destroy (may be NULL)
+ * frees @user_data when the watch ends, possibly on the event-loop thread. */
+guint vf_connection_watch_lifecycle(VfConnection *conn, VfLifecycleFunc func, gpointer user_data,
+                                    GDestroyNotify destroy, GError **error);
+/* Ends a watch: @func is not called again once this returns... except for a call already
+ * running on the event-loop thread, which completes. */
+void vf_connection_unwatch_lifecycle(VfConnection *conn, guint id);
+
 VfDomain *vf_domain_ref(VfDomain *dom);
 void vf_domain_unref(VfDomain *dom);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfDomain, vf_domain_unref)
