@@ -108,6 +108,48 @@ vf_demo_append_domain(GString *node, const char *xml, int state, GError **error)
     return TRUE;
 }
 
+/* $VIRTFLOW_DEMO_VMS=N: N more ordinary VMs ("demo-vm-01"...), shut off, for benchmarks
+ * and for trying a long list. Their UUIDs are fixed, so that once saved (as UUID.xml)
+ * they are not added twice; a lower N later does not remove saved ones. */
+#define VF_DEMO_MAX_EXTRA 1000
+
+static gboolean
+vf_demo_append_extra(GString *node, const char *domains_dir, GError **error)
+{
+    const char *env = g_getenv("VIRTFLOW_DEMO_VMS");
+    guint64 n = 0;
+
+    if (env == NULL || *env == '\0')
+        return TRUE;
+    if (!g_ascii_string_to_unsigned(env, 10, 0, VF_DEMO_MAX_EXTRA, &n, NULL)) {
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                    "VIRTFLOW_DEMO_VMS='%s' is not a number of VMs from 0 to %d", env,
+                    VF_DEMO_MAX_EXTRA);
+        return FALSE;
+    }
+    for (guint i = 1; i <= n; i++) {
+        g_autofree char *uuid = g_strdup_printf("00000000-0000-4000-8000-%012u", i);
+        g_autofree char *file = g_strconcat(uuid, ".xml", NULL);
+        g_autofree char *path = g_build_filename(domains_dir, file, NULL);
+        g_autofree char *xml = NULL;
+
+        if (g_file_test(path, G_FILE_TEST_EXISTS))
+            continue;
+        xml = g_strdup_printf("<domain type='test'>\n"
+                              "  <name>demo-vm-%02u</name>\n"
+                              "  <uuid>%s</uuid>\n"
+                              "  <memory unit='KiB'>2097152</memory>\n"
+                              "  <vcpu>2</vcpu>\n"
+                              "  <os><type arch='x86_64' machine='q35'>hvm</type></os>\n"
+                              "  <devices/>\n"
+                              "</domain>\n",
+                              i, uuid);
+        if (!vf_demo_append_domain(node, xml, VF_DOMAIN_STATE_SHUTOFF, error))
+            return FALSE;
+    }
+    return TRUE;
+}
+
 static gboolean
 vf_demo_write_node(const char *root, gboolean *ret_seeded, GError **error)
 {
@@ -148,6 +190,8 @@ vf_demo_write_node(const char *root, gboolean *ret_seeded, GError **error)
         if (!vf_demo_append_domain(node, xml, state > 0 ? state : VF_DOMAIN_STATE_SHUTOFF, error))
             return FALSE;
     }
+    if (!vf_demo_append_extra(node, domains_dir, error))
+        return FALSE;
     g_string_append(node, "</node>\n");
     return g_file_set_contents(node_path, node->str, node->len, error);
 }

@@ -20,7 +20,9 @@ G_BEGIN_DECLS
 char *vf_demo_dup_default_root(void);
 /* The demo's simulated host under @root, built when missing (no libvirt involved). */
 VfHost *vf_demo_open_host(const char *root, GError **error);
-/* Builds the demo under @root when missing and opens it; @ret_conn may be NULL. */
+/* Builds the demo under @root when missing and opens it; @ret_conn may be NULL.
+ * $VIRTFLOW_DEMO_VMS=N adds N ordinary shut-off VMs "demo-vm-01"... (0..1000), e.g. for
+ * benchmarks of long lists; they are kept by vf_demo_save() like the others. */
 gboolean vf_demo_open(const char *root, VfHost **ret_host, VfConnection **ret_conn, GError **error);
 /* Writes the domains of @conn back under @root, for the next open. */
 gboolean vf_demo_save(const char *root, VfConnection *conn, GError **error);
