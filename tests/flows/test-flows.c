@@ -1514,6 +1514,23 @@ test_watch_lifecycle(void)
     g_cond_clear(&ev.cond);
 }
 
+/* the list has what the desktop app's details show: vCPUs and memory */
+static void
+test_list_sizes(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) list = vf_connection_list_domains(fx->conn, &error);
+    const VfDomainInfo *info;
+
+    g_assert_no_error(error);
+    g_assert_cmpuint(list->len, ==, 1);
+    info = list->pdata[0];
+    g_assert_cmpstr(info->name, ==, VF_VM);
+    g_assert_cmpuint(info->vcpus, ==, 8);
+    g_assert_cmpuint(info->memory_kib, ==, 16777216);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1579,6 +1596,7 @@ main(int argc, char **argv)
     g_test_add_data_func("/flows/shared-gpu/start-other", "start", test_shared_gpu);
     g_test_add_func("/flows/busy", test_busy);
     g_test_add_func("/flows/events/lifecycle", test_watch_lifecycle);
+    g_test_add_func("/flows/list/sizes", test_list_sizes);
 
     rc = g_test_run();
     g_free(vf_win11_xml);

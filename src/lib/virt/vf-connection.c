@@ -198,8 +198,8 @@ vf_domain_info_cmp(gconstpointer a, gconstpointer b)
     return g_utf8_collate(ia->name, ib->name);
 }
 
-/* VirtFlow's metadata of each domain, read by a few threads at once: each is one round
- * trip to the daemon, and the connection serves them concurrently. */
+/* VirtFlow's metadata, vCPUs and memory of each domain, read by a few threads at once: each is one
+ * round trip to the daemon, and the connection serves them concurrently. */
 typedef struct {
     GPtrArray *infos;      /* of VfDomainInfo* */
     virDomainPtr *domains; /* parallel to @infos */
@@ -214,8 +214,16 @@ vf_metadata_worker(gpointer data)
 
     while ((i = g_atomic_int_add(&job->next, 1)) < (gint)job->infos->len) {
         VfDomainInfo *info = job->infos->pdata[i];
-        char *meta = virDomainGetMetadata(job->domains[i], VIR_DOMAIN_METADATA_ELEMENT,
-                                          VF_DOMAIN_XML_NAMESPACE, VIR_DOMAIN_AFFECT_CONFIG);
+        virDomainInfo dinfo;
+        char *meta;
+
+        /* vCPUs and memory: the stats API has them for running domains only */
+        if (virDomainGetInfo(job->domains[i], &dinfo) == 0) {
+            info->vcpus = dinfo.nrVirtCpu;
+            info->memory_kib = dinfo.maxMem;
+        }
+        meta = virDomainGetMetadata(job->domains[i], VIR_DOMAIN_METADATA_ELEMENT,
+                                    VF_DOMAIN_XML_NAMESPACE, VIR_DOMAIN_AFFECT_CONFIG);
 
         if (meta) {
             info->passthrough = TRUE;
