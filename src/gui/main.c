@@ -1,0 +1,262 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * virtflow-gtk: VirtFlow's desktop app (GTK 4 + libadwaita)
+ *
+ *   virtflow-gtk [--demo] [--connect URI]
+ *
+ * The application's actions are exported on the session bus (org.gtk.Actions at
+ * /org/virtflow/VirtFlow), so that a script can drive it as a user would, e.g.
+ *   gdbus call --session --dest org.virtflow.VirtFlow --object-path /org/virtflow/VirtFlow \
+ *     --method org.gtk.Actions.Activate activate-gpu "[<'Windows 11'>]" "{}"
+ * Actions taking a VM ("s"): select-vm, start-vm, stop-vm, force-off, activate-gpu,
+ * deactivate-gpu ('' means the selected VM); show-page ("vms", "host", "log"); screenshot
+ * (a PNG path); run-setup; refresh; quit.
+ */
+#include "vfg-backend.h"
+#include "vfg-window.h"
+
+#include <adwaita.h>
+#include <stdio.h>
+
+typedef struct {
+    gboolean demo;
+    char *uri;
+    VfgBackend *backend;
+    VfgWindow *window;
+    gboolean opening;
+} VfgApp;
+
+static VfgApp vfg_app;
+
+static VfgWindow *
+vfg_app_window(GApplication *app)
+{
+    if (vfg_app.window == NULL)
+        g_warning("The window is not open yet");
+    return vfg_app.window;
+}
+
+static const char *
+vfg_param_vm(GVariant *param)
+{
+    const char *vm = param ? g_variant_get_string(param, NULL) : NULL;
+
+    return vm && *vm ? vm : NULL;
+}
+
+static void
+vfg_action_flow(GSimpleAction *action, GVariant *param, gpointer app)
+{
+    const char *name = g_action_get_name(G_ACTION(action));
+    VfgWindow *win = vfg_app_window(app);
+    VfFlowKind kind;
+
+    if (win == NULL)
+        return;
+    if (g_str_equal(name, "start-vm"))
+        kind = VF_FLOW_START;
+    else if (g_str_equal(name, "stop-vm"))
+        kind = VF_FLOW_STOP;
+    else if (g_str_equal(name, "activate-gpu"))
+        kind = VF_FLOW_ACTIVATE;
+    else
+        kind = VF_FLOW_DEACTIVATE;
+    vfg_window_run_flow(win, kind, vfg_param_vm(param), FALSE);
+}
+
+static void
+vfg_action_force_off(GSimpleAction *action, GVariant *param, gpointer app)
+{
+    VfgWindow *win = vfg_app_window(app);
+
+    if (win)
+        vfg_window_force_off(win, vfg_param_vm(param));
+}
+
+static void
+vfg_action_select_vm(GSimpleAction *action, GVariant *param, gpointer app)
+{
+    VfgWindow *win = vfg_app_window(app);
+
+    if (win && !vfg_window_select_vm(win, vfg_param_vm(param))) {
+        g_autofree char *text =
+            g_strdup_printf("No VM named '%s'", g_variant_get_string(param, NULL));
+
+        vfg_window_toast(win, text);
+    }
+}
+
+static void
+vfg_action_show_page(GSimpleAction *action, GVariant *param, gpointer app)
+{
+    VfgWindow *win = vfg_app_window(app);
+
+    if (win)
+        vfg_window_show_page(win, g_variant_get_string(param, NULL));
+}
+
+static void
+vfg_action_screenshot(GSimpleAction *action, GVariant *param, gpointer app)
+{
+    VfgWindow *win = vfg_app_window(app);
+    g_autoptr(GError) error = NULL;
+
+    if (win && !vfg_window_save_png(win, g_variant_get_string(param, NULL), &error))
+        g_warning("Screenshot: %s", error->message);
+}
+
+static void
+vfg_action_refresh(GSimpleAction *action, GVariant *param, gpointer app)
+{
+    VfgWindow *win = vfg_app_window(app);
+
+    if (win)
+        vfg_window_refresh(win);
+}
+
+static void
+vfg_setup_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    VfgWindow *win = vfg_app.window;
+
+    if (!g_subprocess_wait_check_finish(G_SUBPROCESS(source), result, &error)) {
+        g_autofree char *text = g_strdup_printf("Setup failed: %s", error->message);
+
+        if (win)
+            vfg_window_toast(win, text);
+    } else if (win) {
+        vfg_window_toast(win, "Setup done");
+    }
+    if (win)
+        vfg_window_refresh(win);
+}
+
+static void
+vfg_action_run_setup(GSimpleAction *action, GVariant *param, gpointer app)
+{
+    VfgWindow *win = vfg_app_window(app);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GSubprocess) proc = NULL;
+
+    if (win == NULL)
+        return;
+    if (vfg_backend_is_demo(vfg_app.backend)) {
+        vfg_window_toast(win, "Demo host: setup would run 'pkexec virtflow-helper setup' (load "
+                              "vfio, write vfio.conf, install the libvirt hook)");
+        return;
+    }
+    proc =
+        g_subprocess_new(G_SUBPROCESS_FLAGS_NONE, &error, "pkexec", VFG_HELPER_PATH, "setup", NULL);
+    if (proc == NULL) {
+        vfg_window_toast(win, error->message);
+        return;
+    }
+    vfg_window_toast(win, "Running setup (asks for your password)");
+    g_subprocess_wait_check_async(proc, NULL, vfg_setup_done, NULL);
+}
+
+static void
+vfg_action_quit(GSimpleAction *action, GVariant *param, gpointer app)
+{
+    if (vfg_app.window)
+        gtk_window_destroy(GTK_WINDOW(vfg_app.window));
+    g_application_quit(app);
+}
+
+static const GActionEntry vfg_app_actions[] = {
+    {"select-vm", vfg_action_select_vm, "s"},
+    {"start-vm", vfg_action_flow, "s"},
+    {"stop-vm", vfg_action_flow, "s"},
+    {"activate-gpu", vfg_action_flow, "s"},
+    {"deactivate-gpu", vfg_action_flow, "s"},
+    {"force-off", vfg_action_force_off, "s"},
+    {"show-page", vfg_action_show_page, "s"},
+    {"screenshot", vfg_action_screenshot, "s"},
+    {"run-setup", vfg_action_run_setup},
+    {"refresh", vfg_action_refresh},
+    {"quit", vfg_action_quit},
+};
+
+static void
+vfg_window_destroyed(GtkWidget *widget, gpointer data)
+{
+    vfg_app.window = NULL;
+}
+
+static void
+vfg_backend_ready(GObject *source, GAsyncResult *result, gpointer data)
+{
+    GApplication *app = data;
+    g_autoptr(GError) error = NULL;
+
+    vfg_app.opening = FALSE;
+    vfg_app.backend = vfg_backend_new_finish(result, &error);
+    if (vfg_app.backend == NULL) {
+        GtkWidget *dialog = adw_message_dialog_new(NULL, "VirtFlow cannot start", error->message);
+
+        g_printerr("virtflow-gtk: %s\n", error->message);
+        adw_message_dialog_add_response(ADW_MESSAGE_DIALOG(dialog), "close", "Close");
+        gtk_application_add_window(GTK_APPLICATION(app), GTK_WINDOW(dialog));
+        gtk_window_present(GTK_WINDOW(dialog));
+        g_application_release(app);
+        return;
+    }
+    vfg_app.window = vfg_window_new(GTK_APPLICATION(app), vfg_app.backend);
+    g_signal_connect(vfg_app.window, "destroy", G_CALLBACK(vfg_window_destroyed), NULL);
+    gtk_window_present(GTK_WINDOW(vfg_app.window));
+    g_application_release(app);
+}
+
+static void
+vfg_activate(GApplication *app)
+{
+    if (vfg_app.window) {
+        gtk_window_present(GTK_WINDOW(vfg_app.window));
+        return;
+    }
+    if (vfg_app.opening)
+        return;
+    vfg_app.opening = TRUE;
+    /* opening libvirt may take a moment: off the main thread, the app held meanwhile */
+    g_application_hold(app);
+    vfg_backend_new_async(vfg_app.demo, NULL, vfg_app.uri, NULL, vfg_backend_ready, app);
+}
+
+static void
+vfg_startup(GApplication *app)
+{
+    g_autoptr(GtkCssProvider) css = gtk_css_provider_new();
+
+    gtk_css_provider_load_from_resource(css, "/org/virtflow/VirtFlow/style.css");
+    gtk_style_context_add_provider_for_display(gdk_display_get_default(), GTK_STYLE_PROVIDER(css),
+                                               GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
+    gtk_window_set_default_icon_name("org.virtflow.VirtFlow");
+}
+
+int
+main(int argc, char **argv)
+{
+    g_autoptr(AdwApplication) app = NULL;
+    const GOptionEntry options[] = {
+        {"demo", 0, 0, G_OPTION_ARG_NONE, &vfg_app.demo,
+         "Run on the demo host (simulated; nothing real is touched)", NULL},
+        {"connect", 'c', 0, G_OPTION_ARG_STRING, &vfg_app.uri,
+         "libvirt URI (default qemu:///system)", "URI"},
+        {NULL},
+    };
+    int status;
+
+    g_set_prgname("virtflow-gtk");
+    g_set_application_name("VirtFlow");
+    app = adw_application_new("org.virtflow.VirtFlow", G_APPLICATION_DEFAULT_FLAGS);
+    g_application_add_main_option_entries(G_APPLICATION(app), options);
+    g_action_map_add_action_entries(G_ACTION_MAP(app), vfg_app_actions,
+                                    G_N_ELEMENTS(vfg_app_actions), app);
+    g_signal_connect(app, "startup", G_CALLBACK(vfg_startup), NULL);
+    g_signal_connect(app, "activate", G_CALLBACK(vfg_activate), NULL);
+    status = g_application_run(G_APPLICATION(app), argc, argv);
+    g_clear_object(&vfg_app.backend);
+    g_free(vfg_app.uri);
+    return status;
+}

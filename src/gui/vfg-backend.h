@@ -1,0 +1,95 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * vfg-backend.h: the desktop app's model — the library's host and connection, run off the
+ * main thread
+ *
+ * Every call that reaches libvirt or the host runs in a GTask thread; results and progress
+ * come back on the main context the backend was created on. No widget code here.
+ */
+#pragma once
+
+#include <gio/gio.h>
+#include <virtflow.h>
+
+G_BEGIN_DECLS
+
+#define VFG_TYPE_BACKEND (vfg_backend_get_type())
+G_DECLARE_FINAL_TYPE(VfgBackend, vfg_backend, VFG, BACKEND, GObject)
+
+typedef enum {
+    VFG_FINDING_OK,
+    VFG_FINDING_WARN,
+    VFG_FINDING_FAIL,
+} VfgFindingLevel;
+
+typedef struct {
+    VfgFindingLevel level;
+    char *title;
+    char *detail;
+    char *fix; /* NULL when nothing to do */
+} VfgFinding;
+
+void vfg_finding_free(VfgFinding *finding);
+
+/* One look at the machine: the VMs and the host. */
+typedef struct {
+    GPtrArray *domains;   /* of VfDomainInfo* */
+    VfHostReport *report; /* NULL when the host could not be read (see @report_error) */
+    char *report_error;
+    gboolean hook_installed; /* ROOT/etc/libvirt/hooks/qemu.d/virtflow */
+    GPtrArray *findings;     /* of VfgFinding* */
+    GHashTable *gpu_names; /* GPU address → "Vendor Device" (pci.ids, read off the main thread) */
+} VfgSnapshot;
+
+void vfg_snapshot_free(VfgSnapshot *snap);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfgSnapshot, vfg_snapshot_free)
+
+/* The host's troubleshooting findings, from a host report (IOMMU, vfio, each GPU's
+ * blockers with their fixes, the hook). The one place to switch to the library's doctor
+ * once it exists. */
+GPtrArray *vfg_host_findings(VfHost *host, const VfHostReport *report, gboolean hook_installed);
+
+/* Opens the demo host (@demo_root NULL: the default) or the live host + libvirt @uri. */
+void vfg_backend_new_async(gboolean demo, const char *demo_root, const char *uri,
+                           GCancellable *cancellable, GAsyncReadyCallback callback,
+                           gpointer user_data);
+VfgBackend *vfg_backend_new_finish(GAsyncResult *result, GError **error);
+
+gboolean vfg_backend_is_demo(VfgBackend *self);
+const char *vfg_backend_get_uri(VfgBackend *self);
+VfHost *vfg_backend_get_host(VfgBackend *self);
+
+void vfg_backend_refresh_async(VfgBackend *self, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data);
+VfgSnapshot *vfg_backend_refresh_finish(VfgBackend *self, GAsyncResult *result, GError **error);
+
+/* Progress of a running flow, on the main context: a copy of the step. */
+typedef void (*VfgProgressFunc)(const VfStep *step, double fraction, gpointer user_data);
+/* A graceful stop has been waiting for @elapsed_ms (on the main context). */
+typedef void (*VfgWaitFunc)(guint elapsed_ms, guint total_ms, gpointer user_data);
+
+/* Runs a flow in a thread. @plan_func (may be NULL) first receives the planned flow
+ * (activate/deactivate: every step waiting) when the plan succeeds. The result is the
+ * flow with every step's final state, also on failure (vfg_backend_run_flow_finish). */
+void vfg_backend_run_flow_async(VfgBackend *self, VfFlowKind kind, const char *vm, gboolean force,
+                                VfgProgressFunc plan_func, VfgProgressFunc progress,
+                                VfgWaitFunc wait_tick, gpointer progress_data,
+                                GAsyncReadyCallback callback, gpointer user_data);
+/* TRUE when the flow succeeded; @ret_flow gets the flow in both cases (may be NULL). */
+gboolean vfg_backend_run_flow_finish(VfgBackend *self, GAsyncResult *result, VfFlow **ret_flow,
+                                     GError **error);
+
+/* Switches a VM off at once (libvirt destroy): what "Force off" does while a stop waits. */
+void vfg_backend_force_off_async(VfgBackend *self, const char *vm, GAsyncReadyCallback callback,
+                                 gpointer user_data);
+gboolean vfg_backend_force_off_finish(VfgBackend *self, GAsyncResult *result, GError **error);
+
+/* The logs, newest line first: [0] VirtFlow's own, [1] the libvirt hook's. */
+void vfg_backend_read_logs_async(VfgBackend *self, GAsyncReadyCallback callback,
+                                 gpointer user_data);
+GStrv *vfg_backend_read_logs_finish(VfgBackend *self, GAsyncResult *result, GError **error);
+/* The files the log page reads (for its subtitles). */
+char *vfg_backend_dup_log_path(VfgBackend *self);
+char *vfg_backend_dup_hook_log_path(VfgBackend *self);
+
+G_END_DECLS

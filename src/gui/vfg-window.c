@@ -1,0 +1,847 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include "vfg-window.h"
+
+#include "vfg-step-row.h"
+#include "vfg-vm-row.h"
+
+#include <stdio.h>
+
+/* A graceful stop that waits longer than this offers "Force off". */
+#define VFG_FORCE_OFF_AFTER_MS 5000
+
+struct _VfgWindow {
+    AdwApplicationWindow parent_instance;
+
+    /* template */
+    AdwToastOverlay *toasts;
+    AdwViewStack *stack;
+    GtkRevealer *demo_banner;
+    GtkListBox *vm_list;
+    GtkStack *detail_stack;
+    AdwPreferencesGroup *vm_group;
+    AdwActionRow *state_row, *vcpus_row, *memory_row;
+    GtkWidget *force_button;
+    GtkListBox *gpu_list;
+    GtkLabel *flow_title;
+    GtkProgressBar *flow_progress;
+    GtkListBox *step_list;
+    GtkWidget *failure_group;
+    AdwActionRow *reason_row, *fix_row, *undo_row;
+    AdwActionRow *iommu_row, *vfio_row, *hook_row, *conn_row;
+    GtkListBox *host_gpu_list, *findings_list, *app_log_list, *hook_log_list;
+    AdwPreferencesGroup *app_log_group, *hook_log_group;
+
+    VfgBackend *backend;
+    VfgSnapshot *snap;
+    char *selected;
+    gboolean updating_list; /* rebuilding the list: ignore its selection signals */
+
+    /* the running flow */
+    gboolean busy;
+    VfFlowKind busy_kind;
+    char *busy_vm;
+    gboolean stop_waiting; /* a graceful stop is taking long: Force off is shown */
+
+    gboolean refreshing, refresh_again;
+
+    /* VIRTFLOW_GTK_BENCH=1: main-loop stall measurement during flows */
+    gboolean bench;
+    guint bench_timer;
+    gint64 bench_last, bench_max_gap;
+};
+
+G_DEFINE_FINAL_TYPE(VfgWindow, vfg_window, ADW_TYPE_APPLICATION_WINDOW)
+
+static const char *const vfg_flow_verbs[] = {
+    [VF_FLOW_ACTIVATE] = "Activating the GPU for",
+    [VF_FLOW_DEACTIVATE] = "Deactivating the GPU of",
+    [VF_FLOW_START] = "Starting",
+    [VF_FLOW_STOP] = "Stopping",
+};
+
+/* ---- helpers ---- */
+
+static void
+vfg_list_box_clear(GtkListBox *box)
+{
+    GtkWidget *child;
+
+    while ((child = gtk_widget_get_first_child(GTK_WIDGET(box))) != NULL)
+        gtk_list_box_remove(box, child);
+}
+
+static GtkWidget *
+vfg_info_row(const char *title, const char *subtitle, const char *icon)
+{
+    GtkWidget *row = adw_action_row_new();
+
+    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
+    if (subtitle)
+        adw_action_row_set_subtitle(ADW_ACTION_ROW(row), subtitle);
+    if (icon) {
+        GtkWidget *image = gtk_image_new_from_icon_name(icon);
+
+        gtk_accessible_update_property(GTK_ACCESSIBLE(image), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       g_str_equal(icon, "emblem-ok-symbolic")        ? "ok"
+                                       : g_str_equal(icon, "dialog-warning-symbolic") ? "warning"
+                                                                                      : "problem",
+                                       -1);
+        adw_action_row_add_prefix(ADW_ACTION_ROW(row), image);
+    }
+    return row;
+}
+
+static const VfDomainInfo *
+vfg_window_find_info(VfgWindow *self, const char *vm)
+{
+    for (guint i = 0; vm && self->snap && i < self->snap->domains->len; i++) {
+        const VfDomainInfo *info = self->snap->domains->pdata[i];
+
+        if (g_str_equal(info->name, vm))
+            return info;
+    }
+    return NULL;
+}
+
+static VfgVmRow *
+vfg_window_find_row(VfgWindow *self, const char *vm)
+{
+    for (GtkWidget *c = gtk_widget_get_first_child(GTK_WIDGET(self->vm_list)); c;
+         c = gtk_widget_get_next_sibling(c))
+        if (VFG_IS_VM_ROW(c) && g_strcmp0(vfg_vm_row_get_name(VFG_VM_ROW(c)), vm) == 0)
+            return VFG_VM_ROW(c);
+    return NULL;
+}
+
+/* The GPU a VM has (its metadata) or would get (the host's eligible one). */
+static const VfGpu *
+vfg_window_gpu_for(VfgWindow *self, const VfDomainInfo *info)
+{
+    const VfHostReport *report = self->snap ? self->snap->report : NULL;
+
+    if (report == NULL)
+        return NULL;
+    for (guint i = 0; i < report->gpus->len; i++) {
+        const VfGpu *gpu = report->gpus->pdata[i];
+
+        if (info->gpu && g_str_equal(gpu->device->address, info->gpu))
+            return gpu;
+    }
+    for (guint i = 0; i < report->gpus->len; i++)
+        if (vf_gpu_is_eligible(report->gpus->pdata[i]))
+            return report->gpus->pdata[i];
+    /* none eligible: the first one that is not the boot display, to show why */
+    for (guint i = 0; i < report->gpus->len; i++) {
+        const VfGpu *gpu = report->gpus->pdata[i];
+
+        if (!vf_gpu_has_blocker(gpu, VF_BLOCKER_BOOT_VGA))
+            return gpu;
+    }
+    return report->gpus->len ? report->gpus->pdata[0] : NULL;
+}
+
+static char *
+vfg_gpu_driver_text(const VfGpu *gpu)
+{
+    const char *driver = gpu->device->driver;
+
+    if (gpu->on_vfio)
+        return g_strdup("vfio-pci: held for the VM");
+    return g_strdup_printf("%s: on the host driver", driver ? driver : "no driver");
+}
+
+static char *
+vfg_gpu_devices_text(const VfGpu *gpu)
+{
+    g_autoptr(GString) s = g_string_new(NULL);
+
+    for (guint i = 0; i < gpu->passthrough->len; i++) {
+        const VfPciDevice *dev = gpu->passthrough->pdata[i];
+
+        g_string_append_printf(s, "%s%s (%s)", i ? ", " : "", dev->address,
+                               dev->driver ? dev->driver : "no driver");
+    }
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* ---- the details pane ---- */
+
+static void
+vfg_window_update_actions(VfgWindow *self)
+{
+    const VfDomainInfo *info = vfg_window_find_info(self, self->selected);
+    gboolean active = info && vf_domain_state_is_active(info->state);
+    gboolean idle = info && !self->busy;
+
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.start", idle && !active);
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.stop", idle && active);
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.force-off", info && active);
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.activate", idle && !info->passthrough);
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.deactivate", idle && info->passthrough);
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.back", !self->busy);
+    gtk_widget_set_visible(self->force_button, active && (self->stop_waiting || !self->busy));
+}
+
+static void
+vfg_window_update_details(VfgWindow *self)
+{
+    const VfDomainInfo *info = vfg_window_find_info(self, self->selected);
+    const VfGpu *gpu;
+    g_autofree char *vcpus = NULL, *memory = NULL;
+
+    vfg_window_update_actions(self);
+    if (info == NULL) {
+        if (!g_str_equal(gtk_stack_get_visible_child_name(self->detail_stack), "flow"))
+            gtk_stack_set_visible_child_name(self->detail_stack, "empty");
+        return;
+    }
+    adw_preferences_group_set_title(self->vm_group, info->name);
+    adw_preferences_group_set_description(
+        self->vm_group, info->passthrough ? "GPU passthrough is active for this VM" : NULL);
+    adw_action_row_set_subtitle(self->state_row, vf_domain_state_to_string(info->state));
+    vcpus = g_strdup_printf("%u", info->vcpus);
+    adw_action_row_set_subtitle(self->vcpus_row, vcpus);
+    memory = g_format_size_full(info->memory_kib * 1024, G_FORMAT_SIZE_IEC_UNITS);
+    adw_action_row_set_subtitle(self->memory_row, memory);
+
+    vfg_list_box_clear(self->gpu_list);
+    gpu = vfg_window_gpu_for(self, info);
+    if (gpu == NULL) {
+        gtk_list_box_append(self->gpu_list, vfg_info_row("No GPU",
+                                                         self->snap && self->snap->report_error
+                                                             ? self->snap->report_error
+                                                             : "this host shows no display device",
+                                                         "dialog-warning-symbolic"));
+    } else {
+        const char *name = g_hash_table_lookup(self->snap->gpu_names, gpu->device->address);
+        g_autofree char *title = g_strdup_printf("%s %s", gpu->device->address, name ? name : "");
+        g_autofree char *driver = vfg_gpu_driver_text(gpu);
+        g_autofree char *devices = vfg_gpu_devices_text(gpu);
+        gboolean eligible = vf_gpu_is_eligible(gpu);
+
+        gtk_list_box_append(
+            self->gpu_list,
+            vfg_info_row(info->passthrough ? "Passed through" : "GPU", title, NULL));
+        gtk_list_box_append(self->gpu_list, vfg_info_row("Driver", driver, NULL));
+        if (eligible || gpu->on_vfio)
+            gtk_list_box_append(self->gpu_list,
+                                vfg_info_row("Eligible",
+                                             info->passthrough
+                                                 ? "yes: the VM gets it when it starts"
+                                                 : "yes: Activate GPU gives it to this VM",
+                                             "emblem-ok-symbolic"));
+        for (guint b = 0; gpu->blockers && b < gpu->blockers->len; b++) {
+            const VfBlocker *blocker = gpu->blockers->pdata[b];
+            g_autofree char *text = g_strdup_printf("%s\nFix: %s", blocker->message,
+                                                    blocker->fix ? blocker->fix : "none known");
+
+            gtk_list_box_append(self->gpu_list,
+                                vfg_info_row(vf_blocker_kind_to_string(blocker->kind), text,
+                                             "dialog-error-symbolic"));
+        }
+        gtk_list_box_append(
+            self->gpu_list,
+            vfg_info_row(gpu->on_vfio ? "Moved with it" : "Moves with it", devices, NULL));
+    }
+    if (g_str_equal(gtk_stack_get_visible_child_name(self->detail_stack), "empty"))
+        gtk_stack_set_visible_child_name(self->detail_stack, "details");
+}
+
+/* ---- the host page ---- */
+
+static const char *const vfg_finding_icons[] = {
+    [VFG_FINDING_OK] = "emblem-ok-symbolic",
+    [VFG_FINDING_WARN] = "dialog-warning-symbolic",
+    [VFG_FINDING_FAIL] = "dialog-error-symbolic",
+};
+
+static void
+vfg_window_update_host(VfgWindow *self)
+{
+    const VfHostReport *report = self->snap->report;
+    g_autoptr(GString) vfio = g_string_new(NULL);
+
+    if (report) {
+        adw_action_row_set_subtitle(self->iommu_row, report->iommu->verdict);
+        for (guint i = 0; i < VF_VFIO_N_MODULES; i++)
+            g_string_append_printf(vfio, "%s%s %s", i ? ", " : "", vf_vfio_modules[i],
+                                   vf_module_state_to_string(report->vfio->modules[i]));
+        adw_action_row_set_subtitle(self->vfio_row, vfio->str);
+    } else {
+        adw_action_row_set_subtitle(self->iommu_row, self->snap->report_error);
+    }
+    adw_action_row_set_subtitle(self->hook_row,
+                                self->snap->hook_installed
+                                    ? "installed (/etc/libvirt/hooks/qemu.d/virtflow)"
+                                    : "not installed");
+    adw_action_row_set_subtitle(self->conn_row, vfg_backend_get_uri(self->backend));
+
+    vfg_list_box_clear(self->host_gpu_list);
+    for (guint i = 0; report && i < report->gpus->len; i++) {
+        const VfGpu *gpu = report->gpus->pdata[i];
+        const char *name = g_hash_table_lookup(self->snap->gpu_names, gpu->device->address);
+        g_autofree char *title = g_strdup_printf("%s %s", gpu->device->address, name ? name : "");
+        g_autofree char *driver = vfg_gpu_driver_text(gpu);
+        g_autofree char *text = g_strdup_printf(
+            "%s; %s", driver, vf_gpu_is_eligible(gpu) ? "eligible for passthrough" : "blocked");
+
+        gtk_list_box_append(self->host_gpu_list,
+                            vfg_info_row(title, text,
+                                         vf_gpu_is_eligible(gpu) ? "emblem-ok-symbolic"
+                                                                 : "dialog-warning-symbolic"));
+    }
+    vfg_list_box_clear(self->findings_list);
+    for (guint i = 0; i < self->snap->findings->len; i++) {
+        const VfgFinding *f = self->snap->findings->pdata[i];
+        g_autofree char *text =
+            f->fix ? g_strdup_printf("%s\nFix: %s", f->detail, f->fix) : g_strdup(f->detail);
+
+        gtk_list_box_append(self->findings_list,
+                            vfg_info_row(f->title, text, vfg_finding_icons[f->level]));
+    }
+}
+
+/* ---- the VM list ---- */
+
+static void
+vfg_window_update_list(VfgWindow *self)
+{
+    GPtrArray *domains = self->snap->domains;
+    guint n_rows = 0;
+    gboolean same = TRUE;
+
+    for (GtkWidget *c = gtk_widget_get_first_child(GTK_WIDGET(self->vm_list)); c;
+         c = gtk_widget_get_next_sibling(c), n_rows++)
+        if (n_rows >= domains->len ||
+            g_strcmp0(vfg_vm_row_get_name(VFG_VM_ROW(c)),
+                      ((VfDomainInfo *)domains->pdata[n_rows])->name) != 0)
+            same = FALSE;
+    self->updating_list = TRUE;
+    if (same && n_rows == domains->len) {
+        guint i = 0;
+
+        for (GtkWidget *c = gtk_widget_get_first_child(GTK_WIDGET(self->vm_list)); c;
+             c = gtk_widget_get_next_sibling(c))
+            vfg_vm_row_update(VFG_VM_ROW(c), domains->pdata[i++]);
+    } else {
+        vfg_list_box_clear(self->vm_list);
+        for (guint i = 0; i < domains->len; i++)
+            gtk_list_box_append(self->vm_list, vfg_vm_row_new(domains->pdata[i]));
+        if (self->selected == NULL && domains->len)
+            self->selected = g_strdup(((VfDomainInfo *)domains->pdata[0])->name);
+        if (self->selected) {
+            VfgVmRow *row = vfg_window_find_row(self, self->selected);
+
+            if (row)
+                gtk_list_box_select_row(self->vm_list, GTK_LIST_BOX_ROW(row));
+        }
+    }
+    self->updating_list = FALSE;
+}
+
+/* ---- refresh: one look at the machine, off the main thread ---- */
+
+static void vfg_window_read_logs(VfgWindow *self);
+
+static void
+vfg_window_refresh_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(VfgWindow) self = data;
+    g_autoptr(GError) error = NULL;
+    VfgSnapshot *snap = vfg_backend_refresh_finish(VFG_BACKEND(source), result, &error);
+
+    self->refreshing = FALSE;
+    if (snap == NULL) {
+        vfg_window_toast(self, error->message);
+    } else {
+        g_clear_pointer(&self->snap, vfg_snapshot_free);
+        self->snap = snap;
+        vfg_window_update_list(self);
+        vfg_window_update_details(self);
+        vfg_window_update_host(self);
+    }
+    vfg_window_read_logs(self);
+    if (self->refresh_again) {
+        self->refresh_again = FALSE;
+        vfg_window_refresh(self);
+    }
+}
+
+void
+vfg_window_refresh(VfgWindow *self)
+{
+    if (self->refreshing) {
+        self->refresh_again = TRUE; /* coalesce bursts of events into one more look */
+        return;
+    }
+    self->refreshing = TRUE;
+    vfg_backend_refresh_async(self->backend, NULL, vfg_window_refresh_done, g_object_ref(self));
+}
+
+/* ---- logs ---- */
+
+static void
+vfg_window_fill_log(GtkListBox *box, GStrv lines, const char *empty)
+{
+    vfg_list_box_clear(box);
+    for (guint i = 0; lines && lines[i]; i++) {
+        GtkWidget *label = gtk_label_new(lines[i]);
+
+        gtk_label_set_xalign(GTK_LABEL(label), 0);
+        gtk_label_set_wrap(GTK_LABEL(label), TRUE);
+        gtk_label_set_selectable(GTK_LABEL(label), TRUE);
+        gtk_widget_add_css_class(label, "monospace");
+        gtk_widget_set_margin_start(label, 12);
+        gtk_widget_set_margin_end(label, 12);
+        gtk_widget_set_margin_top(label, 6);
+        gtk_widget_set_margin_bottom(label, 6);
+        gtk_list_box_append(box, label);
+    }
+    if (lines == NULL || lines[0] == NULL)
+        gtk_list_box_append(box, vfg_info_row(empty, NULL, NULL));
+}
+
+static void
+vfg_window_logs_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(VfgWindow) self = data;
+    GStrv *logs = vfg_backend_read_logs_finish(VFG_BACKEND(source), result, NULL);
+
+    if (logs == NULL)
+        return;
+    vfg_window_fill_log(self->app_log_list, logs[0], "Nothing logged yet");
+    vfg_window_fill_log(self->hook_log_list, logs[1], "The hook has logged nothing");
+    g_strfreev(logs[0]);
+    g_strfreev(logs[1]);
+    g_free(logs);
+}
+
+static void
+vfg_window_read_logs(VfgWindow *self)
+{
+    vfg_backend_read_logs_async(self->backend, vfg_window_logs_done, g_object_ref(self));
+}
+
+/* ---- flows ---- */
+
+static VfgStepRow *
+vfg_window_find_step(VfgWindow *self, const char *id)
+{
+    for (GtkWidget *c = gtk_widget_get_first_child(GTK_WIDGET(self->step_list)); c;
+         c = gtk_widget_get_next_sibling(c))
+        if (VFG_IS_STEP_ROW(c) && g_strcmp0(vfg_step_row_get_id(VFG_STEP_ROW(c)), id) == 0)
+            return VFG_STEP_ROW(c);
+    return NULL;
+}
+
+static void
+vfg_window_set_step(VfgWindow *self, const VfStep *step)
+{
+    VfgStepRow *row = vfg_window_find_step(self, step->id);
+
+    if (row)
+        vfg_step_row_update(row, step);
+    else
+        gtk_list_box_append(self->step_list, vfg_step_row_new(step));
+}
+
+static void
+vfg_window_on_plan(const VfStep *step, double fraction, gpointer data)
+{
+    vfg_window_set_step(data, step);
+}
+
+static void
+vfg_window_on_progress(const VfStep *step, double fraction, gpointer data)
+{
+    VfgWindow *self = data;
+    g_autofree char *text = g_strdup_printf("%.0f %%", fraction * 100);
+
+    vfg_window_set_step(self, step);
+    gtk_progress_bar_set_fraction(self->flow_progress, fraction);
+    gtk_progress_bar_set_text(self->flow_progress, text);
+}
+
+static void
+vfg_window_on_wait(guint elapsed_ms, guint total_ms, gpointer data)
+{
+    VfgWindow *self = data;
+
+    if (elapsed_ms >= VFG_FORCE_OFF_AFTER_MS && !self->stop_waiting) {
+        self->stop_waiting = TRUE;
+        vfg_window_update_actions(self);
+        vfg_window_toast(self, "The VM takes long to shut down: Force off switches it off");
+    }
+}
+
+static gboolean
+vfg_window_bench_tick(gpointer data)
+{
+    VfgWindow *self = data;
+    gint64 now = g_get_monotonic_time();
+
+    self->bench_max_gap = MAX(self->bench_max_gap, now - self->bench_last);
+    self->bench_last = now;
+    return G_SOURCE_CONTINUE;
+}
+
+/* What the user can do about a failed flow, from the error's kind. */
+static const char *
+vfg_error_fix(const GError *error)
+{
+    if (error == NULL || error->domain != VF_ERROR)
+        return "Fix the reason above and try again";
+    switch (error->code) {
+    case VF_ERROR_NO_IOMMU:
+    case VF_ERROR_VFIO_UNAVAILABLE:
+    case VF_ERROR_GROUP_NOT_VIABLE:
+    case VF_ERROR_DEVICE_IN_USE:
+    case VF_ERROR_BOOT_VGA:
+        return "See the GPU section and the Host page for what blocks it and the fix";
+    case VF_ERROR_TIMEOUT:
+        return "Shut the guest down from inside, or use Force off";
+    case VF_ERROR_BUSY:
+        return "Another VirtFlow operation is running: wait for it, then try again";
+    case VF_ERROR_PERMISSION:
+        return "Allow VirtFlow's helper when asked (polkit), or run as an administrator";
+    case VF_ERROR_NOT_FOUND:
+        return "Refresh the list: the VM or device is gone";
+    default:
+        return "Fix the reason above and try again; the steps before were undone";
+    }
+}
+
+static void
+vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(VfgWindow) self = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autoptr(GString) undo = g_string_new(NULL);
+    gboolean ok = vfg_backend_run_flow_finish(VFG_BACKEND(source), result, &flow, &error);
+    const char *reason = error ? error->message : NULL;
+
+    /* the final state of every step, skipped ones included */
+    for (guint i = 0; flow && i < flow->steps->len; i++) {
+        const VfStep *step = flow->steps->pdata[i];
+
+        vfg_window_set_step(self, step);
+        if (step->state == VF_STEP_FAILED && step->detail)
+            reason = step->detail;
+    }
+    for (guint i = 0; flow && i < flow->warnings->len; i++) {
+        const char *w = flow->warnings->pdata[i];
+
+        if (g_str_has_prefix(w, "Undo:"))
+            g_string_append_printf(undo, "%s%s", undo->len ? "\n" : "", w + 6);
+    }
+    if (ok) {
+        g_autofree char *title = g_strdup_printf("%s: done", self->busy_vm);
+
+        gtk_label_set_label(self->flow_title, title);
+        gtk_progress_bar_set_fraction(self->flow_progress, 1.0);
+        gtk_progress_bar_set_text(self->flow_progress, "100 %");
+        for (guint i = 0; flow && i < flow->warnings->len; i++)
+            vfg_window_toast(self, flow->warnings->pdata[i]);
+    } else {
+        g_autofree char *title = g_strdup_printf("%s: failed", self->busy_vm);
+
+        gtk_label_set_label(self->flow_title, title);
+        adw_action_row_set_subtitle(self->reason_row, reason ? reason : "unknown");
+        adw_action_row_set_subtitle(self->fix_row, vfg_error_fix(error));
+        adw_action_row_set_subtitle(self->undo_row,
+                                    undo->len ? undo->str
+                                              : "nothing to undo: no step before it changed "
+                                                "anything");
+        gtk_widget_set_visible(self->failure_group, TRUE);
+    }
+    if (self->bench_timer) {
+        g_source_remove(self->bench_timer);
+        self->bench_timer = 0;
+        printf("bench: flow=%s ok=%d max-stall-ms=%.1f\n",
+               self->busy_kind == VF_FLOW_ACTIVATE ? "activate" : "other", ok,
+               self->bench_max_gap / 1000.0);
+        fflush(stdout);
+    }
+    self->busy = FALSE;
+    self->stop_waiting = FALSE;
+    g_clear_pointer(&self->busy_vm, g_free);
+    vfg_window_update_actions(self);
+    vfg_window_refresh(self);
+}
+
+void
+vfg_window_run_flow(VfgWindow *self, VfFlowKind kind, const char *vm, gboolean force)
+{
+    g_autofree char *title = NULL;
+
+    if (vm == NULL)
+        vm = self->selected;
+    if (vm == NULL) {
+        vfg_window_toast(self, "Select a VM first");
+        return;
+    }
+    if (self->busy) {
+        vfg_window_toast(self, "Wait for the running operation to finish");
+        return;
+    }
+    if (g_strcmp0(vm, self->selected) != 0)
+        vfg_window_select_vm(self, vm);
+    self->busy = TRUE;
+    self->busy_kind = kind;
+    self->busy_vm = g_strdup(vm);
+    self->stop_waiting = FALSE;
+    vfg_list_box_clear(self->step_list);
+    gtk_widget_set_visible(self->failure_group, FALSE);
+    title = g_strdup_printf("%s %s", vfg_flow_verbs[kind], vm);
+    gtk_label_set_label(self->flow_title, title);
+    gtk_progress_bar_set_fraction(self->flow_progress, 0);
+    gtk_progress_bar_set_text(self->flow_progress, "0 %");
+    gtk_stack_set_visible_child_name(self->detail_stack, "flow");
+    vfg_window_update_actions(self);
+    if (self->bench) {
+        self->bench_last = g_get_monotonic_time();
+        self->bench_max_gap = 0;
+        self->bench_timer = g_timeout_add(1, vfg_window_bench_tick, self);
+    }
+    vfg_backend_run_flow_async(
+        self->backend, kind, vm, force,
+        kind == VF_FLOW_ACTIVATE || kind == VF_FLOW_DEACTIVATE ? vfg_window_on_plan : NULL,
+        vfg_window_on_progress, vfg_window_on_wait, self, vfg_window_flow_done, g_object_ref(self));
+}
+
+static void
+vfg_window_force_off_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(VfgWindow) self = data;
+    g_autoptr(GError) error = NULL;
+
+    if (!vfg_backend_force_off_finish(VFG_BACKEND(source), result, &error))
+        vfg_window_toast(self, error->message);
+    vfg_window_refresh(self);
+}
+
+void
+vfg_window_force_off(VfgWindow *self, const char *vm)
+{
+    if (vm == NULL)
+        vm = self->selected;
+    if (vm == NULL)
+        return;
+    /* during a graceful stop: switch it off, the stop flow sees it and returns the GPU */
+    if (self->busy && self->busy_kind == VF_FLOW_STOP && g_strcmp0(vm, self->busy_vm) == 0)
+        vfg_backend_force_off_async(self->backend, vm, vfg_window_force_off_done,
+                                    g_object_ref(self));
+    else
+        vfg_window_run_flow(self, VF_FLOW_STOP, vm, TRUE);
+}
+
+/* ---- selection, pages, toasts ---- */
+
+gboolean
+vfg_window_select_vm(VfgWindow *self, const char *vm)
+{
+    VfgVmRow *row = vfg_window_find_row(self, vm);
+
+    if (row == NULL)
+        return FALSE;
+    g_free(self->selected);
+    self->selected = g_strdup(vm);
+    self->updating_list = TRUE;
+    gtk_list_box_select_row(self->vm_list, GTK_LIST_BOX_ROW(row));
+    self->updating_list = FALSE;
+    adw_view_stack_set_visible_child_name(self->stack, "vms");
+    if (!self->busy)
+        gtk_stack_set_visible_child_name(self->detail_stack, "details");
+    vfg_window_update_details(self);
+    return TRUE;
+}
+
+static void
+vfg_window_row_selected(GtkListBox *box, GtkListBoxRow *row, gpointer data)
+{
+    VfgWindow *self = data;
+
+    if (self->updating_list || row == NULL || !VFG_IS_VM_ROW(row))
+        return;
+    vfg_window_select_vm(self, vfg_vm_row_get_name(VFG_VM_ROW(row)));
+}
+
+void
+vfg_window_show_page(VfgWindow *self, const char *page)
+{
+    adw_view_stack_set_visible_child_name(self->stack, page);
+    if (g_str_equal(page, "log"))
+        vfg_window_read_logs(self);
+}
+
+void
+vfg_window_toast(VfgWindow *self, const char *text)
+{
+    AdwToast *toast = adw_toast_new(text);
+
+    adw_toast_set_timeout(toast, 5);
+    adw_toast_overlay_add_toast(self->toasts, toast);
+}
+
+gboolean
+vfg_window_save_png(VfgWindow *self, const char *path, GError **error)
+{
+    GtkWidget *widget = GTK_WIDGET(self);
+    g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(widget);
+    g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new();
+    g_autoptr(GskRenderNode) node = NULL;
+    g_autoptr(GdkTexture) texture = NULL;
+    int w = gtk_widget_get_width(widget), h = gtk_widget_get_height(widget);
+    GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(self));
+
+    if (renderer == NULL || w <= 0 || h <= 0) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "The window is not drawn yet");
+        return FALSE;
+    }
+    gdk_paintable_snapshot(paintable, snapshot, w, h);
+    node = gtk_snapshot_free_to_node(g_steal_pointer(&snapshot));
+    if (node == NULL) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "The window drew nothing");
+        return FALSE;
+    }
+    texture = gsk_renderer_render_texture(renderer, node, &GRAPHENE_RECT_INIT(0, 0, w, h));
+    if (!gdk_texture_save_to_png(texture, path)) {
+        g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "Cannot write '%s'", path);
+        return FALSE;
+    }
+    return TRUE;
+}
+
+/* ---- widget actions (the buttons) ---- */
+
+static void
+vfg_window_action(GtkWidget *widget, const char *name, GVariant *param)
+{
+    VfgWindow *self = VFG_WINDOW(widget);
+
+    if (g_str_equal(name, "vm.start"))
+        vfg_window_run_flow(self, VF_FLOW_START, NULL, FALSE);
+    else if (g_str_equal(name, "vm.stop"))
+        vfg_window_run_flow(self, VF_FLOW_STOP, NULL, FALSE);
+    else if (g_str_equal(name, "vm.force-off"))
+        vfg_window_force_off(self, NULL);
+    else if (g_str_equal(name, "vm.activate"))
+        vfg_window_run_flow(self, VF_FLOW_ACTIVATE, NULL, FALSE);
+    else if (g_str_equal(name, "vm.deactivate"))
+        vfg_window_run_flow(self, VF_FLOW_DEACTIVATE, NULL, FALSE);
+    else if (g_str_equal(name, "vm.back"))
+        gtk_stack_set_visible_child_name(self->detail_stack, self->selected ? "details" : "empty");
+    else if (g_str_equal(name, "win.refresh"))
+        vfg_window_refresh(self);
+}
+
+/* ---- lifecycle events ---- */
+
+static void
+vfg_window_vm_event(VfgBackend *backend, const char *name, int event, gpointer data)
+{
+    VfgWindow *self = data;
+
+    g_debug("event: %s %s", name, vf_lifecycle_event_to_string(event));
+    vfg_window_refresh(self);
+}
+
+/* ---- GObject ---- */
+
+static void
+vfg_window_dispose(GObject *object)
+{
+    VfgWindow *self = VFG_WINDOW(object);
+
+    if (self->bench_timer) {
+        g_source_remove(self->bench_timer);
+        self->bench_timer = 0;
+    }
+    if (self->backend)
+        g_signal_handlers_disconnect_by_data(self->backend, self);
+    g_clear_object(&self->backend);
+    g_clear_pointer(&self->snap, vfg_snapshot_free);
+    G_OBJECT_CLASS(vfg_window_parent_class)->dispose(object);
+}
+
+static void
+vfg_window_finalize(GObject *object)
+{
+    VfgWindow *self = VFG_WINDOW(object);
+
+    g_free(self->selected);
+    g_free(self->busy_vm);
+    G_OBJECT_CLASS(vfg_window_parent_class)->finalize(object);
+}
+
+#define BIND(name) gtk_widget_class_bind_template_child(widget_class, VfgWindow, name)
+
+static void
+vfg_window_class_init(VfgWindowClass *klass)
+{
+    GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
+    static const char *const actions[] = {"vm.start",      "vm.stop", "vm.force-off", "vm.activate",
+                                          "vm.deactivate", "vm.back", "win.refresh"};
+
+    G_OBJECT_CLASS(klass)->dispose = vfg_window_dispose;
+    G_OBJECT_CLASS(klass)->finalize = vfg_window_finalize;
+    gtk_widget_class_set_template_from_resource(widget_class,
+                                                "/org/virtflow/VirtFlow/vfg-window.ui");
+    BIND(toasts);
+    BIND(stack);
+    BIND(demo_banner);
+    BIND(vm_list);
+    BIND(detail_stack);
+    BIND(vm_group);
+    BIND(state_row);
+    BIND(vcpus_row);
+    BIND(memory_row);
+    BIND(force_button);
+    BIND(gpu_list);
+    BIND(flow_title);
+    BIND(flow_progress);
+    BIND(step_list);
+    BIND(failure_group);
+    BIND(reason_row);
+    BIND(fix_row);
+    BIND(undo_row);
+    BIND(iommu_row);
+    BIND(vfio_row);
+    BIND(hook_row);
+    BIND(conn_row);
+    BIND(host_gpu_list);
+    BIND(findings_list);
+    BIND(app_log_list);
+    BIND(hook_log_list);
+    BIND(app_log_group);
+    BIND(hook_log_group);
+    for (guint i = 0; i < G_N_ELEMENTS(actions); i++)
+        gtk_widget_class_install_action(widget_class, actions[i], NULL, vfg_window_action);
+    gtk_widget_class_add_binding_action(widget_class, GDK_KEY_F5, 0, "win.refresh", NULL);
+}
+
+static void
+vfg_window_init(VfgWindow *self)
+{
+    gtk_widget_init_template(GTK_WIDGET(self));
+    g_signal_connect(self->vm_list, "row-selected", G_CALLBACK(vfg_window_row_selected), self);
+    self->bench = g_strcmp0(g_getenv("VIRTFLOW_GTK_BENCH"), "1") == 0;
+}
+
+VfgWindow *
+vfg_window_new(GtkApplication *app, VfgBackend *backend)
+{
+    VfgWindow *self = g_object_new(VFG_TYPE_WINDOW, "application", app, NULL);
+    g_autofree char *log = vfg_backend_dup_log_path(backend);
+    g_autofree char *hook_log = vfg_backend_dup_hook_log_path(backend);
+
+    self->backend = g_object_ref(backend);
+    g_signal_connect(backend, "vm-event", G_CALLBACK(vfg_window_vm_event), self);
+    gtk_revealer_set_reveal_child(self->demo_banner, vfg_backend_is_demo(backend));
+    adw_preferences_group_set_description(self->app_log_group, log);
+    adw_preferences_group_set_description(self->hook_log_group, hook_log);
+    vfg_window_update_actions(self);
+    vfg_window_refresh(self);
+    return self;
+}
