@@ -1,0 +1,391 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""virtflow-gtk on the demo host, driven as a user would, checked by what the window shows.
+
+Run by tests/gui/run.sh inside xvfb-run + dbus-run-session (a private X server and session
+bus): starts `virtflow-gtk --demo`, presses its buttons through AT-SPI or activates its
+exported actions (org.gtk.Actions on D-Bus), and reads labels back through AT-SPI.
+Prints TAP and ends with "gui: N passed, M failed".
+
+    gui-test.py VIRTFLOW_GTK OUTPUT_DIR
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import warnings
+
+import gi
+
+gi.require_version("Atspi", "2.0")
+from gi.repository import Atspi, Gio, GLib  # noqa: E402
+
+# get_*_iface() are deprecated in newer libatspi, and the only way in Debian 12's
+warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+APP_ID = "org.virtflow.VirtFlow"
+OBJ = "/org/virtflow/VirtFlow"
+VM = "Windows 11"
+
+binary, outdir = sys.argv[1], sys.argv[2]
+os.makedirs(outdir, exist_ok=True)
+results = []
+
+
+def tap(ok, what, diag=None):
+    results.append(ok)
+    print(("ok" if ok else "not ok") + f" {len(results)} - {what}", flush=True)
+    if not ok and diag:
+        for line in str(diag).splitlines():
+            print(f"#   {line}", flush=True)
+    return ok
+
+
+# ---- the app ----
+
+class App:
+    def __init__(self, root, extra_env=None):
+        env = dict(os.environ)
+        env.update({
+            "VIRTFLOW_DEMO_ROOT": root,
+            "GSK_RENDERER": "cairo",
+            "GTK_A11Y": "atspi",
+            "NO_AT_BRIDGE": "0",
+        })
+        env.update(extra_env or {})
+        self.log = open(os.path.join(outdir, "app.log"), "a")
+        self.proc = subprocess.Popen([binary, "--demo"], env=env, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
+        self.bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
+        self.acc = None
+
+    def wait_started(self, timeout=30):
+        """The app's window in the AT-SPI tree."""
+        end = time.time() + timeout
+        while time.time() < end:
+            if self.proc.poll() is not None:
+                return False
+            desktop = Atspi.get_desktop(0)
+            for i in range(desktop.get_child_count()):
+                app = desktop.get_child_at_index(i)
+                if app is not None and app.get_name() == "virtflow-gtk":
+                    for j in range(app.get_child_count()):
+                        win = app.get_child_at_index(j)
+                        if win is not None and win.get_name() == "VirtFlow":
+                            self.acc = win
+                            return True
+            time.sleep(0.2)
+        return False
+
+    def action(self, name, *param):
+        args = GLib.Variant("(sava{sv})", (name, [GLib.Variant("s", p) for p in param], {}))
+        self.bus.call_sync(APP_ID, OBJ, "org.gtk.Actions", "Activate", args, None,
+                           Gio.DBusCallFlags.NONE, 5000, None)
+
+    def quit(self):
+        try:
+            self.action("quit")
+        except GLib.Error:
+            pass
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        return self.proc.returncode
+
+    def screenshot(self, name):
+        path = os.path.join(outdir, name)
+        if os.path.exists(path):
+            os.unlink(path)
+        self.action("screenshot", path)
+        end = time.time() + 5
+        while time.time() < end and not os.path.exists(path):
+            time.sleep(0.1)
+        return os.path.exists(path) and os.path.getsize(path) > 1000
+
+
+# ---- reading the window ----
+
+def showing(acc):
+    """Drawn in the window: GTK 4.8 sets no SHOWING state, but a widget that is not drawn
+    (a hidden stack page) has empty extents."""
+    if not acc.get_state_set().contains(Atspi.StateType.VISIBLE):
+        return False
+    try:
+        e = acc.get_component_iface().get_extents(Atspi.CoordType.WINDOW)
+    except (GLib.Error, AttributeError):
+        return True
+    return e.width > 0 and e.height > 0
+
+
+def walk(acc, depth=0):
+    """Every accessible under @acc (itself included), depth first."""
+    if acc is None or depth > 60:
+        return
+    yield acc
+    try:
+        n = acc.get_child_count()
+    except GLib.Error:
+        return
+    for i in range(n):
+        try:
+            child = acc.get_child_at_index(i)
+        except GLib.Error:
+            continue
+        yield from walk(child, depth + 1)
+
+
+def text_of(acc):
+    name = acc.get_name() or ""
+    if name:
+        return name
+    return ""
+
+
+def labels(acc, only_showing=True):
+    out = []
+    for a in walk(acc):
+        if a.get_role() == Atspi.Role.LABEL and (not only_showing or showing(a)):
+            out.append(text_of(a))
+    return out
+
+
+def find(acc, role, name=None, only_showing=True):
+    for a in walk(acc):
+        if a.get_role() == role and (name is None or text_of(a) == name) and \
+                (not only_showing or showing(a)):
+            return a
+    return None
+
+
+def dump(acc, name):
+    """The accessible tree, for a failure's diagnosis."""
+    with open(os.path.join(outdir, name), "w") as f:
+        def rec(a, depth):
+            if a is None or depth > 60:
+                return
+            st = [Atspi.StateType(x).value_nick for x in a.get_state_set().get_states()]
+            try:
+                e = a.get_component_iface().get_extents(Atspi.CoordType.WINDOW)
+                ext = f"{e.x},{e.y} {e.width}x{e.height}"
+            except Exception:
+                ext = "?"
+            f.write("  " * depth + f"{a.get_role_name()} '{text_of(a)}' {' '.join(st)} {ext}\n")
+            for i in range(a.get_child_count()):
+                rec(a.get_child_at_index(i), depth + 1)
+        rec(acc, 0)
+
+
+def wait_for(cond, timeout=20):
+    end = time.time() + timeout
+    last = None
+    while time.time() < end:
+        try:
+            last = cond()
+        except GLib.Error as e:
+            last = None
+            print(f"# (AT-SPI: {e.message})")
+        if last:
+            return last
+        time.sleep(0.25)
+    return last
+
+
+def vm_row_labels(app, vm=VM):
+    """The labels of @vm's row in the VM list, as shown."""
+    lst = find(app.acc, Atspi.Role.LIST, "Virtual machines") or \
+        find(app.acc, Atspi.Role.LIST_BOX, "Virtual machines")
+    if lst is None:
+        lst = find(app.acc, Atspi.Role.LIST, None)
+    if lst is None:
+        return None
+    for i in range(lst.get_child_count()):
+        row = lst.get_child_at_index(i)
+        texts = labels(row)
+        if vm in texts:
+            return texts
+    return None
+
+
+def row_subtitle(app, title):
+    """The text shown after the label @title in the same row (an AdwActionRow)."""
+    texts = labels(app.acc)
+    for i, t in enumerate(texts):
+        if t == title and i + 1 < len(texts):
+            return texts[i + 1]
+    return None
+
+
+def press(app, name):
+    b = find(app.acc, Atspi.Role.PUSH_BUTTON, name)
+    if b is None:
+        return False
+    b.get_action_iface().do_action(0)
+    return True
+
+
+def flow_finished(app, vm=VM):
+    texts = labels(app.acc)
+    for t in (f"{vm}: done", f"{vm}: failed"):
+        if t in texts:
+            return t
+    return None
+
+
+def run_flow(app, action, what):
+    app.action(action, VM)
+    end = wait_for(lambda: flow_finished(app), 30)
+    tap(end == f"{VM}: done", f"{what}: the window says '{VM}: done'",
+        f"title: {end}; labels: {labels(app.acc)}")
+    return end
+
+
+# ---- the tests ----
+
+def main():
+    tmp = tempfile.mkdtemp(prefix="virtflow-gui-")
+    root = os.path.join(tmp, "demo")
+    app = App(root)
+    if not tap(app.wait_started(), "virtflow-gtk --demo shows its window (AT-SPI)",
+               open(os.path.join(outdir, "app.log")).read()):
+        app.quit()
+        return
+
+    row = wait_for(lambda: vm_row_labels(app))
+    dump(app.acc, "atspi-tree.txt")
+    tap(row is not None and "shut off" in row and "Passthrough" not in row,
+        f"the list shows '{VM}' shut off, without the passthrough badge", row)
+
+    # every button can be named by a screen reader
+    unnamed = []
+    for a in walk(app.acc):
+        if a.get_role() in (Atspi.Role.PUSH_BUTTON, Atspi.Role.TOGGLE_BUTTON) \
+                and not (a.get_name() or "").strip():
+            unnamed.append(f"{a.get_role_name()} under {a.get_parent().get_role_name()}")
+    tap(not unnamed, "every button has an accessible label", "\n".join(unnamed))
+
+    names = [a.get_name() for a in walk(app.acc) if a.get_role() == Atspi.Role.PUSH_BUTTON]
+    tap(all(b in names for b in ("Start", "Stop", "Activate GPU", "Deactivate")),
+        "the details have Start, Stop, Activate GPU and Deactivate", names)
+    drv = wait_for(lambda: row_subtitle(app, "Driver"))
+    tap(drv is not None and "on the host driver" in drv,
+        "the GPU section: the GPU is on its host driver", drv)
+    moves = row_subtitle(app, "Moves with it")
+    tap(moves is not None and "0000:01:00.0" in moves and "0000:01:00.1" in moves,
+        "the GPU section lists the devices that move (GPU + HDMI audio)", moves)
+    tap(app.screenshot("main-window.png"), "screenshot: main-window.png")
+
+    # Activate GPU: pressed like a user, the step list runs to the end
+    tap(press(app, "Activate GPU"), "the Activate GPU button can be pressed (AT-SPI)")
+    end = wait_for(lambda: flow_finished(app), 30)
+    tap(end == f"{VM}: done", "activation: the window says done", labels(app.acc))
+    texts = labels(app.acc)
+    for step in ("Check the host and the GPU", "Bind the GPU to vfio-pci",
+                 "Save the VM definition"):
+        tap(step in texts, f"activation: the step list shows '{step}'", texts)
+    tap(texts.count("done") >= 4 and "failed" not in texts,
+        "activation: steps done (the others skipped), none failed", texts)
+    bar = find(app.acc, Atspi.Role.PROGRESS_BAR, "Progress")
+    value = None
+    if bar is not None:
+        v = bar.get_value_iface()
+        value = (v.get_current_value(), v.get_maximum_value())
+    tap(value is not None and value[1] > 0 and value[0] == value[1],
+        "activation: the progress bar is full", value)
+    tap(app.screenshot("activation-steps.png"), "screenshot: activation-steps.png")
+    row = wait_for(lambda: (lambda r: r if r and "Passthrough" in r else None)(vm_row_labels(app)))
+    tap(row is not None and "Passthrough" in row, "activation: the badge appears in the list", row)
+
+    tap(press(app, "Back to the VM"), "'Back to the VM' can be pressed")
+    drv = wait_for(lambda: (lambda d: d if d and "vfio-pci" in d else None)(
+        row_subtitle(app, "Driver")))
+    tap(drv is not None and "vfio-pci" in drv, "the GPU section: the GPU is held on vfio-pci", drv)
+
+    # Start, then Stop returns the GPU
+    run_flow(app, "start-vm", "start")
+    row = wait_for(lambda: (lambda r: r if r and "running" in r else None)(vm_row_labels(app)))
+    tap(row is not None and "running" in row, "start: the list shows the VM running", row)
+    run_flow(app, "stop-vm", "stop")
+    texts = labels(app.acc)
+    tap(any("back on the host" in t for t in texts), "stop: the steps say the GPU is back on the host",
+        texts)
+    app.action("select-vm", VM)
+    drv = wait_for(lambda: (lambda d: d if d and "on the host driver" in d else None)(
+        row_subtitle(app, "Driver")))
+    tap(drv is not None and "on the host driver" in drv,
+        "stop: the GPU section says the GPU is on the host driver", drv)
+    row = vm_row_labels(app)
+    tap(row is not None and "shut off" in row and "Passthrough" in row,
+        "stop: the VM is shut off and keeps its badge (still activated)", row)
+
+    # Deactivate removes the badge
+    run_flow(app, "deactivate-gpu", "deactivate")
+    row = wait_for(lambda: (lambda r: r if r and "Passthrough" not in r else None)(
+        vm_row_labels(app)))
+    tap(row is not None and "Passthrough" not in row, "deactivate: the badge is gone", row)
+
+    # the host page
+    app.action("show-page", "host")
+    iommu = wait_for(lambda: row_subtitle(app, "IOMMU"))
+    tap(iommu is not None and "on" in iommu, "host page: the IOMMU is on", iommu)
+    hook = row_subtitle(app, "libvirt hook")
+    tap(hook is not None and "not installed" in hook, "host page: the hook is not installed", hook)
+    texts = labels(app.acc)
+    tap(any("0000:01:00.0" in t for t in texts) and any("0000:00:02.0" in t for t in texts),
+        "host page: both GPUs are listed", texts)
+    tap(any(t.startswith("Fix:") or "\nFix:" in t for t in texts),
+        "host page: findings come with their fix", texts)
+    tap(press(app, "Run setup"), "host page: 'Run setup' can be pressed")
+    toast = wait_for(lambda: next((t for t in labels(app.acc) if "setup would run" in t), None), 5)
+    tap(toast is not None, "host page: Run setup says what would run on the demo host", toast)
+    tap(app.screenshot("host-page.png"), "screenshot: host-page.png")
+
+    # the log page, newest first
+    app.action("show-page", "log")
+    first = wait_for(lambda: next((t for t in labels(app.acc)
+                                   if re.match(r"^\d{4}-\d\d-\d\d .*Windows 11:", t)), None))
+    tap(first is not None and "deactivate succeeded" in first,
+        "log page: VirtFlow's log, newest first (the deactivation on top)", first)
+    tap(app.screenshot("log-page.png"), "screenshot: log-page.png")
+    tap(app.quit() == 0, "the app quits cleanly")
+
+    # an injected failure shows its reason, fix and undo
+    app = App(root, {"VIRTFLOW_DEMO_FAIL_STEP": "define-vm"})
+    if not tap(app.wait_started(), "virtflow-gtk starts again with a failure injected"):
+        app.quit()
+        return
+    wait_for(lambda: vm_row_labels(app))
+    app.action("activate-gpu", VM)
+    end = wait_for(lambda: flow_finished(app), 30)
+    tap(end == f"{VM}: failed", "injected failure: the window says failed", end)
+    reason = row_subtitle(app, "Reason")
+    tap(reason is not None and "Injected failure at step 'define-vm'" in reason,
+        "injected failure: the reason is shown", reason)
+    fix = row_subtitle(app, "Fix")
+    tap(bool(fix), "injected failure: a fix is shown", fix)
+    undo = row_subtitle(app, "Undo")
+    tap(undo is not None and "GPU is back on its host drivers" in undo,
+        "injected failure: the undo that ran is shown", undo)
+    texts = labels(app.acc)
+    tap("failed" in texts, "injected failure: the failed step is marked failed", texts)
+    tap(app.screenshot("activation-failed.png"), "screenshot: activation-failed.png")
+    row = vm_row_labels(app)
+    tap(row is not None and "Passthrough" not in row, "injected failure: no badge", row)
+    tap(app.quit() == 0, "the app quits cleanly after the failure")
+
+
+try:
+    main()
+except Exception as e:  # a crash of the driver is a failure, not a silence
+    import traceback
+    traceback.print_exc()
+    tap(False, f"the test driver crashed: {e}")
+passed = sum(results)
+failed = len(results) - passed
+print(f"1..{len(results)}")
+print(f"gui: {passed} passed, {failed} failed")
+sys.exit(0 if failed == 0 else 1)
