@@ -28,7 +28,9 @@ struct _VfgWindow {
     GtkWidget *failure_group;
     AdwActionRow *reason_row, *fix_row, *undo_row;
     AdwActionRow *iommu_row, *vfio_row, *hook_row, *conn_row;
-    GtkListBox *host_gpu_list, *findings_list, *app_log_list, *hook_log_list;
+    GtkListBox *host_gpu_list, *findings_list;
+    GtkListView *app_log_view, *hook_log_view;
+    GtkStringList *app_log, *hook_log;
     AdwPreferencesGroup *app_log_group, *hook_log_group;
 
     VfgBackend *backend;
@@ -48,6 +50,8 @@ struct _VfgWindow {
     gboolean bench;
     guint bench_timer;
     gint64 bench_last, bench_max_gap;
+    gboolean bench_first_done, bench_vms_done;
+    gint64 bench_frame_t0;
 };
 
 G_DEFINE_FINAL_TYPE(VfgWindow, vfg_window, ADW_TYPE_APPLICATION_WINDOW)
@@ -60,6 +64,15 @@ static const char *const vfg_flow_verbs[] = {
 };
 
 /* ---- helpers ---- */
+
+/* VIRTFLOW_GTK_BENCH=1: names the main-thread callbacks that take long */
+#define VFG_BENCH_BEGIN gint64 bench_t0 = g_get_monotonic_time()
+#define VFG_BENCH_END(self, what)                                                                  \
+    do {                                                                                           \
+        gint64 bench_dt = g_get_monotonic_time() - bench_t0;                                       \
+        if ((self)->bench && bench_dt > 10000)                                                     \
+            printf("bench: slow %s %.1f ms\n", what, bench_dt / 1000.0);                           \
+    } while (0)
 
 static void
 vfg_list_box_clear(GtkListBox *box)
@@ -89,6 +102,33 @@ vfg_info_row(const char *title, const char *subtitle, const char *icon)
         adw_action_row_add_prefix(ADW_ACTION_ROW(row), image);
     }
     return row;
+}
+
+/* Rows of (title, subtitle, icon) to show in @box: rebuilt only when they changed, since
+ * new rows cost the next frame their style and layout. @rows: of char*, 3 per row. */
+static void
+vfg_list_box_set_rows(GtkListBox *box, GPtrArray *rows)
+{
+    g_autoptr(GString) key = g_string_new(NULL);
+
+    for (guint i = 0; i < rows->len; i++)
+        g_string_append_printf(key, "%s\x1f", rows->pdata[i] ? (char *)rows->pdata[i] : "");
+    if (g_strcmp0(g_object_get_data(G_OBJECT(box), "vfg-key"), key->str) == 0)
+        return;
+    vfg_list_box_clear(box);
+    for (guint i = 0; i + 2 < rows->len; i += 3)
+        gtk_list_box_append(box,
+                            vfg_info_row(rows->pdata[i], rows->pdata[i + 1], rows->pdata[i + 2]));
+    g_object_set_data_full(G_OBJECT(box), "vfg-key", g_string_free(g_steal_pointer(&key), FALSE),
+                           g_free);
+}
+
+static void
+vfg_rows_add(GPtrArray *rows, const char *title, const char *subtitle, const char *icon)
+{
+    g_ptr_array_add(rows, g_strdup(title));
+    g_ptr_array_add(rows, g_strdup(subtitle));
+    g_ptr_array_add(rows, g_strdup(icon));
 }
 
 static const VfDomainInfo *
@@ -188,6 +228,7 @@ vfg_window_update_details(VfgWindow *self)
     const VfDomainInfo *info = vfg_window_find_info(self, self->selected);
     const VfGpu *gpu;
     g_autofree char *vcpus = NULL, *memory = NULL;
+    g_autoptr(GPtrArray) rows = NULL;
 
     vfg_window_update_actions(self);
     if (info == NULL) {
@@ -204,14 +245,13 @@ vfg_window_update_details(VfgWindow *self)
     memory = g_format_size_full(info->memory_kib * 1024, G_FORMAT_SIZE_IEC_UNITS);
     adw_action_row_set_subtitle(self->memory_row, memory);
 
-    vfg_list_box_clear(self->gpu_list);
     gpu = vfg_window_gpu_for(self, info);
+    rows = g_ptr_array_new_with_free_func(g_free);
     if (gpu == NULL) {
-        gtk_list_box_append(self->gpu_list, vfg_info_row("No GPU",
-                                                         self->snap && self->snap->report_error
-                                                             ? self->snap->report_error
-                                                             : "this host shows no display device",
-                                                         "dialog-warning-symbolic"));
+        vfg_rows_add(rows, "No GPU",
+                     self->snap && self->snap->report_error ? self->snap->report_error
+                                                            : "this host shows no display device",
+                     "dialog-warning-symbolic");
     } else {
         const char *name = g_hash_table_lookup(self->snap->gpu_names, gpu->device->address);
         g_autofree char *title = g_strdup_printf("%s %s", gpu->device->address, name ? name : "");
@@ -219,30 +259,24 @@ vfg_window_update_details(VfgWindow *self)
         g_autofree char *devices = vfg_gpu_devices_text(gpu);
         gboolean eligible = vf_gpu_is_eligible(gpu);
 
-        gtk_list_box_append(
-            self->gpu_list,
-            vfg_info_row(info->passthrough ? "Passed through" : "GPU", title, NULL));
-        gtk_list_box_append(self->gpu_list, vfg_info_row("Driver", driver, NULL));
+        vfg_rows_add(rows, info->passthrough ? "Passed through" : "GPU", title, NULL);
+        vfg_rows_add(rows, "Driver", driver, NULL);
         if (eligible || gpu->on_vfio)
-            gtk_list_box_append(self->gpu_list,
-                                vfg_info_row("Eligible",
-                                             info->passthrough
-                                                 ? "yes: the VM gets it when it starts"
-                                                 : "yes: Activate GPU gives it to this VM",
-                                             "emblem-ok-symbolic"));
+            vfg_rows_add(rows, "Eligible",
+                         info->passthrough ? "yes: the VM gets it when it starts"
+                                           : "yes: Activate GPU gives it to this VM",
+                         "emblem-ok-symbolic");
         for (guint b = 0; gpu->blockers && b < gpu->blockers->len; b++) {
             const VfBlocker *blocker = gpu->blockers->pdata[b];
             g_autofree char *text = g_strdup_printf("%s\nFix: %s", blocker->message,
                                                     blocker->fix ? blocker->fix : "none known");
 
-            gtk_list_box_append(self->gpu_list,
-                                vfg_info_row(vf_blocker_kind_to_string(blocker->kind), text,
-                                             "dialog-error-symbolic"));
+            vfg_rows_add(rows, vf_blocker_kind_to_string(blocker->kind), text,
+                         "dialog-error-symbolic");
         }
-        gtk_list_box_append(
-            self->gpu_list,
-            vfg_info_row(gpu->on_vfio ? "Moved with it" : "Moves with it", devices, NULL));
+        vfg_rows_add(rows, gpu->on_vfio ? "Moved with it" : "Moves with it", devices, NULL);
     }
+    vfg_list_box_set_rows(self->gpu_list, rows);
     if (g_str_equal(gtk_stack_get_visible_child_name(self->detail_stack), "empty"))
         gtk_stack_set_visible_child_name(self->detail_stack, "details");
 }
@@ -260,6 +294,7 @@ vfg_window_update_host(VfgWindow *self)
 {
     const VfHostReport *report = self->snap->report;
     g_autoptr(GString) vfio = g_string_new(NULL);
+    g_autoptr(GPtrArray) rows = NULL;
 
     if (report) {
         adw_action_row_set_subtitle(self->iommu_row, report->iommu->verdict);
@@ -276,7 +311,7 @@ vfg_window_update_host(VfgWindow *self)
                                     : "not installed");
     adw_action_row_set_subtitle(self->conn_row, vfg_backend_get_uri(self->backend));
 
-    vfg_list_box_clear(self->host_gpu_list);
+    rows = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; report && i < report->gpus->len; i++) {
         const VfGpu *gpu = report->gpus->pdata[i];
         const char *name = g_hash_table_lookup(self->snap->gpu_names, gpu->device->address);
@@ -285,20 +320,19 @@ vfg_window_update_host(VfgWindow *self)
         g_autofree char *text = g_strdup_printf(
             "%s; %s", driver, vf_gpu_is_eligible(gpu) ? "eligible for passthrough" : "blocked");
 
-        gtk_list_box_append(self->host_gpu_list,
-                            vfg_info_row(title, text,
-                                         vf_gpu_is_eligible(gpu) ? "emblem-ok-symbolic"
-                                                                 : "dialog-warning-symbolic"));
+        vfg_rows_add(rows, title, text,
+                     vf_gpu_is_eligible(gpu) ? "emblem-ok-symbolic" : "dialog-warning-symbolic");
     }
-    vfg_list_box_clear(self->findings_list);
+    vfg_list_box_set_rows(self->host_gpu_list, rows);
+    g_ptr_array_set_size(rows, 0);
     for (guint i = 0; i < self->snap->findings->len; i++) {
         const VfgFinding *f = self->snap->findings->pdata[i];
         g_autofree char *text =
             f->fix ? g_strdup_printf("%s\nFix: %s", f->detail, f->fix) : g_strdup(f->detail);
 
-        gtk_list_box_append(self->findings_list,
-                            vfg_info_row(f->title, text, vfg_finding_icons[f->level]));
+        vfg_rows_add(rows, f->title, text, vfg_finding_icons[f->level]);
     }
+    vfg_list_box_set_rows(self->findings_list, rows);
 }
 
 /* ---- the VM list ---- */
@@ -350,6 +384,8 @@ vfg_window_refresh_done(GObject *source, GAsyncResult *result, gpointer data)
     g_autoptr(GError) error = NULL;
     VfgSnapshot *snap = vfg_backend_refresh_finish(VFG_BACKEND(source), result, &error);
 
+    VFG_BENCH_BEGIN;
+
     self->refreshing = FALSE;
     if (snap == NULL) {
         vfg_window_toast(self, error->message);
@@ -360,6 +396,7 @@ vfg_window_refresh_done(GObject *source, GAsyncResult *result, gpointer data)
         vfg_window_update_details(self);
         vfg_window_update_host(self);
     }
+    VFG_BENCH_END(self, "refresh");
     vfg_window_read_logs(self);
     if (self->refresh_again) {
         self->refresh_again = FALSE;
@@ -380,25 +417,54 @@ vfg_window_refresh(VfgWindow *self)
 
 /* ---- logs ---- */
 
+/* A log as a recycling list: only the lines on screen have widgets. */
 static void
-vfg_window_fill_log(GtkListBox *box, GStrv lines, const char *empty)
+vfg_log_setup(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
 {
-    vfg_list_box_clear(box);
-    for (guint i = 0; lines && lines[i]; i++) {
-        GtkWidget *label = gtk_label_new(lines[i]);
+    GtkWidget *label = gtk_label_new(NULL);
 
-        gtk_label_set_xalign(GTK_LABEL(label), 0);
-        gtk_label_set_wrap(GTK_LABEL(label), TRUE);
-        gtk_label_set_selectable(GTK_LABEL(label), TRUE);
-        gtk_widget_add_css_class(label, "monospace");
-        gtk_widget_set_margin_start(label, 12);
-        gtk_widget_set_margin_end(label, 12);
-        gtk_widget_set_margin_top(label, 6);
-        gtk_widget_set_margin_bottom(label, 6);
-        gtk_list_box_append(box, label);
-    }
-    if (lines == NULL || lines[0] == NULL)
-        gtk_list_box_append(box, vfg_info_row(empty, NULL, NULL));
+    gtk_label_set_xalign(GTK_LABEL(label), 0);
+    gtk_label_set_wrap(GTK_LABEL(label), TRUE);
+    gtk_label_set_wrap_mode(GTK_LABEL(label), PANGO_WRAP_WORD_CHAR);
+    gtk_widget_add_css_class(label, "monospace");
+    gtk_widget_set_margin_start(label, 12);
+    gtk_widget_set_margin_end(label, 12);
+    gtk_widget_set_margin_top(label, 4);
+    gtk_widget_set_margin_bottom(label, 4);
+    gtk_list_item_set_child(item, label);
+}
+
+static void
+vfg_log_bind(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
+{
+    GtkStringObject *line = gtk_list_item_get_item(item);
+
+    gtk_label_set_label(GTK_LABEL(gtk_list_item_get_child(item)),
+                        gtk_string_object_get_string(line));
+}
+
+static GtkStringList *
+vfg_log_view_init(GtkListView *view)
+{
+    GtkStringList *lines = gtk_string_list_new(NULL);
+    GtkListItemFactory *factory = gtk_signal_list_item_factory_new();
+
+    g_signal_connect(factory, "setup", G_CALLBACK(vfg_log_setup), NULL);
+    g_signal_connect(factory, "bind", G_CALLBACK(vfg_log_bind), NULL);
+    gtk_list_view_set_factory(view, factory);
+    gtk_list_view_set_model(
+        view, GTK_SELECTION_MODEL(gtk_no_selection_new(G_LIST_MODEL(g_object_ref(lines)))));
+    g_object_unref(factory);
+    return lines;
+}
+
+static void
+vfg_window_fill_log(GtkStringList *list, GStrv lines, const char *empty)
+{
+    const char *none[] = {empty, NULL};
+
+    gtk_string_list_splice(list, 0, g_list_model_get_n_items(G_LIST_MODEL(list)),
+                           lines && lines[0] ? (const char *const *)lines : none);
 }
 
 static void
@@ -407,10 +473,13 @@ vfg_window_logs_done(GObject *source, GAsyncResult *result, gpointer data)
     g_autoptr(VfgWindow) self = data;
     GStrv *logs = vfg_backend_read_logs_finish(VFG_BACKEND(source), result, NULL);
 
+    VFG_BENCH_BEGIN;
+
     if (logs == NULL)
         return;
-    vfg_window_fill_log(self->app_log_list, logs[0], "Nothing logged yet");
-    vfg_window_fill_log(self->hook_log_list, logs[1], "The hook has logged nothing");
+    vfg_window_fill_log(self->app_log, logs[0], "Nothing logged yet");
+    vfg_window_fill_log(self->hook_log, logs[1], "The hook has logged nothing");
+    VFG_BENCH_END(self, "logs");
     g_strfreev(logs[0]);
     g_strfreev(logs[1]);
     g_free(logs);
@@ -419,6 +488,9 @@ vfg_window_logs_done(GObject *source, GAsyncResult *result, gpointer data)
 static void
 vfg_window_read_logs(VfgWindow *self)
 {
+    /* only what is on screen: the log page reads again each time it is shown */
+    if (g_strcmp0(adw_view_stack_get_visible_child_name(self->stack), "log") != 0)
+        return;
     vfg_backend_read_logs_async(self->backend, vfg_window_logs_done, g_object_ref(self));
 }
 
@@ -671,8 +743,12 @@ void
 vfg_window_show_page(VfgWindow *self, const char *page)
 {
     adw_view_stack_set_visible_child_name(self->stack, page);
-    if (g_str_equal(page, "log"))
-        vfg_window_read_logs(self);
+}
+
+static void
+vfg_window_page_changed(GObject *stack, GParamSpec *pspec, gpointer data)
+{
+    vfg_window_read_logs(data);
 }
 
 void
@@ -736,6 +812,52 @@ vfg_window_action(GtkWidget *widget, const char *name, GVariant *param)
         vfg_window_refresh(self);
 }
 
+/* ---- VIRTFLOW_GTK_BENCH=1: when the first frames are drawn (bench/gui.sh) ---- */
+
+static void
+vfg_window_before_frame(GdkFrameClock *clock, gpointer data)
+{
+    VFG_WINDOW(data)->bench_frame_t0 = g_get_monotonic_time();
+}
+
+static void
+vfg_window_frame_end(GdkFrameClock *clock, gpointer data)
+{
+    VfgWindow *self = data;
+    gint64 dt = g_get_monotonic_time() - self->bench_frame_t0;
+
+    if (self->bench_frame_t0 && dt > 10000)
+        printf("bench: slow frame (update+layout+paint) %.1f ms\n", dt / 1000.0);
+}
+
+static void
+vfg_window_after_paint(GdkFrameClock *clock, gpointer data)
+{
+    VfgWindow *self = data;
+
+    if (!self->bench_first_done) {
+        self->bench_first_done = TRUE;
+        printf("bench: first-frame realtime-us=%" G_GINT64_FORMAT "\n", g_get_real_time());
+    }
+    if (!self->bench_vms_done && self->snap) {
+        self->bench_vms_done = TRUE;
+        printf("bench: first-frame-with-vms realtime-us=%" G_GINT64_FORMAT " vms=%u\n",
+               g_get_real_time(), self->snap->domains->len);
+        g_signal_handlers_disconnect_by_func(clock, vfg_window_after_paint, self);
+        g_signal_connect_object(clock, "update", G_CALLBACK(vfg_window_before_frame), self, 0);
+        g_signal_connect_object(clock, "after-paint", G_CALLBACK(vfg_window_frame_end), self,
+                                G_CONNECT_AFTER);
+    }
+    fflush(stdout);
+}
+
+static void
+vfg_window_realize(GtkWidget *widget, gpointer data)
+{
+    g_signal_connect_object(gtk_widget_get_frame_clock(widget), "after-paint",
+                            G_CALLBACK(vfg_window_after_paint), widget, 0);
+}
+
 /* ---- lifecycle events ---- */
 
 static void
@@ -762,6 +884,8 @@ vfg_window_dispose(GObject *object)
         g_signal_handlers_disconnect_by_data(self->backend, self);
     g_clear_object(&self->backend);
     g_clear_pointer(&self->snap, vfg_snapshot_free);
+    g_clear_object(&self->app_log);
+    g_clear_object(&self->hook_log);
     G_OBJECT_CLASS(vfg_window_parent_class)->dispose(object);
 }
 
@@ -812,8 +936,8 @@ vfg_window_class_init(VfgWindowClass *klass)
     BIND(conn_row);
     BIND(host_gpu_list);
     BIND(findings_list);
-    BIND(app_log_list);
-    BIND(hook_log_list);
+    BIND(app_log_view);
+    BIND(hook_log_view);
     BIND(app_log_group);
     BIND(hook_log_group);
     for (guint i = 0; i < G_N_ELEMENTS(actions); i++)
@@ -826,7 +950,13 @@ vfg_window_init(VfgWindow *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
     g_signal_connect(self->vm_list, "row-selected", G_CALLBACK(vfg_window_row_selected), self);
+    g_signal_connect(self->stack, "notify::visible-child-name", G_CALLBACK(vfg_window_page_changed),
+                     self);
+    self->app_log = vfg_log_view_init(self->app_log_view);
+    self->hook_log = vfg_log_view_init(self->hook_log_view);
     self->bench = g_strcmp0(g_getenv("VIRTFLOW_GTK_BENCH"), "1") == 0;
+    if (self->bench)
+        g_signal_connect(self, "realize", G_CALLBACK(vfg_window_realize), NULL);
 }
 
 VfgWindow *
