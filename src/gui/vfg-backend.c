@@ -361,7 +361,7 @@ vfg_backend_refresh_thread(GTask *task, gpointer source, gpointer data, GCancell
     g_autoptr(VfgSnapshot) snap = g_new0(VfgSnapshot, 1);
     g_autoptr(GError) error = NULL;
 
-    snap->domains = vf_connection_list_domains(self->conn, &error);
+    snap->domains = vf_connection_list_domains_with_sizes(self->conn, &error);
     if (snap->domains == NULL) {
         g_task_return_error(task, g_steal_pointer(&error));
         return;

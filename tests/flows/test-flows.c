@@ -1520,7 +1520,7 @@ test_list_sizes(void)
 {
     g_autoptr(VfFx) fx = vf_fx_new();
     g_autoptr(GError) error = NULL;
-    g_autoptr(GPtrArray) list = vf_connection_list_domains(fx->conn, &error);
+    g_autoptr(GPtrArray) list = vf_connection_list_domains_with_sizes(fx->conn, &error);
     const VfDomainInfo *info;
 
     g_assert_no_error(error);

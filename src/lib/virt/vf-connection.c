@@ -204,6 +204,7 @@ typedef struct {
     GPtrArray *infos;      /* of VfDomainInfo* */
     virDomainPtr *domains; /* parallel to @infos */
     gint next;             /* the next index to read, shared */
+    gboolean sizes;        /* also vCPUs and memory */
 } VfMetadataJob;
 
 static gpointer
@@ -218,7 +219,7 @@ vf_metadata_worker(gpointer data)
         char *meta;
 
         /* vCPUs and memory: the stats API has them for running domains only */
-        if (virDomainGetInfo(job->domains[i], &dinfo) == 0) {
+        if (job->sizes && virDomainGetInfo(job->domains[i], &dinfo) == 0) {
             info->vcpus = dinfo.nrVirtCpu;
             info->memory_kib = dinfo.maxMem;
         }
@@ -238,8 +239,23 @@ vf_metadata_worker(gpointer data)
 
 #define VF_METADATA_THREADS 4
 
+static GPtrArray *vf_connection_list_domains_full(VfConnection *conn, gboolean sizes,
+                                                  GError **error);
+
 GPtrArray *
 vf_connection_list_domains(VfConnection *conn, GError **error)
+{
+    return vf_connection_list_domains_full(conn, FALSE, error);
+}
+
+GPtrArray *
+vf_connection_list_domains_with_sizes(VfConnection *conn, GError **error)
+{
+    return vf_connection_list_domains_full(conn, TRUE, error);
+}
+
+static GPtrArray *
+vf_connection_list_domains_full(VfConnection *conn, gboolean sizes, GError **error)
 {
     g_autoptr(GPtrArray) out = g_ptr_array_new_with_free_func((GDestroyNotify)vf_domain_info_free);
     g_autoptr(GHashTable) transient = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
@@ -295,6 +311,7 @@ vf_connection_list_domains(VfConnection *conn, GError **error)
 
     job.infos = out;
     job.domains = domains;
+    job.sizes = sizes;
     for (guint t = 0; t < VF_METADATA_THREADS && t < out->len; t++)
         threads[t] = g_thread_new("vf-metadata", vf_metadata_worker, &job);
     for (guint t = 0; t < VF_METADATA_THREADS; t++)

@@ -44,8 +44,8 @@ typedef struct {
     gboolean persistent;
     gboolean passthrough; /* carries VirtFlow's passthrough metadata */
     char *gpu;            /* the GPU in that metadata, or NULL */
-    guint vcpus;
-    guint64 memory_kib;
+    guint vcpus;          /* 0 unless listed with vf_connection_list_domains_with_sizes() */
+    guint64 memory_kib;   /* the maximum; 0 unless listed with sizes */
 } VfDomainInfo;
 
 void vf_domain_info_free(VfDomainInfo *info);
@@ -60,6 +60,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfConnection, vf_connection_unref)
 const char *vf_connection_get_uri(VfConnection *conn);
 /* Every domain, active or not, sorted by name. Of VfDomainInfo*. */
 GPtrArray *vf_connection_list_domains(VfConnection *conn, GError **error);
+/* The same with vcpus and memory_kib filled: one more round trip per domain. */
+GPtrArray *vf_connection_list_domains_with_sizes(VfConnection *conn, GError **error);
 /* By name, then by UUID; VF_ERROR_NOT_FOUND naming @name when neither matches. */
 VfDomain *vf_connection_lookup_domain(VfConnection *conn, const char *name, GError **error);
 /* virDomainDefineXML: creates or replaces the persistent definition. */
