@@ -326,17 +326,17 @@ ASLR on (the guest as booted: every process start re-translates all its code und
 
 | method | bind (ms) | restore (ms) | round (ms) | all rounds (ms) |
 |---|---:|---:|---:|---|
-$(row '\`virtflow gpu bind\` / \`virtflow gpu restore\`' virtflow_aslr)
+$(row '`virtflow gpu bind` / `virtflow gpu restore`' virtflow_aslr)
 $(row 'shell: two scripts doing the same writes and checks' shell_aslr)
-$(row 'baseline: \`virtflow --version\` in place of each command' start_aslr)
+$(row 'baseline: `virtflow --version` in place of each command' start_aslr)
 
 ASLR off (code at fixed addresses: translated once, as code runs where it lies on hardware):
 
 | method | bind (ms) | restore (ms) | round (ms) | all rounds (ms) |
 |---|---:|---:|---:|---|
-$(row '\`virtflow gpu bind\` / \`virtflow gpu restore\`' virtflow_noaslr)
+$(row '`virtflow gpu bind` / `virtflow gpu restore`' virtflow_noaslr)
 $(row 'shell: two scripts doing the same writes and checks' shell_noaslr)
-$(row 'baseline: \`virtflow --version\` in place of each command' start_noaslr)
+$(row 'baseline: `virtflow --version` in place of each command' start_noaslr)
 
 virtflow / shell per round: **${ratio}×** with ASLR, **${ratio_noaslr}×** without.
 EOF
