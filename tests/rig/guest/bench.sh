@@ -106,15 +106,19 @@ bench_all() {
         done
         _i=$((_i + 1))
     done
-    echo 2 > /proc/sys/kernel/randomize_va_space
     pass "bench: $BENCH_ROUNDS rounds of each method completed and verified"
-    # One more round with VirtFlow's debug timings, to tell where its time goes.
-    for _op in bind restore; do
-        _t0=$(rig-helper now)
-        G_MESSAGES_DEBUG=virtflow virtflow gpu "$_op" "$GPU" 2>&1 >/dev/null |
-            sed -n "s/^.*virtflow-DEBUG: [0-9:.]*: /# bench trace $_op: /p" >&3
-        note "bench trace $_op: whole command $(( ($(rig-helper now) - _t0) / 1000000 )) ms"
+    # One more round each way with VirtFlow's debug timings, to tell where its time goes.
+    for _a in 2 0; do
+        echo $_a > /proc/sys/kernel/randomize_va_space
+        for _op in bind restore; do
+            _t0=$(rig-helper now)
+            G_MESSAGES_DEBUG=virtflow virtflow gpu "$_op" "$GPU" 2>&1 >/dev/null |
+                sed -n "s/^.*virtflow-DEBUG: [0-9:.]*: /# bench trace (aslr=$_a) $_op: /p" >&3
+            note "bench trace (aslr=$_a) $_op: whole command" \
+                "$(( ($(rig-helper now) - _t0) / 1000000 )) ms"
+        done
     done
+    echo 2 > /proc/sys/kernel/randomize_va_space
 }
 
 # median_ms FILE
