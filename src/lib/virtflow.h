@@ -41,6 +41,7 @@
 #include "virt/vf-virt.h"
 
 #include "vf-demo.h"
+#include "vf-doctor.h"
 #include "vf-passthrough.h"
 
 #define VIRTFLOW_VERSION_MAJOR 0
