@@ -825,6 +825,7 @@ vf_doctor_check_vm_xml(VfDoctor *doctor, VfHost *host, const VfDomainXmlSummary 
     g_autoptr(GString) detail = g_string_new(NULL);
     g_autoptr(GString) problems = g_string_new(NULL);
     g_autofree char *fix = NULL;
+    g_autofree char *quoted = g_shell_quote(summary->name);
     const char *title = "definition matches its passthrough record";
 
     if (summary->gpu == NULL) {
@@ -833,7 +834,7 @@ vf_doctor_check_vm_xml(VfDoctor *doctor, VfHost *host, const VfDomainXmlSummary 
             summary->name,
             summary->hostdevs->len ? " (it has PCI <hostdev>s VirtFlow did not add)" : "");
 
-        fix = g_strdup_printf("virtflow activate '%s'", summary->name);
+        fix = g_strdup_printf("virtflow activate %s", quoted);
         vf_doctor_add(doctor, "vm-xml", title, VF_CHECK_WARN, d, fix);
         return;
     }
@@ -866,9 +867,9 @@ vf_doctor_check_vm_xml(VfDoctor *doctor, VfHost *host, const VfDomainXmlSummary 
         return;
     }
     g_string_append(detail, problems->str);
-    fix = g_strdup_printf("Someone edited the VM after its activation: 'virtflow deactivate "
-                          "%s' then 'virtflow activate %s' rebuild it.",
-                          summary->name, summary->name);
+    fix = g_strdup_printf("The VM was edited after its activation; rebuild it: virtflow "
+                          "deactivate %s && virtflow activate %s",
+                          quoted, quoted);
     vf_doctor_add(doctor, "vm-xml", title, VF_CHECK_FAIL, detail->str, fix);
 }
 
