@@ -55,7 +55,7 @@ expect() {
     if [ "$got" = "$want" ]; then
         ok "$name"
     else
-        not_ok "$name" "words: $*" "want: $(echo $want)" "got:  $(echo $got)" \
+        not_ok "$name" "words: $*" "want: $(tr '\n' ' ' <<<"$want")" "got:  $(tr '\n' ' ' <<<"$got")" \
             "stderr: $(cat "$tmp/err")"
     fi
 }
@@ -71,7 +71,7 @@ contains() {
     if [ -z "$missing" ]; then
         ok "$name"
     else
-        not_ok "$name" "words: $*" "missing:$missing" "got: $(echo $got)"
+        not_ok "$name" "words: $*" "missing:$missing" "got: $(tr '\n' ' ' <<<"$got")"
     fi
 }
 
