@@ -185,6 +185,9 @@ vf_doctor_check_modules_load(VfDoctor *doctor, VfHost *host, const VfVfioStatus 
     if (conf && (strstr(conf, "vfio_pci") || strstr(conf, "vfio-pci"))) {
         vf_doctor_add(doctor, "modules-load", "vfio loaded at boot", VF_CHECK_PASS,
                       VF_DOCTOR_MODULES_LOAD_PATH " loads vfio-pci at boot.", NULL);
+    } else if (!vfio->available) {
+        vf_doctor_add(doctor, "modules-load", "vfio loaded at boot", VF_CHECK_SKIP,
+                      "This kernel has no vfio-pci to load (see the 'vfio' check).", NULL);
     } else if (builtin) {
         vf_doctor_add(doctor, "modules-load", "vfio loaded at boot", VF_CHECK_PASS,
                       "vfio, vfio_iommu_type1 and vfio_pci are built into the kernel: nothing "
