@@ -661,6 +661,155 @@ vf_doctor_check_hook(VfDoctor *doctor, VfHost *host)
     }
 }
 
+/* The GPU's reset: without one, a GPU a VM used may not work again until the host
+ * reboots (pain point: the AMD reset bug). */
+static void
+vf_doctor_check_gpu_reset(VfDoctor *doctor, const VfGpu *gpu)
+{
+    const char *method = gpu->device->reset_method;
+    const char *title = "can be reset between VMs";
+    g_autofree char *detail = NULL;
+
+    if (vf_gpu_has_blocker(gpu, VF_BLOCKER_BOOT_VGA))
+        return; /* the host's display: never handed to a VM */
+    if (method == NULL) {
+        vf_doctor_add_gpu(doctor, "gpu-reset", gpu, title, VF_CHECK_SKIP,
+                          "The kernel does not say how it resets the device (no reset_method: "
+                          "Linux older than 5.15).",
+                          NULL);
+    } else if (*method == '\0') {
+        vf_doctor_add_gpu(
+            doctor, "gpu-reset", gpu, title, VF_CHECK_WARN,
+            "No reset method (reset_method is empty): after a VM used it, the GPU may not work "
+            "again, in the host or in the next VM, until the host reboots.",
+            "For AMD Polaris, Vega and Navi 10 cards, install the vendor-reset module and write "
+            "device_specific to reset_method; otherwise reboot the host after the VM stops.");
+    } else {
+        detail = g_strdup_printf("The kernel resets it by: %s.", method);
+        vf_doctor_add_gpu(doctor, "gpu-reset", gpu, title, VF_CHECK_PASS, detail, NULL);
+    }
+}
+
+/* Address ranges of /proc/iomem lines naming a firmware framebuffer (BOOTFB, efifb,
+ * simplefb, vesafb): as pairs of guint64 in @ret_ranges. FALSE when iomem cannot be read
+ * with its addresses (not root: the kernel shows zeros). */
+static gboolean
+vf_doctor_firmware_framebuffers(VfHost *host, GArray *ret_ranges)
+{
+    g_autofree char *iomem = vf_host_read_opt(host, "/proc/iomem");
+    g_auto(GStrv) lines = NULL;
+    gboolean any_address = FALSE;
+
+    if (iomem == NULL)
+        return FALSE;
+    lines = g_strsplit(iomem, "\n", -1);
+    for (guint i = 0; lines[i]; i++) {
+        g_auto(GStrv) parts = g_strsplit(g_strstrip(lines[i]), " : ", 2);
+        g_auto(GStrv) range = NULL;
+        guint64 start, end;
+
+        if (g_strv_length(parts) != 2)
+            continue;
+        range = g_strsplit(parts[0], "-", 2);
+        if (g_strv_length(range) != 2 || !vf_host_parse_uint(range[0], 16, &start) ||
+            !vf_host_parse_uint(range[1], 16, &end))
+            continue;
+        if (end != 0)
+            any_address = TRUE;
+        if (g_str_equal(parts[1], "BOOTFB") || g_str_equal(parts[1], "efifb") ||
+            g_str_equal(parts[1], "simplefb") || g_str_equal(parts[1], "vesafb")) {
+            g_array_append_val(ret_ranges, start);
+            g_array_append_val(ret_ranges, end);
+        }
+    }
+    return any_address;
+}
+
+/* A firmware framebuffer inside one of the GPU's BARs keeps that memory busy: vfio-pci
+ * cannot claim it and QEMU fails to map the BAR. */
+static void
+vf_doctor_check_gpu_framebuffer(VfDoctor *doctor, VfHost *host, const VfGpu *gpu,
+                                GArray *framebuffers, gboolean iomem_readable)
+{
+    g_autofree char *resource_path = vf_pci_device_path(gpu->device->address, "resource");
+    g_autofree char *resource = vf_host_read_opt(host, resource_path);
+    g_auto(GStrv) bars = resource ? g_strsplit(resource, "\n", -1) : NULL;
+    const char *title = "no firmware framebuffer in its memory";
+
+    if (vf_gpu_has_blocker(gpu, VF_BLOCKER_BOOT_VGA))
+        return;
+    if (!iomem_readable || resource == NULL) {
+        vf_doctor_add_gpu(doctor, "gpu-framebuffer", gpu, title, VF_CHECK_SKIP,
+                          iomem_readable ? "The kernel does not show the GPU's memory ranges."
+                          : vf_host_exists(host, "/proc/iomem")
+                              ? "/proc/iomem shows no addresses (run as root)."
+                              : "There is no /proc/iomem to read.",
+                          NULL);
+        return;
+    }
+    for (guint b = 0; bars[b]; b++) {
+        g_auto(GStrv) f = g_strsplit(g_strstrip(bars[b]), " ", -1);
+        guint64 start, end;
+
+        if (g_strv_length(f) < 2 || !vf_host_parse_uint(f[0], 16, &start) ||
+            !vf_host_parse_uint(f[1], 16, &end) || end == 0)
+            continue;
+        for (guint i = 0; i + 1 < framebuffers->len; i += 2) {
+            guint64 fb_start = g_array_index(framebuffers, guint64, i);
+            guint64 fb_end = g_array_index(framebuffers, guint64, i + 1);
+            g_autofree char *detail = NULL;
+
+            if (fb_end < start || fb_start > end)
+                continue;
+            detail = g_strdup_printf(
+                "A firmware framebuffer (%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER
+                "x in /proc/iomem) lies inside BAR %u of %s (%" G_GINT64_MODIFIER
+                "x-%" G_GINT64_MODIFIER "x): the firmware booted on this GPU, and vfio-pci "
+                "cannot claim that memory.",
+                fb_start, fb_end, b, gpu->device->address, start, end);
+            vf_doctor_add_gpu(doctor, "gpu-framebuffer", gpu, title, VF_CHECK_FAIL, detail,
+                              "Make the integrated GPU the boot display in the firmware setup, "
+                              "or add initcall_blacklist=sysfb_init (older kernels: "
+                              "video=efifb:off) to the kernel command line, run update-grub "
+                              "and reboot.");
+            return;
+        }
+    }
+    vf_doctor_add_gpu(doctor, "gpu-framebuffer", gpu, title, VF_CHECK_PASS,
+                      framebuffers->len ? "The firmware framebuffer is outside its memory."
+                                        : "No firmware framebuffer in /proc/iomem.",
+                      NULL);
+}
+
+/* Fedora's SELinux policy confines hooks unless virt_hooks_unconfined is on; a confined
+ * hook cannot write sysfs. Only said where SELinux is there. */
+static void
+vf_doctor_check_selinux(VfDoctor *doctor, VfHost *host)
+{
+    g_autofree char *enforce = vf_host_read_opt(host, "/sys/fs/selinux/enforce");
+    g_autofree char *boolean =
+        vf_host_read_opt(host, "/sys/fs/selinux/booleans/virt_hooks_unconfined");
+    const char *title = "SELinux lets the libvirt hook work";
+
+    if (enforce == NULL)
+        return;
+    if (!g_str_equal(enforce, "1"))
+        vf_doctor_add(doctor, "hook-selinux", title, VF_CHECK_PASS, "SELinux is not enforcing.",
+                      NULL);
+    else if (boolean == NULL)
+        vf_doctor_add(doctor, "hook-selinux", title, VF_CHECK_SKIP,
+                      "SELinux is enforcing; its policy has no virt_hooks_unconfined boolean.",
+                      NULL);
+    else if (boolean[0] == '1')
+        vf_doctor_add(doctor, "hook-selinux", title, VF_CHECK_PASS,
+                      "SELinux is enforcing and virt_hooks_unconfined is on.", NULL);
+    else
+        vf_doctor_add(doctor, "hook-selinux", title, VF_CHECK_WARN,
+                      "SELinux is enforcing and virt_hooks_unconfined is off: libvirt runs the "
+                      "hook confined, and it may be denied the sysfs writes that move the GPU.",
+                      "setsebool -P virt_hooks_unconfined on");
+}
+
 void
 vf_doctor_check_host(VfDoctor *doctor, VfHost *host)
 {
@@ -674,6 +823,9 @@ vf_doctor_check_host(VfDoctor *doctor, VfHost *host)
         vf_doctor_check_iommu(doctor, report->iommu);
         vf_doctor_check_vfio(doctor, report->vfio);
         vf_doctor_check_modules_load(doctor, host, report->vfio);
+        g_autoptr(GArray) framebuffers = g_array_new(FALSE, FALSE, sizeof(guint64));
+        gboolean iomem_readable = vf_doctor_firmware_framebuffers(host, framebuffers);
+
         vf_doctor_check_gpus(doctor, report);
         for (guint i = 0; i < report->gpus->len; i++) {
             const VfGpu *gpu = report->gpus->pdata[i];
@@ -682,10 +834,13 @@ vf_doctor_check_host(VfDoctor *doctor, VfHost *host)
             vf_doctor_check_gpu_group(doctor, report, gpu);
             vf_doctor_check_gpu_blockers(doctor, report, gpu);
             vf_doctor_check_gpu_stuck(doctor, report, gpu);
+            vf_doctor_check_gpu_reset(doctor, gpu);
+            vf_doctor_check_gpu_framebuffer(doctor, host, gpu, framebuffers, iomem_readable);
         }
     }
     vf_doctor_check_journal(doctor, host);
     vf_doctor_check_hook(doctor, host);
+    vf_doctor_check_selinux(doctor, host);
 }
 
 /* ---- libvirt and one VM ----------------------------------------------------------------- */

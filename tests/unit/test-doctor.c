@@ -547,6 +547,95 @@ test_libvirt_unreachable(void)
     vf_assert_check(doctor, "vm-agent", VF_CHECK_SKIP);
 }
 
+static void
+test_reset(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_desktop_host, TRUE);
+    g_autoptr(VfDoctor) doctor = vf_test_doctor(th);
+    const VfCheck *c = vf_assert_check(doctor, "gpu-reset:" VF_DGPU, VF_CHECK_PASS);
+
+    vf_assert_contains(VF_DETAIL(c), "flr bus");
+    /* the boot display is never handed over: no reset check for it */
+    g_assert_null(vf_doctor_get_check(doctor, "gpu-reset:0000:00:02.0"));
+
+    /* a card the kernel cannot reset */
+    vf_test_host_write(th, "sys/bus/pci/devices/" VF_DGPU "/reset_method", "\n");
+    vf_doctor_free(g_steal_pointer(&doctor));
+    doctor = vf_test_doctor(th);
+    c = vf_assert_check(doctor, "gpu-reset:" VF_DGPU, VF_CHECK_WARN);
+    vf_assert_contains(VF_DETAIL(c), "No reset method");
+    vf_assert_contains(VF_FIX(c), "vendor-reset");
+}
+
+#define VF_IOMEM_HEAD                                                                              \
+    "00000000-00000fff : Reserved\n"                                                               \
+    "c0000000-d1ffffff : PCI Bus 0000:00\n"                                                        \
+    "  c0000000-cfffffff : 0000:01:00.0\n"
+
+static void
+test_framebuffer(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_desktop_host, TRUE);
+    g_autoptr(VfDoctor) doctor = NULL;
+    const VfCheck *c;
+
+    /* no /proc/iomem in the tree: nothing to say */
+    doctor = vf_test_doctor(th);
+    vf_assert_check(doctor, "gpu-framebuffer:" VF_DGPU, VF_CHECK_SKIP);
+
+    /* BAR 1 of the dGPU, and the firmware's framebuffer inside it */
+    vf_test_host_write(th, "sys/bus/pci/devices/" VF_DGPU "/resource",
+                       "0x00000000d0000000 0x00000000d0ffffff 0x0000000000040200\n"
+                       "0x00000000c0000000 0x00000000cfffffff 0x000000000014220c\n"
+                       "0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
+    vf_test_host_write(th, "proc/iomem",
+                       VF_IOMEM_HEAD "    c0000000-c07fffff : BOOTFB\n"
+                                     "fed00000-fed003ff : HPET 0\n");
+    vf_doctor_free(g_steal_pointer(&doctor));
+    doctor = vf_test_doctor(th);
+    c = vf_assert_check(doctor, "gpu-framebuffer:" VF_DGPU, VF_CHECK_FAIL);
+    vf_assert_contains(VF_DETAIL(c), "c0000000-c07fffff");
+    vf_assert_contains(VF_DETAIL(c), "BAR 1 of " VF_DGPU);
+    vf_assert_contains(VF_FIX(c), "initcall_blacklist=sysfb_init");
+
+    /* the framebuffer on the iGPU's memory instead */
+    vf_test_host_write(th, "proc/iomem", VF_IOMEM_HEAD "e0000000-e07fffff : BOOTFB\n");
+    vf_doctor_free(g_steal_pointer(&doctor));
+    doctor = vf_test_doctor(th);
+    vf_assert_check(doctor, "gpu-framebuffer:" VF_DGPU, VF_CHECK_PASS);
+
+    /* not root: the kernel shows zeros */
+    vf_test_host_write(th, "proc/iomem",
+                       "00000000-00000000 : Reserved\n00000000-00000000 : BOOTFB\n");
+    vf_doctor_free(g_steal_pointer(&doctor));
+    doctor = vf_test_doctor(th);
+    c = vf_assert_check(doctor, "gpu-framebuffer:" VF_DGPU, VF_CHECK_SKIP);
+    vf_assert_contains(VF_DETAIL(c), "run as root");
+}
+
+static void
+test_selinux(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_desktop_host, TRUE);
+    g_autoptr(VfDoctor) doctor = vf_test_doctor(th);
+    const VfCheck *c;
+
+    /* no SELinux: no line about it */
+    g_assert_null(vf_doctor_get_check(doctor, "hook-selinux"));
+
+    vf_test_host_write(th, "sys/fs/selinux/enforce", "1");
+    vf_test_host_write(th, "sys/fs/selinux/booleans/virt_hooks_unconfined", "0 0");
+    vf_doctor_free(g_steal_pointer(&doctor));
+    doctor = vf_test_doctor(th);
+    c = vf_assert_check(doctor, "hook-selinux", VF_CHECK_WARN);
+    g_assert_cmpstr(VF_FIX(c), ==, "setsebool -P virt_hooks_unconfined on");
+
+    vf_test_host_write(th, "sys/fs/selinux/booleans/virt_hooks_unconfined", "1 1");
+    vf_doctor_free(g_steal_pointer(&doctor));
+    doctor = vf_test_doctor(th);
+    vf_assert_check(doctor, "hook-selinux", VF_CHECK_PASS);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -571,5 +660,8 @@ main(int argc, char **argv)
                          test_hook_newer_than_daemon);
     g_test_add_func("/doctor/hook/no-daemon", test_no_daemon);
     g_test_add_func("/doctor/libvirt-unreachable", test_libvirt_unreachable);
+    g_test_add_func("/doctor/reset", test_reset);
+    g_test_add_func("/doctor/framebuffer", test_framebuffer);
+    g_test_add_func("/doctor/selinux", test_selinux);
     return g_test_run();
 }
