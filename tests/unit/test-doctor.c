@@ -18,35 +18,22 @@
 #define VF_LOADED "vfio vfio_iommu_type1 vfio_pci pcieport i915 nvidia snd_hda_intel ahci"
 #define VF_DGPU   "0000:01:00.0"
 
-/* Intel iGPU (boot display) + NVIDIA dGPU with HDMI audio in group 12 */
-static const VfKmodelDevice vf_desktop_devices[] = {
-    {"0000:00:00.0", 0x060000, 0x8086, 0x4660, NULL, NULL, 0, -1},
-    {"0000:00:01.0", 0x060400, 0x8086, 0x460d, "pcieport", NULL, 1, -1},
-    {"0000:00:02.0", 0x030000, 0x8086, 0x4680, "i915", NULL, 2, 1, NULL, "card0 renderD128"},
-    {"0000:00:17.0", 0x010601, 0x8086, 0x7ae2, "ahci", NULL, 4, -1},
-    {"0000:01:00.0", 0x030000, 0x10de, 0x2684, "nvidia", NULL, 12, 0, "0000:00:01.0",
-     "card1 renderD129"},
-    {"0000:01:00.1", 0x040300, 0x10de, 0x22ba, "snd_hda_intel", NULL, 12, -1, "0000:00:01.0", NULL,
-     NULL, "card1"},
-    {NULL},
-};
+/* The demo's desktop (host/vf-kmodel.c): Intel iGPU (boot display) + NVIDIA dGPU with HDMI
+ * audio in group 12, and variants of it made in main() */
+#define vf_desktop_host vf_kmodel_demo_host
 
-static const VfKmodelHost vf_desktop_host = {
-    .loaded = VF_LOADED,
-    .devices = vf_desktop_devices,
-};
-
-/* the same with a QEMU that holds /dev/vfio/12 (a running VM, once the GPU is bound) */
+/* with a QEMU that holds /dev/vfio/12 (a running VM, once the GPU is bound) */
 static const VfKmodelProcess vf_qemu_process[] = {
     {4242, "qemu-system-x86", "/dev/vfio/12 /dev/kvm"},
     {0},
 };
+static VfKmodelHost vf_desktop_qemu_host;
 
-static const VfKmodelHost vf_desktop_qemu_host = {
-    .loaded = VF_LOADED,
-    .devices = vf_desktop_devices,
-    .processes = vf_qemu_process,
-};
+/* vfio only loadable, built in, or absent altogether */
+#define VF_LOADED_NO_VFIO "pcieport i915 xhci_pci ahci snd_hda_intel nvidia nvme igc"
+static VfKmodelHost vf_vfio_loadable_host;
+static VfKmodelHost vf_vfio_builtin_host;
+static VfKmodelHost vf_vfio_missing_host;
 
 /* The IOMMU off: no groups, no IOMMU unit, nothing on the kernel command line */
 static const VfKmodelDevice vf_no_iommu_devices[] = {
@@ -78,24 +65,6 @@ static const VfKmodelDevice vf_shared_group_devices[] = {
 static const VfKmodelHost vf_shared_group_host = {
     .loaded = VF_LOADED " igc",
     .devices = vf_shared_group_devices,
-};
-
-/* vfio only loadable, then absent altogether */
-static const VfKmodelHost vf_vfio_loadable_host = {
-    .loaded = "pcieport i915 nvidia snd_hda_intel ahci",
-    .loadable = "vfio vfio_iommu_type1 vfio_pci",
-    .devices = vf_desktop_devices,
-};
-
-static const VfKmodelHost vf_vfio_builtin_host = {
-    .loaded = "pcieport i915 nvidia snd_hda_intel ahci",
-    .builtin = "vfio vfio_iommu_type1 vfio_pci",
-    .devices = vf_desktop_devices,
-};
-
-static const VfKmodelHost vf_vfio_missing_host = {
-    .loaded = "pcieport i915 nvidia snd_hda_intel ahci",
-    .devices = vf_desktop_devices,
 };
 
 /* The dGPU drives a connected monitor, and nvidia-persistenced holds its node */
@@ -296,8 +265,9 @@ test_group_not_viable(void)
 static void
 vf_strip_vfio(VfTestHost *th)
 {
-    g_autofree char *dep_path =
-        vf_test_host_path(th, "lib/modules/6.1.0-virtflow-model/modules.dep");
+    g_autofree char *release = vf_host_read(th->host, "/proc/sys/kernel/osrelease", NULL);
+    g_autofree char *dep_rel = g_strconcat("lib/modules/", release, "/modules.dep", NULL);
+    g_autofree char *dep_path = vf_test_host_path(th, dep_rel);
     g_autofree char *dep = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(GString) kept = g_string_new(NULL);
@@ -641,6 +611,17 @@ main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_set_nonfatal_assertions();
+
+    vf_desktop_qemu_host = vf_kmodel_demo_host;
+    vf_desktop_qemu_host.processes = vf_qemu_process;
+    vf_vfio_loadable_host = vf_kmodel_demo_host;
+    vf_vfio_loadable_host.loaded = VF_LOADED_NO_VFIO;
+    vf_vfio_loadable_host.loadable = "vfio vfio_iommu_type1 vfio_pci";
+    vf_vfio_builtin_host = vf_kmodel_demo_host;
+    vf_vfio_builtin_host.loaded = VF_LOADED_NO_VFIO;
+    vf_vfio_builtin_host.builtin = "vfio vfio_iommu_type1 vfio_pci";
+    vf_vfio_missing_host = vf_kmodel_demo_host;
+    vf_vfio_missing_host.loaded = VF_LOADED_NO_VFIO;
 
     g_test_add_func("/doctor/desktop-ready", test_desktop_ready);
     g_test_add_func("/doctor/no-iommu", test_no_iommu);
