@@ -22,6 +22,10 @@
 #include <unistd.h>
 
 #define VF_DOCTOR_LOG_LINES 5
+/* A daemon's start is known to the second at best (/proc/stat's btime is rounded), and
+ * `virtflow setup` restarts it right after installing the hook: a hook no more than this
+ * newer than the daemon's start counts as older. */
+#define VF_DOCTOR_CLOCK_SLACK_S 2
 
 static const char *const vf_check_status_names[] = {
     [VF_CHECK_PASS] = "pass",
@@ -629,7 +633,10 @@ vf_doctor_check_hook(VfDoctor *doctor, VfHost *host)
                       "Start the daemon: 'systemctl start libvirtd' (or virtqemud on a "
                       "modular install).");
     } else {
-        g_autofree char *hook_time = vf_doctor_format_time(link_st.st_mtime);
+        /* when the entry appeared (or became executable): ctime, which a copy that keeps
+         * the file's times (dpkg, cp -p, meson install) cannot set back as it does mtime */
+        gint64 installed = MAX((gint64)link_st.st_mtime, (gint64)link_st.st_ctime);
+        g_autofree char *hook_time = vf_doctor_format_time(installed);
         g_autofree char *daemon_time =
             daemon.started >= 0 ? vf_doctor_format_time(daemon.started) : NULL;
         g_autofree char *fix = NULL;
@@ -642,7 +649,7 @@ vf_doctor_check_hook(VfDoctor *doctor, VfHost *host)
                                   "started)",
                                   daemon.name);
             vf_doctor_add(doctor, "hook-daemon", daemon_title, VF_CHECK_WARN, detail, fix);
-        } else if ((gint64)link_st.st_mtime > daemon.started) {
+        } else if (installed > daemon.started + VF_DOCTOR_CLOCK_SLACK_S) {
             detail = g_strdup_printf("%s (pid %d) started at %s, before the hook was installed "
                                      "(%s): it reads the hook directory only when it starts, "
                                      "so it does not call VirtFlow yet.",

@@ -140,8 +140,7 @@ vf_install_hook(VfTestHost *th, gboolean target_exists, mode_t mode)
     g_assert_cmpint(symlink("/usr/libexec/virtflow/virtflow-hook", link), ==, 0);
 }
 
-/* Sets the hook entry's mtime to @when (the link itself, as libvirtd's directory scan
- * sees it). */
+/* Sets the hook entry's mtime to @when (the link itself); its ctime stays "now". */
 static void
 vf_set_hook_mtime(VfTestHost *th, time_t when)
 {
@@ -189,8 +188,8 @@ test_desktop_ready(void)
 
     /* what `virtflow setup` leaves, and a libvirtd started after it */
     vf_install_hook(th, TRUE, 0755);
-    vf_set_hook_mtime(th, now - 600);
-    vf_add_daemon(th, 1234, "libvirtd", now - 60);
+    /* the hook's ctime is now: a daemon started after it, as far as a fake /proc can say */
+    vf_add_daemon(th, 1234, "libvirtd", now + 60);
     vf_test_host_write(th, "etc/modules-load.d/vfio.conf", "vfio\nvfio_iommu_type1\nvfio_pci\n");
     doctor = vf_test_doctor(th);
 
@@ -474,7 +473,8 @@ test_hook_newer_than_daemon(gconstpointer data)
     time_t now = time(NULL);
 
     vf_install_hook(th, TRUE, 0755);
-    vf_set_hook_mtime(th, now - 60);
+    /* a copy that kept an old mtime (a package, cp -p) was still installed now */
+    vf_set_hook_mtime(th, now - 7200);
     vf_add_daemon(th, 4321, daemon, now - 3600);
     doctor = vf_test_doctor(th);
     vf_assert_check(doctor, "hook", VF_CHECK_PASS);
