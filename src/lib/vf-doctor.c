@@ -14,6 +14,7 @@
 #include "host/vf-pci.h"
 #include "host/vf-transition.h"
 #include "vf-error.h"
+#include "vf-setup.h"
 
 #include <errno.h>
 #include <string.h>
@@ -180,7 +181,7 @@ vf_doctor_check_vfio(VfDoctor *doctor, const VfVfioStatus *vfio)
 static void
 vf_doctor_check_modules_load(VfDoctor *doctor, VfHost *host, const VfVfioStatus *vfio)
 {
-    g_autofree char *conf = vf_host_read_opt(host, VF_DOCTOR_MODULES_LOAD_PATH);
+    g_autofree char *conf = vf_host_read_opt(host, VF_SETUP_MODULES_CONF);
     gboolean builtin = TRUE;
 
     for (guint i = 0; i < VF_VFIO_N_MODULES; i++)
@@ -188,7 +189,7 @@ vf_doctor_check_modules_load(VfDoctor *doctor, VfHost *host, const VfVfioStatus 
             builtin = FALSE;
     if (conf && (strstr(conf, "vfio_pci") || strstr(conf, "vfio-pci"))) {
         vf_doctor_add(doctor, "modules-load", "vfio loaded at boot", VF_CHECK_PASS,
-                      VF_DOCTOR_MODULES_LOAD_PATH " loads vfio-pci at boot.", NULL);
+                      VF_SETUP_MODULES_CONF " loads vfio-pci at boot.", NULL);
     } else if (!vfio->available) {
         vf_doctor_add(doctor, "modules-load", "vfio loaded at boot", VF_CHECK_SKIP,
                       "This kernel has no vfio-pci to load (see the 'vfio' check).", NULL);
@@ -199,11 +200,11 @@ vf_doctor_check_modules_load(VfDoctor *doctor, VfHost *host, const VfVfioStatus 
                       NULL);
     } else {
         vf_doctor_add(doctor, "modules-load", "vfio loaded at boot", VF_CHECK_WARN,
-                      conf ? VF_DOCTOR_MODULES_LOAD_PATH " exists but does not name vfio-pci."
-                           : VF_DOCTOR_MODULES_LOAD_PATH " does not exist: after a reboot "
-                                                         "vfio-pci is loaded only when "
-                                                         "VirtFlow binds a GPU.",
-                      "Run 'virtflow setup' (it writes " VF_DOCTOR_MODULES_LOAD_PATH ").");
+                      conf ? VF_SETUP_MODULES_CONF " exists but does not name vfio-pci."
+                           : VF_SETUP_MODULES_CONF " does not exist: after a reboot "
+                                                   "vfio-pci is loaded only when "
+                                                   "VirtFlow binds a GPU.",
+                      "Run 'virtflow setup' (it writes " VF_SETUP_MODULES_CONF ").");
     }
 }
 
@@ -505,74 +506,6 @@ vf_doctor_resolve(VfHost *host, const char *path, struct stat *ret_st, char **re
     return NULL;
 }
 
-typedef struct {
-    gint pid;
-    char *name;
-    gint64 started; /* seconds since the epoch, -1 when unknown */
-} VfDaemon;
-
-/* The process's start in seconds since the epoch: boot time (/proc/stat btime) plus its
- * start in clock ticks after boot (field 22 of /proc/PID/stat). -1 when unknown. */
-static gint64
-vf_doctor_process_start(VfHost *host, const char *pid)
-{
-    g_autofree char *stat_path = g_strdup_printf("/proc/%s/stat", pid);
-    g_autofree char *stat = vf_host_read_opt(host, stat_path);
-    g_autofree char *proc_stat = vf_host_read_opt(host, "/proc/stat");
-    const char *paren = stat ? strrchr(stat, ')') : NULL;
-    const char *btime = proc_stat ? strstr(proc_stat, "\nbtime ") : NULL;
-    g_auto(GStrv) fields = NULL;
-    g_autofree char *line = NULL;
-    guint64 ticks, boot;
-    long hz = sysconf(_SC_CLK_TCK);
-
-    if (paren == NULL || btime == NULL || hz <= 0)
-        return -1;
-    /* " S 1 ..." after "pid (comm)": fields[1] is field 3 (state), fields[20] field 22
-     * (starttime) */
-    fields = g_strsplit_set(paren + 1, " ", -1);
-    line = g_strndup(btime + 7, strcspn(btime + 7, "\n"));
-    if (g_strv_length(fields) < 21 || !vf_host_parse_uint(fields[20], 10, &ticks) ||
-        !vf_host_parse_uint(line, 10, &boot))
-        return -1;
-    return (gint64)boot + (gint64)(ticks / (guint64)hz);
-}
-
-/* The running libvirt daemon that reads qemu hooks: libvirtd, or virtqemud on modular
- * installs. By comm, or by the name of its executable. */
-static gboolean
-vf_doctor_find_daemon(VfHost *host, VfDaemon *ret_daemon)
-{
-    g_autoptr(GPtrArray) pids = vf_host_list_dir(host, "/proc");
-
-    for (guint i = 0; pids && i < pids->len; i++) {
-        const char *pid = pids->pdata[i];
-        g_autofree char *comm_path = NULL;
-        g_autofree char *comm = NULL;
-        g_autofree char *exe_path = NULL;
-        g_autofree char *exe = NULL;
-        const char *name = NULL;
-
-        if (!g_ascii_isdigit(pid[0]))
-            continue;
-        comm_path = g_strdup_printf("/proc/%s/comm", pid);
-        comm = vf_host_read_opt(host, comm_path);
-        exe_path = g_strdup_printf("/proc/%s/exe", pid);
-        exe = vf_host_readlink_name(host, exe_path);
-        if (g_strcmp0(comm, "libvirtd") == 0 || g_strcmp0(exe, "libvirtd") == 0)
-            name = "libvirtd";
-        else if (g_strcmp0(comm, "virtqemud") == 0 || g_strcmp0(exe, "virtqemud") == 0)
-            name = "virtqemud";
-        if (name == NULL)
-            continue;
-        ret_daemon->pid = (gint)g_ascii_strtoll(pid, NULL, 10);
-        ret_daemon->name = g_strdup(name);
-        ret_daemon->started = vf_doctor_process_start(host, pid);
-        return TRUE;
-    }
-    return FALSE;
-}
-
 static char *
 vf_doctor_format_time(gint64 when)
 {
@@ -588,24 +521,26 @@ vf_doctor_check_hook(VfDoctor *doctor, VfHost *host)
     g_autofree char *missing = NULL;
     g_autofree char *file = NULL;
     g_autofree char *detail = NULL;
-    VfDaemon daemon = {0};
+    gint daemon_pid = 0;
+    g_autofree char *daemon_name = NULL;
+    gint64 daemon_started = 0;
     const char *title = "libvirt hook installed and executable";
     const char *daemon_title = "libvirt hook known to the running daemon";
 
-    if (!vf_doctor_lstat(host, VF_DOCTOR_HOOK_PATH, &link_st)) {
+    if (!vf_doctor_lstat(host, VF_SETUP_HOOK_LINK, &link_st)) {
         vf_doctor_add(doctor, "hook", title, VF_CHECK_FAIL,
-                      VF_DOCTOR_HOOK_PATH " does not exist: libvirt will not call VirtFlow when "
-                                          "a VM starts or stops, so a GPU bound for a VM is not "
-                                          "given back to the host when it stops.",
+                      VF_SETUP_HOOK_LINK " does not exist: libvirt will not call VirtFlow when "
+                                         "a VM starts or stops, so a GPU bound for a VM is not "
+                                         "given back to the host when it stops.",
                       "virtflow setup (installs the hook and restarts libvirtd)");
         vf_doctor_add(doctor, "hook-daemon", daemon_title, VF_CHECK_SKIP, "No hook installed.",
                       NULL);
         return;
     }
-    file = vf_doctor_resolve(host, VF_DOCTOR_HOOK_PATH, &st, &missing);
+    file = vf_doctor_resolve(host, VF_SETUP_HOOK_LINK, &st, &missing);
     if (file == NULL) {
-        detail = g_strdup_printf(VF_DOCTOR_HOOK_PATH " is a symlink to '%s', which does not "
-                                                     "exist: libvirt skips it.",
+        detail = g_strdup_printf(VF_SETUP_HOOK_LINK " is a symlink to '%s', which does not "
+                                                    "exist: libvirt skips it.",
                                  missing);
         vf_doctor_add(doctor, "hook", title, VF_CHECK_FAIL, detail,
                       "virtflow setup (installs the hook again)");
@@ -614,20 +549,20 @@ vf_doctor_check_hook(VfDoctor *doctor, VfHost *host)
                                  "/etc/libvirt/hooks/qemu.d/.",
                                  file, S_ISREG(st.st_mode) ? "not executable" : "not a file");
         vf_doctor_add(doctor, "hook", title, VF_CHECK_FAIL, detail,
-                      S_ISREG(st.st_mode) ? "chmod 755 " VF_DOCTOR_HOOK_PATH
+                      S_ISREG(st.st_mode) ? "chmod 755 " VF_SETUP_HOOK_LINK
                                           : "virtflow setup (installs the hook again)");
-    } else if (g_str_equal(file, VF_DOCTOR_HOOK_PATH)) {
+    } else if (g_str_equal(file, VF_SETUP_HOOK_LINK)) {
         vf_doctor_add(doctor, "hook", title, VF_CHECK_PASS,
-                      VF_DOCTOR_HOOK_PATH " is an executable file.", NULL);
+                      VF_SETUP_HOOK_LINK " is an executable file.", NULL);
     } else {
-        detail = g_strdup_printf(VF_DOCTOR_HOOK_PATH " → %s, an executable file.", file);
+        detail = g_strdup_printf(VF_SETUP_HOOK_LINK " → %s, an executable file.", file);
         vf_doctor_add(doctor, "hook", title, VF_CHECK_PASS, detail, NULL);
     }
     g_clear_pointer(&detail, g_free);
 
     /* libvirtd reads the hook directory when it starts: a hook installed after that is
      * not called until the daemon restarts */
-    if (!vf_doctor_find_daemon(host, &daemon)) {
+    if (!vf_host_find_libvirt_daemon(host, &daemon_pid, &daemon_name, &daemon_started)) {
         vf_doctor_add(doctor, "hook-daemon", daemon_title, VF_CHECK_WARN,
                       "Neither libvirtd nor virtqemud is running.",
                       "Start the daemon: 'systemctl start libvirtd' (or virtqemud on a "
@@ -638,33 +573,33 @@ vf_doctor_check_hook(VfDoctor *doctor, VfHost *host)
         gint64 installed = MAX((gint64)link_st.st_mtime, (gint64)link_st.st_ctime);
         g_autofree char *hook_time = vf_doctor_format_time(installed);
         g_autofree char *daemon_time =
-            daemon.started >= 0 ? vf_doctor_format_time(daemon.started) : NULL;
+            daemon_started > 0 ? vf_doctor_format_time(daemon_started) : NULL;
         g_autofree char *fix = NULL;
 
-        if (daemon.started < 0) {
+        if (daemon_started <= 0) {
             detail = g_strdup_printf("%s (pid %d) is running; its start time is unknown, so "
                                      "it may predate the hook (installed %s).",
-                                     daemon.name, daemon.pid, hook_time);
+                                     daemon_name, daemon_pid, hook_time);
             fix = g_strdup_printf("systemctl restart %s (if the hook was installed after it "
                                   "started)",
-                                  daemon.name);
+                                  daemon_name);
             vf_doctor_add(doctor, "hook-daemon", daemon_title, VF_CHECK_WARN, detail, fix);
-        } else if (installed > daemon.started + VF_DOCTOR_CLOCK_SLACK_S) {
+        } else if (installed > daemon_started + VF_DOCTOR_CLOCK_SLACK_S) {
             detail = g_strdup_printf("%s (pid %d) started at %s, before the hook was installed "
                                      "(%s): it reads the hook directory only when it starts, "
                                      "so it does not call VirtFlow yet.",
-                                     daemon.name, daemon.pid, daemon_time, hook_time);
+                                     daemon_name, daemon_pid, daemon_time, hook_time);
             fix = g_strdup_printf("Restart the daemon: 'systemctl restart %s' (without "
-                                  "systemd: stop it and start it again).",
-                                  daemon.name);
+                                  "systemd: stop it and start it again), or run 'sudo virtflow "
+                                  "setup', which does it.",
+                                  daemon_name);
             vf_doctor_add(doctor, "hook-daemon", daemon_title, VF_CHECK_WARN, detail, fix);
         } else {
             detail = g_strdup_printf("%s (pid %d) started at %s, after the hook was installed "
                                      "(%s).",
-                                     daemon.name, daemon.pid, daemon_time, hook_time);
+                                     daemon_name, daemon_pid, daemon_time, hook_time);
             vf_doctor_add(doctor, "hook-daemon", daemon_title, VF_CHECK_PASS, detail, NULL);
         }
-        g_free(daemon.name);
     }
 }
 

@@ -20,10 +20,9 @@
 
 G_BEGIN_DECLS
 
-/* Where VirtFlow's files live on a host (under the VfHost's root). */
-#define VF_DOCTOR_HOOK_PATH         "/etc/libvirt/hooks/qemu.d/virtflow"
-#define VF_DOCTOR_HOOK_LOG_PATH     "/var/log/libvirt/qemu-hook.log"
-#define VF_DOCTOR_MODULES_LOAD_PATH "/etc/modules-load.d/vfio.conf"
+/* The hook's log (one line per action, src/hook/virtflow-hook.c), under the host's root.
+ * The hook and modules-load.d paths are setup's (vf-setup.h). */
+#define VF_DOCTOR_HOOK_LOG_PATH "/var/log/libvirt/qemu-hook.log"
 
 typedef enum {
     VF_CHECK_PASS,

@@ -42,7 +42,7 @@ complete_words() {
         COMP_POINT=${#COMP_LINE}
         _virtflow
         printf "%s\n" "${COMPREPLY[@]}"
-    ' _ "$helpers" "$BASH_COMPLETION" "$COMPLETION" "$@" 2>"$tmp/err" | sed '/^$/d' | LC_ALL=C sort
+    ' _ "$helpers" "$BASH_COMPLETION" "$COMPLETION" "$@" 2>"$tmp/err" </dev/null | sed '/^$/d' | LC_ALL=C sort
 }
 
 # expect MODE NAME "EXPECTED,CANDIDATES" WORDS...: exactly these candidates (comma separated:
@@ -129,14 +129,14 @@ if [ -f "$BASH_COMPLETION" ]; then
 fi
 
 # every long option of each command's --help is offered
-for cmd in $commands "gpu list" "gpu bind" "gpu restore" setup; do
+while read -r cmd; do
     [ "$cmd" = gpu ] && continue
     # shellcheck disable=SC2086
-    "$VIRTFLOW" --demo $cmd --help >"$tmp/cmdhelp" 2>&1 || continue
+    "$VIRTFLOW" --demo $cmd --help >"$tmp/cmdhelp" 2>&1 </dev/null || continue
     opts=$(grep -oE -- '(^|[ ,])--[a-z][a-z-]*' "$tmp/cmdhelp" | sed 's/^[ ,]*//' | sort -u)
     # shellcheck disable=SC2086
     contains no "'$cmd --': every option of its --help" "$opts" "$VIRTFLOW" $cmd --
-done
+done < <(printf "%s\n" $commands "gpu list" "gpu bind" "gpu restore" setup | awk '!seen[$0]++')
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -110,10 +110,10 @@ done
 
 # each command's own options, under its subsection (commands --help does not know yet,
 # such as setup before it lands, are skipped)
-for cmd in $commands "gpu list" "gpu bind" "gpu restore" setup; do
+while read -r cmd; do
     [ "$cmd" = gpu ] && continue
     # shellcheck disable=SC2086
-    "$VIRTFLOW" --demo $cmd --help >"$tmp/cmdhelp" 2>&1 || continue
+    "$VIRTFLOW" --demo $cmd --help >"$tmp/cmdhelp" 2>&1 </dev/null || continue
     text=$(section_of "$cmd")
     missing=""
     for opt in $(long_options <"$tmp/cmdhelp"); do
@@ -124,7 +124,7 @@ for cmd in $commands "gpu list" "gpu bind" "gpu restore" setup; do
     else
         not_ok "every option of '$cmd --help' is in its subsection" "missing:$missing"
     fi
-done
+done < <(printf "%s\n" $commands "gpu list" "gpu bind" "gpu restore" setup | awk '!seen[$0]++')
 
 echo "1..$n"
 [ "$failed" -eq 0 ]
