@@ -167,6 +167,32 @@ assert c['vm-agent']['status'] == 'pass', c['vm-agent']
 run_status "doctor of an unknown VM fails" 1 "$VIRTFLOW" --demo doctor no-such-vm
 has "... naming it" "^      No VM named 'no-such-vm'"
 
+# ---- what `virtflow setup` creates is what doctor checks, and --undo takes it away ----
+
+if "$VIRTFLOW" setup --help >/dev/null 2>&1; then
+    export VIRTFLOW_DEMO_ROOT=$tmp/demo-setup
+    if "$VIRTFLOW" --demo setup >"$tmp/setup.out" 2>&1; then
+        run_status "doctor after 'setup' on the demo" 0 "$VIRTFLOW" --demo doctor --json
+        py "after setup: the hook and modules-load.d pass" "
+assert c['hook']['status'] == 'pass', c['hook']
+assert c['modules-load']['status'] == 'pass', c['modules-load']
+assert d['failed'] == 0, [x for x in d['checks'] if x['status'] == 'fail']
+"
+        "$VIRTFLOW" --demo setup --undo >/dev/null 2>&1
+        run_status "doctor after 'setup --undo': the hook is gone again" 1 \
+            "$VIRTFLOW" --demo doctor --json
+        py "after setup --undo: the hook fails, modules-load.d warns" "
+assert c['hook']['status'] == 'fail', c['hook']
+assert c['modules-load']['status'] == 'warn', c['modules-load']
+"
+    else
+        not_ok "virtflow --demo setup (to check what it creates)" "$(cat "$tmp/setup.out")"
+    fi
+    export VIRTFLOW_DEMO_ROOT=$root
+else
+    echo "# setup is not in this build: skipping doctor after setup"
+fi
+
 # ---- usage ----
 
 run_status "two VM names: usage" 2 "$VIRTFLOW" --demo doctor a b
