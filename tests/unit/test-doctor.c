@@ -150,32 +150,6 @@ vf_set_hook_mtime(VfTestHost *th, time_t when)
     g_assert_cmpint(utimensat(AT_FDCWD, link, times, AT_SYMLINK_NOFOLLOW), ==, 0);
 }
 
-/* A running @comm as pid @pid, started @started seconds since the epoch: /proc/PID/comm,
- * exe and stat, and /proc/stat's boot time, as the kernel shows them. */
-static void
-vf_add_daemon(VfTestHost *th, gint pid, const char *comm, time_t started)
-{
-    long hz = sysconf(_SC_CLK_TCK);
-    time_t boot = started - 1000;
-    g_autofree char *comm_rel = g_strdup_printf("proc/%d/comm", pid);
-    g_autofree char *comm_text = g_strconcat(comm, "\n", NULL);
-    g_autofree char *stat_rel = g_strdup_printf("proc/%d/stat", pid);
-    g_autofree char *stat = g_strdup_printf(
-        "%d (%s) S 1 %d %d 0 -1 4194560 4331 0 4 0 12 9 0 0 20 0 18 0 %lld 1562193920 7003 "
-        "18446744073709551615 1 1 0 0 0 0 0 4096 16387 0 0 0 17 1 0 0 0 0 0\n",
-        pid, comm, pid, pid, (long long)1000 * hz);
-    g_autofree char *proc_stat = g_strdup_printf(
-        "cpu  1 2 3 4 5 6 7 0 0 0\nintr 0\nctxt 1\nbtime %lld\nprocesses 9\n", (long long)boot);
-    g_autofree char *exe_rel = g_strdup_printf("proc/%d/exe", pid);
-    g_autofree char *exe = vf_test_host_path(th, exe_rel);
-    g_autofree char *target = g_strconcat("/usr/sbin/", comm, NULL);
-
-    vf_test_host_write(th, comm_rel, comm_text);
-    vf_test_host_write(th, stat_rel, stat);
-    vf_test_host_write(th, "proc/stat", proc_stat);
-    g_assert_cmpint(symlink(target, exe), ==, 0);
-}
-
 /* ---- tests ---- */
 
 static void
@@ -189,7 +163,7 @@ test_desktop_ready(void)
     /* what `virtflow setup` leaves, and a libvirtd started after it */
     vf_install_hook(th, TRUE, 0755);
     /* the hook's ctime is now: a daemon started after it, as far as a fake /proc can say */
-    vf_add_daemon(th, 1234, "libvirtd", now + 60);
+    vf_test_host_add_process(th, 1234, "libvirtd", now + 60);
     vf_test_host_write(th, "etc/modules-load.d/vfio.conf", "vfio\nvfio_iommu_type1\nvfio_pci\n");
     doctor = vf_test_doctor(th);
 
@@ -475,7 +449,7 @@ test_hook_newer_than_daemon(gconstpointer data)
     vf_install_hook(th, TRUE, 0755);
     /* a copy that kept an old mtime (a package, cp -p) was still installed now */
     vf_set_hook_mtime(th, now - 7200);
-    vf_add_daemon(th, 4321, daemon, now - 3600);
+    vf_test_host_add_process(th, 4321, daemon, now - 3600);
     doctor = vf_test_doctor(th);
     vf_assert_check(doctor, "hook", VF_CHECK_PASS);
     c = vf_assert_check(doctor, "hook-daemon", VF_CHECK_WARN);
