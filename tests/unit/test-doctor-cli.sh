@@ -173,8 +173,10 @@ if "$VIRTFLOW" setup --help >/dev/null 2>&1; then
     export VIRTFLOW_DEMO_ROOT=$tmp/demo-setup
     if "$VIRTFLOW" --demo setup >"$tmp/setup.out" 2>&1; then
         run_status "doctor after 'setup' on the demo" 0 "$VIRTFLOW" --demo doctor --json
-        py "after setup: the hook and modules-load.d pass" "
+        py "after setup: the hook and modules-load.d pass; no daemon matters to the test driver" "
 assert c['hook']['status'] == 'pass', c['hook']
+assert c['hook-daemon']['status'] == 'skip' and 'test driver' in c['hook-daemon']['detail'], \
+    c['hook-daemon']
 assert c['modules-load']['status'] == 'pass', c['modules-load']
 assert d['failed'] == 0, [x for x in d['checks'] if x['status'] == 'fail']
 "
