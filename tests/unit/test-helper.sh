@@ -213,6 +213,39 @@ else
     not_ok "a missing helper is named" "exit $status" "$(cat "$tmp/err")"
 fi
 
+# ---- a helper killed half-way: the journal lets recover finish the job ----
+# The model's kernel hangs in the audio function's unbind (a driver stuck in remove());
+# the helper is killed there, with the video function already unbound.
+printf '\n[faults]\nhang=unbind 0000:01:00.1\nhang-ms=30000\n' >> "$root/.vf-kmodel"
+"$HELPER" --host-root "$root" --state-dir "$state" --log "$log" bind 0000:01:00.0 \
+    > "$tmp/kill.out" 2> "$tmp/kill.err" &
+pid=$!
+for _ in $(seq 200); do
+    grep -q '"device":"0000:01:00.1","path":"[^"]*/unbind","value":"0000:01:00.1","state":"running"' \
+        "$tmp/kill.out" && break
+    sleep 0.05
+done
+kill -9 "$pid"
+wait "$pid" 2> /dev/null
+sed -i '/^\[faults\]/,/^hang-ms/d' "$root/.vf-kmodel"
+if [ ! -e "$root/sys/bus/pci/devices/0000:01:00.0/driver" ] &&
+    [ "$(basename "$(readlink "$root/sys/bus/pci/devices/0000:01:00.1/driver")")" = snd_hda_intel ] &&
+    ls "$state/journal/"* > /dev/null 2>&1; then
+    ok "killed mid-bind: video unbound, audio still on snd_hda_intel, the journal kept"
+else
+    not_ok "killed mid-bind leaves a half-moved group and its journal" "$(drivers)" \
+        "$(ls -la "$state/journal" 2>&1)" "$(cat "$tmp/kill.out")"
+fi
+refused "a bind while a journal is pending" 7 busy "virtflow recover" helper bind 0000:01:00.0
+if VIRTFLOW_HELPER=$HELPER "$VIRTFLOW" --demo recover > "$tmp/out" 2> "$tmp/err" &&
+    [ "$(drivers)" = "0000:01:00.0=nvidia 0000:01:00.1=snd_hda_intel " ] &&
+    [ "$(cat "$root/sys/bus/pci/devices/0000:01:00.0/driver_override")" = "(null)" ] &&
+    ! ls "$state/journal/"* > /dev/null 2>&1; then
+    ok "virtflow recover (through the helper) brings both functions home, overrides cleared"
+else
+    not_ok "virtflow recover after the kill" "$(drivers)" "$(cat "$tmp/out" "$tmp/err")"
+fi
+
 # ---- setup through the helper ----
 etc_before=$(cd "$root" && find etc -printf '%p %l\n' 2> /dev/null | LC_ALL=C sort)
 if helper setup --dry-run > "$tmp/out" 2> "$tmp/err" && grep -q '"event":"change","id":"hook"' "$tmp/out" &&
