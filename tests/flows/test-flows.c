@@ -1530,6 +1530,8 @@ test_list_sizes(void)
     g_assert_cmpstr(info->name, ==, VF_VM);
     g_assert_cmpuint(info->vcpus, ==, 8);
     g_assert_cmpuint(info->memory_kib, ==, 16777216);
+}
+
 /* ---- doctor VM ---- */
 
 /* `virtflow doctor VM` on the test's machine: the host checks, libvirt and the VM. */
