@@ -7,8 +7,7 @@
 
 #include "vf-passthrough-private.h"
 
-#define VFG_HOOK_PATH     "/etc/libvirt/hooks/qemu.d/virtflow"
-#define VFG_HOOK_LOG_PATH "/var/log/libvirt/qemu-hook.log"
+#define VFG_HOOK_LOG_PATH VF_DOCTOR_HOOK_LOG_PATH
 #define VFG_HELPER_LOG    "/var/log/virtflow/helper.log"
 #define VFG_MAX_LOG_LINES 500
 
@@ -295,47 +294,27 @@ vfg_finding_add(GPtrArray *out, VfgFindingLevel level, const char *title, const 
 }
 
 GPtrArray *
-vfg_host_findings(VfHost *host, const VfHostReport *report, gboolean hook_installed)
+vfg_host_findings(VfHost *host, VfConnection *conn)
 {
+    static const VfgFindingLevel levels[] = {
+        [VF_CHECK_PASS] = VFG_FINDING_OK,
+        [VF_CHECK_WARN] = VFG_FINDING_WARN,
+        [VF_CHECK_FAIL] = VFG_FINDING_FAIL,
+        [VF_CHECK_SKIP] = VFG_FINDING_OK,
+    };
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)vfg_finding_free);
-    gboolean any_eligible = FALSE;
+    g_autoptr(VfDoctor) doctor = vf_doctor_new();
 
-    if (report == NULL)
-        return out;
-    vfg_finding_add(out, report->iommu->enabled ? VFG_FINDING_OK : VFG_FINDING_FAIL, "IOMMU",
-                    report->iommu->verdict, report->iommu->fix);
-    if (report->vfio->available) {
-        vfg_finding_add(out, VFG_FINDING_OK, "vfio-pci",
-                        report->vfio->driver_registered ? "the vfio-pci driver is registered"
-                                                        : "the vfio modules can be loaded",
-                        NULL);
-    } else {
-        vfg_finding_add(out, VFG_FINDING_FAIL, "vfio-pci", "the vfio modules are missing",
-                        "Install a kernel with vfio-pci (Debian's kernels have it), then run "
-                        "setup");
+    /* the library's doctor: the same checks as `virtflow doctor`, skipped ones left out */
+    vf_doctor_check_host(doctor, host);
+    vf_doctor_check_libvirt(doctor, conn, NULL, NULL);
+    for (guint i = 0; i < doctor->checks->len; i++) {
+        const VfCheck *check = doctor->checks->pdata[i];
+
+        if (check->status == VF_CHECK_SKIP || check->status >= VF_CHECK_LAST)
+            continue;
+        vfg_finding_add(out, levels[check->status], check->title, check->detail, check->fix);
     }
-    for (guint i = 0; report->gpus && i < report->gpus->len; i++) {
-        const VfGpu *gpu = report->gpus->pdata[i];
-        g_autofree char *title = g_strdup_printf("GPU %s", gpu->device->address);
-
-        if (vf_gpu_is_eligible(gpu)) {
-            any_eligible = TRUE;
-            vfg_finding_add(out, VFG_FINDING_OK, title, "can be passed through", NULL);
-        }
-        for (guint b = 0; gpu->blockers && b < gpu->blockers->len; b++) {
-            const VfBlocker *blocker = gpu->blockers->pdata[b];
-
-            /* the boot display is not a problem when another GPU can go */
-            vfg_finding_add(out, VFG_FINDING_WARN, title, blocker->message, blocker->fix);
-        }
-    }
-    if (!any_eligible)
-        vfg_finding_add(out, VFG_FINDING_FAIL, "GPUs", "no GPU of this host can be passed through",
-                        "See the blockers above");
-    vfg_finding_add(out, hook_installed ? VFG_FINDING_OK : VFG_FINDING_WARN, "libvirt hook",
-                    hook_installed ? "installed: GPUs go back to the host when a VM stops"
-                                   : "not installed: a VM stopped outside VirtFlow keeps the GPU",
-                    hook_installed ? NULL : "Run setup");
     return out;
 }
 
@@ -369,8 +348,8 @@ vfg_backend_refresh_thread(GTask *task, gpointer source, gpointer data, GCancell
     snap->report = vf_host_report_new(self->host, &error);
     if (snap->report == NULL)
         snap->report_error = g_strdup(error->message);
-    snap->hook_installed = vf_host_exists(self->host, VFG_HOOK_PATH);
-    snap->findings = vfg_host_findings(self->host, snap->report, snap->hook_installed);
+    snap->hook_installed = vf_host_exists(self->host, VF_SETUP_HOOK_LINK);
+    snap->findings = vfg_host_findings(self->host, self->conn);
     snap->gpu_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     for (guint i = 0; snap->report && i < snap->report->gpus->len; i++) {
         const VfGpu *gpu = snap->report->gpus->pdata[i];

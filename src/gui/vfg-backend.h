@@ -44,10 +44,9 @@ typedef struct {
 void vfg_snapshot_free(VfgSnapshot *snap);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfgSnapshot, vfg_snapshot_free)
 
-/* The host's troubleshooting findings, from a host report (IOMMU, vfio, each GPU's
- * blockers with their fixes, the hook). The one place to switch to the library's doctor
- * once it exists. */
-GPtrArray *vfg_host_findings(VfHost *host, const VfHostReport *report, gboolean hook_installed);
+/* The host's troubleshooting findings: the library's doctor (vf-doctor.h) on the host and
+ * the connection, what `virtflow doctor` shows. Blocking: call it from a thread. */
+GPtrArray *vfg_host_findings(VfHost *host, VfConnection *conn);
 
 /* Opens the demo host (@demo_root NULL: the default) or the live host + libvirt @uri. */
 void vfg_backend_new_async(gboolean demo, const char *demo_root, const char *uri,

@@ -46,6 +46,24 @@ def tap(ok, what, diag=None):
 
 # ---- the app ----
 
+def wait_x_server(timeout=15):
+    """xvfb-run starts the server in the background: make sure it accepts connections."""
+    import socket
+    disp = os.environ.get("DISPLAY", "")
+    num = disp.lstrip(":").split(".")[0]
+    path = f"/tmp/.X11-unix/X{num}"
+    end = time.time() + timeout
+    while time.time() < end:
+        try:
+            with socket.socket(socket.AF_UNIX) as sock:
+                sock.connect(path)
+                return True
+        except OSError:
+            time.sleep(0.1)
+    print(f"# the X server {disp} does not answer on {path}")
+    return False
+
+
 class App:
     def __init__(self, root, extra_env=None):
         env = dict(os.environ)
@@ -68,6 +86,7 @@ class App:
         while time.time() < end:
             if self.proc.poll() is not None:
                 return False
+            time.sleep(0.1)
             desktop = Atspi.get_desktop(0)
             for i in range(desktop.get_child_count()):
                 app = desktop.get_child_at_index(i)
@@ -247,6 +266,7 @@ def run_flow(app, action, what):
 # ---- the tests ----
 
 def main():
+    wait_x_server()
     tmp = tempfile.mkdtemp(prefix="virtflow-gui-")
     root = os.path.join(tmp, "demo")
     app = App(root)
