@@ -10,7 +10,8 @@
  *     --method org.gtk.Actions.Activate activate-gpu "[<'Windows 11'>]" "{}"
  * Actions taking a VM ("s"): select-vm, start-vm, stop-vm, force-off, activate-gpu,
  * deactivate-gpu ('' means the selected VM); show-page ("vms", "host", "log"); screenshot
- * (a PNG path); run-setup; refresh; quit.
+ * (a PNG path); run-setup; refresh; quit. With --demo also demo-guest-shutdown ("s"): the
+ * guest shuts itself down, as from inside Windows (the window follows libvirt's events).
  */
 #include "vfg-backend.h"
 #include "vfg-window.h"
@@ -24,6 +25,7 @@ typedef struct {
     VfgBackend *backend;
     VfgWindow *window;
     gboolean opening;
+    gboolean demo_requested; /* --demo on the command line, seen before option parsing */
 } VfgApp;
 
 static VfgApp vfg_app;
@@ -157,6 +159,27 @@ vfg_action_run_setup(GSimpleAction *action, GVariant *param, gpointer app)
 }
 
 static void
+vfg_guest_shutdown_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(GError) error = NULL;
+
+    /* no refresh here: libvirt's lifecycle event updates the window */
+    if (!vfg_backend_guest_shutdown_finish(VFG_BACKEND(source), result, &error) && vfg_app.window)
+        vfg_window_toast(vfg_app.window, error->message);
+}
+
+/* Demo only: what a shutdown inside Windows looks like to VirtFlow. */
+static void
+vfg_action_guest_shutdown(GSimpleAction *action, GVariant *param, gpointer app)
+{
+    const char *vm = vfg_param_vm(param);
+
+    if (vfg_app.backend == NULL || !vfg_backend_is_demo(vfg_app.backend) || vm == NULL)
+        return;
+    vfg_backend_guest_shutdown_async(vfg_app.backend, vm, vfg_guest_shutdown_done, NULL);
+}
+
+static void
 vfg_action_quit(GSimpleAction *action, GVariant *param, gpointer app)
 {
     if (vfg_app.window)
@@ -176,6 +199,11 @@ static const GActionEntry vfg_app_actions[] = {
     {"run-setup", vfg_action_run_setup},
     {"refresh", vfg_action_refresh},
     {"quit", vfg_action_quit},
+};
+
+/* --demo only */
+static const GActionEntry vfg_demo_actions[] = {
+    {"demo-guest-shutdown", vfg_action_guest_shutdown, "s"},
 };
 
 static void
@@ -247,12 +275,18 @@ main(int argc, char **argv)
     };
     int status;
 
+    for (int i = 1; i < argc; i++)
+        if (g_str_equal(argv[i], "--demo"))
+            vfg_app.demo_requested = TRUE;
     g_set_prgname("virtflow-gtk");
     g_set_application_name("VirtFlow");
     app = adw_application_new("org.virtflow.VirtFlow", G_APPLICATION_DEFAULT_FLAGS);
     g_application_add_main_option_entries(G_APPLICATION(app), options);
     g_action_map_add_action_entries(G_ACTION_MAP(app), vfg_app_actions,
                                     G_N_ELEMENTS(vfg_app_actions), app);
+    if (vfg_app.demo_requested)
+        g_action_map_add_action_entries(G_ACTION_MAP(app), vfg_demo_actions,
+                                        G_N_ELEMENTS(vfg_demo_actions), app);
     g_signal_connect(app, "startup", G_CALLBACK(vfg_startup), NULL);
     g_signal_connect(app, "activate", G_CALLBACK(vfg_activate), NULL);
     status = g_application_run(G_APPLICATION(app), argc, argv);

@@ -613,6 +613,42 @@ vfg_backend_force_off_finish(VfgBackend *self, GAsyncResult *result, GError **er
     return g_task_propagate_boolean(G_TASK(result), error);
 }
 
+/* ---- a shutdown from inside the guest (demo) ---- */
+
+static void
+vfg_backend_guest_shutdown_thread(GTask *task, gpointer source, gpointer data,
+                                  GCancellable *cancellable)
+{
+    VfgBackend *self = source;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfDomain) dom = vf_connection_lookup_domain(self->conn, data, &error);
+
+    if (dom == NULL || !vf_domain_shutdown(dom, &error)) {
+        g_task_return_error(task, g_steal_pointer(&error));
+        return;
+    }
+    vfg_backend_log(self, "%s: shut down from inside the guest", (const char *)data);
+    if (self->demo && !vf_demo_save(self->demo_root, self->conn, &error))
+        g_warning("Cannot save the demo: %s", error->message);
+    g_task_return_boolean(task, TRUE);
+}
+
+void
+vfg_backend_guest_shutdown_async(VfgBackend *self, const char *vm, GAsyncReadyCallback callback,
+                                 gpointer user_data)
+{
+    g_autoptr(GTask) task = g_task_new(self, NULL, callback, user_data);
+
+    g_task_set_task_data(task, g_strdup(vm), g_free);
+    g_task_run_in_thread(task, vfg_backend_guest_shutdown_thread);
+}
+
+gboolean
+vfg_backend_guest_shutdown_finish(VfgBackend *self, GAsyncResult *result, GError **error)
+{
+    return g_task_propagate_boolean(G_TASK(result), error);
+}
+
 /* ---- logs ---- */
 
 /* The last lines of @path, newest first, each prefixed with @prefix. */

@@ -83,6 +83,12 @@ void vfg_backend_force_off_async(VfgBackend *self, const char *vm, GAsyncReadyCa
                                  gpointer user_data);
 gboolean vfg_backend_force_off_finish(VfgBackend *self, GAsyncResult *result, GError **error);
 
+/* Asks the guest to shut down (ACPI / agent), as if the user did it inside the guest: no
+ * flow, no GPU handling; the window learns of it through libvirt's events only. */
+void vfg_backend_guest_shutdown_async(VfgBackend *self, const char *vm,
+                                      GAsyncReadyCallback callback, gpointer user_data);
+gboolean vfg_backend_guest_shutdown_finish(VfgBackend *self, GAsyncResult *result, GError **error);
+
 /* The logs, newest line first: [0] VirtFlow's own, [1] the libvirt hook's. */
 void vfg_backend_read_logs_async(VfgBackend *self, GAsyncReadyCallback callback,
                                  gpointer user_data);

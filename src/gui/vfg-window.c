@@ -860,6 +860,13 @@ vfg_window_realize(GtkWidget *widget, gpointer data)
 
 /* ---- lifecycle events ---- */
 
+static gboolean
+vfg_window_refresh_later(gpointer data)
+{
+    vfg_window_refresh(data);
+    return G_SOURCE_REMOVE;
+}
+
 static void
 vfg_window_vm_event(VfgBackend *backend, const char *name, int event, gpointer data)
 {
@@ -867,6 +874,10 @@ vfg_window_vm_event(VfgBackend *backend, const char *name, int event, gpointer d
 
     g_debug("event: %s %s", name, vf_lifecycle_event_to_string(event));
     vfg_window_refresh(self);
+    /* a VM that stopped: the libvirt hook returns its GPU right after; look again then */
+    if (event == VF_LIFECYCLE_STOPPED)
+        g_timeout_add_seconds_full(G_PRIORITY_DEFAULT, 3, vfg_window_refresh_later,
+                                   g_object_ref(self), g_object_unref);
 }
 
 /* ---- GObject ---- */

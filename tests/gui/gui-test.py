@@ -348,6 +348,20 @@ def main():
         vm_row_labels(app)))
     tap(row is not None and "Passthrough" not in row, "deactivate: the badge is gone", row)
 
+    # live: the guest shuts itself down (as from inside Windows); nothing but libvirt's
+    # lifecycle event tells the window
+    run_flow(app, "start-vm", "start again")
+    app.action("select-vm", VM)
+    row = wait_for(lambda: (lambda r: r if r and "running" in r else None)(vm_row_labels(app)))
+    tap(row is not None and "running" in row, "start again: the VM is running", row)
+    t0 = time.time()
+    app.action("demo-guest-shutdown", VM)
+    row = wait_for(lambda: (lambda r: r if r and "shut off" in r else None)(vm_row_labels(app)), 10)
+    tap(row is not None and "shut off" in row,
+        f"a shutdown inside the guest shows at once (libvirt event; {time.time() - t0:.2f} s)", row)
+    state = row_subtitle(app, "State")
+    tap(state == "shut off", "the details follow the event too", state)
+
     # the host page
     app.action("show-page", "host")
     iommu = wait_for(lambda: row_subtitle(app, "IOMMU"))
@@ -368,8 +382,8 @@ def main():
     app.action("show-page", "log")
     first = wait_for(lambda: next((t for t in labels(app.acc)
                                    if re.match(r"^\d{4}-\d\d-\d\d .*Windows 11:", t)), None))
-    tap(first is not None and "deactivate succeeded" in first,
-        "log page: VirtFlow's log, newest first (the deactivation on top)", first)
+    tap(first is not None and "shut down from inside the guest" in first,
+        "log page: VirtFlow's log, newest first (the guest's shutdown on top)", first)
     tap(app.screenshot("log-page.png"), "screenshot: log-page.png")
     tap(app.quit() == 0, "the app quits cleanly")
 
