@@ -45,6 +45,7 @@ struct _VfgWindow {
     gboolean stop_waiting; /* a graceful stop is taking long: Force off is shown */
 
     gboolean refreshing, refresh_again;
+    gboolean disposed; /* results that arrive after the window went away are dropped */
 
     /* VIRTFLOW_GTK_BENCH=1: main-loop stall measurement during flows */
     gboolean bench;
@@ -219,7 +220,8 @@ vfg_window_update_actions(VfgWindow *self)
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.activate", idle && !info->passthrough);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.deactivate", idle && info->passthrough);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.back", !self->busy);
-    gtk_widget_set_visible(self->force_button, active && (self->stop_waiting || !self->busy));
+    /* offered when a graceful stop hangs (vfg_window_on_wait) */
+    gtk_widget_set_visible(self->force_button, active && self->stop_waiting);
 }
 
 static void
@@ -407,6 +409,8 @@ vfg_window_refresh_done(GObject *source, GAsyncResult *result, gpointer data)
 void
 vfg_window_refresh(VfgWindow *self)
 {
+    if (self->disposed)
+        return;
     if (self->refreshing) {
         self->refresh_again = TRUE; /* coalesce bursts of events into one more look */
         return;
@@ -520,7 +524,8 @@ vfg_window_set_step(VfgWindow *self, const VfStep *step)
 static void
 vfg_window_on_plan(const VfStep *step, double fraction, gpointer data)
 {
-    vfg_window_set_step(data, step);
+    if (!VFG_WINDOW(data)->disposed)
+        vfg_window_set_step(data, step);
 }
 
 static void
@@ -529,6 +534,8 @@ vfg_window_on_progress(const VfStep *step, double fraction, gpointer data)
     VfgWindow *self = data;
     g_autofree char *text = g_strdup_printf("%.0f %%", fraction * 100);
 
+    if (self->disposed)
+        return;
     vfg_window_set_step(self, step);
     gtk_progress_bar_set_fraction(self->flow_progress, fraction);
     gtk_progress_bar_set_text(self->flow_progress, text);
@@ -539,6 +546,8 @@ vfg_window_on_wait(guint elapsed_ms, guint total_ms, gpointer data)
 {
     VfgWindow *self = data;
 
+    if (self->disposed)
+        return;
     if (elapsed_ms >= VFG_FORCE_OFF_AFTER_MS && !self->stop_waiting) {
         self->stop_waiting = TRUE;
         vfg_window_update_actions(self);
@@ -593,6 +602,8 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
     gboolean ok = vfg_backend_run_flow_finish(VFG_BACKEND(source), result, &flow, &error);
     const char *reason = error ? error->message : NULL;
 
+    if (self->disposed)
+        return;
     /* the final state of every step, skipped ones included */
     for (guint i = 0; flow && i < flow->steps->len; i++) {
         const VfStep *step = flow->steps->pdata[i];
@@ -688,9 +699,8 @@ vfg_window_force_off_done(GObject *source, GAsyncResult *result, gpointer data)
     g_autoptr(VfgWindow) self = data;
     g_autoptr(GError) error = NULL;
 
-    if (!vfg_backend_force_off_finish(VFG_BACKEND(source), result, &error))
+    if (!vfg_backend_force_off_finish(VFG_BACKEND(source), result, &error) && !self->disposed)
         vfg_window_toast(self, error->message);
-    vfg_window_refresh(self);
 }
 
 void
@@ -887,6 +897,7 @@ vfg_window_dispose(GObject *object)
 {
     VfgWindow *self = VFG_WINDOW(object);
 
+    self->disposed = TRUE;
     if (self->bench_timer) {
         g_source_remove(self->bench_timer);
         self->bench_timer = 0;
