@@ -74,17 +74,34 @@ class App:
             "NO_AT_BRIDGE": "0",
         })
         env.update(extra_env or {})
-        self.log = open(os.path.join(outdir, "app.log"), "a")
-        self.proc = subprocess.Popen([binary, "--demo"], env=env, stdout=self.log,
-                                     stderr=subprocess.STDOUT)
+        self.env = env
         self.bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
         self.acc = None
+        self.launch()
+
+    def launch(self):
+        self.log = open(os.path.join(outdir, "app.log"), "a")
+        self.log_start = self.log.tell()
+        self.proc = subprocess.Popen([binary, "--demo"], env=self.env, stdout=self.log,
+                                     stderr=subprocess.STDOUT)
 
     def wait_started(self, timeout=30):
         """The app's window in the AT-SPI tree."""
         end = time.time() + timeout
+        retries = 3
         while time.time() < end:
             if self.proc.poll() is not None:
+                # Xvfb sometimes refuses the very first client (seen on this shared machine,
+                # likely another session's X server on the same abstract socket): retry
+                with open(os.path.join(outdir, "app.log")) as f:
+                    f.seek(self.log_start)
+                    out = f.read()
+                if "cannot open display" in out and retries > 0:
+                    retries -= 1
+                    print(f"# the app could not open {os.environ.get('DISPLAY')}: launching again")
+                    time.sleep(1)
+                    self.launch()
+                    continue
                 return False
             time.sleep(0.1)
             desktop = Atspi.get_desktop(0)
@@ -96,7 +113,6 @@ class App:
                         if win is not None and win.get_name() == "VirtFlow":
                             self.acc = win
                             return True
-            time.sleep(0.2)
         return False
 
     def action(self, name, *param):
