@@ -120,42 +120,33 @@ static void
 vfg_setup_done(GObject *source, GAsyncResult *result, gpointer data)
 {
     g_autoptr(GError) error = NULL;
+    g_autofree char *summary = vfg_backend_run_setup_finish(VFG_BACKEND(source), result, &error);
     VfgWindow *win = vfg_app.window;
 
-    if (!g_subprocess_wait_check_finish(G_SUBPROCESS(source), result, &error)) {
+    if (win == NULL)
+        return;
+    if (summary == NULL) {
         g_autofree char *text = g_strdup_printf("Setup failed: %s", error->message);
 
-        if (win)
-            vfg_window_toast(win, text);
-    } else if (win) {
-        vfg_window_toast(win, "Setup done");
+        vfg_window_toast(win, text);
+    } else {
+        vfg_window_toast(win, summary);
     }
-    if (win)
-        vfg_window_refresh(win);
+    vfg_window_refresh(win);
 }
 
 static void
 vfg_action_run_setup(GSimpleAction *action, GVariant *param, gpointer app)
 {
     VfgWindow *win = vfg_app_window(app);
-    g_autoptr(GError) error = NULL;
-    g_autoptr(GSubprocess) proc = NULL;
 
     if (win == NULL)
         return;
-    if (vfg_backend_is_demo(vfg_app.backend)) {
-        vfg_window_toast(win, "Demo host: setup would run 'pkexec virtflow-helper setup' (load "
-                              "vfio, write vfio.conf, install the libvirt hook)");
-        return;
-    }
-    proc =
-        g_subprocess_new(G_SUBPROCESS_FLAGS_NONE, &error, "pkexec", VFG_HELPER_PATH, "setup", NULL);
-    if (proc == NULL) {
-        vfg_window_toast(win, error->message);
-        return;
-    }
-    vfg_window_toast(win, "Running setup (asks for your password)");
-    g_subprocess_wait_check_async(proc, NULL, vfg_setup_done, NULL);
+    vfg_window_toast(win, vfg_backend_is_demo(vfg_app.backend)
+                              ? "Running setup on the demo host"
+                              : "Running setup (virtflow-helper; you may be asked for your "
+                                "password)");
+    vfg_backend_run_setup_async(vfg_app.backend, vfg_setup_done, NULL);
 }
 
 static void

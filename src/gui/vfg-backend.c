@@ -330,6 +330,7 @@ vfg_snapshot_free(VfgSnapshot *snap)
     g_clear_pointer(&snap->findings, g_ptr_array_unref);
     g_clear_pointer(&snap->gpu_names, g_hash_table_unref);
     g_free(snap->report_error);
+    g_free(snap->hook_text);
     g_free(snap);
 }
 
@@ -348,7 +349,22 @@ vfg_backend_refresh_thread(GTask *task, gpointer source, gpointer data, GCancell
     snap->report = vf_host_report_new(self->host, &error);
     if (snap->report == NULL)
         snap->report_error = g_strdup(error->message);
-    snap->hook_installed = vf_host_exists(self->host, VF_SETUP_HOOK_LINK);
+    /* setup links it to the installed hook; a copy or a script there counts too */
+    if (vf_host_readlink_errno(self->host, VF_SETUP_HOOK_LINK) == 0) {
+        g_autofree char *target = vf_host_readlink(self->host, VF_SETUP_HOOK_LINK);
+
+        snap->hook_installed = TRUE;
+        snap->hook_text =
+            vf_host_is_live(self->host) && !g_file_test(target, G_FILE_TEST_EXISTS)
+                ? g_strdup_printf("installed, but its target %s is missing: run setup again",
+                                  target)
+                : g_strdup_printf("installed (%s → %s)", VF_SETUP_HOOK_LINK, target);
+    } else if (vf_host_exists(self->host, VF_SETUP_HOOK_LINK)) {
+        snap->hook_installed = TRUE;
+        snap->hook_text = g_strdup_printf("installed (%s)", VF_SETUP_HOOK_LINK);
+    } else {
+        snap->hook_text = g_strdup("not installed");
+    }
     snap->findings = vfg_host_findings(self->host, self->conn);
     snap->gpu_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
     for (guint i = 0; snap->report && i < snap->report->gpus->len; i++) {
@@ -647,6 +663,82 @@ gboolean
 vfg_backend_guest_shutdown_finish(VfgBackend *self, GAsyncResult *result, GError **error)
 {
     return g_task_propagate_boolean(G_TASK(result), error);
+}
+
+/* ---- setup ---- */
+
+typedef struct {
+    VfgBackend *self;
+    guint done, manual, failed;
+} VfgSetupRun;
+
+static void
+vfg_setup_on_change(const VfSetupChange *change, gpointer data)
+{
+    VfgSetupRun *run = data;
+
+    vfg_backend_log(run->self, "setup: %s: %s%s%s", change->title,
+                    vf_setup_state_to_string(change->state), change->detail ? ": " : "",
+                    change->detail ? change->detail : "");
+    run->done += change->state == VF_SETUP_DONE;
+    run->manual += change->state == VF_SETUP_MANUAL;
+    run->failed += change->state == VF_SETUP_FAILED;
+}
+
+/* The helper's progress lines: only counted, its audit log has the details. */
+static void
+vfg_setup_on_helper_event(GVariant *event, gpointer data)
+{
+    VfgSetupRun *run = data;
+    const char *kind = NULL, *state = NULL;
+
+    g_variant_lookup(event, "event", "&s", &kind);
+    g_variant_lookup(event, "state", "&s", &state);
+    if (g_strcmp0(kind, "write") == 0 && g_strcmp0(state, "done") == 0)
+        run->done++;
+}
+
+static void
+vfg_backend_setup_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+    VfgBackend *self = source;
+    VfgSetupRun run = {self, 0, 0, 0};
+    g_autoptr(GError) error = NULL;
+    gboolean ok;
+
+    if (vf_host_get_helper(self->host)) {
+        const char *verb[] = {"setup", NULL};
+
+        ok = vf_privileged_run(self->host, verb, vfg_setup_on_helper_event, &run, &error);
+    } else {
+        g_autoptr(VfSetup) setup = vf_setup_new(self->host, VF_SETUP_FLAGS_NONE, &error);
+
+        ok = setup && vf_setup_apply(setup, vfg_setup_on_change, &run, &error);
+    }
+    if (!ok) {
+        vfg_backend_log(self, "setup failed: %s", error->message);
+        g_task_return_error(task, g_steal_pointer(&error));
+        return;
+    }
+    g_task_return_pointer(task,
+                          g_strdup_printf("Setup done: %u change%s made%s", run.done,
+                                          run.done == 1 ? "" : "s",
+                                          run.manual ? "; some need you (see the log page)" : ""),
+                          g_free);
+}
+
+void
+vfg_backend_run_setup_async(VfgBackend *self, GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_autoptr(GTask) task = g_task_new(self, NULL, callback, user_data);
+
+    g_task_run_in_thread(task, vfg_backend_setup_thread);
+}
+
+char *
+vfg_backend_run_setup_finish(VfgBackend *self, GAsyncResult *result, GError **error)
+{
+    return g_task_propagate_pointer(G_TASK(result), error);
 }
 
 /* ---- logs ---- */

@@ -37,6 +37,7 @@ typedef struct {
     VfHostReport *report; /* NULL when the host could not be read (see @report_error) */
     char *report_error;
     gboolean hook_installed; /* ROOT/etc/libvirt/hooks/qemu.d/virtflow */
+    char *hook_text;         /* "installed → TARGET", "not installed", ... */
     GPtrArray *findings;     /* of VfgFinding* */
     GHashTable *gpu_names; /* GPU address → "Vendor Device" (pci.ids, read off the main thread) */
 } VfgSnapshot;
@@ -88,6 +89,13 @@ gboolean vfg_backend_force_off_finish(VfgBackend *self, GAsyncResult *result, GE
 void vfg_backend_guest_shutdown_async(VfgBackend *self, const char *vm,
                                       GAsyncReadyCallback callback, gpointer user_data);
 gboolean vfg_backend_guest_shutdown_finish(VfgBackend *self, GAsyncResult *result, GError **error);
+
+/* `virtflow setup` (vf-setup.h): vfio at boot, the libvirt hook, the daemon told. On the
+ * live machine through virtflow-helper (pkexec) unless root; the demo host is set up in
+ * its own tree. The result is a one-line summary. */
+void vfg_backend_run_setup_async(VfgBackend *self, GAsyncReadyCallback callback,
+                                 gpointer user_data);
+char *vfg_backend_run_setup_finish(VfgBackend *self, GAsyncResult *result, GError **error);
 
 /* The logs, newest line first: [0] VirtFlow's own, [1] the libvirt hook's. */
 void vfg_backend_read_logs_async(VfgBackend *self, GAsyncReadyCallback callback,

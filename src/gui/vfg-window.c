@@ -307,10 +307,7 @@ vfg_window_update_host(VfgWindow *self)
     } else {
         adw_action_row_set_subtitle(self->iommu_row, self->snap->report_error);
     }
-    adw_action_row_set_subtitle(self->hook_row,
-                                self->snap->hook_installed
-                                    ? "installed (/etc/libvirt/hooks/qemu.d/virtflow)"
-                                    : "not installed");
+    adw_action_row_set_subtitle(self->hook_row, self->snap->hook_text);
     adw_action_row_set_subtitle(self->conn_row, vfg_backend_get_uri(self->backend));
 
     rows = g_ptr_array_new_with_free_func(g_free);

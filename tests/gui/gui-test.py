@@ -390,8 +390,13 @@ def main():
     tap(any(t.startswith("Fix:") or "\nFix:" in t for t in texts),
         "host page: findings come with their fix", texts)
     tap(press(app, "Run setup"), "host page: 'Run setup' can be pressed")
-    toast = wait_for(lambda: next((t for t in labels(app.acc) if "setup would run" in t), None), 5)
-    tap(toast is not None, "host page: Run setup says what would run on the demo host", toast)
+    toast = wait_for(lambda: next((t for t in labels(app.acc) if t.startswith("Setup done")), None),
+                     15)
+    tap(toast is not None, "host page: Run setup runs (on the demo host's tree) and says so", toast)
+    hook = wait_for(lambda: (lambda h: h if h and h.startswith("installed") else None)(
+        row_subtitle(app, "libvirt hook")))
+    tap(hook is not None and hook.startswith("installed"),
+        "host page: after setup the hook is installed", hook)
     tap(app.screenshot("host-page.png"), "screenshot: host-page.png")
 
     # the log page, newest first
@@ -400,6 +405,9 @@ def main():
                                    if re.match(r"^\d{4}-\d\d-\d\d .*Windows 11:", t)), None))
     tap(first is not None and "shut down from inside the guest" in first,
         "log page: VirtFlow's log, newest first (the guest's shutdown on top)", first)
+    texts = labels(app.acc)
+    tap(any("setup: Install the libvirt hook: done" in t for t in texts),
+        "log page: the setup's changes are logged", texts)
     tap(app.screenshot("log-page.png"), "screenshot: log-page.png")
     tap(app.quit() == 0, "the app quits cleanly")
 
