@@ -393,7 +393,9 @@ vfg_window_refresh_done(GObject *source, GAsyncResult *result, gpointer data)
         self->snap = snap;
         vfg_window_update_list(self);
         vfg_window_update_details(self);
-        vfg_window_update_host(self);
+        /* the host page only when shown: new rows cost the next frame style and layout */
+        if (g_strcmp0(adw_view_stack_get_visible_child_name(self->stack), "host") == 0)
+            vfg_window_update_host(self);
     }
     VFG_BENCH_END(self, "refresh");
     vfg_window_read_logs(self);
@@ -755,7 +757,11 @@ vfg_window_show_page(VfgWindow *self, const char *page)
 static void
 vfg_window_page_changed(GObject *stack, GParamSpec *pspec, gpointer data)
 {
-    vfg_window_read_logs(data);
+    VfgWindow *self = data;
+
+    if (self->snap && g_strcmp0(adw_view_stack_get_visible_child_name(self->stack), "host") == 0)
+        vfg_window_update_host(self);
+    vfg_window_read_logs(self);
 }
 
 void
