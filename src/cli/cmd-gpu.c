@@ -211,7 +211,7 @@ vf_gpu_move(VfCli *cli, int argc, char **argv, gboolean bind)
     host = vf_cli_open_host(cli, &error);
     if (host == NULL || (report = vf_host_report_new(host, &error)) == NULL)
         return vf_cli_fail(cli, error);
-    if (!dry_run && !vf_host_is_writable(host)) {
+    if (!dry_run && !vf_host_is_writable(host) && vf_host_get_helper(host) == NULL) {
         g_set_error(&error, VF_ERROR, VF_ERROR_READ_ONLY,
                     "--host-root '%s' is for reading and --dry-run: VirtFlow changes devices "
                     "only on the live machine",

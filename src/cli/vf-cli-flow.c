@@ -171,7 +171,7 @@ vf_cli_run_flow(VfCli *cli, VfHost *host, VfConnection *conn, VfFlowKind kind, c
     };
     int rc;
 
-    if (!vf_host_is_writable(host)) {
+    if (!vf_host_is_writable(host) && vf_host_get_helper(host) == NULL) {
         g_set_error(&error, VF_ERROR, VF_ERROR_READ_ONLY,
                     "--host-root '%s' is for reading and --dry-run: VirtFlow changes devices "
                     "only on the live machine",

@@ -32,6 +32,8 @@ static const VfCliCommand vf_commands[] = {
     {"host", vf_cmd_host, "IOMMU, vfio and GPUs of this machine (--groups: every IOMMU group)"},
     {"gpu", vf_cmd_gpu, "list GPUs; bind a GPU to vfio-pci; restore it to its host driver"},
     {"recover", vf_cmd_recover, "finish or undo a bind/restore that was interrupted"},
+    {"setup", VF_VM_COMMAND(vf_cmd_setup),
+     "once, as root: vfio modules, modules-load.d, the libvirt hook (--undo: take it back)"},
     {"list", VF_VM_COMMAND(vf_cmd_list), "the VMs, their state and their GPU"},
     {"activate", VF_VM_COMMAND(vf_cmd_activate),
      "give a VM the GPU: checks, stop, bind, rewrite, define"},
@@ -131,32 +133,7 @@ vf_cli_error_code_name(const GError *error)
 int
 vf_cli_exit_for(const GError *error)
 {
-    if (error->domain == G_OPTION_ERROR)
-        return VF_EXIT_USAGE;
-    if (error->domain != VF_ERROR)
-        return VF_EXIT_FAILED;
-    switch ((VfErrorCode)error->code) {
-    case VF_ERROR_INVALID_ARGUMENT:
-    case VF_ERROR_XML:
-        return VF_EXIT_USAGE;
-    case VF_ERROR_NOT_FOUND:
-        return VF_EXIT_NOT_FOUND;
-    case VF_ERROR_NO_IOMMU:
-    case VF_ERROR_VFIO_UNAVAILABLE:
-    case VF_ERROR_GROUP_NOT_VIABLE:
-    case VF_ERROR_DEVICE_IN_USE:
-    case VF_ERROR_BOOT_VGA:
-        return VF_EXIT_BLOCKED;
-    case VF_ERROR_PERMISSION:
-    case VF_ERROR_READ_ONLY:
-        return VF_EXIT_PERMISSION;
-    case VF_ERROR_TIMEOUT:
-        return VF_EXIT_TIMEOUT;
-    case VF_ERROR_BUSY:
-        return VF_EXIT_BUSY;
-    default:
-        return VF_EXIT_FAILED;
-    }
+    return vf_error_exit_status(error);
 }
 
 void

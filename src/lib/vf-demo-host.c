@@ -6,6 +6,10 @@
 #include "vf-demo.h"
 
 #include "host/vf-kmodel.h"
+#include "vf-error.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
 
 char *
 vf_demo_dup_default_root(void)
@@ -17,6 +21,28 @@ vf_demo_dup_default_root(void)
     return g_build_filename(g_get_user_state_dir(), "virtflow", "demo-host", NULL);
 }
 
+/* The demo machine has VirtFlow installed: a stand-in for the hook program, so that
+ * `virtflow --demo setup` can link it like on a real machine. */
+static gboolean
+vf_demo_install_hook_program(const char *root, GError **error)
+{
+    g_autofree char *path = g_build_filename(root, VF_HOOK_PROGRAM, NULL);
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autoptr(GError) local = NULL;
+
+    if (g_file_test(path, G_FILE_TEST_EXISTS))
+        return TRUE;
+    if (g_mkdir_with_parents(dir, 0755) < 0 ||
+        !g_file_set_contents_full(path,
+                                  "#!/bin/sh\n# the demo's stand-in for virtflow-hook\nexit 0\n",
+                                  -1, G_FILE_SET_CONTENTS_CONSISTENT, 0755, &local)) {
+        g_set_error(error, VF_ERROR, VF_ERROR_IO, "Cannot build the demo's '%s': %s", path,
+                    local ? local->message : g_strerror(errno));
+        return FALSE;
+    }
+    return TRUE;
+}
+
 VfHost *
 vf_demo_open_host(const char *root, GError **error)
 {
@@ -25,6 +51,8 @@ vf_demo_open_host(const char *root, GError **error)
 
     if (!g_file_test(marker, G_FILE_TEST_EXISTS) &&
         !vf_kmodel_build(root, &vf_kmodel_demo_host, error))
+        return NULL;
+    if (!vf_demo_install_hook_program(root, error))
         return NULL;
     host = vf_host_new(root, error);
     if (host == NULL || !vf_kmodel_attach(host, error))

@@ -30,6 +30,15 @@ static const char *const vf_error_code_names[] = {
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(vf_error_code_names) == VF_ERROR_LAST);
 
+VfErrorCode
+vf_error_code_from_string(const char *name)
+{
+    for (guint i = 0; name && i < VF_ERROR_LAST; i++)
+        if (g_str_equal(name, vf_error_code_names[i]))
+            return (VfErrorCode)i;
+    return VF_ERROR_FAILED;
+}
+
 const char *
 vf_error_code_to_string(VfErrorCode code)
 {
@@ -74,4 +83,35 @@ vf_error_set_errno(GError **error, int errsv, const char *format, ...)
     msg = g_strdup_vprintf(format, ap);
     va_end(ap);
     g_set_error(error, VF_ERROR, code, "%s: %s", msg, g_strerror(errsv));
+}
+
+int
+vf_error_exit_status(const GError *error)
+{
+    if (error->domain == G_OPTION_ERROR)
+        return 2;
+    if (error->domain != VF_ERROR)
+        return 1;
+    switch ((VfErrorCode)error->code) {
+    case VF_ERROR_INVALID_ARGUMENT:
+    case VF_ERROR_XML:
+        return 2;
+    case VF_ERROR_NOT_FOUND:
+        return 3;
+    case VF_ERROR_NO_IOMMU:
+    case VF_ERROR_VFIO_UNAVAILABLE:
+    case VF_ERROR_GROUP_NOT_VIABLE:
+    case VF_ERROR_DEVICE_IN_USE:
+    case VF_ERROR_BOOT_VGA:
+        return 4;
+    case VF_ERROR_PERMISSION:
+    case VF_ERROR_READ_ONLY:
+        return 5;
+    case VF_ERROR_TIMEOUT:
+        return 6;
+    case VF_ERROR_BUSY:
+        return 7;
+    default:
+        return 1;
+    }
 }

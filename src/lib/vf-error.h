@@ -38,6 +38,15 @@ GQuark vf_error_quark(void);
 
 /* The short stable name of a code ("no-iommu", "in-use", ...), for JSON and logs. */
 const char *vf_error_code_to_string(VfErrorCode code);
+/* The code of a name vf_error_code_to_string() gave; VF_ERROR_FAILED for any other. */
+VfErrorCode vf_error_code_from_string(const char *name);
+
+/*
+ * The exit status of a VirtFlow program (virtflow, virtflow-helper) that failed with
+ * @error: 1 failed (the host was put back), 2 usage or malformed input, 3 not found,
+ * 4 refused by a safety check, 5 permission or read-only, 6 timeout, 7 busy.
+ */
+int vf_error_exit_status(const GError *error);
 
 /* Set @error from errno @errsv: EACCES/EPERM → PERMISSION, ENOENT/ENODEV → NOT_FOUND,
  * ETIMEDOUT → TIMEOUT, EROFS → READ_ONLY, everything else → IO. */

@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "vf-json.h"
 
+#include "vf-error.h"
+
+#include <errno.h>
+#include <string.h>
 #include <math.h>
 
 struct _VfJson {
@@ -239,4 +243,307 @@ vf_json_steal_text(VfJson *json)
     json->out = g_string_new(NULL);
     json->need_comma = FALSE; /* the next document starts afresh (JSON lines) */
     return text;
+}
+
+/* ---- reader ---- */
+
+#define VF_JSON_MAX_DEPTH 64
+
+typedef struct {
+    const char *p;
+    const char *start;
+    const char *end;
+    GError **error;
+} VfJsonReader;
+
+static gboolean
+vf_json_fail(VfJsonReader *r, const char *what)
+{
+    g_set_error(r->error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT, "Malformed JSON at offset %td: %s",
+                r->p - r->start, what);
+    return FALSE;
+}
+
+static void
+vf_json_skip_space(VfJsonReader *r)
+{
+    while (r->p < r->end && (*r->p == ' ' || *r->p == '\t' || *r->p == '\n' || *r->p == '\r'))
+        r->p++;
+}
+
+static gboolean
+vf_json_literal(VfJsonReader *r, const char *word)
+{
+    size_t len = strlen(word);
+
+    if ((size_t)(r->end - r->p) < len || memcmp(r->p, word, len) != 0)
+        return vf_json_fail(r, "unexpected character");
+    r->p += len;
+    return TRUE;
+}
+
+static int
+vf_json_hex4(const char *p)
+{
+    int value = 0;
+
+    for (int i = 0; i < 4; i++) {
+        int d = g_ascii_xdigit_value(p[i]);
+
+        if (d < 0)
+            return -1;
+        value = value * 16 + d;
+    }
+    return value;
+}
+
+static char *
+vf_json_read_string(VfJsonReader *r)
+{
+    g_autoptr(GString) out = g_string_new(NULL);
+
+    r->p++; /* the opening quote */
+    while (r->p < r->end && *r->p != '"') {
+        unsigned char c = (unsigned char)*r->p;
+
+        if (c < 0x20) {
+            vf_json_fail(r, "control character in a string");
+            return NULL;
+        }
+        if (c != '\\') {
+            g_string_append_c(out, (char)c);
+            r->p++;
+            continue;
+        }
+        if (r->end - r->p < 2) {
+            vf_json_fail(r, "unterminated escape");
+            return NULL;
+        }
+        switch (r->p[1]) {
+        case '"':
+        case '\\':
+        case '/':
+            g_string_append_c(out, r->p[1]);
+            break;
+        case 'b':
+            g_string_append_c(out, '\b');
+            break;
+        case 'f':
+            g_string_append_c(out, '\f');
+            break;
+        case 'n':
+            g_string_append_c(out, '\n');
+            break;
+        case 'r':
+            g_string_append_c(out, '\r');
+            break;
+        case 't':
+            g_string_append_c(out, '\t');
+            break;
+        case 'u': {
+            int unit = r->end - r->p >= 6 ? vf_json_hex4(r->p + 2) : -1;
+            gunichar ch = (gunichar)unit;
+
+            if (unit < 0) {
+                vf_json_fail(r, "bad \\u escape");
+                return NULL;
+            }
+            if (unit >= 0xd800 && unit < 0xdc00) {
+                int low = r->end - r->p >= 12 && r->p[6] == '\\' && r->p[7] == 'u'
+                              ? vf_json_hex4(r->p + 8)
+                              : -1;
+
+                if (low < 0xdc00 || low > 0xdfff) {
+                    vf_json_fail(r, "unpaired surrogate");
+                    return NULL;
+                }
+                ch = 0x10000 + (((gunichar)unit - 0xd800) << 10) + ((gunichar)low - 0xdc00);
+                r->p += 6;
+            } else if (unit >= 0xdc00 && unit <= 0xdfff) {
+                vf_json_fail(r, "unpaired surrogate");
+                return NULL;
+            }
+            if (ch == 0) {
+                vf_json_fail(r, "NUL in a string");
+                return NULL;
+            }
+            g_string_append_unichar(out, ch);
+            r->p += 4;
+            break;
+        }
+        default:
+            vf_json_fail(r, "unknown escape");
+            return NULL;
+        }
+        r->p += 2;
+    }
+    if (r->p >= r->end) {
+        vf_json_fail(r, "unterminated string");
+        return NULL;
+    }
+    r->p++;
+    if (!g_utf8_validate_len(out->str, out->len, NULL)) {
+        vf_json_fail(r, "a string is not UTF-8");
+        return NULL;
+    }
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
+static GVariant *
+vf_json_read_number(VfJsonReader *r)
+{
+    const char *s = r->p;
+    gboolean integer = TRUE;
+    g_autofree char *text = NULL;
+    char *tail = NULL;
+
+    if (r->p < r->end && *r->p == '-')
+        r->p++;
+    if (r->p >= r->end || !g_ascii_isdigit(*r->p)) {
+        vf_json_fail(r, "bad number");
+        return NULL;
+    }
+    if (*r->p == '0')
+        r->p++;
+    else
+        while (r->p < r->end && g_ascii_isdigit(*r->p))
+            r->p++;
+    if (r->p < r->end && *r->p == '.') {
+        integer = FALSE;
+        r->p++;
+        if (r->p >= r->end || !g_ascii_isdigit(*r->p)) {
+            vf_json_fail(r, "bad number");
+            return NULL;
+        }
+        while (r->p < r->end && g_ascii_isdigit(*r->p))
+            r->p++;
+    }
+    if (r->p < r->end && (*r->p == 'e' || *r->p == 'E')) {
+        integer = FALSE;
+        r->p++;
+        if (r->p < r->end && (*r->p == '+' || *r->p == '-'))
+            r->p++;
+        if (r->p >= r->end || !g_ascii_isdigit(*r->p)) {
+            vf_json_fail(r, "bad number");
+            return NULL;
+        }
+        while (r->p < r->end && g_ascii_isdigit(*r->p))
+            r->p++;
+    }
+    text = g_strndup(s, r->p - s);
+    if (integer) {
+        gint64 value;
+
+        errno = 0;
+        value = g_ascii_strtoll(text, &tail, 10);
+        if (errno == 0 && *tail == '\0')
+            return g_variant_new_int64(value);
+    }
+    return g_variant_new_double(g_ascii_strtod(text, NULL));
+}
+
+static GVariant *vf_json_read_value(VfJsonReader *r, int depth);
+
+static GVariant *
+vf_json_read_container(VfJsonReader *r, int depth)
+{
+    gboolean object = *r->p == '{';
+    char close = object ? '}' : ']';
+    g_auto(GVariantBuilder) builder =
+        G_VARIANT_BUILDER_INIT(object ? G_VARIANT_TYPE_VARDICT : G_VARIANT_TYPE("av"));
+
+    if (depth >= VF_JSON_MAX_DEPTH) {
+        vf_json_fail(r, "nested too deeply");
+        return NULL;
+    }
+    r->p++;
+    vf_json_skip_space(r);
+    if (r->p < r->end && *r->p == close) {
+        r->p++;
+        return g_variant_builder_end(&builder);
+    }
+    for (;;) {
+        g_autofree char *key = NULL;
+        GVariant *value;
+
+        vf_json_skip_space(r);
+        if (object) {
+            if (r->p >= r->end || *r->p != '"') {
+                vf_json_fail(r, "expected a member name");
+                return NULL;
+            }
+            if ((key = vf_json_read_string(r)) == NULL)
+                return NULL;
+            vf_json_skip_space(r);
+            if (r->p >= r->end || *r->p != ':') {
+                vf_json_fail(r, "expected ':'");
+                return NULL;
+            }
+            r->p++;
+        }
+        if ((value = vf_json_read_value(r, depth + 1)) == NULL)
+            return NULL;
+        if (object)
+            g_variant_builder_add(&builder, "{sv}", key, value);
+        else
+            g_variant_builder_add(&builder, "v", value);
+        vf_json_skip_space(r);
+        if (r->p < r->end && *r->p == ',') {
+            r->p++;
+            continue;
+        }
+        if (r->p < r->end && *r->p == close) {
+            r->p++;
+            return g_variant_builder_end(&builder);
+        }
+        vf_json_fail(r, object ? "expected ',' or '}'" : "expected ',' or ']'");
+        return NULL;
+    }
+}
+
+static GVariant *
+vf_json_read_value(VfJsonReader *r, int depth)
+{
+    vf_json_skip_space(r);
+    if (r->p >= r->end) {
+        vf_json_fail(r, "unexpected end");
+        return NULL;
+    }
+    switch (*r->p) {
+    case '{':
+    case '[':
+        return vf_json_read_container(r, depth);
+    case '"': {
+        char *s = vf_json_read_string(r);
+
+        return s ? g_variant_new_take_string(s) : NULL;
+    }
+    case 't':
+        return vf_json_literal(r, "true") ? g_variant_new_boolean(TRUE) : NULL;
+    case 'f':
+        return vf_json_literal(r, "false") ? g_variant_new_boolean(FALSE) : NULL;
+    case 'n':
+        return vf_json_literal(r, "null") ? g_variant_new_maybe(G_VARIANT_TYPE_VARIANT, NULL)
+                                          : NULL;
+    default:
+        return vf_json_read_number(r);
+    }
+}
+
+GVariant *
+vf_json_parse(const char *text, gssize length, GError **error)
+{
+    VfJsonReader r = {.p = text, .start = text, .error = error};
+    g_autoptr(GVariant) value = NULL;
+
+    r.end = text + (length < 0 ? (gssize)strlen(text) : length);
+    if ((value = vf_json_read_value(&r, 0)) == NULL)
+        return NULL;
+    g_variant_ref_sink(value);
+    vf_json_skip_space(&r);
+    if (r.p != r.end) {
+        vf_json_fail(&r, "text after the value");
+        return NULL;
+    }
+    return g_steal_pointer(&value);
 }

@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * vf-json.h: a small streaming JSON writer
+ * vf-json.h: a small streaming JSON writer, and a reader for one JSON value
  *
- * VirtFlow only ever writes JSON (CLI output, the helper's progress lines); a writer this
- * size keeps json-glib and GIO out of every process, which matters for the libvirt hook
- * and the helper, both started once per VM start or stop.
+ * VirtFlow writes JSON (CLI output, the helper's progress lines) and reads back only its
+ * own helper's progress lines; a writer and reader this size keep json-glib and GIO out
+ * of every process, which matters for the libvirt hook and the helper, both started once
+ * per VM start or stop.
  */
 #pragma once
 
@@ -40,5 +41,13 @@ void vf_json_member_bool(VfJson *json, const char *key, gboolean value);
 /* The text written so far. */
 const char *vf_json_get_text(VfJson *json);
 char *vf_json_steal_text(VfJson *json);
+
+/*
+ * Parses one JSON value (RFC 8259; at most 64 levels deep) into a GVariant: object →
+ * a{sv}, array → av, string → s, integer → x, other number → d, true/false → b, null →
+ * mv (nothing). Returns a new floating-free reference, or NULL with @error
+ * (VF_ERROR_INVALID_ARGUMENT, naming the offset) for anything else, trailing text too.
+ */
+GVariant *vf_json_parse(const char *text, gssize length, GError **error);
 
 G_END_DECLS

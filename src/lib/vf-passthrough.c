@@ -4,12 +4,12 @@
 
 #include "domain/vf-domain-xml.h"
 #include "vf-error.h"
+#include "vf-setup.h"
 
 #include <string.h>
 #include <unistd.h>
 
 #define VF_DEFAULT_STOP_TIMEOUT_S 120
-#define VF_HOOK_PATH              "/etc/libvirt/hooks/qemu.d/virtflow"
 #define VF_HOOK_WAIT_MS           5000
 
 static const char *const vf_step_state_names[] = {
@@ -963,7 +963,7 @@ vf_flow_stop(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOptio
     } else {
         /* The hook's release runs right after libvirt's STOPPED: give it its moment. */
         gint64 deadline = g_get_monotonic_time() + VF_HOOK_WAIT_MS * G_TIME_SPAN_MILLISECOND;
-        gboolean hook = vf_host_exists(host, VF_HOOK_PATH);
+        gboolean hook = vf_host_exists(host, VF_SETUP_HOOK_LINK);
 
         while (hook && vf_devices_on_vfio(host, flow->devices) && g_get_monotonic_time() < deadline)
             g_usleep(50 * 1000);

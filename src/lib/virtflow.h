@@ -42,6 +42,8 @@
 
 #include "vf-demo.h"
 #include "vf-passthrough.h"
+#include "vf-setup.h"
+#include "host/vf-privileged.h"
 
 #define VIRTFLOW_VERSION_MAJOR 0
 #define VIRTFLOW_VERSION_MINOR 1

@@ -22,6 +22,7 @@ struct _VfHost {
     char *root;  /* canonical, "/" for the live machine */
     int root_fd; /* O_PATH directory fd of @root */
     char *state_dir;
+    char *helper; /* see vf_host_get_helper() */
     guint write_timeout_ms;
     const VfHostBackend *backend;
     gpointer backend_data;
@@ -73,6 +74,11 @@ vf_host_new(const char *root, GError **error)
     host->root = g_steal_pointer(&canon);
     host->write_timeout_ms = VF_HOST_DEFAULT_WRITE_TIMEOUT_MS;
     host->state_dir = vf_host_dup_real_path(host, "/var/lib/virtflow");
+    host->helper = g_strdup(g_getenv("VIRTFLOW_HELPER"));
+    if (host->helper && *host->helper == '\0')
+        g_clear_pointer(&host->helper, g_free);
+    if (host->helper == NULL && vf_host_is_live(host) && geteuid() != 0)
+        host->helper = g_strdup(VF_HELPER_PATH);
     host->root_fd = open(host->root, O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (host->root_fd < 0) {
         vf_error_set_errno(error, errno, "Cannot open host root '%s'", host->root);
@@ -99,6 +105,7 @@ vf_host_unref(VfHost *host)
         close(host->root_fd);
     g_free(host->root);
     g_free(host->state_dir);
+    g_free(host->helper);
     g_free(host);
 }
 
@@ -160,6 +167,19 @@ vf_host_dup_real_path(VfHost *host, const char *path)
     if (vf_host_is_live(host))
         return g_strdup(path);
     return g_build_filename(host->root, vf_host_rel(path), NULL);
+}
+
+const char *
+vf_host_get_helper(VfHost *host)
+{
+    return host->helper;
+}
+
+void
+vf_host_set_helper(VfHost *host, const char *path)
+{
+    g_free(host->helper);
+    host->helper = g_strdup(path);
 }
 
 char *

@@ -52,6 +52,15 @@ guint vf_host_get_write_timeout(VfHost *host);
 /* Where VirtFlow keeps its journal and records: "/var/lib/virtflow" under the root by
  * default; @dir is a real path on this machine, used as is. */
 void vf_host_set_state_dir(VfHost *host, const char *dir);
+/*
+ * The privileged helper that makes this host's changes (decision 10), or NULL when this
+ * process makes them itself. The live machine opened by a process that is not root gets
+ * the installed virtflow-helper (run through pkexec); root, and model trees, get NULL.
+ * $VIRTFLOW_HELPER names a helper for any host (tests: the build tree's helper, run
+ * directly when root). vf_host_set_helper() overrides both; NULL turns delegation off.
+ */
+const char *vf_host_get_helper(VfHost *host);
+void vf_host_set_helper(VfHost *host, const char *path);
 /* The state directory as a real path on this machine (root prefix applied). */
 char *vf_host_dup_state_path(VfHost *host, const char *relative);
 

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "host/vf-transition.h"
 
+#include "host/vf-privileged.h"
+
 #include "vf-error.h"
 #include "vf-util.h"
 
@@ -30,6 +32,8 @@ struct _VfTransition {
     char *gpu;
     GPtrArray *devices;  /* of VfDeviceOrigin* */
     GPtrArray *journals; /* recover: the journal files it finishes */
+    VfTransitionProgressFunc progress;
+    gpointer progress_data;
 };
 
 /* Where one device must go. */
@@ -39,6 +43,35 @@ typedef struct {
     const char *module;
     const char *override; /* NULL: cleared */
 } VfTarget;
+
+static const char *const vf_write_state_names[] = {
+    [VF_WRITE_RUNNING] = "running",
+    [VF_WRITE_DONE] = "done",
+    [VF_WRITE_FAILED] = "failed",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(vf_write_state_names) == VF_WRITE_LAST);
+
+const char *
+vf_write_state_to_string(VfWriteState state)
+{
+    return state < VF_WRITE_LAST ? vf_write_state_names[state] : "failed";
+}
+
+VfWriteState
+vf_write_state_from_string(const char *name)
+{
+    for (guint i = 0; name && i < VF_WRITE_LAST; i++)
+        if (g_str_equal(name, vf_write_state_names[i]))
+            return (VfWriteState)i;
+    return VF_WRITE_FAILED;
+}
+
+void
+vf_transition_set_progress(VfTransition *t, VfTransitionProgressFunc func, gpointer user_data)
+{
+    t->progress = func;
+    t->progress_data = user_data;
+}
 
 const char *
 vf_transition_kind_to_string(VfTransitionKind kind)
@@ -588,12 +621,18 @@ vf_transition_run_writes(VfTransition *t, gboolean undo, GError **error)
         if (i >= writes->len)
             break;
         w = writes->pdata[i];
+        if (t->progress)
+            t->progress(w, i, writes->len, VF_WRITE_RUNNING, undo, t->progress_data);
         if (!vf_host_write(t->host, w->path, w->value, &local)) {
+            if (t->progress)
+                t->progress(w, i, writes->len, VF_WRITE_FAILED, undo, t->progress_data);
             g_prefix_error(&local, "%s: ", w->device);
             if (first == NULL)
                 first = g_steal_pointer(&local);
             if (!undo)
                 break;
+        } else if (t->progress) {
+            t->progress(w, i, writes->len, VF_WRITE_DONE, undo, t->progress_data);
         }
     }
     if (first) {
@@ -691,6 +730,44 @@ vf_journal_dup_pending(VfHost *host)
     return NULL;
 }
 
+static void
+vf_transition_on_helper_event(GVariant *event, gpointer user_data)
+{
+    VfTransition *t = user_data;
+    VfSysfsWrite w = {0};
+    const char *name = NULL;
+    const char *state = NULL;
+    gint64 index = 0;
+    gint64 total = 0;
+    gboolean undo = FALSE;
+
+    if (t->progress == NULL || !g_variant_lookup(event, "event", "&s", &name) ||
+        !g_str_equal(name, "write"))
+        return;
+    g_variant_lookup(event, "device", "&s", &w.device);
+    g_variant_lookup(event, "path", "&s", &w.path);
+    g_variant_lookup(event, "value", "&s", &w.value);
+    g_variant_lookup(event, "state", "&s", &state);
+    g_variant_lookup(event, "index", "x", &index);
+    g_variant_lookup(event, "total", "x", &total);
+    g_variant_lookup(event, "undo", "b", &undo);
+    if (w.device == NULL || w.path == NULL || w.value == NULL || index < 0 || total < 0)
+        return;
+    t->progress(&w, (guint)index, (guint)total, vf_write_state_from_string(state), undo,
+                t->progress_data);
+}
+
+/* The same transition, made by virtflow-helper: it reads the host again as root. */
+static gboolean
+vf_transition_apply_privileged(VfTransition *t, GError **error)
+{
+    const char *argv[3] = {vf_transition_kind_to_string(t->kind), NULL, NULL};
+
+    if (t->kind != VF_TRANSITION_RECOVER)
+        argv[1] = t->gpu ? t->gpu : "--all";
+    return vf_privileged_run(t->host, argv, vf_transition_on_helper_event, t, error);
+}
+
 gboolean
 vf_transition_apply(VfTransition *t, GError **error)
 {
@@ -701,6 +778,8 @@ vf_transition_apply(VfTransition *t, GError **error)
     gboolean undo_ok;
     int lock_fd;
 
+    if (vf_host_get_helper(t->host))
+        return vf_transition_apply_privileged(t, error);
     if (!vf_host_is_writable(t->host)) {
         g_set_error(error, VF_ERROR, VF_ERROR_READ_ONLY,
                     "Refusing to change devices under '%s': --host-root is for reading and "

@@ -72,6 +72,23 @@ GPtrArray *vf_transition_dup_writes(VfTransition *transition);
 /* Kernel modules apply would load first (e.g. "vfio_pci"), for --dry-run. */
 GPtrArray *vf_transition_dup_modules(VfTransition *transition);
 
+typedef enum { VF_WRITE_RUNNING, VF_WRITE_DONE, VF_WRITE_FAILED, VF_WRITE_LAST } VfWriteState;
+
+const char *vf_write_state_to_string(VfWriteState state);
+VfWriteState vf_write_state_from_string(const char *name);
+
+/* One write of apply, before it runs (RUNNING) and after (DONE or FAILED); @index counts
+ * from 0 of @total in that pass; @undo: a write putting back what a failed pass did. */
+typedef void (*VfTransitionProgressFunc)(const VfSysfsWrite *write, guint index, guint total,
+                                         VfWriteState state, gboolean undo, gpointer user_data);
+void vf_transition_set_progress(VfTransition *transition, VfTransitionProgressFunc func,
+                                gpointer user_data);
+
+/*
+ * Locks, journals, writes, verifies; undoes on failure. When vf_host_get_helper() names a
+ * helper, the helper does all of it from its own reading of the host (nothing this process
+ * planned is trusted) and its writes are reported through the progress function.
+ */
 gboolean vf_transition_apply(VfTransition *transition, GError **error);
 
 /* The record VirtFlow keeps of a device it bound, or NULL. */
