@@ -146,10 +146,10 @@ build_initramfs() {
         copy_with_parents /usr/share/misc/pci.ids "$stage"
     fi
 
-    # The libvirt hook as `meson install` lays it out: the gate (src/hook/virtflow, built
+    # The libvirt hook as `meson install` lays it out: the gate (src/hook/installed/virtflow-hook, built
     # to exec the installed worker) as /usr/bin/virtflow-hook, the worker at its installed
     # path (from the build's intro-installed.json), with its ldd closure.
-    local gate=$BUILDDIR/src/hook/virtflow worker=$BUILDDIR/src/hook/virtflow-hook-worker
+    local gate=$BUILDDIR/src/hook/installed/virtflow-hook worker=$BUILDDIR/src/hook/virtflow-hook-worker
     local worker_path
     [[ -x $gate && -x $worker ]] || die "$gate and $worker are missing: build the project first"
     worker_path=$(python3 -c 'import json, sys
