@@ -23,6 +23,7 @@
 #                       functions (slow: about 2 more minutes)
 #   VF_E2E_BREAK=hook|restore   negative controls (see README.md): the run must FAIL
 #   VF_E2E_APPEND       extra kernel arguments for L1
+#   VF_E2E_WORK         where logs and images go (default BUILDDIR/e2e)
 #
 # Output: `ok - ...` / `not ok - ...` lines, `# ...` comments, then
 # `e2e: N passed, M failed`. Exit 0 only when nothing failed and the story ran to its
@@ -65,7 +66,7 @@ if [[ $# -ne 1 ]]; then
 fi
 [[ -d $1 ]] || die "prerequisite: build directory '$1' exists"
 BUILDDIR=$(cd "$1" && pwd)
-WORK=$BUILDDIR/e2e
+WORK=${VF_E2E_WORK:-$BUILDDIR/e2e}
 CACHE=${VF_RIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/virtflow-rig}
 QEMU_TIMEOUT=${VF_E2E_TIMEOUT:-420}
 BREAK=${VF_E2E_BREAK:-}
@@ -87,10 +88,12 @@ QEMU_MODULES=/usr/lib/x86_64-linux-gnu/qemu
 
 check_prereqs() {
     local missing=() entry cmd pkg
+    # depmod lives in /sbin or /usr/sbin, which a user's PATH may lack
+    PATH=$PATH:/usr/sbin:/sbin
     for entry in qemu-system-x86_64:qemu-system-x86 /usr/sbin/libvirtd:libvirt-daemon-system \
         /usr/sbin/virtlogd:libvirt-daemon-system virsh:libvirt-clients \
-        /usr/sbin/depmod:kmod meson:meson ninja:ninja-build cpio:cpio gcc:gcc gzip:gzip \
-        nm:binutils python3:python3 timeout:coreutils flock:util-linux ldd:libc-bin \
+        depmod:kmod meson:meson ninja:ninja-build cpio:cpio gcc:gcc gzip:gzip \
+        nm:binutils as:binutils ld:binutils python3:python3 timeout:coreutils flock:util-linux ldd:libc-bin \
         apt-get:apt dpkg:dpkg; do
         cmd=${entry%%:*}
         pkg=${entry#*:}
@@ -209,7 +212,7 @@ build_initramfs() {
         cp "$moddir/$p" "$stage/lib/modules/$KVER/$p"
     done
     cp "$moddir"/modules.{builtin,builtin.modinfo,order} "$stage/lib/modules/$KVER/"
-    /usr/sbin/depmod -b "$stage" "$KVER" || die "depmod failed for the L1 modules"
+    depmod -b "$stage" "$KVER" || die "depmod failed for the L1 modules"
 
     # Debian's libvirt and QEMU, with their libraries.
     for f in $LIBVIRT_BINS "$LIBVIRT_DRIVERS"/libvirt_driver_{qemu,nodedev,secret}.so \
@@ -265,6 +268,10 @@ EOF
     cp "$HERE/../rig/guest/lib.sh" "$stage/e2e/rig-lib.sh"
     chmod 0755 "$stage/init"
 
+    # L2's default "OS": answers the ACPI power button by powering off (guest/l2-acpi.S).
+    as --32 -o "$WORK/l2-acpi.o" "$HERE/guest/l2-acpi.S" &&
+        ld -m elf_i386 -Ttext 0x100000 -o "$stage/e2e/l2-acpi.elf" "$WORK/l2-acpi.o" ||
+        die "cannot build guest/l2-acpi.S (binutils)"
     if [[ $L2_LINUX == 1 ]]; then
         build_l2 "$stage/e2e/l2" || die "cannot build L2's kernel and initramfs"
     fi
