@@ -399,7 +399,7 @@ with each other, not with real hardware.
 |---|---:|---:|---|---|
 | activate | $(v vf_activate_ms) | $(v hand_activate_ms) | \`virtflow activate VM\` | sysfs bind writes + \`virsh define\` of the rewritten XML |
 | start with hostdevs | $(v vf_start_ms) | $(v hand_start_ms) | \`virtflow start VM\` | \`virsh start VM\` |
-| stop → devices home | $(v vf_stop_ms) | $(v hand_stop_ms) | \`virtflow stop --force VM\` | \`virsh destroy VM\` + sysfs restore writes |
+| stop → devices home | $(v vf_stop_ms) | $(v hand_stop_ms) | \`virtflow stop VM\` (graceful: ACPI button, L2 powers off; the hook returns the devices) | \`virsh destroy VM\` + sysfs restore writes |
 | deactivate | $(v vf_deactivate_ms) | $(v hand_deactivate_ms) | \`virtflow deactivate VM\` | \`virsh define\` of the original XML |
 
 Reproduce: \`VF_E2E_BENCH=1 tests/e2e/run.sh BUILDDIR\` (writes BUILDDIR/e2e/RESULTS-e2e.md).

@@ -5,7 +5,7 @@
  * PICs keeps SeaBIOS's timer ticks harmless) and, once the button is pressed (libvirt's
  * ACPI shutdown, or `system_powerdown`), powers the VM off from inside: S5 through
  * PM1_CNT, as an OS would. So `virtflow stop` can shut it down gracefully, and the VM
- * ends "from inside" without a destroy.
+ * ends "from inside" without a destroy. Once armed it says so on COM1.
  *
  * Built by tests/e2e/run.sh: as --32 + ld -m elf_i386 -Ttext 0x100000.
  */
@@ -34,6 +34,22 @@ _start:
     movw $0x0100, %ax
     outw %ax, %dx
 
+    /* Tell the test the button is armed: a press before this is lost, as on any OS
+     * that has not booted yet. COM1 (the domain's serial file). */
+    movl $ready_msg, %esi
+2:  movb (%esi), %al
+    testb %al, %al
+    jz 4f
+    movw $0x3FD, %dx                 /* LSR: wait for THR empty */
+3:  inb %dx, %al
+    testb $0x20, %al
+    jz 3b
+    movb (%esi), %al
+    movw $0x3F8, %dx
+    outb %al, %dx
+    incl %esi
+    jmp 2b
+4:
     /* IDT: 256 interrupt gates, all to isr */
     movl $idt, %edi
     movl $isr, %eax
@@ -74,6 +90,8 @@ isr:
     iret
 
     .data
+ready_msg:
+    .asciz "L2: ACPI power button armed\n"
     .align 8
 idtr:
     .word 256 * 8 - 1

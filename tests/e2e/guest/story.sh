@@ -182,6 +182,11 @@ check_running "start"
 check "hook: libvirtd ran VirtFlow's prepare for $VM" test "$(hook_lines prepare)" -ge 1
 
 # --- 4. stop, twice ------------------------------------------------------------------------
+l2_armed() { grep -q 'L2: ACPI power button armed' /tmp/l2-console.log; }
+if [ "$L2LINUX" != 1 ]; then
+    # A press before L2 armed its button is lost (as with any OS still booting).
+    check "L2: past its firmware, power button armed (L2's serial console)" wait_for 60 l2_armed
+fi
 # round 1: virtflow stop, graceful: L2 has no guest agent, so VirtFlow falls back to the
 # ACPI power button, which L2 answers by powering off.
 # (With VF_E2E_L2_LINUX=1, L2's Linux is still booting and its busybox init has no power
@@ -203,6 +208,8 @@ check_home "stop"
 check "hook: release ran for $VM" test "$(hook_lines release)" -ge 1
 
 # round 2: the VM stops from inside (libvirt's hooks alone must bring the devices home)
+check "round 2: $VM is shut off before it starts again" is_shut_off "$VM"
+: > /tmp/l2-console.log
 vf start "$VM"
 ok_rc "round 2: virtflow start $VM" 0
 check_running "round 2"
@@ -220,6 +227,7 @@ if [ "$L2LINUX" = 1 ]; then
 else
     # The power button pressed through QEMU's own monitor, not through libvirt's API: L2
     # powers itself off by ACPI S5 and libvirt only sees the guest shut down.
+    check "round 2: L2 armed its power button" wait_for 60 l2_armed
     note "round 2: power button pressed through QEMU's monitor (HMP system_powerdown, not libvirt's API); L2 powers itself off (ACPI S5)"
     virsh qemu-monitor-command "$VM" --hmp system_powerdown > /dev/null 2>&1
     wait_for 60 is_shut_off "$VM"
