@@ -390,7 +390,8 @@ write_bench() {
 
 Debian kernel $KVER as L1 under QEMU TCG (2 vCPUs, 4 GiB, emulated VT-d); Debian's
 libvirtd $(virsh --version 2> /dev/null || echo '?') and QEMU inside it; L2 is a q35 TCG
-domain (64 MiB, no OS) with the dGPU's two functions assigned. Same L1 boot, same domain,
+domain (64 MiB, no OS but an ACPI power button: tests/e2e/guest/l2-acpi.S) with the
+dGPU's two functions assigned. Same L1 boot, same domain,
 milliseconds on L1's monotonic clock; each side checks its own result (drivers,
 \`/dev/vfio/<group>\`, domain state). TCG-in-TCG is slow and uneven: compare the rows
 with each other, not with real hardware.
