@@ -7,11 +7,12 @@ VF_DEPS_BUILD="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libxml2
   libpci-dev pci.ids libkmod-dev libvirt-dev"
 # tests: sanitizers and leak checks, format check, XML validation (virt-xml-validate
 # runs xmllint), the kernel rig, a real
-# libvirtd with TCG guests (qemu-guest-agent is copied into the guest), the end-to-end
-# test (kmod's depmod indexes the modules its guest's libkmod reads; binutils' nm)
+# libvirtd with TCG guests (qemu-guest-agent is copied into the guest), the man page
+# (groff, man), the bash completion (bash-completion's helpers and pkg-config file), the
+# end-to-end test (kmod's depmod indexes the modules its guest's libkmod reads; binutils)
 VF_DEPS_TEST="valgrind clang-format libvirt-clients libxml2-utils python3 qemu-system-x86 busybox-static
   cpio linux-libc-dev ca-certificates libvirt-daemon-system libvirt-daemon-driver-qemu
-  qemu-guest-agent procps kmod binutils"
+  qemu-guest-agent procps groff-base man-db bash-completion kmod binutils"
 
 vf_install_deps() {
     local missing=() pkg

@@ -42,6 +42,8 @@ static const VfCliCommand vf_commands[] = {
     {"start", VF_VM_COMMAND(vf_cmd_start), "start a VM (its GPU bound first)"},
     {"stop", VF_VM_COMMAND(vf_cmd_stop),
      "shut a VM down and make sure its GPU is back on the host"},
+    {"doctor", VF_VM_COMMAND(vf_cmd_doctor),
+     "every troubleshooting check (host, hook, libvirt, a VM) with its fix"},
 };
 
 static void

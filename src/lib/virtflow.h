@@ -41,6 +41,7 @@
 #include "virt/vf-virt.h"
 
 #include "vf-demo.h"
+#include "vf-doctor.h"
 #include "vf-passthrough.h"
 #include "vf-setup.h"
 #include "host/vf-privileged.h"

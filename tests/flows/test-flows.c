@@ -18,6 +18,7 @@
 
 #include "domain/vf-domain-xml.h"
 #include "vf-demo.h"
+#include "vf-doctor.h"
 #include "vf-passthrough-private.h"
 #include "vf-passthrough.h"
 
@@ -1412,6 +1413,183 @@ vf_add_fault_tests(const char *flow, const char *const *ids, guint n, GTestDataF
     }
 }
 
+/* ---- doctor VM ---- */
+
+/* `virtflow doctor VM` on the test's machine: the host checks, libvirt and the VM. */
+static VfDoctor *
+vf_fx_doctor(VfFx *fx, const char *vm)
+{
+    VfDoctor *doctor = vf_doctor_new();
+
+    vf_doctor_check_host(doctor, fx->th.host);
+    vf_doctor_check_libvirt(doctor, fx->conn, NULL, NULL);
+    vf_doctor_check_vm(doctor, fx->th.host, fx->conn, vm);
+    return doctor;
+}
+
+static const VfCheck *
+vf_doctor_assert(VfDoctor *doctor, const char *id, VfCheckStatus status)
+{
+    const VfCheck *check = vf_doctor_get_check(doctor, id);
+
+    if (check == NULL || check->status != status) {
+        g_test_message("check '%s': %s, expected %s; detail: %s; fix: %s", id,
+                       check ? vf_check_status_to_string(check->status) : "missing",
+                       vf_check_status_to_string(status), check ? check->detail : "",
+                       check && check->fix ? check->fix : "(none)");
+        g_test_fail();
+    }
+    return check;
+}
+
+#define VF_CDETAIL(check) ((check) ? (check)->detail : NULL)
+#define VF_CFIX(check)    ((check) ? (check)->fix : NULL)
+
+static void
+test_doctor_vm(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(VfDoctor) before = vf_fx_doctor(fx, VF_VM);
+    g_autoptr(VfDoctor) after = NULL;
+    g_autoptr(VfDoctor) running = NULL;
+    const VfCheck *c;
+
+    /* not activated yet: exists, agent channel there, the fix is to activate it */
+    c = vf_doctor_assert(before, "libvirt", VF_CHECK_PASS);
+    vf_assert_contains(VF_CDETAIL(c), "test://");
+    c = vf_doctor_assert(before, "vm", VF_CHECK_PASS);
+    vf_assert_contains(VF_CDETAIL(c), "shut off");
+    c = vf_doctor_assert(before, "vm-xml", VF_CHECK_WARN);
+    vf_assert_contains(VF_CDETAIL(c), "not activated");
+    g_assert_cmpstr(VF_CFIX(c), ==, "virtflow activate '" VF_VM "'");
+    vf_doctor_assert(before, "vm-hook-log", VF_CHECK_SKIP);
+    vf_doctor_assert(before, "vm-agent", VF_CHECK_PASS);
+
+    /* activated: the record and the <hostdev>s agree, no display is left; the GPU waits
+     * on vfio-pci for that VM, which libvirt knows is off */
+    vf_fx_activate(fx, VF_VM);
+    after = vf_fx_doctor(fx, VF_VM);
+    c = vf_doctor_assert(after, "vm-xml", VF_CHECK_PASS);
+    vf_assert_contains(VF_CDETAIL(c), "Activated for GPU " VF_GPU);
+    vf_assert_contains(VF_CDETAIL(c), VF_AUDIO " (host driver snd_hda_intel)");
+    c = vf_doctor_assert(after, "vm-hook-log", VF_CHECK_WARN);
+    vf_assert_contains(VF_CDETAIL(c), "has no line for '" VF_VM "'");
+    c = vf_doctor_assert(after, "gpu-stuck:" VF_GPU, VF_CHECK_WARN);
+    vf_assert_contains(VF_CDETAIL(c), "bound for VM '" VF_VM "'");
+    g_assert_cmpstr(VF_CFIX(c), ==, "virtflow gpu restore " VF_GPU);
+
+    /* running: the test driver runs no QEMU, so only libvirt can say the GPU is in use */
+    vf_fx_flow_start(fx, VF_VM);
+    running = vf_fx_doctor(fx, VF_VM);
+    c = vf_doctor_assert(running, "gpu-stuck:" VF_GPU, VF_CHECK_PASS);
+    vf_assert_contains(VF_CDETAIL(c), "assigned to VM '" VF_VM "'");
+    vf_assert_contains(VF_CDETAIL(c), "running");
+}
+
+/* Someone edited the activated VM: a <hostdev> removed, a SPICE display added back. */
+static void
+test_doctor_vm_edited(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(VfDoctor) doctor = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfDomain) dom = NULL;
+    g_autofree char *xml = NULL;
+    g_autoptr(GString) edited = NULL;
+    g_autoptr(GRegex) audio_hostdev = NULL;
+    g_autofree char *without = NULL;
+    const VfCheck *c;
+
+    vf_fx_activate(fx, VF_VM);
+    xml = vf_fx_xml(fx, VF_VM, TRUE);
+    /* the <hostdev> whose source is the audio function (function='0x1' in <source>) */
+    audio_hostdev = g_regex_new("<hostdev[^>]*>\\s*<driver[^>]*/>\\s*<source>\\s*<address[^>]*"
+                                "function='0x1'/>.*?</hostdev>\\s*",
+                                G_REGEX_DOTALL, 0, &error);
+    g_assert_no_error(error);
+    without = g_regex_replace(audio_hostdev, xml, -1, 0, "", 0, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(without, !=, xml);
+    edited = g_string_new(without);
+    g_assert_cmpuint(g_string_replace(edited, "</devices>",
+                                      "<graphics type='spice' autoport='yes'/></devices>", 1),
+                     ==, 1);
+    dom = vf_connection_define_xml(fx->conn, edited->str, &error);
+    g_assert_no_error(error);
+
+    doctor = vf_fx_doctor(fx, VF_VM);
+    c = vf_doctor_assert(doctor, "vm-xml", VF_CHECK_FAIL);
+    vf_assert_contains(VF_CDETAIL(c), VF_AUDIO " is in the record but has no <hostdev>");
+    vf_assert_not_contains(VF_CDETAIL(c), VF_GPU " is in the record but has no <hostdev>");
+    vf_assert_contains(VF_CDETAIL(c), "<graphics type='spice'> is still there");
+    vf_assert_contains(VF_CFIX(c),
+                       "virtflow deactivate '" VF_VM "' && virtflow activate '" VF_VM "'");
+}
+
+static void
+test_doctor_vm_hook_log(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(VfDoctor) doctor = NULL;
+    g_autoptr(GString) log = g_string_new(NULL);
+    g_autofree char *path = g_build_filename(fx->th.root, "var/log/libvirt", NULL);
+    g_autofree char *file = g_build_filename(path, "qemu-hook.log", NULL);
+    g_autoptr(GError) error = NULL;
+    const VfCheck *c;
+
+    /* the hook's format (src/hook/virtflow-hook.c), seven calls for the VM, one for another
+     * VM whose name starts the same */
+    for (int i = 1; i <= 7; i++)
+        g_string_append_printf(log,
+                               "2026-11-25T10:00:0%d.000+00:00 domain=\"" VF_VM "\" "
+                               "operation=%s gpu=" VF_GPU " devices=" VF_GPU "," VF_AUDIO
+                               " result=ok detail=\"call %d\" duration_ms=12\n",
+                               i, i % 2 ? "prepare" : "release", i);
+    g_string_append(log, "2026-11-25T10:00:08.000+00:00 domain=\"" VF_VM " copy\" "
+                         "operation=prepare gpu=" VF_GPU " devices=- result=refused "
+                         "reason=\"other VM\" duration_ms=3\n");
+    g_assert_cmpint(g_mkdir_with_parents(path, 0700), ==, 0);
+    g_file_set_contents(file, log->str, -1, &error);
+    g_assert_no_error(error);
+
+    vf_fx_activate(fx, VF_VM);
+    doctor = vf_fx_doctor(fx, VF_VM);
+    c = vf_doctor_assert(doctor, "vm-hook-log", VF_CHECK_PASS);
+    /* the last five of this VM's, none of the other's */
+    vf_assert_contains(VF_CDETAIL(c), "Last 5 line(s)");
+    vf_assert_contains(VF_CDETAIL(c), "call 3");
+    vf_assert_contains(VF_CDETAIL(c), "call 7");
+    vf_assert_not_contains(VF_CDETAIL(c), "call 2\"");
+    vf_assert_not_contains(VF_CDETAIL(c), "other VM");
+
+    /* the last call refused the start: its reason is shown, and it is a warning */
+    g_string_append(log, "2026-11-25T10:00:09.000+00:00 domain=\"" VF_VM "\" operation=prepare "
+                         "gpu=" VF_GPU " devices=" VF_GPU " result=refused reason=\"in-use: "
+                         "pid 77 (Xorg) holds /dev/dri/card1\" duration_ms=9\n");
+    g_file_set_contents(file, log->str, -1, &error);
+    g_assert_no_error(error);
+    vf_doctor_free(g_steal_pointer(&doctor));
+    doctor = vf_fx_doctor(fx, VF_VM);
+    c = vf_doctor_assert(doctor, "vm-hook-log", VF_CHECK_WARN);
+    vf_assert_contains(VF_CDETAIL(c), "pid 77 (Xorg)");
+    g_assert_nonnull(VF_CFIX(c));
+}
+
+static void
+test_doctor_unknown_vm(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(VfDoctor) doctor = vf_fx_doctor(fx, "no-such-vm");
+    const VfCheck *c = vf_doctor_assert(doctor, "vm", VF_CHECK_FAIL);
+
+    vf_assert_contains(VF_CDETAIL(c), "no-such-vm");
+    vf_assert_contains(VF_CFIX(c), "virtflow list");
+    vf_doctor_assert(doctor, "vm-xml", VF_CHECK_SKIP);
+    vf_doctor_assert(doctor, "vm-agent", VF_CHECK_SKIP);
+    /* the host checks ran all the same */
+    vf_doctor_assert(doctor, "iommu", VF_CHECK_PASS);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1476,6 +1654,10 @@ main(int argc, char **argv)
     g_test_add_data_func("/flows/shared-gpu/deactivate-other", "deactivate", test_shared_gpu);
     g_test_add_data_func("/flows/shared-gpu/start-other", "start", test_shared_gpu);
     g_test_add_func("/flows/busy", test_busy);
+    g_test_add_func("/flows/doctor/vm", test_doctor_vm);
+    g_test_add_func("/flows/doctor/vm-edited", test_doctor_vm_edited);
+    g_test_add_func("/flows/doctor/vm-hook-log", test_doctor_vm_hook_log);
+    g_test_add_func("/flows/doctor/unknown-vm", test_doctor_unknown_vm);
 
     rc = g_test_run();
     g_free(vf_win11_xml);

@@ -251,28 +251,45 @@ write_bench() {
     fi
     # v KEY: one value of the guest's key=value bench file.
     v() { sed -n "s/^$1=//p" "$f"; }
-    local ratio
-    ratio=$(awk -v a="$(v virtflow_round_median_ms)" -v b="$(v shell_round_median_ms)" \
+    local ratio ratio_noaslr
+    ratio=$(awk -v a="$(v virtflow_aslr_round_median_ms)" -v b="$(v shell_aslr_round_median_ms)" \
         'BEGIN { printf "%.2f", a / b }')
+    ratio_noaslr=$(awk -v a="$(v virtflow_noaslr_round_median_ms)" \
+        -v b="$(v shell_noaslr_round_median_ms)" 'BEGIN { printf "%.2f", a / b }')
+    row() { # row LABEL METHOD
+        echo "| $1 | $(v "$2_bind_median_ms") | $(v "$2_restore_median_ms") | $(v "$2_round_median_ms") | $(v "$2_rounds_ms") |"
+    }
     cat > "$BUILDDIR/rig-bench.md" << EOF
 ### Kernel rig: bind + restore of the dGPU group (video + audio function)
 
 Debian kernel $KVER under QEMU TCG (2 vCPUs, emulated VT-d), $(v rounds) rounds each,
 median per step on the guest's monotonic clock. One round moves both functions to
 vfio-pci and back; each side verifies the drivers and \`/dev/vfio/<group>\`. TCG is slow
-and uneven: compare the rows with each other, not with real hardware.
+and uneven: compare the rows with each other, not with real hardware. All rows are
+interleaved round by round; the guest's ASLR is switched between the two halves.
+
+ASLR on (the guest as booted: every process start re-translates all its code under TCG):
 
 | method | bind (ms) | restore (ms) | round (ms) | all rounds (ms) |
 |---|---:|---:|---:|---|
-| \`virtflow gpu bind\` / \`virtflow gpu restore\` | $(v virtflow_bind_median_ms) | $(v virtflow_restore_median_ms) | $(v virtflow_round_median_ms) | $(v virtflow_rounds_ms) |
-| shell: two scripts doing the same writes and checks (sh bind.sh / sh restore.sh) | $(v shell_bind_median_ms) | $(v shell_restore_median_ms) | $(v shell_round_median_ms) | $(v shell_rounds_ms) |
-| baseline: \`virtflow --version\` in place of each command (start-up only) | $(v start_bind_median_ms) | $(v start_restore_median_ms) | $(v start_round_median_ms) | $(v start_rounds_ms) |
+$(row '`virtflow gpu bind` / `virtflow gpu restore`' virtflow_aslr)
+$(row 'shell: two scripts doing the same writes and checks' shell_aslr)
+$(row 'baseline: `virtflow --version` in place of each command' start_aslr)
 
-virtflow / shell per round: **${ratio}×**
+ASLR off (code at fixed addresses: translated once, as code runs where it lies on hardware):
+
+| method | bind (ms) | restore (ms) | round (ms) | all rounds (ms) |
+|---|---:|---:|---:|---|
+$(row '`virtflow gpu bind` / `virtflow gpu restore`' virtflow_noaslr)
+$(row 'shell: two scripts doing the same writes and checks' shell_noaslr)
+$(row 'baseline: `virtflow --version` in place of each command' start_noaslr)
+
+virtflow / shell per round: **${ratio}×** with ASLR, **${ratio_noaslr}×** without.
 EOF
-    echo "# bench: per round virtflow $(v virtflow_round_median_ms) ms, shell" \
-        "$(v shell_round_median_ms) ms (ratio $ratio), start-up only" \
-        "$(v start_round_median_ms) ms; see $BUILDDIR/rig-bench.md"
+    echo "# bench: per round, ASLR on: virtflow $(v virtflow_aslr_round_median_ms) ms, shell" \
+        "$(v shell_aslr_round_median_ms) ms (ratio $ratio); ASLR off: virtflow" \
+        "$(v virtflow_noaslr_round_median_ms) ms, shell $(v shell_noaslr_round_median_ms) ms" \
+        "(ratio $ratio_noaslr); see $BUILDDIR/rig-bench.md"
 }
 
 main() {

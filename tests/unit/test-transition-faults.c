@@ -12,9 +12,9 @@
 #include "vf-test-util.h"
 
 #define VF_GPU            "0000:01:00.0"
-#define VF_TIMEOUT_MS     120 /* the host's write deadline in the hang cases */
-#define VF_HANG_MS        500 /* how long a hung write blocks: longer than the deadline */
-#define VF_HANG_MARGIN_MS 200 /* after the hang: time for the worker thread to finish */
+#define VF_TIMEOUT_MS     300  /* the host's write deadline in the hang cases */
+#define VF_HANG_MS        1500 /* how long a hung write blocks: longer than the deadline */
+#define VF_HANG_MARGIN_MS 400  /* after the hang: time for the worker thread to finish */
 
 /*
  * A hung write is abandoned by the library in its worker thread, which holds a reference

@@ -4,6 +4,7 @@
 #include <ftw.h>
 #include <glib/gstdio.h>
 #include <stdio.h>
+#include <unistd.h>
 
 VfTestHost *
 vf_test_host_new(const VfKmodelHost *spec, gboolean attach)
@@ -239,4 +240,28 @@ vf_test_assert_snapshot_impl(const char *file, int line, const char *func, const
     now = vf_test_excerpt(after, line_start);
     msg = g_strdup_printf("the host tree changed at:\n  before: %s\n  after:  %s", was, now);
     g_assertion_message(G_LOG_DOMAIN, file, line, func, msg);
+}
+
+void
+vf_test_host_add_process(VfTestHost *th, gint pid, const char *comm, gint64 started)
+{
+    long hz = sysconf(_SC_CLK_TCK);
+    gint64 boot = started - 1000;
+    g_autofree char *comm_rel = g_strdup_printf("proc/%d/comm", pid);
+    g_autofree char *comm_text = g_strconcat(comm, "\n", NULL);
+    g_autofree char *stat_rel = g_strdup_printf("proc/%d/stat", pid);
+    g_autofree char *stat = g_strdup_printf(
+        "%d (%s) S 1 %d %d 0 -1 4194560 4331 0 4 0 12 9 0 0 20 0 18 0 %lld 1562193920 7003 "
+        "18446744073709551615 1 1 0 0 0 0 0 4096 16387 0 0 0 17 1 0 0 0 0 0\n",
+        pid, comm, pid, pid, (long long)1000 * hz);
+    g_autofree char *proc_stat = g_strdup_printf(
+        "cpu  1 2 3 4 5 6 7 0 0 0\nintr 0\nctxt 1\nbtime %lld\nprocesses 9\n", (long long)boot);
+    g_autofree char *exe_rel = g_strdup_printf("proc/%d/exe", pid);
+    g_autofree char *exe = vf_test_host_path(th, exe_rel);
+    g_autofree char *target = g_strconcat("/usr/sbin/", comm, NULL);
+
+    vf_test_host_write(th, comm_rel, comm_text);
+    vf_test_host_write(th, stat_rel, stat);
+    vf_test_host_write(th, "proc/stat", proc_stat);
+    g_assert_cmpint(symlink(target, exe), ==, 0);
 }

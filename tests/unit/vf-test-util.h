@@ -34,6 +34,10 @@ char *vf_test_host_snapshot(VfTestHost *th);
 char *vf_test_host_path(VfTestHost *th, const char *rel);
 /* Writes @contents to a root-relative file, creating directories. */
 void vf_test_host_write(VfTestHost *th, const char *rel, const char *contents);
+/* A running process @comm as pid @pid that started at @started (seconds since the epoch):
+ * /proc/PID/comm, exe (→ /usr/sbin/COMM) and stat with its start in clock ticks after a
+ * boot time written to /proc/stat (btime), as the kernel shows them (a libvirtd, say). */
+void vf_test_host_add_process(VfTestHost *th, gint pid, const char *comm, gint64 started);
 /* The number of entries of a real directory (0 when it does not exist). */
 guint vf_test_count_entries(const char *dir);
 

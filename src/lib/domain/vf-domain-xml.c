@@ -1122,3 +1122,86 @@ vf_domain_xml_get_passthrough(const char *xml, char **out_gpu, GPtrArray **out_d
         *out_devices = g_ptr_array_ref(record->devices);
     return TRUE;
 }
+
+/* ---- inspection (doctor) ----------------------------------------------------------- */
+
+void
+vf_domain_xml_summary_free(VfDomainXmlSummary *summary)
+{
+    if (summary == NULL)
+        return;
+    g_free(summary->name);
+    g_free(summary->gpu);
+    g_clear_pointer(&summary->devices, g_ptr_array_unref);
+    g_clear_pointer(&summary->hostdevs, g_ptr_array_unref);
+    g_clear_pointer(&summary->display, g_ptr_array_unref);
+    g_free(summary);
+}
+
+/* "graphics type='spice'", "video model 'qxl'": the element as a user would look for it */
+static char *
+vf_describe_display_device(const xmlNode *node)
+{
+    g_autofree char *type = vf_xml_dup_prop(node, "type");
+    g_autofree char *model = NULL;
+
+    if (vf_xml_is_element(node, "video")) {
+        xmlNode *m = vf_xml_find_child(node, "model");
+
+        model = m ? vf_xml_dup_prop(m, "type") : NULL;
+    } else if (vf_xml_is_element(node, "sound")) {
+        model = vf_xml_dup_prop(node, "model");
+    }
+    if (model)
+        return g_strdup_printf("%s model '%s'", (const char *)node->name, model);
+    if (type)
+        return g_strdup_printf("%s type='%s'", (const char *)node->name, type);
+    return g_strdup((const char *)node->name);
+}
+
+VfDomainXmlSummary *
+vf_domain_xml_inspect(const char *xml, GError **error)
+{
+    g_autoptr(VfDomainXmlSummary) summary = g_new0(VfDomainXmlSummary, 1);
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(VfDomainRecord) record = NULL;
+    xmlNode *devices;
+    xmlNode *node;
+
+    g_return_val_if_fail(xml != NULL, NULL);
+
+    doc = vf_domain_xml_parse(xml, &summary->name, error);
+    if (doc == NULL)
+        return NULL;
+    if (!vf_domain_record_load(xmlDocGetRootElement(doc), summary->name, &record, error))
+        return NULL;
+    summary->hostdevs = g_ptr_array_new_with_free_func(g_free);
+    summary->display = g_ptr_array_new_with_free_func(g_free);
+    if (record) {
+        summary->gpu = g_steal_pointer(&record->gpu);
+        summary->devices = g_ptr_array_ref(record->devices);
+    } else {
+        summary->devices =
+            g_ptr_array_new_with_free_func((GDestroyNotify)vf_passthrough_device_free);
+    }
+
+    devices = vf_xml_find_child(xmlDocGetRootElement(doc), "devices");
+    for (node = devices ? vf_xml_first_element(devices) : NULL; node != NULL;
+         node = vf_xml_next_element(node)) {
+        VfDomainPciAddress address;
+
+        if (vf_hostdev_source(node, &address)) {
+            g_ptr_array_add(summary->hostdevs, vf_domain_pci_address_to_string(&address));
+        } else if (vf_is_display_device(node) ||
+                   ((vf_xml_is_element(node, "video") || vf_xml_is_element(node, "audio")) &&
+                    !vf_is_none(node))) {
+            g_ptr_array_add(summary->display, vf_describe_display_device(node));
+        } else if (vf_xml_is_element(node, "channel")) {
+            xmlNode *target = vf_xml_find_child(node, "target");
+
+            if (target && vf_xml_prop_equals(target, "name", VF_GUEST_AGENT_CHANNEL))
+                summary->agent_channel = TRUE;
+        }
+    }
+    return g_steal_pointer(&summary);
+}

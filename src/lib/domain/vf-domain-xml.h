@@ -63,4 +63,27 @@ char *vf_domain_xml_deactivate(const char *xml, GError **error);
 gboolean vf_domain_xml_get_passthrough(const char *xml, char **out_gpu, GPtrArray **out_devices,
                                        GError **error);
 
+/* What `virtflow doctor VM` reads in a domain XML. */
+typedef struct {
+    char *name;
+    char *gpu;              /* the GPU of VirtFlow's metadata, NULL when not activated */
+    GPtrArray *devices;     /* VfPassthroughDevice * of the metadata (empty when not activated) */
+    GPtrArray *hostdevs;    /* char *: host addresses of the PCI <hostdev>s */
+    GPtrArray *display;     /* char *: virtual display and sound devices present, as
+                             * "graphics type='spice'", "video model 'qxl'", "sound model
+                             * 'ich9'", "audio type='pulseaudio'", "channel type='spicevmc'";
+                             * <video model='none'/> and <audio type='none'/> are not listed */
+    gboolean agent_channel; /* <channel> with target name org.qemu.guest_agent.0 */
+} VfDomainXmlSummary;
+
+/*
+ * Read @xml for a consistency check: its passthrough record, its PCI host devices, what
+ * remains of a virtual display, and the guest agent channel.
+ *
+ * Returns: (transfer full): the summary, or NULL with @error set (VF_ERROR_XML).
+ */
+VfDomainXmlSummary *vf_domain_xml_inspect(const char *xml, GError **error);
+void vf_domain_xml_summary_free(VfDomainXmlSummary *summary);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfDomainXmlSummary, vf_domain_xml_summary_free)
+
 G_END_DECLS

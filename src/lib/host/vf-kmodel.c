@@ -577,17 +577,48 @@ vf_kmodel_new(const char *root, GKeyFile *state)
     return m;
 }
 
+/*
+ * Faults another process set for this tree (tests of separate programs, e.g. a helper
+ * killed while the kernel hangs): group [faults] of the state file,
+ *
+ *   hang = unbind 0000:01:00.1      (OP ADDRESS; OP: override unbind bind probe load)
+ *   hang-ms = 20000
+ */
+static void
+vf_kmodel_load_faults(VfKmodel *m, GKeyFile *state)
+{
+    static const char *const ops[] = {
+        [VF_KMODEL_OP_OVERRIDE] = "override", [VF_KMODEL_OP_UNBIND] = "unbind",
+        [VF_KMODEL_OP_BIND] = "bind",         [VF_KMODEL_OP_PROBE] = "probe",
+        [VF_KMODEL_OP_LOAD] = "load",
+    };
+    g_autofree char *hang = g_key_file_get_string(state, "faults", "hang", NULL);
+    g_auto(GStrv) words = hang ? g_strsplit(hang, " ", 2) : NULL;
+    gint ms = g_key_file_get_integer(state, "faults", "hang-ms", NULL);
+
+    if (ms > 0)
+        m->hang_ms = (guint)ms;
+    if (words == NULL || words[0] == NULL)
+        return;
+    for (guint op = 0; op < VF_KMODEL_OP_LAST; op++)
+        if (g_str_equal(words[0], ops[op]))
+            vf_kmodel_inject(m, op, words[1], VF_KMODEL_HANG, 1);
+}
+
 gboolean
 vf_kmodel_attach(VfHost *host, GError **error)
 {
     g_autofree char *path = vf_kmodel_real(vf_host_get_root(host), VF_KMODEL_FILE);
     g_autoptr(GKeyFile) state = g_key_file_new();
+    VfKmodel *model;
 
     if (!g_key_file_load_from_file(state, path, G_KEY_FILE_NONE, error)) {
         g_prefix_error(error, "'%s' is not a VirtFlow model host: ", vf_host_get_root(host));
         return FALSE;
     }
-    vf_host_set_backend(host, &vf_kmodel_backend, vf_kmodel_new(vf_host_get_root(host), state));
+    model = vf_kmodel_new(vf_host_get_root(host), state);
+    vf_kmodel_load_faults(model, state);
+    vf_host_set_backend(host, &vf_kmodel_backend, model);
     return TRUE;
 }
 
