@@ -29,8 +29,8 @@ SNAP_BEFORE=$(snapshot /etc/modules-load.d /etc/libvirt/hooks)
 vf doctor
 note "doctor on the fresh host (exit $RC):"
 show_output
-if [ "$RC" -ne 0 ]; then pass "doctor: fresh host (no vfio loaded) not ready (exit $RC)"; else
-    fail "doctor: fresh host (no vfio loaded) not ready (exit 0)"
+if [ "$RC" -ne 0 ]; then pass "doctor: fresh host (no hook, no vfio) not ready (exit $RC)"; else
+    fail "doctor: fresh host (no hook, no vfio) not ready (exit 0)"
 fi
 
 vf setup
@@ -70,6 +70,7 @@ vf doctor
 note "doctor after setup (exit $RC):"
 show_output
 ok_rc "doctor: host ready after setup" 0
+out_has "doctor after setup: the hook check passes" "PASS +libvirt hook installed"
 
 # --- 2. a user's VM, activated ----------------------------------------------------------
 L2_MEM=64
