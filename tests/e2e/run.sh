@@ -269,9 +269,10 @@ EOF
     chmod 0755 "$stage/init"
 
     # L2's default "OS": answers the ACPI power button by powering off (guest/l2-acpi.S).
-    as --32 -o "$WORK/l2-acpi.o" "$HERE/guest/l2-acpi.S" &&
-        ld -m elf_i386 -Ttext 0x100000 -o "$stage/e2e/l2-acpi.elf" "$WORK/l2-acpi.o" ||
+    if ! as --32 -o "$WORK/l2-acpi.o" "$HERE/guest/l2-acpi.S" ||
+        ! ld -m elf_i386 -Ttext 0x100000 -o "$stage/e2e/l2-acpi.elf" "$WORK/l2-acpi.o"; then
         die "cannot build guest/l2-acpi.S (binutils)"
+    fi
     if [[ $L2_LINUX == 1 ]]; then
         build_l2 "$stage/e2e/l2" || die "cannot build L2's kernel and initramfs"
     fi

@@ -3,9 +3,12 @@
 # override, drivers_are, state, drm_node, wait_for, pass/fail/check/note, emit_file).
 
 export LIBVIRT_DEFAULT_URI=qemu:///system
+# shellcheck disable=SC2034 # used by story.sh
 VM=e2e-vm
 HOOK_LOG=/var/log/libvirt/qemu-hook.log
+# shellcheck disable=SC2034 # used by story.sh
 HOOK_LINK=/etc/libvirt/hooks/qemu.d/virtflow
+# shellcheck disable=SC2034 # used by story.sh
 HELPER=/usr/libexec/virtflow/virtflow-helper
 
 now_ms() { echo $(($(rig-helper now) / 1000000)); }

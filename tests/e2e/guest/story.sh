@@ -3,9 +3,9 @@
 # Each outcome is checked here, by sysfs reads, /proc/PID/fd, QEMU's `info qtree` and
 # virsh; never by asking VirtFlow.
 
-IGPU=0000:00:02.0
 GPU=0000:01:00.0
 AUD=0000:01:00.1
+# shellcheck disable=SC2034 # read by vf (rig-lib.sh)
 VF_TIMEOUT=120
 
 # --- the fresh host: host drivers only, no vfio, no VirtFlow setup -------------------
@@ -138,6 +138,7 @@ ok_rc "activate: virtflow activate --yes $VM" 0
 if [ "$(printf '%s\n' "$OUT" | wc -l)" -ge 3 ]; then pass "activate: progress printed step by step"; else
     fail "activate: progress printed step by step"
 fi
+out_has "activate: the bind step reported done" '^done: Bind the GPU'
 check "activate: both functions on vfio-pci" on_vfio
 check "activate: /dev/vfio/$GRP exists" test -c "/dev/vfio/$GRP"
 virsh dumpxml --inactive "$VM" > /tmp/vm-activated.xml 2>&1
@@ -326,6 +327,8 @@ else
     out_has "holder: libvirt's error is the hook's" 'Hook script execution failed'
     out_has "holder: libvirt's error carries VirtFlow's reason (in-use, the holder's pid)" "in-use.*pid $holder"
     check "holder: nothing unbound after virsh start" test "$(state "$GPU" "$AUD")" = "$before"
+    check "hook log: the refused prepare is logged" \
+        grep -q "domain=\"$VM\" operation=prepare .*result=refused" "$HOOK_LOG"
     vf start "$VM"
     ok_nonzero "holder: virtflow start $VM refused"
     note "virtflow start: $OUT"
