@@ -401,7 +401,9 @@ EOF
 # fatal failure, never touched.
 free_name() {
     virsh dominfo -- "$1" > /dev/null 2>&1 || return 0
-    if virsh dumpxml --inactive -- "$1" 2> /dev/null | grep -qF "$TEST_NS"; then
+    # (no `| grep -q`: it may exit before virsh has written all, and pipefail then sees
+    # virsh's SIGPIPE)
+    if grep -qF "$TEST_NS" <<< "$(virsh dumpxml --inactive -- "$1" 2> /dev/null)"; then
         echo "# '$1' is left over from an earlier run of this test: removing it"
         virsh destroy -- "$1" > /dev/null 2>&1
         virsh undefine -- "$1" > /dev/null 2>&1
@@ -667,7 +669,7 @@ check_hook_gpu_vm() {
         return
     fi
     CREATED+=("$VM_GPU")
-    virsh dumpxml --inactive -- "$VM_GPU" 2> /dev/null | grep -q 'gpu="0000:01:00.0"'
+    grep -q 'gpu="0000:01:00.0"' <<< "$(virsh dumpxml --inactive -- "$VM_GPU" 2> /dev/null)"
     check $? "hook: libvirt keeps VirtFlow's metadata in '$VM_GPU' (virsh dumpxml)"
 
     local before_pci rc i said
