@@ -9,11 +9,12 @@ VF_DEPS_BUILD="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libxml2
 # runs xmllint), the kernel rig, a real
 # libvirtd with TCG guests (qemu-guest-agent is copied into the guest), the man page
 # (groff, man) and the bash completion (bash-completion's helpers and pkg-config file), the
-# desktop app under Xvfb driven through D-Bus and AT-SPI (tests/gui), its .desktop and
+# end-to-end test (kmod's depmod indexes the modules its guest's libkmod reads; binutils),
+# the desktop app under Xvfb driven through D-Bus and AT-SPI (tests/gui), its .desktop and
 # AppStream files
 VF_DEPS_TEST="valgrind clang-format libvirt-clients libxml2-utils python3 qemu-system-x86 busybox-static
   cpio linux-libc-dev ca-certificates libvirt-daemon-system libvirt-daemon-driver-qemu
-  qemu-guest-agent procps groff-base man-db bash-completion
+  qemu-guest-agent procps groff-base man-db bash-completion kmod binutils
   xvfb xauth dbus at-spi2-core python3-gi gir1.2-atspi-2.0 desktop-file-utils appstream"
 
 vf_install_deps() {

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * virtflow-hook: the program libvirtd runs, installed as /etc/libvirt/hooks/qemu.d/virtflow
+ * virtflow-hook: the program libvirtd runs, installed as LIBEXECDIR/virtflow/virtflow-hook
+ * and linked as /etc/libvirt/hooks/qemu.d/virtflow by `virtflow setup`
  *
  * libvirtd runs its hooks for every domain and every step of its life (prepare, start,
  * started, stopped, release, reconnect, migrate, ...) and waits for each. Nearly all of

@@ -2,7 +2,8 @@
 /*
  * virtflow-hook-worker: VirtFlow's libvirt qemu hook, for the domains VirtFlow activated
  *
- * The gate (vf-hook-gate.c, installed as /etc/libvirt/hooks/qemu.d/virtflow) execs this
+ * The gate (vf-hook-gate.c, installed as /usr/libexec/virtflow/virtflow-hook and linked as
+ * /etc/libvirt/hooks/qemu.d/virtflow by `virtflow setup`) execs this
  * program only for "prepare begin" and "release end" of a domain whose XML mentions
  * VirtFlow's namespace; the XML is on stdin. Then:
  *

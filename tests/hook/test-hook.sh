@@ -367,7 +367,7 @@ check "a log in a missing directory: the directory is made" true
 
 # ---- the installed gate without its worker: a VirtFlow domain must not start ----
 
-installed=$(dirname "$HOOK")/virtflow
+installed=$(dirname "$HOOK")/installed/virtflow-hook
 if [ -x "$installed" ]; then
     before=$(snapshot)
     "$installed" --host-root "$root" --log "$log" --state-dir "$state" 'Windows 11' prepare \

@@ -25,6 +25,10 @@ set -euo pipefail
 RIG=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=../lib/debian-kernel.sh
 source "$RIG/../lib/debian-kernel.sh"
+# shellcheck source=../lib/initramfs.sh
+source "$RIG/../lib/initramfs.sh"
+# shellcheck source=../lib/rig-machine.sh
+source "$RIG/../lib/rig-machine.sh"
 
 if [[ $# -ne 1 ]]; then
     echo "usage: $0 BUILDDIR" >&2
@@ -119,23 +123,11 @@ check_prereqs() {
 # dependencies of each, so one lookup per module gives the closure.
 GUEST_MODULES="bochs radeon snd-hda-intel snd-hda-codec-generic vfio vfio_iommu_type1 vfio-pci"
 
-# copy_with_parents FILE STAGE: FILE (symlinks resolved) at the same path inside STAGE.
-copy_with_parents() {
-    mkdir -p "$2$(dirname "$1")"
-    cp -L "$1" "$2$1"
-}
-
 build_initramfs() {
-    local stage=$WORK/initramfs mods lib p
+    local stage=$WORK/initramfs mods p
     rm -rf "$stage"
-    mkdir -p "$stage"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,run,tmp,var/lib,root,etc,rig}
-    # The initramfs root becomes "/": anything but 0755 confuses non-root programs.
-    chmod 0755 "$stage"
-
-    cp /bin/busybox "$stage/bin/busybox"
-    while IFS= read -r p; do
-        [[ -e $stage/$p || -L $stage/$p ]] || ln -s /bin/busybox "$stage/$p"
-    done < <(/bin/busybox --list-full)
+    initramfs_busybox "$stage" || die "cannot build the busybox tree"
+    mkdir -p "$stage/rig"
 
     local moddir=$KTREE/lib/modules/$KVER
     # shellcheck disable=SC2086 # one word per module
@@ -147,17 +139,8 @@ build_initramfs() {
     cp "$moddir"/modules.{builtin,builtin.modinfo,order} "$stage/lib/modules/$KVER/"
     /bin/busybox depmod -b "$stage" "$KVER"
 
-    mkdir -p "$stage/usr/bin"
     cp "$VIRTFLOW" "$stage/usr/bin/virtflow"
-    # ldd fails on a static binary; that is fine, it then needs nothing.
-    local libs
-    libs=$(ldd "$VIRTFLOW" 2> /dev/null || true)
-    if grep -q 'not found' <<< "$libs"; then
-        die "virtflow has unresolved libraries: $(grep 'not found' <<< "$libs" | tr -s '\t\n' '  ')"
-    fi
-    while IFS= read -r lib; do
-        copy_with_parents "$lib" "$stage"
-    done < <(awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' <<< "$libs")
+    copy_ldd_closure "$VIRTFLOW" "$stage" || die "cannot copy virtflow's libraries"
     # libpci names the devices from pci.ids; without it virtflow prints bare ids.
     if [[ -f /usr/share/misc/pci.ids ]]; then
         copy_with_parents /usr/share/misc/pci.ids "$stage"
@@ -176,27 +159,8 @@ print(json.load(open(sys.argv[1]))[sys.argv[2]])' \
     cp "$gate" "$stage/usr/bin/virtflow-hook"
     mkdir -p "$stage$(dirname "$worker_path")"
     cp "$worker" "$stage$worker_path"
-    libs=$(ldd "$worker" 2> /dev/null || true)
-    if grep -q 'not found' <<< "$libs"; then
-        die "the hook worker has unresolved libraries: $(grep 'not found' <<< "$libs" | tr -s '\t\n' '  ')"
-    fi
-    while IFS= read -r lib; do
-        [[ -e $stage$lib ]] || copy_with_parents "$lib" "$stage"
-    done < <(awk '$2 == "=>" && $3 ~ /^\// { print $3 } $1 ~ /^\// { print $1 }' <<< "$libs")
-    # libicudata (31 MB of ICU tables, needed by libxml2's libicuuc) would triple the
-    # initramfs and add ~0.5 s of unpacking under TCG to every boot of every scenario. A
-    # stub defining the one symbol libicuuc takes from it stands in: libxml2 asks ICU only
-    # for encodings it cannot convert itself, never for libvirt's UTF-8 domain XML, and
-    # ICU without its data answers "unsupported encoding" rather than crash.
-    local stub sym
-    for stub in "$stage"/{usr/,}lib/x86_64-linux-gnu/libicudata.so.*; do
-        [[ -f $stub ]] || continue
-        sym=$(nm -D --defined-only "${stub#"$stage"}" | awk '$3 ~ /^icudt[0-9]+_dat$/ { print $3 }')
-        [[ -n $sym ]] || die "no icudt*_dat symbol in ${stub#"$stage"}"
-        echo "const char ${sym}[64] __attribute__((aligned(16))) = {0};" |
-            gcc -x c -shared -o "$stub" -Wl,-soname,"${stub##*/}" - ||
-            die "cannot build a stub for ${stub#"$stage"}"
-    done
+    copy_ldd_closure "$worker" "$stage" || die "cannot copy the hook worker's libraries"
+    stub_icudata "$stage" || die "cannot stub libicudata"
 
     gcc -static -O2 -Wall -Wextra -Werror -o "$stage/usr/bin/rig-helper" "$RIG/rig-helper.c"
 
@@ -206,34 +170,16 @@ print(json.load(open(sys.argv[1]))[sys.argv[2]])' \
     printf 'root:x:0:0:root:/root:/bin/sh\n' > "$stage/etc/passwd"
     printf 'root:x:0:\n' > "$stage/etc/group"
 
-    (cd "$stage" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet) |
-        gzip -1 > "$WORK/initrd.img"
+    initramfs_pack "$stage" "$WORK/initrd.img" || die "cannot pack the initramfs"
 }
 
 # ---------------------------------------------------------------------------------------
 # Scenarios
 
-# The machine of kernel-rig facts: q35 with VT-d, the iGPU as boot VGA at 00:02.0 and a
-# PCIe root port (rp1) for the dGPU. x-speed=5: without a link speed the port never
-# reports the link up after a bus reset and the reset fails.
-# shellcheck disable=SC2054 # the commas are QEMU's option syntax
-QEMU_BASE=(
-    -machine q35,kernel-irqchip=split -accel tcg -cpu max -m 1024 -smp 2
-    -nodefaults -no-user-config -display none -monitor none -no-reboot
-    -device intel-iommu,intremap=on,caching-mode=on
-    -audiodev none,id=snd0
-    -device VGA,bus=pcie.0,addr=02.0
-    -device pcie-root-port,id=rp1,bus=pcie.0,addr=01.0,chassis=1,slot=1,x-speed=5
-)
-# The dGPU's HDMI-like audio: function 1 of the dGPU's slot, hence one IOMMU group.
-# shellcheck disable=SC2054
-DGPU_AUDIO=(
-    -device ich9-intel-hda,id=hda1,bus=rp1,addr=00.1
-    -device hda-output,bus=hda1.0,audiodev=snd0
-)
-# loglevel=4 keeps the console quiet (it is slow under TCG); panic=-1 with -no-reboot
-# turns a guest panic into a QEMU exit instead of a reboot loop.
-KERNEL_ARGS="console=ttyS0 panic=-1 loglevel=4"
+# The machine (tests/lib/rig-machine.sh) with 1 GiB.
+QEMU_BASE=("${RIG_QEMU_BASE[@]}" -m 1024)
+DGPU_AUDIO=("${RIG_DGPU_AUDIO[@]}")
+KERNEL_ARGS=$RIG_KERNEL_ARGS
 
 # run_scenario NAME "EXTRA KERNEL ARGS" QEMU-DEVICE-ARGS...
 run_scenario() {
