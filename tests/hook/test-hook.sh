@@ -383,6 +383,8 @@ if [ -x "$installed" ]; then
     "$installed" vm started begin - </dev/null
     check "the installed gate: 'started begin' needs no worker (exit $?)" test $? -eq 0
     hook 'Windows 11' release end <"$tmp/ours.xml"
+else
+    not_ok "the installed gate is built next to the test's gate ($installed)"
 fi
 
 echo "1..$n"
