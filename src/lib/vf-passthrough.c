@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #define VF_DEFAULT_STOP_TIMEOUT_S 120
+#define VF_SHUTDOWN_REPEAT_MS     10000 /* a shutdown request is repeated this often */
 #define VF_HOOK_WAIT_MS           5000
 
 static const char *const vf_step_state_names[] = {
@@ -329,16 +330,66 @@ vf_check_guest(VfDomain *dom, char **ret_detail, GError **error)
     return TRUE;
 }
 
+typedef struct {
+    VfWaitFunc tick;
+    gpointer user_data;
+    guint waited_ms; /* before this slice */
+    guint total_ms;
+} VfStopTick;
+
+static void
+vf_stop_tick(guint elapsed_ms, guint total_ms, gpointer user_data)
+{
+    VfStopTick *t = user_data;
+
+    if (t->tick)
+        t->tick(t->waited_ms + elapsed_ms, t->total_ms, t->user_data);
+}
+
+/*
+ * Asks the guest to shut down and waits for libvirt's STOPPED event. The request is
+ * repeated every VF_SHUTDOWN_REPEAT_MS: a press of the power button while the guest is
+ * still booting (or Windows sits at a screen that drops it) is lost, and one lost press
+ * must not mean a VM that keeps its GPU until the timeout.
+ */
 static gboolean
 vf_stop_domain(VfRun *run, VfDomain *dom, gboolean force, GError **error)
 {
+    guint total_ms = vf_options_stop_timeout_ms(run->options);
+    VfStopTick tick = {
+        .tick = run->options ? run->options->wait_tick : NULL,
+        .user_data = run->options ? run->options->user_data : NULL,
+        .total_ms = total_ms,
+    };
+
     if (force)
         return vf_domain_destroy(dom, error);
     if (!vf_domain_shutdown(dom, error))
         return FALSE;
-    return vf_domain_wait_stopped(dom, vf_options_stop_timeout_ms(run->options),
-                                  run->options ? run->options->wait_tick : NULL,
-                                  run->options ? run->options->user_data : NULL, error);
+    for (;;) {
+        g_autoptr(GError) local = NULL;
+        guint slice = MIN(VF_SHUTDOWN_REPEAT_MS, total_ms - tick.waited_ms);
+
+        if (vf_domain_wait_stopped(dom, slice, vf_stop_tick, &tick, &local))
+            return TRUE;
+        if (!g_error_matches(local, VF_ERROR, VF_ERROR_TIMEOUT)) {
+            g_propagate_error(error, g_steal_pointer(&local));
+            return FALSE;
+        }
+        tick.waited_ms += slice;
+        if (tick.waited_ms >= total_ms)
+            break;
+        g_debug("stop: VM '%s' still running after %u ms: asking again", vf_domain_get_name(dom),
+                tick.waited_ms);
+        /* it may have stopped just now: the next wait sees that */
+        vf_domain_shutdown(dom, NULL);
+    }
+    g_set_error(error, VF_ERROR, VF_ERROR_TIMEOUT,
+                "VM '%s' did not shut down within %u s although asked %u times (use --force "
+                "to switch it off)",
+                vf_domain_get_name(dom), total_ms / 1000,
+                1 + (total_ms - 1) / VF_SHUTDOWN_REPEAT_MS);
+    return FALSE;
 }
 
 static gboolean

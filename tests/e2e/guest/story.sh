@@ -185,15 +185,20 @@ check "hook: libvirtd ran VirtFlow's prepare for $VM" test "$(hook_lines prepare
 
 # --- 4. stop, twice ------------------------------------------------------------------------
 l2_armed() { grep -q 'L2: ACPI power button armed' /tmp/l2-console.log; }
-if [ "$L2LINUX" != 1 ]; then
-    # A press before L2 armed its button is lost (as with any OS still booting).
-    check "L2: past its firmware, power button armed (L2's serial console)" wait_for 60 l2_armed
-fi
-# round 1: virtflow stop, graceful: L2 has no guest agent, so VirtFlow falls back to the
-# ACPI power button, which L2 answers by powering off.
+# round 1: virtflow stop, graceful, right after the start: L2 has no guest agent, so
+# VirtFlow falls back to the ACPI power button. A press before L2 armed its button is
+# lost (as with any OS still booting); VirtFlow presses again every 10 s until L2 answers
+# by powering off.
 # (With VF_E2E_L2_LINUX=1, L2's Linux is still booting and its busybox init has no power
 # button handler: --force, i.e. libvirt's destroy.)
-STOP_ARGS="--timeout 60"
+if [ "$L2LINUX" != 1 ]; then
+    if l2_armed; then
+        note "stop: L2 had armed its power button before the first press"
+    else
+        note "stop: the first press comes before L2 armed its power button (it is lost)"
+    fi
+fi
+STOP_ARGS="--timeout 90"
 STOP_HOW="no agent in L2: ACPI power button"
 if [ "$L2LINUX" = 1 ]; then
     STOP_ARGS=--force
