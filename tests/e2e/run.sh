@@ -338,39 +338,8 @@ run_l1() {
     secs=$(awk -v ns=$((t1 - t0)) 'BEGIN { printf "%.1f", ns / 1e9 }')
     echo "# L1: QEMU ran ${secs} s (exit $rc)"
 
-    local line out='' done_rc=''
-    while IFS= read -r line; do
-        line=${line%$'\r'}
-        if [[ -n $out ]]; then
-            if [[ $line == "@@end" ]]; then out=; else printf '%s\n' "$line" >> "$out"; fi
-            continue
-        fi
-        case $line in
-            "@@file "*)
-                out=${line#@@file }
-                out=$dir/files/${out##*/}
-                : > "$out"
-                ;;
-            "@@done "*) done_rc=${line#@@done } ;;
-            *) count_lines <<< "$line" ;;
-        esac
-    done < <(cat "$dir/results.log" 2> /dev/null)
-
-    if [[ -z $done_rc ]]; then
-        local why="L1 ended early (kernel panic, or its init died)"
-        if [[ $rc -eq 124 || $rc -eq 137 ]]; then
-            why="L1 hung: killed after ${QEMU_TIMEOUT} s"
-        fi
-        not_ok "L1: the story ran to its end ($why; QEMU exit $rc)"
-        echo "# last L1 console lines ($dir/console.log):"
-        tail -n 40 "$dir/console.log" 2> /dev/null | sed 's/^/#   /'
-        sed 's/^/#   qemu: /' "$dir/qemu.log"
-    elif [[ $done_rc -ne 0 ]]; then
-        not_ok "L1: story script exited $done_rc"
-        tail -n 20 "$dir/console.log" 2> /dev/null | sed 's/^/#   /'
-    else
-        ok "L1: the story ran to its end"
-    fi
+    # Report lines go to the terminal; @@file blocks become files.
+    rig_read_results "$dir" "L1: the story" L1 "$rc" "${QEMU_TIMEOUT}"
     if [[ -f $dir/files/libvirtd.log ]]; then
         echo "# libvirtd's log: $dir/files/libvirtd.log"
     fi

@@ -25,3 +25,47 @@ RIG_DGPU_AUDIO=(
 )
 # shellcheck disable=SC2034
 RIG_KERNEL_ARGS="console=ttyS0 panic=-1 loglevel=4"
+
+# rig_read_results DIR WHAT GUEST QEMU_RC TIMEOUT: after the guest's QEMU has ended, its
+# report (DIR/results.log, the second serial port) goes through the caller's count_lines;
+# "@@file NAME" ... "@@end" blocks become DIR/files/NAME; "@@done RC" is the guest script's
+# exit status. Then one check that WHAT ran to its end (RC 0), with the console's tail
+# when not: a panic or an init that died (no @@done), or a hang (QEMU killed by timeout,
+# exit 124/137). Sets RIG_DONE_RC ("" when the guest never said).
+rig_read_results() {
+    local dir=$1 what=$2 guest=$3 rc=$4 timeout=$5
+    local line out=''
+    RIG_DONE_RC=''
+    while IFS= read -r line; do
+        line=${line%$'\r'}
+        if [[ -n $out ]]; then
+            if [[ $line == "@@end" ]]; then out=; else printf '%s\n' "$line" >> "$out"; fi
+            continue
+        fi
+        case $line in
+            "@@file "*)
+                out=${line#@@file }
+                out=$dir/files/${out##*/}
+                : > "$out"
+                ;;
+            "@@done "*) RIG_DONE_RC=${line#@@done } ;;
+            *) count_lines <<< "$line" ;;
+        esac
+    done < <(cat "$dir/results.log" 2> /dev/null)
+
+    if [[ -z $RIG_DONE_RC ]]; then
+        local why="$guest ended early (kernel panic, or its init died)"
+        if [[ $rc -eq 124 || $rc -eq 137 ]]; then
+            why="$guest hung: killed after $timeout s"
+        fi
+        not_ok "$what ran to its end ($why; QEMU exit $rc)"
+        echo "# last $guest console lines ($dir/console.log):"
+        tail -n 40 "$dir/console.log" 2> /dev/null | sed 's/^/#   /'
+        sed 's/^/#   qemu: /' "$dir/qemu.log"
+    elif [[ $RIG_DONE_RC -ne 0 ]]; then
+        not_ok "$what: its script exited $RIG_DONE_RC"
+        tail -n 20 "$dir/console.log" 2> /dev/null | sed 's/^/#   /'
+    else
+        ok "$what ran to its end"
+    fi
+}

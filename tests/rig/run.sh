@@ -202,40 +202,9 @@ run_scenario() {
     echo "# scenario $name: QEMU ran ${secs} s (exit $rc)"
     echo "$name $secs" >> "$WORK/timings"
 
-    # Report lines go to the terminal; @@file blocks become files for check-json.py.
-    local line out='' done_rc=''
-    while IFS= read -r line; do
-        line=${line%$'\r'}
-        if [[ -n $out ]]; then
-            if [[ $line == "@@end" ]]; then out=; else printf '%s\n' "$line" >> "$out"; fi
-            continue
-        fi
-        case $line in
-            "@@file "*)
-                out=${line#@@file }
-                out=$dir/files/${out##*/}
-                : > "$out"
-                ;;
-            "@@done "*) done_rc=${line#@@done } ;;
-            *) count_lines <<< "$line" ;;
-        esac
-    done < <(cat "$dir/results.log" 2> /dev/null)
-
-    if [[ -z $done_rc ]]; then
-        local why="guest ended early (panic, or init died)"
-        if [[ $rc -eq 124 || $rc -eq 137 ]]; then
-            why="guest hung: killed after ${QEMU_TIMEOUT} s"
-        fi
-        not_ok "$name: scenario ran to its end ($why; QEMU exit $rc)"
-        echo "# last console lines ($dir/console.log):"
-        tail -n 40 "$dir/console.log" 2> /dev/null | sed 's/^/#   /'
-        sed 's/^/#   qemu: /' "$dir/qemu.log"
-    elif [[ $done_rc -ne 0 ]]; then
-        not_ok "$name: scenario script exited $done_rc"
-        tail -n 20 "$dir/console.log" 2> /dev/null | sed 's/^/#   /'
-    else
-        ok "$name: scenario ran to its end"
-    fi
+    # Report lines go to the terminal; @@file blocks become files.
+    rig_read_results "$dir" "$name: scenario" guest "$rc" "${QEMU_TIMEOUT}"
+    local done_rc=$RIG_DONE_RC
 
     if [[ -n $done_rc ]]; then
         count_lines < <(python3 "$RIG/check-json.py" "$name" "$dir/files" 2>&1 ||
