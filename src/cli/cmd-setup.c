@@ -75,7 +75,6 @@ vf_setup_on_helper_event(GVariant *event, gpointer user_data)
     const char *path = NULL;
     const char *state = NULL;
     const char *detail = NULL;
-    VfSetupState st = VF_SETUP_FAILED;
 
     if (!g_variant_lookup(event, "event", "&s", &name) || !g_str_equal(name, "change"))
         return;
@@ -84,10 +83,8 @@ vf_setup_on_helper_event(GVariant *event, gpointer user_data)
     g_variant_lookup(event, "path", "&s", &path);
     g_variant_lookup(event, "state", "&s", &state);
     g_variant_lookup(event, "detail", "&s", &detail);
-    for (guint i = 0; i < VF_SETUP_LAST; i++)
-        if (state && g_str_equal(state, vf_setup_state_to_string(i)))
-            st = (VfSetupState)i;
-    vf_setup_print(title ? title : "?", path, st, detail, id ? id : "?", user_data);
+    vf_setup_print(title ? title : "?", path, vf_setup_state_from_string(state), detail,
+                   id ? id : "?", user_data);
 }
 
 int

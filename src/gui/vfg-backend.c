@@ -685,17 +685,23 @@ vfg_setup_on_change(const VfSetupChange *change, gpointer data)
     run->failed += change->state == VF_SETUP_FAILED;
 }
 
-/* The helper's progress lines: only counted, its audit log has the details. */
+/* The helper's "change" lines, logged and counted like the steps made here. */
 static void
 vfg_setup_on_helper_event(GVariant *event, gpointer data)
 {
-    VfgSetupRun *run = data;
-    const char *kind = NULL, *state = NULL;
+    VfSetupChange change = {0};
+    const char *kind = NULL, *state = NULL, *title = NULL, *detail = NULL;
 
     g_variant_lookup(event, "event", "&s", &kind);
+    if (g_strcmp0(kind, "change") != 0)
+        return;
     g_variant_lookup(event, "state", "&s", &state);
-    if (g_strcmp0(kind, "write") == 0 && g_strcmp0(state, "done") == 0)
-        run->done++;
+    g_variant_lookup(event, "title", "&s", &title);
+    g_variant_lookup(event, "detail", "&s", &detail);
+    change.title = (char *)(title ? title : "?");
+    change.detail = (char *)detail;
+    change.state = vf_setup_state_from_string(state);
+    vfg_setup_on_change(&change, data);
 }
 
 static void

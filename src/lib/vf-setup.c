@@ -65,6 +65,15 @@ vf_setup_state_to_string(VfSetupState state)
     return state < VF_SETUP_LAST ? vf_setup_state_names[state] : "failed";
 }
 
+VfSetupState
+vf_setup_state_from_string(const char *name)
+{
+    for (guint i = 0; name && i < VF_SETUP_LAST; i++)
+        if (g_str_equal(name, vf_setup_state_names[i]))
+            return (VfSetupState)i;
+    return VF_SETUP_FAILED;
+}
+
 static void
 vf_setup_item_free(gpointer data)
 {

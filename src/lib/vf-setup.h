@@ -35,6 +35,9 @@ typedef enum {
 } VfSetupState;
 
 const char *vf_setup_state_to_string(VfSetupState state);
+/* The state vf_setup_state_to_string() named (e.g. in virtflow-helper's "change" lines);
+ * VF_SETUP_FAILED for anything else. */
+VfSetupState vf_setup_state_from_string(const char *name);
 
 typedef struct {
     const char *id; /* "iommu", "modules", "modules-load", "hook", "daemon" */

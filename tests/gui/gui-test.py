@@ -31,6 +31,7 @@ OBJ = "/org/virtflow/VirtFlow"
 VM = "Windows 11"
 
 binary, outdir = sys.argv[1], sys.argv[2]
+helper = os.path.join(os.path.dirname(binary), "..", "helper", "virtflow-helper")
 os.makedirs(outdir, exist_ok=True)
 results = []
 
@@ -285,7 +286,9 @@ def main():
     wait_x_server()
     tmp = tempfile.mkdtemp(prefix="virtflow-gui-")
     root = os.path.join(tmp, "demo")
-    app = App(root)
+    # every root operation of this run goes through virtflow-helper, as for a user who is
+    # not root (run directly here: the test is root; pkexec in real use)
+    app = App(root, {"VIRTFLOW_HELPER": helper})
     if not tap(app.wait_started(), "virtflow-gtk --demo shows its window (AT-SPI)",
                open(os.path.join(outdir, "app.log")).read()):
         app.quit()
@@ -393,6 +396,14 @@ def main():
     toast = wait_for(lambda: next((t for t in labels(app.acc) if t.startswith("Setup done")), None),
                      15)
     tap(toast is not None, "host page: Run setup runs (on the demo host's tree) and says so", toast)
+    tap(toast is not None and toast.startswith("Setup done: 2 changes made"),
+        "host page: the helper's setup steps are counted (modules-load.d and the hook)", toast)
+    try:
+        audit = open(os.path.join(root, "var/log/virtflow/helper.log")).read()
+    except OSError as e:
+        audit = str(e)
+    tap(bool(re.search(r"verb=bind .*result=ok", audit)) and bool(re.search(r"verb=setup .*result=ok", audit)),
+        "the GPU's bind and the setup were made by virtflow-helper (its audit log)", audit)
     hook = wait_for(lambda: (lambda h: h if h and h.startswith("installed") else None)(
         row_subtitle(app, "libvirt hook")))
     tap(hook is not None and hook.startswith("installed"),
