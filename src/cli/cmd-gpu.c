@@ -209,7 +209,9 @@ vf_gpu_move(VfCli *cli, int argc, char **argv, gboolean bind)
             return vf_cli_fail(cli, error);
     }
     host = vf_cli_open_host(cli, &error);
-    if (host == NULL || (report = vf_host_report_new(host, &error)) == NULL)
+    /* one GPU's bind or restore reads that GPU only (--all: every GPU) */
+    if (host == NULL || (report = all ? vf_host_report_new(host, &error)
+                                      : vf_host_report_new_for_gpu(host, argv[1], &error)) == NULL)
         return vf_cli_fail(cli, error);
     if (!dry_run && !vf_host_is_writable(host) && vf_host_get_helper(host) == NULL) {
         g_set_error(&error, VF_ERROR, VF_ERROR_READ_ONLY,

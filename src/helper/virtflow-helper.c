@@ -255,7 +255,9 @@ vf_helper_transition(VfHelper *h, GError **error)
             return TRUE;
         }
     } else {
-        if ((report = vf_host_report_new(host, error)) == NULL)
+        report = address ? vf_host_report_new_for_gpu(host, address, error)
+                         : vf_host_report_new(host, error);
+        if (report == NULL)
             return FALSE;
         /* the address must be a GPU of this host or one of its passthrough set */
         if (address && vf_host_report_find_gpu(report, address, error) == NULL)

@@ -259,6 +259,45 @@ static const VfKmodelHost vf_shared_group_host = {
     .devices = vf_shared_group_devices,
 };
 
+/* The report for one GPU: that GPU alone, with the same set, blockers and holders as in the
+ * whole report; an address outside any GPU's slot gets the whole report. */
+static void
+test_report_for_gpu(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_shared_group_host, TRUE);
+    g_autoptr(VfHostReport) full = vf_test_report(th);
+    g_autoptr(VfHostReport) one = NULL;
+    g_autoptr(VfHostReport) other = NULL;
+    g_autoptr(GError) error = NULL;
+    VfGpu *a;
+    VfGpu *b;
+    g_autofree char *set_a = NULL;
+    g_autofree char *set_b = NULL;
+    g_autofree char *blockers_a = NULL;
+    g_autofree char *blockers_b = NULL;
+
+    g_assert_cmpuint(full->gpus->len, >, 1);
+    one = vf_host_report_new_for_gpu(th->host, "0000:05:00.1", &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(one->gpus->len, ==, 1);
+    a = vf_test_gpu(full, "0000:05:00.0");
+    b = vf_test_gpu(one, "0000:05:00.0");
+    set_a = vf_test_gpu_set(a);
+    set_b = vf_test_gpu_set(b);
+    g_assert_cmpstr(set_a, ==, set_b);
+    blockers_a = vf_test_gpu_blockers(a);
+    blockers_b = vf_test_gpu_blockers(b);
+    g_assert_cmpstr(blockers_a, ==, blockers_b);
+    g_assert_cmpuint(a->holders->len, ==, b->holders->len);
+
+    /* a device in no GPU's slot: the whole report, so the usual error names it */
+    other = vf_host_report_new_for_gpu(th->host, "0000:00:17.0", &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(other->gpus->len, ==, full->gpus->len);
+    g_assert_null(vf_host_report_find_gpu(other, "0000:00:17.0", &error));
+    g_assert_nonnull(error);
+}
+
 static void
 test_group_not_viable(void)
 {
@@ -888,6 +927,7 @@ main(int argc, char **argv)
     g_test_add_func("/hosts/amd-switch/separate-groups", test_amd_switch);
     g_test_add_func("/hosts/amd-switch/shared-group", test_amd_switch_shared_group);
     g_test_add_func("/hosts/group-not-viable", test_group_not_viable);
+    g_test_add_func("/hosts/report-for-gpu", test_report_for_gpu);
     g_test_add_func("/hosts/laptop-3d-controller", test_laptop_3d_controller);
     g_test_add_func("/hosts/iommu/off", test_iommu_off);
     g_test_add_func("/hosts/iommu/absent", test_iommu_absent);

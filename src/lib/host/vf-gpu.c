@@ -289,8 +289,9 @@ vf_host_report_find_holders(VfHost *host, VfHostReport *report)
     }
 }
 
-VfHostReport *
-vf_host_report_new(VfHost *host, GError **error)
+/* @only: a PCI address; then only the GPU in its slot is looked at (NULL: every GPU). */
+static VfHostReport *
+vf_host_report_build(VfHost *host, const char *only, GError **error)
 {
     g_autoptr(VfHostReport) report = g_new0(VfHostReport, 1);
 
@@ -309,7 +310,8 @@ vf_host_report_new(VfHost *host, GError **error)
     for (guint i = 0; i < report->bus->devices->len; i++) {
         VfPciDevice *dev = report->bus->devices->pdata[i];
 
-        if (vf_pci_device_is_display(dev))
+        if (vf_pci_device_is_display(dev) &&
+            (only == NULL || vf_pci_address_same_slot(dev->address, only)))
             g_ptr_array_add(report->gpus, vf_gpu_new(host, report, dev));
     }
     g_debug("report: IOMMU, vfio and %u GPUs at %.1f ms", report->gpus->len,
@@ -317,6 +319,29 @@ vf_host_report_new(VfHost *host, GError **error)
     vf_host_report_find_holders(host, report);
     g_debug("report: holders found at %.1f ms", (g_get_monotonic_time() - t0) / 1000.0);
     return g_steal_pointer(&report);
+}
+
+VfHostReport *
+vf_host_report_new(VfHost *host, GError **error)
+{
+    return vf_host_report_build(host, NULL, error);
+}
+
+VfHostReport *
+vf_host_report_new_for_gpu(VfHost *host, const char *address, GError **error)
+{
+    g_autofree char *canon = vf_pci_address_normalize(address, NULL);
+    g_autoptr(VfHostReport) report = NULL;
+
+    /* a malformed address, or one that is not a GPU function: the whole report, so that
+     * vf_host_report_find_gpu() says what is wrong exactly as it always does */
+    if (canon == NULL)
+        return vf_host_report_new(host, error);
+    report = vf_host_report_build(host, canon, error);
+    if (report == NULL || report->gpus->len > 0)
+        return g_steal_pointer(&report);
+    g_clear_pointer(&report, vf_host_report_free);
+    return vf_host_report_new(host, error);
 }
 
 void

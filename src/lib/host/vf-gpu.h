@@ -63,6 +63,9 @@ typedef struct {
 } VfHostReport;
 
 VfHostReport *vf_host_report_new(VfHost *host, GError **error);
+/* The same, with only the GPU whose slot holds @address (its functions, group, blockers
+ * and holders): what a bind or restore of that GPU needs, without reading the others. */
+VfHostReport *vf_host_report_new_for_gpu(VfHost *host, const char *address, GError **error);
 void vf_host_report_free(VfHostReport *report);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfHostReport, vf_host_report_free)
 
