@@ -303,7 +303,9 @@ vf_host_report_build(VfHost *host, const char *only, GError **error)
     g_debug("report: %u PCI devices scanned in %.1f ms", report->bus->devices->len,
             (g_get_monotonic_time() - t0) / 1000.0);
     report->iommu = vf_iommu_status_new(host);
+    g_debug("report: IOMMU at %.1f ms", (g_get_monotonic_time() - t0) / 1000.0);
     report->vfio = vf_vfio_status_new(host);
+    g_debug("report: vfio at %.1f ms", (g_get_monotonic_time() - t0) / 1000.0);
     report->gpus = g_ptr_array_new_with_free_func((GDestroyNotify)vf_gpu_free);
     report->holders_complete = TRUE;
 
