@@ -53,6 +53,8 @@ sh_restore() { timeout "$VF_TIMEOUT" sh /tmp/sh-restore.sh; }
 vf_bind() { timeout "$VF_TIMEOUT" virtflow gpu bind "$GPU" > /dev/null 2>&1; }
 vf_restore() { timeout "$VF_TIMEOUT" virtflow gpu restore "$GPU" > /dev/null 2>&1; }
 vf_start() { timeout "$VF_TIMEOUT" virtflow --version > /dev/null 2>&1; }
+gate_start() { timeout "$VF_TIMEOUT" virtflow-hook x started begin - < /dev/null > /dev/null 2>&1; }
+bb_start() { timeout "$VF_TIMEOUT" busybox true; }
 
 # bench_round NAME BIND RESTORE: one timed round; ns of the bind half, the restore half
 # and the whole round appended to /tmp/bench-NAME-{bind,restore,round}. The round is
@@ -87,7 +89,7 @@ bench_round() {
 # pays for translating every page of code it runs: ~30 KB for busybox, ~1 MB for a GLib
 # program. That is the emulator's cost, not the program's (real hardware runs code where
 # it lies); the ASLR-off rows show the cost structure a real machine has.
-BENCH_METHODS="virtflow shell start"
+BENCH_METHODS="virtflow shell start gate bb"
 bench_all() {
     for _a in aslr noaslr; do
         for _m in $BENCH_METHODS; do
@@ -103,6 +105,8 @@ bench_all() {
             bench_round "virtflow-$_a" vf_bind vf_restore || return 1
             bench_round "shell-$_a" sh_bind sh_restore || return 1
             bench_round "start-$_a" vf_start vf_start || return 1
+            bench_round "gate-$_a" gate_start gate_start || return 1
+            bench_round "bb-$_a" bb_start bb_start || return 1
         done
         _i=$((_i + 1))
     done
@@ -153,6 +157,7 @@ if bench_all; then
     done
     echo "rounds=$BENCH_ROUNDS" >> /tmp/bench.txt
     emit_file bench.txt < /tmp/bench.txt
+    note "bench: two starts, ASLR off: virtflow --version $(median_ms /tmp/bench-start-noaslr-round) ms, virtflow-hook (libc only) $(median_ms /tmp/bench-gate-noaslr-round) ms, busybox true $(median_ms /tmp/bench-bb-noaslr-round) ms; ASLR on: $(median_ms /tmp/bench-start-aslr-round) / $(median_ms /tmp/bench-gate-aslr-round) / $(median_ms /tmp/bench-bb-aslr-round) ms"
     note "bench: median per round, ASLR on: virtflow $(median_ms /tmp/bench-virtflow-aslr-round) ms," \
         "shell $(median_ms /tmp/bench-shell-aslr-round) ms; ASLR off: virtflow" \
         "$(median_ms /tmp/bench-virtflow-noaslr-round) ms, shell $(median_ms /tmp/bench-shell-noaslr-round) ms"
