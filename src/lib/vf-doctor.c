@@ -568,9 +568,7 @@ vf_doctor_check_hook(VfDoctor *doctor, VfHost *host)
                       "Start the daemon: 'systemctl start libvirtd' (or virtqemud on a "
                       "modular install).");
     } else {
-        /* when the entry appeared (or became executable): ctime, which a copy that keeps
-         * the file's times (dpkg, cp -p, meson install) cannot set back as it does mtime */
-        gint64 installed = MAX((gint64)link_st.st_mtime, (gint64)link_st.st_ctime);
+        gint64 installed = vf_setup_hook_installed_time(&link_st);
         g_autofree char *hook_time = vf_doctor_format_time(installed);
         g_autofree char *daemon_time =
             daemon_started > 0 ? vf_doctor_format_time(daemon_started) : NULL;

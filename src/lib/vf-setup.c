@@ -53,6 +53,12 @@ struct _VfSetup {
     char *manifest_path;
 };
 
+gint64
+vf_setup_hook_installed_time(const GStatBuf *st)
+{
+    return MAX((gint64)st->st_mtime, (gint64)st->st_ctime);
+}
+
 const char *
 vf_setup_get_hook_program(void)
 {
@@ -199,7 +205,8 @@ vf_setup_plan_daemon(VfSetup *setup, gboolean hook_changes, const char *why)
                      g_strdup("No libvirt daemon runs: it reads the hooks when it starts"));
         return;
     }
-    if (!hook_changes && !(g_lstat(link, &st) == 0 && st.st_mtime >= started)) {
+    if (!hook_changes &&
+        !(g_lstat(link, &st) == 0 && vf_setup_hook_installed_time(&st) >= started)) {
         vf_setup_add(
             setup, "daemon", VF_ACTION_NONE, VF_SETUP_SKIPPED, NULL, title,
             g_strdup_printf("%s (pid %d) started after the hook was installed", daemon, pid));

@@ -23,6 +23,8 @@
 
 #include "host/vf-host.h"
 
+#include <glib/gstdio.h>
+
 G_BEGIN_DECLS
 
 typedef enum {
@@ -79,6 +81,11 @@ gboolean vf_setup_apply(VfSetup *setup, VfSetupChangeFunc func, gpointer user_da
  * when it started (Unix time), or FALSE when none runs. */
 gboolean vf_host_find_libvirt_daemon(VfHost *host, gint *ret_pid, char **ret_name,
                                      gint64 *ret_started);
+
+/* When a hook entry appeared, from its lstat(): its ctime, which a copy that keeps the
+ * file's times (dpkg, cp -p, meson install) cannot set back as it does its mtime (the
+ * later of the two). Compared with a daemon's start to tell whether it reads the hook. */
+gint64 vf_setup_hook_installed_time(const GStatBuf *st);
 
 /* The installed hook program the hook link points to (LIBEXECDIR/virtflow/virtflow-hook). */
 const char *vf_setup_get_hook_program(void);
