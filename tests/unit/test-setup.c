@@ -6,6 +6,7 @@
 #include "vf-setup.h"
 #include "vf-test-util.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #define VF_LOADED "i915 nvidia snd_hda_intel"
@@ -294,6 +295,19 @@ test_setup_daemon(void)
     vf_assert_contains(vf_change(plan, "daemon")->detail, "kill 4242");
     g_assert_true(vf_setup_apply(plan, NULL, NULL, &error));
     g_assert_no_error(error);
+
+    /* a hook whose times were kept from before the daemon started (a copy with cp -p) is
+     * still newer than the daemon: its ctime says when it appeared */
+    {
+        g_autofree char *link = vf_test_host_path(th, "etc/libvirt/hooks/qemu.d/virtflow");
+        struct timespec times[2] = {{.tv_sec = now - 7200}, {.tv_sec = now - 7200}};
+        g_autoptr(VfSetup) copied = NULL;
+
+        g_assert_cmpint(utimensat(AT_FDCWD, link, times, AT_SYMLINK_NOFOLLOW), ==, 0);
+        copied = vf_setup_new(th->host, 0, &error);
+        g_assert_no_error(error);
+        vf_assert_state(copied, "daemon", VF_SETUP_MANUAL);
+    }
 
     /* the daemon restarted after setup: nothing left to do */
     g_free(stat_line);
