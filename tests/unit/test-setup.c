@@ -267,23 +267,14 @@ test_setup_daemon(void)
     g_autoptr(GError) error = NULL;
     g_autoptr(VfSetup) plan = NULL;
     g_autoptr(VfSetup) later = NULL;
-    g_autofree char *stat_line = NULL;
     gint64 now = g_get_real_time() / G_USEC_PER_SEC;
-    long ticks = sysconf(_SC_CLK_TCK);
     gint pid = 0;
     g_autofree char *name = NULL;
     gint64 started = 0;
+    g_autofree char *old_proc = vf_test_host_path(th, "proc/4242");
 
-    /* booted an hour ago, libvirtd started 10 minutes after boot */
-    g_autofree char *proc_stat =
-        g_strdup_printf("cpu 1 2 3\nbtime %" G_GINT64_FORMAT "\n", now - 3600);
-
-    vf_test_host_write(th, "proc/stat", proc_stat);
-    vf_test_host_write(th, "proc/4242/comm", "libvirtd\n");
-    stat_line = g_strdup_printf("4242 (libvirtd) S 1 4242 4242 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 "
-                                "18 0 %ld 1000 100 18446744073709551615\n",
-                                600 * ticks);
-    vf_test_host_write(th, "proc/4242/stat", stat_line);
+    /* libvirtd started 50 minutes ago */
+    vf_test_host_add_process(th, 4242, "libvirtd", now - 3000);
     g_assert_true(vf_host_find_libvirt_daemon(th->host, &pid, &name, &started));
     g_assert_cmpint(pid, ==, 4242);
     g_assert_cmpstr(name, ==, "libvirtd");
@@ -310,11 +301,8 @@ test_setup_daemon(void)
     }
 
     /* the daemon restarted after setup: nothing left to do */
-    g_free(stat_line);
-    stat_line = g_strdup_printf("4243 (libvirtd) S 1 4243 4243 0 -1 4194560 1 0 0 0 0 0 0 0 20 0 "
-                                "18 0 %ld 1000 100 18446744073709551615\n",
-                                3700 * ticks);
-    vf_test_host_write(th, "proc/4242/stat", stat_line);
+    vf_test_rm_rf(old_proc);
+    vf_test_host_add_process(th, 4243, "libvirtd", now + 100);
     later = vf_setup_new(th->host, 0, &error);
     vf_assert_state(later, "daemon", VF_SETUP_SKIPPED);
 }
