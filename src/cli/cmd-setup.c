@@ -3,8 +3,8 @@
  * virtflow setup [--dry-run] [--undo] [--grub]: make this machine ready, or take it back
  *
  * The plan comes from the library (vf-setup.h) and is printed as it runs. As root the
- * changes are made here; otherwise virtflow-helper makes them, through pkexec, and its
- * progress lines are printed the same way. --dry-run needs no privilege.
+ * changes are made here; otherwise the library has virtflow-helper make them, through
+ * pkexec, and its steps are printed the same way. --dry-run needs no privilege.
  */
 #include "vf-cli.h"
 
@@ -63,28 +63,6 @@ vf_setup_on_change(const VfSetupChange *change, gpointer user_data)
 {
     vf_setup_print(change->title, change->path, change->state, change->detail, change->id,
                    user_data);
-}
-
-/* A "change" line of virtflow-helper, printed the same way. */
-static void
-vf_setup_on_helper_event(GVariant *event, gpointer user_data)
-{
-    const char *name = NULL;
-    const char *id = NULL;
-    const char *title = NULL;
-    const char *path = NULL;
-    const char *state = NULL;
-    const char *detail = NULL;
-
-    if (!g_variant_lookup(event, "event", "&s", &name) || !g_str_equal(name, "change"))
-        return;
-    g_variant_lookup(event, "id", "&s", &id);
-    g_variant_lookup(event, "title", "&s", &title);
-    g_variant_lookup(event, "path", "&s", &path);
-    g_variant_lookup(event, "state", "&s", &state);
-    g_variant_lookup(event, "detail", "&s", &detail);
-    vf_setup_print(title ? title : "?", path, vf_setup_state_from_string(state), detail,
-                   id ? id : "?", user_data);
 }
 
 int
@@ -150,10 +128,6 @@ vf_cmd_setup(VfCli *cli, int argc, char **argv)
     if (dry_run) {
         for (guint i = 0; i < changes->len; i++)
             vf_setup_on_change(changes->pdata[i], &out);
-    } else if (vf_host_get_helper(host)) {
-        const char *verb[3] = {"setup", undo ? "--undo" : grub ? "--grub" : NULL, NULL};
-
-        ok = vf_privileged_run(host, verb, vf_setup_on_helper_event, &out, &error);
     } else {
         ok = vf_setup_apply(setup, vf_setup_on_change, &out, &error);
     }

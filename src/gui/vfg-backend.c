@@ -685,25 +685,6 @@ vfg_setup_on_change(const VfSetupChange *change, gpointer data)
     run->failed += change->state == VF_SETUP_FAILED;
 }
 
-/* The helper's "change" lines, logged and counted like the steps made here. */
-static void
-vfg_setup_on_helper_event(GVariant *event, gpointer data)
-{
-    VfSetupChange change = {0};
-    const char *kind = NULL, *state = NULL, *title = NULL, *detail = NULL;
-
-    g_variant_lookup(event, "event", "&s", &kind);
-    if (g_strcmp0(kind, "change") != 0)
-        return;
-    g_variant_lookup(event, "state", "&s", &state);
-    g_variant_lookup(event, "title", "&s", &title);
-    g_variant_lookup(event, "detail", "&s", &detail);
-    change.title = (char *)(title ? title : "?");
-    change.detail = (char *)detail;
-    change.state = vf_setup_state_from_string(state);
-    vfg_setup_on_change(&change, data);
-}
-
 static void
 vfg_backend_setup_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
@@ -712,15 +693,10 @@ vfg_backend_setup_thread(GTask *task, gpointer source, gpointer data, GCancellab
     g_autoptr(GError) error = NULL;
     gboolean ok;
 
-    if (vf_host_get_helper(self->host)) {
-        const char *verb[] = {"setup", NULL};
+    g_autoptr(VfSetup) setup = vf_setup_new(self->host, VF_SETUP_FLAGS_NONE, &error);
 
-        ok = vf_privileged_run(self->host, verb, vfg_setup_on_helper_event, &run, &error);
-    } else {
-        g_autoptr(VfSetup) setup = vf_setup_new(self->host, VF_SETUP_FLAGS_NONE, &error);
-
-        ok = setup && vf_setup_apply(setup, vfg_setup_on_change, &run, &error);
-    }
+    /* through virtflow-helper where this process may not change the host */
+    ok = setup && vf_setup_apply(setup, vfg_setup_on_change, &run, &error);
     if (!ok) {
         vfg_backend_log(self, "setup failed: %s", error->message);
         g_task_return_error(task, g_steal_pointer(&error));

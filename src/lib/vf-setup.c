@@ -3,6 +3,7 @@
 
 #include "vf-error.h"
 #include "host/vf-iommu.h"
+#include "host/vf-privileged.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -48,6 +49,7 @@ typedef struct {
 struct _VfSetup {
     VfHost *host;
     gboolean undo;
+    VfSetupFlags flags;
     GPtrArray *changes; /* of VfSetupItem* (a VfSetupChange first) */
     GKeyFile *manifest;
     char *manifest_path;
@@ -456,6 +458,7 @@ vf_setup_new(VfHost *host, VfSetupFlags flags, GError **error)
     g_autoptr(VfSetup) setup = vf_setup_alloc(host, FALSE);
     gboolean hook;
 
+    setup->flags = flags;
     if (!vf_setup_load_manifest(setup, error))
         return NULL;
     vf_setup_plan_iommu(setup, flags);
@@ -817,12 +820,73 @@ vf_setup_load_modules(VfSetup *setup, GError **error)
     return TRUE;
 }
 
+typedef struct {
+    VfSetup *setup;
+    VfSetupChangeFunc func;
+    gpointer user_data;
+} VfSetupRelay;
+
+/* A "change" line of virtflow-helper: the plan's step it names takes the helper's state
+ * and detail, and is reported like a step made here. */
+static void
+vf_setup_on_helper_event(GVariant *event, gpointer data)
+{
+    VfSetupRelay *relay = data;
+    const char *kind = NULL;
+    const char *id = NULL;
+    const char *title = NULL;
+    const char *path = NULL;
+    const char *state = NULL;
+    const char *detail = NULL;
+    VfSetupChange change = {0};
+
+    if (!g_variant_lookup(event, "event", "&s", &kind) || !g_str_equal(kind, "change"))
+        return;
+    g_variant_lookup(event, "id", "&s", &id);
+    g_variant_lookup(event, "title", "&s", &title);
+    g_variant_lookup(event, "path", "&s", &path);
+    g_variant_lookup(event, "state", "&s", &state);
+    g_variant_lookup(event, "detail", "&s", &detail);
+    for (guint i = 0; i < relay->setup->changes->len; i++) {
+        VfSetupItem *item = relay->setup->changes->pdata[i];
+
+        if (g_strcmp0(item->pub.id, id) == 0 && g_strcmp0(item->pub.path, path) == 0) {
+            item->pub.state = vf_setup_state_from_string(state);
+            g_free(item->pub.detail);
+            item->pub.detail = g_strdup(detail);
+        }
+    }
+    if (relay->func == NULL)
+        return;
+    change.id = id ? id : "?";
+    change.title = (char *)(title ? title : "?");
+    change.path = (char *)path;
+    change.detail = (char *)detail;
+    change.state = vf_setup_state_from_string(state);
+    relay->func(&change, relay->user_data);
+}
+
+/* The same setup, made by virtflow-helper: it plans again from the host as root. */
+static gboolean
+vf_setup_apply_privileged(VfSetup *setup, VfSetupChangeFunc func, gpointer user_data,
+                          GError **error)
+{
+    VfSetupRelay relay = {setup, func, user_data};
+    const char *verb[3] = {"setup", NULL, NULL};
+
+    if (setup->undo)
+        verb[1] = "--undo";
+    else if (setup->flags & VF_SETUP_GRUB)
+        verb[1] = "--grub";
+    return vf_privileged_run(setup->host, verb, vf_setup_on_helper_event, &relay, error);
+}
+
 gboolean
 vf_setup_apply(VfSetup *setup, VfSetupChangeFunc func, gpointer user_data, GError **error)
 {
     int lock_fd;
 
-    if (!vf_host_is_writable(setup->host)) {
+    if (!vf_host_is_writable(setup->host) && vf_host_get_helper(setup->host) == NULL) {
         g_set_error(error, VF_ERROR, VF_ERROR_READ_ONLY,
                     "Refusing to set up '%s': --host-root is for --dry-run",
                     vf_host_get_root(setup->host));
@@ -840,6 +904,8 @@ vf_setup_apply(VfSetup *setup, VfSetupChangeFunc func, gpointer user_data, GErro
             return FALSE;
         }
     }
+    if (vf_host_get_helper(setup->host))
+        return vf_setup_apply_privileged(setup, func, user_data, error);
     lock_fd = vf_host_lock(setup->host, "setup.lock", error);
     if (lock_fd < 0)
         return FALSE;

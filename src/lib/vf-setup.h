@@ -72,8 +72,10 @@ typedef void (*VfSetupChangeFunc)(const VfSetupChange *change, gpointer user_dat
 /*
  * Makes the pending changes in order, calling @func after each (and for those skipped).
  * Stops at the first failure, which it reports; the changes made before it stay (and are
- * in the manifest, so that undo takes them back). Needs a writable host: root on the live
- * machine (else use virtflow-helper), or a model tree.
+ * in the manifest, so that undo takes them back). When vf_host_get_helper() names a
+ * helper (not root on the live machine), virtflow-helper makes them, from its own plan,
+ * and its steps reach @func the same way. Else the host must be writable: root on the live
+ * machine, or a model tree.
  */
 gboolean vf_setup_apply(VfSetup *setup, VfSetupChangeFunc func, gpointer user_data, GError **error);
 
