@@ -562,12 +562,14 @@ vf_setup_save_manifest(VfSetup *setup, GError **error)
     g_autofree char *text = g_key_file_to_data(setup->manifest, NULL, NULL);
     g_autoptr(GError) local = NULL;
 
-    if (g_mkdir_with_parents(dir, 0700) < 0) {
+    /* readable by all: a user who is not root plans setup and --undo from it (and has
+     * virtflow-helper make them); the backups themselves stay root's (backup/, 0700) */
+    if (g_mkdir_with_parents(dir, 0755) < 0) {
         vf_error_set_errno(error, errno, "Cannot create '%s' for setup's backups", dir);
         return FALSE;
     }
     if (!g_file_set_contents_full(setup->manifest_path, text, -1, G_FILE_SET_CONTENTS_CONSISTENT,
-                                  0600, &local)) {
+                                  0644, &local)) {
         g_set_error(error, VF_ERROR, VF_ERROR_IO, "Cannot write setup's manifest: %s",
                     local->message);
         return FALSE;
@@ -612,9 +614,11 @@ vf_setup_backup(VfSetup *setup, const char *path, GError **error)
         g_autofree char *relative = g_build_filename("setup", "backup", name, NULL);
         g_autofree char *backup = vf_host_dup_state_path(setup->host, relative);
         g_autofree char *dir = g_path_get_dirname(backup);
+        g_autofree char *setup_dir = g_path_get_dirname(dir);
         g_autoptr(GError) local = NULL;
 
-        if (g_mkdir_with_parents(dir, 0700) < 0 ||
+        /* the manifest's directory as vf_setup_save_manifest() makes it, then backup/ */
+        if (g_mkdir_with_parents(setup_dir, 0755) < 0 || g_mkdir_with_parents(dir, 0700) < 0 ||
             !g_file_set_contents_full(backup, content, length, G_FILE_SET_CONTENTS_CONSISTENT, 0600,
                                       &local)) {
             g_set_error(error, VF_ERROR, VF_ERROR_IO, "Cannot back up '%s' to '%s': %s", real,

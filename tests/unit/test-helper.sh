@@ -262,6 +262,15 @@ if VIRTFLOW_HELPER=$HELPER "$VIRTFLOW" --demo setup > "$tmp/out" 2> "$tmp/err" &
 else
     not_ok "virtflow setup through the helper" "$(cat "$tmp/out" "$tmp/err")"
 fi
+# a user who is not root plans the undo from setup's manifest (and would have the helper
+# make it)
+if setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/tmp XDG_STATE_HOME="$tmp" \
+    VIRTFLOW_DEMO_ROOT="$root" "$VIRTFLOW" --demo setup --undo --dry-run > "$tmp/out" 2> "$tmp/err" &&
+    grep -q "Put back /etc/libvirt/hooks/qemu.d/virtflow" "$tmp/out"; then
+    ok "setup --undo --dry-run by a user who is not root: planned from the manifest"
+else
+    not_ok "setup --undo --dry-run by a user who is not root" "$(cat "$tmp/out" "$tmp/err")"
+fi
 if VIRTFLOW_HELPER=$HELPER "$VIRTFLOW" --demo setup --undo > "$tmp/out" 2> "$tmp/err" &&
     [ "$etc_before" = "$(cd "$root" && find etc -printf '%p %l\n' 2> /dev/null | LC_ALL=C sort)" ]; then
     ok "virtflow setup --undo through the helper: /etc as before"
