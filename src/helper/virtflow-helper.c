@@ -180,28 +180,29 @@ vf_helper_open_host(VfHelper *h, GError **error)
     return g_steal_pointer(&host);
 }
 
+/* @t NULL: nothing to do (recover without a journal) */
 static void
 vf_helper_emit_begin(VfHelper *h, VfTransition *t)
 {
     g_autoptr(VfJson) json = vf_json_new(FALSE);
-    g_autoptr(GPtrArray) writes = vf_transition_dup_writes(t);
-    GPtrArray *devices = vf_transition_get_devices(t);
+    g_autoptr(GPtrArray) writes = t ? vf_transition_dup_writes(t) : NULL;
+    GPtrArray *devices = t ? vf_transition_get_devices(t) : NULL;
 
     vf_json_begin_object(json);
     vf_json_member_string(json, "event", "begin");
     vf_json_member_string(json, "verb", h->verb);
     vf_json_key(json, "gpu");
-    vf_json_string(json, vf_transition_get_gpu(t));
+    vf_json_string(json, t ? vf_transition_get_gpu(t) : NULL);
     vf_json_key(json, "devices");
     vf_json_begin_array(json);
-    for (guint i = 0; i < devices->len; i++) {
+    for (guint i = 0; devices && i < devices->len; i++) {
         const VfDeviceOrigin *o = devices->pdata[i];
 
         vf_json_string(json, o->address);
         g_string_append_printf(h->devices, "%s%s", h->devices->len ? "," : "", o->address);
     }
     vf_json_end_array(json);
-    vf_json_member_int(json, "total", writes->len);
+    vf_json_member_int(json, "total", writes ? writes->len : 0);
     vf_json_end_object(json);
     vf_helper_emit(json);
 }
@@ -239,19 +240,7 @@ vf_helper_transition(VfHelper *h, GError **error)
             if (error && *error)
                 return FALSE;
             /* nothing interrupted: an empty success */
-            g_autoptr(VfJson) json = vf_json_new(FALSE);
-
-            vf_json_begin_object(json);
-            vf_json_member_string(json, "event", "begin");
-            vf_json_member_string(json, "verb", h->verb);
-            vf_json_key(json, "gpu");
-            vf_json_null(json);
-            vf_json_key(json, "devices");
-            vf_json_begin_array(json);
-            vf_json_end_array(json);
-            vf_json_member_int(json, "total", 0);
-            vf_json_end_object(json);
-            vf_helper_emit(json);
+            vf_helper_emit_begin(h, NULL);
             return TRUE;
         }
     } else {
