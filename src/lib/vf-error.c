@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "vf-error.h"
+#include "vf-util.h"
 
 #include <errno.h>
 #include <string.h>
@@ -33,10 +34,9 @@ G_STATIC_ASSERT(G_N_ELEMENTS(vf_error_code_names) == VF_ERROR_LAST);
 VfErrorCode
 vf_error_code_from_string(const char *name)
 {
-    for (guint i = 0; name && i < VF_ERROR_LAST; i++)
-        if (g_str_equal(name, vf_error_code_names[i]))
-            return (VfErrorCode)i;
-    return VF_ERROR_FAILED;
+    int i = vf_name_index(vf_error_code_names, VF_ERROR_LAST, name);
+
+    return i < 0 ? VF_ERROR_FAILED : (VfErrorCode)i;
 }
 
 const char *

@@ -2,6 +2,7 @@
 #include "vf-setup.h"
 
 #include "vf-error.h"
+#include "vf-util.h"
 #include "host/vf-iommu.h"
 #include "host/vf-privileged.h"
 
@@ -76,10 +77,9 @@ vf_setup_state_to_string(VfSetupState state)
 VfSetupState
 vf_setup_state_from_string(const char *name)
 {
-    for (guint i = 0; name && i < VF_SETUP_LAST; i++)
-        if (g_str_equal(name, vf_setup_state_names[i]))
-            return (VfSetupState)i;
-    return VF_SETUP_FAILED;
+    int i = vf_name_index(vf_setup_state_names, VF_SETUP_LAST, name);
+
+    return i < 0 ? VF_SETUP_FAILED : (VfSetupState)i;
 }
 
 static void

@@ -28,3 +28,13 @@ vf_strcmp_ptrs(gconstpointer a, gconstpointer b)
 {
     return g_strcmp0(*(const char *const *)a, *(const char *const *)b);
 }
+
+/* The index of @name in a table of @n names (a *_to_string() table), or -1. */
+static inline int
+vf_name_index(const char *const *names, guint n, const char *name)
+{
+    for (guint i = 0; name && i < n; i++)
+        if (names[i] && g_str_equal(name, names[i]))
+            return (int)i;
+    return -1;
+}

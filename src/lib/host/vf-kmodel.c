@@ -595,14 +595,12 @@ vf_kmodel_load_faults(VfKmodel *m, GKeyFile *state)
     g_autofree char *hang = g_key_file_get_string(state, "faults", "hang", NULL);
     g_auto(GStrv) words = hang ? g_strsplit(hang, " ", 2) : NULL;
     gint ms = g_key_file_get_integer(state, "faults", "hang-ms", NULL);
+    int op = words ? vf_name_index(ops, VF_KMODEL_OP_LAST, words[0]) : -1;
 
     if (ms > 0)
         m->hang_ms = (guint)ms;
-    if (words == NULL || words[0] == NULL)
-        return;
-    for (guint op = 0; op < VF_KMODEL_OP_LAST; op++)
-        if (g_str_equal(words[0], ops[op]))
-            vf_kmodel_inject(m, op, words[1], VF_KMODEL_HANG, 1);
+    if (op >= 0)
+        vf_kmodel_inject(m, (VfKmodelOp)op, words[1], VF_KMODEL_HANG, 1);
 }
 
 gboolean

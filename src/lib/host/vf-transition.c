@@ -60,10 +60,9 @@ vf_write_state_to_string(VfWriteState state)
 VfWriteState
 vf_write_state_from_string(const char *name)
 {
-    for (guint i = 0; name && i < VF_WRITE_LAST; i++)
-        if (g_str_equal(name, vf_write_state_names[i]))
-            return (VfWriteState)i;
-    return VF_WRITE_FAILED;
+    int i = vf_name_index(vf_write_state_names, VF_WRITE_LAST, name);
+
+    return i < 0 ? VF_WRITE_FAILED : (VfWriteState)i;
 }
 
 void
