@@ -630,19 +630,15 @@ vf_host_load_module(VfHost *host, const char *name, GError **error)
 int
 vf_host_lock(VfHost *host, const char *name, GError **error)
 {
-    g_autofree char *dir = vf_host_dup_state_path(host, NULL);
-    g_autofree char *path = vf_host_dup_state_path(host, name);
+    /* a user whose host changes go through the helper cannot write the state directory:
+     * their flows serialise in their runtime directory; the helper takes the host's lock */
+    g_autofree char *dir = host->helper && geteuid() != 0
+                               ? g_build_filename(g_get_user_runtime_dir(), "virtflow", NULL)
+                               : vf_host_dup_state_path(host, NULL);
+    g_autofree char *path = g_build_filename(dir, name, NULL);
     gint64 deadline = g_get_monotonic_time() + VF_LOCK_WAIT_MS * G_TIME_SPAN_MILLISECOND;
     int fd;
 
-    /* a user whose host changes go through the helper cannot write the state directory:
-     * their flows serialise in their runtime directory; the helper takes the host's lock */
-    if (host->helper && geteuid() != 0) {
-        g_free(dir);
-        g_free(path);
-        dir = g_build_filename(g_get_user_runtime_dir(), "virtflow", NULL);
-        path = g_build_filename(dir, name, NULL);
-    }
     if (g_mkdir_with_parents(dir, 0755) < 0) {
         vf_error_set_errno(error, errno,
                            "Cannot create the state directory '%s' (run as root, or through "
