@@ -42,15 +42,7 @@ demo() {
 
 # The host tree as a user could inspect it, without VirtFlow's state and the demo's libvirt
 # files: every path, link target and file content.
-snapshot() {
-    (
-        cd "$root" || exit 1
-        find . \( -path ./var/lib/virtflow -o -path ./libvirt \) -prune -o -printf '%p %l\n' |
-            LC_ALL=C sort
-        find . \( -path ./var/lib/virtflow -o -path ./libvirt \) -prune -o -type f -print0 |
-            LC_ALL=C sort -z | xargs -0 md5sum
-    )
-}
+snapshot() { tree_snapshot "$root" var/lib/virtflow libvirt; }
 
 # The saved domain of the demo (one file under ROOT/libvirt/domains)
 domain_file() {

@@ -49,15 +49,7 @@ check() {
 
 # The tree as a user could inspect it: every path, link target and file content, without
 # VirtFlow's own state and the demo's libvirt files.
-snapshot() {
-    (
-        cd "$root" || exit 1
-        find . \( -path ./var/lib/virtflow -o -path ./libvirt \) -prune -o -printf '%p %l\n' |
-            LC_ALL=C sort
-        find . \( -path ./var/lib/virtflow -o -path ./libvirt \) -prune -o -type f -print0 |
-            LC_ALL=C sort -z | xargs -0 md5sum
-    )
-}
+snapshot() { tree_snapshot "$root" var/lib/virtflow libvirt; }
 
 driver() {
     local l

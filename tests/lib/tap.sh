@@ -18,3 +18,19 @@ not_ok() {
         printf '%s\n' "$line" | sed 's/^/# /'
     done
 }
+
+# tree_snapshot ROOT [SKIP...]: a tree as a user could inspect it, to compare before and
+# after: every path with its link target, and every file's checksum; the SKIP paths
+# (relative to ROOT, e.g. var/lib/virtflow: VirtFlow's own state) left out.
+tree_snapshot() {
+    local root=$1 prune=() p
+    shift
+    for p in "$@"; do
+        prune+=(${prune[0]+-o} -path "./$p")
+    done
+    (
+        cd "$root" || exit 1
+        find . \( "${prune[@]}" \) -prune -o -printf '%p %l\n' | LC_ALL=C sort
+        find . \( "${prune[@]}" \) -prune -o -type f -print0 | LC_ALL=C sort -z | xargs -0 md5sum
+    )
+}

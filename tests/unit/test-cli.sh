@@ -28,14 +28,7 @@ unset VIRTFLOW_HOST_ROOT
 
 # The tree as a user could inspect it: every path, link target and file content, without
 # VirtFlow's own state (journal, records, lock).
-snapshot() {
-    (
-        cd "$root" || exit 1
-        find . -path ./var/lib/virtflow -prune -o -printf '%p %l\n' | LC_ALL=C sort
-        find . -path ./var/lib/virtflow -prune -o -type f -print0 | LC_ALL=C sort -z |
-            xargs -0 md5sum
-    )
-}
+snapshot() { tree_snapshot "$root" var/lib/virtflow; }
 
 # run NAME EXPECTED_STATUS NEEDLE CMD...: the exit status, a message on stderr that names
 # NEEDLE, and the tree unchanged.

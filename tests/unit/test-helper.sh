@@ -34,15 +34,7 @@ unset VIRTFLOW_HELPER
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 
-snapshot() {
-    (
-        cd "$root" || exit 1
-        find . -path ./var/lib/virtflow -prune -o -path ./var/log -prune -o -printf '%p %l\n' |
-            LC_ALL=C sort
-        find . -path ./var/lib/virtflow -prune -o -path ./var/log -prune -o -type f -print0 |
-            LC_ALL=C sort -z | xargs -0 md5sum
-    )
-}
+snapshot() { tree_snapshot "$root" var/lib/virtflow var/log; }
 
 helper() {
     "$HELPER" --host-root "$root" --state-dir "$state" --log "$log" "$@"
