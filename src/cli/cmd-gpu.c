@@ -30,9 +30,10 @@ vf_cli_run_transition(VfCli *cli, VfTransition *t, gboolean dry_run)
     GPtrArray *devices = vf_transition_get_devices(t);
     const char *gpu = vf_transition_get_gpu(t);
     g_autoptr(GPtrArray) writes = vf_transition_dup_writes(t);
-    g_autoptr(GPtrArray) modules = vf_transition_dup_modules(t);
 
     if (dry_run) {
+        g_autoptr(GPtrArray) modules = NULL;
+
         if (cli->json) {
             g_autoptr(VfJson) json = vf_json_new(TRUE);
 
@@ -40,6 +41,7 @@ vf_cli_run_transition(VfCli *cli, VfTransition *t, gboolean dry_run)
             vf_cli_print_json(json);
             return VF_EXIT_OK;
         }
+        modules = vf_transition_dup_modules(t);
         printf("Dry run: %s %s%s (%u device%s). Nothing is changed; the writes would be:\n",
                vf_transition_kind_to_string(kind), gpu ? "GPU " : "", gpu ? gpu : "all devices",
                devices->len, devices->len == 1 ? "" : "s");
