@@ -255,9 +255,13 @@ else
     not_ok "virtflow setup through the helper" "$(cat "$tmp/out" "$tmp/err")"
 fi
 # a user who is not root plans the undo from setup's manifest (and would have the helper
-# make it)
+# make it); the programs are copied where that user can reach them (a build tree may sit
+# in a directory only root can enter)
+mkdir -p "$tmp/bin"
+cp "$VIRTFLOW" "$(dirname "$VIRTFLOW")/virtflow-vm" "$tmp/bin/"
 if setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/tmp XDG_STATE_HOME="$tmp" \
-    VIRTFLOW_DEMO_ROOT="$root" "$VIRTFLOW" --demo setup --undo --dry-run > "$tmp/out" 2> "$tmp/err" &&
+    VIRTFLOW_DEMO_ROOT="$root" "$tmp/bin/virtflow" --demo setup --undo --dry-run \
+    > "$tmp/out" 2> "$tmp/err" &&
     grep -q "Put back /etc/libvirt/hooks/qemu.d/virtflow" "$tmp/out"; then
     ok "setup --undo --dry-run by a user who is not root: planned from the manifest"
 else
