@@ -12,6 +12,7 @@
 #                   (default ${XDG_CACHE_HOME:-$HOME/.cache}/virtflow-rig)
 #   VF_RIG_BENCH=1  also time virtflow against plain shell sysfs writes; writes
 #                   BUILDDIR/rig-bench.md
+#   VF_RIG_BENCH_ROUNDS  rounds per method in the benchmark (10)
 #   VF_RIG_TIMEOUT  seconds one QEMU boot may take before it counts as hung (180)
 #   VF_RIG_SCENARIOS  subset to run, e.g. "A C" (default "A B C E")
 #   VF_RIG_APPEND   extra kernel arguments for debugging, e.g. "loglevel=7"
@@ -81,7 +82,7 @@ check_prereqs() {
     # command:package
     for entry in qemu-system-x86_64:qemu-system-x86 cpio:cpio gcc:gcc gzip:gzip \
         python3:python3 timeout:coreutils flock:util-linux ldd:libc-bin \
-        apt-get:apt apt-cache:apt dpkg:dpkg; do
+        apt-get:apt apt-cache:apt dpkg:dpkg dash:dash pkg-config:pkg-config; do
         cmd=${entry%%:*}
         pkg=${entry#*:}
         command -v "$cmd" > /dev/null || missing+=("$cmd (package $pkg)")
@@ -163,6 +164,14 @@ print(json.load(open(sys.argv[1]))[sys.argv[2]])' \
     stub_icudata "$stage" || die "cannot stub libicudata"
 
     gcc -static -O2 -Wall -Wextra -Werror -o "$stage/usr/bin/rig-helper" "$RIG/rig-helper.c"
+    # The benchmark's floor (bare-move.c), linked like virtflow; and Debian's /bin/sh, dash,
+    # to run the benchmark's scripts the way they run on a Debian host.
+    # shellcheck disable=SC2046 # pkg-config prints one word per flag
+    gcc -O2 -Wall -Wextra -Werror $(pkg-config --cflags glib-2.0) -o "$stage/usr/bin/bare-move" \
+        "$RIG/bare-move.c" $(pkg-config --libs glib-2.0)
+    copy_ldd_closure "$stage/usr/bin/bare-move" "$stage" || die "cannot copy bare-move's libraries"
+    cp /usr/bin/dash "$stage/usr/bin/dash"
+    copy_ldd_closure /usr/bin/dash "$stage" || die "cannot copy dash's libraries"
 
     cp "$RIG/guest/init" "$stage/init"
     cp "$RIG"/guest/{lib.sh,bench.sh} "$RIG"/guest/scenario-*.sh "$stage/rig/"
@@ -220,11 +229,14 @@ write_bench() {
     fi
     # v KEY: one value of the guest's key=value bench file.
     v() { sed -n "s/^$1=//p" "$f"; }
+    # r A B: the ratio of two methods' median rounds.
+    r() {
+        awk -v a="$(v "$1_round_median_ms")" -v b="$(v "$2_round_median_ms")" \
+            'BEGIN { printf "%.2f", a / b }'
+    }
     local ratio ratio_noaslr
-    ratio=$(awk -v a="$(v virtflow_aslr_round_median_ms)" -v b="$(v shell_aslr_round_median_ms)" \
-        'BEGIN { printf "%.2f", a / b }')
-    ratio_noaslr=$(awk -v a="$(v virtflow_noaslr_round_median_ms)" \
-        -v b="$(v shell_noaslr_round_median_ms)" 'BEGIN { printf "%.2f", a / b }')
+    ratio=$(r virtflow_aslr shell_aslr)
+    ratio_noaslr=$(r virtflow_noaslr shell_noaslr)
     row() { # row LABEL METHOD
         echo "| $1 | $(v "$2_bind_median_ms") | $(v "$2_restore_median_ms") | $(v "$2_round_median_ms") | $(v "$2_rounds_ms") |"
     }
@@ -242,7 +254,9 @@ ASLR on (the guest as booted: every process start re-translates all its code und
 | method | bind (ms) | restore (ms) | round (ms) | all rounds (ms) |
 |---|---:|---:|---:|---|
 $(row '`virtflow gpu bind` / `virtflow gpu restore`' virtflow_aslr)
-$(row 'shell: two scripts doing the same writes and checks' shell_aslr)
+$(row 'floor: the same writes and checks in C, linked like virtflow (`bare-move`)' floor_aslr)
+$(row 'shell: two scripts doing the same writes and checks (busybox sh)' shell_aslr)
+$(row 'shell: the same scripts under Debian'"'"'s /bin/sh (dash)' dash_aslr)
 $(row 'baseline: `virtflow --version` in place of each command' start_aslr)
 
 ASLR off (code at fixed addresses: translated once, as code runs where it lies on hardware):
@@ -250,15 +264,25 @@ ASLR off (code at fixed addresses: translated once, as code runs where it lies o
 | method | bind (ms) | restore (ms) | round (ms) | all rounds (ms) |
 |---|---:|---:|---:|---|
 $(row '`virtflow gpu bind` / `virtflow gpu restore`' virtflow_noaslr)
-$(row 'shell: two scripts doing the same writes and checks' shell_noaslr)
+$(row 'floor: the same writes and checks in C, linked like virtflow (`bare-move`)' floor_noaslr)
+$(row 'shell: two scripts doing the same writes and checks (busybox sh)' shell_noaslr)
+$(row 'shell: the same scripts under Debian'"'"'s /bin/sh (dash)' dash_noaslr)
 $(row 'baseline: `virtflow --version` in place of each command' start_noaslr)
 
-virtflow / shell per round: **${ratio}×** with ASLR, **${ratio_noaslr}×** without.
+Ratios of the median rounds, ASLR on / off:
+
+| | ASLR on | ASLR off |
+|---|---:|---:|
+| virtflow / shell (busybox sh) | **${ratio}** | **${ratio_noaslr}** |
+| virtflow / shell (dash) | $(r virtflow_aslr dash_aslr) | $(r virtflow_noaslr dash_noaslr) |
+| floor / shell (busybox sh) | $(r floor_aslr shell_aslr) | $(r floor_noaslr shell_noaslr) |
+| virtflow / floor | $(r virtflow_aslr floor_aslr) | $(r virtflow_noaslr floor_noaslr) |
 EOF
     echo "# bench: per round, ASLR on: virtflow $(v virtflow_aslr_round_median_ms) ms, shell" \
         "$(v shell_aslr_round_median_ms) ms (ratio $ratio); ASLR off: virtflow" \
         "$(v virtflow_noaslr_round_median_ms) ms, shell $(v shell_noaslr_round_median_ms) ms" \
-        "(ratio $ratio_noaslr); see $BUILDDIR/rig-bench.md"
+        "(ratio $ratio_noaslr); floor/shell $(r floor_aslr shell_aslr) / $(r floor_noaslr shell_noaslr)," \
+        "virtflow/dash $(r virtflow_aslr dash_aslr) / $(r virtflow_noaslr dash_noaslr); see $BUILDDIR/rig-bench.md"
 }
 
 main() {
@@ -279,7 +303,7 @@ main() {
             A)
                 local bench_arg=
                 if [[ $BENCH == 1 ]]; then
-                    bench_arg=vf.bench=1
+                    bench_arg="vf.bench=1 vf.bench_rounds=${VF_RIG_BENCH_ROUNDS:-10}"
                 fi
                 run_scenario A "intel_iommu=on iommu=pt $bench_arg" \
                     -device VGA,bus=rp1,addr=00.0,multifunction=on "${DGPU_AUDIO[@]}"

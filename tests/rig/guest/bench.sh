@@ -4,13 +4,15 @@
 # One round = the whole group to vfio-pci and back. Compared: `virtflow gpu bind` +
 # `virtflow gpu restore` against two shell scripts doing the bare sysfs writes, with the
 # same verification (drivers read back, /dev/vfio/GROUP present/absent), each run as a
-# process the way a user runs them. A third row,
-# two `virtflow --version` runs, is what merely starting the binary twice costs, so the
-# report can tell start-up from work. Clock: the guest's CLOCK_MONOTONIC through
-# rig-helper (ns), the same cost on every row.
+# process the way a user runs them, under busybox sh and under dash (Debian's /bin/sh).
+# The floor row does the scripts' work in C, linked like virtflow (tests/rig/bare-move.c):
+# what a program like VirtFlow costs before any check of its own. The start rows (two
+# `virtflow --version` runs, the libc-only hook gate, `busybox true`) are what merely
+# starting a binary twice costs, so the report can tell start-up from work. Clock: the
+# guest's CLOCK_MONOTONIC through rig-helper (ns), the same cost on every row.
 # The numbers are TCG numbers: compare them with each other, not with real hardware.
 
-BENCH_ROUNDS=10
+# BENCH_ROUNDS: from the kernel command line (vf.bench_rounds=, VF_RIG_BENCH_ROUNDS)
 VDRV=$(driver "$GPU")
 ADRV=$(driver "$AUD")
 
@@ -21,8 +23,8 @@ restored_ok() {
 }
 
 # The alternative a user would write: two script files doing the same writes and the
-# same read-back checks, run as processes like virtflow is, both under the same
-# `timeout` the rig puts around every command.
+# same read-back checks, run as processes like virtflow is, under the same deadline
+# (dl, below).
 cat > /tmp/sh-bind.sh <<EOF
 for f in $GPU $AUD; do echo vfio-pci > $PCI/\$f/driver_override; done
 # Unbind every endpoint first: VFIO refuses half a group.
@@ -47,14 +49,26 @@ while :; do
 done
 EOF
 
-sh_bind() { timeout "$VF_TIMEOUT" sh /tmp/sh-bind.sh; }
-sh_restore() { timeout "$VF_TIMEOUT" sh /tmp/sh-restore.sh; }
+# Every timed command runs under the same deadline: an alarm set before exec
+# (rig-helper deadline), not busybox `timeout`, whose watchdog process outlives each
+# command by up to a second and so put 10-20 stray processes before every holder scan.
+dl() { rig-helper deadline "$VF_TIMEOUT" "$@"; }
 
-vf_bind() { timeout "$VF_TIMEOUT" virtflow gpu bind "$GPU" > /dev/null 2>&1; }
-vf_restore() { timeout "$VF_TIMEOUT" virtflow gpu restore "$GPU" > /dev/null 2>&1; }
-vf_start() { timeout "$VF_TIMEOUT" virtflow --version > /dev/null 2>&1; }
-gate_start() { timeout "$VF_TIMEOUT" virtflow-hook x started begin - < /dev/null > /dev/null 2>&1; }
-bb_start() { timeout "$VF_TIMEOUT" busybox true; }
+sh_bind() { dl sh /tmp/sh-bind.sh; }
+sh_restore() { dl sh /tmp/sh-restore.sh; }
+# The same scripts under Debian's /bin/sh (dash), which a user's `sh script` runs on a
+# Debian host: a dynamically linked shell, whose `readlink` and `usleep` are programs.
+dash_bind() { dl dash /tmp/sh-bind.sh; }
+dash_restore() { dl dash /tmp/sh-restore.sh; }
+# The floor: the scripts' writes and read-back in C, linked like virtflow (bare-move.c).
+floor_bind() { dl bare-move bind "$GRP" "$GPU" "$AUD"; }
+floor_restore() { dl bare-move restore "$GRP" "$GPU=$VDRV" "$AUD=$ADRV"; }
+
+vf_bind() { dl virtflow gpu bind "$GPU" > /dev/null 2>&1; }
+vf_restore() { dl virtflow gpu restore "$GPU" > /dev/null 2>&1; }
+vf_start() { dl virtflow --version > /dev/null 2>&1; }
+gate_start() { dl virtflow-hook x started begin - < /dev/null > /dev/null 2>&1; }
+bb_start() { dl busybox true; }
 
 # bench_round NAME BIND RESTORE: one timed round; ns of the bind half, the restore half
 # and the whole round appended to /tmp/bench-NAME-{bind,restore,round}. The round is
@@ -89,7 +103,7 @@ bench_round() {
 # pays for translating every page of code it runs: ~30 KB for busybox, ~1 MB for a GLib
 # program. That is the emulator's cost, not the program's (real hardware runs code where
 # it lies); the ASLR-off rows show the cost structure a real machine has.
-BENCH_METHODS="virtflow shell start gate bb"
+BENCH_METHODS="virtflow floor shell dash start gate bb"
 bench_all() {
     for _a in aslr noaslr; do
         for _m in $BENCH_METHODS; do
@@ -103,7 +117,9 @@ bench_all() {
         for _a in aslr noaslr; do
             if [ "$_a" = aslr ]; then echo 2; else echo 0; fi > /proc/sys/kernel/randomize_va_space
             bench_round "virtflow-$_a" vf_bind vf_restore || return 1
+            bench_round "floor-$_a" floor_bind floor_restore || return 1
             bench_round "shell-$_a" sh_bind sh_restore || return 1
+            bench_round "dash-$_a" dash_bind dash_restore || return 1
             bench_round "start-$_a" vf_start vf_start || return 1
             bench_round "gate-$_a" gate_start gate_start || return 1
             bench_round "bb-$_a" bb_start bb_start || return 1
@@ -142,6 +158,8 @@ for _w in 2 0; do
     echo $_w > /proc/sys/kernel/randomize_va_space
     vf_bind && vf_restore
     sh_bind && sh_restore
+    dash_bind && dash_restore
+    floor_bind && floor_restore
     vf_start
 done
 
