@@ -112,12 +112,12 @@ vf_modules_file_has(const char *contents, const char *canon)
     return FALSE;
 }
 
-VfModuleState
-vf_host_get_module_state(VfHost *host, const char *name)
+/* @release: the running kernel's, read once by the caller (NULL: unknown). */
+static VfModuleState
+vf_module_state(VfHost *host, const char *name, const char *release)
 {
     g_autofree char *canon = vf_module_canon(name);
     g_autofree char *initstate = g_strconcat("/sys/module/", canon, "/initstate", NULL);
-    g_autofree char *release = vf_host_read_opt(host, "/proc/sys/kernel/osrelease");
     g_autofree char *builtin_path = NULL;
     g_autofree char *dep_path = NULL;
     g_autofree char *builtin = NULL;
@@ -139,6 +139,14 @@ vf_host_get_module_state(VfHost *host, const char *name)
     return VF_MODULE_MISSING;
 }
 
+VfModuleState
+vf_host_get_module_state(VfHost *host, const char *name)
+{
+    g_autofree char *release = vf_host_read_opt(host, "/proc/sys/kernel/osrelease");
+
+    return vf_module_state(host, name, release);
+}
+
 VfVfioStatus *
 vf_vfio_status_new(VfHost *host)
 {
@@ -147,7 +155,7 @@ vf_vfio_status_new(VfHost *host)
     st->kernel_release = vf_host_read_opt(host, "/proc/sys/kernel/osrelease");
     st->available = TRUE;
     for (guint i = 0; i < VF_VFIO_N_MODULES; i++) {
-        st->modules[i] = vf_host_get_module_state(host, vf_vfio_modules[i]);
+        st->modules[i] = vf_module_state(host, vf_vfio_modules[i], st->kernel_release);
         if (st->modules[i] == VF_MODULE_MISSING)
             st->available = FALSE;
     }
