@@ -81,6 +81,17 @@ vf_privileged_run(VfHost *host, const char *const *verb_argv, VfPrivilegedEventF
     FILE *out;
 
     g_return_val_if_fail(helper != NULL, FALSE);
+    /* Said here, before pkexec: pkexec ends with the same status 127 for a program it
+     * cannot find as for a refusal, which would read as "not authorized". */
+    if (access(helper, X_OK) < 0) {
+        int errsv = errno;
+
+        g_set_error(error, VF_ERROR, VF_ERROR_NOT_FOUND,
+                    "Cannot run VirtFlow's privileged helper '%s': %s (is VirtFlow installed? "
+                    "'meson install' puts it in LIBEXECDIR/virtflow)",
+                    helper, g_strerror(errsv));
+        return FALSE;
+    }
     if ((argv = vf_privileged_argv(host, helper, verb_argv, error)) == NULL)
         return FALSE;
     if (!g_spawn_async_with_pipes(NULL, (char **)argv->pdata, NULL,
