@@ -2,6 +2,7 @@
 #include "vf-setup.h"
 
 #include "vf-error.h"
+#include "vf-systemd.h"
 #include "vf-util.h"
 #include "host/vf-iommu.h"
 #include "host/vf-privileged.h"
@@ -792,15 +793,8 @@ vf_setup_restart(VfSetupItem *item, GError **error)
 {
     g_autoptr(GError) local = NULL;
     g_autoptr(GDBusConnection) bus = g_bus_get_sync(G_BUS_TYPE_SYSTEM, NULL, &local);
-    g_autoptr(GVariant) reply = NULL;
 
-    if (bus)
-        reply = g_dbus_connection_call_sync(
-            bus, "org.freedesktop.systemd1", "/org/freedesktop/systemd1",
-            "org.freedesktop.systemd1.Manager", "TryRestartUnit",
-            g_variant_new("(ss)", item->unit, "replace"), G_VARIANT_TYPE("(o)"),
-            G_DBUS_CALL_FLAGS_NONE, 30000, NULL, &local);
-    if (reply == NULL) {
+    if (bus == NULL || !vf_systemd_try_restart_unit(bus, item->unit, 90000, &local)) {
         g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
                     "Cannot restart %s through systemd: %s; run 'systemctl restart %s'", item->unit,
                     local->message, item->unit);
