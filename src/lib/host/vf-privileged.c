@@ -42,6 +42,16 @@ vf_privileged_argv(VfHost *host, const char *helper, const char *const *verb_arg
     return g_steal_pointer(&argv);
 }
 
+/* The helper could not be started (@reason: why, from access(2) or the spawn). */
+static void
+vf_privileged_set_not_runnable(GError **error, const char *helper, const char *reason)
+{
+    g_set_error(error, VF_ERROR, VF_ERROR_NOT_FOUND,
+                "Cannot run VirtFlow's privileged helper '%s': %s (is VirtFlow installed? "
+                "'meson install' puts it in LIBEXECDIR/virtflow)",
+                helper, reason);
+}
+
 /* The "end" event's verdict: TRUE, or FALSE with the helper's error. */
 static gboolean
 vf_privileged_end(GVariant *event, GError **error)
@@ -84,12 +94,7 @@ vf_privileged_run(VfHost *host, const char *const *verb_argv, VfPrivilegedEventF
     /* Said here, before pkexec: pkexec ends with the same status 127 for a program it
      * cannot find as for a refusal, which would read as "not authorized". */
     if (access(helper, X_OK) < 0) {
-        int errsv = errno;
-
-        g_set_error(error, VF_ERROR, VF_ERROR_NOT_FOUND,
-                    "Cannot run VirtFlow's privileged helper '%s': %s (is VirtFlow installed? "
-                    "'meson install' puts it in LIBEXECDIR/virtflow)",
-                    helper, g_strerror(errsv));
+        vf_privileged_set_not_runnable(error, helper, g_strerror(errno));
         return FALSE;
     }
     if ((argv = vf_privileged_argv(host, helper, verb_argv, error)) == NULL)
@@ -97,9 +102,7 @@ vf_privileged_run(VfHost *host, const char *const *verb_argv, VfPrivilegedEventF
     if (!g_spawn_async_with_pipes(NULL, (char **)argv->pdata, NULL,
                                   G_SPAWN_DO_NOT_REAP_CHILD | G_SPAWN_CLOEXEC_PIPES, NULL, NULL,
                                   &pid, NULL, &out_fd, NULL, &spawn_error)) {
-        g_set_error(error, VF_ERROR, VF_ERROR_NOT_FOUND,
-                    "Cannot run VirtFlow's privileged helper '%s': %s (is VirtFlow installed?)",
-                    helper, spawn_error->message);
+        vf_privileged_set_not_runnable(error, helper, spawn_error->message);
         return FALSE;
     }
     out = fdopen(out_fd, "r");
