@@ -27,8 +27,9 @@ trap 'rm -rf "$tmp"' EXIT
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 
-prefix=$("$MESON" introspect "$BUILD" --buildoptions |
-    python3 -c 'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"][0])')
+# shellcheck source=../lib/meson-opt.sh
+. "$(dirname "$0")/../lib/meson-opt.sh"
+prefix=$(meson_opt "$BUILD" prefix)
 if "$MESON" install -C "$BUILD" --no-rebuild --destdir "$tmp/stage" --tags man,bash-completion \
     >"$tmp/log" 2>&1; then
     ok "meson install --tags man,bash-completion into DESTDIR"

@@ -39,6 +39,8 @@ source "$HERE/../lib/debian-kernel.sh"
 source "$HERE/../lib/initramfs.sh"
 # shellcheck source=../lib/rig-machine.sh
 source "$HERE/../lib/rig-machine.sh"
+# shellcheck source=../lib/meson-opt.sh
+source "$HERE/../lib/meson-opt.sh"
 
 PASSED=0
 FAILED=0
@@ -131,10 +133,7 @@ check_prereqs() {
 
 install_virtflow() {
     local build prefix
-    prefix=$(meson introspect --buildoptions "$BUILDDIR" 2> /dev/null |
-        python3 -c 'import json, sys
-print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == "prefix"))' 2> /dev/null) ||
-        prefix=
+    prefix=$(meson_opt "$BUILDDIR" prefix 2> /dev/null) || prefix=
     if [[ $prefix == /usr ]]; then
         build=$BUILDDIR
     else

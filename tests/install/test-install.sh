@@ -20,11 +20,9 @@ if ! out=$(meson install -C "$BUILDDIR" --no-rebuild --destdir "$STAGE" 2>&1); t
 fi
 ok "meson install --destdir succeeds"
 
-opt() {
-    meson introspect "$BUILDDIR" --buildoptions |
-        python3 -c 'import json, sys
-print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == sys.argv[1]))' "$1"
-}
+# shellcheck source=../lib/meson-opt.sh
+. "$(dirname "$0")/../lib/meson-opt.sh"
+opt() { meson_opt "$BUILDDIR" "$1"; }
 prefix=$(opt prefix)
 bindir=$prefix/$(opt bindir)
 libexecdir=$prefix/$(opt libexecdir)/virtflow

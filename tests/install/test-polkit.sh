@@ -57,11 +57,9 @@ fail() {
     exit 1
 }
 
-opt() {
-    meson introspect "$BUILDDIR" --buildoptions |
-        python3 -c 'import json, sys
-print(next(o["value"] for o in json.load(sys.stdin) if o["name"] == sys.argv[1]))' "$1"
-}
+# shellcheck source=../lib/meson-opt.sh
+. "$HERE/../lib/meson-opt.sh"
+opt() { meson_opt "$BUILDDIR" "$1"; }
 prefix=$(opt prefix)
 helper=$prefix/$(opt libexecdir)/virtflow/virtflow-helper
 stage=$tmp/stage
