@@ -15,6 +15,7 @@
  */
 #pragma once
 
+#include "domain/vf-domain-profile.h"
 #include "domain/vf-passthrough-device.h"
 
 #include <glib.h>
@@ -41,6 +42,36 @@ G_BEGIN_DECLS
  */
 char *vf_domain_xml_activate(const char *xml, const char *gpu, const VfPassthroughDevice *devices,
                              guint n_devices, GError **error);
+
+/*
+ * As vf_domain_xml_activate(), for a VM used as @profile says (NULL: the default profile,
+ * monitor view and no input hand-over, which is what vf_domain_xml_activate() does):
+ *  - monitor: the virtual display out as above; evdev inputs and VirtIO input added;
+ *  - looking-glass: SPICE kept without a network address (or added: listen type='none'),
+ *    <audio type='spice'>, the virtual tablet out, virtio keyboard and mouse, a
+ *    <shmem name='looking-glass'> of vf_profile_lg_size_mib() MiB, the video model and
+ *    memballoon as Looking Glass's libvirt documentation says.
+ * Every element added or removed for the profile is recorded, and the profile itself, so
+ * that vf_domain_xml_deactivate() gives back the domain exactly and
+ * vf_domain_xml_get_profile() can read it back. Activating again with another profile
+ * redoes the profile part from the original domain.
+ *
+ * Returns: (transfer full): the new domain XML, or NULL with @error set (as
+ * vf_domain_xml_activate(); VF_ERROR_INVALID_ARGUMENT for a profile that names an evdev
+ * path twice or a path that is not under /dev/input/).
+ */
+char *vf_domain_xml_activate_profile(const char *xml, const char *gpu,
+                                     const VfPassthroughDevice *devices, guint n_devices,
+                                     const VfProfile *profile, GError **error);
+
+/*
+ * Read the profile recorded by vf_domain_xml_activate_profile() in @xml.
+ *
+ * Returns: TRUE and sets @out_profile when the domain carries VirtFlow's record (a record
+ * written before profiles existed reads as the default profile); FALSE without error
+ * when it does not; FALSE with VF_ERROR_XML when the record is malformed.
+ */
+gboolean vf_domain_xml_get_profile(const char *xml, VfProfile **out_profile, GError **error);
 
 /*
  * Undo vf_domain_xml_activate(): put back the removed elements where they were, remove
