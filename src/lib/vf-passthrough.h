@@ -8,6 +8,7 @@
  */
 #pragma once
 
+#include "domain/vf-domain-profile.h"
 #include "host/vf-transition.h"
 #include "virt/vf-virt.h"
 
@@ -35,8 +36,10 @@ typedef struct {
 typedef void (*VfProgressFunc)(const VfStep *step, double fraction, gpointer user_data);
 
 typedef struct {
-    guint stop_timeout_s; /* graceful shutdown budget (default 120) */
-    gboolean force;       /* activate: skip the guest checks; stop: switch off at once */
+    guint stop_timeout_s;     /* graceful shutdown budget (default 120) */
+    gboolean force;           /* activate: skip the guest checks; stop: switch off at once */
+    const VfProfile *profile; /* activate: how the VM is used (view, input); NULL: the
+                               * default profile (monitor view, no input handed over) */
     VfProgressFunc progress;
     VfWaitFunc wait_tick; /* while waiting for the guest to shut down */
     gpointer user_data;
@@ -60,6 +63,9 @@ typedef struct {
     GPtrArray *writes;   /* of VfSysfsWrite*: in order */
     char *domain_xml;    /* the new definition (activate/deactivate) */
     GPtrArray *warnings; /* of char* */
+    VfProfile *profile;  /* activate: the profile applied; start: the one recorded; or NULL */
+    GPtrArray *notes;    /* of char*: what the user must know now, in sentences: where the
+                          * picture and the sound go, the grab toggle key, ... */
 } VfFlow;
 
 void vf_flow_free(VfFlow *flow);
@@ -68,6 +74,9 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfFlow, vf_flow_free)
 /* @gpu NULL: the one eligible GPU of the host. Plans change nothing. */
 VfFlow *vf_flow_plan_activate(VfHost *host, VfConnection *conn, const char *vm, const char *gpu,
                               GError **error);
+/* As vf_flow_plan_activate(), for @profile (NULL: the default profile). */
+VfFlow *vf_flow_plan_activate_profile(VfHost *host, VfConnection *conn, const char *vm,
+                                      const char *gpu, const VfProfile *profile, GError **error);
 VfFlow *vf_flow_plan_deactivate(VfHost *host, VfConnection *conn, const char *vm, GError **error);
 
 /* Each returns the flow with every step's final state (also on failure, via @ret_flow
