@@ -16,7 +16,8 @@
 #   Logs and handed-over files stay in BUILDDIR/e2e/.
 # Environment:
 #   VF_RIG_CACHE        kernel cache shared with the rig (tests/lib/debian-kernel.sh)
-#   VF_E2E_TIMEOUT      seconds L1 may run before it counts as hung (420)
+#   VF_E2E_TIMEOUT      seconds L1 may run before it counts as hung (900; 1500 with
+#                       VF_E2E_L2_LINUX=1)
 #   VF_E2E_BENCH=1      also time the same steps done by hand (virsh + sysfs writes) in
 #                       the same boot; writes BUILDDIR/e2e/RESULTS-e2e.md
 #   VF_E2E_L2_LINUX=1   L2 boots Linux and its own drivers bind the passed-through
@@ -70,7 +71,7 @@ fi
 BUILDDIR=$(cd "$1" && pwd)
 WORK=${VF_E2E_WORK:-$BUILDDIR/e2e}
 CACHE=${VF_RIG_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/virtflow-rig}
-QEMU_TIMEOUT=${VF_E2E_TIMEOUT:-420}
+QEMU_TIMEOUT=${VF_E2E_TIMEOUT:-900}
 BREAK=${VF_E2E_BREAK:-}
 L2_LINUX=${VF_E2E_L2_LINUX:-0}
 BENCH=${VF_E2E_BENCH:-0}
@@ -78,8 +79,8 @@ case $BREAK in
     "" | hook | restore) ;;
     *) die "VF_E2E_BREAK='$BREAK': expected hook or restore" ;;
 esac
-if [[ $L2_LINUX == 1 && $QEMU_TIMEOUT -lt 900 ]]; then
-    QEMU_TIMEOUT=900
+if [[ $L2_LINUX == 1 && $QEMU_TIMEOUT -lt 1500 ]]; then
+    QEMU_TIMEOUT=1500
 fi
 
 # ---------------------------------------------------------------------------------------
@@ -189,7 +190,8 @@ EOF
 # ---------------------------------------------------------------------------------------
 # L1's initramfs
 
-GUEST_MODULES="bochs snd-hda-intel snd-hda-codec-generic vfio vfio_iommu_type1 vfio-pci"
+# uinput + evdev: the test's own keyboard and mouse (issue 11), made by guest/vf-evdev.c
+GUEST_MODULES="bochs snd-hda-intel snd-hda-codec-generic vfio vfio_iommu_type1 vfio-pci uinput evdev"
 LIBVIRT_BINS="/usr/sbin/libvirtd /usr/sbin/virtlogd /usr/bin/virsh /usr/bin/qemu-system-x86_64
   /usr/lib/libvirt/libvirt_iohelper"
 
@@ -247,6 +249,10 @@ build_initramfs() {
 
     gcc -static -O2 -Wall -Wextra -Werror -o "$stage/usr/bin/rig-helper" \
         "$HERE/../rig/rig-helper.c" || die "cannot build rig-helper"
+    # The keyboard and mouse of the input story (uinput in L1, the reader in L2).
+    gcc -static -O2 -Wall -Wextra -Werror -o "$WORK/vf-evdev" "$HERE/guest/vf-evdev.c" ||
+        die "cannot build guest/vf-evdev.c"
+    cp "$WORK/vf-evdev" "$stage/usr/bin/vf-evdev"
 
     # Users and groups libvirtd resolves even with user = "root" in qemu.conf.
     cat > "$stage/etc/passwd" << 'EOF'
@@ -263,7 +269,7 @@ nogroup:x:65534:
 EOF
     cp "$HERE"/guest/libvirtd.conf "$HERE"/guest/qemu.conf "$stage/etc/libvirt/"
     cp "$HERE/guest/init" "$stage/init"
-    cp "$HERE"/guest/{story.sh,e2e-lib.sh,bench.sh} "$stage/e2e/"
+    cp "$HERE"/guest/{story.sh,story-input.sh,e2e-lib.sh,bench.sh} "$stage/e2e/"
     cp "$HERE/../rig/guest/lib.sh" "$stage/e2e/rig-lib.sh"
     chmod 0755 "$stage/init"
 
@@ -272,22 +278,24 @@ EOF
         ! ld -m elf_i386 -Ttext 0x100000 -o "$stage/e2e/l2-acpi.elf" "$WORK/l2-acpi.o"; then
         die "cannot build guest/l2-acpi.S (binutils)"
     fi
-    if [[ $L2_LINUX == 1 ]]; then
-        build_l2 "$stage/e2e/l2" || die "cannot build L2's kernel and initramfs"
-    fi
+    # L2's Linux: always for the input story (guest/story-input.sh), and for the main
+    # story's VM with VF_E2E_L2_LINUX=1.
+    build_l2 "$stage/e2e/l2" || die "cannot build L2's kernel and initramfs"
 
     initramfs_pack "$stage" "$WORK/initrd.img" || die "cannot pack the initramfs"
     rm -rf "$stage"
 }
 
-# L2's Linux (VF_E2E_L2_LINUX=1): the ELF vmlinux (PVH entry) and a busybox initramfs that
-# loads the host drivers of the passed-through functions, reports, and powers off.
+# L2's Linux: the ELF vmlinux (PVH entry) and a busybox initramfs that loads the host
+# drivers of the passed-through functions, reports, reads its keyboard (vf.input=1), and
+# powers off.
 build_l2() {
     local out=$1 stage=$WORK/l2-initramfs p mods
     rm -rf "$stage"
     initramfs_busybox "$stage" || return 1
     local moddir=$KTREE/lib/modules/$KVER
-    mods=$(kernel_module_closure bochs snd-hda-intel snd-hda-codec-generic) || return 1
+    mods=$(kernel_module_closure bochs snd-hda-intel snd-hda-codec-generic evdev virtio_pci \
+        virtio_input) || return 1
     for p in $mods; do
         mkdir -p "$stage/lib/modules/$KVER/$(dirname "$p")"
         cp "$moddir/$p" "$stage/lib/modules/$KVER/$p"
@@ -296,6 +304,7 @@ build_l2() {
     /bin/busybox depmod -b "$stage" "$KVER" || return 1
     cp "$HERE/guest/l2-init" "$stage/init"
     chmod 0755 "$stage/init"
+    cp "$WORK/vf-evdev" "$stage/bin/vf-evdev"
     mkdir -p "$out"
     initramfs_pack "$stage" "$out/initrd.img" || return 1
     rm -rf "$stage"

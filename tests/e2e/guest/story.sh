@@ -72,6 +72,12 @@ show_output
 ok_rc "doctor: host ready after setup" 0
 out_has "doctor after setup: the hook check passes" "PASS +libvirt hook installed"
 
+# --- 1b. issue 11: keyboard and mouse by evdev, Looking Glass (guest/story-input.sh) ----
+# (Before the main VM: its own VM, its own activation; the dGPU is home again after it.)
+load_modules uinput evdev
+# shellcheck source=/dev/null # exists only inside the initramfs
+. /e2e/story-input.sh
+
 # --- 2. a user's VM, activated ----------------------------------------------------------
 L2_MEM=64
 # No OS, but an ACPI power button: guest/l2-acpi.S powers the VM off when it is pressed.
