@@ -488,11 +488,13 @@ vf_profile_has_evdev(const VfProfile *profile)
     return profile && profile->evdev && profile->evdev->len > 0;
 }
 
-/* Input the guest's drivers matter for: devices handed over, or SPICE's under Looking Glass. */
+/* Whether the guest's VirtIO input drivers decide something: evdev devices handed over to
+ * a monitor-view VM get a VirtIO keyboard and mouse only where the guest has the drivers
+ * (Looking Glass adds them in any case, for SPICE, beside the PS/2 ones). */
 static gboolean
 vf_profile_has_input(const VfProfile *profile)
 {
-    return vf_profile_has_evdev(profile) || profile->view == VF_VIEW_LOOKING_GLASS;
+    return vf_profile_has_evdev(profile) && profile->view == VF_VIEW_MONITOR;
 }
 
 /* "Press both Ctrl keys to switch the keyboard and mouse between host and VM." */
@@ -969,7 +971,7 @@ vf_flow_activate(VfHost *host, VfConnection *conn, const char *vm, const char *g
     } else {
         vf_run_set(&run, "check-guest", VF_STEP_DONE, "%s", detail);
         /* a VirtIO keyboard and mouse only where the guest has their drivers */
-        if (guest_virtio)
+        if (guest_virtio && vf_profile_has_input(flow->profile))
             flow->profile->virtio_input = TRUE;
         vf_flow_note_virtio_input(flow, NULL);
     }
