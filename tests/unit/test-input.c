@@ -160,7 +160,7 @@ test_one_of_each(void)
 {
     g_autoptr(VfTestHost) th = vf_test_host_new(&vf_two_controllers_host, FALSE);
     g_autoptr(GError) error = NULL;
-    g_autofree char *note = g_strdup("(not written)");
+    g_autofree char *note = NULL;
     g_autoptr(GPtrArray) picked = vf_input_pick_auto(th->host, &note, &error);
     g_autoptr(GPtrArray) list = vf_input_list(th->host, &error);
     g_autofree char *pick = vf_picked(picked);
