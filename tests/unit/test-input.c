@@ -9,6 +9,7 @@
 #include "host/vf-input.h"
 
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define BY_ID "/dev/input/by-id/"
@@ -379,6 +380,50 @@ test_check_not_evdev(void)
     }
 }
 
+/* The live host's nodes are character devices: what st_rdev says decides, looked up in
+ * /sys/dev/char. Only root may mknod, so this case needs it. */
+static void
+test_check_char_devices(void)
+{
+    g_autoptr(VfTestHost) th = NULL;
+    g_autofree char *node = NULL;
+    static const struct {
+        guint major, minor;
+        const char *says; /* NULL: accepted */
+    } cases[] = {
+        {13, 68, NULL}, /* event4, as /sys/dev/char/13:68 says */
+        {1, 3, "character device 1:3, not an input device"},
+        {13, 63, "input device 13:63 (mice), not an event device"},
+    };
+
+    if (geteuid() != 0) {
+        g_test_skip("mknod(2) of a character device needs root: run the unit tests as root to "
+                    "check real device numbers");
+        return;
+    }
+    th = vf_test_host_new(&vf_kmodel_demo_host, FALSE);
+    node = vf_test_host_path(th, "dev/input/event4");
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(VfInputDevice) dev = NULL;
+
+        g_test_message("%u:%u", cases[i].major, cases[i].minor);
+        g_assert_cmpint(unlink(node), ==, 0);
+        g_assert_cmpint(mknod(node, S_IFCHR | 0600, makedev(cases[i].major, cases[i].minor)), ==,
+                        0);
+        if (cases[i].says == NULL) {
+            g_assert_true(vf_input_check_evdev(th->host, BY_ID KBD, &dev, &error));
+            g_assert_no_error(error);
+            g_assert_cmpstr(dev ? dev->name : NULL, ==, "Logitech USB Keyboard");
+            continue;
+        }
+        g_assert_false(vf_input_check_evdev(th->host, BY_ID KBD, &dev, &error));
+        g_assert_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT);
+        vf_assert_contains(VF_MSG(error), BY_ID KBD);
+        vf_assert_contains(VF_MSG(error), cases[i].says);
+    }
+}
+
 static void
 test_check_outside(void)
 {
@@ -577,6 +622,7 @@ main(int argc, char **argv)
     g_test_add_func("/input/check/ok", test_check_ok);
     g_test_add_func("/input/check/unplugged", test_check_unplugged);
     g_test_add_func("/input/check/not-evdev", test_check_not_evdev);
+    g_test_add_func("/input/check/char-devices", test_check_char_devices);
     g_test_add_func("/input/check/outside", test_check_outside);
     g_test_add_func("/input/check/event-node", test_check_event_node);
     g_test_add_func("/input/check/other-kind", test_check_other_kind);
