@@ -340,6 +340,39 @@ test_check_unplugged(void)
     g_assert_cmpuint(list->len, ==, 0);
 }
 
+/* The keyboard is unplugged after Activate: udev removes its node and its by-id link. */
+static void
+test_check_unplugged_later(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_kmodel_demo_host, FALSE);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) list = NULL;
+    g_autoptr(GPtrArray) picked = NULL;
+    g_autofree char *listed = NULL;
+    g_autofree char *pick = NULL;
+    g_autofree char *note = NULL;
+
+    g_assert_true(vf_input_check_evdev(th->host, BY_ID KBD, NULL, &error));
+    g_assert_no_error(error);
+    g_assert_true(vf_kmodel_unplug_input(th->root, 4));
+    g_assert_false(vf_kmodel_unplug_input(th->root, 4));
+
+    g_assert_false(vf_input_check_evdev(th->host, BY_ID KBD, NULL, &error));
+    g_assert_error(error, VF_ERROR, VF_ERROR_NOT_FOUND);
+    vf_assert_contains(VF_MSG(error), "'" BY_ID KBD "' does not exist: it is unplugged");
+    vf_assert_contains(VF_MSG(error), "Plug it in, or run 'virtflow activate VM --input");
+    g_clear_error(&error);
+
+    /* what is left: the mouse, and the mouse's macro keys as the only keyboard */
+    list = vf_input_list(th->host, &error);
+    g_assert_no_error(error);
+    listed = vf_listed(list);
+    g_assert_cmpstr(listed, ==, MOUSE " " MACRO_KBD);
+    picked = vf_input_pick_auto(th->host, &note, &error);
+    pick = vf_picked(picked);
+    g_assert_cmpstr(pick, ==, "keyboard:" MACRO_KBD " mouse:" MOUSE);
+}
+
 static void
 test_check_not_evdev(void)
 {
@@ -621,6 +654,7 @@ main(int argc, char **argv)
     g_test_add_func("/input/auto/no-input-dir", test_no_input_dir);
     g_test_add_func("/input/check/ok", test_check_ok);
     g_test_add_func("/input/check/unplugged", test_check_unplugged);
+    g_test_add_func("/input/check/unplugged-later", test_check_unplugged_later);
     g_test_add_func("/input/check/not-evdev", test_check_not_evdev);
     g_test_add_func("/input/check/char-devices", test_check_char_devices);
     g_test_add_func("/input/check/outside", test_check_outside);
