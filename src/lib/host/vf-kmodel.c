@@ -1070,6 +1070,48 @@ vf_kmodel_build(const char *root, const VfKmodelHost *spec, GError **error)
     return TRUE;
 }
 
+gboolean
+vf_kmodel_unplug_input(const char *root, guint event)
+{
+    g_autofree char *node_rel = g_strdup_printf("dev/input/event%u", event);
+    g_autofree char *node = vf_kmodel_real(root, node_rel);
+    g_autofree char *class_rel = g_strdup_printf("sys/class/input/event%u", event);
+    g_autofree char *class_link = vf_kmodel_real(root, class_rel);
+    g_autofree char *input_rel = g_strdup_printf("sys/class/input/input%u", event);
+    g_autofree char *input_link = vf_kmodel_real(root, input_rel);
+    g_autofree char *char_rel = g_strdup_printf("sys/dev/char/13:%u", 64 + event);
+    g_autofree char *char_link = vf_kmodel_real(root, char_rel);
+    g_autofree char *by_id = vf_kmodel_real(root, "dev/input/by-id");
+    g_autofree char *target = g_file_read_link(input_link, NULL);
+    g_autoptr(GDir) dir = NULL;
+    const char *name;
+
+    if (!g_file_test(node, G_FILE_TEST_EXISTS))
+        return FALSE;
+    /* udev removes the links it made for the node (60-persistent-input.rules) */
+    dir = g_dir_open(by_id, 0, NULL);
+    while (dir && (name = g_dir_read_name(dir)) != NULL) {
+        g_autofree char *link = g_build_filename(by_id, name, NULL);
+        g_autofree char *to = g_file_read_link(link, NULL);
+        g_autofree char *base = to ? g_path_get_basename(to) : NULL;
+
+        if (g_strcmp0(base, node_rel + strlen("dev/input/")) == 0)
+            g_unlink(link);
+    }
+    /* the input device's directory goes with its links (sys/class/input/inputN's target) */
+    if (target) {
+        g_autofree char *class_dir = g_path_get_dirname(input_link);
+        g_autofree char *input_dir = g_build_filename(class_dir, target, NULL);
+
+        vf_kmodel_rm_rf(input_dir);
+    }
+    g_unlink(class_link);
+    g_unlink(input_link);
+    g_unlink(char_link);
+    g_unlink(node);
+    return TRUE;
+}
+
 /* ---- snapshots ---- */
 
 static void

@@ -116,6 +116,11 @@ guint vf_kmodel_get_n_writes(VfKmodel *model);
 /* How long an injected hang blocks (default 400 ms). */
 void vf_kmodel_set_hang_ms(VfKmodel *model, guint ms);
 
+/* Unplugs input device @event (VfKmodelInput.event) of the tree at @root as the kernel and
+ * udev do: /dev/input/eventN, the by-id links to it and its sysfs entries go. FALSE when
+ * there is no such device. */
+gboolean vf_kmodel_unplug_input(const char *root, guint event);
+
 /* A canonical text of the whole tree under @root (paths, link targets, file contents),
  * without VirtFlow's state directory: equal snapshots mean an unchanged host. */
 char *vf_kmodel_snapshot(const char *root);
