@@ -745,8 +745,9 @@ main(int argc, char **argv)
                                            "metadata in the domain XML on stdin: %s",
                                            args.name, args.operation, args.sub_operation,
                                            error->message));
-    } else if (vf_hook_check_input(&args, profile, &res)) {
-        vf_hook_run(&args, action, gpu, devices, &res);
+    } else {
+        if (vf_hook_check_input(&args, profile, &res))
+            vf_hook_run(&args, action, gpu, devices, &res);
         if (res.devices == NULL || *res.devices == '\0') {
             g_free(res.devices);
             res.devices = vf_hook_join_devices(devices, vf_hook_passthrough_address);
