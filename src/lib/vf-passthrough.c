@@ -967,7 +967,7 @@ vf_flow_activate(VfHost *host, VfConnection *conn, const char *vm, const char *g
         vf_run_warn(&run, "%s (ignored: --force)", local->message);
         vf_run_set(&run, "check-guest", VF_STEP_SKIPPED, "%s (ignored: --force)", local->message);
         g_clear_error(&local);
-        vf_flow_note_virtio_input(flow, "The guest could not be checked");
+        vf_flow_note_virtio_input(flow, "The guest did not answer the check");
     } else {
         vf_run_set(&run, "check-guest", VF_STEP_DONE, "%s", detail);
         /* a VirtIO keyboard and mouse only where the guest has their drivers */

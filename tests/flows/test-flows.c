@@ -1789,6 +1789,7 @@ test_profile_monitor(void)
     vf_assert_xpath(xml, "/domain/devices/input[@type='evdev']/source[@dev='" VF_KBD "']", 1);
     vf_assert_xpath(xml, "/domain/devices/input[@type='evdev']/source[@dev='" VF_MOUSE "']", 1);
     vf_assert_xpath(xml, "/domain/devices/input[@type='evdev']/source[@grabToggle='ctrl-ctrl']", 1);
+    vf_assert_valid_domain(fx->dir, xml);
     g_assert_true(vf_domain_xml_get_profile(xml, &recorded, &error));
     g_assert_no_error(error);
     if (recorded)
@@ -2081,6 +2082,34 @@ test_profile_plan(void)
     vf_assert_snapshot_equal(snap, snap_after);
 }
 
+/* A running VM whose agent does not answer (the test driver has none), with --force: the
+ * plan says the agent decides VirtIO input; the flow says it could not ask. */
+static void
+test_profile_running_forced(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) plan = NULL, flow = NULL;
+    g_autoptr(VfProfile) want = vf_test_profile(VF_VIEW_MONITOR, TRUE, FALSE);
+    g_autofree char *plan_notes = NULL, *notes = NULL;
+    VfFlowOptions o = vf_options(NULL, TRUE);
+
+    vf_fx_start_vm(fx, VF_VM);
+    plan = vf_flow_plan_activate_profile(fx->th.host, fx->conn, VF_VM, NULL, want, &error);
+    g_assert_no_error(error);
+    plan_notes = vf_flow_notes(plan);
+    vf_assert_contains(plan_notes, "VirtIO keyboard and mouse are added if the guest agent "
+                                   "reports VirtIO input drivers");
+    o.profile = want;
+    g_assert_true(vf_flow_activate(fx->th.host, fx->conn, VF_VM, NULL, &o, &flow, &error));
+    g_assert_no_error(error);
+    notes = vf_flow_notes(flow);
+    vf_assert_contains(notes, "The guest did not answer the check: whether it has VirtIO input "
+                              "drivers could not be checked, so it keeps its PS/2 keyboard and "
+                              "mouse.");
+    g_assert_false(flow->profile && flow->profile->virtio_input);
+}
+
 /* What the guest agent's guest-get-devices says about Windows's VirtIO input driver */
 static void
 test_profile_guest_virtio_input(void)
@@ -2174,6 +2203,7 @@ main(int argc, char **argv)
     g_test_add_func("/flows/profile/again", test_profile_again);
     g_test_add_func("/flows/profile/start-unplugged", test_profile_start_unplugged);
     g_test_add_func("/flows/profile/plan", test_profile_plan);
+    g_test_add_func("/flows/profile/running-forced", test_profile_running_forced);
     g_test_add_func("/flows/profile/guest-virtio-input", test_profile_guest_virtio_input);
     for (guint k = 0; k < G_N_ELEMENTS(vf_bad_profiles); k++) {
         g_autofree char *name = g_strdup_printf("/flows/profile/bad/%s", vf_bad_profiles[k].name);
