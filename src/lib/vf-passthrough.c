@@ -351,9 +351,11 @@ vf_check_guest(VfDomain *dom, char **ret_detail, gboolean *ret_virtio_input, GEr
         return FALSE;
     }
     *ret_virtio_input = vf_guest_devices_have_virtio_input(devices);
-    *ret_detail = g_strdup_printf("the guest agent answers; VirtIO storage and network%s drivers "
-                                  "are in",
-                                  *ret_virtio_input ? ", input" : "");
+    *ret_detail =
+        g_strdup(*ret_virtio_input ? "the guest agent answers; VirtIO storage, network and input "
+                                     "drivers are in"
+                                   : "the guest agent answers; VirtIO storage and network drivers "
+                                     "are in");
     return TRUE;
 }
 
