@@ -204,6 +204,9 @@ for id in ('lg-shm', 'lg-tmpfiles', 'lg-apparmor', 'lg-kvmfr', 'lg-client'):
 assert 'Boot loader:' in c['boot-loader']['detail'], c['boot-loader']
 assert d['failed'] == 0, [x for x in d['checks'] if x['status'] == 'fail']
 "
+run_status "setup --dry-run" 0 "$VIRTFLOW" --demo setup --dry-run
+has "... shows the Looking Glass rule's step, and how to name the user" \
+    "No desktop user is known .*virtflow setup --user NAME"
 run_status "setup --user root: usage" 2 "$VIRTFLOW" --demo setup --dry-run --user root
 if grep -Eq "is root: .*--user NAME" "$tmp/err"; then
     ok "... root is refused, with the way out"

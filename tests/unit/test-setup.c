@@ -693,6 +693,26 @@ test_setup_kvmfr(void)
     vf_assert_state(listed, "kvmfr", VF_SETUP_SKIPPED);
 }
 
+/* A setup made before the drop-in edited /etc/default/grub itself: undo still puts it back. */
+static void
+test_setup_undo_old_grub(void)
+{
+    g_autoptr(VfTestHost) th = vf_setup_host(&vf_no_iommu_host);
+    g_autofree char *text = NULL;
+    const char *original = "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n";
+    const char *edited = "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet intel_iommu=on iommu=pt\"\n";
+
+    vf_test_host_write(th, "etc/default/grub", edited);
+    vf_test_host_write(th, "var/lib/virtflow/setup/backup/etc_default_grub", original);
+    vf_test_host_write(th, "var/lib/virtflow/setup/manifest",
+                       "[/etc/default/grub]\ncreated=false\n"
+                       "backup=setup/backup/etc_default_grub\nmode=420\nlink=false\n"
+                       "written=GRUB_CMDLINE_LINUX_DEFAULT=\"quiet intel_iommu=on iommu=pt\"\\n\n");
+    vf_apply(th, TRUE);
+    text = vf_read(th, "etc/default/grub");
+    g_assert_cmpstr(text, ==, original);
+}
+
 /* A libvirtd older than the hook must be restarted: where systemd does not run, the user
  * is told how; one started after the hook needs nothing. */
 static void
@@ -798,6 +818,7 @@ main(int argc, char **argv)
     g_test_add_func("/setup/desktop-user", test_setup_desktop_user);
     g_test_add_func("/setup/kvmfr", test_setup_kvmfr);
     g_test_add_func("/setup/undo-backup-link", test_setup_undo_backup_link);
+    g_test_add_func("/setup/undo-old-grub", test_setup_undo_old_grub);
     for (guint i = 0; i < G_N_ELEMENTS(vf_bad_manifests); i++) {
         g_autofree char *name =
             g_strdup_printf("/setup/undo-tampered/%s", vf_bad_manifests[i].name);
