@@ -361,6 +361,21 @@ test_setup_grub_hostile(void)
     vf_test_rm_rf(dir);
 }
 
+/* An AMD CPU gets amd_iommu=on in the drop-in. */
+static void
+test_setup_grub_amd(void)
+{
+    g_autoptr(VfTestHost) th = vf_setup_host(&vf_no_iommu_host);
+    g_autofree char *text = NULL;
+
+    vf_test_host_write(th, "proc/cpuinfo", "vendor_id\t: AuthenticAMD\n");
+    vf_test_host_write(th, "etc/default/grub", "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n");
+    vf_test_host_write(th, "etc/default/grub.d/init-select.cfg", "GRUB_RECORDFAIL_TIMEOUT=0\n");
+    vf_apply_flags(th, VF_SETUP_GRUB);
+    text = vf_read(th, "etc/default/grub.d/virtflow-iommu.cfg");
+    vf_assert_contains(text, "\"$GRUB_CMDLINE_LINUX_DEFAULT amd_iommu=on iommu=pt\"\n");
+}
+
 /* systemd-boot: /etc/kernel/cmdline gets the options appended (its text kept), or is made
  * from the running command line; a leftover /etc/default/grub is not touched. */
 static void
@@ -811,6 +826,7 @@ main(int argc, char **argv)
     g_test_add_func("/setup/undo-changed", test_setup_undo_changed);
     g_test_add_func("/setup/no-iommu", test_setup_no_iommu);
     g_test_add_func("/setup/grub-hostile", test_setup_grub_hostile);
+    g_test_add_func("/setup/grub-amd", test_setup_grub_amd);
     g_test_add_func("/setup/systemd-boot", test_setup_systemd_boot);
     g_test_add_func("/setup/daemon", test_setup_daemon);
     g_test_add_func("/setup/manifest-parse", test_setup_manifest_parse);
