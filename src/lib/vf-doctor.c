@@ -17,6 +17,8 @@
 #include "vf-setup.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -721,6 +723,246 @@ vf_doctor_check_gpu_framebuffer(VfDoctor *doctor, VfHost *host, const VfGpu *gpu
                       NULL);
 }
 
+/* The name of uid/gid @id on @host (its passwd/group file; the number when none). */
+static char *
+vf_doctor_name_of(VfHost *host, gboolean group, const char *id)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+
+    if (vf_host_is_live(host)) {
+        guint64 n = 0;
+        struct passwd *pw = NULL;
+        struct group *gr = NULL;
+
+        if (vf_host_parse_uint(id, 10, &n)) {
+            if (group)
+                gr = getgrgid((gid_t)n);
+            else
+                pw = getpwuid((uid_t)n);
+        }
+        return g_strdup(gr ? gr->gr_name : pw ? pw->pw_name : id);
+    }
+    text = vf_host_read_opt(host, group ? "/etc/group" : "/etc/passwd");
+    lines = g_strsplit(text ? text : "", "\n", -1);
+    for (guint i = 0; lines[i]; i++) {
+        g_auto(GStrv) f = g_strsplit(lines[i], ":", 4);
+
+        if (g_strv_length(f) >= 3 && g_str_equal(f[2], id))
+            return g_strdup(f[0]);
+    }
+    return g_strdup(id);
+}
+
+/* ---- the boot loader and Looking Glass ------------------------------------------------ */
+
+/* Which boot loader takes the kernel command line, and whether the IOMMU options are in
+ * its configuration (`setup --grub` puts them there). */
+static void
+vf_doctor_check_boot_loader(VfDoctor *doctor, VfHost *host, const VfIommuStatus *iommu)
+{
+    g_autoptr(VfBootConfig) boot = vf_boot_config_new(host);
+    const char *title = "boot loader and the IOMMU options";
+    const char *name = boot->loader == VF_BOOT_LOADER_KERNEL_INSTALL ? "systemd-boot/kernel-install"
+                       : boot->loader == VF_BOOT_LOADER_UNKNOWN      ? "not known"
+                                                                     : "GRUB";
+    g_autofree char *detail = NULL;
+    const char *fix = NULL;
+    VfCheckStatus status;
+
+    if (boot->loader == VF_BOOT_LOADER_UNKNOWN) {
+        detail = g_strdup_printf("Boot loader: not known (%s).%s", boot->evidence,
+                                 iommu->enabled ? " The IOMMU is on." : "");
+        vf_doctor_add(doctor, "boot-loader", title, iommu->enabled ? VF_CHECK_PASS : VF_CHECK_SKIP,
+                      detail, NULL);
+        return;
+    }
+    detail = g_strdup_printf("Boot loader: %s (%s); the kernel command line is configured in "
+                             "%s, which %s the IOMMU options.%s",
+                             name, boot->evidence, boot->config,
+                             boot->iommu_configured ? "has" : "does not have",
+                             iommu->enabled ? " The IOMMU is on." : "");
+    if (iommu->enabled)
+        status = VF_CHECK_PASS; /* on by default (AMD, some kernels): no option needed */
+    else if (boot->iommu_configured) {
+        status = VF_CHECK_WARN;
+        fix = boot->loader == VF_BOOT_LOADER_KERNEL_INSTALL
+                  ? "The running kernel was booted without them: run 'kernel-install add "
+                    "$(uname -r) /boot/vmlinuz-$(uname -r)' so the boot entries get them, and "
+                    "reboot."
+              : boot->loader == VF_BOOT_LOADER_GRUB
+                  ? "The running kernel was booted without them: run 'update-grub' and reboot."
+                  : "The running kernel was booted without them: run 'grub2-mkconfig -o "
+                    "/boot/grub2/grub.cfg' (or grubby) and reboot.";
+    } else {
+        /* the 'iommu' check fails already; this one says where the options go */
+        status = VF_CHECK_WARN;
+        fix = boot->loader == VF_BOOT_LOADER_GRUB_NO_DROPIN
+                  ? "grubby --update-kernel=ALL --args=\"intel_iommu=on iommu=pt\" (amd_iommu=on "
+                    "on AMD), then reboot."
+                  : "sudo virtflow setup --grub (writes the options where this boot loader reads "
+                    "them), then follow what it says and reboot.";
+    }
+    vf_doctor_add(doctor, "boot-loader", title, status, detail, fix);
+}
+
+/* looking-glass-client in one of $PATH's directories, under the host's root. */
+static char *
+vf_doctor_find_client(VfHost *host)
+{
+    const char *path = g_getenv("PATH");
+    g_auto(GStrv) dirs = g_strsplit(path ? path : "/usr/local/bin:/usr/bin:/bin", ":", -1);
+
+    for (guint i = 0; dirs[i]; i++) {
+        g_autofree char *file = NULL;
+        g_autofree char *real = NULL;
+
+        if (!g_path_is_absolute(dirs[i]))
+            continue;
+        file = g_build_filename(dirs[i], "looking-glass-client", NULL);
+        real = vf_host_dup_real_path(host, file);
+        if (g_file_test(real, G_FILE_TEST_IS_EXECUTABLE) && !g_file_test(real, G_FILE_TEST_IS_DIR))
+            return g_steal_pointer(&file);
+    }
+    return NULL;
+}
+
+/* Looking Glass (--view looking-glass): the shared memory file, setup's tmpfiles rule, the
+ * AppArmor rule, kvmfr and the client. None of it is needed by a host that does not use
+ * Looking Glass: such a host gets skips and warnings, never a failure. */
+static void
+vf_doctor_check_looking_glass(VfDoctor *doctor, VfHost *host)
+{
+    g_autofree char *user = vf_setup_dup_looking_glass_user(host);
+    g_autofree char *client = vf_doctor_find_client(host);
+    g_autofree char *shm = vf_host_dup_real_path(host, VF_SETUP_LG_SHM);
+    gboolean kvmfr = vf_setup_kvmfr_loaded(host);
+    gboolean used;
+    struct stat st;
+    gboolean shm_exists = lstat(shm, &st) == 0;
+    const char *recreate = "Once the VM is off: rm " VF_SETUP_LG_SHM " && systemd-tmpfiles "
+                           "--create " VF_SETUP_LG_TMPFILES " (after 'sudo virtflow setup').";
+
+    used = shm_exists || user != NULL || client != NULL || kvmfr;
+
+    /* the shared memory file */
+    if (!shm_exists) {
+        vf_doctor_add(doctor, "lg-shm", "Looking Glass shared memory file", VF_CHECK_SKIP,
+                      VF_SETUP_LG_SHM " does not exist: the tmpfiles rule makes it at boot, or "
+                                      "QEMU when a VM with --view looking-glass starts.",
+                      NULL);
+    } else {
+        g_autofree char *owner = NULL;
+        g_autofree char *group = NULL;
+        g_autofree char *uid = g_strdup_printf("%u", (guint)st.st_uid);
+        g_autofree char *gid = g_strdup_printf("%u", (guint)st.st_gid);
+        g_autofree char *detail = NULL;
+        g_autofree char *fix = NULL;
+        VfCheckStatus status = VF_CHECK_PASS;
+
+        owner = vf_doctor_name_of(host, FALSE, uid);
+        group = vf_doctor_name_of(host, TRUE, gid);
+        detail = g_strdup_printf(VF_SETUP_LG_SHM " is %s, owner %s, group %s, mode %04o.",
+                                 S_ISREG(st.st_mode) ? "a file" : "NOT a plain file", owner, group,
+                                 (guint)(st.st_mode & 07777));
+        if (!S_ISREG(st.st_mode)) {
+            status = VF_CHECK_FAIL;
+            fix = g_strdup_printf("QEMU and the client map a plain file there: %s", recreate);
+        } else if ((st.st_mode & 0660) != 0660) {
+            status = VF_CHECK_FAIL;
+            fix = g_strdup_printf("The client needs read and write (0660): %s", recreate);
+        } else if (user && !g_str_equal(user, owner)) {
+            status = VF_CHECK_FAIL;
+            fix = g_strdup_printf("The tmpfiles rule gives it to %s: %s", user, recreate);
+        } else if (user == NULL && st.st_uid == 0) {
+            status = VF_CHECK_WARN;
+            fix = g_strdup("It is root's: run 'sudo virtflow setup' (a tmpfiles rule makes it "
+                           "the desktop user's), then rm " VF_SETUP_LG_SHM " once the VM is off "
+                           "and run 'systemd-tmpfiles --create " VF_SETUP_LG_TMPFILES "'.");
+        }
+        vf_doctor_add(doctor, "lg-shm", "Looking Glass shared memory file", status, detail, fix);
+    }
+
+    /* setup's tmpfiles rule */
+    if (user) {
+        g_autofree char *detail = g_strdup_printf(
+            VF_SETUP_LG_TMPFILES " makes " VF_SETUP_LG_SHM " %s's (group kvm, 0660).", user);
+
+        vf_doctor_add(doctor, "lg-tmpfiles", "tmpfiles rule for Looking Glass", VF_CHECK_PASS,
+                      detail, NULL);
+    } else {
+        vf_doctor_add(doctor, "lg-tmpfiles", "tmpfiles rule for Looking Glass",
+                      used ? VF_CHECK_WARN : VF_CHECK_SKIP,
+                      used ? "No " VF_SETUP_LG_TMPFILES ": the shared memory file is made by "
+                             "QEMU, and the Looking Glass client cannot open it."
+                           : "No " VF_SETUP_LG_TMPFILES " (only --view looking-glass needs it).",
+                      "sudo virtflow setup (or 'virtflow setup --user NAME' as root)");
+    }
+
+    /* AppArmor */
+    if (!vf_setup_apparmor_confines_qemu(host)) {
+        vf_doctor_add(doctor, "lg-apparmor", "AppArmor lets QEMU open the shared memory",
+                      VF_CHECK_SKIP,
+                      "AppArmor does not confine QEMU here (no " VF_SETUP_APPARMOR_QEMU ").", NULL);
+    } else if (vf_setup_apparmor_has_rule(host, VF_SETUP_LG_SHM " rw,")) {
+        vf_doctor_add(doctor, "lg-apparmor", "AppArmor lets QEMU open the shared memory",
+                      VF_CHECK_PASS, VF_SETUP_LG_APPARMOR " has '" VF_SETUP_LG_SHM " rw,'.", NULL);
+    } else {
+        vf_doctor_add(doctor, "lg-apparmor", "AppArmor lets QEMU open the shared memory",
+                      used ? VF_CHECK_WARN : VF_CHECK_SKIP,
+                      "AppArmor confines QEMU and " VF_SETUP_LG_APPARMOR " has no '" VF_SETUP_LG_SHM
+                      " rw,' (libvirt before 5.10 needs it for Looking Glass).",
+                      "sudo virtflow setup (adds the rule), then 'systemctl reload apparmor'");
+    }
+
+    /* kvmfr */
+    if (!kvmfr) {
+        vf_doctor_add(doctor, "lg-kvmfr", "kvmfr (Looking Glass's optional module)", VF_CHECK_SKIP,
+                      "The kvmfr module is not loaded: Looking Glass uses " VF_SETUP_LG_SHM ".",
+                      NULL);
+    } else {
+        struct stat dev;
+        g_autofree char *node = vf_host_dup_real_path(host, "/dev/kvmfr0");
+        gboolean is_dev = stat(node, &dev) == 0 && S_ISCHR(dev.st_mode);
+        gboolean acl = vf_setup_qemu_conf_allows_kvmfr(host);
+        gboolean aa = !vf_setup_apparmor_confines_qemu(host) ||
+                      vf_setup_apparmor_has_rule(host, "/dev/kvmfr0 rw,");
+        g_autofree char *detail = g_strdup_printf(
+            "kvmfr is loaded; /dev/kvmfr0 is %s; " VF_SETUP_QEMU_CONF "'s cgroup_device_acl %s "
+            "it%s.",
+            is_dev ? "its device"
+                   : "NOT a device (QEMU made a plain file before the module "
+                     "loaded?)",
+            acl ? "lists" : "does not list", aa ? "" : "; AppArmor has no '/dev/kvmfr0 rw,'");
+
+        vf_doctor_add(
+            doctor, "lg-kvmfr", "kvmfr (Looking Glass's optional module)",
+            is_dev && acl && aa ? VF_CHECK_PASS : VF_CHECK_WARN, detail,
+            is_dev && acl && aa ? NULL
+            : !is_dev ? "rm /dev/kvmfr0 and reload the module (modprobe -r kvmfr && modprobe "
+                        "kvmfr)."
+            : !acl    ? "Uncomment cgroup_device_acl in " VF_SETUP_QEMU_CONF " (keep its "
+                        "entries), add \"/dev/kvmfr0\", and restart libvirtd."
+                      : "sudo virtflow setup (adds '/dev/kvmfr0 rw,' to " VF_SETUP_LG_APPARMOR
+                     "), then 'systemctl reload apparmor'.");
+    }
+
+    /* the client */
+    if (client) {
+        g_autofree char *detail = g_strdup_printf("%s is installed.", client);
+
+        vf_doctor_add(doctor, "lg-client", "looking-glass-client on PATH", VF_CHECK_PASS, detail,
+                      NULL);
+    } else {
+        vf_doctor_add(doctor, "lg-client", "looking-glass-client on PATH",
+                      used ? VF_CHECK_WARN : VF_CHECK_SKIP,
+                      "No looking-glass-client in PATH: --view looking-glass shows the VM in "
+                      "its window.",
+                      "Install the Looking Glass client (your distribution's package, or build "
+                      "it: https://looking-glass.io/docs/stable/install_client/).");
+    }
+}
+
 /* Fedora's SELinux policy confines hooks unless virt_hooks_unconfined is on; a confined
  * hook cannot write sysfs. Only said where SELinux is there. */
 static void
@@ -761,6 +1003,7 @@ vf_doctor_check_host(VfDoctor *doctor, VfHost *host)
                       "Run on the machine itself (or a complete --host-root).");
     } else {
         vf_doctor_check_iommu(doctor, report->iommu);
+        vf_doctor_check_boot_loader(doctor, host, report->iommu);
         vf_doctor_check_vfio(doctor, report->vfio);
         vf_doctor_check_modules_load(doctor, host, report->vfio);
         g_autoptr(GArray) framebuffers = g_array_new(FALSE, FALSE, sizeof(guint64));
@@ -781,6 +1024,7 @@ vf_doctor_check_host(VfDoctor *doctor, VfHost *host)
     vf_doctor_check_journal(doctor, host);
     vf_doctor_check_hook(doctor, host);
     vf_doctor_check_selinux(doctor, host);
+    vf_doctor_check_looking_glass(doctor, host);
 }
 
 /* ---- libvirt and one VM ----------------------------------------------------------------- */
