@@ -17,6 +17,16 @@
  *  - /dev/vfio/GROUP exists while any member of GROUP is on vfio-pci;
  *  - a driver is registered (/sys/bus/pci/drivers/D) only while its module is loaded;
  *  - DRM and sound children exist only while the natural driver is bound.
+ *
+ * And what real drivers and firmware do (host/vf-drivers.h, issue 12):
+ *  - nvidia: an unbind while nvidia-persistenced or nvidia-powerd runs, while nvidia_drm's
+ *    framebuffer console is on the GPU, or while the module has users no process shows,
+ *    blocks for ever (a hang), and every later write to that device blocks too: releasing
+ *    the user after the unbind started does not let it finish;
+ *  - /proc/iomem (with .iomem): each device's BARs, the natural driver's claim under them,
+ *    and a firmware framebuffer (.boot_fb) in BAR 1 until a DRM driver takes the GPU over;
+ *  - the AMD reset bug (.reset_bug): once the device has been on vfio-pci, its natural
+ *    driver's probe fails (no driver, no DRM device) until the host "reboots" (a new tree).
  */
 #pragma once
 
@@ -29,15 +39,19 @@ typedef struct {
     guint32 class_code;
     guint16 vendor_id;
     guint16 device_id;
-    const char *driver;     /* natural driver, bound at "boot" when its module is loaded */
-    const char *module;     /* its module; NULL: the driver name with '-' → '_' */
-    gint iommu_group;       /* -1: none (IOMMU off) */
-    gint boot_vga;          /* -1: no boot_vga attribute */
-    const char *parent;     /* upstream bridge, NULL on the root bus */
-    const char *drm;        /* "card1 renderD129" */
-    const char *connectors; /* "DP-1:connected:enabled HDMI-A-1:disconnected:disabled" */
-    const char *sound;      /* "card1" */
-    gboolean unbound;       /* leave it without a driver at boot */
+    const char *driver;       /* natural driver, bound at "boot" when its module is loaded */
+    const char *module;       /* its module; NULL: the driver name with '-' → '_' */
+    gint iommu_group;         /* -1: none (IOMMU off) */
+    gint boot_vga;            /* -1: no boot_vga attribute */
+    const char *parent;       /* upstream bridge, NULL on the root bus */
+    const char *drm;          /* "card1 renderD129" */
+    const char *connectors;   /* "DP-1:connected:enabled HDMI-A-1:disconnected:disabled" */
+    const char *sound;        /* "card1" */
+    gboolean unbound;         /* leave it without a driver at boot */
+    const char *fb;           /* "fb0": its DRM driver's framebuffer console (/proc/fb) */
+    const char *boot_fb;      /* "BOOTFB", "efifb": a firmware framebuffer in its BAR 1 */
+    const char *reset_method; /* NULL: "flr bus" ("bus" for bridges); "" for none */
+    gboolean reset_bug;       /* its driver cannot bring it up after vfio-pci had it */
 } VfKmodelDevice;
 
 typedef struct {
@@ -56,6 +70,9 @@ typedef struct {
     const char *loadable;       /* further modules in modules.dep */
     const VfKmodelDevice *devices;    /* ends with an entry whose address is NULL */
     const VfKmodelProcess *processes; /* ends with pid 0; may be NULL */
+    gboolean iomem;                   /* write /proc/iomem and each device's resource */
+    gboolean nvidia_drm; /* nvidia_drm loaded with modeset=Y fbdev=Y; nvidia's refcnt */
+    gint nvidia_hidden;  /* users of the nvidia module that no process shows */
 } VfKmodelHost;
 
 typedef enum {
