@@ -136,6 +136,33 @@ py "doctor: gpu-returned warns, gpu-blockers passes" "
 assert c['gpu-returned:$GPU']['status'] == 'warn', c['gpu-returned:$GPU']
 assert c['gpu-blockers:$GPU']['status'] == 'pass', c['gpu-blockers:$GPU']
 "
+
+# Activate and Start say it (the flows print it as a warning); the VM's stop returns the
+# GPU, which comes back (driver and DRM device): the record is forgotten
+VM='Windows 11'
+run_status "activate with a GPU that did not come back" 0 "$VIRTFLOW" --demo activate "$VM"
+if grep -q "warning: GPU $GPU did not come back to the host after its last VM" "$tmp/err"; then
+    ok "activate warns that the GPU did not come back, with what to do"
+else
+    not_ok "activate's warning" "$(cat "$tmp/err")"
+fi
+run_status "start" 0 "$VIRTFLOW" --demo start "$VM"
+if grep -q "warning: GPU $GPU did not come back" "$tmp/err"; then
+    ok "start warns too"
+else
+    not_ok "start's warning" "$(cat "$tmp/err")"
+fi
+run_status "stop (the GPU returns to the host)" 0 "$VIRTFLOW" --demo stop "$VM"
+run_status "deactivate" 0 "$VIRTFLOW" --demo deactivate "$VM"
+if [ ! -e "$root/var/lib/virtflow/not-back/$GPU" ]; then
+    ok "a restore that brought the GPU back forgets the record"
+else
+    not_ok "the record is forgotten" "$(cat "$root/var/lib/virtflow/not-back/$GPU")"
+fi
+run_status "gpu list --json after" 0 "$VIRTFLOW" --host-root "$root" gpu list --json
+py "json: no warning any more" "
+assert g['warnings'] == [], g['warnings']
+"
 rm -rf "$root/var/lib/virtflow/not-back"
 
 # ---- the firmware's framebuffer in the dGPU's BAR 1 ----
