@@ -438,8 +438,10 @@ vf_return_problem(VfHost *host, const VfDeviceOrigin *o)
     if (driver == NULL) {
         if (o->host_driver_known && o->host_driver == NULL)
             return NULL; /* it had no driver before either */
-        return g_strdup_printf("%s has no driver (%s did not take it back)", o->address,
-                               o->host_driver ? o->host_driver : "no host driver");
+        return o->host_driver
+                   ? g_strdup_printf("%s has no driver (%s did not take it back)", o->address,
+                                     o->host_driver)
+                   : g_strdup_printf("%s has no driver (no host driver took it back)", o->address);
     }
     if (g_str_equal(driver, "vfio-pci") && g_strcmp0(o->host_driver, "vfio-pci") != 0)
         return g_strdup_printf("%s is still on vfio-pci", o->address);
