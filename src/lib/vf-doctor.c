@@ -602,6 +602,24 @@ vf_doctor_check_hook(VfDoctor *doctor, VfHost *host)
     }
 }
 
+/* "Reset methods: 0000:01:00.0 flr bus, 0000:01:00.1 flr bus." (every function moves) */
+static char *
+vf_doctor_reset_methods(const VfGpu *gpu)
+{
+    g_autoptr(GString) out = g_string_new("Reset methods:");
+
+    for (guint i = 0; i < gpu->passthrough->len; i++) {
+        const VfPciDevice *fn = gpu->passthrough->pdata[i];
+
+        g_string_append_printf(out, "%s %s %s", i ? "," : "", fn->address,
+                               fn->reset_method == NULL    ? "(not shown)"
+                               : *fn->reset_method == '\0' ? "none"
+                                                           : fn->reset_method);
+    }
+    g_string_append_c(out, '.');
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
 /* The GPU's reset: without one, a GPU a VM used may not work again until the host
  * reboots (pain point: the AMD reset bug). */
 static void
@@ -609,16 +627,19 @@ vf_doctor_check_gpu_reset(VfDoctor *doctor, const VfGpu *gpu)
 {
     const char *method = gpu->device->reset_method;
     const char *title = "can be reset between VMs";
+    g_autofree char *methods = NULL;
     g_autofree char *detail = NULL;
 
     if (vf_gpu_has_blocker(gpu, VF_BLOCKER_BOOT_VGA))
         return; /* the host's display: never handed to a VM */
+    methods = vf_doctor_reset_methods(gpu);
     /* the AMD reset bug, a bus-only reset shared with other devices (host/vf-drivers.h) */
     for (guint i = 0; i < gpu->warnings->len; i++) {
         const VfGpuWarning *w = gpu->warnings->pdata[i];
 
         if (g_str_equal(w->code, "reset-bug") || g_str_equal(w->code, "reset-bus-only")) {
-            vf_doctor_add_gpu(doctor, "gpu-reset", gpu, title, VF_CHECK_WARN, w->message, w->fix);
+            detail = g_strdup_printf("%s.\n%s", w->message, methods);
+            vf_doctor_add_gpu(doctor, "gpu-reset", gpu, title, VF_CHECK_WARN, detail, w->fix);
             return;
         }
     }
@@ -628,14 +649,16 @@ vf_doctor_check_gpu_reset(VfDoctor *doctor, const VfGpu *gpu)
                           "Linux older than 5.15).",
                           NULL);
     } else if (*method == '\0') {
+        detail = g_strdup_printf("No reset method (reset_method is empty): after a VM used it, "
+                                 "the GPU may not work again, in the host or in the next VM, "
+                                 "until the host reboots.\n%s",
+                                 methods);
         vf_doctor_add_gpu(
-            doctor, "gpu-reset", gpu, title, VF_CHECK_WARN,
-            "No reset method (reset_method is empty): after a VM used it, the GPU may not work "
-            "again, in the host or in the next VM, until the host reboots.",
+            doctor, "gpu-reset", gpu, title, VF_CHECK_WARN, detail,
             "For AMD Polaris, Vega and Navi 10 cards, install the vendor-reset module and write "
             "device_specific to reset_method; otherwise reboot the host after the VM stops.");
     } else {
-        detail = g_strdup_printf("The kernel resets it by: %s.", method);
+        detail = g_strdup_printf("The kernel resets it by: %s.\n%s", method, methods);
         vf_doctor_add_gpu(doctor, "gpu-reset", gpu, title, VF_CHECK_PASS, detail, NULL);
     }
 }

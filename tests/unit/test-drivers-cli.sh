@@ -116,6 +116,11 @@ assert 'nvidia-persistenced' in x['detail'] and '1374' in x['detail'], x
 assert 'systemctl stop nvidia-persistenced' in x['fix'], x
 "
 rm -rf "$root/proc/812"
+run_status "doctor, the daemon stopped" 1 "$VIRTFLOW" --host-root "$root" doctor --json
+py "doctor: gpu-nvidia passes, gpu-reset lists every function's reset method" "
+assert c['gpu-nvidia:$GPU']['status'] == 'pass', c['gpu-nvidia:$GPU']
+assert 'Reset methods: $GPU flr bus, 0000:01:00.1 flr bus.' in c['gpu-reset:$GPU']['detail'], c['gpu-reset:$GPU']
+"
 
 # ---- a GPU that did not come back after its last VM ----
 mkdir -p "$root/var/lib/virtflow/not-back"

@@ -474,6 +474,8 @@ test_reset_amd_bug(void)
         vf_assert_contains(VF_WFIX(w), "/sys/bus/pci/devices/" VF_AMD "/reset_method");
         c = vf_assert_check(doctor, "gpu-reset:" VF_AMD, VF_CHECK_WARN);
         vf_assert_contains(VF_DETAIL(c), cases[i].family);
+        /* every function's reset method */
+        vf_assert_contains(VF_DETAIL(c), "Reset methods: " VF_AMD " ");
         vf_assert_contains(VF_FIX(c), "vendor-reset");
     }
 }
