@@ -9,6 +9,7 @@
 #include "vf-doctor.h"
 
 #include "domain/vf-domain-xml.h"
+#include "host/vf-drivers.h"
 #include "host/vf-gpu.h"
 #include "host/vf-iommu.h"
 #include "host/vf-pci.h"
@@ -603,6 +604,24 @@ vf_doctor_check_hook(VfDoctor *doctor, VfHost *host)
     }
 }
 
+/* "Reset methods: 0000:01:00.0 flr bus, 0000:01:00.1 flr bus." (every function moves) */
+static char *
+vf_doctor_reset_methods(const VfGpu *gpu)
+{
+    g_autoptr(GString) out = g_string_new("Reset methods:");
+
+    for (guint i = 0; i < gpu->passthrough->len; i++) {
+        const VfPciDevice *fn = gpu->passthrough->pdata[i];
+
+        g_string_append_printf(out, "%s %s %s", i ? "," : "", fn->address,
+                               fn->reset_method == NULL    ? "(not shown)"
+                               : *fn->reset_method == '\0' ? "none"
+                                                           : fn->reset_method);
+    }
+    g_string_append_c(out, '.');
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
 /* The GPU's reset: without one, a GPU a VM used may not work again until the host
  * reboots (pain point: the AMD reset bug). */
 static void
@@ -610,117 +629,140 @@ vf_doctor_check_gpu_reset(VfDoctor *doctor, const VfGpu *gpu)
 {
     const char *method = gpu->device->reset_method;
     const char *title = "can be reset between VMs";
+    g_autofree char *methods = NULL;
     g_autofree char *detail = NULL;
 
     if (vf_gpu_has_blocker(gpu, VF_BLOCKER_BOOT_VGA))
         return; /* the host's display: never handed to a VM */
+    methods = vf_doctor_reset_methods(gpu);
+    /* the AMD reset bug, a bus-only reset shared with other devices (host/vf-drivers.h) */
+    for (guint i = 0; i < gpu->warnings->len; i++) {
+        const VfGpuWarning *w = gpu->warnings->pdata[i];
+
+        if (g_str_equal(w->code, "reset-bug") || g_str_equal(w->code, "reset-bus-only")) {
+            detail = g_strdup_printf("%s.\n%s", w->message, methods);
+            vf_doctor_add_gpu(doctor, "gpu-reset", gpu, title, VF_CHECK_WARN, detail, w->fix);
+            return;
+        }
+    }
     if (method == NULL) {
         vf_doctor_add_gpu(doctor, "gpu-reset", gpu, title, VF_CHECK_SKIP,
                           "The kernel does not say how it resets the device (no reset_method: "
                           "Linux older than 5.15).",
                           NULL);
     } else if (*method == '\0') {
+        detail = g_strdup_printf("No reset method (reset_method is empty): after a VM used it, "
+                                 "the GPU may not work again, in the host or in the next VM, "
+                                 "until the host reboots.\n%s",
+                                 methods);
         vf_doctor_add_gpu(
-            doctor, "gpu-reset", gpu, title, VF_CHECK_WARN,
-            "No reset method (reset_method is empty): after a VM used it, the GPU may not work "
-            "again, in the host or in the next VM, until the host reboots.",
+            doctor, "gpu-reset", gpu, title, VF_CHECK_WARN, detail,
             "For AMD Polaris, Vega and Navi 10 cards, install the vendor-reset module and write "
             "device_specific to reset_method; otherwise reboot the host after the VM stops.");
     } else {
-        detail = g_strdup_printf("The kernel resets it by: %s.", method);
+        detail = g_strdup_printf("The kernel resets it by: %s.\n%s", method, methods);
         vf_doctor_add_gpu(doctor, "gpu-reset", gpu, title, VF_CHECK_PASS, detail, NULL);
     }
 }
 
-/* Address ranges of /proc/iomem lines naming a firmware framebuffer (BOOTFB, efifb,
- * simplefb, vesafb): as pairs of guint64 in @ret_ranges. FALSE when iomem cannot be read
- * with its addresses (not root: the kernel shows zeros). */
-static gboolean
-vf_doctor_firmware_framebuffers(VfHost *host, GArray *ret_ranges)
-{
-    g_autofree char *iomem = vf_host_read_opt(host, "/proc/iomem");
-    g_auto(GStrv) lines = NULL;
-    gboolean any_address = FALSE;
-
-    if (iomem == NULL)
-        return FALSE;
-    lines = g_strsplit(iomem, "\n", -1);
-    for (guint i = 0; lines[i]; i++) {
-        g_auto(GStrv) parts = g_strsplit(g_strstrip(lines[i]), " : ", 2);
-        g_auto(GStrv) range = NULL;
-        guint64 start, end;
-
-        if (g_strv_length(parts) != 2)
-            continue;
-        range = g_strsplit(parts[0], "-", 2);
-        if (g_strv_length(range) != 2 || !vf_host_parse_uint(range[0], 16, &start) ||
-            !vf_host_parse_uint(range[1], 16, &end))
-            continue;
-        if (end != 0)
-            any_address = TRUE;
-        if (g_str_equal(parts[1], "BOOTFB") || g_str_equal(parts[1], "efifb") ||
-            g_str_equal(parts[1], "simplefb") || g_str_equal(parts[1], "vesafb")) {
-            g_array_append_val(ret_ranges, start);
-            g_array_append_val(ret_ranges, end);
-        }
-    }
-    return any_address;
-}
-
 /* A firmware framebuffer inside one of the GPU's BARs keeps that memory busy: vfio-pci
- * cannot claim it and QEMU fails to map the BAR. */
+ * cannot claim it and QEMU fails to map the BAR (host/vf-drivers.h; also a blocker). */
 static void
-vf_doctor_check_gpu_framebuffer(VfDoctor *doctor, VfHost *host, const VfGpu *gpu,
-                                GArray *framebuffers, gboolean iomem_readable)
+vf_doctor_check_gpu_framebuffer(VfDoctor *doctor, VfHost *host, const VfGpu *gpu)
 {
-    g_autofree char *resource_path = vf_pci_device_path(gpu->device->address, "resource");
-    g_autofree char *resource = vf_host_read_opt(host, resource_path);
-    g_auto(GStrv) bars = resource ? g_strsplit(resource, "\n", -1) : NULL;
     const char *title = "no firmware framebuffer in its memory";
+    g_autofree char *detail = NULL;
+    gboolean any = FALSE;
 
     if (vf_gpu_has_blocker(gpu, VF_BLOCKER_BOOT_VGA))
         return;
-    if (!iomem_readable || resource == NULL) {
-        vf_doctor_add_gpu(doctor, "gpu-framebuffer", gpu, title, VF_CHECK_SKIP,
-                          iomem_readable ? "The kernel does not show the GPU's memory ranges."
-                          : vf_host_exists(host, "/proc/iomem")
-                              ? "/proc/iomem shows no addresses (run as root)."
-                              : "There is no /proc/iomem to read.",
+    switch (vf_pci_device_find_boot_framebuffer(host, gpu->device->address, &detail, &any)) {
+    case VF_BOOT_FB_INSIDE:
+        vf_doctor_add_gpu(doctor, "gpu-framebuffer", gpu, title, VF_CHECK_FAIL, detail,
+                          VF_BOOT_FRAMEBUFFER_FIX);
+        break;
+    case VF_BOOT_FB_NONE:
+        vf_doctor_add_gpu(doctor, "gpu-framebuffer", gpu, title, VF_CHECK_PASS,
+                          any ? "The firmware framebuffer is outside its memory."
+                              : "No firmware framebuffer in /proc/iomem.",
                           NULL);
-        return;
+        break;
+    case VF_BOOT_FB_NO_RESOURCE:
+        vf_doctor_add_gpu(doctor, "gpu-framebuffer", gpu, title, VF_CHECK_SKIP,
+                          "The kernel does not show the GPU's memory ranges.", NULL);
+        break;
+    case VF_BOOT_FB_NO_ADDRESSES:
+        vf_doctor_add_gpu(doctor, "gpu-framebuffer", gpu, title, VF_CHECK_SKIP,
+                          "/proc/iomem shows no addresses (run as root).", NULL);
+        break;
+    case VF_BOOT_FB_NO_IOMEM:
+    default:
+        vf_doctor_add_gpu(doctor, "gpu-framebuffer", gpu, title, VF_CHECK_SKIP,
+                          "There is no /proc/iomem to read.", NULL);
+        break;
     }
-    for (guint b = 0; bars[b]; b++) {
-        g_auto(GStrv) f = g_strsplit(g_strstrip(bars[b]), " ", -1);
-        guint64 start, end;
+}
 
-        if (g_strv_length(f) < 2 || !vf_host_parse_uint(f[0], 16, &start) ||
-            !vf_host_parse_uint(f[1], 16, &end) || end == 0)
+/* NVIDIA: what keeps the driver from letting go without a process showing it (a blocker
+ * too; said here with its explanation). Only for GPUs on the nvidia driver. */
+static void
+vf_doctor_check_gpu_nvidia(VfDoctor *doctor, const VfGpu *gpu)
+{
+    g_autoptr(GString) detail = g_string_new(NULL);
+    g_autoptr(GString) fix = g_string_new(NULL);
+    const char *title = "the nvidia driver can let go of it";
+    gboolean on_nvidia = FALSE;
+
+    if (vf_gpu_has_blocker(gpu, VF_BLOCKER_BOOT_VGA))
+        return;
+    for (guint i = 0; i < gpu->passthrough->len; i++)
+        on_nvidia =
+            on_nvidia ||
+            g_strcmp0(((const VfPciDevice *)gpu->passthrough->pdata[i])->driver, "nvidia") == 0;
+    if (!on_nvidia)
+        return;
+    for (guint i = 0; i < gpu->blockers->len; i++) {
+        const VfBlocker *b = gpu->blockers->pdata[i];
+
+        if (b->kind != VF_BLOCKER_NVIDIA_HOLDER && b->kind != VF_BLOCKER_FRAMEBUFFER)
             continue;
-        for (guint i = 0; i + 1 < framebuffers->len; i += 2) {
-            guint64 fb_start = g_array_index(framebuffers, guint64, i);
-            guint64 fb_end = g_array_index(framebuffers, guint64, i + 1);
-            g_autofree char *detail = NULL;
+        g_string_append_printf(detail, "%s%s: %s", detail->len ? "\n" : "",
+                               vf_blocker_kind_to_string(b->kind), b->message);
+        g_string_append_printf(fix, "%s%s", fix->len ? "\n" : "", b->fix);
+    }
+    if (detail->len) {
+        g_string_append(detail, "\nNVIDIA's unbind waits for the GPU's usage count to reach "
+                                "zero and never finishes once started (NVIDIA "
+                                "open-gpu-kernel-modules issues 1119 and 1374), so VirtFlow "
+                                "does not start it.");
+        vf_doctor_add_gpu(doctor, "gpu-nvidia", gpu, title, VF_CHECK_FAIL, detail->str, fix->str);
+    } else {
+        vf_doctor_add_gpu(doctor, "gpu-nvidia", gpu, title, VF_CHECK_PASS,
+                          "No nvidia-persistenced or nvidia-powerd, no nvidia_drm framebuffer "
+                          "console on it, no user of the nvidia module that no process shows.",
+                          NULL);
+    }
+}
 
-            if (fb_end < start || fb_start > end)
-                continue;
-            detail = g_strdup_printf(
-                "A firmware framebuffer (%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER
-                "x in /proc/iomem) lies inside BAR %u of %s (%" G_GINT64_MODIFIER
-                "x-%" G_GINT64_MODIFIER "x): the firmware booted on this GPU, and vfio-pci "
-                "cannot claim that memory.",
-                fb_start, fb_end, b, gpu->device->address, start, end);
-            vf_doctor_add_gpu(doctor, "gpu-framebuffer", gpu, title, VF_CHECK_FAIL, detail,
-                              "Make the integrated GPU the boot display in the firmware setup, "
-                              "or add initcall_blacklist=sysfb_init (older kernels: "
-                              "video=efifb:off) to the kernel command line, run update-grub "
-                              "and reboot.");
+/* Did the GPU come back to the host after its last VM (host/vf-drivers.h)? */
+static void
+vf_doctor_check_gpu_returned(VfDoctor *doctor, const VfGpu *gpu)
+{
+    const char *title = "came back to the host after its last VM";
+
+    if (vf_gpu_has_blocker(gpu, VF_BLOCKER_BOOT_VGA))
+        return;
+    for (guint i = 0; i < gpu->warnings->len; i++) {
+        const VfGpuWarning *w = gpu->warnings->pdata[i];
+
+        if (g_str_equal(w->code, "did-not-come-back")) {
+            vf_doctor_add_gpu(doctor, "gpu-returned", gpu, title, VF_CHECK_WARN, w->message,
+                              w->fix);
             return;
         }
     }
-    vf_doctor_add_gpu(doctor, "gpu-framebuffer", gpu, title, VF_CHECK_PASS,
-                      framebuffers->len ? "The firmware framebuffer is outside its memory."
-                                        : "No firmware framebuffer in /proc/iomem.",
-                      NULL);
+    vf_doctor_add_gpu(doctor, "gpu-returned", gpu, title, VF_CHECK_PASS,
+                      "No restore since this boot left it without its driver or DRM device.", NULL);
 }
 
 /* The name of uid/gid @id on @host (its passwd/group file; the number when none). */
@@ -1006,9 +1048,6 @@ vf_doctor_check_host(VfDoctor *doctor, VfHost *host)
         vf_doctor_check_boot_loader(doctor, host, report->iommu);
         vf_doctor_check_vfio(doctor, report->vfio);
         vf_doctor_check_modules_load(doctor, host, report->vfio);
-        g_autoptr(GArray) framebuffers = g_array_new(FALSE, FALSE, sizeof(guint64));
-        gboolean iomem_readable = vf_doctor_firmware_framebuffers(host, framebuffers);
-
         vf_doctor_check_gpus(doctor, report);
         for (guint i = 0; i < report->gpus->len; i++) {
             const VfGpu *gpu = report->gpus->pdata[i];
@@ -1018,7 +1057,9 @@ vf_doctor_check_host(VfDoctor *doctor, VfHost *host)
             vf_doctor_check_gpu_blockers(doctor, report, gpu);
             vf_doctor_check_gpu_stuck(doctor, report, gpu);
             vf_doctor_check_gpu_reset(doctor, gpu);
-            vf_doctor_check_gpu_framebuffer(doctor, host, gpu, framebuffers, iomem_readable);
+            vf_doctor_check_gpu_framebuffer(doctor, host, gpu);
+            vf_doctor_check_gpu_nvidia(doctor, gpu);
+            vf_doctor_check_gpu_returned(doctor, gpu);
         }
     }
     vf_doctor_check_journal(doctor, host);
