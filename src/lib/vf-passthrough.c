@@ -637,6 +637,15 @@ vf_flow_note_profile(VfFlow *flow, VfHost *host, const VfGpu *gpu)
                      "on the host once the VM runs (%ux%u, %u MiB of shared memory).",
                      p->lg_width, p->lg_height, vf_profile_lg_size_mib(p->lg_width, p->lg_height));
         vf_flow_note(flow, "Sound plays on the host, through SPICE.");
+        /* the client needs the shared memory file to be its user's (setup's tmpfiles rule) */
+        {
+            g_autofree char *user = vf_setup_dup_looking_glass_user(host);
+
+            if (user == NULL)
+                vf_flow_note(flow, "The shared memory " VF_SETUP_LG_SHM " is not set up for the "
+                                   "desktop user yet: run 'sudo virtflow setup' once ('virtflow "
+                                   "doctor' checks it).");
+        }
     }
     if (vf_profile_has_evdev(p)) {
         g_autoptr(GString) list = g_string_new(NULL);

@@ -1828,6 +1828,9 @@ test_profile_looking_glass_round_trip(void)
     notes = vf_flow_notes(flow);
     vf_assert_contains(notes, "open it with looking-glass-client on the host");
     vf_assert_contains(notes, "2560x1600, 64 MiB");
+    /* the demo host has had no 'virtflow setup' */
+    vf_assert_contains(notes, "/dev/shm/looking-glass is not set up for the desktop user yet: "
+                              "run 'sudo virtflow setup' once");
     vf_assert_contains(notes, VF_TOGGLE_NOTE);
     vf_assert_not_contains(notes, "GPU's outputs");
     xml = vf_fx_xml(fx, VF_VM, TRUE);
@@ -2064,6 +2067,11 @@ test_profile_plan(void)
     want->lg_width = 1920;
     want->lg_height = 1080;
     want->grab_toggle = VF_GRAB_TOGGLE_SCROLLLOCK;
+    /* setup made the shared memory the desktop user's: nothing to say about it */
+    vf_test_host_write(&fx->th, "etc/tmpfiles.d/virtflow-looking-glass.conf",
+                       "f /dev/shm/looking-glass 0660 alice kvm -\n");
+    g_free(snap);
+    snap = vf_fx_snapshot(fx);
     plan = vf_flow_plan_activate_profile(fx->th.host, fx->conn, VF_VM, NULL, want, &error);
     g_assert_no_error(error);
     g_assert_nonnull(plan);
@@ -2073,6 +2081,7 @@ test_profile_plan(void)
     g_assert_cmpuint(plan->profile->lg_width, ==, 1920);
     notes = vf_flow_notes(plan);
     vf_assert_contains(notes, "1920x1080, 32 MiB");
+    vf_assert_not_contains(notes, "not set up");
     vf_assert_contains(notes, "Press Scroll Lock to switch the keyboard and mouse between host "
                               "and VM.");
     vf_assert_xpath(plan->domain_xml, "/domain/devices/shmem/size[.='32']", 1);
