@@ -22,7 +22,7 @@
 #                       the same boot; writes BUILDDIR/e2e/RESULTS-e2e.md
 #   VF_E2E_L2_LINUX=1   L2 boots Linux and its own drivers bind the passed-through
 #                       functions (slow: L1 runs ~250 s instead of ~40-70 s)
-#   VF_E2E_BREAK=hook|restore   negative controls (see README.md): the run must FAIL
+#   VF_E2E_BREAK=hook|restore|input   negative controls (see README.md): the run must FAIL
 #   VF_E2E_APPEND       extra kernel arguments for L1
 #   VF_E2E_WORK         where logs and images go (default BUILDDIR/e2e)
 #
@@ -76,8 +76,8 @@ BREAK=${VF_E2E_BREAK:-}
 L2_LINUX=${VF_E2E_L2_LINUX:-0}
 BENCH=${VF_E2E_BENCH:-0}
 case $BREAK in
-    "" | hook | restore) ;;
-    *) die "VF_E2E_BREAK='$BREAK': expected hook or restore" ;;
+    "" | hook | restore | input) ;;
+    *) die "VF_E2E_BREAK='$BREAK': expected hook, restore or input" ;;
 esac
 if [[ $L2_LINUX == 1 && $QEMU_TIMEOUT -lt 1500 ]]; then
     QEMU_TIMEOUT=1500
@@ -183,6 +183,34 @@ exec /usr/libexec/virtflow/virtflow-hook-worker.real "$@"
 EOF
             chmod 0755 "$w"
             echo "# VF_E2E_BREAK=restore: the hook's release is a no-op; this run must fail"
+            ;;
+        input)
+            # Negative control: activate as if VirtFlow had no --view and --input (the
+            # monitor view, no input handed over); everything else as installed.
+            local v=$STAGE/usr/bin/virtflow
+            mv "$v" "$v.real"
+            cat > "$v" << 'EOF'
+#!/bin/sh
+# VF_E2E_BREAK=input: activate drops --view, --input, --grab-toggle and --lg-resolution.
+[ "$1" = activate ] || exec /usr/bin/virtflow.real "$@"
+args=
+skip=0
+for a in "$@"; do
+    if [ "$skip" = 1 ]; then
+        skip=0
+        continue
+    fi
+    case $a in
+        --view | --input | --grab-toggle | --lg-resolution) skip=1 ;;
+        --view=* | --input=* | --grab-toggle=* | --lg-resolution=*) ;;
+        *) args="$args $a" ;;
+    esac
+done
+# shellcheck disable=SC2086 # the test's arguments have no spaces
+exec /usr/bin/virtflow.real $args --input none
+EOF
+            chmod 0755 "$v"
+            echo "# VF_E2E_BREAK=input: activate ignores --view and --input; this run must fail"
             ;;
     esac
 }

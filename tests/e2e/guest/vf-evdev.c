@@ -12,7 +12,9 @@
  *   vf-evdev grab DEV             EVIOCGRAB on DEV: exit 0 when it could be grabbed (and is
  *                                 released again), 1 when someone else holds the grab
  *                                 (EBUSY), 2 on any other error.
- *   vf-evdev read SECONDS         (L2) opens every /dev/input/event*, prints
+ *   vf-evdev read SECONDS         (L2) prints "L2-PCI BDF id=VENDOR:DEVICE" for each PCI
+ *                                 device (one process: each fork costs in TCG-in-TCG),
+ *                                 opens every /dev/input/event*, prints
  *                                 "L2-INPUT eventN name='...'" for each and "L2-READY", then
  *                                 "L2-KEY eventN name='...' code=C value=V" for each key
  *                                 event until KEY_A is released or SECONDS pass. Exit 0
@@ -195,6 +197,44 @@ grab(const char *dev)
     return 0;
 }
 
+/* the first line of a sysfs file, without its newline */
+static void
+read_line(const char *path, char *out, size_t size)
+{
+    FILE *f = fopen(path, "r");
+
+    snprintf(out, size, "?");
+    if (f == NULL)
+        return;
+    if (fgets(out, (int)size, f) != NULL)
+        out[strcspn(out, "\n")] = '\0';
+    fclose(f);
+}
+
+static void
+list_pci(void)
+{
+    DIR *d = opendir("/sys/bus/pci/devices");
+    struct dirent *e;
+
+    if (d == NULL) {
+        perror("/sys/bus/pci/devices");
+        return;
+    }
+    while ((e = readdir(d)) != NULL) {
+        char path[300], vendor[16], device[16];
+
+        if (e->d_name[0] == '.')
+            continue;
+        snprintf(path, sizeof(path), "/sys/bus/pci/devices/%.64s/vendor", e->d_name);
+        read_line(path, vendor, sizeof(vendor));
+        snprintf(path, sizeof(path), "/sys/bus/pci/devices/%.64s/device", e->d_name);
+        read_line(path, device, sizeof(device));
+        printf("L2-PCI %s id=%s:%s\n", e->d_name, vendor, device);
+    }
+    closedir(d);
+}
+
 #define MAX_DEVS 32
 
 static int
@@ -207,6 +247,7 @@ read_keys(int seconds)
     struct dirent *e;
     int n = 0, pressed = 0;
 
+    list_pci();
     if (d == NULL) {
         perror("/dev/input");
         return 2;
