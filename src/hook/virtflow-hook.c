@@ -276,17 +276,39 @@ vf_hook_prepare(const VfHookArgs *args, VfHost *host, VfHostReport *report, cons
     }
 }
 
-/* release end: the set back to its host drivers; idempotent. */
+/* The domain's record of what VirtFlow moved, as the host layer takes it. */
+static GPtrArray *
+vf_hook_recorded_origins(GPtrArray *devices)
+{
+    GPtrArray *origins = g_ptr_array_new_with_free_func((GDestroyNotify)vf_device_origin_free);
+
+    for (guint i = 0; devices && i < devices->len; i++) {
+        const VfPassthroughDevice *d = devices->pdata[i];
+        VfDeviceOrigin *o = g_new0(VfDeviceOrigin, 1);
+
+        o->address = g_strdup(d->address);
+        o->iommu_group = -1;
+        o->host_driver = g_strdup(d->driver);
+        o->host_driver_known = TRUE;
+        g_ptr_array_add(origins, o);
+    }
+    return origins;
+}
+
+/* release end: the devices VirtFlow moved (its device records, else the domain's record)
+ * back to their host drivers; idempotent. Anything else on vfio-pci is left and named. */
 static void
 vf_hook_release(const VfHookArgs *args, VfHost *host, VfHostReport *report, const char *gpu_address,
-                VfHookResult *res)
+                GPtrArray *devices, VfHookResult *res)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(VfTransition) t = NULL;
     g_autoptr(GPtrArray) writes = NULL;
     g_autoptr(GPtrArray) modules = NULL;
+    g_autoptr(GPtrArray) recorded = vf_hook_recorded_origins(devices);
     g_autoptr(GString) where = NULL;
     GPtrArray *origins;
+    GPtrArray *left;
     VfGpu *gpu = vf_host_report_find_gpu(report, gpu_address, &error);
 
     if (gpu == NULL) {
@@ -297,7 +319,7 @@ vf_hook_release(const VfHookArgs *args, VfHost *host, VfHostReport *report, cons
         vf_hook_result_set(res, VF_HOOK_OK, detail, NULL);
         return;
     }
-    t = vf_transition_new_restore(host, report, gpu->device->address, &error);
+    t = vf_transition_new_restore_recorded(host, report, gpu->device->address, recorded, &error);
     if (t == NULL) {
         g_autofree char *detail = vf_hook_error_detail(error);
 
@@ -309,6 +331,7 @@ vf_hook_release(const VfHookArgs *args, VfHost *host, VfHostReport *report, cons
         return;
     }
     origins = vf_transition_get_devices(t);
+    left = vf_transition_get_left(t);
     g_free(res->devices);
     res->devices = vf_hook_join_devices(origins, vf_hook_origin_address);
     writes = vf_transition_dup_writes(t);
@@ -316,7 +339,11 @@ vf_hook_release(const VfHookArgs *args, VfHost *host, VfHostReport *report, cons
     /* home already (a second release, or a start refused before any bind): no lock, no
      * journal, no write; the plan is computed from what the kernel shows now */
     if (writes->len == 0 && modules->len == 0) {
-        vf_hook_result_set(res, VF_HOOK_OK, "already on the host drivers", NULL);
+        g_autoptr(GString) detail = g_string_new("already on the host drivers");
+
+        for (guint i = 0; i < left->len; i++)
+            g_string_append_printf(detail, "; %s", (char *)left->pdata[i]);
+        vf_hook_result_set(res, VF_HOOK_OK, detail->str, NULL);
         return;
     }
     if (!vf_transition_apply(t, &error)) {
@@ -336,8 +363,10 @@ vf_hook_release(const VfHookArgs *args, VfHost *host, VfHostReport *report, cons
         const VfDeviceOrigin *o = origins->pdata[i];
 
         g_string_append_printf(where, "%s %s=%s", i ? "," : "", o->address,
-                               o->host_driver ? o->host_driver : "(kernel's choice)");
+                               o->host_driver ? o->host_driver : "no driver");
     }
+    for (guint i = 0; i < left->len; i++)
+        g_string_append_printf(where, "; %s", (char *)left->pdata[i]);
     vf_hook_result_set(res, VF_HOOK_OK, where->str, NULL);
 }
 
@@ -362,7 +391,7 @@ vf_hook_act(const VfHookArgs *args, VfHookAction action, const char *gpu_address
     if (action == VF_HOOK_ACTION_PREPARE)
         vf_hook_prepare(args, host, report, gpu_address, devices, res);
     else
-        vf_hook_release(args, host, report, gpu_address, res);
+        vf_hook_release(args, host, report, gpu_address, devices, res);
 }
 
 /* ---- the child and its answer ---- */
