@@ -62,8 +62,8 @@ typedef struct {
     char **args; /* after the verb */
     int n_args;
     guint caller_uid;
-    const char *via; /* "pkexec", "sudo" or NULL */
-    gboolean begun;  /* the "begin" audit line is written */
+    const char *via;  /* "pkexec", "sudo" or NULL */
+    gboolean begun;   /* the "begin" audit line is written */
     GString *devices; /* for the audit line */
     const char *gpu;
 } VfHelper;
@@ -310,14 +310,14 @@ vf_helper_log_is_ours(int fd, const char *path, GError **error)
         n = pread(fd, head, sizeof(head) - 1, 0);
         if (n < 0)
             why = g_strerror(errno);
-        else if (!g_regex_match_simple("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z uid=[0-9]+ ", head,
-                                       0, 0))
+        else if (!g_regex_match_simple("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:.]+Z uid=[0-9]+ ", head, 0,
+                                       0))
             why = "it does not begin with a line of VirtFlow's audit log";
     }
     if (why) {
         g_set_error(error, VF_ERROR, VF_ERROR_PERMISSION,
-                    "'%s' is not VirtFlow's audit log (%s): the helper never appends to it",
-                    path, why);
+                    "'%s' is not VirtFlow's audit log (%s): the helper never appends to it", path,
+                    why);
         return FALSE;
     }
     return TRUE;
@@ -706,7 +706,7 @@ main(int argc, char **argv)
 
     vf_helper_ignore_signals();
     h.via = pkexec_uid ? "pkexec" : sudo_uid ? "sudo" : NULL;
-    h.caller_uid = pkexec_uid  ? (guint)strtoul(pkexec_uid, NULL, 10)
+    h.caller_uid = pkexec_uid ? (guint)strtoul(pkexec_uid, NULL, 10)
                    : sudo_uid ? (guint)strtoul(sudo_uid, NULL, 10)
                               : (guint)getuid();
     h.devices = g_string_new(NULL);

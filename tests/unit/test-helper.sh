@@ -116,6 +116,13 @@ if grep -q 'uid=1000 via=pkexec verb=- ' /var/log/virtflow/helper.log; then
 else
     not_ok "a refused pkexec caller is audited under its own uid" "$(cat /var/log/virtflow/helper.log)"
 fi
+refused "test options through sudo" 5 permission "for tests run by root" \
+    env SUDO_UID=1000 "$HELPER" --host-root "$root" --log "$log" bind 0000:01:00.0
+if grep -q 'uid=1000 via=sudo verb=- ' /var/log/virtflow/helper.log; then
+    ok "a refused sudo caller is audited under its own uid in the real log"
+else
+    not_ok "a refused sudo caller is audited under its own uid" "$(cat /var/log/virtflow/helper.log)"
+fi
 refused "a caller that is not root" 5 permission "must run as root" \
     setpriv --reuid=65534 --regid=65534 --clear-groups "$HELPER" bind 0000:01:00.0
 if grep -q 'verb=bind args="0000:00:02.0" devices=- result=boot-vga' "$log"; then

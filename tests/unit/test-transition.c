@@ -613,8 +613,8 @@ test_restore_recorded(void)
 static void
 test_damaged_names_refused(void)
 {
-    static const char *const bad[] = {"../../../../tmp/x", "nvidia/../../x", ".hidden",
-                                      "nv idia", "a\nb"};
+    static const char *const bad[] = {"../../../../tmp/x", "nvidia/../../x", ".hidden", "nv idia",
+                                      "a\nb"};
 
     for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
         const char *keys[] = {"host_driver", "host_module", "host_override"};
