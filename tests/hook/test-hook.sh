@@ -357,6 +357,78 @@ hook_badlog "$tmp/new/deeper/hook.log" release end
 [ "$rc" -eq 0 ] && [ -s "$tmp/new/deeper/hook.log" ]
 check "a log in a missing directory: the directory is made" true
 
+# ---- records larger than any VirtFlow writes, and ones that take long to parse ----
+# Refused before the deadline, host unchanged, one log line each (issue 12). 64k device
+# entries are over the size cap (refused before anything parses them); 40k attributes on
+# one element fit, but libxml2's attribute checks are quadratic: the parse deadline ends it.
+"$PYTHON" - "$tmp/ours.xml" "$tmp" <<'EOF'
+import sys
+x = open(sys.argv[1]).read()
+i = x.index("<virtflow:device ")
+devs = "".join(f'<virtflow:device address="0000:{b // 256:02x}:{(b // 8) % 32:02x}.{b % 8}" '
+               'driver="nvidia"/>\n' for b in range(65536))
+open(sys.argv[2] + "/devices64k.xml", "w").write(x[:i] + devs + x[i:])
+j = x.index("<virtflow:passthrough ") + len("<virtflow:passthrough ")
+attrs = " ".join(f'a{k}="1"' for k in range(40000)) + " "
+open(sys.argv[2] + "/attrs40k.xml", "w").write(x[:j] + attrs + x[j:])
+# far over the cap, VirtFlow's namespace only at its end
+open(sys.argv[2] + "/late.xml", "w").write(
+    "<domain><name>late</name><description>" + "a" * 3000000
+    + "https://virtflow.org/xmlns/passthrough/1.0</description></domain>")
+# far over the cap, not VirtFlow's
+open(sys.argv[2] + "/bigplain.xml", "w").write(
+    "<domain><name>big</name><description>" + "a" * 3000000 + "</description></domain>")
+EOF
+before=$(snapshot)
+for case in "devices64k:1:larger than 1024 KiB" "attrs40k:6:could not be read within 3 s" \
+    "late:1:larger than 1024 KiB"; do
+    file=${case%%:*}
+    rest=${case#*:}
+    limit=${rest%%:*}
+    needle=${rest#*:}
+    for op in "prepare begin" "release end"; do
+        lines0=$(log_lines)
+        t0=$(date +%s%N)
+        # shellcheck disable=SC2086
+        hook 'Windows 11' $op <"$tmp/$file.xml"
+        ms=$((($(date +%s%N) - t0) / 1000000))
+        if [ "$rc" -eq 1 ] && [ "$ms" -lt $((limit * 1000)) ] && grep -qF "$needle" "$tmp/err" &&
+            [ "$(snapshot)" = "$before" ] && [ $(($(log_lines) - lines0)) -eq 1 ] &&
+            tail -n 1 "$log" | grep -q 'result=refused reason="\[xml\]'; then
+            ok "$file, $op: refused in ${ms} ms (< ${limit} s), '$needle', host unchanged, logged"
+        else
+            not_ok "$file, $op: refused within ${limit} s (exit $rc, ${ms} ms)" "$(cat "$tmp/err")" \
+                "$(tail -n 1 "$log")"
+        fi
+    done
+done
+hook big prepare begin <"$tmp/bigplain.xml"
+[ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ]
+check "a domain over the cap that is not VirtFlow's: exit 0, silent (exit $rc)" true
+
+# ---- release moves what VirtFlow's records say it moved ----
+# The GPU on vfio-pci with no device record (bound by hand): the domain's record lists
+# only its video function, so that one returns to the driver the record names, and the
+# audio function stays on vfio-pci, named in the log.
+"$VIRTFLOW" --demo gpu bind $GPU >/dev/null 2>&1
+rm -rf "$root/var/lib/virtflow/devices" "$state/devices"
+grep -v "virtflow:device address=\"$AUD\"" "$tmp/ours.xml" >"$tmp/video-only.xml"
+hook 'Windows 11' release end <"$tmp/video-only.xml"
+if [ "$rc" -eq 0 ] && [ "$(driver $GPU)" = nvidia ] && [ "$(driver $AUD)" = vfio-pci ] &&
+    tail -n 1 "$log" | grep -qF "left $AUD on vfio-pci: VirtFlow did not move it"; then
+    ok "release: the recorded function back on nvidia, the other left on vfio-pci and named"
+else
+    not_ok "release: only the recorded function moves (exit $rc, $(drivers))" "$(cat "$tmp/err")" \
+        "$(tail -n 1 "$log")"
+fi
+# put the audio function back (its record restored by hand)
+mkdir -p "$state/devices"
+printf '[device]\naddress=%s\nhost_driver=snd_hda_intel\nhost_driver_known=true\niommu_group=12\n' \
+    "$AUD" >"$state/devices/$AUD.conf"
+hook 'Windows 11' release end <"$tmp/ours.xml"
+[ "$rc" -eq 0 ] && [ "$(snapshot)" = "$pristine" ]
+check "release with the record back: the host is as before ($(drivers))" true
+
 # ---- the installed gate without its worker: a VirtFlow domain must not start ----
 
 installed=$(dirname "$HOOK")/installed/virtflow-hook
