@@ -198,8 +198,8 @@ vf_gpu_move(VfCli *cli, int argc, char **argv, gboolean bind)
         {NULL},
     };
     GOptionEntry restore_entries[] = {
-        {"all", 'a', 0, G_OPTION_ARG_NONE, &all, "Every device VirtFlow bound, or left on vfio-pci",
-         NULL},
+        {"all", 'a', 0, G_OPTION_ARG_NONE, &all,
+         "Every device VirtFlow bound (others are left, named)", NULL},
         {NULL},
     };
     g_autoptr(GOptionContext) ctx =
