@@ -380,8 +380,11 @@ open(sys.argv[2] + "/bigplain.xml", "w").write(
     "<domain><name>big</name><description>" + "a" * 3000000 + "</description></domain>")
 EOF
 before=$(snapshot)
-for case in "devices64k:1:larger than 1024 KiB" "attrs40k:6:could not be read within 3 s" \
-    "late:1:larger than 1024 KiB"; do
+# LIMIT: the worker's own duration (duration_ms in the log, from its start) must stay under
+# LIMIT ms; the whole call (two process starts, a few MB through a pipe; slower under ASan
+# or valgrind) under 8 s
+for case in "devices64k:1000:larger than 1024 KiB" "attrs40k:4000:could not be read within 3 s" \
+    "late:1000:larger than 1024 KiB"; do
     file=${case%%:*}
     rest=${case#*:}
     limit=${rest%%:*}
@@ -392,12 +395,14 @@ for case in "devices64k:1:larger than 1024 KiB" "attrs40k:6:could not be read wi
         # shellcheck disable=SC2086
         hook 'Windows 11' $op <"$tmp/$file.xml"
         ms=$((($(date +%s%N) - t0) / 1000000))
-        if [ "$rc" -eq 1 ] && [ "$ms" -lt $((limit * 1000)) ] && grep -qF "$needle" "$tmp/err" &&
+        took=$(tail -n 1 "$log" | sed -n 's/.* duration_ms=\([0-9]*\)$/\1/p')
+        if [ "$rc" -eq 1 ] && [ "$ms" -lt 8000 ] && [ "${took:-99999}" -lt "$limit" ] &&
+            grep -qF "$needle" "$tmp/err" &&
             [ "$(snapshot)" = "$before" ] && [ $(($(log_lines) - lines0)) -eq 1 ] &&
             tail -n 1 "$log" | grep -q 'result=refused reason="\[xml\]'; then
-            ok "$file, $op: refused in ${ms} ms (< ${limit} s), '$needle', host unchanged, logged"
+            ok "$file, $op: refused in ${took} ms (< ${limit}), '$needle', host unchanged, logged"
         else
-            not_ok "$file, $op: refused within ${limit} s (exit $rc, ${ms} ms)" "$(cat "$tmp/err")" \
+            not_ok "$file, $op: refused within ${limit} ms (exit $rc, ${took} ms, ${ms} ms in all)" "$(cat "$tmp/err")" \
                 "$(tail -n 1 "$log")"
         fi
     done
