@@ -15,15 +15,17 @@
  * Nothing from the caller is trusted: the arguments are checked (address syntax, the
  * device exists and is a GPU or one of its passthrough set), the plan is made here from
  * the live host, no path comes from the caller, the environment is replaced, no shell is
- * run. Progress goes to stdout as JSON lines (vf-privileged.h); each request leaves one
- * audit line in syslog (authpriv) and /var/log/virtflow/helper.log.
+ * run. Progress goes to stdout as JSON lines (vf-privileged.h), and never holds up the
+ * operation: a caller that stops reading, closes the pipe or presses ^C does not stop it
+ * half way. Each request leaves two audit lines in syslog (authpriv) and
+ * /var/log/virtflow/helper.log: "begin" before the first change, then the result.
  *
  * A helper killed half-way leaves its journal under /var/lib/virtflow: `virtflow recover`
  * (and virtflow-recover.service at boot) finishes or undoes it.
  *
  * Tests run it as root without pkexec, with --host-root (a kernel-model tree),
- * --state-dir and --log in front of the verb; those options are refused when the real
- * caller is not root or came through pkexec.
+ * --state-dir and --log in front of the verb; those options are refused unless the real
+ * uid is 0 and the caller came through neither pkexec nor sudo.
  */
 #include "vf-error.h"
 #include "vf-json.h"
@@ -45,9 +47,6 @@
 #include <unistd.h>
 
 #define VF_HELPER_LOG "/var/log/virtflow/helper.log"
-/* Progress the caller has not read yet, kept in memory (on top of the pipe's own buffer)
- * before further "write"/"change" lines are dropped. */
-#define VF_HELPER_QUEUE_MAX (64 * 1024)
 /* After the operation is finished and audited, how long the "end" line waits for a caller
  * that stopped reading. */
 #define VF_HELPER_END_WAIT_MS 5000
@@ -70,14 +69,13 @@ typedef struct {
 
 /*
  * The progress channel. A caller must never hold up the operation: stdout is non-blocking
- * (when it is a pipe or a socket), lines the pipe cannot take now wait in memory, and
- * past VF_HELPER_QUEUE_MAX further "write"/"change" lines are dropped, the next line
- * delivered after them being {"event":"dropped","lines":N}. A caller that closed its end
- * (EPIPE; SIGPIPE is ignored) is gone: nothing more is written, the operation goes on.
+ * (when it is a pipe or a socket) and the lines the pipe cannot take now wait in memory
+ * for the next chance (an operation writes a few dozen lines: a few KiB at most). A
+ * caller that closed its end (EPIPE; SIGPIPE is ignored) is gone: nothing more is
+ * written, the operation goes on.
  */
 typedef struct {
-    GString *pending; /* bytes the pipe has not taken yet: whole lines */
-    guint dropped;    /* lines dropped since the last one queued */
+    GString *pending; /* bytes the pipe has not taken yet */
     gboolean gone;    /* the caller closed its end */
 } VfHelperOut;
 
@@ -120,35 +118,15 @@ vf_helper_flush_wait(int ms)
     }
 }
 
-/* @essential: "begin" and "end" are never dropped. */
-static void
-vf_helper_emit_line(VfJson *json, gboolean essential)
-{
-    const char *text = vf_json_get_text(json);
-    gsize len = strlen(text) + 1;
-
-    if (vf_out.gone)
-        return;
-    if (!essential && vf_out.pending->len + len > VF_HELPER_QUEUE_MAX) {
-        vf_out.dropped++;
-        vf_helper_flush();
-        return;
-    }
-    if (vf_out.dropped > 0) {
-        g_string_append_printf(vf_out.pending, "{\"event\":\"dropped\",\"lines\":%u}\n",
-                               vf_out.dropped);
-        vf_out.dropped = 0;
-    }
-    /* whole lines only: a line the pipe takes in part is finished by a later flush */
-    g_string_append(vf_out.pending, text);
-    g_string_append_c(vf_out.pending, '\n');
-    vf_helper_flush();
-}
-
 static void
 vf_helper_emit(VfJson *json)
 {
-    vf_helper_emit_line(json, FALSE);
+    if (vf_out.gone)
+        return;
+    /* a line the pipe takes in part is finished by a later flush */
+    g_string_append(vf_out.pending, vf_json_get_text(json));
+    g_string_append_c(vf_out.pending, '\n');
+    vf_helper_flush();
 }
 
 /* Non-blocking for a pipe or a socket: a caller that stops reading gets its lines
@@ -196,7 +174,7 @@ vf_helper_emit_end(const GError *error)
         vf_json_end_object(json);
     }
     vf_json_end_object(json);
-    vf_helper_emit_line(json, TRUE);
+    vf_helper_emit(json);
 }
 
 static void
@@ -489,7 +467,7 @@ vf_helper_emit_begin(VfHelper *h, VfTransition *t)
     vf_json_end_array(json);
     vf_json_member_int(json, "total", writes ? writes->len : 0);
     vf_json_end_object(json);
-    vf_helper_emit_line(json, TRUE);
+    vf_helper_emit(json);
 }
 
 /* bind GPU | restore GPU|--all | recover */
@@ -602,7 +580,7 @@ vf_helper_setup(VfHelper *h, GError **error)
     vf_json_member_bool(json, "dry_run", dry_run);
     vf_json_member_int(json, "total", vf_setup_get_changes(setup)->len);
     vf_json_end_object(json);
-    vf_helper_emit_line(json, TRUE);
+    vf_helper_emit(json);
     vf_helper_audit_begin(h);
     if (dry_run) {
         GPtrArray *changes = vf_setup_get_changes(setup);
