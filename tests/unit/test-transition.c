@@ -609,6 +609,43 @@ test_restore_recorded(void)
                     "0000:01:00.0=nvidia 0000:01:00.1=snd_hda_intel 0000:01:00.2=vfio-pci");
 }
 
+/* A record naming another host driver than the one the device is on now (chosen since, or
+ * a stale record after a reboot): the device is home, restore does not move it. */
+static void
+test_restore_keeps_other_host_driver(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_desktop_host, TRUE);
+    g_autoptr(GPtrArray) recorded =
+        g_ptr_array_new_with_free_func((GDestroyNotify)vf_device_origin_free);
+    g_autoptr(VfHostReport) report = NULL;
+    g_autoptr(VfTransition) t = NULL;
+    g_autoptr(GPtrArray) writes = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *before = vf_test_host_snapshot(th);
+    g_autofree char *after = NULL;
+    VfDeviceOrigin *o = g_new0(VfDeviceOrigin, 1);
+
+    o->address = g_strdup("0000:01:00.0");
+    o->host_driver = g_strdup("nouveau");
+    o->host_driver_known = TRUE;
+    o->iommu_group = -1;
+    g_ptr_array_add(recorded, o);
+    vf_test_host_write(th, "var/lib/virtflow/devices/0000:01:00.1.conf",
+                       "[device]\naddress=0000:01:00.1\nhost_driver=snd_hda_codec_generic\n"
+                       "host_driver_known=true\n");
+    report = vf_test_report(th);
+    t = vf_transition_new_restore_recorded(th->host, report, "0000:01:00.0", recorded, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(t);
+    writes = vf_transition_dup_writes(t);
+    g_assert_cmpuint(writes->len, ==, 0);
+    g_assert_cmpuint(vf_transition_get_devices(t)->len, ==, 0);
+    g_assert_true(vf_transition_apply(t, &error));
+    g_assert_no_error(error);
+    after = vf_test_host_snapshot(th);
+    vf_assert_snapshot_equal(before, after);
+}
+
 /* A record or a journal naming a driver that is a path is refused before any write. */
 static void
 test_damaged_names_refused(void)
@@ -1199,6 +1236,8 @@ main(int argc, char **argv)
     g_test_add_func("/transition/restore/all-leaves-hand-bound-gpu",
                     test_restore_all_leaves_hand_bound_gpu);
     g_test_add_func("/transition/restore/recorded", test_restore_recorded);
+    g_test_add_func("/transition/restore/keeps-other-host-driver",
+                    test_restore_keeps_other_host_driver);
     g_test_add_func("/transition/damaged-names-refused", test_damaged_names_refused);
     g_test_add_func("/transition/restore/all-nothing", test_restore_all_nothing);
     g_test_add_func("/transition/restore/refused-while-held", test_restore_refused_while_held);

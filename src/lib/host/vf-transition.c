@@ -378,6 +378,12 @@ vf_transition_add_restore_set(VfTransition *t, VfGpu *gpu, GPtrArray *recorded, 
             vf_transition_leave(t, dev);
             continue;
         }
+        if (dev->driver && !vf_device_on_vfio(dev) && g_strcmp0(dev->driver, o->host_driver) != 0) {
+            /* on a host driver other than the recorded one (chosen since, or after a reboot):
+             * it is home, whatever the record says */
+            vf_device_origin_free(o);
+            continue;
+        }
         if (!checked && !vf_gpu_check_not_in_vm(gpu, error)) {
             vf_device_origin_free(o);
             return FALSE;
