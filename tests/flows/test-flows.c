@@ -2119,6 +2119,34 @@ test_profile_running_forced(void)
     g_assert_false(flow->profile && flow->profile->virtio_input);
 }
 
+/* A USB controller as the input: checked, then refused as not supported yet (passing a
+ * second IOMMU group through is not there), with nothing changed. */
+static void
+test_profile_usb_controller(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autoptr(VfProfile) want = vf_test_profile(VF_VIEW_MONITOR, FALSE, FALSE);
+    g_autofree char *before = NULL, *snap = NULL, *after = NULL, *snap_after = NULL;
+
+    /* nothing of the user's behind the demo's USB controller any more */
+    for (guint event = 4; event <= 6; event++)
+        g_assert_true(vf_kmodel_unplug_input(fx->th.root, event));
+    before = vf_fx_xml(fx, VF_VM, TRUE);
+    snap = vf_fx_snapshot(fx);
+    want->usb_controller = g_strdup(VF_USB_CTRL);
+    g_assert_false(vf_activate_profile(fx, want, &flow, &error));
+    g_assert_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT);
+    vf_assert_contains(VF_MSG(error), "USB controller " VF_USB_CTRL);
+    vf_assert_contains(VF_MSG(error), "not supported yet");
+    vf_assert_failed_at(flow, "check-host", error);
+    after = vf_fx_xml(fx, VF_VM, TRUE);
+    g_assert_cmpstr(after, ==, before);
+    snap_after = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap, snap_after);
+}
+
 /* What the guest agent's guest-get-devices says about Windows's VirtIO input driver */
 static void
 test_profile_guest_virtio_input(void)
@@ -2213,6 +2241,7 @@ main(int argc, char **argv)
     g_test_add_func("/flows/profile/start-unplugged", test_profile_start_unplugged);
     g_test_add_func("/flows/profile/plan", test_profile_plan);
     g_test_add_func("/flows/profile/running-forced", test_profile_running_forced);
+    g_test_add_func("/flows/profile/usb-controller", test_profile_usb_controller);
     g_test_add_func("/flows/profile/guest-virtio-input", test_profile_guest_virtio_input);
     for (guint k = 0; k < G_N_ELEMENTS(vf_bad_profiles); k++) {
         g_autofree char *name = g_strdup_printf("/flows/profile/bad/%s", vf_bad_profiles[k].name);
