@@ -36,6 +36,7 @@
 #include "vf-error.h"
 #include "domain/vf-domain-xml.h"
 #include "host/vf-gpu.h"
+#include "host/vf-input.h"
 #include "host/vf-kmodel.h"
 #include "host/vf-transition.h"
 
@@ -404,6 +405,39 @@ vf_hook_act(const VfHookArgs *args, VfHookAction action, const char *gpu_address
         vf_hook_release(args, host, report, gpu_address, devices, res);
 }
 
+/* prepare: each evdev device the domain's profile hands over must still be there (a
+ * keyboard unplugged since Activate), or QEMU fails with a message that names no fix.
+ * Only reads /dev/input (in the child, before it acts): nothing changed. FALSE with @res
+ * set to the refusal. */
+static gboolean
+vf_hook_check_input(const VfHookArgs *args, const VfProfile *profile, VfHookResult *res)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfHost) host = NULL;
+
+    if (profile == NULL || profile->evdev == NULL || profile->evdev->len == 0)
+        return TRUE;
+    /* a host that cannot be opened is the child's to report, as for any domain */
+    if ((host = vf_hook_open_host(args, NULL)) == NULL)
+        return TRUE;
+    for (guint i = 0; i < profile->evdev->len; i++) {
+        g_autoptr(VfInputDevice) dev = NULL;
+
+        if (!vf_input_check_evdev(host, ((const VfEvdevInput *)profile->evdev->pdata[i])->path,
+                                  &dev, &error))
+            break;
+    }
+    if (error) {
+        g_autofree char *detail = vf_hook_error_detail(error);
+
+        vf_hook_result_set(
+            res, VF_HOOK_REFUSED, detail,
+            g_strdup_printf("refusing to start domain '%s': %s", args->name, error->message));
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* ---- the child and its answer ---- */
 
 static gboolean
@@ -569,22 +603,38 @@ vf_hook_child_stdio(void)
     }
 }
 
+/* VF_HOOK_PARSE_DEADLINE_MS, or less for a test (--parse-deadline-ms) */
+static int
+vf_hook_parse_deadline_ms(const VfHookArgs *args)
+{
+    guint64 ms = VF_HOOK_PARSE_DEADLINE_MS;
+
+    if (args->parse_deadline_ms &&
+        !g_ascii_string_to_unsigned(args->parse_deadline_ms, 10, 0, VF_HOOK_PARSE_DEADLINE_MS, &ms,
+                                    NULL))
+        ms = VF_HOOK_PARSE_DEADLINE_MS;
+    return (int)ms;
+}
+
 typedef enum {
     VF_HOOK_PARSE_NOT_OURS, /* no VirtFlow record: nothing to do, nothing to log */
     VF_HOOK_PARSE_OK,
     VF_HOOK_PARSE_FAILED, /* *res says why */
 } VfHookParse;
 
-/* VirtFlow's record in the domain XML (freed here): the GPU and its devices. */
+/* VirtFlow's record in the domain XML (freed here): the GPU and its devices, and for
+ * prepare the profile (its evdev devices are checked before the start). */
 static VfHookParse
-vf_hook_parse(const VfHookArgs *args, char *xml, char **ret_gpu, GPtrArray **ret_devices,
-              VfHookResult *res)
+vf_hook_parse(const VfHookArgs *args, VfHookAction action, char *xml, char **ret_gpu,
+              GPtrArray **ret_devices, VfProfile **ret_profile, VfHookResult *res)
 {
     g_autoptr(GError) error = NULL;
     gboolean ours = vf_domain_xml_get_passthrough(xml, ret_gpu, ret_devices, &error);
 
+    if (ours && action == VF_HOOK_ACTION_PREPARE)
+        vf_domain_xml_get_profile(xml, ret_profile, &error);
     g_free(xml);
-    if (ours)
+    if (ours && error == NULL)
         return VF_HOOK_PARSE_OK;
     if (error == NULL)
         return VF_HOOK_PARSE_NOT_OURS; /* the namespace is mentioned, but there is no record */
@@ -608,10 +658,11 @@ vf_hook_child(const VfHookArgs *args, VfHookAction action, char *xml, int fd)
 {
     g_autofree char *gpu = NULL;
     g_autoptr(GPtrArray) devices = NULL;
+    g_autoptr(VfProfile) profile = NULL;
     g_autofree char *joined = NULL;
     VfHookResult res = {0};
 
-    switch (vf_hook_parse(args, xml, &gpu, &devices, &res)) {
+    switch (vf_hook_parse(args, action, xml, &gpu, &devices, &profile, &res)) {
     case VF_HOOK_PARSE_NOT_OURS: {
         const char *none[] = {"none", "", "", ""};
 
@@ -631,7 +682,8 @@ vf_hook_child(const VfHookArgs *args, VfHookAction action, char *xml, int fd)
 
         vf_hook_send_fields(fd, parsed);
     }
-    vf_hook_act(args, action, gpu, devices, &res);
+    if (vf_hook_check_input(args, profile, &res))
+        vf_hook_act(args, action, gpu, devices, &res);
     vf_hook_send(fd, &res);
     vf_hook_result_clear(&res);
 }
@@ -642,8 +694,9 @@ vf_hook_run_here(const VfHookArgs *args, VfHookAction action, char *xml, char **
                  VfHookResult *res)
 {
     g_autoptr(GPtrArray) devices = NULL;
+    g_autoptr(VfProfile) profile = NULL;
 
-    switch (vf_hook_parse(args, xml, ret_gpu, &devices, res)) {
+    switch (vf_hook_parse(args, action, xml, ret_gpu, &devices, &profile, res)) {
     case VF_HOOK_PARSE_NOT_OURS:
         return FALSE;
     case VF_HOOK_PARSE_FAILED:
@@ -651,7 +704,8 @@ vf_hook_run_here(const VfHookArgs *args, VfHookAction action, char *xml, char **
     case VF_HOOK_PARSE_OK:
         break;
     }
-    vf_hook_act(args, action, *ret_gpu, devices, res);
+    if (vf_hook_check_input(args, profile, res))
+        vf_hook_act(args, action, *ret_gpu, devices, res);
     if (res->devices == NULL || *res->devices == '\0') {
         g_free(res->devices);
         res->devices = vf_hook_join_devices(devices, vf_hook_passthrough_address);
@@ -699,24 +753,24 @@ vf_hook_run(const VfHookArgs *args, VfHookAction action, char *xml, gint64 start
     close(fds[1]);
 
     /* 1. what the child parsed, within the parse deadline */
-    if (!vf_hook_receive_fields(fds[0], started + VF_HOOK_PARSE_DEADLINE_MS * 1000, fields, &buf,
-                                &errsv)) {
+    if (!vf_hook_receive_fields(fds[0], started + vf_hook_parse_deadline_ms(args) * 1000, fields,
+                                &buf, &errsv)) {
         kill(pid, SIGKILL);
         vf_hook_reap(pid, fds[0], 100);
         close(fds[0]);
         if (errsv == ETIMEDOUT) {
             g_autofree char *detail =
-                g_strdup_printf("[xml] the domain XML on stdin was not read within %d s",
-                                VF_HOOK_PARSE_DEADLINE_MS / 1000);
+                g_strdup_printf("[xml] the domain XML on stdin was not read within %d ms",
+                                vf_hook_parse_deadline_ms(args));
 
             vf_hook_result_set(
                 res, VF_HOOK_REFUSED, detail,
                 g_strdup_printf("domain '%s' (%s %s): the domain XML on stdin could not be "
-                                "read within %d s; nothing was changed. A domain VirtFlow "
+                                "read within %d ms; nothing was changed. A domain VirtFlow "
                                 "activated reads in milliseconds: check the domain's "
                                 "<metadata> ('virsh dumpxml'), and 'virtflow deactivate' it",
                                 args->name, args->operation, args->sub_operation,
-                                VF_HOOK_PARSE_DEADLINE_MS / 1000));
+                                vf_hook_parse_deadline_ms(args)));
         } else {
             g_autofree char *detail = g_strdup_printf(
                 "[failed] the worker process gave no answer (%s)", g_strerror(errsv));

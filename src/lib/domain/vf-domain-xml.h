@@ -57,8 +57,10 @@ char *vf_domain_xml_activate(const char *xml, const char *gpu, const VfPassthrou
  * redoes the profile part from the original domain.
  *
  * Returns: (transfer full): the new domain XML, or NULL with @error set (as
- * vf_domain_xml_activate(); VF_ERROR_INVALID_ARGUMENT for a profile that names an evdev
- * path twice or a path that is not under /dev/input/).
+ * vf_domain_xml_activate(); VF_ERROR_INVALID_ARGUMENT, before the XML is read, for a
+ * profile that names an evdev path twice or a path that is not under /dev/input/, a
+ * Looking Glass resolution of 0 or above VF_LG_MAX_DIMENSION, or a USB controller that is
+ * not one of @devices).
  */
 char *vf_domain_xml_activate_profile(const char *xml, const char *gpu,
                                      const VfPassthroughDevice *devices, guint n_devices,
@@ -78,8 +80,14 @@ gboolean vf_domain_xml_get_profile(const char *xml, VfProfile **out_profile, GEr
  * the <hostdev>s, controller, video and metadata that activation added. A domain without
  * VirtFlow metadata is returned unchanged.
  *
+ * The record is checked first: it may put back only the kinds of element an activation
+ * removes (graphics, video, audio, sound, SPICE channels, redirdev, smartcard, and for
+ * the looking-glass view the tablet, memballoon and shmem), and it may list only devices
+ * whose <hostdev> is managed='no' as VirtFlow writes it; a record that holds a <disk>,
+ * a <filesystem>, a <hostdev> or more than VirtFlow ever writes is damaged, and refused.
+ *
  * Returns: (transfer full): the domain XML as it was before activation, or NULL with
- * @error set (VF_ERROR_XML).
+ * @error set (VF_ERROR_XML, saying what is damaged).
  */
 char *vf_domain_xml_deactivate(const char *xml, GError **error);
 
@@ -89,7 +97,8 @@ char *vf_domain_xml_deactivate(const char *xml, GError **error);
  * Returns: TRUE and sets @out_gpu (the GPU's function-0 address) and @out_devices (a
  * GPtrArray of VfPassthroughDevice *, which frees its elements) when the domain carries
  * the metadata; FALSE without error when it does not; FALSE with @error set (VF_ERROR_XML)
- * when the XML or the metadata is malformed. Either out parameter may be NULL.
+ * when the XML or the metadata is malformed, or the record damaged as
+ * vf_domain_xml_deactivate() says. Either out parameter may be NULL.
  */
 gboolean vf_domain_xml_get_passthrough(const char *xml, char **out_gpu, GPtrArray **out_devices,
                                        GError **error);
@@ -105,13 +114,22 @@ typedef struct {
                              * 'ich9'", "audio type='pulseaudio'", "channel type='spicevmc'";
                              * <video model='none'/> and <audio type='none'/> are not listed */
     gboolean agent_channel; /* <channel> with target name org.qemu.guest_agent.0 */
+    VfProfile *profile;     /* the recorded profile (the default one for a record without
+                             * one), NULL when not activated or the record is damaged */
+    char *record_error;     /* why VirtFlow's record cannot be used ("Domain 'w' has a
+                             * damaged VirtFlow record: it would put back <disk
+                             * type='block'> …"), NULL when it is sound or absent; gpu is
+                             * then NULL and devices empty */
 } VfDomainXmlSummary;
 
 /*
  * Read @xml for a consistency check: its passthrough record, its PCI host devices, what
- * remains of a virtual display, and the guest agent channel.
+ * remains of a virtual display, and the guest agent channel. A record that Deactivate
+ * would refuse (malformed, too large, or tampered with: see vf_domain_xml_deactivate())
+ * does not fail the call: its reason is in record_error.
  *
- * Returns: (transfer full): the summary, or NULL with @error set (VF_ERROR_XML).
+ * Returns: (transfer full): the summary, or NULL with @error set (VF_ERROR_XML) when @xml
+ * is not a well-formed domain.
  */
 VfDomainXmlSummary *vf_domain_xml_inspect(const char *xml, GError **error);
 void vf_domain_xml_summary_free(VfDomainXmlSummary *summary);
