@@ -131,18 +131,21 @@ vf_helper_emit(VfJson *json)
 }
 
 /* Non-blocking for a pipe or a socket: a caller that stops reading gets its lines
- * queued, not the helper stopped. (A terminal or a file never holds a write for long.) */
-static void
+ * queued, not the helper stopped. (A terminal or a file never holds a write for long.)
+ * Returns the flags to put back at exit (the open file description may be shared with
+ * the caller, e.g. a stderr inherited from it), or -1. */
+static int
 vf_helper_set_nonblocking(int fd)
 {
     struct stat st;
     int flags;
 
     if (fstat(fd, &st) < 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode)))
-        return;
+        return -1;
     flags = fcntl(fd, F_GETFL);
-    if (flags >= 0)
-        (void)fcntl(fd, F_SETFL, flags | O_NONBLOCK);
+    if (flags < 0 || (flags & O_NONBLOCK) || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0)
+        return -1;
+    return flags;
 }
 
 /* Signals a caller can send without being root: a terminal's ^C, ^\, ^Z, its hangup,
@@ -696,6 +699,7 @@ main(int argc, char **argv)
     const char *sudo_uid = getenv("SUDO_UID");
     gint64 started = g_get_monotonic_time();
     gboolean ok = FALSE;
+    int stdout_flags, stderr_flags;
 
     vf_helper_ignore_signals();
     h.via = pkexec_uid ? "pkexec" : sudo_uid ? "sudo" : NULL;
@@ -713,8 +717,8 @@ main(int argc, char **argv)
         return 0;
     }
     vf_out.pending = g_string_new(NULL);
-    vf_helper_set_nonblocking(STDOUT_FILENO);
-    vf_helper_set_nonblocking(STDERR_FILENO);
+    stdout_flags = vf_helper_set_nonblocking(STDOUT_FILENO);
+    stderr_flags = vf_helper_set_nonblocking(STDERR_FILENO);
     if (geteuid() != 0)
         g_set_error(&error, VF_ERROR, VF_ERROR_PERMISSION,
                     "virtflow-helper must run as root: virtflow runs it through pkexec");
@@ -744,6 +748,10 @@ main(int argc, char **argv)
         (void)n;
     }
     vf_helper_flush_wait(VF_HELPER_END_WAIT_MS);
+    if (stdout_flags >= 0)
+        (void)fcntl(STDOUT_FILENO, F_SETFL, stdout_flags);
+    if (stderr_flags >= 0)
+        (void)fcntl(STDERR_FILENO, F_SETFL, stderr_flags);
     if (h.log_fd >= 0)
         close(h.log_fd);
     g_string_free(h.devices, TRUE);

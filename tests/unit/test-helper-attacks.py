@@ -296,6 +296,22 @@ for verb, final in (("bind", BOUND), ("restore", HOME)):
         check(f"{verb}: a caller that closes the pipe at line {k + 1} of {len(lines)}: the "
               "operation finishes and is audited", probs)
 
+# ---- the caller's pipes are given back as they came (blocking) ----
+# stdout and stderr may be the caller's own open files (a stderr inherited from the CLI):
+# O_NONBLOCK is the helper's only while it runs
+host = Host()
+r, w = os.pipe()
+er, ew = os.pipe()
+p = subprocess.Popen(host.cmd("recover"), env=ENV, stdout=w, stderr=ew)
+p.wait(timeout=WAIT_S)
+probs = host.problems(p.pid, "ok")
+for name, fd in (("stdout", w), ("stderr", ew)):
+    if fcntl.fcntl(fd, fcntl.F_GETFL) & os.O_NONBLOCK:
+        probs.append(f"{name} left non-blocking")
+for fd in (r, w, er, ew):
+    os.close(fd)
+check("stdout and stderr are blocking again when the helper ends", probs)
+
 # ---- the terminal's signals while an unbind hangs in the kernel ----
 host = Host()
 with open(os.path.join(host.root, ".vf-kmodel"), "a") as f:
