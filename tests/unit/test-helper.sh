@@ -214,6 +214,23 @@ if [ "$status" -eq 3 ] && grep -q "Cannot run VirtFlow's privileged helper '/non
 else
     not_ok "a missing helper is named" "exit $status" "$(cat "$tmp/err")"
 fi
+# the helper's end line lost (its caller stopped reading for longer than the helper waits):
+# its exit status still says how it went
+printf '#!/bin/sh\nexit %s\n' 0 > "$tmp/helper-silent-ok"
+printf '#!/bin/sh\nexit %s\n' 4 > "$tmp/helper-silent-refused"
+chmod +x "$tmp/helper-silent-ok" "$tmp/helper-silent-refused"
+before=$(snapshot)
+VIRTFLOW_HELPER=$tmp/helper-silent-ok "$VIRTFLOW" --demo gpu restore 0000:01:00.0 > "$tmp/out" 2> "$tmp/err"
+status=$?
+VIRTFLOW_HELPER=$tmp/helper-silent-refused "$VIRTFLOW" --demo gpu restore 0000:01:00.0 > "$tmp/out2" 2> "$tmp/err2"
+status2=$?
+if [ "$status" -eq 0 ] && [ "$status2" -eq 1 ] &&
+    grep -q "ended (exit status 4) without an answer; its line in /var/log/virtflow/helper.log" "$tmp/err2" &&
+    [ "$before" = "$(snapshot)" ]; then
+    ok "a helper whose end line was lost: exit status 0 is success, another one an error naming the audit log"
+else
+    not_ok "a helper whose end line was lost" "exit $status, $status2" "$(cat "$tmp/err" "$tmp/err2")"
+fi
 
 # ---- a helper killed half-way: the journal lets recover finish the job ----
 # The model's kernel hangs in the audio function's unbind (a driver stuck in remove());
