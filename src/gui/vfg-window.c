@@ -27,6 +27,9 @@ struct _VfgWindow {
     GtkListBox *step_list;
     GtkWidget *failure_group;
     AdwActionRow *reason_row, *fix_row, *undo_row;
+    GtkWidget *result_group;
+    GtkListBox *notes_list;
+    GtkWidget *start_button, *lg_button;
     AdwActionRow *iommu_row, *vfio_row, *hook_row, *conn_row;
     GtkListBox *host_gpu_list, *findings_list;
     GtkListView *app_log_view, *hook_log_view;
@@ -220,8 +223,30 @@ vfg_window_update_actions(VfgWindow *self)
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.activate", idle && !info->passthrough);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.deactivate", idle && info->passthrough);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.back", !self->busy);
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.open-looking-glass", active);
     /* offered when a graceful stop hangs (vfg_window_on_wait) */
     gtk_widget_set_visible(self->force_button, active && self->stop_waiting);
+}
+
+/* "Screen: …\nKeyboard and mouse: …": how an activated VM is used (its profile). */
+static char *
+vfg_profile_text(const VfProfile *profile)
+{
+    g_autoptr(GString) s = g_string_new(NULL);
+
+    g_string_append(s, profile->view == VF_VIEW_LOOKING_GLASS
+                           ? "Screen: a Looking Glass window on this screen (SPICE for "
+                             "clipboard and sound)"
+                           : "Screen: the monitor on the GPU's outputs, sound through it");
+    if (profile->evdev->len > 0)
+        g_string_append_printf(s, "\nKeyboard and mouse: %u handed over; %s to switch",
+                               profile->evdev->len, vf_grab_toggle_describe(profile->grab_toggle));
+    else if (profile->usb_controller)
+        g_string_append_printf(s, "\nKeyboard and mouse: those on USB controller %s",
+                               profile->usb_controller);
+    else
+        g_string_append(s, "\nKeyboard and mouse: none handed over");
+    return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
 static void
@@ -277,6 +302,13 @@ vfg_window_update_details(VfgWindow *self)
                          "dialog-error-symbolic");
         }
         vfg_rows_add(rows, gpu->on_vfio ? "Moved with it" : "Moves with it", devices, NULL);
+    }
+    if (info->passthrough && self->snap && self->snap->profiles) {
+        const VfProfile *profile = g_hash_table_lookup(self->snap->profiles, info->name);
+        g_autofree char *used = profile ? vfg_profile_text(profile) : NULL;
+
+        if (used)
+            vfg_rows_add(rows, "How it is used", used, NULL);
     }
     vfg_list_box_set_rows(self->gpu_list, rows);
     if (g_str_equal(gtk_stack_get_visible_child_name(self->detail_stack), "empty"))
@@ -591,6 +623,50 @@ vfg_error_fix(const GError *error)
     }
 }
 
+/* TRUE when looking-glass-client can be run from this session. */
+static gboolean
+vfg_looking_glass_installed(void)
+{
+    g_autofree char *client = g_find_program_in_path("looking-glass-client");
+
+    return client != NULL;
+}
+
+/* After a flow that worked: what the user must know now (where the picture goes, the
+ * switch key) and the next step it leads to (Start after Activate, Looking Glass after
+ * Start). */
+static void
+vfg_window_show_result(VfgWindow *self, const VfFlow *flow)
+{
+    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(g_free);
+    gboolean start = flow && flow->kind == VF_FLOW_ACTIVATE;
+    gboolean lg = flow && flow->kind == VF_FLOW_START && flow->profile &&
+                  flow->profile->view == VF_VIEW_LOOKING_GLASS;
+
+    for (guint i = 0; flow && flow->notes && i < flow->notes->len; i++)
+        vfg_rows_add(rows, flow->notes->pdata[i], NULL, "dialog-information-symbolic");
+    if (lg && !vfg_looking_glass_installed())
+        vfg_rows_add(rows, "Install looking-glass-client to see the VM in a window", NULL,
+                     "dialog-warning-symbolic");
+    vfg_list_box_set_rows(self->notes_list, rows);
+    gtk_widget_set_visible(self->start_button, start);
+    gtk_widget_set_visible(self->lg_button, lg && vfg_looking_glass_installed());
+    gtk_widget_set_visible(self->result_group, rows->len > 0 || start || lg);
+}
+
+static void
+vfg_window_open_looking_glass(VfgWindow *self)
+{
+    const char *argv[] = {"looking-glass-client", NULL};
+    g_autoptr(GError) error = NULL;
+
+    if (!g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, &error)) {
+        g_autofree char *text = g_strdup_printf("Cannot open Looking Glass: %s", error->message);
+
+        vfg_window_toast(self, text);
+    }
+}
+
 static void
 vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -625,6 +701,7 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
         gtk_progress_bar_set_text(self->flow_progress, "100 %");
         for (guint i = 0; flow && i < flow->warnings->len; i++)
             vfg_window_toast(self, flow->warnings->pdata[i]);
+        vfg_window_show_result(self, flow);
     } else {
         g_autofree char *title = g_strdup_printf("%s: failed", self->busy_vm);
 
@@ -652,8 +729,188 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
     vfg_window_refresh(self);
 }
 
+/* `--input auto` and the monitor view: what Activate does when nobody chose. */
+static VfProfile *
+vfg_window_default_profile(VfgWindow *self)
+{
+    VfProfile *profile = vf_profile_new();
+
+    for (guint i = 0; self->snap && i < self->snap->auto_inputs->len; i++) {
+        const VfEvdevInput *in = self->snap->auto_inputs->pdata[i];
+
+        g_ptr_array_add(profile->evdev, vf_evdev_input_new(in->kind, in->path));
+    }
+    return profile;
+}
+
+static void vfg_window_start_flow(VfgWindow *self, VfFlowKind kind, const char *vm, gboolean force,
+                                  const VfProfile *profile);
+
 void
 vfg_window_run_flow(VfgWindow *self, VfFlowKind kind, const char *vm, gboolean force)
+{
+    g_autoptr(VfProfile) profile = NULL;
+
+    if (kind == VF_FLOW_ACTIVATE)
+        profile = vfg_window_default_profile(self);
+    vfg_window_start_flow(self, kind, vm, force, profile);
+}
+
+/* ---- the Activate dialog: where the picture goes, which keyboard and mouse ---- */
+
+typedef struct {
+    VfgWindow *self; /* a reference */
+    char *vm;
+    GtkCheckButton *monitor, *looking_glass;
+    GPtrArray *input_checks; /* GtkCheckButton*, each with "vfg-path" and "vfg-kind" data */
+    GtkDropDown *toggle;
+} VfgActivateAsk;
+
+static void
+vfg_activate_ask_free(VfgActivateAsk *ask)
+{
+    g_object_unref(ask->self);
+    g_free(ask->vm);
+    g_ptr_array_unref(ask->input_checks);
+    g_free(ask);
+}
+
+static void
+vfg_window_activate_response(AdwMessageDialog *dialog, const char *response, gpointer data)
+{
+    VfgActivateAsk *ask = data;
+    g_autoptr(VfProfile) profile = NULL;
+
+    if (!g_str_equal(response, "activate"))
+        return;
+    profile = vf_profile_new();
+    profile->view =
+        gtk_check_button_get_active(ask->looking_glass) ? VF_VIEW_LOOKING_GLASS : VF_VIEW_MONITOR;
+    profile->grab_toggle = gtk_drop_down_get_selected(ask->toggle);
+    if (profile->grab_toggle >= VF_GRAB_TOGGLE_LAST)
+        profile->grab_toggle = VF_GRAB_TOGGLE_CTRL_CTRL;
+    for (guint i = 0; i < ask->input_checks->len; i++) {
+        GtkCheckButton *check = ask->input_checks->pdata[i];
+
+        if (gtk_check_button_get_active(check))
+            g_ptr_array_add(
+                profile->evdev,
+                vf_evdev_input_new(GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(check), "vfg-kind")),
+                                   g_object_get_data(G_OBJECT(check), "vfg-path")));
+    }
+    vfg_window_start_flow(ask->self, VF_FLOW_ACTIVATE, ask->vm, FALSE, profile);
+}
+
+static GtkWidget *
+vfg_dialog_heading(const char *text)
+{
+    GtkWidget *label = gtk_label_new(text);
+
+    gtk_label_set_xalign(GTK_LABEL(label), 0);
+    gtk_widget_add_css_class(label, "heading");
+    return label;
+}
+
+static gboolean
+vfg_evdev_list_has(GPtrArray *evdev, const char *path)
+{
+    for (guint i = 0; evdev && i < evdev->len; i++)
+        if (g_str_equal(((VfEvdevInput *)evdev->pdata[i])->path, path))
+            return TRUE;
+    return FALSE;
+}
+
+/* Asks how the VM will be used, then runs Activate GPU: the button's way in. */
+static void
+vfg_window_ask_activate(VfgWindow *self, const char *vm)
+{
+    const VfDomainInfo *info = vfg_window_find_info(self, vm);
+    VfgActivateAsk *ask;
+    GtkWidget *dialog, *box, *toggle_box;
+    g_autofree char *heading = NULL, *body = NULL;
+    g_autoptr(GtkStringList) toggles = gtk_string_list_new(NULL);
+
+    if (info == NULL) {
+        vfg_window_toast(self, "Select a VM first");
+        return;
+    }
+    heading = g_strdup_printf("Give the GPU to %s?", info->name);
+    body = vf_domain_state_is_active(info->state)
+               ? g_strdup_printf("%s is running: it is shut down first, then gets the GPU. "
+                                 "The host keeps its own display.",
+                                 info->name)
+               : g_strdup_printf("%s gets the GPU when it starts. The host keeps its own display.",
+                                 info->name);
+    dialog = adw_message_dialog_new(GTK_WINDOW(self), heading, body);
+    ask = g_new0(VfgActivateAsk, 1);
+    ask->self = g_object_ref(self);
+    ask->vm = g_strdup(info->name);
+    ask->input_checks = g_ptr_array_new();
+
+    box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
+    gtk_box_append(GTK_BOX(box), vfg_dialog_heading("Where the VM's picture goes"));
+    ask->monitor = GTK_CHECK_BUTTON(
+        gtk_check_button_new_with_label("The monitor plugged into the GPU (its sound too)"));
+    ask->looking_glass =
+        GTK_CHECK_BUTTON(gtk_check_button_new_with_label("A Looking Glass window on this screen"));
+    gtk_check_button_set_group(ask->looking_glass, ask->monitor);
+    gtk_check_button_set_active(ask->monitor, TRUE);
+    gtk_box_append(GTK_BOX(box), GTK_WIDGET(ask->monitor));
+    gtk_box_append(GTK_BOX(box), GTK_WIDGET(ask->looking_glass));
+
+    gtk_box_append(GTK_BOX(box), vfg_dialog_heading("Keyboard and mouse for the VM"));
+    for (guint i = 0; self->snap && i < self->snap->inputs->len; i++) {
+        const VfInputDevice *dev = self->snap->inputs->pdata[i];
+        g_autofree char *label = g_strdup_printf("%s (%s)", dev->name ? dev->name : dev->by_id,
+                                                 vf_input_kind_to_string(dev->kind));
+        GtkWidget *check = gtk_check_button_new_with_label(label);
+
+        gtk_widget_set_tooltip_text(check, dev->by_id);
+        g_object_set_data_full(G_OBJECT(check), "vfg-path", g_strdup(dev->by_id), g_free);
+        g_object_set_data(G_OBJECT(check), "vfg-kind", GUINT_TO_POINTER(dev->kind));
+        gtk_check_button_set_active(GTK_CHECK_BUTTON(check),
+                                    vfg_evdev_list_has(self->snap->auto_inputs, dev->by_id));
+        g_ptr_array_add(ask->input_checks, check);
+        gtk_box_append(GTK_BOX(box), check);
+    }
+    if (ask->input_checks->len == 0) {
+        GtkWidget *none = gtk_label_new("This host has no keyboard or mouse with a "
+                                        "/dev/input/by-id link to hand over.");
+
+        gtk_label_set_wrap(GTK_LABEL(none), TRUE);
+        gtk_label_set_xalign(GTK_LABEL(none), 0);
+        gtk_box_append(GTK_BOX(box), none);
+    }
+    for (guint t = 0; t < VF_GRAB_TOGGLE_LAST; t++) {
+        g_autofree char *text = g_strdup(vf_grab_toggle_describe(t));
+
+        if (text[0])
+            text[0] = g_ascii_toupper(text[0]);
+        gtk_string_list_append(toggles, text);
+    }
+    toggle_box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
+    gtk_box_append(GTK_BOX(toggle_box), gtk_label_new("Switch between host and VM:"));
+    ask->toggle = GTK_DROP_DOWN(gtk_drop_down_new(G_LIST_MODEL(g_object_ref(toggles)), NULL));
+    gtk_accessible_update_property(GTK_ACCESSIBLE(ask->toggle), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                   "Key that switches the keyboard and mouse", -1);
+    gtk_box_append(GTK_BOX(toggle_box), GTK_WIDGET(ask->toggle));
+    gtk_box_append(GTK_BOX(box), toggle_box);
+
+    adw_message_dialog_set_extra_child(ADW_MESSAGE_DIALOG(dialog), box);
+    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", "Cancel", "activate",
+                                     "Activate", NULL);
+    adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dialog), "activate",
+                                               ADW_RESPONSE_SUGGESTED);
+    adw_message_dialog_set_default_response(ADW_MESSAGE_DIALOG(dialog), "activate");
+    adw_message_dialog_set_close_response(ADW_MESSAGE_DIALOG(dialog), "cancel");
+    g_signal_connect_data(dialog, "response", G_CALLBACK(vfg_window_activate_response), ask,
+                          (GClosureNotify)(void (*)(void))vfg_activate_ask_free, 0);
+    gtk_window_present(GTK_WINDOW(dialog));
+}
+
+static void
+vfg_window_start_flow(VfgWindow *self, VfFlowKind kind, const char *vm, gboolean force,
+                      const VfProfile *profile)
 {
     g_autofree char *title = NULL;
 
@@ -686,8 +943,9 @@ vfg_window_run_flow(VfgWindow *self, VfFlowKind kind, const char *vm, gboolean f
         self->bench_max_gap = 0;
         self->bench_timer = g_timeout_add(1, vfg_window_bench_tick, self);
     }
+    gtk_widget_set_visible(self->result_group, FALSE);
     vfg_backend_run_flow_async(
-        self->backend, kind, vm, force,
+        self->backend, kind, vm, force, profile,
         kind == VF_FLOW_ACTIVATE || kind == VF_FLOW_DEACTIVATE ? vfg_window_on_plan : NULL,
         vfg_window_on_progress, vfg_window_on_wait, self, vfg_window_flow_done, g_object_ref(self));
 }
@@ -816,7 +1074,9 @@ vfg_window_action(GtkWidget *widget, const char *name, GVariant *param)
     else if (g_str_equal(name, "vm.force-off"))
         vfg_window_force_off(self, NULL);
     else if (g_str_equal(name, "vm.activate"))
-        vfg_window_run_flow(self, VF_FLOW_ACTIVATE, NULL, FALSE);
+        vfg_window_ask_activate(self, self->selected);
+    else if (g_str_equal(name, "vm.open-looking-glass"))
+        vfg_window_open_looking_glass(self);
     else if (g_str_equal(name, "vm.deactivate"))
         vfg_window_run_flow(self, VF_FLOW_DEACTIVATE, NULL, FALSE);
     else if (g_str_equal(name, "vm.back"))
@@ -930,8 +1190,9 @@ static void
 vfg_window_class_init(VfgWindowClass *klass)
 {
     GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
-    static const char *const actions[] = {"vm.start",      "vm.stop", "vm.force-off", "vm.activate",
-                                          "vm.deactivate", "vm.back", "win.refresh"};
+    static const char *const actions[] = {
+        "vm.start",      "vm.stop", "vm.force-off",          "vm.activate",
+        "vm.deactivate", "vm.back", "vm.open-looking-glass", "win.refresh"};
 
     G_OBJECT_CLASS(klass)->dispose = vfg_window_dispose;
     G_OBJECT_CLASS(klass)->finalize = vfg_window_finalize;
@@ -955,6 +1216,10 @@ vfg_window_class_init(VfgWindowClass *klass)
     BIND(reason_row);
     BIND(fix_row);
     BIND(undo_row);
+    BIND(result_group);
+    BIND(notes_list);
+    BIND(start_button);
+    BIND(lg_button);
     BIND(iommu_row);
     BIND(vfio_row);
     BIND(hook_row);

@@ -113,6 +113,7 @@ class App:
                         win = app.get_child_at_index(j)
                         if win is not None and win.get_name() == "VirtFlow":
                             self.acc = win
+                            self.app_acc = app
                             return True
         return False
 
@@ -264,6 +265,26 @@ def press(app, name):
     return True
 
 
+def dialog(app, timeout=10):
+    """The app's other toplevel (a dialog over the main window), or None."""
+    def look():
+        for i in range(app.app_acc.get_child_count()):
+            win = app.app_acc.get_child_at_index(i)
+            if win is not None and win.get_name() != "VirtFlow" and labels(win):
+                return win
+        return None
+    return wait_for(look, timeout)
+
+
+def check_boxes(acc):
+    """(label, checked) of every check or radio button under @acc."""
+    out = []
+    for a in walk(acc):
+        if a.get_role() in (Atspi.Role.CHECK_BOX, Atspi.Role.RADIO_BUTTON, Atspi.Role.TOGGLE_BUTTON):
+            out.append((a.get_name(), a.get_state_set().contains(Atspi.StateType.CHECKED)))
+    return out
+
+
 def flow_finished(app, vm=VM):
     texts = labels(app.acc)
     for t in (f"{vm}: done", f"{vm}: failed"):
@@ -320,6 +341,30 @@ def main():
 
     # Activate GPU: pressed like a user, the step list runs to the end
     tap(press(app, "Activate GPU"), "the Activate GPU button can be pressed (AT-SPI)")
+    # it asks first: where the picture goes, which keyboard and mouse, the switch key
+    dlg = dialog(app)
+    texts = labels(dlg) if dlg else []
+    tap(any(t == f"Give the GPU to {VM}?" for t in texts),
+        "Activate GPU asks first ('Give the GPU to …?')", texts)
+    boxes = check_boxes(dlg) if dlg else []
+    names = [b[0] for b in boxes]
+    tap(any("monitor plugged into the GPU" in n for n in names)
+        and any("Looking Glass" in n for n in names),
+        "the dialog offers both views: the GPU's monitor and a Looking Glass window", boxes)
+    tap(any("monitor plugged into the GPU" in n and on for n, on in boxes),
+        "the GPU's monitor is the default view", boxes)
+    kbd = [b for b in boxes if b[0].endswith("(keyboard)")]
+    mouse = [b for b in boxes if b[0].endswith("(mouse)")]
+    tap(any(on for _, on in kbd) and any(on for _, on in mouse),
+        "the host's keyboard and mouse are offered, the ones in use ticked (auto)", boxes)
+    tap(dlg is not None and find(dlg, Atspi.Role.COMBO_BOX,
+                                 "Key that switches the keyboard and mouse") is not None,
+        "the dialog lets the user choose the switch key", labels(dlg) if dlg else None)
+    tap(app.screenshot("activate-dialog.png"), "screenshot: activate-dialog.png")
+    b = find(dlg, Atspi.Role.PUSH_BUTTON, "Activate") if dlg else None
+    if b is not None:
+        b.get_action_iface().do_action(0)
+    tap(b is not None, "the dialog's Activate can be pressed")
     end = wait_for(lambda: flow_finished(app), 30)
     tap(end == f"{VM}: done", "activation: the window says done", labels(app.acc))
     texts = labels(app.acc)
@@ -335,6 +380,13 @@ def main():
         value = (v.get_current_value(), v.get_maximum_value())
     tap(value is not None and value[1] > 0 and value[0] == value[1],
         "activation: the progress bar is full", value)
+    texts = labels(app.acc)
+    tap(any("screen is the monitor on the GPU" in t for t in texts),
+        "activation: the result says where the picture goes (the GPU's monitor)", texts)
+    tap(any("both Ctrl keys" in t for t in texts),
+        "activation: the result says which keys switch the keyboard and mouse", texts)
+    tap(find(app.acc, Atspi.Role.PUSH_BUTTON, "Start the VM") is not None,
+        "activation: the next step, Start, is offered", texts)
     tap(app.screenshot("activation-steps.png"), "screenshot: activation-steps.png")
     row = wait_for(lambda: (lambda r: r if r and "Passthrough" in r else None)(vm_row_labels(app)))
     tap(row is not None and "Passthrough" in row, "activation: the badge appears in the list", row)
@@ -343,6 +395,9 @@ def main():
     drv = wait_for(lambda: (lambda d: d if d and "vfio-pci" in d else None)(
         row_subtitle(app, "Driver")))
     tap(drv is not None and "vfio-pci" in drv, "the GPU section: the GPU is held on vfio-pci", drv)
+    used = row_subtitle(app, "How it is used")
+    tap(used is not None and "the monitor on the GPU" in used and "handed over" in used,
+        "the details say how the VM is used (screen, keyboard and mouse)", used)
 
     # Start, then Stop returns the GPU
     run_flow(app, "start-vm", "start")
