@@ -5,13 +5,15 @@
  *   virtflow-gtk [--demo] [--connect URI]
  *
  * The application's actions are exported on the session bus (org.gtk.Actions at
- * /org/virtflow/VirtFlow), so that a script can drive it as a user would, e.g.
+ * /org/virtflow/VirtFlow; with --demo the application is org.virtflow.VirtFlow.Demo at
+ * /org/virtflow/VirtFlow/Demo), so that a script can drive it as a user would, e.g.
  *   gdbus call --session --dest org.virtflow.VirtFlow --object-path /org/virtflow/VirtFlow \
  *     --method org.gtk.Actions.Activate activate-gpu "[<'Windows 11'>]" "{}"
  * Actions taking a VM ("s"): select-vm, start-vm, stop-vm, force-off, activate-gpu,
- * deactivate-gpu ('' means the selected VM); show-page ("vms", "host", "log"); screenshot
- * (a PNG path); run-setup; refresh; quit. With --demo also demo-guest-shutdown ("s"): the
- * guest shuts itself down, as from inside Windows (the window follows libvirt's events).
+ * deactivate-gpu ('' means the selected VM; activate-gpu asks nothing: the monitor view and
+ * the keyboard and mouse `--input auto` picks, as the CLI's defaults); show-page ("vms", "host",
+ * "log"); screenshot (a PNG path); run-setup; refresh; quit. With --demo also demo-guest-shutdown
+ * ("s"): the guest shuts itself down, as from inside Windows (the window follows libvirt's events).
  */
 #include "vfg-backend.h"
 #include "vfg-window.h"
@@ -242,6 +244,9 @@ vfg_activate(GApplication *app)
     vfg_backend_new_async(vfg_app.demo, NULL, vfg_app.uri, NULL, vfg_backend_ready, app);
 }
 
+#define VFG_APP_ID      "org.virtflow.VirtFlow"
+#define VFG_DEMO_APP_ID "org.virtflow.VirtFlow.Demo"
+
 static void
 vfg_startup(GApplication *app)
 {
@@ -271,7 +276,11 @@ main(int argc, char **argv)
             vfg_app.demo_requested = TRUE;
     g_set_prgname("virtflow-gtk");
     g_set_application_name("VirtFlow");
-    app = adw_application_new("org.virtflow.VirtFlow", G_APPLICATION_DEFAULT_FLAGS);
+    /* the demo is another application: a second `--demo` never presents the real host's
+     * window (nor the other way round) */
+    app = adw_application_new(vfg_app.demo_requested ? VFG_DEMO_APP_ID : VFG_APP_ID,
+                              G_APPLICATION_DEFAULT_FLAGS);
+    g_application_set_resource_base_path(G_APPLICATION(app), "/org/virtflow/VirtFlow");
     g_application_add_main_option_entries(G_APPLICATION(app), options);
     g_action_map_add_action_entries(G_ACTION_MAP(app), vfg_app_actions,
                                     G_N_ELEMENTS(vfg_app_actions), app);

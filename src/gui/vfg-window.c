@@ -975,6 +975,89 @@ vfg_window_force_off(VfgWindow *self, const char *vm)
         vfg_window_run_flow(self, VF_FLOW_STOP, vm, TRUE);
 }
 
+/* ---- confirmations before a VM is shut down (as virt-manager asks) ---- */
+
+typedef struct {
+    VfgWindow *self; /* a reference */
+    char *vm;
+    char *action; /* "vm.deactivate", "vm.force-off" */
+} VfgConfirm;
+
+static void
+vfg_confirm_free(VfgConfirm *c)
+{
+    g_object_unref(c->self);
+    g_free(c->vm);
+    g_free(c->action);
+    g_free(c);
+}
+
+static void
+vfg_window_confirm_response(AdwMessageDialog *dialog, const char *response, gpointer data)
+{
+    VfgConfirm *c = data;
+
+    if (!g_str_equal(response, "go"))
+        return;
+    if (g_str_equal(c->action, "vm.force-off"))
+        vfg_window_force_off(c->self, c->vm);
+    else
+        vfg_window_run_flow(c->self, VF_FLOW_DEACTIVATE, c->vm, FALSE);
+}
+
+static void
+vfg_window_confirm(VfgWindow *self, const char *vm, const char *action, const char *heading,
+                   const char *body, const char *go)
+{
+    GtkWidget *dialog = adw_message_dialog_new(GTK_WINDOW(self), heading, body);
+    VfgConfirm *c = g_new0(VfgConfirm, 1);
+
+    c->self = g_object_ref(self);
+    c->vm = g_strdup(vm);
+    c->action = g_strdup(action);
+    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", "Cancel", "go", go,
+                                     NULL);
+    adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dialog), "go",
+                                               ADW_RESPONSE_DESTRUCTIVE);
+    adw_message_dialog_set_default_response(ADW_MESSAGE_DIALOG(dialog), "cancel");
+    adw_message_dialog_set_close_response(ADW_MESSAGE_DIALOG(dialog), "cancel");
+    g_signal_connect_data(dialog, "response", G_CALLBACK(vfg_window_confirm_response), c,
+                          (GClosureNotify)(void (*)(void))vfg_confirm_free, 0);
+    gtk_window_present(GTK_WINDOW(dialog));
+}
+
+/* The Deactivate button: a running VM is shut down first, so ask. */
+static void
+vfg_window_ask_deactivate(VfgWindow *self, const char *vm)
+{
+    const VfDomainInfo *info = vfg_window_find_info(self, vm);
+    g_autofree char *heading = NULL;
+
+    if (info == NULL || !vf_domain_state_is_active(info->state)) {
+        vfg_window_run_flow(self, VF_FLOW_DEACTIVATE, vm, FALSE);
+        return;
+    }
+    heading = g_strdup_printf("Shut down %s and give the GPU back to the host?", info->name);
+    vfg_window_confirm(self, info->name, "vm.deactivate", heading,
+                       "The VM is shut down first, as from its own Shut down menu. Save your "
+                       "work in it before you go on.",
+                       "Shut Down and Deactivate");
+}
+
+/* The Force off button: like pulling the plug, so ask. */
+static void
+vfg_window_ask_force_off(VfgWindow *self, const char *vm)
+{
+    g_autofree char *heading = g_strdup_printf("Switch %s off now?", vm ? vm : "the VM");
+
+    if (vm == NULL)
+        return;
+    vfg_window_confirm(self, vm, "vm.force-off", heading,
+                       "It is switched off at once, as when the power is cut: unsaved work in "
+                       "the VM is lost.",
+                       "Force Off");
+}
+
 /* ---- selection, pages, toasts ---- */
 
 gboolean
@@ -1072,13 +1155,13 @@ vfg_window_action(GtkWidget *widget, const char *name, GVariant *param)
     else if (g_str_equal(name, "vm.stop"))
         vfg_window_run_flow(self, VF_FLOW_STOP, NULL, FALSE);
     else if (g_str_equal(name, "vm.force-off"))
-        vfg_window_force_off(self, NULL);
+        vfg_window_ask_force_off(self, self->busy ? self->busy_vm : self->selected);
     else if (g_str_equal(name, "vm.activate"))
         vfg_window_ask_activate(self, self->selected);
     else if (g_str_equal(name, "vm.open-looking-glass"))
         vfg_window_open_looking_glass(self);
     else if (g_str_equal(name, "vm.deactivate"))
-        vfg_window_run_flow(self, VF_FLOW_DEACTIVATE, NULL, FALSE);
+        vfg_window_ask_deactivate(self, self->selected);
     else if (g_str_equal(name, "vm.back"))
         gtk_stack_set_visible_child_name(self->detail_stack, self->selected ? "details" : "empty");
     else if (g_str_equal(name, "win.refresh"))

@@ -26,8 +26,8 @@ from gi.repository import Atspi, Gio, GLib  # noqa: E402
 # get_*_iface() are deprecated in newer libatspi, and the only way in Debian 12's
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
-APP_ID = "org.virtflow.VirtFlow"
-OBJ = "/org/virtflow/VirtFlow"
+APP_ID = "org.virtflow.VirtFlow.Demo"  # --demo is an application of its own
+OBJ = "/org/virtflow/VirtFlow/Demo"
 VM = "Windows 11"
 
 binary, outdir = sys.argv[1], sys.argv[2]
@@ -315,6 +315,12 @@ def main():
         app.quit()
         return
 
+    owner = app.bus.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus",
+                              "org.freedesktop.DBus", "NameHasOwner",
+                              GLib.Variant("(s)", ("org.virtflow.VirtFlow",)), None,
+                              Gio.DBusCallFlags.NONE, 5000, None).unpack()[0]
+    tap(not owner, "the demo runs as its own application (org.virtflow.VirtFlow.Demo): the "
+        "real app's id stays free, so neither can present the other's window", owner)
     row = wait_for(lambda: vm_row_labels(app))
     dump(app.acc, "atspi-tree.txt")
     tap(row is not None and "shut off" in row and "Passthrough" not in row,
@@ -403,6 +409,20 @@ def main():
     run_flow(app, "start-vm", "start")
     row = wait_for(lambda: (lambda r: r if r and "running" in r else None)(vm_row_labels(app)))
     tap(row is not None and "running" in row, "start: the list shows the VM running", row)
+    # Deactivate on a running VM shuts it down: it asks first, and Cancel changes nothing
+    app.action("select-vm", VM)
+    tap(press(app, "Deactivate"), "the Deactivate button can be pressed on the running VM")
+    dlg = dialog(app)
+    texts = labels(dlg) if dlg else []
+    tap(f"Shut down {VM} and give the GPU back to the host?" in texts,
+        "Deactivate on a running VM asks before shutting it down", texts)
+    b = find(dlg, Atspi.Role.PUSH_BUTTON, "Cancel") if dlg else None
+    if b is not None:
+        b.get_action_iface().do_action(0)
+    time.sleep(1)
+    row = vm_row_labels(app)
+    tap(b is not None and row is not None and "running" in row and "Passthrough" in row,
+        "Cancel: the VM keeps running with its GPU", row)
     run_flow(app, "stop-vm", "stop")
     texts = labels(app.acc)
     tap(any("back on the host" in t for t in texts), "stop: the steps say the GPU is back on the host",
