@@ -29,7 +29,9 @@ struct _VfgWindow {
     AdwActionRow *reason_row, *fix_row, *undo_row;
     GtkWidget *result_group;
     GtkListBox *notes_list;
-    GtkWidget *start_button, *lg_button;
+    GtkWidget *next_start_button, *lg_button;
+    GtkWidget *not_ready_box;
+    GtkLabel *not_ready_label;
     AdwActionRow *iommu_row, *vfio_row, *hook_row, *conn_row;
     GtkListBox *host_gpu_list, *findings_list;
     GtkListView *app_log_view, *hook_log_view;
@@ -210,20 +212,59 @@ vfg_gpu_devices_text(const VfGpu *gpu)
 
 /* ---- the details pane ---- */
 
+/* Why Activate GPU cannot be offered for @info now (the host is not ready, the GPU is
+ * blocked or another VM has it), or NULL when it can. */
+static char *
+vfg_window_dup_not_ready(VfgWindow *self, const VfDomainInfo *info)
+{
+    const VfGpu *gpu;
+
+    if (info->passthrough || self->snap == NULL)
+        return NULL;
+    if (self->snap->report == NULL)
+        return g_strdup_printf("Activate GPU is not available: the host cannot be read (%s).",
+                               self->snap->report_error ? self->snap->report_error : "unknown");
+    gpu = vfg_window_gpu_for(self, info);
+    if (gpu == NULL)
+        return g_strdup("Activate GPU is not available: this host has no GPU to give.");
+    for (guint i = 0; i < self->snap->domains->len; i++) {
+        const VfDomainInfo *other = self->snap->domains->pdata[i];
+
+        if (other != info && other->passthrough && g_strcmp0(other->gpu, gpu->device->address) == 0)
+            return g_strdup_printf("Activate GPU is not available: %s has GPU %s. Deactivate "
+                                   "it there first.",
+                                   other->name, gpu->device->address);
+    }
+    if (!vf_gpu_is_eligible(gpu) && !gpu->on_vfio) {
+        const VfBlocker *blocker =
+            gpu->blockers && gpu->blockers->len ? gpu->blockers->pdata[0] : NULL;
+
+        return g_strdup_printf("Activate GPU is not available: %s",
+                               blocker ? blocker->message : "the GPU is not eligible");
+    }
+    return NULL;
+}
+
 static void
 vfg_window_update_actions(VfgWindow *self)
 {
     const VfDomainInfo *info = vfg_window_find_info(self, self->selected);
     gboolean active = info && vf_domain_state_is_active(info->state);
     gboolean idle = info && !self->busy;
+    g_autofree char *not_ready = info ? vfg_window_dup_not_ready(self, info) : NULL;
 
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.start", idle && !active);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.stop", idle && active);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.force-off", info && active);
-    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.activate", idle && !info->passthrough);
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.activate",
+                                  idle && !info->passthrough && not_ready == NULL);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.deactivate", idle && info->passthrough);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.back", !self->busy);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.open-looking-glass", active);
+    /* why Activate GPU is off, and the way to the page that explains it */
+    gtk_widget_set_visible(self->not_ready_box, not_ready != NULL);
+    if (not_ready)
+        gtk_label_set_label(self->not_ready_label, not_ready);
     /* offered when a graceful stop hangs (vfg_window_on_wait) */
     gtk_widget_set_visible(self->force_button, active && self->stop_waiting);
 }
@@ -649,7 +690,7 @@ vfg_window_show_result(VfgWindow *self, const VfFlow *flow)
         vfg_rows_add(rows, "Install looking-glass-client to see the VM in a window", NULL,
                      "dialog-warning-symbolic");
     vfg_list_box_set_rows(self->notes_list, rows);
-    gtk_widget_set_visible(self->start_button, start);
+    gtk_widget_set_visible(self->next_start_button, start);
     gtk_widget_set_visible(self->lg_button, lg && vfg_looking_glass_installed());
     gtk_widget_set_visible(self->result_group, rows->len > 0 || start || lg);
 }
@@ -1158,6 +1199,8 @@ vfg_window_action(GtkWidget *widget, const char *name, GVariant *param)
         vfg_window_ask_force_off(self, self->busy ? self->busy_vm : self->selected);
     else if (g_str_equal(name, "vm.activate"))
         vfg_window_ask_activate(self, self->selected);
+    else if (g_str_equal(name, "vm.show-host"))
+        vfg_window_show_page(self, "host");
     else if (g_str_equal(name, "vm.open-looking-glass"))
         vfg_window_open_looking_glass(self);
     else if (g_str_equal(name, "vm.deactivate"))
@@ -1301,8 +1344,10 @@ vfg_window_class_init(VfgWindowClass *klass)
     BIND(undo_row);
     BIND(result_group);
     BIND(notes_list);
-    BIND(start_button);
+    BIND(next_start_button);
     BIND(lg_button);
+    BIND(not_ready_box);
+    BIND(not_ready_label);
     BIND(iommu_row);
     BIND(vfio_row);
     BIND(hook_row);

@@ -309,7 +309,7 @@ def main():
     root = os.path.join(tmp, "demo")
     # every root operation of this run goes through virtflow-helper, as for a user who is
     # not root (run directly here: the test is root; pkexec in real use)
-    app = App(root, {"VIRTFLOW_HELPER": helper})
+    app = App(root, {"VIRTFLOW_HELPER": helper, "VIRTFLOW_DEMO_VMS": "1"})
     if not tap(app.wait_started(), "virtflow-gtk --demo shows its window (AT-SPI)",
                open(os.path.join(outdir, "app.log")).read()):
         app.quit()
@@ -401,6 +401,19 @@ def main():
     drv = wait_for(lambda: (lambda d: d if d and "vfio-pci" in d else None)(
         row_subtitle(app, "Driver")))
     tap(drv is not None and "vfio-pci" in drv, "the GPU section: the GPU is held on vfio-pci", drv)
+    # another VM: the GPU is Windows 11's now, so Activate GPU is off and says why
+    app.action("select-vm", "demo-vm-01")
+    why = wait_for(lambda: next((t for t in labels(app.acc)
+                                 if t.startswith("Activate GPU is not available")), None))
+    tap(why is not None and f"{VM} has GPU" in why,
+        "another VM: Activate GPU says the GPU belongs to Windows 11", why)
+    btn = find(app.acc, Atspi.Role.PUSH_BUTTON, "Activate GPU")
+    tap(btn is not None and not btn.get_state_set().contains(Atspi.StateType.SENSITIVE),
+        "another VM: Activate GPU is disabled", btn)
+    tap(find(app.acc, Atspi.Role.PUSH_BUTTON, "Open the Host Page") is not None,
+        "another VM: a button leads to the Host page")
+    app.action("select-vm", VM)
+    wait_for(lambda: row_subtitle(app, "How it is used"))
     used = row_subtitle(app, "How it is used")
     tap(used is not None and "the monitor on the GPU" in used and "handed over" in used,
         "the details say how the VM is used (screen, keyboard and mouse)", used)
