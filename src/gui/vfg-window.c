@@ -47,6 +47,10 @@ struct _VfgWindow {
     gboolean busy;
     VfFlowKind busy_kind;
     char *busy_vm;
+    VfProfile *busy_profile; /* activate: the profile it runs with (Retry uses it again) */
+    VfFlowKind last_kind;    /* the last flow that failed, for Retry */
+    char *last_vm;
+    VfProfile *last_profile;
     gboolean stop_waiting; /* a graceful stop is taking long: Force off is shown */
 
     gboolean refreshing, refresh_again;
@@ -643,7 +647,7 @@ static const char *
 vfg_error_fix(const GError *error)
 {
     if (error == NULL || error->domain != VF_ERROR)
-        return "Fix the reason above and try again";
+        return "Fix the reason above, then Retry";
     switch (error->code) {
     case VF_ERROR_NO_IOMMU:
     case VF_ERROR_VFIO_UNAVAILABLE:
@@ -660,7 +664,7 @@ vfg_error_fix(const GError *error)
     case VF_ERROR_NOT_FOUND:
         return "Refresh the list: the VM or device is gone";
     default:
-        return "Fix the reason above and try again; the steps before were undone";
+        return "Fix the reason above, then Retry";
     }
 }
 
@@ -746,9 +750,31 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
     } else {
         g_autofree char *title = g_strdup_printf("%s: failed", self->busy_vm);
 
+        guint done = 0, total = flow ? flow->steps->len : 0;
+        g_autofree char *where = NULL;
+
+        for (guint i = 0; i < total; i++) {
+            const VfStep *step = flow->steps->pdata[i];
+
+            if (step->state == VF_STEP_FAILED) {
+                where = g_strdup_printf("failed at step %u of %u", i + 1, total);
+                break;
+            }
+            if (step->state == VF_STEP_DONE || step->state == VF_STEP_SKIPPED)
+                done++;
+        }
+        /* the bar stops where it failed, in the error colour: a full blue bar reads "done" */
+        gtk_progress_bar_set_fraction(self->flow_progress, total ? (double)done / total : 0);
+        gtk_progress_bar_set_text(self->flow_progress, where ? where : "failed");
+        gtk_widget_add_css_class(GTK_WIDGET(self->flow_progress), "vfg-failed");
         gtk_label_set_label(self->flow_title, title);
         adw_action_row_set_subtitle(self->reason_row, reason ? reason : "unknown");
         adw_action_row_set_subtitle(self->fix_row, vfg_error_fix(error));
+        self->last_kind = self->busy_kind;
+        g_free(self->last_vm);
+        self->last_vm = g_strdup(self->busy_vm);
+        g_clear_pointer(&self->last_profile, vf_profile_free);
+        self->last_profile = g_steal_pointer(&self->busy_profile);
         adw_action_row_set_subtitle(self->undo_row,
                                     undo->len ? undo->str
                                               : "nothing to undo: no step before it changed "
@@ -970,7 +996,10 @@ vfg_window_start_flow(VfgWindow *self, VfFlowKind kind, const char *vm, gboolean
     self->busy = TRUE;
     self->busy_kind = kind;
     self->busy_vm = g_strdup(vm);
+    g_clear_pointer(&self->busy_profile, vf_profile_free);
+    self->busy_profile = profile ? vf_profile_copy(profile) : NULL;
     self->stop_waiting = FALSE;
+    gtk_widget_remove_css_class(GTK_WIDGET(self->flow_progress), "vfg-failed");
     vfg_list_box_clear(self->step_list);
     gtk_widget_set_visible(self->failure_group, FALSE);
     title = g_strdup_printf("%s %s", vfg_flow_verbs[kind], vm);
@@ -1199,6 +1228,8 @@ vfg_window_action(GtkWidget *widget, const char *name, GVariant *param)
         vfg_window_ask_force_off(self, self->busy ? self->busy_vm : self->selected);
     else if (g_str_equal(name, "vm.activate"))
         vfg_window_ask_activate(self, self->selected);
+    else if (g_str_equal(name, "vm.retry") && self->last_vm)
+        vfg_window_start_flow(self, self->last_kind, self->last_vm, FALSE, self->last_profile);
     else if (g_str_equal(name, "vm.show-host"))
         vfg_window_show_page(self, "host");
     else if (g_str_equal(name, "vm.open-looking-glass"))
@@ -1307,6 +1338,9 @@ vfg_window_finalize(GObject *object)
 
     g_free(self->selected);
     g_free(self->busy_vm);
+    g_free(self->last_vm);
+    g_clear_pointer(&self->busy_profile, vf_profile_free);
+    g_clear_pointer(&self->last_profile, vf_profile_free);
     G_OBJECT_CLASS(vfg_window_parent_class)->finalize(object);
 }
 

@@ -529,6 +529,19 @@ def main():
         "injected failure: the undo that ran is shown", undo)
     texts = labels(app.acc)
     tap("failed" in texts, "injected failure: the failed step is marked failed", texts)
+    bar = find(app.acc, Atspi.Role.PROGRESS_BAR, "Progress")
+    value = None
+    if bar is not None:
+        v = bar.get_value_iface()
+        value = (v.get_current_value(), v.get_maximum_value())
+    tap(value is not None and value[0] < value[1],
+        "injected failure: the progress bar stops where it failed (not a full bar)", value)
+    tap(any(re.match(r"failed at step \d+ of \d+", t) for t in texts),
+        "injected failure: the bar says at which step it failed", texts)
+    tap(fix is not None and "undone" not in fix,
+        "injected failure: the fix leaves the undo to the Undo row (no contradiction)", (fix, undo))
+    tap(find(app.acc, Atspi.Role.PUSH_BUTTON, "Retry") is not None,
+        "injected failure: Retry is offered", texts)
     tap(app.screenshot("activation-failed.png"), "screenshot: activation-failed.png")
     row = vm_row_labels(app)
     tap(row is not None and "Passthrough" not in row, "injected failure: no badge", row)
