@@ -205,6 +205,73 @@ vfg_window_destroyed(GtkWidget *widget, gpointer data)
     vfg_app.window = NULL;
 }
 
+static void vfg_activate(GApplication *app);
+
+static void
+vfg_unreachable_retry(GtkButton *button, gpointer app)
+{
+    gtk_window_destroy(GTK_WINDOW(gtk_widget_get_root(GTK_WIDGET(button))));
+    vfg_activate(app);
+}
+
+/* "Try the Demo": the demo is an application of its own, so it opens beside this one. */
+static void
+vfg_unreachable_demo(GtkButton *button, gpointer app)
+{
+    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+    const char *argv[] = {self ? self : "virtflow-gtk", "--demo", NULL};
+    g_autoptr(GError) error = NULL;
+
+    if (!g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, &error))
+        g_printerr("virtflow-gtk: cannot start the demo: %s\n", error->message);
+}
+
+static GtkWidget *
+vfg_pill_button(const char *label, GCallback callback, gpointer app, gboolean suggested)
+{
+    GtkWidget *button = gtk_button_new_with_label(label);
+
+    gtk_widget_add_css_class(button, "pill");
+    if (suggested)
+        gtk_widget_add_css_class(button, "suggested-action");
+    g_signal_connect(button, "clicked", callback, app);
+    return button;
+}
+
+/* libvirt cannot be reached: say so in the window, with the way to start it, Retry and the
+ * demo (instead of a dialog with no window behind it). */
+static void
+vfg_show_unreachable(GtkApplication *app, const GError *error)
+{
+    GtkWidget *window = adw_application_window_new(app);
+    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+    GtkWidget *status = adw_status_page_new();
+    GtkWidget *buttons = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
+    /* the message is libvirt's: escaped, our own markup kept */
+    g_autofree char *escaped = g_markup_escape_text(error->message, -1);
+    g_autofree char *description = g_strdup_printf(
+        "%s\n\nStart the libvirt daemon (<tt>sudo systemctl start libvirtd</tt>, or "
+        "<tt>virtqemud.socket</tt> where libvirt runs as modular daemons), then Retry. "
+        "The demo shows VirtFlow on a simulated host.",
+        escaped);
+    gtk_window_set_title(GTK_WINDOW(window), "VirtFlow");
+    gtk_window_set_default_size(GTK_WINDOW(window), 720, 560);
+    gtk_box_append(GTK_BOX(box), adw_header_bar_new());
+    adw_status_page_set_icon_name(ADW_STATUS_PAGE(status), "network-offline-symbolic");
+    adw_status_page_set_title(ADW_STATUS_PAGE(status), "VirtFlow cannot reach libvirt");
+    adw_status_page_set_description(ADW_STATUS_PAGE(status), description);
+    gtk_widget_set_vexpand(status, TRUE);
+    gtk_widget_set_halign(buttons, GTK_ALIGN_CENTER);
+    gtk_box_append(GTK_BOX(buttons),
+                   vfg_pill_button("Retry", G_CALLBACK(vfg_unreachable_retry), app, TRUE));
+    gtk_box_append(GTK_BOX(buttons),
+                   vfg_pill_button("Try the Demo", G_CALLBACK(vfg_unreachable_demo), app, FALSE));
+    adw_status_page_set_child(ADW_STATUS_PAGE(status), buttons);
+    gtk_box_append(GTK_BOX(box), status);
+    adw_application_window_set_content(ADW_APPLICATION_WINDOW(window), box);
+    gtk_window_present(GTK_WINDOW(window));
+}
+
 static void
 vfg_backend_ready(GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -214,12 +281,8 @@ vfg_backend_ready(GObject *source, GAsyncResult *result, gpointer data)
     vfg_app.opening = FALSE;
     vfg_app.backend = vfg_backend_new_finish(result, &error);
     if (vfg_app.backend == NULL) {
-        GtkWidget *dialog = adw_message_dialog_new(NULL, "VirtFlow cannot start", error->message);
-
         g_printerr("virtflow-gtk: %s\n", error->message);
-        adw_message_dialog_add_response(ADW_MESSAGE_DIALOG(dialog), "close", "Close");
-        gtk_application_add_window(GTK_APPLICATION(app), GTK_WINDOW(dialog));
-        gtk_window_present(GTK_WINDOW(dialog));
+        vfg_show_unreachable(GTK_APPLICATION(app), error);
         g_application_release(app);
         return;
     }

@@ -66,7 +66,7 @@ def wait_x_server(timeout=15):
 
 
 class App:
-    def __init__(self, root, extra_env=None):
+    def __init__(self, root, extra_env=None, args=("--demo",), window="VirtFlow"):
         env = dict(os.environ)
         env.update({
             "VIRTFLOW_DEMO_ROOT": root,
@@ -78,12 +78,16 @@ class App:
         self.env = env
         self.bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
         self.acc = None
+        self.args = list(args)
+        demo = "--demo" in self.args
+        self.app_id = APP_ID if demo else "org.virtflow.VirtFlow"
+        self.obj = OBJ if demo else "/org/virtflow/VirtFlow"
         self.launch()
 
     def launch(self):
         self.log = open(os.path.join(outdir, "app.log"), "a")
         self.log_start = self.log.tell()
-        self.proc = subprocess.Popen([binary, "--demo"], env=self.env, stdout=self.log,
+        self.proc = subprocess.Popen([binary] + self.args, env=self.env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
 
     def wait_started(self, timeout=30):
@@ -119,7 +123,7 @@ class App:
 
     def action(self, name, *param):
         args = GLib.Variant("(sava{sv})", (name, [GLib.Variant("s", p) for p in param], {}))
-        self.bus.call_sync(APP_ID, OBJ, "org.gtk.Actions", "Activate", args, None,
+        self.bus.call_sync(self.app_id, self.obj, "org.gtk.Actions", "Activate", args, None,
                            Gio.DBusCallFlags.NONE, 5000, None)
 
     def quit(self):
@@ -509,6 +513,20 @@ def main():
         "log page: the setup's changes are logged", texts)
     tap(app.screenshot("log-page.png"), "screenshot: log-page.png")
     tap(app.quit() == 0, "the app quits cleanly")
+
+    # no libvirt to reach: the window says so, with how to start it, Retry and the demo
+    app = App(root, args=("--connect", "qemu+unix:///system?socket=/nonexistent/libvirt-sock"))
+    if tap(app.wait_started(), "without libvirt the app still opens its window"):
+        texts = wait_for(lambda: (lambda t: t if "VirtFlow cannot reach libvirt" in t else None)(
+            labels(app.acc)), 10) or labels(app.acc)
+        tap("VirtFlow cannot reach libvirt" in texts,
+            "without libvirt: the window says it cannot reach libvirt", texts)
+        tap(any("systemctl start libvirtd" in t for t in texts),
+            "without libvirt: it says how to start the daemon", texts)
+        tap(find(app.acc, Atspi.Role.PUSH_BUTTON, "Retry") is not None
+            and find(app.acc, Atspi.Role.PUSH_BUTTON, "Try the Demo") is not None,
+            "without libvirt: Retry and Try the Demo are offered", texts)
+    app.quit()
 
     # an injected failure shows its reason, fix and undo
     app = App(root, {"VIRTFLOW_DEMO_FAIL_STEP": "define-vm"})
