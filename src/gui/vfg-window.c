@@ -53,6 +53,9 @@ struct _VfgWindow {
     VfProfile *last_profile;
     gboolean stop_waiting; /* a graceful stop is taking long: Force off is shown */
 
+    GHashTable *vm_warnings; /* VM name → GPtrArray of char*: the last flow's warnings, shown
+                              * on the VM's page until its next flow */
+
     gboolean refreshing, refresh_again;
     gboolean disposed; /* results that arrive after the window went away are dropped */
 
@@ -347,6 +350,12 @@ vfg_window_update_details(VfgWindow *self)
                          "dialog-error-symbolic");
         }
         vfg_rows_add(rows, gpu->on_vfio ? "Moved with it" : "Moves with it", devices, NULL);
+    }
+    {
+        GPtrArray *warnings = g_hash_table_lookup(self->vm_warnings, info->name);
+
+        for (guint i = 0; warnings && i < warnings->len; i++)
+            vfg_rows_add(rows, "Warning", warnings->pdata[i], "dialog-warning-symbolic");
     }
     if (info->passthrough && self->snap && self->snap->profiles) {
         const VfProfile *profile = g_hash_table_lookup(self->snap->profiles, info->name);
@@ -744,8 +753,6 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
         gtk_label_set_label(self->flow_title, title);
         gtk_progress_bar_set_fraction(self->flow_progress, 1.0);
         gtk_progress_bar_set_text(self->flow_progress, "100 %");
-        for (guint i = 0; flow && i < flow->warnings->len; i++)
-            vfg_window_toast(self, flow->warnings->pdata[i]);
         vfg_window_show_result(self, flow);
     } else {
         g_autofree char *title = g_strdup_printf("%s: failed", self->busy_vm);
@@ -788,6 +795,17 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
                self->busy_kind == VF_FLOW_ACTIVATE ? "activate" : "other", ok,
                self->bench_max_gap / 1000.0);
         fflush(stdout);
+    }
+    /* warnings stay on the VM's page (a toast is gone before it is read) */
+    if (flow && flow->warnings->len > 0) {
+        GPtrArray *kept = g_ptr_array_new_with_free_func(g_free);
+
+        for (guint i = 0; i < flow->warnings->len; i++)
+            if (!g_str_has_prefix(flow->warnings->pdata[i], "Undo:"))
+                g_ptr_array_add(kept, g_strdup(flow->warnings->pdata[i]));
+        g_hash_table_insert(self->vm_warnings, g_strdup(self->busy_vm), kept);
+    } else {
+        g_hash_table_remove(self->vm_warnings, self->busy_vm);
     }
     self->busy = FALSE;
     self->stop_waiting = FALSE;
@@ -1339,6 +1357,7 @@ vfg_window_finalize(GObject *object)
     g_free(self->selected);
     g_free(self->busy_vm);
     g_free(self->last_vm);
+    g_clear_pointer(&self->vm_warnings, g_hash_table_unref);
     g_clear_pointer(&self->busy_profile, vf_profile_free);
     g_clear_pointer(&self->last_profile, vf_profile_free);
     G_OBJECT_CLASS(vfg_window_parent_class)->finalize(object);
@@ -1401,6 +1420,8 @@ static void
 vfg_window_init(VfgWindow *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
+    self->vm_warnings =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
     g_signal_connect(self->vm_list, "row-selected", G_CALLBACK(vfg_window_row_selected), self);
     g_signal_connect(self->stack, "notify::visible-child-name", G_CALLBACK(vfg_window_page_changed),
                      self);

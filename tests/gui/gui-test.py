@@ -66,7 +66,7 @@ def wait_x_server(timeout=15):
 
 
 class App:
-    def __init__(self, root, extra_env=None, args=("--demo",), window="VirtFlow"):
+    def __init__(self, root, extra_env=None, args=("--demo",)):
         env = dict(os.environ)
         env.update({
             "VIRTFLOW_DEMO_ROOT": root,
@@ -405,6 +405,9 @@ def main():
     drv = wait_for(lambda: (lambda d: d if d and "vfio-pci" in d else None)(
         row_subtitle(app, "Driver")))
     tap(drv is not None and "vfio-pci" in drv, "the GPU section: the GPU is held on vfio-pci", drv)
+    warning = row_subtitle(app, "Warning")
+    tap(warning is not None and "could not be checked" in warning,
+        "the activation's warning stays on the VM's page (not only a toast)", warning)
     # another VM: the GPU is Windows 11's now, so Activate GPU is off and says why
     app.action("select-vm", "demo-vm-01")
     why = wait_for(lambda: next((t for t in labels(app.acc)
