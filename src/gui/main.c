@@ -180,6 +180,36 @@ vfg_action_quit(GSimpleAction *action, GVariant *param, gpointer app)
     g_application_quit(app);
 }
 
+static void
+vfg_action_about(GSimpleAction *action, GVariant *param, gpointer app)
+{
+    GtkWidget *about = adw_about_window_new();
+
+    adw_about_window_set_application_name(ADW_ABOUT_WINDOW(about), "VirtFlow");
+    adw_about_window_set_application_icon(ADW_ABOUT_WINDOW(about), "org.virtflow.VirtFlow");
+    adw_about_window_set_version(ADW_ABOUT_WINDOW(about), VFG_VERSION);
+    adw_about_window_set_comments(ADW_ABOUT_WINDOW(about),
+                                  "Hand the dedicated GPU to a VM while the host keeps the "
+                                  "integrated one, and get it back when the VM stops.");
+    adw_about_window_set_license_type(ADW_ABOUT_WINDOW(about), GTK_LICENSE_GPL_2_0);
+    adw_about_window_set_developer_name(ADW_ABOUT_WINDOW(about), "The VirtFlow developers");
+    if (vfg_app.window)
+        gtk_window_set_transient_for(GTK_WINDOW(about), GTK_WINDOW(vfg_app.window));
+    gtk_window_present(GTK_WINDOW(about));
+}
+
+static void
+vfg_action_shortcuts(GSimpleAction *action, GVariant *param, gpointer app)
+{
+    g_autoptr(GtkBuilder) builder =
+        gtk_builder_new_from_resource("/org/virtflow/VirtFlow/vfg-shortcuts.ui");
+    GtkWindow *window = GTK_WINDOW(gtk_builder_get_object(builder, "shortcuts"));
+
+    if (vfg_app.window)
+        gtk_window_set_transient_for(window, GTK_WINDOW(vfg_app.window));
+    gtk_window_present(window);
+}
+
 static const GActionEntry vfg_app_actions[] = {
     {"select-vm", vfg_action_select_vm, "s"},
     {"start-vm", vfg_action_flow, "s"},
@@ -192,6 +222,8 @@ static const GActionEntry vfg_app_actions[] = {
     {"run-setup", vfg_action_run_setup},
     {"refresh", vfg_action_refresh},
     {"quit", vfg_action_quit},
+    {"about", vfg_action_about},
+    {"shortcuts", vfg_action_shortcuts},
 };
 
 /* --demo only */
@@ -350,6 +382,13 @@ main(int argc, char **argv)
     if (vfg_app.demo_requested)
         g_action_map_add_action_entries(G_ACTION_MAP(app), vfg_demo_actions,
                                         G_N_ELEMENTS(vfg_demo_actions), app);
+    {
+        static const char *const quit[] = {"<Control>q", NULL};
+        static const char *const shortcuts[] = {"<Control>question", NULL};
+
+        gtk_application_set_accels_for_action(GTK_APPLICATION(app), "app.quit", quit);
+        gtk_application_set_accels_for_action(GTK_APPLICATION(app), "app.shortcuts", shortcuts);
+    }
     g_signal_connect(app, "startup", G_CALLBACK(vfg_startup), NULL);
     g_signal_connect(app, "activate", G_CALLBACK(vfg_activate), NULL);
     status = g_application_run(G_APPLICATION(app), argc, argv);

@@ -515,6 +515,22 @@ def main():
     tap(any("setup: Install the libvirt hook: done" in t for t in texts),
         "log page: the setup's changes are logged", texts)
     tap(app.screenshot("log-page.png"), "screenshot: log-page.png")
+    # the main menu's windows: keyboard shortcuts and About
+    tap(find(app.acc, Atspi.Role.TOGGLE_BUTTON, "Main menu") is not None
+        or find(app.acc, Atspi.Role.PUSH_BUTTON, "Main menu") is not None,
+        "the header bar has a main menu", None)
+    app.action("shortcuts")
+    dlg = dialog(app)
+    texts = labels(dlg) if dlg else []
+    tap(any("Quit" == t for t in texts) and any("both Ctrl keys" in t for t in texts),
+        "Keyboard Shortcuts lists Quit and the switch key of a handed-over keyboard", texts)
+    if dlg is not None:
+        dlg.get_component_iface()  # noqa: the window closes with the app
+    app.action("about")
+    about = wait_for(lambda: next((w for w in [app.app_acc.get_child_at_index(i) for i in
+                                              range(app.app_acc.get_child_count())]
+                                   if w is not None and "0.1.0" in " ".join(labels(w))), None), 10)
+    tap(about is not None, "About VirtFlow shows the version")
     tap(app.quit() == 0, "the app quits cleanly")
 
     # no libvirt to reach: the window says so, with how to start it, Retry and the demo
