@@ -524,8 +524,6 @@ def main():
     texts = labels(dlg) if dlg else []
     tap(any("Quit" == t for t in texts) and any("both Ctrl keys" in t for t in texts),
         "Keyboard Shortcuts lists Quit and the switch key of a handed-over keyboard", texts)
-    if dlg is not None:
-        dlg.get_component_iface()  # noqa: the window closes with the app
     app.action("about")
     about = wait_for(lambda: next((w for w in [app.app_acc.get_child_at_index(i) for i in
                                               range(app.app_acc.get_child_count())]
