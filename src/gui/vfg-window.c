@@ -31,6 +31,7 @@ struct _VfgWindow {
     GtkListBox *notes_list;
     GtkWidget *next_start_button, *lg_button;
     GtkWidget *not_ready_box;
+    GtkWidget *anyway_button;
     GtkLabel *not_ready_label;
     AdwActionRow *iommu_row, *vfio_row, *hook_row, *conn_row;
     GtkListBox *host_gpu_list, *findings_list;
@@ -758,6 +759,7 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
         g_autofree char *title = g_strdup_printf("%s: failed", self->busy_vm);
 
         guint done = 0, total = flow ? flow->steps->len : 0;
+        gboolean guest_failed = FALSE;
         g_autofree char *where = NULL;
 
         for (guint i = 0; i < total; i++) {
@@ -765,6 +767,7 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
 
             if (step->state == VF_STEP_FAILED) {
                 where = g_strdup_printf("failed at step %u of %u", i + 1, total);
+                guest_failed = g_str_equal(step->id, "check-guest");
                 break;
             }
             if (step->state == VF_STEP_DONE || step->state == VF_STEP_SKIPPED)
@@ -782,6 +785,9 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
         self->last_vm = g_strdup(self->busy_vm);
         g_clear_pointer(&self->last_profile, vf_profile_free);
         self->last_profile = g_steal_pointer(&self->busy_profile);
+        /* the guest could not be checked (no agent): the user may know better */
+        gtk_widget_set_visible(self->anyway_button,
+                               guest_failed && self->last_kind == VF_FLOW_ACTIVATE);
         adw_action_row_set_subtitle(self->undo_row,
                                     undo->len ? undo->str
                                               : "nothing to undo: no step before it changed "
@@ -1246,6 +1252,8 @@ vfg_window_action(GtkWidget *widget, const char *name, GVariant *param)
         vfg_window_ask_force_off(self, self->busy ? self->busy_vm : self->selected);
     else if (g_str_equal(name, "vm.activate"))
         vfg_window_ask_activate(self, self->selected);
+    else if (g_str_equal(name, "vm.activate-anyway") && self->last_vm)
+        vfg_window_start_flow(self, VF_FLOW_ACTIVATE, self->last_vm, TRUE, self->last_profile);
     else if (g_str_equal(name, "vm.retry") && self->last_vm)
         vfg_window_start_flow(self, self->last_kind, self->last_vm, FALSE, self->last_profile);
     else if (g_str_equal(name, "vm.show-host"))
@@ -1400,6 +1408,7 @@ vfg_window_class_init(VfgWindowClass *klass)
     BIND(next_start_button);
     BIND(lg_button);
     BIND(not_ready_box);
+    BIND(anyway_button);
     BIND(not_ready_label);
     BIND(iommu_row);
     BIND(vfio_row);
