@@ -582,6 +582,20 @@ def main():
     tap(row is not None and "Passthrough" not in row, "injected failure: no badge", row)
     tap(app.quit() == 0, "the app quits cleanly after the failure")
 
+    # a guest that cannot be checked (no agent answering): the user may go on anyway
+    app = App(root, {"VIRTFLOW_DEMO_FAIL_STEP": "check-guest"})
+    if not tap(app.wait_started(), "virtflow-gtk starts with the guest check failing"):
+        app.quit()
+        return
+    wait_for(lambda: vm_row_labels(app))
+    run_flow(app, "start-vm", "start for the guest check")
+    app.action("activate-gpu", VM)
+    end = wait_for(lambda: flow_finished(app), 30)
+    tap(end == f"{VM}: failed", "guest check failing: the activation fails", end)
+    tap(find(app.acc, Atspi.Role.PUSH_BUTTON, "Activate Anyway") is not None,
+        "guest check failing: Activate Anyway is offered", labels(app.acc))
+    tap(app.quit() == 0, "the app quits cleanly after the guest check")
+
 
 try:
     main()
