@@ -235,18 +235,27 @@ vf_kmodel_children(VfKmodel *m, const char *address, gboolean present)
             g_auto(GStrv) conns = g_strsplit(connectors, " ", -1);
 
             for (guint c = 0; conns[c]; c++) {
-                g_auto(GStrv) f = g_strsplit(conns[c], ":", 3);
+                g_auto(GStrv) f = g_strsplit(conns[c], ":", 4);
                 g_autofree char *conn_rel = NULL;
                 g_autofree char *status_rel = NULL;
                 g_autofree char *enabled_rel = NULL;
 
-                if (g_strv_length(f) != 3)
+                if (g_strv_length(f) < 3)
                     continue;
                 conn_rel = g_strconcat(node_rel, "/", nodes[i], "-", f[0], NULL);
                 status_rel = g_strconcat(conn_rel, "/status", NULL);
                 enabled_rel = g_strconcat(conn_rel, "/enabled", NULL);
                 vf_kmodel_write_file(m->root, status_rel, f[1]);
                 vf_kmodel_write_file(m->root, enabled_rel, f[2]);
+                if (f[3]) {
+                    /* the modes the monitor offers, one a line as the kernel lists them */
+                    g_auto(GStrv) modes = g_strsplit(f[3], ",", -1);
+                    g_autofree char *text = g_strjoinv("\n", modes);
+                    g_autofree char *modes_rel = g_strconcat(conn_rel, "/modes", NULL);
+                    g_autofree char *line = g_strconcat(text, "\n", NULL);
+
+                    vf_kmodel_write_file(m->root, modes_rel, line);
+                }
             }
         }
     }
@@ -717,6 +726,166 @@ vf_kmodel_modules_file(const char *list, gboolean dep)
     return g_string_free(out, FALSE);
 }
 
+/* ---- input devices ---- */
+
+/* drivers/input/input.c input_print_bitmap(): the words of a bitmap, most significant
+ * first, from the highest non-zero one, in hex ("120013", "ff0000 0 0 0 0"); "0" when
+ * empty. Words are 64 bits, as on the 64-bit kernels VirtFlow runs on. */
+static char *
+vf_kmodel_bitmap(const guint *bits, guint n_bits)
+{
+    guint64 words[16] = {0};
+    gint top = -1;
+    GString *out = g_string_new(NULL);
+
+    for (guint i = 0; i < n_bits; i++) {
+        g_assert(bits[i] < 64 * G_N_ELEMENTS(words));
+        words[bits[i] / 64] |= G_GUINT64_CONSTANT(1) << (bits[i] % 64);
+        top = MAX(top, (gint)(bits[i] / 64));
+    }
+    for (gint w = top; w >= 0; w--)
+        g_string_append_printf(out, "%s%" G_GINT64_MODIFIER "x", w == top ? "" : " ", words[w]);
+    if (top < 0)
+        g_string_append_c(out, '0');
+    g_string_append_c(out, '\n');
+    return g_string_free(out, FALSE);
+}
+
+/* bits from..to, inclusive, appended to @bits */
+static void
+vf_kmodel_bit_range(GArray *bits, guint from, guint to)
+{
+    for (guint b = from; b <= to; b++)
+        g_array_append_val(bits, b);
+}
+
+static void
+vf_kmodel_write_caps(const char *root, const char *input_dir, VfKmodelInputCaps caps)
+{
+    /* include/uapi/linux/input-event-codes.h */
+    enum { EV_SYN = 0, EV_KEY = 1, EV_REL = 2, EV_MSC = 4, EV_LED = 0x11, EV_REP = 0x14 };
+    enum { KEY_ESC = 1, KEY_F12 = 88, KEY_POWER = 116, BTN_LEFT = 0x110, BTN_TASK = 0x117 };
+    enum { REL_X = 0, REL_Y = 1, REL_HWHEEL = 6, REL_WHEEL = 8, MSC_SCAN = 4 };
+    g_autoptr(GArray) ev = g_array_new(FALSE, FALSE, sizeof(guint));
+    g_autoptr(GArray) key = g_array_new(FALSE, FALSE, sizeof(guint));
+    g_autoptr(GArray) rel = g_array_new(FALSE, FALSE, sizeof(guint));
+    g_autoptr(GArray) led = g_array_new(FALSE, FALSE, sizeof(guint));
+    g_autoptr(GArray) msc = g_array_new(FALSE, FALSE, sizeof(guint));
+    struct {
+        const char *name;
+        GArray *bits;
+    } files[] = {{"ev", ev},    {"key", key}, {"rel", rel},  {"led", led}, {"msc", msc},
+                 {"abs", NULL}, {"sw", NULL}, {"snd", NULL}, {"ff", NULL}};
+
+    switch (caps) {
+    case VF_KMODEL_INPUT_KEYBOARD:
+    case VF_KMODEL_INPUT_MACRO_KEYS:
+        vf_kmodel_bit_range(ev, EV_SYN, EV_KEY);
+        vf_kmodel_bit_range(ev, EV_MSC, EV_MSC);
+        vf_kmodel_bit_range(ev, EV_REP, EV_REP);
+        vf_kmodel_bit_range(key, KEY_ESC, KEY_F12);
+        vf_kmodel_bit_range(msc, MSC_SCAN, MSC_SCAN);
+        if (caps == VF_KMODEL_INPUT_KEYBOARD) {
+            vf_kmodel_bit_range(ev, EV_LED, EV_LED);
+            vf_kmodel_bit_range(led, 0, 2); /* Num, Caps and Scroll Lock */
+        }
+        break;
+    case VF_KMODEL_INPUT_MOUSE:
+        vf_kmodel_bit_range(ev, EV_SYN, EV_REL);
+        vf_kmodel_bit_range(ev, EV_MSC, EV_MSC);
+        vf_kmodel_bit_range(key, BTN_LEFT, BTN_TASK);
+        vf_kmodel_bit_range(rel, REL_X, REL_Y);
+        vf_kmodel_bit_range(rel, REL_HWHEEL, REL_HWHEEL);
+        vf_kmodel_bit_range(rel, REL_WHEEL, REL_WHEEL);
+        vf_kmodel_bit_range(msc, MSC_SCAN, MSC_SCAN);
+        break;
+    case VF_KMODEL_INPUT_POWER_BUTTON:
+    case VF_KMODEL_INPUT_LAST:
+        vf_kmodel_bit_range(ev, EV_SYN, EV_KEY);
+        vf_kmodel_bit_range(key, KEY_POWER, KEY_POWER);
+        break;
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *rel_path = g_strconcat(input_dir, "/capabilities/", files[i].name, NULL);
+        g_autofree char *text =
+            files[i].bits ? vf_kmodel_bitmap((const guint *)files[i].bits->data, files[i].bits->len)
+                          : g_strdup("0\n");
+
+        vf_kmodel_write_file(root, rel_path, text);
+    }
+}
+
+/* One keyboard or mouse: what the input core (drivers/input/input.c, evdev.c) puts in sysfs
+ * and what udev makes in /dev/input. */
+static void
+vf_kmodel_build_input(const char *root, const VfKmodelHost *spec, const VfKmodelInput *in)
+{
+    g_autofree char *input_dir = NULL;
+    g_autofree char *event_dir = NULL;
+    g_autofree char *event = g_strdup_printf("event%u", in->event);
+    g_autofree char *node = g_strconcat("dev/input/", event, NULL);
+
+    if (in->by_id) {
+        g_autofree char *link = g_strconcat("dev/input/by-id/", in->by_id, NULL);
+
+        vf_kmodel_link(root, link, node);
+    }
+    if (in->unplugged)
+        return;
+    if (in->controller) {
+        g_autofree char *ctrl = vf_kmodel_device_dir(spec, in->controller);
+        g_autofree char *usb = g_strdup_printf("%s/usb1/1-%u", ctrl, in->usb_port);
+        g_autofree char *phys =
+            g_strdup_printf("usb-%s-%u/input%u\n", in->controller, in->usb_port, in->usb_interface);
+        g_autofree char *phys_rel = NULL;
+
+        g_return_if_fail(ctrl != NULL);
+        /* USB interface 1-P:1.I, its HID device BUS:VENDOR:PRODUCT.N, the input device */
+        input_dir =
+            g_strdup_printf("%s/1-%u:1.%u/0003:046D:C%03X.%04X/input/input%u", usb, in->usb_port,
+                            in->usb_interface, in->usb_port, in->event + 1, in->event);
+        phys_rel = g_strconcat(input_dir, "/phys", NULL);
+        vf_kmodel_write_file(root, phys_rel, phys);
+    } else {
+        input_dir = g_strdup_printf("sys/devices/virtual/input/input%u", in->event);
+    }
+    event_dir = g_strconcat(input_dir, "/", event, NULL);
+    {
+        g_autofree char *name_rel = g_strconcat(input_dir, "/name", NULL);
+        g_autofree char *name = g_strconcat(in->name, "\n", NULL);
+        g_autofree char *dev_rel = g_strconcat(event_dir, "/dev", NULL);
+        g_autofree char *dev = g_strdup_printf("13:%u\n", 64 + in->event);
+        g_autofree char *device_link = g_strconcat(event_dir, "/device", NULL);
+        g_autofree char *class_event = g_strconcat("sys/class/input/", event, NULL);
+        g_autofree char *class_input = g_strdup_printf("sys/class/input/input%u", in->event);
+        g_autofree char *char_link = g_strdup_printf("sys/dev/char/13:%u", 64 + in->event);
+
+        vf_kmodel_write_file(root, name_rel, name);
+        vf_kmodel_write_caps(root, input_dir, in->caps);
+        vf_kmodel_write_file(root, dev_rel, dev);
+        vf_kmodel_link(root, device_link, input_dir);
+        vf_kmodel_link(root, class_event, event_dir);
+        vf_kmodel_link(root, class_input, input_dir);
+        vf_kmodel_link(root, char_link, event_dir);
+        /* only root can mknod: the node is a regular file, sysfs "dev" says what it is */
+        vf_kmodel_write_file(root, node, "");
+    }
+}
+
+static void
+vf_kmodel_build_inputs(const char *root, const VfKmodelHost *spec)
+{
+    if (spec->inputs == NULL)
+        return;
+    /* mousedev's legacy multiplexer, 13:63: an input node that is not evdev */
+    vf_kmodel_write_file(root, "dev/input/mice", "");
+    vf_kmodel_write_file(root, "sys/devices/virtual/input/mice/dev", "13:63\n");
+    vf_kmodel_link(root, "sys/class/input/mice", "sys/devices/virtual/input/mice");
+    vf_kmodel_link(root, "sys/dev/char/13:63", "sys/devices/virtual/input/mice");
+    for (const VfKmodelInput *in = spec->inputs; in->name; in++)
+        vf_kmodel_build_input(root, spec, in);
+}
+
 gboolean
 vf_kmodel_build(const char *root, const VfKmodelHost *spec, GError **error)
 {
@@ -789,6 +958,7 @@ vf_kmodel_build(const char *root, const VfKmodelHost *spec, GError **error)
         vf_kmodel_link(root, bus_link, dir);
     }
 
+    vf_kmodel_build_inputs(root, spec);
     vf_kmodel_write_file(root, "sys/bus/pci/drivers_probe", "");
     vf_kmodel_write_file(root, "sys/bus/pci/rescan", "");
     vf_kmodel_mkdir(root, "sys/bus/pci/drivers");
@@ -954,13 +1124,13 @@ static const VfKmodelDevice vf_kmodel_demo_devices[] = {
     {"0000:00:00.0", 0x060000, 0x8086, 0x4660, NULL, NULL, 0, -1},
     {"0000:00:01.0", 0x060400, 0x8086, 0x460d, "pcieport", NULL, 1, -1},
     {"0000:00:02.0", 0x030000, 0x8086, 0x4680, "i915", NULL, 2, 1, NULL, "card0 renderD128",
-     "eDP-1:connected:enabled HDMI-A-1:disconnected:disabled"},
+     "eDP-1:connected:enabled:2560x1600,1920x1200 HDMI-A-1:disconnected:disabled"},
     {"0000:00:14.0", 0x0c0330, 0x8086, 0x7ae0, "xhci_hcd", "xhci_pci", 3, -1},
     {"0000:00:17.0", 0x010601, 0x8086, 0x7ae2, "ahci", NULL, 4, -1},
     {"0000:00:1f.3", 0x040380, 0x8086, 0x7ad0, "snd_hda_intel", NULL, 5, -1, NULL, NULL, NULL,
      "card0"},
     {"0000:01:00.0", 0x030000, 0x10de, 0x2684, "nvidia", NULL, 12, 0, "0000:00:01.0",
-     "card1 renderD129", "DP-1:disconnected:disabled HDMI-A-2:disconnected:disabled"},
+     "card1 renderD129", "DP-1:disconnected:disabled HDMI-A-2:connected:disabled:3840x2160"},
     {"0000:01:00.1", 0x040300, 0x10de, 0x22ba, "snd_hda_intel", NULL, 12, -1, "0000:00:01.0", NULL,
      NULL, "card1"},
     {"0000:02:00.0", 0x010802, 0x144d, 0xa80a, "nvme", NULL, 13, -1},
@@ -968,9 +1138,24 @@ static const VfKmodelDevice vf_kmodel_demo_devices[] = {
     {NULL},
 };
 
+/* A USB keyboard and a gaming mouse on the chipset's xHCI controller. The mouse's second
+ * interface is a keyboard for its macro buttons, and its by-id link sorts before the real
+ * keyboard's: what `--input auto` must see through. The power button has no by-id link. */
+static const VfKmodelInput vf_kmodel_demo_inputs[] = {
+    {0, VF_KMODEL_INPUT_POWER_BUTTON, "Power Button"},
+    {4, VF_KMODEL_INPUT_KEYBOARD, "Logitech USB Keyboard", "usb-Logitech_USB_Keyboard-event-kbd",
+     "0000:00:14.0", 2, 0},
+    {5, VF_KMODEL_INPUT_MOUSE, "Logitech G502 HERO Gaming Mouse",
+     "usb-Logitech_G502_HERO_Gaming_Mouse_0E6D395D3333-event-mouse", "0000:00:14.0", 3, 0},
+    {6, VF_KMODEL_INPUT_MACRO_KEYS, "Logitech G502 HERO Gaming Mouse Keyboard",
+     "usb-Logitech_G502_HERO_Gaming_Mouse_0E6D395D3333-if01-event-kbd", "0000:00:14.0", 3, 1},
+    {0, 0, NULL},
+};
+
 const VfKmodelHost vf_kmodel_demo_host = {
     .kernel_release = "6.1.0-virtflow-demo",
     .loaded = "vfio vfio_iommu_type1 vfio_pci pcieport i915 xhci_pci ahci snd_hda_intel nvidia "
               "nvme igc",
     .devices = vf_kmodel_demo_devices,
+    .inputs = vf_kmodel_demo_inputs,
 };

@@ -17,6 +17,11 @@
  *  - /dev/vfio/GROUP exists while any member of GROUP is on vfio-pci;
  *  - a driver is registered (/sys/bus/pci/drivers/D) only while its module is loaded;
  *  - DRM and sound children exist only while the natural driver is bound.
+ *
+ * Input devices (keyboards, mice) are static: /dev/input/eventN (a regular file: only root
+ * can make character devices), its /dev/input/by-id link, and the sysfs tree of the input
+ * core under the USB controller they are plugged into, as drivers/input/input.c and udev's
+ * 60-persistent-input.rules make them.
  */
 #pragma once
 
@@ -47,6 +52,30 @@ typedef struct {
     const char *maps; /* device nodes it maps */
 } VfKmodelProcess;
 
+/* What an input device declares in /sys/class/input/inputN/capabilities/{ev,key,rel,led,msc}
+ * (drivers/input/input.c input_print_bitmap(): 64-bit words, most significant first). */
+typedef enum {
+    VF_KMODEL_INPUT_KEYBOARD,     /* ESC..F12 with A..Z, LEDs and autorepeat */
+    VF_KMODEL_INPUT_MOUSE,        /* REL_X, REL_Y, wheels, BTN_LEFT..BTN_TASK */
+    VF_KMODEL_INPUT_MACRO_KEYS,   /* a gaming mouse's keyboard interface: the whole key bitmap
+                                   * (udev calls it a keyboard), no LEDs */
+    VF_KMODEL_INPUT_POWER_BUTTON, /* KEY_POWER only */
+    VF_KMODEL_INPUT_LAST
+} VfKmodelInputCaps;
+
+typedef struct {
+    guint event;            /* N: /dev/input/eventN (13:64+N), /sys/class/input/eventN, inputN */
+    VfKmodelInputCaps caps; /* its capabilities */
+    const char *name;       /* /sys/class/input/eventN/device/name; NULL ends the table */
+    const char *by_id;      /* its link in /dev/input/by-id ("usb-Logitech_K120-event-kbd",
+                             * target "../eventN"); NULL: no by-id link */
+    const char *controller; /* the PCI address (a device of the table) of the USB controller
+                             * it is plugged into; NULL: a virtual device (uinput) */
+    guint usb_port;         /* its USB device is 1-PORT on that controller's bus 1 */
+    guint usb_interface;    /* the USB interface it belongs to (1-PORT:1.IF) */
+    gboolean unplugged;     /* only the by-id link is left, pointing to nothing */
+} VfKmodelInput;
+
 typedef struct {
     const char *kernel_release; /* NULL: "6.1.0-virtflow-model" */
     const char *cmdline;        /* NULL: "BOOT_IMAGE=/vmlinuz ro quiet intel_iommu=on iommu=pt" */
@@ -56,6 +85,7 @@ typedef struct {
     const char *loadable;       /* further modules in modules.dep */
     const VfKmodelDevice *devices;    /* ends with an entry whose address is NULL */
     const VfKmodelProcess *processes; /* ends with pid 0; may be NULL */
+    const VfKmodelInput *inputs;      /* ends with name NULL; may be NULL (no /dev/input) */
 } VfKmodelHost;
 
 typedef enum {
@@ -91,7 +121,8 @@ void vf_kmodel_set_hang_ms(VfKmodel *model, guint ms);
 char *vf_kmodel_snapshot(const char *root);
 
 /* The model of a typical desktop: Intel iGPU (boot VGA) + NVIDIA-like dGPU with HDMI audio,
- * used by the demo. */
+ * a USB keyboard and a gaming mouse (with its macro keyboard interface) on the chipset's
+ * xHCI controller, used by the demo. */
 extern const VfKmodelHost vf_kmodel_demo_host;
 
 G_END_DECLS
