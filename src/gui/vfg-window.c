@@ -777,6 +777,12 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
         gtk_progress_bar_set_fraction(self->flow_progress, total ? (double)done / total : 0);
         gtk_progress_bar_set_text(self->flow_progress, where ? where : "failed");
         gtk_widget_add_css_class(GTK_WIDGET(self->flow_progress), "vfg-failed");
+        if (where) {
+            g_autofree char *group_title = g_strdup_printf("It %s", where);
+
+            adw_preferences_group_set_title(ADW_PREFERENCES_GROUP(self->failure_group),
+                                            group_title);
+        }
         gtk_label_set_label(self->flow_title, title);
         adw_action_row_set_subtitle(self->reason_row, reason ? reason : "unknown");
         adw_action_row_set_subtitle(self->fix_row, vfg_error_fix(error));
