@@ -291,9 +291,10 @@ vf_cmd_activate(VfCli *cli, int argc, char **argv)
     if (dry_run)
         return vf_cli_print_plan(cli, flow);
     if (!yes && !cli->json && isatty(STDIN_FILENO)) {
-        g_autofree char *q =
-            g_strdup_printf("Give GPU %s (%u devices) to VM '%s'? A running VM is shut down first.",
-                            flow->gpu, flow->devices->len, flow->vm);
+        gboolean input = flow->profile && flow->profile->evdev && flow->profile->evdev->len > 0;
+        g_autofree char *q = g_strdup_printf(
+            "Give GPU %s (%u devices)%s to VM '%s'? A running VM is shut down first.", flow->gpu,
+            flow->devices->len, input ? " and the keyboard and mouse" : "", flow->vm);
 
         if (!vf_confirm(q)) {
             printf("Nothing was changed.\n");

@@ -377,8 +377,10 @@ vf_hook_check_input(const VfHookArgs *args, const VfProfile *profile, VfHookResu
 
     if (profile == NULL || profile->evdev == NULL || profile->evdev->len == 0)
         return TRUE;
-    host = vf_host_new(args->host_root ? args->host_root : "/", &error);
-    for (guint i = 0; host && i < profile->evdev->len; i++) {
+    /* a host that cannot be opened is the child's to report, as for any domain */
+    if ((host = vf_hook_open_host(args, NULL)) == NULL)
+        return TRUE;
+    for (guint i = 0; i < profile->evdev->len; i++) {
         g_autoptr(VfInputDevice) dev = NULL;
 
         if (!vf_input_check_evdev(host, ((const VfEvdevInput *)profile->evdev->pdata[i])->path,
@@ -743,8 +745,9 @@ main(int argc, char **argv)
                                            "metadata in the domain XML on stdin: %s",
                                            args.name, args.operation, args.sub_operation,
                                            error->message));
-    } else if (vf_hook_check_input(&args, profile, &res)) {
-        vf_hook_run(&args, action, gpu, devices, &res);
+    } else {
+        if (vf_hook_check_input(&args, profile, &res))
+            vf_hook_run(&args, action, gpu, devices, &res);
         if (res.devices == NULL || *res.devices == '\0') {
             g_free(res.devices);
             res.devices = vf_hook_join_devices(devices, vf_hook_passthrough_address);

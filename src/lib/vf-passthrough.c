@@ -3,6 +3,7 @@
 #include "vf-passthrough-private.h"
 
 #include "domain/vf-domain-xml.h"
+#include "host/vf-drivers.h"
 #include "host/vf-drm.h"
 #include "host/vf-input.h"
 #include "vf-error.h"
@@ -185,6 +186,16 @@ vf_run_warn(VfRun *run, const char *format, ...)
     va_end(ap);
 }
 
+/* A GPU that did not come back to the host after its last VM (host/vf-drivers.h). */
+static void
+vf_run_warn_not_back(VfRun *run, VfHost *host, const char *gpu)
+{
+    g_autofree char *warning = vf_host_dup_return_warning(host, gpu);
+
+    if (warning)
+        vf_run_warn(run, "%s", warning);
+}
+
 static guint
 vf_options_stop_timeout_ms(const VfFlowOptions *options)
 {
@@ -351,9 +362,11 @@ vf_check_guest(VfDomain *dom, char **ret_detail, gboolean *ret_virtio_input, GEr
         return FALSE;
     }
     *ret_virtio_input = vf_guest_devices_have_virtio_input(devices);
-    *ret_detail = g_strdup_printf("the guest agent answers; VirtIO storage and network%s drivers "
-                                  "are in",
-                                  *ret_virtio_input ? ", input" : "");
+    *ret_detail =
+        g_strdup(*ret_virtio_input ? "the guest agent answers; VirtIO storage, network and input "
+                                     "drivers are in"
+                                   : "the guest agent answers; VirtIO storage and network drivers "
+                                     "are in");
     return TRUE;
 }
 
@@ -488,11 +501,13 @@ vf_profile_has_evdev(const VfProfile *profile)
     return profile && profile->evdev && profile->evdev->len > 0;
 }
 
-/* Input the guest's drivers matter for: devices handed over, or SPICE's under Looking Glass. */
+/* Whether the guest's VirtIO input drivers decide something: evdev devices handed over to
+ * a monitor-view VM get a VirtIO keyboard and mouse only where the guest has the drivers
+ * (Looking Glass adds them in any case, for SPICE, beside the PS/2 ones). */
 static gboolean
 vf_profile_has_input(const VfProfile *profile)
 {
-    return vf_profile_has_evdev(profile) || profile->view == VF_VIEW_LOOKING_GLASS;
+    return vf_profile_has_evdev(profile) && profile->view == VF_VIEW_MONITOR;
 }
 
 /* "Press both Ctrl keys to switch the keyboard and mouse between host and VM." */
@@ -622,6 +637,15 @@ vf_flow_note_profile(VfFlow *flow, VfHost *host, const VfGpu *gpu)
                      "on the host once the VM runs (%ux%u, %u MiB of shared memory).",
                      p->lg_width, p->lg_height, vf_profile_lg_size_mib(p->lg_width, p->lg_height));
         vf_flow_note(flow, "Sound plays on the host, through SPICE.");
+        /* the client needs the shared memory file to be its user's (setup's tmpfiles rule) */
+        {
+            g_autofree char *user = vf_setup_dup_looking_glass_user(host);
+
+            if (user == NULL)
+                vf_flow_note(flow, "The shared memory " VF_SETUP_LG_SHM " is not set up for the "
+                                   "desktop user yet: run 'sudo virtflow setup' once ('virtflow "
+                                   "doctor' checks it).");
+        }
     }
     if (vf_profile_has_evdev(p)) {
         g_autoptr(GString) list = g_string_new(NULL);
@@ -943,6 +967,7 @@ vf_flow_activate(VfHost *host, VfConnection *conn, const char *vm, const char *g
     }
     vf_run_set(&run, "check-host", VF_STEP_DONE, "GPU %s: %u device%s move to vfio-pci", flow->gpu,
                flow->devices->len, flow->devices->len == 1 ? "" : "s");
+    vf_run_warn_not_back(&run, host, flow->gpu);
 
     if (!vf_run_begin(&run, "check-guest", &local)) {
         vf_run_fail(&run, "check-guest", local);
@@ -965,11 +990,11 @@ vf_flow_activate(VfHost *host, VfConnection *conn, const char *vm, const char *g
         vf_run_warn(&run, "%s (ignored: --force)", local->message);
         vf_run_set(&run, "check-guest", VF_STEP_SKIPPED, "%s (ignored: --force)", local->message);
         g_clear_error(&local);
-        vf_flow_note_virtio_input(flow, "The guest could not be checked");
+        vf_flow_note_virtio_input(flow, "The guest did not answer the check");
     } else {
         vf_run_set(&run, "check-guest", VF_STEP_DONE, "%s", detail);
         /* a VirtIO keyboard and mouse only where the guest has their drivers */
-        if (guest_virtio)
+        if (guest_virtio && vf_profile_has_input(flow->profile))
             flow->profile->virtio_input = TRUE;
         vf_flow_note_virtio_input(flow, NULL);
     }
@@ -1267,6 +1292,7 @@ vf_flow_start(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOpti
             goto fail;
         }
         vf_run_set(&run, "check-host", VF_STEP_DONE, "GPU %s", gpu);
+        vf_run_warn_not_back(&run, host, gpu);
         /* VirtFlow binds before libvirt starts QEMU, so its safety checks run first (the
          * hook's prepare does the same for starts that do not come through VirtFlow) */
         if (!vf_run_begin(&run, "bind-gpu", &local)) {

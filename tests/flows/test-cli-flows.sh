@@ -123,6 +123,7 @@ for x in d['domains']:
 vm = d['domains'][0]
 assert vm['name'] == '$VM' and vm['state'] == 'shut off', vm
 assert vm['passthrough'] is False and vm['gpu'] is None, vm
+assert vm['view'] is None and vm['input'] == [], vm
 assert len(vm['uuid']) == 36, vm
 "
 fi
@@ -400,6 +401,12 @@ if run_ok "start '$VM' (looking-glass, keyboard)" demo start "$VM"; then
     else
         not_ok "start: tells the toggle key" "$(cat "$tmp/out")"
     fi
+fi
+if run_ok "list --json after activate with looking-glass" demo list --json; then
+    py "list --json: the activated VM's view and input" "
+vm = [x for x in d['domains'] if x['name'] == '$VM'][0]
+assert vm['view'] == 'looking-glass' and vm['input'] == ['$KBD'], vm
+"
 fi
 run_ok "stop '$VM'" demo stop "$VM"
 mv "$root/dev/input/event4" "$tmp/event4"

@@ -1621,8 +1621,9 @@ test_doctor_vm_edited(void)
 
     vf_fx_activate(fx, VF_VM);
     xml = vf_fx_xml(fx, VF_VM, TRUE);
-    /* the <hostdev> whose source is the audio function (function='0x1' in <source>) */
-    audio_hostdev = g_regex_new("<hostdev[^>]*>\\s*<driver[^>]*/>\\s*<source>\\s*<address[^>]*"
+    /* the <hostdev> whose source is the audio function (function='0x1' in <source>); no
+     * <driver name='vfio'/> any more (issue 12), but a domain of older VirtFlow has one */
+    audio_hostdev = g_regex_new("<hostdev[^>]*>\\s*(?:<driver[^>]*/>\\s*)?<source>\\s*<address[^>]*"
                                 "function='0x1'/>.*?</hostdev>\\s*",
                                 G_REGEX_DOTALL, 0, &error);
     g_assert_no_error(error);
@@ -1788,6 +1789,7 @@ test_profile_monitor(void)
     vf_assert_xpath(xml, "/domain/devices/input[@type='evdev']/source[@dev='" VF_KBD "']", 1);
     vf_assert_xpath(xml, "/domain/devices/input[@type='evdev']/source[@dev='" VF_MOUSE "']", 1);
     vf_assert_xpath(xml, "/domain/devices/input[@type='evdev']/source[@grabToggle='ctrl-ctrl']", 1);
+    vf_assert_valid_domain(fx->dir, xml);
     g_assert_true(vf_domain_xml_get_profile(xml, &recorded, &error));
     g_assert_no_error(error);
     if (recorded)
@@ -1826,6 +1828,9 @@ test_profile_looking_glass_round_trip(void)
     notes = vf_flow_notes(flow);
     vf_assert_contains(notes, "open it with looking-glass-client on the host");
     vf_assert_contains(notes, "2560x1600, 64 MiB");
+    /* the demo host has had no 'virtflow setup' */
+    vf_assert_contains(notes, "/dev/shm/looking-glass is not set up for the desktop user yet: "
+                              "run 'sudo virtflow setup' once");
     vf_assert_contains(notes, VF_TOGGLE_NOTE);
     vf_assert_not_contains(notes, "GPU's outputs");
     xml = vf_fx_xml(fx, VF_VM, TRUE);
@@ -2062,6 +2067,11 @@ test_profile_plan(void)
     want->lg_width = 1920;
     want->lg_height = 1080;
     want->grab_toggle = VF_GRAB_TOGGLE_SCROLLLOCK;
+    /* setup made the shared memory the desktop user's: nothing to say about it */
+    vf_test_host_write(&fx->th, "etc/tmpfiles.d/virtflow-looking-glass.conf",
+                       "f /dev/shm/looking-glass 0660 alice kvm -\n");
+    g_free(snap);
+    snap = vf_fx_snapshot(fx);
     plan = vf_flow_plan_activate_profile(fx->th.host, fx->conn, VF_VM, NULL, want, &error);
     g_assert_no_error(error);
     g_assert_nonnull(plan);
@@ -2071,9 +2081,66 @@ test_profile_plan(void)
     g_assert_cmpuint(plan->profile->lg_width, ==, 1920);
     notes = vf_flow_notes(plan);
     vf_assert_contains(notes, "1920x1080, 32 MiB");
+    vf_assert_not_contains(notes, "not set up");
     vf_assert_contains(notes, "Press Scroll Lock to switch the keyboard and mouse between host "
                               "and VM.");
     vf_assert_xpath(plan->domain_xml, "/domain/devices/shmem/size[.='32']", 1);
+    after = vf_fx_xml(fx, VF_VM, TRUE);
+    g_assert_cmpstr(after, ==, before);
+    snap_after = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap, snap_after);
+}
+
+/* A running VM whose agent does not answer (the test driver has none), with --force: the
+ * plan says the agent decides VirtIO input; the flow says it could not ask. */
+static void
+test_profile_running_forced(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) plan = NULL, flow = NULL;
+    g_autoptr(VfProfile) want = vf_test_profile(VF_VIEW_MONITOR, TRUE, FALSE);
+    g_autofree char *plan_notes = NULL, *notes = NULL;
+    VfFlowOptions o = vf_options(NULL, TRUE);
+
+    vf_fx_start_vm(fx, VF_VM);
+    plan = vf_flow_plan_activate_profile(fx->th.host, fx->conn, VF_VM, NULL, want, &error);
+    g_assert_no_error(error);
+    plan_notes = vf_flow_notes(plan);
+    vf_assert_contains(plan_notes, "VirtIO keyboard and mouse are added if the guest agent "
+                                   "reports VirtIO input drivers");
+    o.profile = want;
+    g_assert_true(vf_flow_activate(fx->th.host, fx->conn, VF_VM, NULL, &o, &flow, &error));
+    g_assert_no_error(error);
+    notes = vf_flow_notes(flow);
+    vf_assert_contains(notes, "The guest did not answer the check: whether it has VirtIO input "
+                              "drivers could not be checked, so it keeps its PS/2 keyboard and "
+                              "mouse.");
+    g_assert_false(flow->profile && flow->profile->virtio_input);
+}
+
+/* A USB controller as the input: checked, then refused as not supported yet (passing a
+ * second IOMMU group through is not there), with nothing changed. */
+static void
+test_profile_usb_controller(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autoptr(VfProfile) want = vf_test_profile(VF_VIEW_MONITOR, FALSE, FALSE);
+    g_autofree char *before = NULL, *snap = NULL, *after = NULL, *snap_after = NULL;
+
+    /* nothing of the user's behind the demo's USB controller any more */
+    for (guint event = 4; event <= 6; event++)
+        g_assert_true(vf_kmodel_unplug_input(fx->th.root, event));
+    before = vf_fx_xml(fx, VF_VM, TRUE);
+    snap = vf_fx_snapshot(fx);
+    want->usb_controller = g_strdup(VF_USB_CTRL);
+    g_assert_false(vf_activate_profile(fx, want, &flow, &error));
+    g_assert_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT);
+    vf_assert_contains(VF_MSG(error), "USB controller " VF_USB_CTRL);
+    vf_assert_contains(VF_MSG(error), "not supported yet");
+    vf_assert_failed_at(flow, "check-host", error);
     after = vf_fx_xml(fx, VF_VM, TRUE);
     g_assert_cmpstr(after, ==, before);
     snap_after = vf_fx_snapshot(fx);
@@ -2173,6 +2240,8 @@ main(int argc, char **argv)
     g_test_add_func("/flows/profile/again", test_profile_again);
     g_test_add_func("/flows/profile/start-unplugged", test_profile_start_unplugged);
     g_test_add_func("/flows/profile/plan", test_profile_plan);
+    g_test_add_func("/flows/profile/running-forced", test_profile_running_forced);
+    g_test_add_func("/flows/profile/usb-controller", test_profile_usb_controller);
     g_test_add_func("/flows/profile/guest-virtio-input", test_profile_guest_virtio_input);
     for (guint k = 0; k < G_N_ELEMENTS(vf_bad_profiles); k++) {
         g_autofree char *name = g_strdup_printf("/flows/profile/bad/%s", vf_bad_profiles[k].name);

@@ -408,8 +408,9 @@ hook 'Windows 11' prepare begin <"$tmp/kbd.xml"
 check_status $? "prepare with the keyboard unplugged: exit 1, names it and the fix (exit $rc)"
 [ "$(snapshot)" = "$before" ] && [ "$(drivers)" = "$GPU=nvidia/(null) $AUD=snd_hda_intel/(null)" ]
 check_status $? "prepare with the keyboard unplugged: nothing changed ($(drivers))"
-[ $(($(log_lines) - lines0)) -eq 1 ] && tail -n1 "$log" | grep -q 'result=refused'
-check_status $? "prepare with the keyboard unplugged: one 'refused' line in the log"
+[ $(($(log_lines) - lines0)) -eq 1 ] && tail -n1 "$log" | grep -q 'result=refused' &&
+    tail -n1 "$log" | grep -q "devices=$GPU,$AUD " && tail -n1 "$log" | grep -qF "$KBD"
+check_status $? "prepare with the keyboard unplugged: one 'refused' line in the log, naming it"
 # plugged in again: the start goes on
 mv "$tmp/event4" "$root/dev/input/event4"
 hook 'Windows 11' prepare begin <"$tmp/kbd.xml"

@@ -9,6 +9,7 @@
 #include "host/vf-input.h"
 
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #define BY_ID "/dev/input/by-id/"
@@ -160,7 +161,7 @@ test_one_of_each(void)
 {
     g_autoptr(VfTestHost) th = vf_test_host_new(&vf_two_controllers_host, FALSE);
     g_autoptr(GError) error = NULL;
-    g_autofree char *note = g_strdup("(not written)");
+    g_autofree char *note = NULL;
     g_autoptr(GPtrArray) picked = vf_input_pick_auto(th->host, &note, &error);
     g_autoptr(GPtrArray) list = vf_input_list(th->host, &error);
     g_autofree char *pick = vf_picked(picked);
@@ -339,6 +340,39 @@ test_check_unplugged(void)
     g_assert_cmpuint(list->len, ==, 0);
 }
 
+/* The keyboard is unplugged after Activate: udev removes its node and its by-id link. */
+static void
+test_check_unplugged_later(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_kmodel_demo_host, FALSE);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) list = NULL;
+    g_autoptr(GPtrArray) picked = NULL;
+    g_autofree char *listed = NULL;
+    g_autofree char *pick = NULL;
+    g_autofree char *note = NULL;
+
+    g_assert_true(vf_input_check_evdev(th->host, BY_ID KBD, NULL, &error));
+    g_assert_no_error(error);
+    g_assert_true(vf_kmodel_unplug_input(th->root, 4));
+    g_assert_false(vf_kmodel_unplug_input(th->root, 4));
+
+    g_assert_false(vf_input_check_evdev(th->host, BY_ID KBD, NULL, &error));
+    g_assert_error(error, VF_ERROR, VF_ERROR_NOT_FOUND);
+    vf_assert_contains(VF_MSG(error), "'" BY_ID KBD "' does not exist: it is unplugged");
+    vf_assert_contains(VF_MSG(error), "Plug it in, or run 'virtflow activate VM --input");
+    g_clear_error(&error);
+
+    /* what is left: the mouse, and the mouse's macro keys as the only keyboard */
+    list = vf_input_list(th->host, &error);
+    g_assert_no_error(error);
+    listed = vf_listed(list);
+    g_assert_cmpstr(listed, ==, MOUSE " " MACRO_KBD);
+    picked = vf_input_pick_auto(th->host, &note, &error);
+    pick = vf_picked(picked);
+    g_assert_cmpstr(pick, ==, "keyboard:" MACRO_KBD " mouse:" MOUSE);
+}
+
 static void
 test_check_not_evdev(void)
 {
@@ -376,6 +410,50 @@ test_check_not_evdev(void)
         vf_assert_contains(VF_MSG(error), cases[i].path);
         vf_assert_contains(VF_MSG(error), cases[i].says);
         g_assert_null(dev);
+    }
+}
+
+/* The live host's nodes are character devices: what st_rdev says decides, looked up in
+ * /sys/dev/char. Only root may mknod, so this case needs it. */
+static void
+test_check_char_devices(void)
+{
+    g_autoptr(VfTestHost) th = NULL;
+    g_autofree char *node = NULL;
+    static const struct {
+        guint major, minor;
+        const char *says; /* NULL: accepted */
+    } cases[] = {
+        {13, 68, NULL}, /* event4, as /sys/dev/char/13:68 says */
+        {1, 3, "character device 1:3, not an input device"},
+        {13, 63, "input device 13:63 (mice), not an event device"},
+    };
+
+    if (geteuid() != 0) {
+        g_test_skip("mknod(2) of a character device needs root: run the unit tests as root to "
+                    "check real device numbers");
+        return;
+    }
+    th = vf_test_host_new(&vf_kmodel_demo_host, FALSE);
+    node = vf_test_host_path(th, "dev/input/event4");
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(VfInputDevice) dev = NULL;
+
+        g_test_message("%u:%u", cases[i].major, cases[i].minor);
+        g_assert_cmpint(unlink(node), ==, 0);
+        g_assert_cmpint(mknod(node, S_IFCHR | 0600, makedev(cases[i].major, cases[i].minor)), ==,
+                        0);
+        if (cases[i].says == NULL) {
+            g_assert_true(vf_input_check_evdev(th->host, BY_ID KBD, &dev, &error));
+            g_assert_no_error(error);
+            g_assert_cmpstr(dev ? dev->name : NULL, ==, "Logitech USB Keyboard");
+            continue;
+        }
+        g_assert_false(vf_input_check_evdev(th->host, BY_ID KBD, &dev, &error));
+        g_assert_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT);
+        vf_assert_contains(VF_MSG(error), BY_ID KBD);
+        vf_assert_contains(VF_MSG(error), cases[i].says);
     }
 }
 
@@ -576,7 +654,9 @@ main(int argc, char **argv)
     g_test_add_func("/input/auto/no-input-dir", test_no_input_dir);
     g_test_add_func("/input/check/ok", test_check_ok);
     g_test_add_func("/input/check/unplugged", test_check_unplugged);
+    g_test_add_func("/input/check/unplugged-later", test_check_unplugged_later);
     g_test_add_func("/input/check/not-evdev", test_check_not_evdev);
+    g_test_add_func("/input/check/char-devices", test_check_char_devices);
     g_test_add_func("/input/check/outside", test_check_outside);
     g_test_add_func("/input/check/event-node", test_check_event_node);
     g_test_add_func("/input/check/other-kind", test_check_other_kind);

@@ -22,6 +22,16 @@
  * can make character devices), its /dev/input/by-id link, and the sysfs tree of the input
  * core under the USB controller they are plugged into, as drivers/input/input.c and udev's
  * 60-persistent-input.rules make them.
+ *
+ * And what real drivers and firmware do (host/vf-drivers.h, issue 12):
+ *  - nvidia: an unbind while nvidia-persistenced or nvidia-powerd runs, while nvidia_drm's
+ *    framebuffer console is on the GPU, or while the module has users no process shows,
+ *    blocks for ever (a hang), and every later write to that device blocks too: releasing
+ *    the user after the unbind started does not let it finish;
+ *  - /proc/iomem (with .iomem): each device's BARs, the natural driver's claim under them,
+ *    and a firmware framebuffer (.boot_fb) in BAR 1 until a DRM driver takes the GPU over;
+ *  - the AMD reset bug (.reset_bug): once the device has been on vfio-pci, its natural
+ *    driver's probe fails (no driver, no DRM device) until the host "reboots" (a new tree).
  */
 #pragma once
 
@@ -34,15 +44,19 @@ typedef struct {
     guint32 class_code;
     guint16 vendor_id;
     guint16 device_id;
-    const char *driver;     /* natural driver, bound at "boot" when its module is loaded */
-    const char *module;     /* its module; NULL: the driver name with '-' → '_' */
-    gint iommu_group;       /* -1: none (IOMMU off) */
-    gint boot_vga;          /* -1: no boot_vga attribute */
-    const char *parent;     /* upstream bridge, NULL on the root bus */
-    const char *drm;        /* "card1 renderD129" */
-    const char *connectors; /* "DP-1:connected:enabled HDMI-A-1:disconnected:disabled" */
-    const char *sound;      /* "card1" */
-    gboolean unbound;       /* leave it without a driver at boot */
+    const char *driver;       /* natural driver, bound at "boot" when its module is loaded */
+    const char *module;       /* its module; NULL: the driver name with '-' → '_' */
+    gint iommu_group;         /* -1: none (IOMMU off) */
+    gint boot_vga;            /* -1: no boot_vga attribute */
+    const char *parent;       /* upstream bridge, NULL on the root bus */
+    const char *drm;          /* "card1 renderD129" */
+    const char *connectors;   /* "DP-1:connected:enabled HDMI-A-1:disconnected:disabled" */
+    const char *sound;        /* "card1" */
+    gboolean unbound;         /* leave it without a driver at boot */
+    const char *fb;           /* "fb0": its DRM driver's framebuffer console (/proc/fb) */
+    const char *boot_fb;      /* "BOOTFB", "efifb": a firmware framebuffer in its BAR 1 */
+    const char *reset_method; /* NULL: "flr bus" ("bus" for bridges); "" for none */
+    gboolean reset_bug;       /* its driver cannot bring it up after vfio-pci had it */
 } VfKmodelDevice;
 
 typedef struct {
@@ -86,6 +100,9 @@ typedef struct {
     const VfKmodelDevice *devices;    /* ends with an entry whose address is NULL */
     const VfKmodelProcess *processes; /* ends with pid 0; may be NULL */
     const VfKmodelInput *inputs;      /* ends with name NULL; may be NULL (no /dev/input) */
+    gboolean iomem;                   /* write /proc/iomem and each device's resource */
+    gboolean nvidia_drm; /* nvidia_drm loaded with modeset=Y fbdev=Y; nvidia's refcnt */
+    gint nvidia_hidden;  /* users of the nvidia module that no process shows */
 } VfKmodelHost;
 
 typedef enum {
@@ -115,6 +132,11 @@ void vf_kmodel_inject(VfKmodel *model, VfKmodelOp op, const char *address, int e
 guint vf_kmodel_get_n_writes(VfKmodel *model);
 /* How long an injected hang blocks (default 400 ms). */
 void vf_kmodel_set_hang_ms(VfKmodel *model, guint ms);
+
+/* Unplugs input device @event (VfKmodelInput.event) of the tree at @root as the kernel and
+ * udev do: /dev/input/eventN, the by-id links to it and its sysfs entries go. FALSE when
+ * there is no such device. */
+gboolean vf_kmodel_unplug_input(const char *root, guint event);
 
 /* A canonical text of the whole tree under @root (paths, link targets, file contents),
  * without VirtFlow's state directory: equal snapshots mean an unchanged host. */
