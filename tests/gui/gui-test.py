@@ -486,6 +486,13 @@ def main():
     state = row_subtitle(app, "State")
     tap(state == "shut off", "the details follow the event too", state)
 
+    # the log page, newest first (before setup adds its lines on top)
+    app.action("show-page", "log")
+    first = wait_for(lambda: next((t for t in labels(app.acc)
+                                   if re.match(r"^\d{4}-\d\d-\d\d .*Windows 11:", t)), None))
+    tap(first is not None and "shut down from inside the guest" in first,
+        "log page: VirtFlow's log, newest first (the guest's shutdown on top)", first)
+
     # the host page
     app.action("show-page", "host")
     iommu = wait_for(lambda: row_subtitle(app, "IOMMU"))
@@ -515,12 +522,9 @@ def main():
         "host page: after setup the hook is installed", hook)
     tap(app.screenshot("host-page.png"), "screenshot: host-page.png")
 
-    # the log page, newest first
+    # the log page again: the setup's lines are on top now
     app.action("show-page", "log")
-    first = wait_for(lambda: next((t for t in labels(app.acc)
-                                   if re.match(r"^\d{4}-\d\d-\d\d .*Windows 11:", t)), None))
-    tap(first is not None and "shut down from inside the guest" in first,
-        "log page: VirtFlow's log, newest first (the guest's shutdown on top)", first)
+    wait_for(lambda: next((t for t in labels(app.acc) if "setup:" in t), None))
     texts = labels(app.acc)
     tap(any("setup: Install the libvirt hook: done" in t for t in texts),
         "log page: the setup's changes are logged", texts)
