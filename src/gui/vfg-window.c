@@ -1218,12 +1218,19 @@ gboolean
 vfg_window_save_png(VfgWindow *self, const char *path, GError **error)
 {
     GtkWidget *widget = GTK_WIDGET(self);
+    g_autoptr(GList) toplevels = gtk_window_list_toplevels();
+
+    /* a dialog over the window (Activate's questions, a confirmation) is what the user sees */
+    for (GList *l = toplevels; l; l = l->next)
+        if (gtk_window_get_transient_for(l->data) == GTK_WINDOW(self) &&
+            gtk_widget_get_visible(l->data))
+            widget = l->data;
     g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(widget);
     g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new();
     g_autoptr(GskRenderNode) node = NULL;
     g_autoptr(GdkTexture) texture = NULL;
     int w = gtk_widget_get_width(widget), h = gtk_widget_get_height(widget);
-    GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(self));
+    GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(widget));
 
     if (renderer == NULL || w <= 0 || h <= 0) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "The window is not drawn yet");
