@@ -2008,6 +2008,56 @@ test_profile_bad(gconstpointer data)
 
 /* A keyboard unplugged between Activate and Start: Start refuses before anything moves,
  * naming the device and the fix; plugged in again, it starts. */
+/* doctor VM and a profile: Looking Glass's SPICE and video are there on purpose; an evdev
+ * keyboard unplugged since Activate is named with the fix; a tampered record fails. */
+static void
+test_doctor_vm_profile(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(VfProfile) want = vf_test_profile(VF_VIEW_LOOKING_GLASS, TRUE, TRUE);
+    g_autoptr(VfFlow) flow = NULL;
+    g_autoptr(VfDoctor) doctor = NULL, unplugged = NULL, tampered = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfDomain) dom = NULL;
+    g_autofree char *node = vf_test_host_path(&fx->th, VF_KBD_NODE);
+    g_autofree char *saved = g_strconcat(fx->dir, "/event4.unplugged", NULL);
+    g_autofree char *xml = NULL;
+    g_autoptr(GString) edited = NULL;
+    const VfCheck *c;
+
+    g_assert_true(vf_activate_profile(fx, want, &flow, &error));
+    g_assert_no_error(error);
+    doctor = vf_fx_doctor(fx, VF_VM);
+    c = vf_doctor_assert(doctor, "vm-xml", VF_CHECK_PASS);
+    vf_assert_contains(VF_CDETAIL(c), "view looking-glass");
+    vf_assert_not_contains(VF_CDETAIL(c), "is still there");
+    c = vf_doctor_assert(doctor, "vm-input", VF_CHECK_PASS);
+
+    g_assert_cmpint(rename(node, saved), ==, 0);
+    unplugged = vf_fx_doctor(fx, VF_VM);
+    c = vf_doctor_assert(unplugged, "vm-input", VF_CHECK_FAIL);
+    vf_assert_contains(VF_CDETAIL(c), VF_KBD);
+    vf_assert_contains(VF_CFIX(c), "--input");
+    g_assert_cmpint(rename(saved, node), ==, 0);
+
+    /* a record that would put a host disk back into the VM */
+    xml = vf_fx_xml(fx, VF_VM, TRUE);
+    edited = g_string_new(xml);
+    g_assert_cmpuint(g_string_replace(edited, "</virtflow:passthrough>",
+                                      "<virtflow:removed position=\"1\"><disk type=\"block\" "
+                                      "device=\"disk\"><source dev=\"/dev/sda\"/><target "
+                                      "dev=\"vdz\" bus=\"virtio\"/></disk></virtflow:removed>"
+                                      "</virtflow:passthrough>",
+                                      1),
+                     ==, 1);
+    dom = vf_connection_define_xml(fx->conn, edited->str, &error);
+    g_assert_no_error(error);
+    tampered = vf_fx_doctor(fx, VF_VM);
+    c = vf_doctor_assert(tampered, "vm-xml", VF_CHECK_FAIL);
+    vf_assert_contains(VF_CDETAIL(c), "disk");
+    vf_assert_contains(VF_CFIX(c), "<virtflow:passthrough>");
+}
+
 static void
 test_profile_start_unplugged(void)
 {
@@ -2235,6 +2285,7 @@ main(int argc, char **argv)
     g_test_add_func("/flows/doctor/unknown-vm", test_doctor_unknown_vm);
 
     g_test_add_func("/flows/profile/monitor", test_profile_monitor);
+    g_test_add_func("/flows/profile/doctor", test_doctor_vm_profile);
     g_test_add_func("/flows/profile/looking-glass-round-trip",
                     test_profile_looking_glass_round_trip);
     g_test_add_func("/flows/profile/again", test_profile_again);
