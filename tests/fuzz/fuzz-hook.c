@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * fuzz-hook: what the libvirt hook reads before it touches the host: its command line
+ * (vf_hook_args_parse(), both programs), the gate's scan of stdin (vf-hook-gate.c) and
+ * the worker's read of the domain XML (virtflow-hook.c: NUL check, then the record)
+ *
+ * Input: the arguments one a line (argv[0] first) up to an empty line, then the domain
+ * XML libvirtd would write on stdin. Whoever can define a domain chooses its name (an
+ * argument) and its XML.
+ */
+#include "vf-fuzz.h"
+
+#include "domain/vf-domain-xml.h"
+#include "vf-hook-args.h"
+
+#define VF_FUZZ_MAX_ARGS 16
+
+int
+LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+    vf_fuzz_init_glib();
+    return 0;
+}
+
+/* the worker's main(), from stdin to the record: FALSE where it would exit 0 */
+static void
+vf_fuzz_worker(const char *xml, size_t len)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *gpu = NULL;
+    g_autoptr(GPtrArray) devices = NULL;
+
+    if (memmem(xml, len, VF_DOMAIN_XML_NAMESPACE, strlen(VF_DOMAIN_XML_NAMESPACE)) == NULL)
+        return;
+    if (strlen(xml) != len)
+        return; /* "contains a NUL byte": refused */
+    if (vf_domain_xml_get_passthrough(xml, &gpu, &devices, &error)) {
+        vf_fuzz_check(gpu != NULL && devices != NULL);
+        for (guint i = 0; i < devices->len; i++) {
+            const VfPassthroughDevice *d = devices->pdata[i];
+
+            vf_fuzz_check(d->address != NULL);
+        }
+    }
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    g_autoptr(GPtrArray) args = g_ptr_array_new_with_free_func(g_free);
+    g_autofree char *xml = NULL;
+    const char *message = NULL, *arg = NULL;
+    VfHookArgs parsed;
+    char *line;
+
+    while (args->len < VF_FUZZ_MAX_ARGS && (line = vf_fuzz_take_line(&data, &size)) != NULL) {
+        if (*line == '\0') {
+            g_free(line);
+            break;
+        }
+        g_ptr_array_add(args, line);
+    }
+    g_ptr_array_add(args, NULL);
+    xml = g_malloc(size + 1);
+    memcpy(xml, data, size);
+    xml[size] = '\0';
+
+    if (!vf_hook_args_parse((int)args->len - 1, (char **)args->pdata, &parsed, &message, &arg)) {
+        vf_fuzz_check(message != NULL);
+        return 0;
+    }
+    vf_fuzz_check(parsed.name && parsed.operation && parsed.sub_operation && parsed.extra);
+    if (vf_hook_args_get_action(&parsed) == VF_HOOK_ACTION_NONE)
+        return 0;
+    vf_fuzz_worker(xml, size);
+    return 0;
+}
