@@ -16,6 +16,8 @@
 #include "domain/vf-domain-xml.h"
 
 #include <glib/gstdio.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
 #include <libxml/parser.h>
 #include <libxml/xmlsave.h>
 #include <string.h>
@@ -37,11 +39,13 @@ typedef struct {
 } TestCase;
 
 static const TestCase test_cases[] = {
-    {"win11", 2, FALSE},        /* virt-manager Windows 11: q35, OVMF, TPM, SPICE + QXL */
-    {"vnc-i440fx", 2, TRUE},    /* old i440fx: VNC, cirrus, ac97 */
-    {"linux-virgl", 2, TRUE},   /* virtio-gpu 3D, SPICE GL, smartcard, webdav */
-    {"looking-glass", 2, TRUE}, /* qemu:commandline, shmem, USB + PCI hostdevs */
-    {"win11-rtx", 4, FALSE},    /* 4 GPU functions, no free root port, no <metadata> */
+    {"win11", 2, FALSE},         /* virt-manager Windows 11: q35, OVMF, TPM, SPICE + QXL */
+    {"vnc-i440fx", 2, TRUE},     /* old i440fx: VNC, cirrus, ac97 */
+    {"linux-virgl", 2, TRUE},    /* virtio-gpu 3D, SPICE GL, smartcard, webdav */
+    {"looking-glass", 2, TRUE},  /* qemu:commandline, shmem, USB + PCI hostdevs */
+    {"win11-rtx", 4, FALSE},     /* 4 GPU functions, no free root port, no <metadata> */
+    {"win10-bios", 2, FALSE},    /* i440fx, SeaBIOS, USB tablet, SPICE USB redirection */
+    {"q35-own-input", 2, FALSE}, /* its own evdev keyboard, virtio mouse and LG shmem */
 };
 
 /* ---- helpers ----------------------------------------------------------------------- */
@@ -487,6 +491,620 @@ test_keeps_everything_else(void)
     g_assert_null(strstr(out, "bus=\"0x05\" slot=\"0x00\" function=\"0x0\" multifunction"));
 }
 
+/* ---- profiles ---------------------------------------------------------------------- */
+
+#define KBD   "/dev/input/by-id/usb-Logitech_K120-event-kbd"
+#define MOUSE "/dev/input/by-id/usb-Logitech_G203-event-mouse"
+
+typedef enum { INPUT_NONE, INPUT_EVDEV, INPUT_VIRTIO } InputChoice;
+
+typedef struct {
+    const char *suffix;
+    VfView view;
+    InputChoice input;
+} Variant;
+
+/* monitor with no input is vf_domain_xml_activate() itself: checked against the plain
+ * golden file instead of a file of its own. */
+static const Variant variants[] = {
+    {"monitor", VF_VIEW_MONITOR, INPUT_NONE},
+    {"monitor-evdev", VF_VIEW_MONITOR, INPUT_EVDEV},
+    {"monitor-virtio", VF_VIEW_MONITOR, INPUT_VIRTIO},
+    {"lg", VF_VIEW_LOOKING_GLASS, INPUT_NONE},
+    {"lg-evdev", VF_VIEW_LOOKING_GLASS, INPUT_EVDEV},
+    {"lg-virtio", VF_VIEW_LOOKING_GLASS, INPUT_VIRTIO},
+};
+
+typedef struct {
+    const TestCase *tc;
+    const Variant *variant;
+} ProfileCase;
+
+static VfProfile *
+make_profile(VfView view, InputChoice input)
+{
+    VfProfile *profile = vf_profile_new();
+
+    profile->view = view;
+    if (view == VF_VIEW_LOOKING_GLASS) {
+        profile->lg_width = 1920;
+        profile->lg_height = 1080;
+    }
+    if (input == INPUT_EVDEV) {
+        g_ptr_array_add(profile->evdev, vf_evdev_input_new(VF_INPUT_KIND_KEYBOARD, KBD));
+        g_ptr_array_add(profile->evdev, vf_evdev_input_new(VF_INPUT_KIND_MOUSE, MOUSE));
+    }
+    profile->virtio_input = input == INPUT_VIRTIO;
+    return profile;
+}
+
+static char *
+activate_profile(const char *xml, guint n_devices, const VfProfile *profile)
+{
+    g_autoptr(GError) error = NULL;
+    char *out = vf_domain_xml_activate_profile(xml, "0000:01:00.0", gpu_functions, n_devices,
+                                               profile, &error);
+
+    g_assert_no_error(error);
+    g_assert_nonnull(out);
+    return out;
+}
+
+static void
+assert_same_profile(const VfProfile *expected, const VfProfile *actual)
+{
+    guint i;
+
+    g_assert_cmpint(actual->view, ==, expected->view);
+    g_assert_cmpint(actual->grab_toggle, ==, expected->grab_toggle);
+    g_assert_cmpint(actual->virtio_input, ==, expected->virtio_input);
+    g_assert_cmpstr(actual->usb_controller, ==, expected->usb_controller);
+    if (expected->view == VF_VIEW_LOOKING_GLASS) {
+        g_assert_cmpuint(actual->lg_width, ==, expected->lg_width);
+        g_assert_cmpuint(actual->lg_height, ==, expected->lg_height);
+    }
+    g_assert_cmpuint(actual->evdev->len, ==, expected->evdev->len);
+    for (i = 0; i < expected->evdev->len; i++) {
+        const VfEvdevInput *e = g_ptr_array_index(expected->evdev, i);
+        const VfEvdevInput *a = g_ptr_array_index(actual->evdev, i);
+
+        g_assert_cmpint(a->kind, ==, e->kind);
+        g_assert_cmpstr(a->path, ==, e->path);
+    }
+}
+
+static void
+test_profile_golden(gconstpointer data)
+{
+    const ProfileCase *pc = data;
+    const TestCase *tc = pc->tc;
+    const Variant *v = pc->variant;
+    g_autofree char *in_name = g_strdup_printf("%s.in.xml", tc->name);
+    g_autofree char *in = read_data(in_name);
+    g_autoptr(VfProfile) profile = make_profile(v->view, v->input);
+    g_autofree char *out = activate_profile(in, tc->n_devices, profile);
+    g_autofree char *back = deactivate(out);
+    g_autofree char *expected = normalize(in);
+    g_autofree char *what = g_strdup_printf("%s with the %s profile", tc->name, v->suffix);
+    g_autoptr(VfProfile) read = NULL;
+    g_autoptr(GError) error = NULL;
+
+    if (v->view == VF_VIEW_MONITOR && v->input == INPUT_NONE) {
+        g_autofree char *plain = activate(in, tc->n_devices);
+
+        /* The default profile is today's rewrite, byte for byte: no profile recorded. */
+        assert_same_text(what, plain, out);
+        g_assert_null(strstr(out, "<virtflow:profile"));
+    } else {
+        g_autofree char *out_name = g_strdup_printf("%s.%s.out.xml", tc->name, v->suffix);
+
+        assert_golden(out_name, out);
+        assert_valid_domain(out_name, out);
+    }
+    g_assert_null(strstr(out, "<driver name=\"vfio\"/>"));
+    assert_same_text(what, expected, back);
+
+    g_assert_true(vf_domain_xml_get_profile(out, &read, &error));
+    g_assert_no_error(error);
+    assert_same_profile(profile, read);
+
+    /* What each view promises, whatever the domain. */
+    if (v->view == VF_VIEW_LOOKING_GLASS) {
+        g_assert_cmpuint(count(out, "\n    <shmem name=\"looking-glass\">\n      <model "
+                                    "type=\"ivshmem-plain\"/>\n      <size unit=\"M\">32</size>"),
+                         ==, 1);
+        g_assert_cmpuint(count(out, "\n    <graphics "), ==, 1);
+        g_assert_nonnull(strstr(out, "\n    <graphics type=\"spice\" autoport=\"yes\">\n      "
+                                     "<listen type=\"address\" address=\"127.0.0.1\"/>"));
+        g_assert_cmpuint(count(out, "\n    <audio id=\"1\" type=\"spice\"/>"), ==, 1);
+        g_assert_cmpuint(count(out, "\n    <video>\n      <model type=\"vga\""), ==, 1);
+        g_assert_cmpuint(count(out, "\n    <memballoon model=\"none\""), ==, 1);
+        g_assert_null(strstr(out, "\n    <input type=\"tablet\""));
+        g_assert_cmpuint(count(out, "\n    <input type=\"keyboard\" bus=\"virtio\""), ==, 1);
+        g_assert_cmpuint(count(out, "\n    <input type=\"mouse\" bus=\"virtio\""), ==, 1);
+    } else {
+        g_assert_null(strstr(out, "\n    <graphics"));
+        g_assert_cmpuint(count(out, "\n    <input type=\"tablet\""), ==,
+                         count(expected, "\n    <input type=\"tablet\""));
+    }
+    if (v->input == INPUT_EVDEV) {
+        g_assert_cmpuint(count(out, "<source dev=\"" KBD "\""), ==, 1);
+        g_assert_cmpuint(count(out, "\n      <source dev=\"" MOUSE "\"/>"), ==, 1);
+    }
+    if (v->input == INPUT_VIRTIO) {
+        g_assert_cmpuint(count(out, "\n    <input type=\"keyboard\" bus=\"virtio\""), ==, 1);
+        g_assert_cmpuint(count(out, "\n    <input type=\"mouse\" bus=\"virtio\""), ==, 1);
+    }
+}
+
+/* The same through libvirt's own parser and formatter (its test driver, in process):
+ * libvirt's dump of the activation deactivates to libvirt's dump of the original. */
+static void
+test_profile_libvirt(gconstpointer data)
+{
+    const ProfileCase *pc = data;
+    const TestCase *tc = pc->tc;
+    g_autofree char *in_name = g_strdup_printf("%s.in.xml", tc->name);
+    g_autofree char *in = read_data(in_name);
+    g_autoptr(VfProfile) profile = make_profile(pc->variant->view, pc->variant->input);
+    g_autoptr(VfProfile) read = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *what = g_strdup_printf("libvirt round trip of %s with the %s profile",
+                                            tc->name, pc->variant->suffix);
+    virConnectPtr conn = virConnectOpen("test:///default");
+    virDomainPtr dom;
+    char *original;
+    char *defined;
+    g_autofree char *out = NULL;
+    g_autofree char *back = NULL;
+    g_autofree char *expected = NULL;
+
+    g_assert_nonnull(conn);
+    dom = virDomainDefineXML(conn, in);
+    g_assert_nonnull(dom);
+    original = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_SECURE);
+    virDomainFree(dom);
+
+    out = activate_profile(original, tc->n_devices, profile);
+    dom = virDomainDefineXML(conn, out);
+    if (dom == NULL)
+        g_error("libvirt refuses the activation of %s: %s", tc->name, virGetLastErrorMessage());
+    defined = virDomainGetXMLDesc(dom, VIR_DOMAIN_XML_SECURE);
+
+    g_assert_true(vf_domain_xml_get_profile(defined, &read, &error));
+    g_assert_no_error(error);
+    assert_same_profile(profile, read);
+    back = deactivate(defined);
+    expected = normalize(original);
+    assert_same_text(what, expected, back);
+
+    g_assert_cmpint(virDomainUndefine(dom), ==, 0);
+    virDomainFree(dom);
+    free(original);
+    free(defined);
+    virConnectClose(conn);
+}
+
+/* What libvirt 9.0's QEMU driver printed after defining a looking-glass activation
+ * (data/<case>.<variant>.libvirt.xml, the domain type set back to kvm): its SPICE listen
+ * attribute, its video defaults and addresses, and its order of the inputs. */
+static const char *const profile_captures[][2] = {
+    {"win10-bios", "lg-virtio"},
+    {"q35-own-input", "lg-evdev"},
+};
+
+static void
+test_profile_libvirt_capture(gconstpointer data)
+{
+    const char *const *capture = data;
+    g_autofree char *in_name = g_strdup_printf("%s.in.xml", capture[0]);
+    g_autofree char *lv_name = g_strdup_printf("%s.%s.libvirt.xml", capture[0], capture[1]);
+    g_autofree char *in = read_data(in_name);
+    g_autofree char *from_libvirt = read_data(lv_name);
+    g_autofree char *back = deactivate(from_libvirt);
+    g_autofree char *expected = normalize(in);
+
+    assert_same_text("deactivate(libvirt's dumpxml of activate(in, looking-glass))", expected,
+                     back);
+}
+
+static void
+test_profile_strings(void)
+{
+    g_autoptr(GError) error = NULL;
+    VfView view = VF_VIEW_LAST;
+    VfGrabToggle toggle = VF_GRAB_TOGGLE_LAST;
+    guint w = 0;
+    guint h = 0;
+    static const char *const bad_resolutions[] = {
+        "0x0", "99999x99999", "1920",    "x",          "1920x",  "x1080",     "-1x5",
+        "",    "1920x1080x3", "16385x1", "1920 x1080", "0x1080", "1920X1080", "+5x5",
+    };
+    guint i;
+
+    g_assert_true(vf_view_from_string("looking-glass", &view, &error));
+    g_assert_cmpint(view, ==, VF_VIEW_LOOKING_GLASS);
+    g_assert_cmpstr(vf_view_to_string(VF_VIEW_MONITOR), ==, "monitor");
+    g_assert_false(vf_view_from_string("vnc", &view, &error));
+    g_assert_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT);
+    g_assert_cmpstr(error->message, ==, "Unknown view 'vnc': use monitor or looking-glass");
+    g_clear_error(&error);
+
+    for (i = 0; i < VF_GRAB_TOGGLE_LAST; i++) {
+        g_assert_true(vf_grab_toggle_from_string(vf_grab_toggle_to_string(i), &toggle, &error));
+        g_assert_cmpint(toggle, ==, i);
+        g_assert_nonnull(vf_grab_toggle_describe(i));
+    }
+    g_assert_cmpstr(vf_grab_toggle_describe(VF_GRAB_TOGGLE_CTRL_CTRL), ==, "press both Ctrl keys");
+    g_assert_false(vf_grab_toggle_from_string("ctrl", &toggle, &error));
+    g_assert_cmpstr(error->message, ==,
+                    "Unknown grab toggle 'ctrl': use ctrl-ctrl, alt-alt, shift-shift, "
+                    "meta-meta, scrolllock or ctrl-scrolllock");
+    g_clear_error(&error);
+    g_assert_cmpstr(vf_input_kind_to_string(VF_INPUT_KIND_MOUSE), ==, "mouse");
+
+    g_assert_cmpuint(vf_profile_lg_size_mib(1920, 1080), ==, 32);
+    g_assert_cmpuint(vf_profile_lg_size_mib(1920, 1200), ==, 32);
+    g_assert_cmpuint(vf_profile_lg_size_mib(2560, 1440), ==, 64);
+    g_assert_cmpuint(vf_profile_lg_size_mib(3840, 2160), ==, 128);
+    g_assert_cmpuint(vf_profile_lg_size_mib(1, 1), ==, 16);
+    g_assert_cmpuint(vf_profile_lg_size_mib(16384, 16384), ==, 4096);
+    g_assert_cmpuint(vf_profile_lg_size_mib(0, 0), ==, 0);
+    g_assert_cmpuint(vf_profile_lg_size_mib(99999, 99999), ==, 0);
+
+    g_assert_true(vf_profile_parse_resolution("2560x1440", &w, &h, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(w, ==, 2560);
+    g_assert_cmpuint(h, ==, 1440);
+    for (i = 0; i < G_N_ELEMENTS(bad_resolutions); i++) {
+        g_autofree char *expected = g_strdup_printf(
+            "Resolution '%s' is not WIDTHxHEIGHT with each between 1 and 16384 (for example "
+            "1920x1080)",
+            bad_resolutions[i]);
+
+        w = h = 7;
+        g_assert_false(vf_profile_parse_resolution(bad_resolutions[i], &w, &h, &error));
+        g_assert_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT);
+        g_assert_cmpstr(error->message, ==, expected);
+        g_assert_cmpuint(w, ==, 7);
+        g_clear_error(&error);
+    }
+}
+
+static void
+assert_profile_fails(const char *xml, const VfProfile *profile, const char *message)
+{
+    g_autoptr(GError) error = NULL;
+    char *out =
+        vf_domain_xml_activate_profile(xml, "0000:01:00.0", gpu_functions, 2, profile, &error);
+
+    g_assert_null(out);
+    g_assert_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT);
+    g_assert_cmpstr(error->message, ==, message);
+}
+
+static void
+test_profile_bad_input(void)
+{
+    g_autofree char *in = read_data("win11.in.xml");
+    static const char *const bad_paths[] = {
+        "/dev/sda",         "/dev/input/",        "/dev/input/../sda",  "/dev/input/./event3",
+        "dev/input/event3", "/dev/input//event3", "/dev/input/event3/", "",
+        "/dev/input/a\nb",
+    };
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS(bad_paths); i++) {
+        g_autoptr(VfProfile) profile = make_profile(VF_VIEW_MONITOR, INPUT_NONE);
+        g_autofree char *message =
+            g_strdup_printf("Input device '%s' is not an evdev device path under /dev/input/ (use "
+                            "/dev/input/by-id/…-event-kbd or …-event-mouse)",
+                            bad_paths[i]);
+
+        g_ptr_array_add(profile->evdev, vf_evdev_input_new(VF_INPUT_KIND_KEYBOARD, bad_paths[i]));
+        assert_profile_fails(in, profile, message);
+    }
+    {
+        g_autoptr(VfProfile) profile = make_profile(VF_VIEW_LOOKING_GLASS, INPUT_EVDEV);
+
+        g_ptr_array_add(profile->evdev, vf_evdev_input_new(VF_INPUT_KIND_MOUSE, KBD));
+        assert_profile_fails(in, profile, "Input device '" KBD "' is given twice");
+    }
+    {
+        g_autoptr(VfProfile) profile = make_profile(VF_VIEW_LOOKING_GLASS, INPUT_NONE);
+
+        profile->lg_width = profile->lg_height = 0;
+        assert_profile_fails(in, profile,
+                             "Looking Glass resolution 0x0 is out of range: each side must be "
+                             "between 1 and 16384");
+        profile->lg_width = profile->lg_height = 99999;
+        assert_profile_fails(in, profile,
+                             "Looking Glass resolution 99999x99999 is out of range: each side "
+                             "must be between 1 and 16384");
+    }
+    {
+        g_autoptr(VfProfile) profile = make_profile(VF_VIEW_MONITOR, INPUT_NONE);
+
+        profile->usb_controller = g_strdup("0000:05:00.0");
+        assert_profile_fails(in, profile,
+                             "USB controller 0000:05:00.0 is not among the devices to pass "
+                             "through");
+    }
+}
+
+/* A USB controller handed over is recorded with the profile; a record from before
+ * profiles reads as the default one; another profile redoes the activation. */
+static void
+test_profile_reactivate(void)
+{
+    g_autofree char *in = read_data("win11.in.xml");
+    g_autofree char *plain = activate(in, 2);
+    g_autoptr(VfProfile) lg = make_profile(VF_VIEW_LOOKING_GLASS, INPUT_EVDEV);
+    g_autoptr(VfProfile) read = NULL;
+    g_autoptr(VfProfile) none = vf_profile_new();
+    g_autoptr(GError) error = NULL;
+    g_autofree char *as_lg = NULL;
+    g_autofree char *lg_direct = NULL;
+    g_autofree char *lg_again = NULL;
+    g_autofree char *back_to_plain = NULL;
+    g_autofree char *with_usb = NULL;
+    VfPassthroughDevice usb[] = {{"0000:01:00.0", "nvidia"},
+                                 {"0000:01:00.1", "snd_hda_intel"},
+                                 {"0000:05:00.0", "xhci_hcd"}};
+
+    g_assert_true(vf_domain_xml_get_profile(plain, &read, &error));
+    assert_same_profile(none, read);
+    g_clear_pointer(&read, vf_profile_free);
+    g_assert_false(vf_domain_xml_get_profile(in, &read, &error));
+    g_assert_no_error(error);
+    g_assert_null(read);
+
+    as_lg = activate_profile(plain, 2, lg);
+    lg_direct = activate_profile(in, 2, lg);
+    assert_same_text("activate(activate(in), lg)", lg_direct, as_lg);
+    lg_again = activate_profile(as_lg, 2, lg);
+    g_assert_cmpstr(lg_again, ==, as_lg);
+    back_to_plain = activate(as_lg, 2);
+    assert_same_text("activate(activate(in, lg))", plain, back_to_plain);
+
+    lg->grab_toggle = VF_GRAB_TOGGLE_SCROLLLOCK;
+    lg->usb_controller = g_strdup("0000:05:00.0");
+    with_usb = vf_domain_xml_activate_profile(in, "0000:01:00.0", usb, 3, lg, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(
+        strstr(with_usb, "grab-toggle=\"scrolllock\" usb-controller=\"0000:05:00.0\""));
+    g_assert_nonnull(strstr(with_usb, "grabToggle=\"scrolllock\""));
+    g_assert_true(vf_domain_xml_get_profile(with_usb, &read, &error));
+    assert_same_profile(lg, read);
+    assert_valid_domain("activation with a USB controller", with_usb);
+}
+
+/* A domain's own evdev input for the device the profile names is left alone, and so is
+ * its own VirtIO mouse and Looking Glass shmem of the right size. */
+static void
+test_profile_keeps_own_inputs(void)
+{
+    g_autofree char *in = read_data("q35-own-input.in.xml");
+    g_autoptr(VfProfile) profile = make_profile(VF_VIEW_LOOKING_GLASS, INPUT_EVDEV);
+    g_autofree char *out = activate_profile(in, 2, profile);
+
+    g_assert_cmpuint(count(out, "<source dev=\"" KBD "\""), ==, 1);
+    g_assert_nonnull(strstr(out, "grabToggle=\"scrolllock\""));
+    g_assert_null(strstr(out, "dev=\"" KBD "\"/>"));
+    g_assert_cmpuint(count(out, "<input type=\"mouse\" bus=\"virtio\">"), ==, 1);
+    g_assert_null(strstr(out, "<virtflow:added element=\"input\" type=\"mouse\""));
+    g_assert_nonnull(strstr(out, "<virtflow:added element=\"input\" type=\"keyboard\" "
+                                 "bus=\"virtio\"/>"));
+    g_assert_null(strstr(out, "<virtflow:added element=\"shmem\""));
+    g_assert_nonnull(
+        strstr(out, "<virtflow:added element=\"input\" type=\"evdev\" dev=\"" MOUSE "\"/>"));
+}
+
+/* ---- issue 12: the record is input like any other ---------------------------------- */
+
+/* A removed element that uses a namespace declared on the record: moving it back and
+ * freeing the record left it pointing at freed memory (ASan: heap-use-after-free in
+ * xmlSaveDoc). */
+static void
+test_record_namespaces(void)
+{
+    g_autofree char *in = read_data("win11.in.xml");
+    g_autofree char *out = activate(in, 2);
+    g_autoptr(GString) tampered = g_string_new(out);
+    g_autoptr(GString) wrapped = g_string_new(out);
+    g_autofree char *back = NULL;
+    g_autofree char *back2 = NULL;
+    g_autofree char *again = NULL;
+    static const char *const note =
+        "<graphics type=\"spice\" autoport=\"yes\" virtflow:note=\"x\">";
+
+    g_assert_cmpuint(
+        g_string_replace(tampered, "<graphics type=\"spice\" autoport=\"yes\">", note, 1), ==, 1);
+    back = deactivate(tampered->str);
+    g_assert_nonnull(strstr(back, "\n    <graphics xmlns:virtflow=\"" VF_DOMAIN_XML_NAMESPACE
+                                  "\" type=\"spice\" autoport=\"yes\" virtflow:note=\"x\">\n"));
+    /* well-formed, namespaces and all (libvirt's schema has no room for the attribute) */
+    g_free(normalize(back));
+
+    /* The same from a declaration on the <removed> wrapper, and through activating again. */
+    g_assert_cmpuint(g_string_replace(wrapped, "<virtflow:removed position=\"30\">",
+                                      "<virtflow:removed xmlns:n=\"urn:n\" position=\"30\">", 1),
+                     ==, 1);
+    g_assert_cmpuint(g_string_replace(wrapped, "<graphics type=\"spice\" autoport=\"yes\">",
+                                      "<graphics type=\"spice\" autoport=\"yes\" n:a=\"1\">", 1),
+                     ==, 1);
+    back2 = deactivate(wrapped->str);
+    g_assert_nonnull(strstr(back2, "\n    <graphics xmlns:n=\"urn:n\" type=\"spice\" "
+                                   "autoport=\"yes\" n:a=\"1\">\n"));
+    again = vf_domain_xml_activate(wrapped->str, "0000:01:00.0", gpu_functions, 4, NULL);
+    g_assert_nonnull(again);
+    g_assert_nonnull(strstr(again, "n:a=\"1\""));
+    g_assert_nonnull(strstr(again, "xmlns:n=\"urn:n\""));
+}
+
+static void
+assert_damaged(const char *xml, const char *message_part)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfDomainXmlSummary) summary = NULL;
+    char *out = vf_domain_xml_deactivate(xml, &error);
+
+    g_assert_null(out);
+    g_assert_error(error, VF_ERROR, VF_ERROR_XML);
+    if (strstr(error->message, message_part) == NULL)
+        g_test_fail_printf("error message '%s' does not mention '%s'", error->message,
+                           message_part);
+    g_clear_error(&error);
+    g_assert_null(vf_domain_xml_activate(xml, "0000:01:00.0", gpu_functions, 4, &error));
+    g_assert_error(error, VF_ERROR, VF_ERROR_XML);
+    g_clear_error(&error);
+
+    /* doctor reads the domain all the same and says what is wrong with the record */
+    summary = vf_domain_xml_inspect(xml, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(summary);
+    g_assert_nonnull(summary->record_error);
+    g_assert_cmpstr(summary->record_error, ==, strstr(summary->record_error, "Domain 'win11'"));
+    if (strstr(summary->record_error, message_part) == NULL)
+        g_test_fail_printf("record_error '%s' does not mention '%s'", summary->record_error,
+                           message_part);
+    g_assert_null(summary->gpu);
+    g_assert_null(summary->profile);
+    g_assert_cmpuint(summary->devices->len, ==, 0);
+}
+
+static void
+test_record_tampered(void)
+{
+    g_autofree char *in = read_data("win11.in.xml");
+    g_autofree char *out = activate(in, 2);
+    static const struct {
+        const char *from;
+        const char *to;
+        const char *message;
+    } tampering[] = {
+        {"<graphics type=\"spice\" autoport=\"yes\">\n          <listen type=\"address\"/>\n"
+         "          <image compression=\"off\"/>\n        </graphics>",
+         "<disk type=\"block\" device=\"disk\"><source dev=\"/dev/sda\"/><target dev=\"vdz\" "
+         "bus=\"virtio\"/></disk>",
+         "damaged VirtFlow record: it would put back <disk type='block'> (position 30), which "
+         "an activation for the monitor view never removes"},
+        {"<graphics type=\"spice\" autoport=\"yes\">\n          <listen type=\"address\"/>\n"
+         "          <image compression=\"off\"/>\n        </graphics>",
+         "<filesystem type=\"mount\"><source dir=\"/\"/><target dir=\"host\"/></filesystem>",
+         "it would put back <filesystem type='mount'>"},
+        {"<graphics type=\"spice\" autoport=\"yes\">\n          <listen type=\"address\"/>\n"
+         "          <image compression=\"off\"/>\n        </graphics>",
+         "<hostdev mode=\"subsystem\" type=\"pci\" managed=\"yes\"><source><address "
+         "domain=\"0x0000\" bus=\"0x00\" slot=\"0x17\" function=\"0x0\"/></source></hostdev>",
+         "it would put back <hostdev type='pci'>"},
+        /* a tablet goes only for Looking Glass */
+        {"<graphics type=\"spice\" autoport=\"yes\">\n          <listen type=\"address\"/>\n"
+         "          <image compression=\"off\"/>\n        </graphics>",
+         "<input type=\"tablet\" bus=\"usb\"/>", "it would put back <input type='tablet'>"},
+        /* the agent channel is never taken */
+        {"<target type=\"virtio\" name=\"com.redhat.spice.0\"/>",
+         "<target type=\"virtio\" name=\"org.qemu.guest_agent.0\"/>",
+         "it would put back <channel type='spicevmc'>"},
+        /* the record claims the user's own managed hostdev */
+        {"<virtflow:device address=\"0000:01:00.1\" driver=\"snd_hda_intel\"/>",
+         "<virtflow:device address=\"0000:01:00.1\" driver=\"snd_hda_intel\"/><virtflow:device "
+         "address=\"0000:00:17.0\" driver=\"ahci\"/>",
+         "it lists 0000:00:17.0, whose <hostdev> VirtFlow did not add"},
+    };
+    guint i;
+
+    for (i = 0; i < G_N_ELEMENTS(tampering); i++) {
+        g_autoptr(GString) broken = g_string_new(out);
+
+        g_assert_cmpuint(g_string_replace(broken, tampering[i].from, tampering[i].to, 1), ==, 1);
+        if (i == G_N_ELEMENTS(tampering) - 1)
+            g_assert_cmpuint(
+                g_string_replace(broken, "    <memballoon",
+                                 "    <hostdev mode=\"subsystem\" type=\"pci\" managed=\"yes\">\n"
+                                 "      <source>\n        <address domain=\"0x0000\" "
+                                 "bus=\"0x00\" slot=\"0x17\" function=\"0x0\"/>\n      "
+                                 "</source>\n    </hostdev>\n    <memballoon",
+                                 1),
+                ==, 1);
+        assert_damaged(broken->str, tampering[i].message);
+    }
+}
+
+static double
+seconds_since(gint64 start)
+{
+    return (double)(g_get_monotonic_time() - start) / G_USEC_PER_SEC;
+}
+
+/* What the hook's deadline must survive: refused at once, not after seconds of parsing. */
+static void
+test_record_limits(void)
+{
+    g_autofree char *in = read_data("win11.in.xml");
+    g_autofree char *out = activate(in, 2);
+    g_autoptr(GString) devices = g_string_new(NULL);
+    g_autoptr(GString) attrs = g_string_new(NULL);
+    g_autoptr(GString) removed = g_string_new(NULL);
+    g_autoptr(GString) big = g_string_new(NULL);
+    g_autoptr(GString) xml = NULL;
+    gint64 start;
+    guint i;
+
+    for (i = 0; i < 65536; i++)
+        g_string_append_printf(devices, "<virtflow:device address=\"0000:%02x:%02x.%u\"/>",
+                               (i >> 8) & 0xff, (i >> 3) & 0x1f, i & 7);
+    for (i = 0; i < 40000; i++)
+        g_string_append_printf(attrs, " a%u=\"x\"", i);
+    for (i = 0; i < 300; i++)
+        g_string_append_printf(removed,
+                               "<virtflow:removed position=\"%u\"><sound model=\"ich9\"/>"
+                               "</virtflow:removed>",
+                               100 + i);
+    g_string_append(big, "<virtflow:removed position=\"99\"><sound model=\"ich9\">");
+    for (i = 0; i < 20000; i++)
+        g_string_append(big, "<alias name=\"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\"/>");
+    g_string_append(big, "</sound></virtflow:removed>");
+
+    xml = g_string_new(out);
+    g_string_replace(xml, "<virtflow:added element=\"video\"/>", devices->str, 1);
+    /* 64k entries are over the size limit already */
+    assert_damaged(xml->str, "it is larger than any VirtFlow writes");
+    g_string_assign(xml, out);
+    g_string_truncate(devices, strlen("<virtflow:device address=\"0000:00:00.0\"/>") * 65);
+    g_string_replace(xml, "<virtflow:added element=\"video\"/>", devices->str, 1);
+    assert_damaged(xml->str, "more than 64 devices, more than VirtFlow ever writes");
+
+    g_string_assign(xml, out);
+    g_string_prepend(attrs, "<virtflow:added element=\"video\"");
+    g_string_append(attrs, "/>");
+    g_string_replace(xml, "<virtflow:added element=\"video\"/>", attrs->str, 1);
+    {
+        g_autoptr(GError) error = NULL;
+
+        /* Loosely (valgrind included): milliseconds here, 20 s of libxml2 without the
+         * check before parsing. */
+        start = g_get_monotonic_time();
+        g_assert_null(vf_domain_xml_deactivate(xml->str, &error));
+        g_assert_error(error, VF_ERROR, VF_ERROR_XML);
+        g_assert_true(g_str_has_prefix(error->message, "Domain XML has an element with more "
+                                                       "than 256 attributes (at byte "));
+        g_clear_error(&error);
+        g_assert_false(vf_domain_xml_get_passthrough(xml->str, NULL, NULL, &error));
+        g_assert_error(error, VF_ERROR, VF_ERROR_XML);
+        g_assert_cmpfloat(seconds_since(start), <, 5.0);
+    }
+
+    g_string_assign(xml, out);
+    g_string_append(removed, "</virtflow:passthrough>");
+    g_string_replace(xml, "</virtflow:passthrough>", removed->str, 1);
+    assert_damaged(xml->str, "more than 256 removed elements");
+
+    g_string_assign(xml, out);
+    g_string_replace(xml, "<virtflow:added element=\"video\"/>", big->str, 1);
+    assert_damaged(xml->str, "larger than any VirtFlow writes (more than 1048576 bytes)");
+}
+
 /* ---- errors ------------------------------------------------------------------------ */
 
 static void
@@ -682,6 +1300,8 @@ test_no_free_slot(void)
                           "Domain 'full' has no free slot on PCI bus 0");
 }
 
+static ProfileCase profile_cases[G_N_ELEMENTS(test_cases) * G_N_ELEMENTS(variants)];
+
 int
 main(int argc, char **argv)
 {
@@ -704,6 +1324,33 @@ main(int argc, char **argv)
             g_test_add_data_func(lv, tc, test_deactivate_libvirt_output);
         }
     }
+    for (i = 0; i < G_N_ELEMENTS(test_cases); i++) {
+        for (guint j = 0; j < G_N_ELEMENTS(variants); j++) {
+            ProfileCase *pc = &profile_cases[i * G_N_ELEMENTS(variants) + j];
+            g_autofree char *golden =
+                g_strdup_printf("/domain/profile/%s/%s", test_cases[i].name, variants[j].suffix);
+            g_autofree char *lv = g_strdup_printf("/domain/profile-libvirt/%s/%s",
+                                                  test_cases[i].name, variants[j].suffix);
+
+            pc->tc = &test_cases[i];
+            pc->variant = &variants[j];
+            g_test_add_data_func(golden, pc, test_profile_golden);
+            g_test_add_data_func(lv, pc, test_profile_libvirt);
+        }
+    }
+    for (i = 0; i < G_N_ELEMENTS(profile_captures); i++) {
+        g_autofree char *path = g_strdup_printf("/domain/profile-libvirt-output/%s/%s",
+                                                profile_captures[i][0], profile_captures[i][1]);
+
+        g_test_add_data_func(path, profile_captures[i], test_profile_libvirt_capture);
+    }
+    g_test_add_func("/domain/profile/strings", test_profile_strings);
+    g_test_add_func("/domain/profile/reactivate", test_profile_reactivate);
+    g_test_add_func("/domain/profile/keeps-own-inputs", test_profile_keeps_own_inputs);
+    g_test_add_func("/domain/error/profile", test_profile_bad_input);
+    g_test_add_func("/domain/record/namespaces", test_record_namespaces);
+    g_test_add_func("/domain/record/tampered", test_record_tampered);
+    g_test_add_func("/domain/record/limits", test_record_limits);
     g_test_add_func("/domain/activate-twice-same-gpu", test_activate_twice_same_gpu);
     g_test_add_func("/domain/second-gpu", test_second_gpu);
     g_test_add_func("/domain/deactivate-not-activated", test_deactivate_not_activated);

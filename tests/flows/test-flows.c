@@ -1622,7 +1622,7 @@ test_doctor_vm_edited(void)
     vf_fx_activate(fx, VF_VM);
     xml = vf_fx_xml(fx, VF_VM, TRUE);
     /* the <hostdev> whose source is the audio function (function='0x1' in <source>) */
-    audio_hostdev = g_regex_new("<hostdev[^>]*>\\s*<driver[^>]*/>\\s*<source>\\s*<address[^>]*"
+    audio_hostdev = g_regex_new("<hostdev[^>]*>\\s*<source>\\s*<address[^>]*"
                                 "function='0x1'/>.*?</hostdev>\\s*",
                                 G_REGEX_DOTALL, 0, &error);
     g_assert_no_error(error);

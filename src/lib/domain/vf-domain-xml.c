@@ -35,10 +35,9 @@
 #include <libxml/parser.h>
 #include <libxml/xmlsave.h>
 
-#define VF_PCI_BUS_MAX         255
-#define VF_I440FX_FIRST_SLOT   0x03
-#define VF_PCI_SLOT_MAX        0x1f
-#define VF_GUEST_AGENT_CHANNEL "org.qemu.guest_agent.0"
+#define VF_PCI_BUS_MAX       255
+#define VF_I440FX_FIRST_SLOT 0x03
+#define VF_PCI_SLOT_MAX      0x1f
 
 /* The order in which libvirt prints the children of <devices> (checked against libvirt
  * 9.0). Elements we add go where libvirt would print them, so that what we write is
@@ -49,16 +48,6 @@ static const char *const vf_device_order[] = {
     "sound",    "audio",      "video",      "hostdev", "redirdev",   "redirfilter", "hub",
     "watchdog", "memballoon", "rng",        "panic",   "shmem",      "memory",      "iommu",
     "vsock",    "crypto",     "pstore",
-};
-
-/* What a domain needs only for a virtual display, or which hands host resources to one
- * (SPICE USB redirection, smartcard). <video> and <audio> are replaced rather than
- * removed, see vf_domain_activate_doc(). */
-static const char *const vf_display_devices[] = {
-    "graphics",
-    "sound",
-    "redirdev",
-    "smartcard",
 };
 
 /* The passthrough request, checked and in canonical form. */
@@ -140,6 +129,68 @@ vf_xml_init(void)
     }
 }
 
+/* Bound what libxml2 will be asked to do, in one linear pass over the text: it checks an
+ * element's attributes for duplicates in quadratic time (libxml2 2.9: 40000 attributes on
+ * one element take 20 s), while the hook parses with libvirtd waiting on it. Markup is
+ * found the way XML defines it: a '<' outside comments, CDATA sections and processing
+ * instructions starts a tag, and an '=' outside quotes inside a tag is one attribute. */
+static gboolean
+vf_domain_xml_prescan(const char *xml, size_t len, GError **error)
+{
+    static const struct {
+        const char *open;
+        const char *close;
+    } skipped[] = {{"<!--", "-->"}, {"<![CDATA[", "]]>"}, {"<?", "?>"}};
+    const char *end = xml + len;
+    const char *p = xml;
+
+    if (len > VF_DOMAIN_XML_MAX_BYTES) {
+        g_set_error(error, VF_ERROR, VF_ERROR_XML,
+                    "Domain XML is too large (%zu bytes, at most %d)", len,
+                    VF_DOMAIN_XML_MAX_BYTES);
+        return FALSE;
+    }
+    while ((p = memchr(p, '<', (size_t)(end - p))) != NULL) {
+        gboolean markup = FALSE;
+        guint n_attributes = 0;
+        char quote = 0;
+        guint i;
+
+        for (i = 0; i < G_N_ELEMENTS(skipped); i++) {
+            size_t n = strlen(skipped[i].open);
+
+            if ((size_t)(end - p) >= n && memcmp(p, skipped[i].open, n) == 0) {
+                const char *close = memmem(p + n, (size_t)(end - p - n), skipped[i].close,
+                                           strlen(skipped[i].close));
+
+                /* Unterminated: libxml2 says so. */
+                if (close == NULL)
+                    return TRUE;
+                p = close + strlen(skipped[i].close);
+                markup = TRUE;
+                break;
+            }
+        }
+        if (markup)
+            continue;
+        for (p++; p < end && (quote != 0 || *p != '>'); p++) {
+            if (quote != 0) {
+                if (*p == quote)
+                    quote = 0;
+            } else if (*p == '"' || *p == '\'') {
+                quote = *p;
+            } else if (*p == '=' && ++n_attributes > VF_DOMAIN_XML_MAX_ATTRIBUTES) {
+                g_set_error(error, VF_ERROR, VF_ERROR_XML,
+                            "Domain XML has an element with more than %d attributes (at byte "
+                            "%zu): not a domain libvirt wrote",
+                            VF_DOMAIN_XML_MAX_ATTRIBUTES, (size_t)(p - xml));
+                return FALSE;
+            }
+        }
+    }
+    return TRUE;
+}
+
 static xmlDoc *
 vf_domain_xml_parse(const char *xml, char **out_name, GError **error)
 {
@@ -151,10 +202,8 @@ vf_domain_xml_parse(const char *xml, char **out_name, GError **error)
     char *name;
 
     vf_xml_init();
-    if (len > INT_MAX) {
-        g_set_error(error, VF_ERROR, VF_ERROR_XML, "Domain XML is too large (%zu bytes)", len);
+    if (!vf_domain_xml_prescan(xml, len, error))
         return NULL;
-    }
 
     ctxt = xmlNewParserCtxt();
     if (ctxt == NULL) {
@@ -378,23 +427,11 @@ vf_is_none(const xmlNode *node)
     return vf_xml_is_element(node, "audio") && vf_xml_prop_equals(node, "type", "none");
 }
 
+/* What the monitor view takes out because only a virtual display needs it. */
 static gboolean
 vf_is_display_device(const xmlNode *node)
 {
-    guint i;
-
-    for (i = 0; i < G_N_ELEMENTS(vf_display_devices); i++) {
-        if (vf_xml_is_element(node, vf_display_devices[i]))
-            return TRUE;
-    }
-    if (vf_xml_is_element(node, "channel") && (vf_xml_prop_equals(node, "type", "spicevmc") ||
-                                               vf_xml_prop_equals(node, "type", "spiceport"))) {
-        xmlNode *target = vf_xml_find_child(node, "target");
-
-        /* VirtFlow talks to Windows through the agent: never take that one. */
-        return target == NULL || !vf_xml_prop_equals(target, "name", VF_GUEST_AGENT_CHANNEL);
-    }
-    return FALSE;
+    return vf_domain_record_removal_policy(node, VF_VIEW_MONITOR) == VF_DOMAIN_REMOVAL_REMOVE;
 }
 
 /* The host address of a PCI <hostdev>, or FALSE if @node is not one. */
@@ -624,8 +661,6 @@ vf_new_hostdev(xmlDoc *doc, const VfDomainPciAddress *source, const VfDomainPciA
     vf_set_prop(hostdev, "mode", "subsystem");
     vf_set_prop(hostdev, "type", "pci");
     vf_set_prop(hostdev, "managed", "no");
-    node = vf_new_element(doc, hostdev, "driver");
-    vf_set_prop(node, "name", "vfio");
     node = vf_new_element(doc, hostdev, "source");
     node = vf_new_element(doc, node, "address");
     vf_domain_pci_address_to_xml(source, node);
@@ -649,25 +684,6 @@ vf_new_root_port(xmlDoc *doc, guint index)
     vf_set_prop(controller, "index", buf);
     vf_set_prop(controller, "model", "pcie-root-port");
     return controller;
-}
-
-/* <video><model type='none'/></video>, or <audio id='1' type='none'/>: the audio
- * backend libvirt (since 7.2) adds itself to a domain that has none. */
-static xmlNode *
-vf_new_none(xmlDoc *doc, const char *name, guint indent, guint step)
-{
-    xmlNode *node = vf_new_element(doc, NULL, name);
-
-    if (g_str_equal(name, "video")) {
-        xmlNode *model = vf_new_element(doc, node, "model");
-
-        vf_set_prop(model, "type", "none");
-    } else {
-        vf_set_prop(node, "id", "1");
-        vf_set_prop(node, "type", "none");
-    }
-    vf_xml_format(node, indent, step);
-    return node;
 }
 
 static xmlNode *
@@ -735,6 +751,241 @@ vf_ensure_metadata(xmlNode *root, gboolean *out_created)
     return metadata;
 }
 
+/* ---- the profile's elements -------------------------------------------------------- */
+
+/* What the looking-glass view wants, after gnif/LookingGlass doc/install_libvirt.rst
+ * ("Keyboard/mouse/display/audio", "Memballoon") and doc/ivshmem_shm.rst:
+ *  - <graphics type='spice'>, for the client's keyboard, mouse and clipboard. It listens on
+ *    127.0.0.1 only, where looking-glass-client looks for it (spice:host, spice:port
+ *    5900): not listen type='none', which would leave the client no way in;
+ *  - <video><model type='vga'/></video>, the display fallback the doc asks for;
+ *  - <audio type='spice'>, so that the guest's sound device plays through the client;
+ *  - <memballoon model='none'/> ("causes major performance issues with VFIO");
+ *  - <shmem name='looking-glass'><model type='ivshmem-plain'/><size unit='M'>N</size>
+ *    </shmem>, N from vf_profile_lg_size_mib();
+ *  - the tablet out (vf_domain_record_removal_policy()) and VirtIO keyboard and mouse in.
+ * The monitor view's replacements are <video><model type='none'/></video> and
+ * <audio id='1' type='none'/>, the audio backend libvirt (since 7.2) adds itself to a
+ * domain that has none. */
+static xmlNode *
+vf_new_replacement(xmlDoc *doc, const char *element, VfView view, guint shmem_mib,
+                   const VfDomainPciAddress *guest, guint indent, guint step)
+{
+    xmlNode *node = vf_new_element(doc, NULL, element);
+    xmlNode *child;
+
+    if (g_str_equal(element, "video")) {
+        child = vf_new_element(doc, node, "model");
+        vf_set_prop(child, "type", view == VF_VIEW_LOOKING_GLASS ? "vga" : "none");
+    } else if (g_str_equal(element, "audio")) {
+        vf_set_prop(node, "id", "1");
+        vf_set_prop(node, "type", view == VF_VIEW_LOOKING_GLASS ? "spice" : "none");
+    } else if (g_str_equal(element, "graphics")) {
+        vf_set_prop(node, "type", "spice");
+        vf_set_prop(node, "autoport", "yes");
+        child = vf_new_element(doc, node, "listen");
+        vf_set_prop(child, "type", "address");
+        vf_set_prop(child, "address", "127.0.0.1");
+    } else if (g_str_equal(element, "memballoon")) {
+        vf_set_prop(node, "model", "none");
+    } else {
+        char size[16];
+
+        g_assert(g_str_equal(element, "shmem"));
+        vf_set_prop(node, "name", VF_LG_SHMEM_NAME);
+        child = vf_new_element(doc, node, "model");
+        vf_set_prop(child, "type", "ivshmem-plain");
+        g_snprintf(size, sizeof(size), "%u", shmem_mib);
+        child = xmlNewTextChild(node, NULL, (const xmlChar *)"size", (const xmlChar *)size);
+        vf_set_prop(child, "unit", "M");
+        child = vf_new_element(doc, node, "address");
+        vf_set_prop(child, "type", "pci");
+        vf_domain_pci_address_to_xml(guest, child);
+    }
+    vf_xml_format(node, indent, step);
+    return node;
+}
+
+static gboolean
+vf_model_type_equals(const xmlNode *node, const char *type)
+{
+    xmlNode *model = vf_xml_find_child(node, "model");
+
+    return model != NULL && vf_xml_prop_equals(model, "type", type);
+}
+
+/* The first element of a REPLACE kind already is what the view wants: it stays. */
+static gboolean
+vf_is_wanted(const xmlNode *node, VfView view, guint shmem_mib)
+{
+    gboolean lg = view == VF_VIEW_LOOKING_GLASS;
+
+    if (vf_xml_is_element(node, "video"))
+        return vf_model_type_equals(node, lg ? "vga" : "none");
+    if (vf_xml_is_element(node, "audio"))
+        return vf_xml_prop_equals(node, "type", lg ? "spice" : "none");
+    if (vf_xml_is_element(node, "memballoon"))
+        return vf_xml_prop_equals(node, "model", "none");
+    if (vf_xml_is_element(node, "shmem")) {
+        xmlNode *size = vf_xml_find_child(node, "size");
+        g_autofree char *text = vf_xml_dup_content(size);
+        char wanted[16];
+
+        g_snprintf(wanted, sizeof(wanted), "%u", shmem_mib);
+        return vf_model_type_equals(node, "ivshmem-plain") && size != NULL &&
+               vf_xml_prop_equals(size, "unit", "M") && g_strcmp0(text, wanted) == 0;
+    }
+    /* graphics: always ours, listening where we say */
+    return FALSE;
+}
+
+/* <input type='evdev'>: the keyboard grabs every input device with the toggle, the mouse
+ * only names its device (libvirt formatdomain, "Input devices": grab, grabToggle and
+ * repeat are for the keyboard). */
+static xmlNode *
+vf_new_evdev(xmlDoc *doc, const VfEvdevInput *input, VfGrabToggle toggle, guint indent, guint step)
+{
+    xmlNode *node = vf_new_element(doc, NULL, "input");
+    xmlNode *source;
+
+    vf_set_prop(node, "type", "evdev");
+    source = vf_new_element(doc, node, "source");
+    vf_set_prop(source, "dev", input->path);
+    if (input->kind == VF_INPUT_KIND_KEYBOARD) {
+        vf_set_prop(source, "grab", "all");
+        vf_set_prop(source, "grabToggle", vf_grab_toggle_to_string(toggle));
+        vf_set_prop(source, "repeat", "on");
+    }
+    vf_xml_format(node, indent, step);
+    return node;
+}
+
+static xmlNode *
+vf_new_virtio_input(xmlDoc *doc, const char *type, const VfDomainPciAddress *guest, guint indent,
+                    guint step)
+{
+    xmlNode *node = vf_new_element(doc, NULL, "input");
+    xmlNode *address;
+
+    vf_set_prop(node, "type", type);
+    vf_set_prop(node, "bus", "virtio");
+    address = vf_new_element(doc, node, "address");
+    vf_set_prop(address, "type", "pci");
+    vf_domain_pci_address_to_xml(guest, address);
+    vf_xml_format(node, indent, step);
+    return node;
+}
+
+static const char *
+vf_evdev_dev(const xmlNode *node)
+{
+    xmlNode *source;
+
+    if (!vf_xml_is_element(node, "input") || !vf_xml_prop_equals(node, "type", "evdev"))
+        return NULL;
+    source = vf_xml_find_child(node, "source");
+    if (source == NULL)
+        return NULL;
+    for (xmlAttr *attr = source->properties; attr != NULL; attr = attr->next) {
+        if (attr->ns == NULL && xmlStrEqual(attr->name, (const xmlChar *)"dev") &&
+            attr->children != NULL)
+            return (const char *)attr->children->content;
+    }
+    return NULL;
+}
+
+static xmlNode *
+vf_find_evdev(const xmlNode *devices, const char *dev)
+{
+    for (xmlNode *node = vf_xml_first_element(devices); node != NULL;
+         node = vf_xml_next_element(node)) {
+        if (g_strcmp0(vf_evdev_dev(node), dev) == 0)
+            return node;
+    }
+    return NULL;
+}
+
+static xmlNode *
+vf_find_virtio_input(const xmlNode *devices, const char *type, gboolean last)
+{
+    xmlNode *found = NULL;
+
+    for (xmlNode *node = vf_xml_first_element(devices); node != NULL;
+         node = vf_xml_next_element(node)) {
+        if (vf_xml_is_element(node, "input") && vf_xml_prop_equals(node, "type", type) &&
+            vf_xml_prop_equals(node, "bus", "virtio")) {
+            found = node;
+            if (!last)
+                break;
+        }
+    }
+    return found;
+}
+
+/* The profile, checked: FALSE with VF_ERROR_INVALID_ARGUMENT naming what is wrong. */
+static gboolean
+vf_profile_check(const VfProfile *profile, const VfPlan *plan, GError **error)
+{
+    g_autoptr(GHashTable) paths = g_hash_table_new(g_str_hash, g_str_equal);
+    guint i;
+
+    if (profile == NULL)
+        return TRUE;
+    if (profile->view >= VF_VIEW_LAST || profile->grab_toggle >= VF_GRAB_TOGGLE_LAST) {
+        g_set_error_literal(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                            "The profile has an unknown view or grab toggle");
+        return FALSE;
+    }
+    if (profile->view == VF_VIEW_LOOKING_GLASS &&
+        vf_profile_lg_size_mib(profile->lg_width, profile->lg_height) == 0) {
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                    "Looking Glass resolution %ux%u is out of range: each side must be between "
+                    "1 and %u",
+                    profile->lg_width, profile->lg_height, VF_LG_MAX_DIMENSION);
+        return FALSE;
+    }
+    for (i = 0; profile->evdev != NULL && i < profile->evdev->len; i++) {
+        const VfEvdevInput *input = g_ptr_array_index(profile->evdev, i);
+
+        if (input->kind >= VF_INPUT_KIND_LAST ||
+            !vf_domain_record_is_valid_evdev_path(input->path)) {
+            g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                        "Input device '%s' is not an evdev device path under /dev/input/ "
+                        "(use /dev/input/by-id/…-event-kbd or …-event-mouse)",
+                        input->path ? input->path : "");
+            return FALSE;
+        }
+        if (!g_hash_table_add(paths, input->path)) {
+            g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                        "Input device '%s' is given twice", input->path);
+            return FALSE;
+        }
+        if (i >= VF_DOMAIN_RECORD_MAX_EVDEV) {
+            g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                        "More than %d input devices to hand over", VF_DOMAIN_RECORD_MAX_EVDEV);
+            return FALSE;
+        }
+    }
+    if (profile->usb_controller != NULL) {
+        VfDomainPciAddress address;
+        g_autofree char *canonical = NULL;
+
+        if (!vf_domain_pci_address_parse(profile->usb_controller, &address)) {
+            g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                        "USB controller address '%s' is not a PCI address (DDDD:BB:SS.F)",
+                        profile->usb_controller);
+            return FALSE;
+        }
+        canonical = vf_domain_pci_address_to_string(&address);
+        if (vf_find_device(plan->devices, canonical) == NULL) {
+            g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                        "USB controller %s is not among the devices to pass through", canonical);
+            return FALSE;
+        }
+    }
+    return TRUE;
+}
+
 /* ---- activation -------------------------------------------------------------------- */
 
 static xmlNode *
@@ -776,53 +1027,71 @@ vf_check_foreign_hostdevs(const xmlNode *devices, const char *name, const VfPlan
     return TRUE;
 }
 
+/* The kinds a view may replace, in the order their <added> entries are written. */
+static const char *const vf_replaced_kinds[] = {"video", "audio", "graphics", "memballoon",
+                                                "shmem"};
+
+typedef struct {
+    xmlNode *first; /* the first element of the kind in <devices> */
+    gboolean keep;  /* ... already is what the view wants */
+    gboolean added; /* we add ours */
+} VfReplaced;
+
 static gboolean
-vf_domain_activate_doc(xmlDoc *doc, const char *name, const VfPlan *plan, GError **error)
+vf_domain_activate_doc(xmlDoc *doc, const char *name, const VfPlan *plan, const VfProfile *profile,
+                       GError **error)
 {
     xmlNode *root = xmlDocGetRootElement(doc);
     xmlNode *devices = vf_find_devices(root, name, error);
     g_autoptr(GArray) removals = g_array_new(FALSE, FALSE, sizeof(VfRemoval));
     g_autoptr(GArray) used = NULL;
     g_autoptr(GArray) slots = g_array_new(FALSE, FALSE, sizeof(VfDomainPciAddress));
+    g_autoptr(GArray) shmem_slots = g_array_new(FALSE, FALSE, sizeof(VfDomainPciAddress));
     g_autoptr(GArray) controllers = g_array_new(FALSE, FALSE, sizeof(guint));
-    xmlNode *first_video = NULL;
-    xmlNode *first_audio = NULL;
+    g_autoptr(GPtrArray) evdev_added = g_ptr_array_new();
+    g_autoptr(GPtrArray) virtio_added = g_ptr_array_new();
+    VfReplaced replaced[G_N_ELEMENTS(vf_replaced_kinds)] = {{0}};
+    VfView view = profile ? profile->view : VF_VIEW_MONITOR;
+    gboolean lg = view == VF_VIEW_LOOKING_GLASS;
+    guint shmem_mib = lg ? vf_profile_lg_size_mib(profile->lg_width, profile->lg_height) : 0;
     xmlNode *after;
     xmlNode *metadata;
     xmlNode *record;
-    gboolean added_video = FALSE;
-    gboolean added_audio = FALSE;
     gboolean added_metadata;
     guint indent;
     guint step;
     guint position;
     guint n_slots;
+    guint n_other;
     guint i;
+    guint k;
 
     g_array_set_clear_func(removals, vf_removal_clear);
     if (devices == NULL || !vf_check_foreign_hostdevs(devices, name, plan, error))
         return FALSE;
 
-    /* What goes: the display devices, and every <video> and <audio> but a first one
-     * that is already of type 'none'. A domain keeps one video of model 'none' (libvirt
-     * and QEMU then add no emulated display) and one audio backend of type 'none':
-     * libvirt adds that one at define time to a domain without any, and the round trip
-     * through libvirt would otherwise leave it next to the restored one. */
+    /* What goes (vf_domain_record_removal_policy()): what the view removes, and of each kind
+     * it replaces every element but a first one that already is what it wants. A domain
+     * keeps one video of model 'none' (libvirt and QEMU then add no emulated display) and
+     * one audio backend of type 'none': libvirt adds that one at define time to a domain
+     * without any, and the round trip through libvirt would otherwise leave it next to the
+     * restored one. */
     position = 0;
     for (xmlNode *node = vf_xml_first_element(devices); node != NULL;
          node = vf_xml_next_element(node), position++) {
-        gboolean remove;
+        VfDomainRemovalPolicy policy = vf_domain_record_removal_policy(node, view);
+        gboolean remove = policy == VF_DOMAIN_REMOVAL_REMOVE;
 
-        if (vf_xml_is_element(node, "video")) {
-            remove = first_video != NULL || !vf_is_none(node);
-            if (first_video == NULL)
-                first_video = node;
-        } else if (vf_xml_is_element(node, "audio")) {
-            remove = first_audio != NULL || !vf_is_none(node);
-            if (first_audio == NULL)
-                first_audio = node;
-        } else {
-            remove = vf_is_display_device(node);
+        if (policy == VF_DOMAIN_REMOVAL_REPLACE) {
+            for (k = 0; k < G_N_ELEMENTS(vf_replaced_kinds); k++) {
+                if (!g_str_equal((const char *)node->name, vf_replaced_kinds[k]))
+                    continue;
+                remove = replaced[k].first != NULL || !vf_is_wanted(node, view, shmem_mib);
+                if (replaced[k].first == NULL) {
+                    replaced[k].first = node;
+                    replaced[k].keep = !remove;
+                }
+            }
         }
         if (remove) {
             VfRemoval removal = {position, vf_xml_get_indent(node), node, FALSE};
@@ -831,10 +1100,31 @@ vf_domain_activate_doc(xmlDoc *doc, const char *name, const VfPlan *plan, GError
         }
     }
 
+    /* The inputs the profile hands over: not those the domain already has. */
+    for (i = 0; profile != NULL && profile->evdev != NULL && i < profile->evdev->len; i++) {
+        VfEvdevInput *input = g_ptr_array_index(profile->evdev, i);
+
+        if (vf_find_evdev(devices, input->path) == NULL)
+            g_ptr_array_add(evdev_added, input);
+    }
+    if (profile != NULL && (lg || profile->virtio_input)) {
+        static const char *const types[] = {"keyboard", "mouse"};
+
+        for (i = 0; i < G_N_ELEMENTS(types); i++) {
+            if (vf_find_virtio_input(devices, types[i], FALSE) == NULL)
+                g_ptr_array_add(virtio_added, (gpointer)types[i]);
+        }
+    }
+
     /* Choose the guest addresses before changing anything, so that a domain without room
-     * fails untouched. The addresses of what goes are free to take. */
+     * fails untouched. The addresses of what goes are free to take. Each VirtIO input
+     * needs a slot of its own like a passed-through device; the ivshmem device is a
+     * conventional PCI device: on bus 0 (libvirt takes it there, as an integrated device of
+     * a pcie-root, when the address is given; left to itself it would add a
+     * pcie-to-pci-bridge that Deactivate could not tell from the user's). */
     used = vf_collect_used_addresses(devices, removals);
-    n_slots = 1 + plan->devices->len - plan->n_gpu_functions;
+    n_other = plan->devices->len - plan->n_gpu_functions;
+    n_slots = 1 + n_other + virtio_added->len;
     if (vf_domain_is_pcie(root, devices)) {
         if (!vf_allocate_pcie(devices, name, used, n_slots, slots, controllers, error))
             return FALSE;
@@ -842,22 +1132,57 @@ vf_domain_activate_doc(xmlDoc *doc, const char *name, const VfPlan *plan, GError
         if (!vf_allocate_pci(name, used, n_slots, slots, error))
             return FALSE;
     }
+    for (k = 0; k < G_N_ELEMENTS(vf_replaced_kinds); k++) {
+        replaced[k].added = !replaced[k].keep &&
+                            vf_domain_record_removal_policy_of(vf_replaced_kinds[k], view) ==
+                                VF_DOMAIN_REMOVAL_REPLACE &&
+                            (replaced[k].first != NULL || lg);
+        if (replaced[k].added && g_str_equal(vf_replaced_kinds[k], "shmem")) {
+            g_array_append_vals(used, slots->data, slots->len);
+            if (!vf_allocate_pci(name, used, 1, shmem_slots, error))
+                return FALSE;
+        }
+    }
 
     indent = vf_xml_get_child_indent(devices);
     step = vf_xml_get_step(devices);
-    if (first_video != NULL && !vf_is_none(first_video)) {
-        vf_xml_insert_before(first_video, vf_new_none(doc, "video", indent, step));
-        added_video = TRUE;
-    }
-    if (first_audio != NULL && !vf_is_none(first_audio)) {
-        vf_xml_insert_before(first_audio, vf_new_none(doc, "audio", indent, step));
-        added_audio = TRUE;
+    for (k = 0; k < G_N_ELEMENTS(vf_replaced_kinds); k++) {
+        xmlNode *node;
+
+        if (!replaced[k].added)
+            continue;
+        node = vf_new_replacement(
+            doc, vf_replaced_kinds[k], view, shmem_mib,
+            shmem_slots->len > 0 ? &g_array_index(shmem_slots, VfDomainPciAddress, 0) : NULL,
+            indent, step);
+        if (replaced[k].first != NULL)
+            vf_xml_insert_before(replaced[k].first, node);
+        else
+            vf_insert_device(devices, node, NULL);
     }
     for (i = 0; i < removals->len; i++) {
         VfRemoval *removal = &g_array_index(removals, VfRemoval, i);
 
         vf_xml_unlink(removal->node);
         removal->unlinked = TRUE;
+    }
+
+    after = vf_last_child(devices, "input", NULL);
+    for (i = 0; i < evdev_added->len; i++) {
+        xmlNode *node = vf_new_evdev(doc, g_ptr_array_index(evdev_added, i), profile->grab_toggle,
+                                     indent, step);
+
+        vf_insert_device(devices, node, after);
+        after = node;
+    }
+    for (i = 0; i < virtio_added->len; i++) {
+        const VfDomainPciAddress *guest =
+            &g_array_index(slots, VfDomainPciAddress, 1 + n_other + i);
+        xmlNode *node =
+            vf_new_virtio_input(doc, g_ptr_array_index(virtio_added, i), guest, indent, step);
+
+        vf_insert_device(devices, node, after);
+        after = node;
     }
 
     after = vf_last_child(devices, "controller", "pci");
@@ -890,14 +1215,36 @@ vf_domain_activate_doc(xmlDoc *doc, const char *name, const VfPlan *plan, GError
 
     metadata = vf_ensure_metadata(root, &added_metadata);
     record = vf_domain_record_create(metadata, plan->gpu);
+    vf_domain_record_add_profile(record, profile);
     for (i = 0; i < plan->devices->len; i++)
         vf_domain_record_add_device(record, g_ptr_array_index(plan->devices, i));
     for (i = 0; i < controllers->len; i++)
         vf_domain_record_add_added(record, "controller", (int)g_array_index(controllers, guint, i));
-    if (added_video)
-        vf_domain_record_add_added(record, "video", -1);
-    if (added_audio)
-        vf_domain_record_add_added(record, "audio", -1);
+    for (k = 0; k < G_N_ELEMENTS(vf_replaced_kinds); k++) {
+        const char *kind = vf_replaced_kinds[k];
+
+        if (!replaced[k].added)
+            continue;
+        if (g_str_equal(kind, "video"))
+            vf_domain_record_add_added_full(record, kind, "model", lg ? "vga" : NULL, NULL);
+        else if (g_str_equal(kind, "audio"))
+            vf_domain_record_add_added_full(record, kind, "type", lg ? "spice" : NULL, NULL);
+        else if (g_str_equal(kind, "graphics"))
+            vf_domain_record_add_added_full(record, kind, "type", "spice", NULL);
+        else if (g_str_equal(kind, "memballoon"))
+            vf_domain_record_add_added_full(record, kind, "model", "none", NULL);
+        else
+            vf_domain_record_add_added_full(record, kind, "name", VF_LG_SHMEM_NAME, NULL);
+    }
+    for (i = 0; i < evdev_added->len; i++) {
+        const VfEvdevInput *input = g_ptr_array_index(evdev_added, i);
+
+        vf_domain_record_add_added_full(record, "input", "type", "evdev", "dev", input->path, NULL);
+    }
+    for (i = 0; i < virtio_added->len; i++)
+        vf_domain_record_add_added_full(record, "input", "type",
+                                        (const char *)g_ptr_array_index(virtio_added, i), "bus",
+                                        "virtio", NULL);
     if (added_metadata)
         vf_domain_record_add_added(record, "metadata", -1);
     for (i = 0; i < removals->len; i++) {
@@ -929,19 +1276,48 @@ vf_nth_element(const xmlNode *parent, guint n)
     return node;
 }
 
-/* The originals are still in the record at this point, so the first one of type 'none'
- * is the one activation added. */
+/* The originals are still in the record at this point, so the first one that is what the
+ * activation adds is the one it added. */
 static void
-vf_remove_first_none(xmlNode *devices, const char *name)
+vf_remove_first(xmlNode *devices, const char *element, const char *attr, const char *value)
 {
     xmlNode *node;
 
     for (node = vf_xml_first_element(devices); node != NULL; node = vf_xml_next_element(node)) {
-        if (vf_xml_is_element(node, name) && vf_is_none(node)) {
+        if (!vf_xml_is_element(node, element))
+            continue;
+        if (g_str_equal(element, "video") ? vf_model_type_equals(node, value)
+                                          : vf_xml_prop_equals(node, attr, value)) {
             vf_remove_node(node);
             return;
         }
     }
+}
+
+/* The record against the domain it came with: a device it lists whose <hostdev> is not
+ * one VirtFlow writes (managed='no') is the user's own, and Deactivate would delete it. */
+static gboolean
+vf_domain_record_check_hostdevs(const VfDomainRecord *record, const xmlNode *devices,
+                                const char *name, GError **error)
+{
+    for (xmlNode *node = vf_xml_first_element(devices); node != NULL;
+         node = vf_xml_next_element(node)) {
+        VfDomainPciAddress source;
+        g_autofree char *address = NULL;
+
+        if (!vf_hostdev_source(node, &source) || vf_xml_prop_equals(node, "managed", "no"))
+            continue;
+        address = vf_domain_pci_address_to_string(&source);
+        if (vf_find_device(record->devices, address) != NULL) {
+            g_set_error(error, VF_ERROR, VF_ERROR_XML,
+                        "Domain '%s' has a damaged VirtFlow record: it lists %s, whose "
+                        "<hostdev> VirtFlow did not add (VirtFlow writes managed='no'); take "
+                        "the record out of <metadata> ('virsh edit') and check the VM's devices",
+                        name, address);
+            return FALSE;
+        }
+    }
+    return TRUE;
 }
 
 static gboolean
@@ -954,8 +1330,26 @@ vf_domain_deactivate_doc(xmlDoc *doc, const char *name, VfDomainRecord *record, 
     xmlNode *next;
     guint i;
 
-    if (devices == NULL)
+    if (devices == NULL || !vf_domain_record_check_hostdevs(record, devices, name, error))
         return FALSE;
+
+    /* What the profile added. */
+    for (i = 0; i < record->added_evdev->len; i++) {
+        node = vf_find_evdev(devices, g_ptr_array_index(record->added_evdev, i));
+        if (node != NULL)
+            vf_remove_node(node);
+    }
+    for (i = 0; i < record->added_virtio->len; i++) {
+        node = vf_find_virtio_input(devices, g_ptr_array_index(record->added_virtio, i), TRUE);
+        if (node != NULL)
+            vf_remove_node(node);
+    }
+    if (record->added_graphics)
+        vf_remove_first(devices, "graphics", "type", "spice");
+    if (record->added_memballoon)
+        vf_remove_first(devices, "memballoon", "model", "none");
+    if (record->added_shmem)
+        vf_remove_first(devices, "shmem", "name", VF_LG_SHMEM_NAME);
 
     /* Only the hostdevs activation adds: managed='no' PCI ones for a recorded device. */
     for (node = vf_xml_first_element(devices); node != NULL; node = next) {
@@ -988,9 +1382,9 @@ vf_domain_deactivate_doc(xmlDoc *doc, const char *name, VfDomainRecord *record, 
     }
 
     if (record->added_video)
-        vf_remove_first_none(devices, "video");
+        vf_remove_first(devices, "video", NULL, record->video_model);
     if (record->added_audio)
-        vf_remove_first_none(devices, "audio");
+        vf_remove_first(devices, "audio", "type", record->audio_type);
 
     /* Back where they were: with what activation added gone, the elements that stayed are
      * the original ones in their order (libvirt sorts devices by kind and keeps the order
@@ -1003,14 +1397,19 @@ vf_domain_deactivate_doc(xmlDoc *doc, const char *name, VfDomainRecord *record, 
         xmlNode *ref;
         guint to;
 
-        xmlUnlinkNode(element);
         ref = vf_nth_element(devices, removed->position);
         to = ref ? vf_xml_get_indent(ref) : vf_xml_get_child_indent(devices);
-        vf_xml_shift(element, (int)to - (int)from);
+        /* The element may use namespaces declared on the record or its <removed> wrapper,
+         * which are freed with the record below: once it is out of their scope, and while
+         * they still exist, declare them again on the element itself, or the XML written
+         * would point into freed memory (issue 12). */
+        xmlUnlinkNode(element);
         if (ref != NULL)
             vf_xml_insert_before(ref, element);
         else
             vf_xml_append(devices, element);
+        xmlDOMWrapReconcileNamespaces(NULL, element, 0);
+        vf_xml_shift(element, (int)to - (int)from);
     }
 
     vf_remove_node(record->node);
@@ -1022,13 +1421,36 @@ vf_domain_deactivate_doc(xmlDoc *doc, const char *name, VfDomainRecord *record, 
 
 /* ---- public API -------------------------------------------------------------------- */
 
+static gboolean
+vf_profile_equal(const VfProfile *a, const VfProfile *b)
+{
+    guint i;
+
+    if (a->view != b->view || a->grab_toggle != b->grab_toggle ||
+        a->virtio_input != b->virtio_input ||
+        g_strcmp0(a->usb_controller, b->usb_controller) != 0 || a->evdev->len != b->evdev->len)
+        return FALSE;
+    if (a->view == VF_VIEW_LOOKING_GLASS &&
+        (a->lg_width != b->lg_width || a->lg_height != b->lg_height))
+        return FALSE;
+    for (i = 0; i < a->evdev->len; i++) {
+        const VfEvdevInput *ia = g_ptr_array_index(a->evdev, i);
+        const VfEvdevInput *ib = g_ptr_array_index(b->evdev, i);
+
+        if (ia->kind != ib->kind || g_strcmp0(ia->path, ib->path) != 0)
+            return FALSE;
+    }
+    return TRUE;
+}
+
 char *
-vf_domain_xml_activate(const char *xml, const char *gpu, const VfPassthroughDevice *devices,
-                       guint n_devices, GError **error)
+vf_domain_xml_activate_profile(const char *xml, const char *gpu, const VfPassthroughDevice *devices,
+                               guint n_devices, const VfProfile *profile, GError **error)
 {
     g_autoptr(VfPlan) plan = NULL;
     g_autoptr(xmlDoc) doc = NULL;
     g_autoptr(VfDomainRecord) record = NULL;
+    g_autoptr(VfProfile) wanted = NULL;
     g_autofree char *name = NULL;
     guint i;
 
@@ -1038,8 +1460,20 @@ vf_domain_xml_activate(const char *xml, const char *gpu, const VfPassthroughDevi
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
     plan = vf_plan_new(gpu, devices, n_devices, error);
-    if (plan == NULL)
+    if (plan == NULL || !vf_profile_check(profile, plan, error))
         return NULL;
+    /* From here on the profile is in canonical form (the USB controller as sysfs spells
+     * it), NULL when it asks for nothing beyond the monitor view. */
+    if (!vf_domain_record_profile_is_default(profile)) {
+        wanted = vf_profile_copy(profile);
+        if (wanted->usb_controller != NULL) {
+            VfDomainPciAddress address;
+
+            vf_domain_pci_address_parse(profile->usb_controller, &address);
+            g_free(wanted->usb_controller);
+            wanted->usb_controller = vf_domain_pci_address_to_string(&address);
+        }
+    }
     doc = vf_domain_xml_parse(xml, &name, error);
     if (doc == NULL)
         return NULL;
@@ -1047,16 +1481,20 @@ vf_domain_xml_activate(const char *xml, const char *gpu, const VfPassthroughDevi
         return NULL;
 
     if (record != NULL) {
+        g_autoptr(VfProfile) none = vf_profile_new();
+
         if (!g_str_equal(record->gpu, plan->gpu)) {
             g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
                         "Domain '%s' already has GPU %s: deactivate it first", name, record->gpu);
             return NULL;
         }
-        if (vf_same_devices(record->devices, plan->devices))
+        if (vf_same_devices(record->devices, plan->devices) &&
+            vf_profile_equal(record->profile, wanted ? wanted : none))
             return g_strdup(xml);
 
-        /* Same GPU, other functions: redo it. The drivers recorded the first time are the
-         * real host drivers; by now the devices may well be on vfio-pci. */
+        /* Same GPU, other functions or another profile: redo it from the original. The
+         * drivers recorded the first time are the real host drivers; by now the devices
+         * may well be on vfio-pci. */
         for (i = 0; i < plan->devices->len; i++) {
             VfPassthroughDevice *device = g_ptr_array_index(plan->devices, i);
             const VfPassthroughDevice *known = vf_find_device(record->devices, device->address);
@@ -1070,9 +1508,38 @@ vf_domain_xml_activate(const char *xml, const char *gpu, const VfPassthroughDevi
             return NULL;
     }
 
-    if (!vf_domain_activate_doc(doc, name, plan, error))
+    if (!vf_domain_activate_doc(doc, name, plan, wanted, error))
         return NULL;
     return vf_domain_xml_format(doc, error);
+}
+
+char *
+vf_domain_xml_activate(const char *xml, const char *gpu, const VfPassthroughDevice *devices,
+                       guint n_devices, GError **error)
+{
+    return vf_domain_xml_activate_profile(xml, gpu, devices, n_devices, NULL, error);
+}
+
+gboolean
+vf_domain_xml_get_profile(const char *xml, VfProfile **out_profile, GError **error)
+{
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(VfDomainRecord) record = NULL;
+    g_autofree char *name = NULL;
+
+    g_return_val_if_fail(xml != NULL, FALSE);
+    g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+    doc = vf_domain_xml_parse(xml, &name, error);
+    if (doc == NULL)
+        return FALSE;
+    if (!vf_domain_record_load(xmlDocGetRootElement(doc), name, &record, error))
+        return FALSE;
+    if (record == NULL)
+        return FALSE;
+    if (out_profile != NULL)
+        *out_profile = g_steal_pointer(&record->profile);
+    return TRUE;
 }
 
 char *
@@ -1135,6 +1602,8 @@ vf_domain_xml_summary_free(VfDomainXmlSummary *summary)
     g_clear_pointer(&summary->devices, g_ptr_array_unref);
     g_clear_pointer(&summary->hostdevs, g_ptr_array_unref);
     g_clear_pointer(&summary->display, g_ptr_array_unref);
+    vf_profile_free(summary->profile);
+    g_free(summary->record_error);
     g_free(summary);
 }
 
@@ -1165,6 +1634,7 @@ vf_domain_xml_inspect(const char *xml, GError **error)
     g_autoptr(VfDomainXmlSummary) summary = g_new0(VfDomainXmlSummary, 1);
     g_autoptr(xmlDoc) doc = NULL;
     g_autoptr(VfDomainRecord) record = NULL;
+    g_autoptr(GError) local = NULL;
     xmlNode *devices;
     xmlNode *node;
 
@@ -1173,19 +1643,25 @@ vf_domain_xml_inspect(const char *xml, GError **error)
     doc = vf_domain_xml_parse(xml, &summary->name, error);
     if (doc == NULL)
         return NULL;
-    if (!vf_domain_record_load(xmlDocGetRootElement(doc), summary->name, &record, error))
-        return NULL;
+    devices = vf_xml_find_child(xmlDocGetRootElement(doc), "devices");
+    /* A damaged record is a finding, not a reason to stop reading the domain. */
+    if (!vf_domain_record_load(xmlDocGetRootElement(doc), summary->name, &record, &local) ||
+        (record != NULL && devices != NULL &&
+         !vf_domain_record_check_hostdevs(record, devices, summary->name, &local))) {
+        summary->record_error = g_strdup(local->message);
+        g_clear_pointer(&record, vf_domain_record_free);
+    }
     summary->hostdevs = g_ptr_array_new_with_free_func(g_free);
     summary->display = g_ptr_array_new_with_free_func(g_free);
     if (record) {
         summary->gpu = g_steal_pointer(&record->gpu);
         summary->devices = g_ptr_array_ref(record->devices);
+        summary->profile = g_steal_pointer(&record->profile);
     } else {
         summary->devices =
             g_ptr_array_new_with_free_func((GDestroyNotify)vf_passthrough_device_free);
     }
 
-    devices = vf_xml_find_child(xmlDocGetRootElement(doc), "devices");
     for (node = devices ? vf_xml_first_element(devices) : NULL; node != NULL;
          node = vf_xml_next_element(node)) {
         VfDomainPciAddress address;

@@ -78,8 +78,14 @@ gboolean vf_domain_xml_get_profile(const char *xml, VfProfile **out_profile, GEr
  * the <hostdev>s, controller, video and metadata that activation added. A domain without
  * VirtFlow metadata is returned unchanged.
  *
+ * The record is checked first: it may put back only the kinds of element an activation
+ * removes (graphics, video, audio, sound, SPICE channels, redirdev, smartcard, and for
+ * the looking-glass view the tablet, memballoon and shmem), and it may list only devices
+ * whose <hostdev> is managed='no' as VirtFlow writes it; a record that holds a <disk>,
+ * a <filesystem>, a <hostdev> or more than VirtFlow ever writes is damaged, and refused.
+ *
  * Returns: (transfer full): the domain XML as it was before activation, or NULL with
- * @error set (VF_ERROR_XML).
+ * @error set (VF_ERROR_XML, saying what is damaged).
  */
 char *vf_domain_xml_deactivate(const char *xml, GError **error);
 
@@ -105,13 +111,22 @@ typedef struct {
                              * 'ich9'", "audio type='pulseaudio'", "channel type='spicevmc'";
                              * <video model='none'/> and <audio type='none'/> are not listed */
     gboolean agent_channel; /* <channel> with target name org.qemu.guest_agent.0 */
+    VfProfile *profile;     /* the recorded profile (the default one for a record without
+                             * one), NULL when not activated or the record is damaged */
+    char *record_error;     /* why VirtFlow's record cannot be used ("Domain 'w' has a
+                             * damaged VirtFlow record: it would put back <disk
+                             * type='block'> …"), NULL when it is sound or absent; gpu is
+                             * then NULL and devices empty */
 } VfDomainXmlSummary;
 
 /*
  * Read @xml for a consistency check: its passthrough record, its PCI host devices, what
- * remains of a virtual display, and the guest agent channel.
+ * remains of a virtual display, and the guest agent channel. A record that Deactivate
+ * would refuse (malformed, too large, or tampered with: see vf_domain_xml_deactivate())
+ * does not fail the call: its reason is in record_error.
  *
- * Returns: (transfer full): the summary, or NULL with @error set (VF_ERROR_XML).
+ * Returns: (transfer full): the summary, or NULL with @error set (VF_ERROR_XML) when @xml
+ * is not a well-formed domain.
  */
 VfDomainXmlSummary *vf_domain_xml_inspect(const char *xml, GError **error);
 void vf_domain_xml_summary_free(VfDomainXmlSummary *summary);
