@@ -82,6 +82,31 @@ vf_cli_run_transition(VfCli *cli, VfTransition *t, gboolean dry_run)
     return VF_EXIT_OK;
 }
 
+/* How each function is reset between VMs, and the warnings about it (issue 12). The boot
+ * display is never handed over: nothing to say. */
+static void
+vf_gpu_print_resets(const VfGpu *gpu)
+{
+    if (gpu->device->boot_vga == 1)
+        return;
+    printf("              reset: ");
+    for (guint p = 0; p < gpu->passthrough->len; p++) {
+        const VfPciDevice *m = gpu->passthrough->pdata[p];
+
+        printf("%s%s %s", p ? ", " : "", m->address,
+               m->reset_method == NULL    ? "(not shown by this kernel)"
+               : *m->reset_method == '\0' ? "none"
+                                          : m->reset_method);
+    }
+    printf("\n");
+    for (guint w = 0; w < gpu->warnings->len; w++) {
+        const VfGpuWarning *warning = gpu->warnings->pdata[w];
+
+        printf("              warning [%s] %s\n                fix: %s\n", warning->code,
+               warning->message, warning->fix);
+    }
+}
+
 static void
 vf_gpu_print_table(VfCli *cli, VfHost *host, VfHostReport *report)
 {
@@ -132,6 +157,7 @@ vf_gpu_print_table(VfCli *cli, VfHost *host, VfHostReport *report)
             printf("              [%s] %s\n                fix: %s\n",
                    vf_blocker_kind_to_string(bl->kind), bl->message, bl->fix);
         }
+        vf_gpu_print_resets(gpu);
     }
     if (!report->holders_complete)
         printf("\nNote: some processes could not be inspected (run as root to see every "

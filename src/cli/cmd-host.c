@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * virtflow host [--groups]: the machine in one screen
+ * virtflow host [--groups | --input]: the machine in one screen
  */
 #include "vf-cli.h"
+
+#include "host/vf-input.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -53,13 +55,105 @@ vf_host_print_groups(VfHostReport *report)
     }
 }
 
+/* Is @by_id among what `--input auto` picks? */
+static gboolean
+vf_host_input_picked(GPtrArray *picked, const char *by_id)
+{
+    for (guint i = 0; i < picked->len; i++)
+        if (g_str_equal(((const VfEvdevInput *)picked->pdata[i])->path, by_id))
+            return TRUE;
+    return FALSE;
+}
+
+/* "0000:00:14.0 (USB controller)": what the device sits behind */
+static char *
+vf_host_input_behind(VfHost *host, const char *address)
+{
+    g_autoptr(VfPciDevice) dev = NULL;
+    g_autofree char *cls = NULL;
+
+    if (address == NULL)
+        return g_strdup("no PCI device (virtual)");
+    dev = vf_pci_device_new(host, address, NULL);
+    if (dev == NULL)
+        return g_strdup(address);
+    cls = vf_pci_class_dup_name(dev->class_code);
+    return g_strdup_printf("%s (%s)", address, cls);
+}
+
+/* `host --input`: the keyboards and mice `--input` can hand over, and what `auto` takes */
+static int
+vf_host_print_input(VfCli *cli, VfHost *host)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GPtrArray) devices = vf_input_list(host, &error);
+    g_autoptr(GPtrArray) picked = NULL;
+    g_autofree char *note = NULL;
+
+    if (devices == NULL || (picked = vf_input_pick_auto(host, &note, &error)) == NULL)
+        return vf_cli_fail(cli, error);
+
+    if (cli->json) {
+        g_autoptr(VfJson) json = vf_json_new(TRUE);
+
+        vf_json_begin_object(json);
+        vf_json_key(json, "input");
+        vf_json_begin_array(json);
+        for (guint i = 0; i < devices->len; i++) {
+            const VfInputDevice *dev = devices->pdata[i];
+
+            vf_json_begin_object(json);
+            vf_json_member_string(json, "by_id", dev->by_id);
+            vf_json_member_string(json, "event", dev->event);
+            vf_json_member_string(json, "name", dev->name);
+            vf_json_member_string(json, "kind",
+                                  dev->kind == VF_INPUT_KIND_KEYBOARD ? "keyboard" : "mouse");
+            vf_json_member_string(json, "pci_address", dev->pci_address);
+            vf_json_key(json, "last_input_us");
+            if (dev->last_input_us > 0)
+                vf_json_int(json, dev->last_input_us);
+            else
+                vf_json_null(json);
+            vf_json_member_bool(json, "auto", vf_host_input_picked(picked, dev->by_id));
+            vf_json_end_object(json);
+        }
+        vf_json_end_array(json);
+        vf_json_member_string(json, "auto_note", note);
+        vf_json_end_object(json);
+        vf_cli_print_json(json);
+        return VF_EXIT_OK;
+    }
+
+    if (cli->demo)
+        printf("DEMO: a simulated machine under %s; nothing real is touched.\n\n",
+               vf_host_get_root(host));
+    printf("Keyboards and mice with a /dev/input/by-id link (what --input can hand over):\n");
+    if (devices->len == 0)
+        printf("  none\n");
+    for (guint i = 0; i < devices->len; i++) {
+        const VfInputDevice *dev = devices->pdata[i];
+        g_autofree char *behind = vf_host_input_behind(host, dev->pci_address);
+
+        printf("  %-8s  %s%s\n            %s\n            %s, behind %s\n",
+               dev->kind == VF_INPUT_KIND_KEYBOARD ? "keyboard" : "mouse", dev->name,
+               vf_host_input_picked(picked, dev->by_id) ? "  [--input auto]" : "", dev->by_id,
+               dev->event, behind);
+    }
+    if (note)
+        printf("\n%s\n", note);
+    return VF_EXIT_OK;
+}
+
 int
 vf_cmd_host(VfCli *cli, int argc, char **argv)
 {
     gboolean groups = FALSE;
+    gboolean input = FALSE;
     GOptionEntry entries[] = {
         {"groups", 'g', 0, G_OPTION_ARG_NONE, &groups, "List every IOMMU group and its devices",
          NULL},
+        {"input", 'i', 0, G_OPTION_ARG_NONE, &input,
+         "List the keyboards and mice --input can hand over, and what --input auto picks", NULL},
         {"json", 0, 0, G_OPTION_ARG_NONE, &cli->json, "Machine-readable output", NULL},
         {NULL},
     };
@@ -74,6 +168,14 @@ vf_cmd_host(VfCli *cli, int argc, char **argv)
         return rc;
     if (argc > 1)
         return vf_cli_usage(cli, ctx, "'host' takes no arguments");
+    if (groups && input)
+        return vf_cli_usage(cli, ctx, "--groups and --input are two views: choose one");
+    if (input) {
+        host = vf_cli_open_host(cli, &error);
+        if (host == NULL)
+            return vf_cli_fail(cli, error);
+        return vf_host_print_input(cli, host);
+    }
 
     host = vf_cli_open_host(cli, &error);
     if (host == NULL || (report = vf_host_report_new(host, &error)) == NULL)

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * virtflow setup [--dry-run] [--undo] [--grub]: make this machine ready, or take it back
+ * virtflow setup [--dry-run] [--undo] [--grub] [--user NAME]: make this machine ready, or take
+ * it back
  *
  * The plan comes from the library (vf-setup.h) and is printed as it runs. As root the
  * changes are made here; otherwise the library has virtflow-helper make them, through
@@ -71,11 +72,18 @@ vf_cmd_setup(VfCli *cli, int argc, char **argv)
     gboolean dry_run = FALSE;
     gboolean undo = FALSE;
     gboolean grub = FALSE;
+    g_autofree char *user = NULL;
     GOptionEntry entries[] = {
         {"dry-run", 'n', 0, G_OPTION_ARG_NONE, &dry_run, "List each change, make none", NULL},
         {"undo", 0, 0, G_OPTION_ARG_NONE, &undo, "Put back every file setup changed", NULL},
         {"grub", 0, 0, G_OPTION_ARG_NONE, &grub,
-         "Also add the IOMMU options to /etc/default/grub when the IOMMU is off", NULL},
+         "Also add the IOMMU options to the kernel command line when the IOMMU is off (a GRUB "
+         "drop-in, or /etc/kernel/cmdline for systemd-boot)",
+         NULL},
+        {"user", 0, 0, G_OPTION_ARG_STRING, &user,
+         "The desktop user whose Looking Glass client opens the shared memory (default: the "
+         "user who ran sudo or pkexec)",
+         "NAME"},
         {"json", 0, 0, G_OPTION_ARG_NONE, &cli->json, "Machine-readable output", NULL},
         {NULL},
     };
@@ -97,12 +105,15 @@ vf_cmd_setup(VfCli *cli, int argc, char **argv)
         return vf_cli_usage(cli, ctx, "'setup' takes no arguments");
     if (undo && grub)
         return vf_cli_usage(cli, ctx, "--undo and --grub do not go together");
+    if (undo && user)
+        return vf_cli_usage(cli, ctx, "--undo and --user do not go together");
 
     host = vf_cli_open_host(cli, &error);
     if (host == NULL)
         return vf_cli_fail(cli, error);
     setup = undo ? vf_setup_new_undo(host, &error)
-                 : vf_setup_new(host, grub ? VF_SETUP_GRUB : VF_SETUP_FLAGS_NONE, &error);
+                 : vf_setup_new_for_user(host, grub ? VF_SETUP_GRUB : VF_SETUP_FLAGS_NONE, user,
+                                         &error);
     if (setup == NULL)
         return vf_cli_fail(cli, error);
     if (!dry_run && !vf_host_is_writable(host) && vf_host_get_helper(host) == NULL) {

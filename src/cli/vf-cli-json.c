@@ -148,6 +148,21 @@ vf_json_gpu(VfJson *b, const VfGpu *gpu)
         vf_json_end_object(b);
     }
     vf_json_end_array(b);
+    vf_json_key(b, "warnings");
+    vf_json_begin_array(b);
+    for (guint i = 0; i < gpu->warnings->len; i++) {
+        const VfGpuWarning *w = gpu->warnings->pdata[i];
+
+        vf_json_begin_object(b);
+        vf_json_key(b, "code");
+        vf_json_string(b, w->code);
+        vf_json_key(b, "message");
+        vf_json_string(b, w->message);
+        vf_json_key(b, "fix");
+        vf_json_string(b, w->fix);
+        vf_json_end_object(b);
+    }
+    vf_json_end_array(b);
     vf_json_key(b, "holders");
     vf_json_begin_array(b);
     for (guint i = 0; i < gpu->holders->len; i++) {

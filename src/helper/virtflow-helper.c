@@ -9,7 +9,7 @@
  *   bind GPU            GPU's passthrough set → vfio-pci (after every safety check)
  *   restore GPU|--all   back to the host drivers VirtFlow recorded
  *   recover             finish or undo what an interrupted bind or restore left
- *   setup [--dry-run] [--undo|--grub]
+ *   setup [--dry-run] [--undo|--grub] [--user NAME]
  *                       vfio modules, modules-load.d, the libvirt hook (vf-setup.h)
  *
  * Nothing from the caller is trusted: the arguments are checked (address syntax, the
@@ -33,6 +33,7 @@
 #include "host/vf-transition.h"
 
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,6 +287,8 @@ vf_helper_setup(VfHelper *h, GError **error)
     gboolean dry_run = FALSE;
     gboolean undo = FALSE;
     gboolean grub = FALSE;
+    const char *user = NULL;
+    g_autofree char *caller = NULL;
     g_autoptr(VfHost) host = NULL;
     g_autoptr(VfSetup) setup = NULL;
     g_autoptr(VfJson) json = vf_json_new(FALSE);
@@ -297,16 +300,27 @@ vf_helper_setup(VfHelper *h, GError **error)
             undo = TRUE;
         else if (g_str_equal(h->args[i], "--grub"))
             grub = TRUE;
+        else if (g_str_equal(h->args[i], "--user") && i + 1 < h->n_args && user == NULL)
+            user = h->args[++i]; /* checked by vf_setup_new_for_user(): a user of this host */
         else {
             g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
-                        "'setup' takes --dry-run, --undo or --grub, not '%s'", h->args[i]);
+                        "'setup' takes --dry-run, --undo, --grub or --user NAME, not '%s'",
+                        h->args[i]);
             return FALSE;
         }
     }
     if ((host = vf_helper_open_host(h, error)) == NULL)
         return FALSE;
-    setup =
-        undo ? vf_setup_new_undo(host, error) : vf_setup_new(host, grub ? VF_SETUP_GRUB : 0, error);
+    /* the environment is gone (vf_helper_clean_environment): without --user, the desktop
+     * user is the one pkexec ran us for */
+    if (user == NULL && h->via_pkexec && h->caller_uid != 0) {
+        struct passwd *pw = getpwuid(h->caller_uid);
+
+        if (pw)
+            user = caller = g_strdup(pw->pw_name);
+    }
+    setup = undo ? vf_setup_new_undo(host, error)
+                 : vf_setup_new_for_user(host, grub ? VF_SETUP_GRUB : 0, user, error);
     if (setup == NULL)
         return FALSE;
     vf_json_begin_object(json);
@@ -333,7 +347,8 @@ static const char vf_helper_usage[] =
     "  bind GPU                 move the GPU's passthrough set to vfio-pci\n"
     "  restore GPU|--all        give the devices back to their host drivers\n"
     "  recover                  finish or undo an interrupted bind or restore\n"
-    "  setup [--dry-run] [--undo|--grub] vfio modules, modules-load.d, the libvirt hook\n"
+    "  setup [--dry-run] [--undo|--grub] [--user NAME]\n"
+    "                           vfio modules, modules-load.d, the libvirt hook, Looking Glass\n"
     "Progress is printed as JSON lines. Test options (root only, not through pkexec):\n"
     "  --host-root DIR --state-dir DIR --log FILE\n";
 

@@ -9,6 +9,7 @@
 #include "vf-doctor.h"
 
 #include "domain/vf-domain-xml.h"
+#include "host/vf-drivers.h"
 #include "host/vf-gpu.h"
 #include "host/vf-iommu.h"
 #include "host/vf-pci.h"
@@ -17,6 +18,8 @@
 #include "vf-setup.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -601,6 +604,24 @@ vf_doctor_check_hook(VfDoctor *doctor, VfHost *host)
     }
 }
 
+/* "Reset methods: 0000:01:00.0 flr bus, 0000:01:00.1 flr bus." (every function moves) */
+static char *
+vf_doctor_reset_methods(const VfGpu *gpu)
+{
+    g_autoptr(GString) out = g_string_new("Reset methods:");
+
+    for (guint i = 0; i < gpu->passthrough->len; i++) {
+        const VfPciDevice *fn = gpu->passthrough->pdata[i];
+
+        g_string_append_printf(out, "%s %s %s", i ? "," : "", fn->address,
+                               fn->reset_method == NULL    ? "(not shown)"
+                               : *fn->reset_method == '\0' ? "none"
+                                                           : fn->reset_method);
+    }
+    g_string_append_c(out, '.');
+    return g_string_free(g_steal_pointer(&out), FALSE);
+}
+
 /* The GPU's reset: without one, a GPU a VM used may not work again until the host
  * reboots (pain point: the AMD reset bug). */
 static void
@@ -608,117 +629,380 @@ vf_doctor_check_gpu_reset(VfDoctor *doctor, const VfGpu *gpu)
 {
     const char *method = gpu->device->reset_method;
     const char *title = "can be reset between VMs";
+    g_autofree char *methods = NULL;
     g_autofree char *detail = NULL;
 
     if (vf_gpu_has_blocker(gpu, VF_BLOCKER_BOOT_VGA))
         return; /* the host's display: never handed to a VM */
+    methods = vf_doctor_reset_methods(gpu);
+    /* the AMD reset bug, a bus-only reset shared with other devices (host/vf-drivers.h) */
+    for (guint i = 0; i < gpu->warnings->len; i++) {
+        const VfGpuWarning *w = gpu->warnings->pdata[i];
+
+        if (g_str_equal(w->code, "reset-bug") || g_str_equal(w->code, "reset-bus-only")) {
+            detail = g_strdup_printf("%s.\n%s", w->message, methods);
+            vf_doctor_add_gpu(doctor, "gpu-reset", gpu, title, VF_CHECK_WARN, detail, w->fix);
+            return;
+        }
+    }
     if (method == NULL) {
         vf_doctor_add_gpu(doctor, "gpu-reset", gpu, title, VF_CHECK_SKIP,
                           "The kernel does not say how it resets the device (no reset_method: "
                           "Linux older than 5.15).",
                           NULL);
     } else if (*method == '\0') {
+        detail = g_strdup_printf("No reset method (reset_method is empty): after a VM used it, "
+                                 "the GPU may not work again, in the host or in the next VM, "
+                                 "until the host reboots.\n%s",
+                                 methods);
         vf_doctor_add_gpu(
-            doctor, "gpu-reset", gpu, title, VF_CHECK_WARN,
-            "No reset method (reset_method is empty): after a VM used it, the GPU may not work "
-            "again, in the host or in the next VM, until the host reboots.",
+            doctor, "gpu-reset", gpu, title, VF_CHECK_WARN, detail,
             "For AMD Polaris, Vega and Navi 10 cards, install the vendor-reset module and write "
             "device_specific to reset_method; otherwise reboot the host after the VM stops.");
     } else {
-        detail = g_strdup_printf("The kernel resets it by: %s.", method);
+        detail = g_strdup_printf("The kernel resets it by: %s.\n%s", method, methods);
         vf_doctor_add_gpu(doctor, "gpu-reset", gpu, title, VF_CHECK_PASS, detail, NULL);
     }
 }
 
-/* Address ranges of /proc/iomem lines naming a firmware framebuffer (BOOTFB, efifb,
- * simplefb, vesafb): as pairs of guint64 in @ret_ranges. FALSE when iomem cannot be read
- * with its addresses (not root: the kernel shows zeros). */
-static gboolean
-vf_doctor_firmware_framebuffers(VfHost *host, GArray *ret_ranges)
-{
-    g_autofree char *iomem = vf_host_read_opt(host, "/proc/iomem");
-    g_auto(GStrv) lines = NULL;
-    gboolean any_address = FALSE;
-
-    if (iomem == NULL)
-        return FALSE;
-    lines = g_strsplit(iomem, "\n", -1);
-    for (guint i = 0; lines[i]; i++) {
-        g_auto(GStrv) parts = g_strsplit(g_strstrip(lines[i]), " : ", 2);
-        g_auto(GStrv) range = NULL;
-        guint64 start, end;
-
-        if (g_strv_length(parts) != 2)
-            continue;
-        range = g_strsplit(parts[0], "-", 2);
-        if (g_strv_length(range) != 2 || !vf_host_parse_uint(range[0], 16, &start) ||
-            !vf_host_parse_uint(range[1], 16, &end))
-            continue;
-        if (end != 0)
-            any_address = TRUE;
-        if (g_str_equal(parts[1], "BOOTFB") || g_str_equal(parts[1], "efifb") ||
-            g_str_equal(parts[1], "simplefb") || g_str_equal(parts[1], "vesafb")) {
-            g_array_append_val(ret_ranges, start);
-            g_array_append_val(ret_ranges, end);
-        }
-    }
-    return any_address;
-}
-
 /* A firmware framebuffer inside one of the GPU's BARs keeps that memory busy: vfio-pci
- * cannot claim it and QEMU fails to map the BAR. */
+ * cannot claim it and QEMU fails to map the BAR (host/vf-drivers.h; also a blocker). */
 static void
-vf_doctor_check_gpu_framebuffer(VfDoctor *doctor, VfHost *host, const VfGpu *gpu,
-                                GArray *framebuffers, gboolean iomem_readable)
+vf_doctor_check_gpu_framebuffer(VfDoctor *doctor, VfHost *host, const VfGpu *gpu)
 {
-    g_autofree char *resource_path = vf_pci_device_path(gpu->device->address, "resource");
-    g_autofree char *resource = vf_host_read_opt(host, resource_path);
-    g_auto(GStrv) bars = resource ? g_strsplit(resource, "\n", -1) : NULL;
     const char *title = "no firmware framebuffer in its memory";
+    g_autofree char *detail = NULL;
+    gboolean any = FALSE;
 
     if (vf_gpu_has_blocker(gpu, VF_BLOCKER_BOOT_VGA))
         return;
-    if (!iomem_readable || resource == NULL) {
-        vf_doctor_add_gpu(doctor, "gpu-framebuffer", gpu, title, VF_CHECK_SKIP,
-                          iomem_readable ? "The kernel does not show the GPU's memory ranges."
-                          : vf_host_exists(host, "/proc/iomem")
-                              ? "/proc/iomem shows no addresses (run as root)."
-                              : "There is no /proc/iomem to read.",
+    switch (vf_pci_device_find_boot_framebuffer(host, gpu->device->address, &detail, &any)) {
+    case VF_BOOT_FB_INSIDE:
+        vf_doctor_add_gpu(doctor, "gpu-framebuffer", gpu, title, VF_CHECK_FAIL, detail,
+                          VF_BOOT_FRAMEBUFFER_FIX);
+        break;
+    case VF_BOOT_FB_NONE:
+        vf_doctor_add_gpu(doctor, "gpu-framebuffer", gpu, title, VF_CHECK_PASS,
+                          any ? "The firmware framebuffer is outside its memory."
+                              : "No firmware framebuffer in /proc/iomem.",
                           NULL);
-        return;
+        break;
+    case VF_BOOT_FB_NO_RESOURCE:
+        vf_doctor_add_gpu(doctor, "gpu-framebuffer", gpu, title, VF_CHECK_SKIP,
+                          "The kernel does not show the GPU's memory ranges.", NULL);
+        break;
+    case VF_BOOT_FB_NO_ADDRESSES:
+        vf_doctor_add_gpu(doctor, "gpu-framebuffer", gpu, title, VF_CHECK_SKIP,
+                          "/proc/iomem shows no addresses (run as root).", NULL);
+        break;
+    case VF_BOOT_FB_NO_IOMEM:
+    default:
+        vf_doctor_add_gpu(doctor, "gpu-framebuffer", gpu, title, VF_CHECK_SKIP,
+                          "There is no /proc/iomem to read.", NULL);
+        break;
     }
-    for (guint b = 0; bars[b]; b++) {
-        g_auto(GStrv) f = g_strsplit(g_strstrip(bars[b]), " ", -1);
-        guint64 start, end;
+}
 
-        if (g_strv_length(f) < 2 || !vf_host_parse_uint(f[0], 16, &start) ||
-            !vf_host_parse_uint(f[1], 16, &end) || end == 0)
+/* NVIDIA: what keeps the driver from letting go without a process showing it (a blocker
+ * too; said here with its explanation). Only for GPUs on the nvidia driver. */
+static void
+vf_doctor_check_gpu_nvidia(VfDoctor *doctor, const VfGpu *gpu)
+{
+    g_autoptr(GString) detail = g_string_new(NULL);
+    g_autoptr(GString) fix = g_string_new(NULL);
+    const char *title = "the nvidia driver can let go of it";
+    gboolean on_nvidia = FALSE;
+
+    if (vf_gpu_has_blocker(gpu, VF_BLOCKER_BOOT_VGA))
+        return;
+    for (guint i = 0; i < gpu->passthrough->len; i++)
+        on_nvidia =
+            on_nvidia ||
+            g_strcmp0(((const VfPciDevice *)gpu->passthrough->pdata[i])->driver, "nvidia") == 0;
+    if (!on_nvidia)
+        return;
+    for (guint i = 0; i < gpu->blockers->len; i++) {
+        const VfBlocker *b = gpu->blockers->pdata[i];
+
+        if (b->kind != VF_BLOCKER_NVIDIA_HOLDER && b->kind != VF_BLOCKER_FRAMEBUFFER)
             continue;
-        for (guint i = 0; i + 1 < framebuffers->len; i += 2) {
-            guint64 fb_start = g_array_index(framebuffers, guint64, i);
-            guint64 fb_end = g_array_index(framebuffers, guint64, i + 1);
-            g_autofree char *detail = NULL;
+        g_string_append_printf(detail, "%s%s: %s", detail->len ? "\n" : "",
+                               vf_blocker_kind_to_string(b->kind), b->message);
+        g_string_append_printf(fix, "%s%s", fix->len ? "\n" : "", b->fix);
+    }
+    if (detail->len) {
+        g_string_append(detail, "\nNVIDIA's unbind waits for the GPU's usage count to reach "
+                                "zero and never finishes once started (NVIDIA "
+                                "open-gpu-kernel-modules issues 1119 and 1374), so VirtFlow "
+                                "does not start it.");
+        vf_doctor_add_gpu(doctor, "gpu-nvidia", gpu, title, VF_CHECK_FAIL, detail->str, fix->str);
+    } else {
+        vf_doctor_add_gpu(doctor, "gpu-nvidia", gpu, title, VF_CHECK_PASS,
+                          "No nvidia-persistenced or nvidia-powerd, no nvidia_drm framebuffer "
+                          "console on it, no user of the nvidia module that no process shows.",
+                          NULL);
+    }
+}
 
-            if (fb_end < start || fb_start > end)
-                continue;
-            detail = g_strdup_printf(
-                "A firmware framebuffer (%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER
-                "x in /proc/iomem) lies inside BAR %u of %s (%" G_GINT64_MODIFIER
-                "x-%" G_GINT64_MODIFIER "x): the firmware booted on this GPU, and vfio-pci "
-                "cannot claim that memory.",
-                fb_start, fb_end, b, gpu->device->address, start, end);
-            vf_doctor_add_gpu(doctor, "gpu-framebuffer", gpu, title, VF_CHECK_FAIL, detail,
-                              "Make the integrated GPU the boot display in the firmware setup, "
-                              "or add initcall_blacklist=sysfb_init (older kernels: "
-                              "video=efifb:off) to the kernel command line, run update-grub "
-                              "and reboot.");
+/* Did the GPU come back to the host after its last VM (host/vf-drivers.h)? */
+static void
+vf_doctor_check_gpu_returned(VfDoctor *doctor, const VfGpu *gpu)
+{
+    const char *title = "came back to the host after its last VM";
+
+    if (vf_gpu_has_blocker(gpu, VF_BLOCKER_BOOT_VGA))
+        return;
+    for (guint i = 0; i < gpu->warnings->len; i++) {
+        const VfGpuWarning *w = gpu->warnings->pdata[i];
+
+        if (g_str_equal(w->code, "did-not-come-back")) {
+            vf_doctor_add_gpu(doctor, "gpu-returned", gpu, title, VF_CHECK_WARN, w->message,
+                              w->fix);
             return;
         }
     }
-    vf_doctor_add_gpu(doctor, "gpu-framebuffer", gpu, title, VF_CHECK_PASS,
-                      framebuffers->len ? "The firmware framebuffer is outside its memory."
-                                        : "No firmware framebuffer in /proc/iomem.",
+    vf_doctor_add_gpu(doctor, "gpu-returned", gpu, title, VF_CHECK_PASS,
+                      "No restore since this boot left it without its driver or DRM device.", NULL);
+}
+
+/* The name of uid/gid @id on @host (its passwd/group file; the number when none). */
+static char *
+vf_doctor_name_of(VfHost *host, gboolean group, const char *id)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+
+    if (vf_host_is_live(host)) {
+        guint64 n = 0;
+        struct passwd *pw = NULL;
+        struct group *gr = NULL;
+
+        if (vf_host_parse_uint(id, 10, &n)) {
+            if (group)
+                gr = getgrgid((gid_t)n);
+            else
+                pw = getpwuid((uid_t)n);
+        }
+        return g_strdup(gr ? gr->gr_name : pw ? pw->pw_name : id);
+    }
+    text = vf_host_read_opt(host, group ? "/etc/group" : "/etc/passwd");
+    lines = g_strsplit(text ? text : "", "\n", -1);
+    for (guint i = 0; lines[i]; i++) {
+        g_auto(GStrv) f = g_strsplit(lines[i], ":", 4);
+
+        if (g_strv_length(f) >= 3 && g_str_equal(f[2], id))
+            return g_strdup(f[0]);
+    }
+    return g_strdup(id);
+}
+
+/* ---- the boot loader and Looking Glass ------------------------------------------------ */
+
+/* Which boot loader takes the kernel command line, and whether the IOMMU options are in
+ * its configuration (`setup --grub` puts them there). */
+static void
+vf_doctor_check_boot_loader(VfDoctor *doctor, VfHost *host, const VfIommuStatus *iommu)
+{
+    g_autoptr(VfBootConfig) boot = vf_boot_config_new(host);
+    const char *title = "boot loader and the IOMMU options";
+    const char *name = boot->loader == VF_BOOT_LOADER_KERNEL_INSTALL ? "systemd-boot/kernel-install"
+                       : boot->loader == VF_BOOT_LOADER_UNKNOWN      ? "not known"
+                                                                     : "GRUB";
+    g_autofree char *detail = NULL;
+    const char *fix = NULL;
+    VfCheckStatus status;
+
+    if (boot->loader == VF_BOOT_LOADER_UNKNOWN) {
+        detail = g_strdup_printf("Boot loader: not known (%s).%s", boot->evidence,
+                                 iommu->enabled ? " The IOMMU is on." : "");
+        vf_doctor_add(doctor, "boot-loader", title, iommu->enabled ? VF_CHECK_PASS : VF_CHECK_SKIP,
+                      detail, NULL);
+        return;
+    }
+    detail = g_strdup_printf("Boot loader: %s (%s); the kernel command line is configured in "
+                             "%s, which %s the IOMMU options.%s",
+                             name, boot->evidence, boot->config,
+                             boot->iommu_configured ? "has" : "does not have",
+                             iommu->enabled ? " The IOMMU is on." : "");
+    if (iommu->enabled)
+        status = VF_CHECK_PASS; /* on by default (AMD, some kernels): no option needed */
+    else if (boot->iommu_configured) {
+        status = VF_CHECK_WARN;
+        fix = boot->loader == VF_BOOT_LOADER_KERNEL_INSTALL
+                  ? "The running kernel was booted without them: run 'kernel-install add "
+                    "$(uname -r) /boot/vmlinuz-$(uname -r)' so the boot entries get them, and "
+                    "reboot."
+              : boot->loader == VF_BOOT_LOADER_GRUB
+                  ? "The running kernel was booted without them: run 'update-grub' and reboot."
+                  : "The running kernel was booted without them: run 'grub2-mkconfig -o "
+                    "/boot/grub2/grub.cfg' (or grubby) and reboot.";
+    } else {
+        /* the 'iommu' check fails already; this one says where the options go */
+        status = VF_CHECK_WARN;
+        fix = boot->loader == VF_BOOT_LOADER_GRUB_NO_DROPIN
+                  ? "grubby --update-kernel=ALL --args=\"intel_iommu=on iommu=pt\" (amd_iommu=on "
+                    "on AMD), then reboot."
+                  : "sudo virtflow setup --grub (writes the options where this boot loader reads "
+                    "them), then follow what it says and reboot.";
+    }
+    vf_doctor_add(doctor, "boot-loader", title, status, detail, fix);
+}
+
+/* looking-glass-client in one of $PATH's directories, under the host's root. */
+static char *
+vf_doctor_find_client(VfHost *host)
+{
+    const char *path = g_getenv("PATH");
+    g_auto(GStrv) dirs = g_strsplit(path ? path : "/usr/local/bin:/usr/bin:/bin", ":", -1);
+
+    for (guint i = 0; dirs[i]; i++) {
+        g_autofree char *file = NULL;
+        g_autofree char *real = NULL;
+
+        if (!g_path_is_absolute(dirs[i]))
+            continue;
+        file = g_build_filename(dirs[i], "looking-glass-client", NULL);
+        real = vf_host_dup_real_path(host, file);
+        if (g_file_test(real, G_FILE_TEST_IS_EXECUTABLE) && !g_file_test(real, G_FILE_TEST_IS_DIR))
+            return g_steal_pointer(&file);
+    }
+    return NULL;
+}
+
+/* Looking Glass (--view looking-glass): the shared memory file, setup's tmpfiles rule, the
+ * AppArmor rule, kvmfr and the client. None of it is needed by a host that does not use
+ * Looking Glass: such a host gets skips and warnings, never a failure. */
+static void
+vf_doctor_check_looking_glass(VfDoctor *doctor, VfHost *host)
+{
+    g_autofree char *user = vf_setup_dup_looking_glass_user(host);
+    g_autofree char *client = vf_doctor_find_client(host);
+    g_autofree char *shm = vf_host_dup_real_path(host, VF_SETUP_LG_SHM);
+    gboolean kvmfr = vf_setup_kvmfr_loaded(host);
+    gboolean used;
+    struct stat st;
+    gboolean shm_exists = lstat(shm, &st) == 0;
+    const char *recreate = "Once the VM is off: rm " VF_SETUP_LG_SHM " && systemd-tmpfiles "
+                           "--create " VF_SETUP_LG_TMPFILES " (after 'sudo virtflow setup').";
+
+    used = shm_exists || user != NULL || client != NULL || kvmfr;
+
+    /* the shared memory file */
+    if (!shm_exists) {
+        vf_doctor_add(doctor, "lg-shm", "Looking Glass shared memory file", VF_CHECK_SKIP,
+                      VF_SETUP_LG_SHM " does not exist: the tmpfiles rule makes it at boot, or "
+                                      "QEMU when a VM with --view looking-glass starts.",
                       NULL);
+    } else {
+        g_autofree char *owner = NULL;
+        g_autofree char *group = NULL;
+        g_autofree char *uid = g_strdup_printf("%u", (guint)st.st_uid);
+        g_autofree char *gid = g_strdup_printf("%u", (guint)st.st_gid);
+        g_autofree char *detail = NULL;
+        g_autofree char *fix = NULL;
+        VfCheckStatus status = VF_CHECK_PASS;
+
+        owner = vf_doctor_name_of(host, FALSE, uid);
+        group = vf_doctor_name_of(host, TRUE, gid);
+        detail = g_strdup_printf(VF_SETUP_LG_SHM " is %s, owner %s, group %s, mode %04o.",
+                                 S_ISREG(st.st_mode) ? "a file" : "NOT a plain file", owner, group,
+                                 (guint)(st.st_mode & 07777));
+        if (!S_ISREG(st.st_mode)) {
+            status = VF_CHECK_FAIL;
+            fix = g_strdup_printf("QEMU and the client map a plain file there: %s", recreate);
+        } else if ((st.st_mode & 0660) != 0660) {
+            status = VF_CHECK_FAIL;
+            fix = g_strdup_printf("The client needs read and write (0660): %s", recreate);
+        } else if (user && !g_str_equal(user, owner)) {
+            status = VF_CHECK_FAIL;
+            fix = g_strdup_printf("The tmpfiles rule gives it to %s: %s", user, recreate);
+        } else if (user == NULL && st.st_uid == 0) {
+            status = VF_CHECK_WARN;
+            fix = g_strdup("It is root's: run 'sudo virtflow setup' (a tmpfiles rule makes it "
+                           "the desktop user's), then rm " VF_SETUP_LG_SHM " once the VM is off "
+                           "and run 'systemd-tmpfiles --create " VF_SETUP_LG_TMPFILES "'.");
+        }
+        vf_doctor_add(doctor, "lg-shm", "Looking Glass shared memory file", status, detail, fix);
+    }
+
+    /* setup's tmpfiles rule */
+    if (user) {
+        g_autofree char *detail = g_strdup_printf(
+            VF_SETUP_LG_TMPFILES " makes " VF_SETUP_LG_SHM " %s's (group kvm, 0660).", user);
+
+        vf_doctor_add(doctor, "lg-tmpfiles", "tmpfiles rule for Looking Glass", VF_CHECK_PASS,
+                      detail, NULL);
+    } else {
+        vf_doctor_add(doctor, "lg-tmpfiles", "tmpfiles rule for Looking Glass",
+                      used ? VF_CHECK_WARN : VF_CHECK_SKIP,
+                      used ? "No " VF_SETUP_LG_TMPFILES ": the shared memory file is made by "
+                             "QEMU, and the Looking Glass client cannot open it."
+                           : "No " VF_SETUP_LG_TMPFILES " (only --view looking-glass needs it).",
+                      "sudo virtflow setup (or 'virtflow setup --user NAME' as root)");
+    }
+
+    /* AppArmor */
+    if (!vf_setup_apparmor_confines_qemu(host)) {
+        vf_doctor_add(doctor, "lg-apparmor", "AppArmor lets QEMU open the shared memory",
+                      VF_CHECK_SKIP,
+                      "AppArmor does not confine QEMU here (no " VF_SETUP_APPARMOR_QEMU ").", NULL);
+    } else if (vf_setup_apparmor_has_rule(host, VF_SETUP_LG_SHM " rw,")) {
+        vf_doctor_add(doctor, "lg-apparmor", "AppArmor lets QEMU open the shared memory",
+                      VF_CHECK_PASS, VF_SETUP_LG_APPARMOR " has '" VF_SETUP_LG_SHM " rw,'.", NULL);
+    } else {
+        vf_doctor_add(doctor, "lg-apparmor", "AppArmor lets QEMU open the shared memory",
+                      used ? VF_CHECK_WARN : VF_CHECK_SKIP,
+                      "AppArmor confines QEMU and " VF_SETUP_LG_APPARMOR " has no '" VF_SETUP_LG_SHM
+                      " rw,' (libvirt before 5.10 needs it for Looking Glass).",
+                      "sudo virtflow setup (adds the rule), then 'systemctl reload apparmor'");
+    }
+
+    /* kvmfr */
+    if (!kvmfr) {
+        vf_doctor_add(doctor, "lg-kvmfr", "kvmfr (Looking Glass's optional module)", VF_CHECK_SKIP,
+                      "The kvmfr module is not loaded: Looking Glass uses " VF_SETUP_LG_SHM ".",
+                      NULL);
+    } else {
+        struct stat dev;
+        g_autofree char *node = vf_host_dup_real_path(host, "/dev/kvmfr0");
+        gboolean is_dev = stat(node, &dev) == 0 && S_ISCHR(dev.st_mode);
+        gboolean acl = vf_setup_qemu_conf_allows_kvmfr(host);
+        gboolean aa = !vf_setup_apparmor_confines_qemu(host) ||
+                      vf_setup_apparmor_has_rule(host, "/dev/kvmfr0 rw,");
+        g_autofree char *detail = g_strdup_printf(
+            "kvmfr is loaded; /dev/kvmfr0 is %s; " VF_SETUP_QEMU_CONF "'s cgroup_device_acl %s "
+            "it%s.",
+            is_dev ? "its device"
+                   : "NOT a device (QEMU made a plain file before the module "
+                     "loaded?)",
+            acl ? "lists" : "does not list", aa ? "" : "; AppArmor has no '/dev/kvmfr0 rw,'");
+
+        vf_doctor_add(
+            doctor, "lg-kvmfr", "kvmfr (Looking Glass's optional module)",
+            is_dev && acl && aa ? VF_CHECK_PASS : VF_CHECK_WARN, detail,
+            is_dev && acl && aa ? NULL
+            : !is_dev ? "rm /dev/kvmfr0 and reload the module (modprobe -r kvmfr && modprobe "
+                        "kvmfr)."
+            : !acl    ? "Uncomment cgroup_device_acl in " VF_SETUP_QEMU_CONF " (keep its "
+                        "entries), add \"/dev/kvmfr0\", and restart libvirtd."
+                      : "sudo virtflow setup (adds '/dev/kvmfr0 rw,' to " VF_SETUP_LG_APPARMOR
+                     "), then 'systemctl reload apparmor'.");
+    }
+
+    /* the client */
+    if (client) {
+        g_autofree char *detail = g_strdup_printf("%s is installed.", client);
+
+        vf_doctor_add(doctor, "lg-client", "looking-glass-client on PATH", VF_CHECK_PASS, detail,
+                      NULL);
+    } else {
+        vf_doctor_add(doctor, "lg-client", "looking-glass-client on PATH",
+                      used ? VF_CHECK_WARN : VF_CHECK_SKIP,
+                      "No looking-glass-client in PATH: --view looking-glass shows the VM in "
+                      "its window.",
+                      "Install the Looking Glass client (your distribution's package, or build "
+                      "it: https://looking-glass.io/docs/stable/install_client/).");
+    }
 }
 
 /* Fedora's SELinux policy confines hooks unless virt_hooks_unconfined is on; a confined
@@ -761,11 +1045,9 @@ vf_doctor_check_host(VfDoctor *doctor, VfHost *host)
                       "Run on the machine itself (or a complete --host-root).");
     } else {
         vf_doctor_check_iommu(doctor, report->iommu);
+        vf_doctor_check_boot_loader(doctor, host, report->iommu);
         vf_doctor_check_vfio(doctor, report->vfio);
         vf_doctor_check_modules_load(doctor, host, report->vfio);
-        g_autoptr(GArray) framebuffers = g_array_new(FALSE, FALSE, sizeof(guint64));
-        gboolean iomem_readable = vf_doctor_firmware_framebuffers(host, framebuffers);
-
         vf_doctor_check_gpus(doctor, report);
         for (guint i = 0; i < report->gpus->len; i++) {
             const VfGpu *gpu = report->gpus->pdata[i];
@@ -775,12 +1057,15 @@ vf_doctor_check_host(VfDoctor *doctor, VfHost *host)
             vf_doctor_check_gpu_blockers(doctor, report, gpu);
             vf_doctor_check_gpu_stuck(doctor, report, gpu);
             vf_doctor_check_gpu_reset(doctor, gpu);
-            vf_doctor_check_gpu_framebuffer(doctor, host, gpu, framebuffers, iomem_readable);
+            vf_doctor_check_gpu_framebuffer(doctor, host, gpu);
+            vf_doctor_check_gpu_nvidia(doctor, gpu);
+            vf_doctor_check_gpu_returned(doctor, gpu);
         }
     }
     vf_doctor_check_journal(doctor, host);
     vf_doctor_check_hook(doctor, host);
     vf_doctor_check_selinux(doctor, host);
+    vf_doctor_check_looking_glass(doctor, host);
 }
 
 /* ---- libvirt and one VM ----------------------------------------------------------------- */

@@ -3,6 +3,7 @@
 #include "vf-passthrough-private.h"
 
 #include "domain/vf-domain-xml.h"
+#include "host/vf-drivers.h"
 #include "vf-error.h"
 #include "vf-setup.h"
 
@@ -178,6 +179,16 @@ vf_run_warn(VfRun *run, const char *format, ...)
     va_start(ap, format);
     g_ptr_array_add(run->flow->warnings, g_strdup_vprintf(format, ap));
     va_end(ap);
+}
+
+/* A GPU that did not come back to the host after its last VM (host/vf-drivers.h). */
+static void
+vf_run_warn_not_back(VfRun *run, VfHost *host, const char *gpu)
+{
+    g_autofree char *warning = vf_host_dup_return_warning(host, gpu);
+
+    if (warning)
+        vf_run_warn(run, "%s", warning);
 }
 
 static guint
@@ -649,6 +660,7 @@ vf_flow_activate(VfHost *host, VfConnection *conn, const char *vm, const char *g
     }
     vf_run_set(&run, "check-host", VF_STEP_DONE, "GPU %s: %u device%s move to vfio-pci", flow->gpu,
                flow->devices->len, flow->devices->len == 1 ? "" : "s");
+    vf_run_warn_not_back(&run, host, flow->gpu);
 
     if (!vf_run_begin(&run, "check-guest", &local)) {
         vf_run_fail(&run, "check-guest", local);
@@ -914,6 +926,7 @@ vf_flow_start(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOpti
             goto fail;
         }
         vf_run_set(&run, "check-host", VF_STEP_DONE, "GPU %s", gpu);
+        vf_run_warn_not_back(&run, host, gpu);
         /* VirtFlow binds before libvirt starts QEMU, so its safety checks run first (the
          * hook's prepare does the same for starts that do not come through VirtFlow) */
         if (!vf_run_begin(&run, "bind-gpu", &local)) {

@@ -2,6 +2,7 @@
 #include "vf-setup.h"
 
 #include "vf-error.h"
+#include "vf-setup-private.h"
 #include "vf-systemd.h"
 #include "vf-util.h"
 #include "host/vf-iommu.h"
@@ -11,6 +12,8 @@
 #include <fcntl.h>
 #include <gio/gio.h>
 #include <glib/gstdio.h>
+#include <grp.h>
+#include <pwd.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -21,8 +24,26 @@
     "vfio\n"                                                                                       \
     "vfio_iommu_type1\n"                                                                           \
     "vfio_pci\n"
-#define VF_SETUP_MANIFEST "setup/manifest"
-#define VF_SETUP_DIRS     "directories"
+#define VF_SETUP_MANIFEST   "setup/manifest"
+#define VF_SETUP_DIRS       "directories"
+#define VF_SETUP_LG_GROUP   "kvm"
+#define VF_SETUP_LG_RULE    VF_SETUP_LG_SHM " rw,"
+#define VF_SETUP_KVMFR_RULE "/dev/kvmfr0 rw,"
+
+/* Every file setup ever writes: the manifest names no other (vf_setup_manifest_parse). */
+static const struct {
+    const char *path;
+    const char *id;
+    gboolean link;
+} vf_setup_managed[] = {
+    {VF_SETUP_HOOK_LINK, "hook", TRUE},
+    {VF_SETUP_MODULES_CONF, "modules-load", FALSE},
+    {VF_SETUP_GRUB_DROPIN, "iommu", FALSE},
+    {VF_SETUP_KERNEL_CMDLINE, "iommu", FALSE},
+    {VF_SETUP_GRUB_DEFAULT, "iommu", FALSE}, /* setups before the drop-in edited it */
+    {VF_SETUP_LG_TMPFILES, "looking-glass", FALSE},
+    {VF_SETUP_LG_APPARMOR, "looking-glass-apparmor", FALSE},
+};
 
 static const char *const vf_setup_state_names[] = {
     [VF_SETUP_PENDING] = "pending", [VF_SETUP_DONE] = "done",     [VF_SETUP_SKIPPED] = "skipped",
@@ -55,6 +76,7 @@ struct _VfSetup {
     GPtrArray *changes; /* of VfSetupItem* (a VfSetupChange first) */
     GKeyFile *manifest;
     char *manifest_path;
+    char *user; /* the desktop user of Looking Glass's rule, or NULL */
 };
 
 gint64
@@ -121,7 +143,14 @@ vf_setup_free(VfSetup *setup)
     g_ptr_array_unref(setup->changes);
     g_key_file_free(setup->manifest);
     g_free(setup->manifest_path);
+    g_free(setup->user);
     g_free(setup);
+}
+
+const char *
+vf_setup_get_user(VfSetup *setup)
+{
+    return setup->user;
 }
 
 gboolean
@@ -134,6 +163,184 @@ GPtrArray *
 vf_setup_get_changes(VfSetup *setup)
 {
     return setup->changes;
+}
+
+/* ---- the manifest, checked before it is trusted ---- */
+
+static int
+vf_setup_managed_index(const char *path)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(vf_setup_managed); i++)
+        if (g_str_equal(vf_setup_managed[i].path, path))
+            return (int)i;
+    return -1;
+}
+
+/* A directory setup may have made: a parent of a managed file, /etc or below (a model
+ * tree may have no /etc; undo removes a directory only when it is empty). */
+static gboolean
+vf_setup_is_managed_dir(const char *dir)
+{
+    for (guint i = 0; i < G_N_ELEMENTS(vf_setup_managed); i++) {
+        const char *path = vf_setup_managed[i].path;
+        size_t len = strlen(dir);
+
+        if (g_str_has_prefix(dir, "/etc") && dir[len - 1] != '/' && strncmp(path, dir, len) == 0 &&
+            path[len] == '/')
+            return TRUE;
+    }
+    return FALSE;
+}
+
+char *
+vf_setup_backup_name(const char *path)
+{
+    g_autofree char *name = g_strdelimit(g_strdup(path + (path[0] == '/')), "/", '_');
+
+    return g_build_filename("setup", "backup", name, NULL);
+}
+
+G_GNUC_PRINTF(4, 5)
+static GKeyFile *
+vf_setup_manifest_refuse(GError **error, const char *group, const char *key, const char *format,
+                         ...)
+{
+    g_autofree char *what = NULL;
+    va_list args;
+
+    va_start(args, format);
+    what = g_strdup_vprintf(format, args);
+    va_end(args);
+    if (key)
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT, "[%s] %s: %s", group, key, what);
+    else
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT, "[%s]: %s", group, what);
+    return NULL;
+}
+
+GKeyFile *
+vf_setup_manifest_parse(const char *text, gsize len, GError **error)
+{
+    static const char *const file_keys[] = {"created", "link",        "written",
+                                            "backup",  "backup-link", "mode"};
+    g_autoptr(GKeyFile) manifest = g_key_file_new();
+    g_autoptr(GError) local = NULL;
+    g_auto(GStrv) groups = NULL;
+
+    if (len > VF_SETUP_MANIFEST_MAX) {
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                    "%" G_GSIZE_FORMAT " bytes, more than setup ever writes (%d)", len,
+                    VF_SETUP_MANIFEST_MAX);
+        return NULL;
+    }
+    if (len > 0 && memchr(text, '\0', len) != NULL) {
+        g_set_error_literal(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT, "it holds a NUL byte");
+        return NULL;
+    }
+    if (len > 0 && !g_key_file_load_from_data(manifest, text, len, G_KEY_FILE_NONE, &local)) {
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT, "not a key file: %s",
+                    local->message);
+        return NULL;
+    }
+    groups = g_key_file_get_groups(manifest, NULL);
+    for (guint g = 0; groups[g]; g++) {
+        const char *group = groups[g];
+        g_auto(GStrv) keys = g_key_file_get_keys(manifest, group, NULL, NULL);
+        gboolean created = FALSE;
+        gboolean has_backup = FALSE;
+        int managed;
+
+        if (g_str_equal(group, VF_SETUP_DIRS)) {
+            g_auto(GStrv) dirs = NULL;
+
+            for (guint k = 0; keys && keys[k]; k++)
+                if (!g_str_equal(keys[k], "created"))
+                    return vf_setup_manifest_refuse(error, group, keys[k],
+                                                    "not a key setup writes");
+            dirs = g_key_file_get_string_list(manifest, group, "created", NULL, NULL);
+            for (guint d = 0; dirs && dirs[d]; d++)
+                if (!vf_setup_is_managed_dir(dirs[d]))
+                    return vf_setup_manifest_refuse(
+                        error, group, "created",
+                        "'%s' is not a directory setup makes (only the parents of its files "
+                        "in /etc)",
+                        dirs[d]);
+            continue;
+        }
+        managed = vf_setup_managed_index(group);
+        if (managed < 0)
+            return vf_setup_manifest_refuse(error, group, NULL, "'%s' is not a file setup manages",
+                                            group);
+        for (guint k = 0; keys && keys[k]; k++) {
+            const char *key = keys[k];
+            gboolean known = FALSE;
+
+            for (guint i = 0; i < G_N_ELEMENTS(file_keys); i++)
+                known |= g_str_equal(key, file_keys[i]);
+            if (!known)
+                return vf_setup_manifest_refuse(error, group, key, "not a key setup writes");
+        }
+        if (!g_key_file_has_key(manifest, group, "created", NULL))
+            return vf_setup_manifest_refuse(error, group, "created", "missing");
+        created = g_key_file_get_boolean(manifest, group, "created", &local);
+        if (local)
+            return vf_setup_manifest_refuse(error, group, "created", "not true or false");
+        if (g_key_file_has_key(manifest, group, "link", NULL)) {
+            gboolean link = g_key_file_get_boolean(manifest, group, "link", &local);
+
+            if (local)
+                return vf_setup_manifest_refuse(error, group, "link", "not true or false");
+            if (link != vf_setup_managed[managed].link)
+                return vf_setup_manifest_refuse(error, group, "link",
+                                                "setup writes %s there, not a %s",
+                                                link ? "a file" : "a link", link ? "link" : "file");
+        }
+        if (g_key_file_has_key(manifest, group, "backup", NULL)) {
+            g_autofree char *backup = g_key_file_get_string(manifest, group, "backup", NULL);
+            g_autofree char *expected = vf_setup_backup_name(group);
+
+            if (backup == NULL || !g_str_equal(backup, expected))
+                return vf_setup_manifest_refuse(error, group, "backup",
+                                                "'%s' is not setup's backup of this file "
+                                                "('%s')",
+                                                backup ? backup : "", expected);
+            has_backup = TRUE;
+        }
+        if (g_key_file_has_key(manifest, group, "backup-link", NULL)) {
+            g_autofree char *target = g_key_file_get_string(manifest, group, "backup-link", NULL);
+
+            if (!vf_setup_managed[managed].link)
+                return vf_setup_manifest_refuse(error, group, "backup-link",
+                                                "setup writes a file there, not a link");
+            if (target == NULL || *target == '\0' || strlen(target) >= 4096)
+                return vf_setup_manifest_refuse(error, group, "backup-link", "not a link target");
+            if (has_backup)
+                return vf_setup_manifest_refuse(error, group, "backup-link",
+                                                "both a backup and a link target");
+            has_backup = TRUE;
+        }
+        if (g_key_file_has_key(manifest, group, "mode", NULL)) {
+            gint mode = g_key_file_get_integer(manifest, group, "mode", &local);
+
+            if (local)
+                return vf_setup_manifest_refuse(error, group, "mode", "not a number");
+            if (mode < 0 || mode > 0777)
+                return vf_setup_manifest_refuse(
+                    error, group, "mode",
+                    "%o is more than permission bits (setuid, setgid or sticky): setup backs up "
+                    "only rwx bits",
+                    (guint)mode);
+            if (!has_backup || !g_key_file_has_key(manifest, group, "backup", NULL))
+                return vf_setup_manifest_refuse(error, group, "mode", "a mode with no backup");
+        }
+        if (created && has_backup)
+            return vf_setup_manifest_refuse(error, group, "created",
+                                            "a file setup created has no backup");
+        if (!created && !has_backup)
+            return vf_setup_manifest_refuse(error, group, "backup",
+                                            "missing for a file setup replaced");
+    }
+    return g_steal_pointer(&manifest);
 }
 
 /* ---- the libvirt daemon ---- */
@@ -243,6 +450,162 @@ vf_setup_read_file(VfSetup *setup, const char *path)
     return g_file_get_contents(real, &text, NULL, NULL) ? text : NULL;
 }
 
+/* ---- the boot loader ---- */
+
+static const char *const vf_boot_loader_names[] = {
+    [VF_BOOT_LOADER_UNKNOWN] = "unknown",
+    [VF_BOOT_LOADER_GRUB] = "grub",
+    [VF_BOOT_LOADER_GRUB_NO_DROPIN] = "grub-no-dropin",
+    [VF_BOOT_LOADER_KERNEL_INSTALL] = "kernel-install",
+};
+G_STATIC_ASSERT(G_N_ELEMENTS(vf_boot_loader_names) == VF_BOOT_LOADER_LAST);
+
+const char *
+vf_boot_loader_to_string(VfBootLoader loader)
+{
+    return loader < VF_BOOT_LOADER_LAST ? vf_boot_loader_names[loader] : "unknown";
+}
+
+void
+vf_boot_config_free(VfBootConfig *config)
+{
+    if (config == NULL)
+        return;
+    g_free(config->evidence);
+    g_free(config->config);
+    g_free(config);
+}
+
+/* Is @option one of the whitespace-separated words of @cmdline? */
+static gboolean
+vf_setup_cmdline_has(const char *cmdline, const char *option)
+{
+    g_auto(GStrv) words = g_strsplit_set(cmdline, " \t\n", -1);
+
+    for (guint i = 0; words[i]; i++)
+        if (g_str_equal(words[i], option))
+            return TRUE;
+    return FALSE;
+}
+
+/* Does @text (a shell file update-grub sources) set a GRUB_CMDLINE_LINUX* variable with
+ * an IOMMU option, on a line that is not a comment? */
+static gboolean
+vf_setup_grub_text_has_iommu(const char *text)
+{
+    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+
+    for (guint i = 0; lines[i]; i++) {
+        const char *line = lines[i];
+
+        while (*line == ' ' || *line == '\t')
+            line++;
+        if (g_str_has_prefix(line, "GRUB_CMDLINE_LINUX") &&
+            (strstr(line, "intel_iommu=on") || strstr(line, "amd_iommu=on")))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* systemd-boot installed in an ESP: what `bootctl install` makes. */
+static char *
+vf_setup_find_systemd_boot(VfHost *host)
+{
+    static const char *const esps[] = {"/efi", "/boot/efi", "/boot"};
+
+    for (guint i = 0; i < G_N_ELEMENTS(esps); i++) {
+        g_autofree char *loader = g_strconcat(esps[i], "/EFI/systemd", NULL);
+        g_autofree char *conf = g_strconcat(esps[i], "/loader/loader.conf", NULL);
+
+        if (vf_host_is_dir(host, loader))
+            return g_strdup_printf("%s exists (systemd-boot)", loader);
+        if (vf_host_exists(host, conf))
+            return g_strdup_printf("%s exists (systemd-boot)", conf);
+    }
+    return NULL;
+}
+
+/* Does this GRUB's grub-mkconfig source the drop-ins of /etc/default/grub.d (Debian's does)? */
+static gboolean
+vf_setup_grub_reads_dropins(VfHost *host)
+{
+    static const char *const programs[] = {"/usr/sbin/grub-mkconfig", "/sbin/grub-mkconfig",
+                                           "/usr/bin/grub-mkconfig"};
+
+    if (vf_host_is_dir(host, "/etc/default/grub.d"))
+        return TRUE;
+    for (guint i = 0; i < G_N_ELEMENTS(programs); i++) {
+        g_autofree char *text = vf_host_read_opt(host, programs[i]);
+
+        if (text && strstr(text, "/default/grub.d/"))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+VfBootConfig *
+vf_boot_config_new(VfHost *host)
+{
+    VfBootConfig *config = g_new0(VfBootConfig, 1);
+    g_autofree char *systemd_boot = vf_setup_find_systemd_boot(host);
+    gboolean grub = vf_host_exists(host, VF_SETUP_GRUB_DEFAULT);
+    gboolean cmdline = vf_host_exists(host, VF_SETUP_KERNEL_CMDLINE);
+
+    if (systemd_boot || (cmdline && !grub)) {
+        g_autofree char *text = vf_host_read_opt(host, VF_SETUP_KERNEL_CMDLINE);
+        const char *from = VF_SETUP_KERNEL_CMDLINE;
+
+        config->loader = VF_BOOT_LOADER_KERNEL_INSTALL;
+        config->evidence =
+            systemd_boot ? g_steal_pointer(&systemd_boot)
+                         : g_strdup(VF_SETUP_KERNEL_CMDLINE " exists and "
+                                                            "there is no " VF_SETUP_GRUB_DEFAULT);
+        /* kernel-install's own order: /etc/kernel/cmdline, /usr/lib/kernel/cmdline, then
+         * the running kernel's */
+        if (text == NULL) {
+            text = vf_host_read_opt(host, from = "/usr/lib/kernel/cmdline");
+            if (text == NULL)
+                text = vf_host_read_opt(host, from = "/proc/cmdline");
+        }
+        config->config = g_strdup(from);
+        config->iommu_configured = text && (vf_setup_cmdline_has(text, "intel_iommu=on") ||
+                                            vf_setup_cmdline_has(text, "amd_iommu=on"));
+        return config;
+    }
+    if (grub) {
+        g_autofree char *text = vf_host_read_opt(host, VF_SETUP_GRUB_DEFAULT);
+        g_autoptr(GPtrArray) dropins = vf_host_list_dir(host, "/etc/default/grub.d");
+
+        config->iommu_configured = text && vf_setup_grub_text_has_iommu(text);
+        if (!vf_setup_grub_reads_dropins(host)) {
+            config->loader = VF_BOOT_LOADER_GRUB_NO_DROPIN;
+            config->evidence = g_strdup(VF_SETUP_GRUB_DEFAULT " exists; this GRUB reads no "
+                                                              "/etc/default/grub.d/");
+            config->config = g_strdup(VF_SETUP_GRUB_DEFAULT);
+            return config;
+        }
+        config->loader = VF_BOOT_LOADER_GRUB;
+        config->evidence = g_strdup(VF_SETUP_GRUB_DEFAULT " exists");
+        config->config = g_strdup(VF_SETUP_GRUB_DEFAULT " and /etc/default/grub.d/*.cfg");
+        for (guint i = 0; dropins && i < dropins->len; i++) {
+            const char *name = dropins->pdata[i];
+            g_autofree char *path = NULL;
+            g_autofree char *dropin = NULL;
+
+            if (!g_str_has_suffix(name, ".cfg"))
+                continue;
+            path = g_build_filename("/etc/default/grub.d", name, NULL);
+            dropin = vf_host_read_opt(host, path);
+            config->iommu_configured |= dropin && vf_setup_grub_text_has_iommu(dropin);
+        }
+        return config;
+    }
+    config->loader = VF_BOOT_LOADER_UNKNOWN;
+    config->evidence = g_strdup("no " VF_SETUP_GRUB_DEFAULT ", no " VF_SETUP_KERNEL_CMDLINE
+                                " and no systemd-boot in /efi, /boot/efi or /boot");
+    return config;
+}
+
 /* The kernel options that turn the IOMMU on for this machine's CPU. */
 static const char *
 vf_setup_iommu_options(VfHost *host)
@@ -254,53 +617,61 @@ vf_setup_iommu_options(VfHost *host)
     return "intel_iommu=on iommu=pt";
 }
 
-/* /etc/default/grub with @options added to GRUB_CMDLINE_LINUX_DEFAULT, or NULL when the
- * file has no such line. */
+/* The GRUB drop-in: update-grub sources it after /etc/default/grub, so it appends to what
+ * that file set, whatever its quoting; nothing of the user's text is copied. */
 static char *
-vf_setup_grub_text(const char *text, const char *options)
+vf_setup_grub_dropin_text(const char *options)
 {
-    g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+    return g_strdup_printf("# Written by 'virtflow setup --grub': the IOMMU on, for GPU "
+                           "passthrough. update-grub\n"
+                           "# reads it after /etc/default/grub; 'virtflow setup --undo' "
+                           "removes it.\n"
+                           "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT %s\"\n",
+                           options);
+}
+
+/* /etc/kernel/cmdline with the missing @options appended (its text kept as it is), or
+ * NULL when nothing is missing. Without the file, kernel-install takes the running
+ * kernel's command line less BOOT_IMAGE= and initrd=: so does this. */
+static char *
+vf_setup_kernel_cmdline_text(VfHost *host, const char *options)
+{
+    g_autofree char *current = vf_host_read_opt(host, VF_SETUP_KERNEL_CMDLINE);
     g_auto(GStrv) wanted = g_strsplit(options, " ", -1);
-    gboolean found = FALSE;
+    g_autoptr(GString) text = g_string_new(NULL);
+    gboolean added = FALSE;
 
-    for (guint i = 0; lines[i]; i++) {
-        const char *prefix = "GRUB_CMDLINE_LINUX_DEFAULT=";
-        g_autofree char *value = NULL;
-        g_autoptr(GString) add = g_string_new(NULL);
-        char quote;
-        size_t len;
+    if (current == NULL) {
+        g_autofree char *proc = vf_host_read_opt(host, "/proc/cmdline");
+        g_auto(GStrv) words = g_strsplit_set(proc ? proc : "", " \t\n", -1);
 
-        if (!g_str_has_prefix(lines[i], prefix))
-            continue;
-        value = g_strdup(lines[i] + strlen(prefix));
-        len = strlen(value);
-        quote = value[0] == '"' || value[0] == '\'' ? value[0] : '\0';
-        if (quote && len >= 2 && value[len - 1] == quote) {
-            value[len - 1] = '\0';
-            memmove(value, value + 1, len - 1);
-        }
-        for (guint w = 0; wanted[w]; w++) {
-            g_autofree char *padded = g_strdup_printf(" %s ", value);
-            g_autofree char *needle = g_strdup_printf(" %s ", wanted[w]);
-
-            if (strstr(padded, needle) == NULL)
-                g_string_append_printf(add, "%s%s", *value || add->len ? " " : "", wanted[w]);
-        }
-        g_free(lines[i]);
-        lines[i] = g_strdup_printf("%s\"%s%s\"", prefix, value, add->str);
-        found = TRUE;
-        break;
+        for (guint i = 0; words[i]; i++)
+            if (*words[i] && !g_str_has_prefix(words[i], "BOOT_IMAGE=") &&
+                !g_str_has_prefix(words[i], "initrd="))
+                g_string_append_printf(text, "%s%s", text->len ? " " : "", words[i]);
+    } else {
+        g_string_append(text, current);
+        while (text->len && g_ascii_isspace(text->str[text->len - 1]))
+            g_string_truncate(text, text->len - 1);
     }
-    return found ? g_strjoinv("\n", lines) : NULL;
+    for (guint i = 0; wanted[i]; i++) {
+        if (vf_setup_cmdline_has(text->str, wanted[i]))
+            continue;
+        g_string_append_printf(text, "%s%s", text->len ? " " : "", wanted[i]);
+        added = TRUE;
+    }
+    g_string_append_c(text, '\n');
+    return added || current == NULL ? g_string_free(g_steal_pointer(&text), FALSE) : NULL;
 }
 
 static void
 vf_setup_plan_iommu(VfSetup *setup, VfSetupFlags flags)
 {
     g_autoptr(VfIommuStatus) iommu = vf_iommu_status_new(setup->host);
+    g_autoptr(VfBootConfig) boot = vf_boot_config_new(setup->host);
     const char *options = vf_setup_iommu_options(setup->host);
-    g_autofree char *grub = NULL;
-    g_autofree char *changed = NULL;
+    const char *off = iommu->verdict ? iommu->verdict : "The IOMMU is off.";
+    const char *firmware = "enable VT-d/AMD-Vi in the firmware settings if it is off";
     char *title = g_strdup("Check the IOMMU");
     VfSetupItem *item;
 
@@ -309,24 +680,89 @@ vf_setup_plan_iommu(VfSetup *setup, VfSetupFlags flags)
                      g_strdup_printf("The IOMMU is on: %u groups", iommu->n_groups));
         return;
     }
-    grub = vf_setup_read_file(setup, VF_SETUP_GRUB_DEFAULT);
-    changed = grub ? vf_setup_grub_text(grub, options) : NULL;
-    if ((flags & VF_SETUP_GRUB) && changed && !g_str_equal(changed, grub)) {
-        item = vf_setup_add(
-            setup, "iommu", VF_ACTION_WRITE_FILE, VF_SETUP_PENDING, VF_SETUP_GRUB_DEFAULT, title,
-            g_strdup_printf("Add '%s' to GRUB_CMDLINE_LINUX_DEFAULT in " VF_SETUP_GRUB_DEFAULT
-                            "; then run 'update-grub' and reboot (and enable VT-d/AMD-Vi in the "
-                            "firmware settings if it is off)",
-                            options));
-        item->content = g_steal_pointer(&changed);
+    switch (boot->loader) {
+    case VF_BOOT_LOADER_GRUB: {
+        g_autofree char *text = vf_setup_grub_dropin_text(options);
+        g_autofree char *current = vf_setup_read_file(setup, VF_SETUP_GRUB_DROPIN);
+
+        if (current && g_str_equal(current, text)) {
+            vf_setup_add(setup, "iommu", VF_ACTION_NONE, VF_SETUP_MANUAL, VF_SETUP_GRUB_DROPIN,
+                         title,
+                         g_strdup_printf("%s " VF_SETUP_GRUB_DROPIN " adds '%s' already: run "
+                                         "'update-grub' and reboot; %s",
+                                         off, options, firmware));
+        } else if (flags & VF_SETUP_GRUB) {
+            item = vf_setup_add(
+                setup, "iommu", VF_ACTION_WRITE_FILE, VF_SETUP_PENDING, VF_SETUP_GRUB_DROPIN, title,
+                g_strdup_printf("GRUB (%s): write " VF_SETUP_GRUB_DROPIN ", which adds '%s' to "
+                                "GRUB_CMDLINE_LINUX_DEFAULT (" VF_SETUP_GRUB_DEFAULT
+                                " is not edited); then run 'update-grub' and "
+                                "reboot; %s",
+                                boot->evidence, options, firmware));
+            item->content = g_steal_pointer(&text);
+        } else {
+            vf_setup_add(setup, "iommu", VF_ACTION_NONE, VF_SETUP_MANUAL, VF_SETUP_GRUB_DROPIN,
+                         title,
+                         g_strdup_printf("%s GRUB: add '%s' to the kernel command line: "
+                                         "'virtflow setup --grub' writes " VF_SETUP_GRUB_DROPIN
+                                         " for it; then run 'update-grub' and reboot; %s",
+                                         off, options, firmware));
+        }
         return;
     }
-    vf_setup_add(
-        setup, "iommu", VF_ACTION_NONE, VF_SETUP_MANUAL, VF_SETUP_GRUB_DEFAULT, title,
-        g_strdup_printf("%s Add '%s' to GRUB_CMDLINE_LINUX_DEFAULT in " VF_SETUP_GRUB_DEFAULT
-                        " (or run 'virtflow setup --grub'), then run 'update-grub' and reboot; "
-                        "enable VT-d/AMD-Vi in the firmware settings if it is off",
-                        iommu->verdict ? iommu->verdict : "The IOMMU is off.", options));
+    case VF_BOOT_LOADER_KERNEL_INSTALL: {
+        g_autofree char *text = vf_setup_kernel_cmdline_text(setup->host, options);
+        const char *regenerate = "run 'kernel-install add $(uname -r) /boot/vmlinuz-$(uname -r)' "
+                                 "(or reinstall the kernel package) so the boot entries get it, "
+                                 "and reboot";
+
+        if (text == NULL) {
+            vf_setup_add(setup, "iommu", VF_ACTION_NONE, VF_SETUP_MANUAL, VF_SETUP_KERNEL_CMDLINE,
+                         title,
+                         g_strdup_printf("%s " VF_SETUP_KERNEL_CMDLINE " has '%s' already: %s; "
+                                         "%s",
+                                         off, options, regenerate, firmware));
+        } else if (flags & VF_SETUP_GRUB) {
+            item = vf_setup_add(
+                setup, "iommu", VF_ACTION_WRITE_FILE, VF_SETUP_PENDING, VF_SETUP_KERNEL_CMDLINE,
+                title,
+                g_strdup_printf(
+                    "systemd-boot/kernel-install (%s): %s '%s' to " VF_SETUP_KERNEL_CMDLINE
+                    " (backed up); then %s; %s",
+                    boot->evidence,
+                    vf_host_exists(setup->host, VF_SETUP_KERNEL_CMDLINE)
+                        ? "append"
+                        : "write the running command line with",
+                    options, regenerate, firmware));
+            item->content = g_steal_pointer(&text);
+        } else {
+            vf_setup_add(setup, "iommu", VF_ACTION_NONE, VF_SETUP_MANUAL, VF_SETUP_KERNEL_CMDLINE,
+                         title,
+                         g_strdup_printf(
+                             "%s systemd-boot/kernel-install: add '%s' to " VF_SETUP_KERNEL_CMDLINE
+                             " ('virtflow setup --grub' "
+                             "does it); then %s; %s",
+                             off, options, regenerate, firmware));
+        }
+        return;
+    }
+    case VF_BOOT_LOADER_GRUB_NO_DROPIN:
+        vf_setup_add(setup, "iommu", VF_ACTION_NONE, VF_SETUP_MANUAL, VF_SETUP_GRUB_DEFAULT, title,
+                     g_strdup_printf("%s This GRUB reads no /etc/default/grub.d/ drop-in, and "
+                                     "VirtFlow does not edit " VF_SETUP_GRUB_DEFAULT ": run "
+                                     "'grubby --update-kernel=ALL --args=\"%s\"' (Fedora, RHEL) "
+                                     "or add '%s' to GRUB_CMDLINE_LINUX in " VF_SETUP_GRUB_DEFAULT
+                                     " and run grub2-mkconfig, then reboot; %s",
+                                     off, options, options, firmware));
+        return;
+    case VF_BOOT_LOADER_UNKNOWN:
+    case VF_BOOT_LOADER_LAST:
+        break;
+    }
+    vf_setup_add(setup, "iommu", VF_ACTION_NONE, VF_SETUP_MANUAL, NULL, title,
+                 g_strdup_printf("%s The boot loader is not known (%s): add '%s' to the kernel "
+                                 "command line it boots, then reboot; %s",
+                                 off, boot->evidence, options, firmware));
 }
 
 static void
@@ -398,6 +834,308 @@ vf_setup_plan_modules_load(VfSetup *setup)
     item->content = g_strdup(VF_SETUP_MODULES_TEXT);
 }
 
+/* ---- the desktop user and Looking Glass ---- */
+
+/* A user name as useradd takes it, safe in a tmpfiles.d line. */
+static gboolean
+vf_setup_is_user_name(const char *name)
+{
+    size_t len = strlen(name);
+
+    if (len == 0 || len > 32 || !(g_ascii_isalpha(name[0]) || name[0] == '_'))
+        return FALSE;
+    for (size_t i = 0; i < len; i++)
+        if (!g_ascii_isalnum(name[i]) && name[i] != '_' && name[i] != '-' && name[i] != '.' &&
+            !(name[i] == '$' && i == len - 1))
+            return FALSE;
+    return TRUE;
+}
+
+/* A line "NAME:x:ID:…" of @host's passwd or group file whose field @field (0: name, 2: id)
+ * is @value: its name and id. The live machine asks NSS (LDAP, systemd-homed users), a
+ * model tree its own file. */
+static gboolean
+vf_setup_lookup_entry(VfHost *host, gboolean group, guint field, const char *value, char **ret_name,
+                      guint *ret_id)
+{
+    g_autofree char *text = NULL;
+    g_auto(GStrv) lines = NULL;
+
+    if (vf_host_is_live(host)) {
+        guint64 id = 0;
+        const char *name = NULL;
+        guint found = 0;
+
+        if (field == 2 && !vf_host_parse_uint(value, 10, &id))
+            return FALSE;
+        if (group) {
+            struct group *gr = field == 0 ? getgrnam(value) : getgrgid((gid_t)id);
+
+            if (gr)
+                name = gr->gr_name, found = gr->gr_gid;
+        } else {
+            struct passwd *pw = field == 0 ? getpwnam(value) : getpwuid((uid_t)id);
+
+            if (pw)
+                name = pw->pw_name, found = pw->pw_uid;
+        }
+        if (name == NULL)
+            return FALSE;
+        if (ret_name)
+            *ret_name = g_strdup(name);
+        if (ret_id)
+            *ret_id = found;
+        return TRUE;
+    }
+    text = vf_host_read_opt(host, group ? "/etc/group" : "/etc/passwd");
+    lines = g_strsplit(text ? text : "", "\n", -1);
+    for (guint i = 0; lines[i]; i++) {
+        g_auto(GStrv) f = g_strsplit(lines[i], ":", 4);
+        guint64 id = 0;
+
+        if (g_strv_length(f) < 3 || !g_str_equal(f[field], value) ||
+            !vf_host_parse_uint(f[2], 10, &id))
+            continue;
+        if (ret_name)
+            *ret_name = g_strdup(f[0]);
+        if (ret_id)
+            *ret_id = (guint)id;
+        return TRUE;
+    }
+    return FALSE;
+}
+
+char *
+vf_setup_find_desktop_user(VfHost *host)
+{
+    const char *sudo_user = g_getenv("SUDO_USER");
+    const char *sudo_uid = g_getenv("SUDO_UID");
+    const char *pkexec_uid = g_getenv("PKEXEC_UID");
+    char *name = NULL;
+    guint uid = 0;
+
+    if (sudo_user && vf_setup_is_user_name(sudo_user) && g_strcmp0(sudo_uid, "0") != 0 &&
+        vf_setup_lookup_entry(host, FALSE, 0, sudo_user, &name, &uid) && uid != 0)
+        return name;
+    g_clear_pointer(&name, g_free);
+    if (pkexec_uid && vf_setup_lookup_entry(host, FALSE, 2, pkexec_uid, &name, &uid) && uid != 0)
+        return name;
+    g_clear_pointer(&name, g_free);
+    if (getuid() != 0) {
+        g_autofree char *me = g_strdup_printf("%u", (guint)getuid());
+
+        if (vf_setup_lookup_entry(host, FALSE, 2, me, &name, &uid) && uid != 0)
+            return name;
+        g_clear_pointer(&name, g_free);
+    }
+    return NULL;
+}
+
+/* The tmpfiles.d rule that makes the shared memory file the user's (Looking Glass's own
+ * documentation, doc/ivshmem_shm.rst), group kvm for QEMU. */
+static char *
+vf_setup_tmpfiles_text(const char *user)
+{
+    return g_strdup_printf("# Written by 'virtflow setup': Looking Glass's shared memory, "
+                           "writable by %s\n"
+                           "# (the client) and group " VF_SETUP_LG_GROUP " (QEMU). 'virtflow "
+                           "setup --undo' removes this file.\n"
+                           "f " VF_SETUP_LG_SHM " 0660 %s " VF_SETUP_LG_GROUP " -\n",
+                           user, user);
+}
+
+char *
+vf_setup_dup_looking_glass_user(VfHost *host)
+{
+    g_autofree char *text = vf_host_read_opt(host, VF_SETUP_LG_TMPFILES);
+    g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
+
+    for (guint i = 0; lines[i]; i++) {
+        g_auto(GStrv) f = g_strsplit_set(g_strstrip(lines[i]), " \t", -1);
+        g_autoptr(GPtrArray) words = g_ptr_array_new();
+
+        for (guint w = 0; f[w]; w++)
+            if (*f[w])
+                g_ptr_array_add(words, f[w]);
+        if (words->len >= 5 && g_str_equal(words->pdata[0], "f") &&
+            g_str_equal(words->pdata[1], VF_SETUP_LG_SHM))
+            return g_strdup(words->pdata[3]);
+    }
+    return NULL;
+}
+
+gboolean
+vf_setup_apparmor_confines_qemu(VfHost *host)
+{
+    return vf_host_exists(host, VF_SETUP_APPARMOR_QEMU);
+}
+
+static gboolean
+vf_setup_text_has_line(const char *text, const char *wanted)
+{
+    g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
+
+    for (guint i = 0; lines[i]; i++)
+        if (g_str_equal(g_strstrip(lines[i]), wanted))
+            return TRUE;
+    return FALSE;
+}
+
+gboolean
+vf_setup_apparmor_has_rule(VfHost *host, const char *rule)
+{
+    g_autofree char *text = vf_host_read_opt(host, VF_SETUP_LG_APPARMOR);
+
+    return vf_setup_text_has_line(text, rule);
+}
+
+gboolean
+vf_setup_kvmfr_loaded(VfHost *host)
+{
+    return vf_host_is_dir(host, "/sys/module/kvmfr");
+}
+
+gboolean
+vf_setup_qemu_conf_allows_kvmfr(VfHost *host)
+{
+    g_autofree char *text = vf_host_read_opt(host, VF_SETUP_QEMU_CONF);
+    g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
+    gboolean in_acl = FALSE;
+
+    for (guint i = 0; lines[i]; i++) {
+        const char *line = g_strstrip(lines[i]);
+
+        if (line[0] == '#')
+            continue;
+        if (g_str_has_prefix(line, "cgroup_device_acl"))
+            in_acl = TRUE;
+        if (in_acl && strstr(line, "\"/dev/kvmfr0\""))
+            return TRUE;
+        if (in_acl && strchr(line, ']'))
+            in_acl = FALSE;
+    }
+    return FALSE;
+}
+
+static void
+vf_setup_plan_looking_glass(VfSetup *setup)
+{
+    char *title = g_strdup("Let the desktop user open Looking Glass's shared memory");
+    g_autofree char *text = NULL;
+    g_autofree char *current = NULL;
+    VfSetupItem *item;
+
+    if (setup->user == NULL) {
+        vf_setup_add(
+            setup, "looking-glass", VF_ACTION_NONE, VF_SETUP_SKIPPED, VF_SETUP_LG_TMPFILES, title,
+            g_strdup("No desktop user is known (setup runs as root, not through sudo "
+                     "or pkexec): for --view looking-glass, run 'virtflow setup --user "
+                     "NAME' so that NAME's Looking Glass client may open " VF_SETUP_LG_SHM));
+        return;
+    }
+    if (!vf_setup_lookup_entry(setup->host, TRUE, 0, VF_SETUP_LG_GROUP, NULL, NULL)) {
+        vf_setup_add(setup, "looking-glass", VF_ACTION_NONE, VF_SETUP_MANUAL, VF_SETUP_LG_TMPFILES,
+                     title,
+                     g_strdup_printf("There is no group '" VF_SETUP_LG_GROUP "' for QEMU: make "
+                                     "the file " VF_SETUP_LG_SHM " readable and writable by %s "
+                                     "and by the user QEMU runs as",
+                                     setup->user));
+        return;
+    }
+    text = vf_setup_tmpfiles_text(setup->user);
+    current = vf_setup_read_file(setup, VF_SETUP_LG_TMPFILES);
+    if (current && g_str_equal(current, text)) {
+        vf_setup_add(setup, "looking-glass", VF_ACTION_NONE, VF_SETUP_SKIPPED, VF_SETUP_LG_TMPFILES,
+                     title,
+                     g_strdup_printf(VF_SETUP_LG_TMPFILES " makes " VF_SETUP_LG_SHM " %s's "
+                                                          "(group " VF_SETUP_LG_GROUP ", 0660)",
+                                     setup->user));
+        return;
+    }
+    item = vf_setup_add(
+        setup, "looking-glass", VF_ACTION_WRITE_FILE, VF_SETUP_PENDING, VF_SETUP_LG_TMPFILES, title,
+        g_strdup_printf(
+            "%s " VF_SETUP_LG_TMPFILES ": 'f " VF_SETUP_LG_SHM " 0660 %s " VF_SETUP_LG_GROUP
+            " -' (used by --view looking-glass); it applies at the "
+            "next boot, or now with 'systemd-tmpfiles --create " VF_SETUP_LG_TMPFILES "'",
+            current ? "Replace (backed up)" : "Write", setup->user));
+    item->content = g_steal_pointer(&text);
+}
+
+static void
+vf_setup_plan_apparmor(VfSetup *setup)
+{
+    char *title = g_strdup("Let QEMU open Looking Glass's shared memory under AppArmor");
+    g_autofree char *current = NULL;
+    g_autoptr(GString) text = NULL;
+    g_autoptr(GString) added = g_string_new(NULL);
+    const char *rules[2] = {VF_SETUP_LG_RULE, NULL};
+    VfSetupItem *item;
+
+    if (!vf_setup_apparmor_confines_qemu(setup->host)) {
+        vf_setup_add(
+            setup, "looking-glass-apparmor", VF_ACTION_NONE, VF_SETUP_SKIPPED, NULL, title,
+            g_strdup("AppArmor does not confine QEMU here (no " VF_SETUP_APPARMOR_QEMU ")"));
+        return;
+    }
+    if (vf_setup_kvmfr_loaded(setup->host))
+        rules[1] = VF_SETUP_KVMFR_RULE;
+    current = vf_setup_read_file(setup, VF_SETUP_LG_APPARMOR);
+    text = g_string_new(current);
+    for (guint i = 0; i < G_N_ELEMENTS(rules) && rules[i]; i++) {
+        if (vf_setup_text_has_line(current, rules[i]))
+            continue;
+        if (added->len == 0) {
+            if (text->len && text->str[text->len - 1] != '\n')
+                g_string_append_c(text, '\n');
+            g_string_append(text, "# Looking Glass: added by 'virtflow setup' ('virtflow setup "
+                                  "--undo' takes it out)\n");
+        }
+        g_string_append_printf(text, "%s\n", rules[i]);
+        g_string_append_printf(added, "%s'%s'", added->len ? " and " : "", rules[i]);
+    }
+    if (added->len == 0) {
+        vf_setup_add(setup, "looking-glass-apparmor", VF_ACTION_NONE, VF_SETUP_SKIPPED,
+                     VF_SETUP_LG_APPARMOR, title,
+                     g_strdup(VF_SETUP_LG_APPARMOR " lets QEMU open " VF_SETUP_LG_SHM));
+        return;
+    }
+    item = vf_setup_add(setup, "looking-glass-apparmor", VF_ACTION_WRITE_FILE, VF_SETUP_PENDING,
+                        VF_SETUP_LG_APPARMOR, title,
+                        g_strdup_printf("Add %s to " VF_SETUP_LG_APPARMOR "%s; then reload "
+                                        "AppArmor ('systemctl reload apparmor')",
+                                        added->str, current ? " (backed up)" : ""));
+    item->content = g_string_free(g_steal_pointer(&text), FALSE);
+}
+
+/* kvmfr is Looking Glass's faster path, never required: reported, and qemu.conf (one list
+ * the user owns, whose default must be repeated whole) is left to the user. */
+static void
+vf_setup_plan_kvmfr(VfSetup *setup)
+{
+    char *title = g_strdup("Looking Glass through kvmfr (optional)");
+
+    if (!vf_setup_kvmfr_loaded(setup->host))
+        vf_setup_add(setup, "kvmfr", VF_ACTION_NONE, VF_SETUP_SKIPPED, NULL, title,
+                     g_strdup("The kvmfr module is not loaded: Looking Glass uses " VF_SETUP_LG_SHM
+                              " (kvmfr is optional)"));
+    else if (vf_setup_qemu_conf_allows_kvmfr(setup->host))
+        vf_setup_add(setup, "kvmfr", VF_ACTION_NONE, VF_SETUP_SKIPPED, VF_SETUP_QEMU_CONF, title,
+                     g_strdup("kvmfr is loaded and the cgroup_device_acl of " VF_SETUP_QEMU_CONF
+                              " lists /dev/kvmfr0"));
+    else
+        vf_setup_add(
+            setup, "kvmfr", VF_ACTION_NONE, VF_SETUP_MANUAL, VF_SETUP_QEMU_CONF, title,
+            g_strdup_printf("kvmfr is loaded: to use /dev/kvmfr0 rather than " VF_SETUP_LG_SHM
+                            ", uncomment cgroup_device_acl in " VF_SETUP_QEMU_CONF " (keep its "
+                            "entries), add \"/dev/kvmfr0\", restart libvirtd, and give /dev/kvmfr0 "
+                            "to %s with a udev rule (SUBSYSTEM==\"kvmfr\", OWNER=\"%s\", "
+                            "GROUP=\"" VF_SETUP_LG_GROUP "\", MODE=\"0660\"); setup does not edit "
+                            "qemu.conf",
+                            setup->user ? setup->user : "the desktop user",
+                            setup->user ? setup->user : "USER"));
+}
+
 /* Returns whether the hook is to be (re)installed. */
 static gboolean
 vf_setup_plan_hook(VfSetup *setup)
@@ -439,27 +1177,91 @@ vf_setup_alloc(VfHost *host, gboolean undo)
     return setup;
 }
 
+/* Reads the manifest, a plain file of setup's own (never through a link), and checks it:
+ * a damaged one refuses setup and undo before anything is changed. */
 static gboolean
 vf_setup_load_manifest(VfSetup *setup, GError **error)
 {
     g_autoptr(GError) local = NULL;
+    g_autofree char *text = NULL;
+    gsize length = 0;
+    GKeyFile *parsed;
+    GStatBuf st;
 
-    if (g_key_file_load_from_file(setup->manifest, setup->manifest_path, G_KEY_FILE_NONE, &local))
-        return TRUE;
-    if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT))
-        return TRUE;
-    g_set_error(error, VF_ERROR, VF_ERROR_IO, "Cannot read setup's manifest '%s': %s",
-                setup->manifest_path, local->message);
-    return FALSE;
+    if (g_lstat(setup->manifest_path, &st) != 0) {
+        if (errno == ENOENT)
+            return TRUE;
+        vf_error_set_errno(error, errno, "Cannot read setup's manifest '%s'", setup->manifest_path);
+        return FALSE;
+    }
+    if (!S_ISREG(st.st_mode) || st.st_size > VF_SETUP_MANIFEST_MAX) {
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                    "Setup's manifest '%s' is %s: refusing to use it; nothing was changed. "
+                    "Move it away and compare the files it would touch by hand",
+                    setup->manifest_path,
+                    S_ISREG(st.st_mode) ? "larger than setup ever writes" : "not a plain file");
+        return FALSE;
+    }
+    if (!g_file_get_contents(setup->manifest_path, &text, &length, &local)) {
+        g_set_error(error, VF_ERROR, VF_ERROR_IO, "Cannot read setup's manifest '%s': %s",
+                    setup->manifest_path, local->message);
+        return FALSE;
+    }
+    parsed = vf_setup_manifest_parse(text, length, &local);
+    if (parsed == NULL) {
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                    "Setup's manifest '%s' is damaged or was tampered with: %s; refusing to use "
+                    "it, nothing was changed. Move it away and compare the files it would touch "
+                    "by hand",
+                    setup->manifest_path, local->message);
+        return FALSE;
+    }
+    g_key_file_free(setup->manifest);
+    setup->manifest = parsed;
+    return TRUE;
 }
 
 VfSetup *
 vf_setup_new(VfHost *host, VfSetupFlags flags, GError **error)
 {
+    return vf_setup_new_for_user(host, flags, NULL, error);
+}
+
+VfSetup *
+vf_setup_new_for_user(VfHost *host, VfSetupFlags flags, const char *user, GError **error)
+{
     g_autoptr(VfSetup) setup = vf_setup_alloc(host, FALSE);
     gboolean hook;
+    guint uid = 0;
 
     setup->flags = flags;
+    if (user) {
+        if (!vf_setup_is_user_name(user)) {
+            g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                        "'%s' is not a user name: --user takes the name of the desktop user "
+                        "who runs the Looking Glass client",
+                        user);
+            return NULL;
+        }
+        if (!g_str_equal(user, "root") &&
+            !vf_setup_lookup_entry(host, FALSE, 0, user, NULL, &uid)) {
+            g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                        "There is no user '%s' on this host: --user takes the name of the "
+                        "desktop user who runs the Looking Glass client",
+                        user);
+            return NULL;
+        }
+        if (uid == 0) {
+            g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                        "'%s' is root: Looking Glass's shared memory is for the desktop user; "
+                        "name that user with --user NAME",
+                        user);
+            return NULL;
+        }
+        setup->user = g_strdup(user);
+    } else {
+        setup->user = vf_setup_find_desktop_user(host);
+    }
     if (!vf_setup_load_manifest(setup, error))
         return NULL;
     vf_setup_plan_iommu(setup, flags);
@@ -467,6 +1269,9 @@ vf_setup_new(VfHost *host, VfSetupFlags flags, GError **error)
     vf_setup_plan_modules_load(setup);
     hook = vf_setup_plan_hook(setup);
     vf_setup_plan_daemon(setup, hook, "the hook was just installed");
+    vf_setup_plan_looking_glass(setup);
+    vf_setup_plan_apparmor(setup);
+    vf_setup_plan_kvmfr(setup);
     return g_steal_pointer(&setup);
 }
 
@@ -514,14 +1319,15 @@ vf_setup_new_undo(VfHost *host, GError **error)
         g_autofree char *written = g_key_file_get_string(setup->manifest, path, "written", NULL);
         g_autofree char *current = NULL;
         gboolean is_link;
-        const char *id = g_str_equal(path, VF_SETUP_HOOK_LINK)      ? "hook"
-                         : g_str_equal(path, VF_SETUP_MODULES_CONF) ? "modules-load"
-                         : g_str_equal(path, VF_SETUP_GRUB_DEFAULT) ? "iommu"
-                                                                    : "file";
+        int managed = vf_setup_managed_index(path);
+        const char *id;
         char *title;
 
         if (g_str_equal(path, VF_SETUP_DIRS))
             continue;
+        /* vf_setup_manifest_parse() let no other group through */
+        g_assert(managed >= 0);
+        id = vf_setup_managed[managed].id;
         title = g_strdup_printf("Put back %s", path);
         current = vf_setup_read_current(setup, path, &is_link);
         hook |= g_str_equal(id, "hook");
@@ -611,8 +1417,7 @@ vf_setup_backup(VfSetup *setup, const char *path, GError **error)
         return FALSE;
     }
     {
-        g_autofree char *name = g_strdelimit(g_strdup(path + 1), "/", '_');
-        g_autofree char *relative = g_build_filename("setup", "backup", name, NULL);
+        g_autofree char *relative = vf_setup_backup_name(path);
         g_autofree char *backup = vf_host_dup_state_path(setup->host, relative);
         g_autofree char *dir = g_path_get_dirname(backup);
         g_autofree char *setup_dir = g_path_get_dirname(dir);
@@ -627,7 +1432,8 @@ vf_setup_backup(VfSetup *setup, const char *path, GError **error)
             return FALSE;
         }
         g_key_file_set_string(setup->manifest, path, "backup", relative);
-        g_key_file_set_integer(setup->manifest, path, "mode", st.st_mode & 07777);
+        /* rwx bits only: the manifest refuses more (a tampered setuid mode) */
+        g_key_file_set_integer(setup->manifest, path, "mode", st.st_mode & 0777);
     }
     return TRUE;
 }
@@ -735,8 +1541,17 @@ vf_setup_undo_file(VfSetup *setup, VfSetupItem *item, GError **error)
         g_autofree char *content = NULL;
         gsize length = 0;
         g_autoptr(GError) local = NULL;
-        int mode = g_key_file_get_integer(setup->manifest, path, "mode", NULL);
+        int mode = g_key_file_get_integer(setup->manifest, path, "mode", NULL) & 0777;
+        GStatBuf st;
 
+        /* the manifest named setup's own backup (vf_setup_manifest_parse); it must be the
+         * plain file setup wrote there, not a link to somewhere else */
+        if (g_lstat(file, &st) != 0 || !S_ISREG(st.st_mode)) {
+            g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                        "The backup of '%s' ('%s') is %s: '%s' is left as it is", real, file,
+                        g_lstat(file, &st) != 0 ? "missing" : "not a plain file", real);
+            return FALSE;
+        }
         if (!g_file_get_contents(file, &content, &length, &local)) {
             g_set_error(error, VF_ERROR, VF_ERROR_IO, "Cannot read the backup of '%s': %s", real,
                         local->message);
@@ -762,11 +1577,20 @@ vf_setup_undo_dirs(VfSetup *setup)
     g_auto(GStrv) dirs =
         g_key_file_get_string_list(setup->manifest, VF_SETUP_DIRS, "created", NULL, NULL);
 
-    /* deepest first: they were recorded top-down */
-    for (guint i = dirs ? g_strv_length(dirs) : 0; i-- > 0;) {
-        g_autofree char *real = vf_host_dup_real_path(setup->host, dirs[i]);
+    /* deepest first (the longest path of a chain is its deepest); each one is a parent
+     * of a file setup manages (vf_setup_manifest_parse) */
+    for (guint n = dirs ? g_strv_length(dirs) : 0; n > 0; n--) {
+        guint deepest = 0;
+        g_autofree char *real = NULL;
 
+        for (guint i = 1; i < n; i++)
+            if (strlen(dirs[i]) > strlen(dirs[deepest]))
+                deepest = i;
+        real = vf_host_dup_real_path(setup->host, dirs[deepest]);
         (void)g_rmdir(real); /* not empty: something else lives there now; it stays */
+        g_free(dirs[deepest]);
+        dirs[deepest] = dirs[n - 1];
+        dirs[n - 1] = NULL;
     }
 }
 
@@ -870,12 +1694,18 @@ vf_setup_apply_privileged(VfSetup *setup, VfSetupChangeFunc func, gpointer user_
                           GError **error)
 {
     VfSetupRelay relay = {setup, func, user_data};
-    const char *verb[3] = {"setup", NULL, NULL};
+    const char *verb[5] = {"setup", NULL, NULL, NULL, NULL};
+    guint n = 1;
 
     if (setup->undo)
-        verb[1] = "--undo";
+        verb[n++] = "--undo";
     else if (setup->flags & VF_SETUP_GRUB)
-        verb[1] = "--grub";
+        verb[n++] = "--grub";
+    /* the helper runs with a clean environment: the user found here is passed on */
+    if (!setup->undo && setup->user) {
+        verb[n++] = "--user";
+        verb[n++] = setup->user;
+    }
     return vf_privileged_run(setup->host, verb, vf_setup_on_helper_event, &relay, error);
 }
 

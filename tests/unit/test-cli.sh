@@ -305,6 +305,36 @@ else
     not_ok "host --groups lists every device once, the dGPU's functions under group 12" \
         "$(cat "$tmp/out")"
 fi
+# host --input: the demo's keyboard and mouse, which ones `--input auto` takes (not the
+# gaming mouse's macro keyboard, whose by-id link sorts first), and why
+kbd=/dev/input/by-id/usb-Logitech_USB_Keyboard-event-kbd
+macro=/dev/input/by-id/usb-Logitech_G502_HERO_Gaming_Mouse_0E6D395D3333-if01-event-kbd
+if demo host --input >"$tmp/out" 2>&1 &&
+    grep -A1 "^  keyboard  Logitech USB Keyboard  \[--input auto\]$" "$tmp/out" | grep -qF "$kbd" &&
+    grep -A2 "Gaming Mouse Keyboard$" "$tmp/out" | grep -q "behind 0000:00:14.0 (USB controller)" &&
+    grep -qF "2 keyboards: picked $kbd" "$tmp/out"; then
+    ok "host --input lists the keyboards and mice and marks what --input auto picks"
+else
+    not_ok "host --input lists the keyboards and mice and marks what --input auto picks" \
+        "$(cat "$tmp/out")"
+fi
+if [ -n "$PYTHON" ] && demo host --input --json >"$tmp/out" 2>"$tmp/err" &&
+    "$PYTHON" - "$tmp/out" "$kbd" "$macro" >"$tmp/err" 2>&1 <<'EOF'; then
+import json, sys
+doc = json.load(open(sys.argv[1]))
+auto = sorted((d["kind"], d["by_id"]) for d in doc["input"] if d["auto"])
+assert [k for k, _ in auto] == ["keyboard", "mouse"], auto
+assert ("keyboard", sys.argv[2]) in auto, auto
+macro = [d for d in doc["input"] if d["by_id"] == sys.argv[3]]
+assert macro and not macro[0]["auto"] and macro[0]["pci_address"] == "0000:00:14.0", macro
+assert sys.argv[3] in doc["auto_note"], doc["auto_note"]
+EOF
+    ok "host --input --json: one keyboard and one mouse for auto, the macro keyboard not"
+else
+    not_ok "host --input --json" "$(cat "$tmp/out")" "$(cat "$tmp/err")"
+fi
+run_refused "host --groups --input is a usage error" 2 "--input" demo host --groups --input
+
 "$VIRTFLOW" >/dev/null 2>&1
 status=$?
 if [ "$status" -eq 2 ]; then

@@ -195,6 +195,31 @@ else
     echo "# setup is not in this build: skipping doctor after setup"
 fi
 
+# ---- the boot loader and Looking Glass: the demo never used Looking Glass ----
+
+run_status "doctor --json on the demo set up" 0 "$VIRTFLOW" --demo doctor --json
+py "Looking Glass checks skip on a host that does not use it; the boot loader is said" "
+for id in ('lg-shm', 'lg-tmpfiles', 'lg-apparmor', 'lg-kvmfr', 'lg-client'):
+    assert c[id]['status'] == 'skip', c[id]
+assert 'Boot loader:' in c['boot-loader']['detail'], c['boot-loader']
+assert d['failed'] == 0, [x for x in d['checks'] if x['status'] == 'fail']
+"
+run_status "setup --dry-run" 0 "$VIRTFLOW" --demo setup --dry-run
+has "... shows the Looking Glass rule's step, and how to name the user" \
+    "No desktop user is known .*virtflow setup --user NAME"
+run_status "setup --user root: usage" 2 "$VIRTFLOW" --demo setup --dry-run --user root
+if grep -Eq "is root: .*--user NAME" "$tmp/err"; then
+    ok "... root is refused, with the way out"
+else
+    not_ok "... root is refused, with the way out" "stderr: $(cat "$tmp/err")"
+fi
+run_status "setup --user of no one: usage" 2 "$VIRTFLOW" --demo setup --dry-run --user nosuchuser
+if grep -q "There is no user 'nosuchuser'" "$tmp/err"; then
+    ok "... naming the user"
+else
+    not_ok "... naming the user" "stderr: $(cat "$tmp/err")"
+fi
+
 # ---- usage ----
 
 run_status "two VM names: usage" 2 "$VIRTFLOW" --demo doctor a b

@@ -580,6 +580,133 @@ test_selinux(void)
     vf_assert_check(doctor, "hook-selinux", VF_CHECK_PASS);
 }
 
+/* The boot loader: which one, where the options go, and whether they are there. */
+static void
+test_boot_loader(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_no_iommu_host, TRUE);
+    g_autoptr(VfDoctor) doctor = NULL;
+    g_autofree char *esp = vf_test_host_path(th, "boot/efi/EFI/systemd");
+    const VfCheck *c;
+
+    /* Debian's GRUB, no options: a warning (the iommu check fails already) with setup --grub */
+    vf_test_host_write(th, "etc/default/grub", "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n");
+    vf_test_host_write(th, "etc/default/grub.d/init-select.cfg", "GRUB_RECORDFAIL_TIMEOUT=0\n");
+    doctor = vf_test_doctor(th);
+    c = vf_assert_check(doctor, "boot-loader", VF_CHECK_WARN);
+    vf_assert_contains(VF_DETAIL(c), "Boot loader: GRUB");
+    vf_assert_contains(VF_DETAIL(c), "does not have the IOMMU options");
+    vf_assert_contains(VF_FIX(c), "virtflow setup --grub");
+
+    /* the drop-in is there, the running kernel predates it */
+    vf_test_host_write(th, "etc/default/grub.d/virtflow-iommu.cfg",
+                       "GRUB_CMDLINE_LINUX_DEFAULT=\"$GRUB_CMDLINE_LINUX_DEFAULT intel_iommu=on "
+                       "iommu=pt\"\n");
+    vf_doctor_free(g_steal_pointer(&doctor));
+    doctor = vf_test_doctor(th);
+    c = vf_assert_check(doctor, "boot-loader", VF_CHECK_WARN);
+    vf_assert_contains(VF_DETAIL(c), "which has the IOMMU options");
+    vf_assert_contains(VF_FIX(c), "update-grub");
+
+    /* systemd-boot installed in the ESP: /etc/kernel/cmdline is what counts */
+    g_assert_cmpint(g_mkdir_with_parents(esp, 0755), ==, 0);
+    vf_test_host_write(th, "etc/kernel/cmdline", "root=UUID=1 ro intel_iommu=on iommu=pt\n");
+    vf_doctor_free(g_steal_pointer(&doctor));
+    doctor = vf_test_doctor(th);
+    c = vf_assert_check(doctor, "boot-loader", VF_CHECK_WARN);
+    vf_assert_contains(VF_DETAIL(c), "systemd-boot/kernel-install");
+    vf_assert_contains(VF_DETAIL(c), "/etc/kernel/cmdline, which has");
+    vf_assert_contains(VF_FIX(c), "kernel-install add");
+}
+
+/* A host that never used Looking Glass: every Looking Glass check skips, none fails. */
+static void
+test_looking_glass_unused(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_desktop_host, TRUE);
+    g_autoptr(VfDoctor) doctor = NULL;
+    static const char *const ids[] = {"lg-shm", "lg-tmpfiles", "lg-apparmor", "lg-kvmfr",
+                                      "lg-client"};
+
+    /* AppArmor confines QEMU, without the rule: still nothing to say to this host */
+    vf_test_host_write(th, "etc/apparmor.d/abstractions/libvirt-qemu", "#include <x>\n");
+    doctor = vf_test_doctor(th);
+    for (guint i = 0; i < G_N_ELEMENTS(ids); i++)
+        vf_assert_check(doctor, ids[i], VF_CHECK_SKIP);
+    vf_assert_contains(VF_FIX(vf_doctor_get_check(doctor, "lg-tmpfiles")), "virtflow setup");
+}
+
+/* A host that uses it: the shared memory file's owner and mode, the rules, kvmfr and the
+ * client, each with its fix. */
+static void
+test_looking_glass(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_desktop_host, TRUE);
+    g_autoptr(VfDoctor) doctor = NULL;
+    g_autofree char *shm = vf_test_host_path(th, "dev/shm/looking-glass");
+    g_autofree char *client = vf_test_host_path(th, "usr/bin/looking-glass-client");
+    /* alice owns the files the test makes: its own uid, or one given to them as root */
+    guint uid = getuid() == 0 ? 61000 : (guint)getuid();
+    g_autofree char *passwd =
+        g_strdup_printf("root:x:0:0::/root:/bin/sh\nalice:x:%u:%u::/:/bin/sh\n"
+                        "bob:x:%u:%u::/:/bin/sh\n",
+                        uid, uid, uid + 1, uid + 1);
+    g_autofree char *path = g_strdup(g_getenv("PATH"));
+    const VfCheck *c;
+
+    vf_test_host_write(th, "etc/passwd", passwd);
+    vf_test_host_write(th, "etc/apparmor.d/abstractions/libvirt-qemu", "#include <x>\n");
+    vf_test_host_write(th, "etc/tmpfiles.d/virtflow-looking-glass.conf",
+                       "# comment\nf /dev/shm/looking-glass 0660 alice kvm -\n");
+    /* QEMU made it first: not writable by the group */
+    vf_test_host_write(th, "dev/shm/looking-glass", "");
+    g_assert_cmpint(chmod(shm, 0644), ==, 0);
+    if (getuid() == 0)
+        g_assert_cmpint(chown(shm, uid, (gid_t)-1), ==, 0);
+    g_setenv("PATH", "/usr/local/bin:/usr/bin", TRUE);
+    doctor = vf_test_doctor(th);
+    c = vf_assert_check(doctor, "lg-shm", VF_CHECK_FAIL);
+    vf_assert_contains(VF_DETAIL(c), "owner alice");
+    vf_assert_contains(VF_DETAIL(c), "mode 0644");
+    vf_assert_contains(VF_FIX(c), "systemd-tmpfiles --create");
+    c = vf_assert_check(doctor, "lg-tmpfiles", VF_CHECK_PASS);
+    vf_assert_contains(VF_DETAIL(c), "alice's");
+    c = vf_assert_check(doctor, "lg-apparmor", VF_CHECK_WARN);
+    vf_assert_contains(VF_FIX(c), "virtflow setup");
+    vf_assert_check(doctor, "lg-kvmfr", VF_CHECK_SKIP);
+    c = vf_assert_check(doctor, "lg-client", VF_CHECK_WARN);
+    vf_assert_contains(VF_FIX(c), "Looking Glass client");
+
+    /* made right, the rule there, the client installed */
+    g_assert_cmpint(chmod(shm, 0660), ==, 0);
+    vf_test_host_write(th, "etc/apparmor.d/local/abstractions/libvirt-qemu",
+                       "/dev/shm/looking-glass rw,\n");
+    vf_test_host_write(th, "usr/bin/looking-glass-client", "#!/bin/sh\n");
+    g_assert_cmpint(chmod(client, 0755), ==, 0);
+    vf_doctor_free(g_steal_pointer(&doctor));
+    doctor = vf_test_doctor(th);
+    vf_assert_check(doctor, "lg-shm", VF_CHECK_PASS);
+    vf_assert_check(doctor, "lg-apparmor", VF_CHECK_PASS);
+    c = vf_assert_check(doctor, "lg-client", VF_CHECK_PASS);
+    vf_assert_contains(VF_DETAIL(c), "/usr/bin/looking-glass-client");
+
+    /* the rule names another user than the file's owner */
+    vf_test_host_write(th, "etc/tmpfiles.d/virtflow-looking-glass.conf",
+                       "f /dev/shm/looking-glass 0660 bob kvm -\n");
+    vf_doctor_free(g_steal_pointer(&doctor));
+    doctor = vf_test_doctor(th);
+    c = vf_assert_check(doctor, "lg-shm", VF_CHECK_FAIL);
+    vf_assert_contains(VF_FIX(c), "gives it to bob");
+
+    /* kvmfr loaded, qemu.conf's ACL without it: a warning with the qemu.conf fix */
+    vf_test_host_write(th, "sys/module/kvmfr/refcnt", "0\n");
+    vf_doctor_free(g_steal_pointer(&doctor));
+    doctor = vf_test_doctor(th);
+    c = vf_assert_check(doctor, "lg-kvmfr", VF_CHECK_WARN);
+    vf_assert_contains(VF_DETAIL(c), "kvmfr is loaded");
+    g_setenv("PATH", path, TRUE);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -618,5 +745,8 @@ main(int argc, char **argv)
     g_test_add_func("/doctor/reset", test_reset);
     g_test_add_func("/doctor/framebuffer", test_framebuffer);
     g_test_add_func("/doctor/selinux", test_selinux);
+    g_test_add_func("/doctor/boot-loader", test_boot_loader);
+    g_test_add_func("/doctor/looking-glass/unused", test_looking_glass_unused);
+    g_test_add_func("/doctor/looking-glass/used", test_looking_glass);
     return g_test_run();
 }

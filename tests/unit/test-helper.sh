@@ -239,6 +239,10 @@ else
 fi
 
 # ---- setup through the helper ----
+# a desktop user for Looking Glass's rule (the demo tree has none)
+mkdir -p "$root/etc"
+printf 'root:x:0:0::/root:/bin/sh\nalice:x:61000:61000::/home/alice:/bin/sh\n' > "$root/etc/passwd"
+printf 'root:x:0:\nkvm:x:993:\n' > "$root/etc/group"
 etc_before=$(cd "$root" && find etc -printf '%p %l\n' 2> /dev/null | LC_ALL=C sort)
 if helper setup --dry-run > "$tmp/out" 2> "$tmp/err" && grep -q '"event":"change","id":"hook"' "$tmp/out" &&
     [ ! -e "$root/etc/libvirt/hooks/qemu.d/virtflow" ]; then
@@ -246,11 +250,19 @@ if helper setup --dry-run > "$tmp/out" 2> "$tmp/err" && grep -q '"event":"change
 else
     not_ok "setup --dry-run" "$(cat "$tmp/out" "$tmp/err")"
 fi
-if VIRTFLOW_HELPER=$HELPER "$VIRTFLOW" --demo setup > "$tmp/out" 2> "$tmp/err" &&
+if helper setup --dry-run --user root > "$tmp/out" 2> "$tmp/err" ||
+    ! grep -q '"code":"invalid-argument".*is root' "$tmp/out"; then
+    not_ok "helper setup --user root is refused" "$(cat "$tmp/out" "$tmp/err")"
+else
+    ok "helper setup --user root is refused"
+fi
+if VIRTFLOW_HELPER=$HELPER "$VIRTFLOW" --demo setup --user alice > "$tmp/out" 2> "$tmp/err" &&
     [ -L "$root/etc/libvirt/hooks/qemu.d/virtflow" ] && [ -f "$root/etc/modules-load.d/vfio.conf" ] &&
     grep -q 'verb=setup .* result=ok' "$root/var/log/virtflow/helper.log" &&
+    grep -q '^f /dev/shm/looking-glass 0660 alice kvm -$' \
+        "$root/etc/tmpfiles.d/virtflow-looking-glass.conf" &&
     grep -q 'Install the libvirt hook' "$tmp/out"; then
-    ok "virtflow setup through the helper: hook linked, modules-load.d written, steps printed"
+    ok "virtflow setup --user through the helper: hook linked, modules-load.d and alice's Looking Glass rule written, steps printed"
 else
     not_ok "virtflow setup through the helper" "$(cat "$tmp/out" "$tmp/err")"
 fi

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "host/vf-gpu.h"
 
+#include "host/vf-drivers.h"
+
 #include "vf-error.h"
 
 #include <string.h>
@@ -12,6 +14,9 @@ static const char *const vf_blocker_kind_names[] = {
     [VF_BLOCKER_DISPLAY_ACTIVE] = "display-active",
     [VF_BLOCKER_GROUP_NOT_VIABLE] = "group-not-viable",
     [VF_BLOCKER_IN_USE] = "in-use",
+    [VF_BLOCKER_NVIDIA_HOLDER] = "nvidia-holder",
+    [VF_BLOCKER_FRAMEBUFFER] = "framebuffer",
+    [VF_BLOCKER_BOOT_FRAMEBUFFER] = "boot-framebuffer",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(vf_blocker_kind_names) == VF_BLOCKER_LAST);
 
@@ -23,6 +28,9 @@ static const VfErrorCode vf_blocker_error_codes[] = {
     [VF_BLOCKER_DISPLAY_ACTIVE] = VF_ERROR_DEVICE_IN_USE,
     [VF_BLOCKER_GROUP_NOT_VIABLE] = VF_ERROR_GROUP_NOT_VIABLE,
     [VF_BLOCKER_IN_USE] = VF_ERROR_DEVICE_IN_USE,
+    [VF_BLOCKER_NVIDIA_HOLDER] = VF_ERROR_DEVICE_IN_USE,
+    [VF_BLOCKER_FRAMEBUFFER] = VF_ERROR_DEVICE_IN_USE,
+    [VF_BLOCKER_BOOT_FRAMEBUFFER] = VF_ERROR_DEVICE_IN_USE,
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(vf_blocker_error_codes) == VF_BLOCKER_LAST);
 
@@ -42,7 +50,7 @@ vf_blocker_free(VfBlocker *blocker)
     g_free(blocker);
 }
 
-static void
+void
 vf_gpu_add_blocker(VfGpu *gpu, VfBlockerKind kind, char *message, const char *fix)
 {
     VfBlocker *b = g_new0(VfBlocker, 1);
@@ -62,6 +70,7 @@ vf_gpu_free(VfGpu *gpu)
     g_ptr_array_unref(gpu->passthrough);
     g_ptr_array_unref(gpu->blockers);
     g_ptr_array_unref(gpu->holders);
+    g_ptr_array_unref(gpu->warnings);
     g_free(gpu);
 }
 
@@ -165,6 +174,7 @@ vf_gpu_new(VfHost *host, VfHostReport *report, VfPciDevice *dev)
     gpu->passthrough = g_ptr_array_new();
     gpu->blockers = g_ptr_array_new_with_free_func((GDestroyNotify)vf_blocker_free);
     gpu->holders = g_ptr_array_new_with_free_func((GDestroyNotify)vf_holder_free);
+    gpu->warnings = g_ptr_array_new_with_free_func((GDestroyNotify)vf_gpu_warning_free);
 
     for (guint i = 0; i < gpu->functions->len; i++) {
         VfPciDevice *fn = gpu->functions->pdata[i];
@@ -320,6 +330,8 @@ vf_host_report_build(VfHost *host, const char *only, GError **error)
             (g_get_monotonic_time() - t0) / 1000.0);
     vf_host_report_find_holders(host, report);
     g_debug("report: holders found at %.1f ms", (g_get_monotonic_time() - t0) / 1000.0);
+    vf_host_report_check_drivers(host, report);
+    g_debug("report: driver checks at %.1f ms", (g_get_monotonic_time() - t0) / 1000.0);
     return g_steal_pointer(&report);
 }
 

@@ -20,10 +20,14 @@ typedef enum {
     VF_BLOCKER_DISPLAY_ACTIVE,
     VF_BLOCKER_GROUP_NOT_VIABLE,
     VF_BLOCKER_IN_USE,
+    VF_BLOCKER_NVIDIA_HOLDER,    /* the nvidia driver is held where no process shows it */
+    VF_BLOCKER_FRAMEBUFFER,      /* nvidia_drm's framebuffer console runs on the GPU */
+    VF_BLOCKER_BOOT_FRAMEBUFFER, /* the firmware's framebuffer lies in one of its BARs */
     VF_BLOCKER_LAST
 } VfBlockerKind;
 
-/* "no-iommu", "vfio-unavailable", "boot-vga", "display-active", "group-not-viable", "in-use" */
+/* "no-iommu", "vfio-unavailable", "boot-vga", "display-active", "group-not-viable", "in-use",
+ * "nvidia-holder", "framebuffer", "boot-framebuffer" */
 const char *vf_blocker_kind_to_string(VfBlockerKind kind);
 
 typedef struct {
@@ -31,6 +35,14 @@ typedef struct {
     char *message; /* names the device and what is wrong */
     char *fix;     /* what the user can do */
 } VfBlocker;
+
+/* Something that does not forbid the passthrough but may hurt after it (host/vf-drivers.h):
+ * codes "reset-bus-only", "reset-bug", "no-reset", "did-not-come-back". */
+typedef struct {
+    char *code;
+    char *message;
+    char *fix;
+} VfGpuWarning;
 
 typedef struct {
     gint pid;
@@ -46,6 +58,7 @@ typedef struct {
     GPtrArray *passthrough; /* the passthrough set, sorted (borrowed) */
     GPtrArray *blockers;    /* of VfBlocker* */
     GPtrArray *holders;     /* of VfHolder* */
+    GPtrArray *warnings;    /* of VfGpuWarning* */
     gboolean on_vfio;       /* every member of the set is on vfio-pci */
 } VfGpu;
 

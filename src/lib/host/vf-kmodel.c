@@ -125,6 +125,15 @@ vf_kmodel_module_canon(const char *name)
     return g_strdelimit(g_strdup(name), "-", '_');
 }
 
+static void
+vf_kmodel_save(VfKmodel *m)
+{
+    g_autofree char *path = vf_kmodel_real(m->root, VF_KMODEL_FILE);
+
+    if (!g_key_file_save_to_file(m->state, path, NULL))
+        g_warning("cannot save the model's state to %s", path);
+}
+
 /* ---- the device core ---- */
 
 static char *
@@ -207,6 +216,151 @@ vf_kmodel_addresses(VfKmodel *m)
     return (gchar **)g_ptr_array_free(out, FALSE);
 }
 
+/* /proc/fb: "0 nvidia-drmdrmfb", one line per DRM framebuffer console now registered. */
+static void
+vf_kmodel_write_proc_fb(VfKmodel *m)
+{
+    g_auto(GStrv) addrs = vf_kmodel_addresses(m);
+    g_autoptr(GString) out = g_string_new(NULL);
+    gboolean any = FALSE;
+
+    for (guint i = 0; addrs[i]; i++) {
+        g_autofree char *fb = vf_kmodel_dev_get(m, addrs[i], "fb");
+        g_autofree char *dir = NULL;
+        g_autofree char *rel = NULL;
+        g_autofree char *path = NULL;
+        g_autofree char *driver = NULL;
+
+        if (fb == NULL || !g_str_has_prefix(fb, "fb"))
+            continue;
+        any = TRUE;
+        dir = vf_kmodel_dev_dir(m, addrs[i]);
+        rel = g_strconcat(dir, "/graphics/", fb, NULL);
+        path = vf_kmodel_real(m->root, rel);
+        if (!g_file_test(path, G_FILE_TEST_IS_DIR))
+            continue;
+        driver = vf_kmodel_dev_get(m, addrs[i], "driver");
+        /* drm_fb_helper names it after the DRM driver: "nvidia-drm" + "drmfb" */
+        g_string_append_printf(out, "%s %sdrmfb\n", fb + 2,
+                               g_strcmp0(driver, "nvidia") == 0 ? "nvidia-drm" : driver);
+    }
+    if (any)
+        vf_kmodel_write_file(m->root, "proc/fb", out->str);
+}
+
+/* A DRM driver's framebuffer console: DEV/graphics/fbN, /sys/class/graphics/fbN. */
+static void
+vf_kmodel_framebuffer(VfKmodel *m, const char *address, const char *dir, gboolean present)
+{
+    g_autofree char *fb = vf_kmodel_dev_get(m, address, "fb");
+    g_autofree char *fb_rel = NULL;
+    g_autofree char *class_rel = NULL;
+    g_autofree char *device_rel = NULL;
+
+    if (fb == NULL)
+        return;
+    fb_rel = g_strconcat(dir, "/graphics/", fb, NULL);
+    class_rel = g_strconcat("sys/class/graphics/", fb, NULL);
+    device_rel = g_strconcat(fb_rel, "/device", NULL);
+    if (present) {
+        vf_kmodel_mkdir(m->root, fb_rel);
+        vf_kmodel_link(m->root, device_rel, dir);
+        vf_kmodel_link(m->root, class_rel, fb_rel);
+    } else {
+        g_autofree char *graphics_rel = g_strconcat(dir, "/graphics", NULL);
+        g_autofree char *graphics = vf_kmodel_real(m->root, graphics_rel);
+        g_autofree char *class_link = vf_kmodel_real(m->root, class_rel);
+
+        vf_kmodel_rm_rf(graphics);
+        g_unlink(class_link);
+    }
+    vf_kmodel_write_proc_fb(m);
+}
+
+typedef struct {
+    guint64 start;
+    guint64 end;
+    guint depth;
+    char *name;
+} VfKmodelIomem;
+
+static gint
+vf_kmodel_iomem_cmp(gconstpointer a, gconstpointer b)
+{
+    const VfKmodelIomem *x = a;
+    const VfKmodelIomem *y = b;
+
+    if (x->start != y->start)
+        return x->start < y->start ? -1 : 1;
+    if (x->depth != y->depth)
+        return x->depth < y->depth ? -1 : 1;
+    return g_strcmp0(x->name, y->name);
+}
+
+static void
+vf_kmodel_iomem_clear(gpointer data)
+{
+    g_free(((VfKmodelIomem *)data)->name);
+}
+
+static void
+vf_kmodel_iomem_add(GArray *out, guint64 start, guint64 end, guint depth, const char *name)
+{
+    VfKmodelIomem e = {start, end, depth, g_strdup(name)};
+
+    g_array_append_val(out, e);
+}
+
+/*
+ * /proc/iomem as root reads it: each device's BARs, the natural driver's claim under each
+ * while it is bound (vfio-pci claims them only when QEMU maps them), and a firmware
+ * framebuffer inside BAR 1:
+ *       4000000000-400fffffff : 0000:01:00.0
+ *         4000000000-40007fffff : BOOTFB
+ */
+static void
+vf_kmodel_write_iomem(VfKmodel *m)
+{
+    g_auto(GStrv) addrs = NULL;
+    g_autoptr(GArray) entries = NULL;
+    g_autoptr(GString) out = NULL;
+
+    if (!g_key_file_get_boolean(m->state, "host", "iomem", NULL))
+        return;
+    addrs = vf_kmodel_addresses(m);
+    entries = g_array_new(FALSE, FALSE, sizeof(VfKmodelIomem));
+    g_array_set_clear_func(entries, vf_kmodel_iomem_clear);
+    out = g_string_new("00000000-00000fff : Reserved\n00001000-0009ffff : System RAM\n");
+    vf_kmodel_iomem_add(entries, 0xfed00000, 0xfed003ff, 0, "HPET 0");
+    for (guint i = 0; addrs[i]; i++) {
+        g_autofree char *bars = vf_kmodel_dev_get(m, addrs[i], "bars");
+        g_autofree char *natural = vf_kmodel_dev_get(m, addrs[i], "driver");
+        g_autofree char *current = vf_kmodel_current_driver(m, addrs[i]);
+        g_autofree char *boot_fb = vf_kmodel_dev_get(m, addrs[i], "boot_fb");
+        g_auto(GStrv) list = bars ? g_strsplit(bars, " ", -1) : NULL;
+
+        for (guint b = 0; list && list[b]; b++) {
+            guint64 start = g_ascii_strtoull(list[b], NULL, 16);
+            const char *dash = strchr(list[b], '-');
+            guint64 end = dash ? g_ascii_strtoull(dash + 1, NULL, 16) : start;
+
+            vf_kmodel_iomem_add(entries, start, end, 1, addrs[i]);
+            if (current && g_strcmp0(current, natural) == 0)
+                vf_kmodel_iomem_add(entries, start, end, 2, natural);
+            if (b == 1 && boot_fb)
+                vf_kmodel_iomem_add(entries, start, start + 0x7fffff, 2, boot_fb);
+        }
+    }
+    g_array_sort(entries, vf_kmodel_iomem_cmp);
+    for (guint i = 0; i < entries->len; i++) {
+        const VfKmodelIomem *e = &g_array_index(entries, VfKmodelIomem, i);
+
+        g_string_append_printf(out, "%*s%08" G_GINT64_MODIFIER "x-%08" G_GINT64_MODIFIER "x : %s\n",
+                               (int)(2 * e->depth), "", e->start, e->end, e->name);
+    }
+    vf_kmodel_write_file(m->root, "proc/iomem", out->str);
+}
+
 /* DRM and ALSA children appear when the natural driver binds and go when it leaves. */
 static void
 vf_kmodel_children(VfKmodel *m, const char *address, gboolean present)
@@ -261,6 +415,7 @@ vf_kmodel_children(VfKmodel *m, const char *address, gboolean present)
 
         vf_kmodel_mkdir(m->root, card_rel);
     }
+    vf_kmodel_framebuffer(m, address, dir, present);
 }
 
 static gboolean
@@ -298,8 +453,21 @@ vf_kmodel_attach_driver(VfKmodel *m, const char *address, const char *driver)
 
         vf_kmodel_write_file(m->root, node, "");
     }
-    if (g_strcmp0(driver, natural) == 0)
+    if (g_strcmp0(driver, natural) == 0) {
+        g_autofree char *drm = vf_kmodel_dev_get(m, address, "drm");
+        g_autofree char *boot_fb = vf_kmodel_dev_get(m, address, "boot_fb");
+
         vf_kmodel_children(m, address, TRUE);
+        /* a DRM driver takes the GPU over from the firmware's framebuffer
+         * (aperture_remove_conflicting_pci_devices): BOOTFB leaves /proc/iomem */
+        if (drm && boot_fb) {
+            g_autofree char *dev_group = vf_kmodel_dev_group(address);
+
+            g_key_file_set_string(m->state, dev_group, "boot_fb", "");
+            vf_kmodel_save(m);
+        }
+    }
+    vf_kmodel_write_iomem(m);
 }
 
 static void
@@ -321,6 +489,17 @@ vf_kmodel_detach_driver(VfKmodel *m, const char *address, const char *driver)
 
         g_unlink(node);
     }
+    if (g_str_equal(driver, "vfio-pci")) {
+        g_autofree char *dev_group = vf_kmodel_dev_group(address);
+
+        /* a VM may have used it: the AMD reset bug shows from now on */
+        if (g_key_file_get_boolean(m->state, dev_group, "reset_bug", NULL) &&
+            !g_key_file_get_boolean(m->state, dev_group, "used", NULL)) {
+            g_key_file_set_boolean(m->state, dev_group, "used", TRUE);
+            vf_kmodel_save(m);
+        }
+    }
+    vf_kmodel_write_iomem(m);
 }
 
 /* driver_match_device(): the override decides alone while set */
@@ -337,6 +516,73 @@ vf_kmodel_matches(VfKmodel *m, const char *address, const char *driver)
 }
 
 /* device_attach(): the first registered driver that matches */
+/* The AMD reset bug: after vfio-pci had the device, its own driver cannot bring it up
+ * (amdgpu: "probe ... failed with error -110"); the driver core leaves it unbound. */
+static gboolean
+vf_kmodel_probe_fails(VfKmodel *m, const char *address, const char *driver)
+{
+    g_autofree char *group = vf_kmodel_dev_group(address);
+    g_autofree char *natural = vf_kmodel_dev_get(m, address, "driver");
+
+    return g_strcmp0(driver, natural) == 0 &&
+           g_key_file_get_boolean(m->state, group, "reset_bug", NULL) &&
+           g_key_file_get_boolean(m->state, group, "used", NULL);
+}
+
+/* nvidia's remove() waits for its usage count to reach 0 (nv_pci_remove_helper): users no
+ * process shows, nvidia-persistenced or nvidia-powerd running, nvidia_drm's framebuffer
+ * console on the device. */
+static gboolean
+vf_kmodel_nvidia_held(VfKmodel *m, const char *address)
+{
+    g_autofree char *dir = vf_kmodel_dev_dir(m, address);
+    g_autofree char *graphics_rel = g_strconcat(dir, "/graphics", NULL);
+    g_autofree char *graphics = vf_kmodel_real(m->root, graphics_rel);
+    g_autofree char *proc = vf_kmodel_real(m->root, "proc");
+    g_autoptr(GDir) pids = NULL;
+    const char *name;
+
+    if (g_key_file_get_integer(m->state, "host", "nvidia-hidden", NULL) > 0 ||
+        g_file_test(graphics, G_FILE_TEST_IS_DIR))
+        return TRUE;
+    pids = g_dir_open(proc, 0, NULL);
+    while (pids && (name = g_dir_read_name(pids)) != NULL) {
+        g_autofree char *comm_path = g_build_filename(proc, name, "comm", NULL);
+        g_autofree char *comm = NULL;
+
+        if (!g_ascii_isdigit(*name) || !g_file_get_contents(comm_path, &comm, NULL, NULL))
+            continue;
+        g_strchomp(comm);
+        if (g_str_equal(comm, "nvidia-persiste") || g_str_equal(comm, "nvidia-powerd"))
+            return TRUE;
+    }
+    return FALSE;
+}
+
+/* An nvidia unbind that started while the GPU was held never finishes: that write and
+ * every later one on the device block (the device stays half removed). */
+static gboolean
+vf_kmodel_unbind_hangs(VfKmodel *m, const char *address, const char *driver)
+{
+    g_autofree char *group = vf_kmodel_dev_group(address);
+
+    if (g_key_file_get_boolean(m->state, group, "removing", NULL))
+        return TRUE;
+    if (g_strcmp0(driver, "nvidia") != 0 || !vf_kmodel_nvidia_held(m, address))
+        return FALSE;
+    g_key_file_set_boolean(m->state, group, "removing", TRUE);
+    vf_kmodel_save(m);
+    return TRUE;
+}
+
+static gboolean
+vf_kmodel_removing(VfKmodel *m, const char *address)
+{
+    g_autofree char *group = vf_kmodel_dev_group(address);
+
+    return g_key_file_get_boolean(m->state, group, "removing", NULL);
+}
+
 static void
 vf_kmodel_probe(VfKmodel *m, const char *address)
 {
@@ -345,7 +591,7 @@ vf_kmodel_probe(VfKmodel *m, const char *address)
     const char *candidate = override ? override : natural;
     g_autofree char *current = vf_kmodel_current_driver(m, address);
 
-    if (current || candidate == NULL)
+    if (current || candidate == NULL || vf_kmodel_probe_fails(m, address, candidate))
         return;
     if (vf_kmodel_driver_registered(m, candidate))
         vf_kmodel_attach_driver(m, address, candidate);
@@ -390,7 +636,8 @@ vf_kmodel_load_locked(VfKmodel *m, const char *name)
         for (guint a = 0; addrs[a]; a++) {
             g_autofree char *current = vf_kmodel_current_driver(m, addrs[a]);
 
-            if (current == NULL && vf_kmodel_matches(m, addrs[a], list[i]))
+            if (current == NULL && vf_kmodel_matches(m, addrs[a], list[i]) &&
+                !vf_kmodel_probe_fails(m, addrs[a], list[i]))
                 vf_kmodel_attach_driver(m, addrs[a], list[i]);
         }
     }
@@ -444,6 +691,8 @@ vf_kmodel_write_locked(VfKmodel *m, const char *path, const char *value)
         if (!vf_kmodel_dev_exists(m, address))
             return ENOENT;
         current = vf_kmodel_current_driver(m, address);
+        if (vf_kmodel_removing(m, address))
+            return vf_kmodel_fail(m, VF_KMODEL_HANG);
         if (g_str_equal(attr, "/driver_override")) {
             g_autofree char *dir = vf_kmodel_dev_dir(m, address);
             g_autofree char *rel = g_strconcat(dir, "/driver_override", NULL);
@@ -462,6 +711,8 @@ vf_kmodel_write_locked(VfKmodel *m, const char *path, const char *value)
                 return ENODEV;
             if (vf_kmodel_take_fault(m, VF_KMODEL_OP_UNBIND, address, &errsv))
                 return vf_kmodel_fail(m, errsv);
+            if (vf_kmodel_unbind_hangs(m, address, current))
+                return vf_kmodel_fail(m, VF_KMODEL_HANG);
             vf_kmodel_detach_driver(m, address, current);
             return 0;
         }
@@ -470,6 +721,8 @@ vf_kmodel_write_locked(VfKmodel *m, const char *path, const char *value)
     if (g_str_equal(path, "/sys/bus/pci/drivers_probe")) {
         if (!vf_kmodel_dev_exists(m, val))
             return ENODEV;
+        if (vf_kmodel_removing(m, val))
+            return vf_kmodel_fail(m, VF_KMODEL_HANG);
         if (vf_kmodel_take_fault(m, VF_KMODEL_OP_PROBE, val, &errsv))
             return vf_kmodel_fail(m, errsv);
         vf_kmodel_probe(m, val);
@@ -491,6 +744,8 @@ vf_kmodel_write_locked(VfKmodel *m, const char *path, const char *value)
                 return ENODEV;
             if (vf_kmodel_take_fault(m, VF_KMODEL_OP_UNBIND, val, &errsv))
                 return vf_kmodel_fail(m, errsv);
+            if (vf_kmodel_unbind_hangs(m, val, name))
+                return vf_kmodel_fail(m, VF_KMODEL_HANG);
             vf_kmodel_detach_driver(m, val, name);
             return 0;
         }
@@ -501,6 +756,8 @@ vf_kmodel_write_locked(VfKmodel *m, const char *path, const char *value)
                 return ENODEV;
             if (vf_kmodel_take_fault(m, VF_KMODEL_OP_BIND, val, &errsv))
                 return vf_kmodel_fail(m, errsv);
+            if (vf_kmodel_probe_fails(m, val, name))
+                return ETIMEDOUT; /* the probe's error, as the bind write returns it */
             vf_kmodel_attach_driver(m, val, name);
             return 0;
         }
@@ -717,6 +974,166 @@ vf_kmodel_modules_file(const char *list, gboolean dep)
     return g_string_free(out, FALSE);
 }
 
+/* ---- input devices ---- */
+
+/* drivers/input/input.c input_print_bitmap(): the words of a bitmap, most significant
+ * first, from the highest non-zero one, in hex ("120013", "ff0000 0 0 0 0"); "0" when
+ * empty. Words are 64 bits, as on the 64-bit kernels VirtFlow runs on. */
+static char *
+vf_kmodel_bitmap(const guint *bits, guint n_bits)
+{
+    guint64 words[16] = {0};
+    gint top = -1;
+    GString *out = g_string_new(NULL);
+
+    for (guint i = 0; i < n_bits; i++) {
+        g_assert(bits[i] < 64 * G_N_ELEMENTS(words));
+        words[bits[i] / 64] |= G_GUINT64_CONSTANT(1) << (bits[i] % 64);
+        top = MAX(top, (gint)(bits[i] / 64));
+    }
+    for (gint w = top; w >= 0; w--)
+        g_string_append_printf(out, "%s%" G_GINT64_MODIFIER "x", w == top ? "" : " ", words[w]);
+    if (top < 0)
+        g_string_append_c(out, '0');
+    g_string_append_c(out, '\n');
+    return g_string_free(out, FALSE);
+}
+
+/* bits from..to, inclusive, appended to @bits */
+static void
+vf_kmodel_bit_range(GArray *bits, guint from, guint to)
+{
+    for (guint b = from; b <= to; b++)
+        g_array_append_val(bits, b);
+}
+
+static void
+vf_kmodel_write_caps(const char *root, const char *input_dir, VfKmodelInputCaps caps)
+{
+    /* include/uapi/linux/input-event-codes.h */
+    enum { EV_SYN = 0, EV_KEY = 1, EV_REL = 2, EV_MSC = 4, EV_LED = 0x11, EV_REP = 0x14 };
+    enum { KEY_ESC = 1, KEY_F12 = 88, KEY_POWER = 116, BTN_LEFT = 0x110, BTN_TASK = 0x117 };
+    enum { REL_X = 0, REL_Y = 1, REL_HWHEEL = 6, REL_WHEEL = 8, MSC_SCAN = 4 };
+    g_autoptr(GArray) ev = g_array_new(FALSE, FALSE, sizeof(guint));
+    g_autoptr(GArray) key = g_array_new(FALSE, FALSE, sizeof(guint));
+    g_autoptr(GArray) rel = g_array_new(FALSE, FALSE, sizeof(guint));
+    g_autoptr(GArray) led = g_array_new(FALSE, FALSE, sizeof(guint));
+    g_autoptr(GArray) msc = g_array_new(FALSE, FALSE, sizeof(guint));
+    struct {
+        const char *name;
+        GArray *bits;
+    } files[] = {{"ev", ev},    {"key", key}, {"rel", rel},  {"led", led}, {"msc", msc},
+                 {"abs", NULL}, {"sw", NULL}, {"snd", NULL}, {"ff", NULL}};
+
+    switch (caps) {
+    case VF_KMODEL_INPUT_KEYBOARD:
+    case VF_KMODEL_INPUT_MACRO_KEYS:
+        vf_kmodel_bit_range(ev, EV_SYN, EV_KEY);
+        vf_kmodel_bit_range(ev, EV_MSC, EV_MSC);
+        vf_kmodel_bit_range(ev, EV_REP, EV_REP);
+        vf_kmodel_bit_range(key, KEY_ESC, KEY_F12);
+        vf_kmodel_bit_range(msc, MSC_SCAN, MSC_SCAN);
+        if (caps == VF_KMODEL_INPUT_KEYBOARD) {
+            vf_kmodel_bit_range(ev, EV_LED, EV_LED);
+            vf_kmodel_bit_range(led, 0, 2); /* Num, Caps and Scroll Lock */
+        }
+        break;
+    case VF_KMODEL_INPUT_MOUSE:
+        vf_kmodel_bit_range(ev, EV_SYN, EV_REL);
+        vf_kmodel_bit_range(ev, EV_MSC, EV_MSC);
+        vf_kmodel_bit_range(key, BTN_LEFT, BTN_TASK);
+        vf_kmodel_bit_range(rel, REL_X, REL_Y);
+        vf_kmodel_bit_range(rel, REL_HWHEEL, REL_HWHEEL);
+        vf_kmodel_bit_range(rel, REL_WHEEL, REL_WHEEL);
+        vf_kmodel_bit_range(msc, MSC_SCAN, MSC_SCAN);
+        break;
+    case VF_KMODEL_INPUT_POWER_BUTTON:
+    case VF_KMODEL_INPUT_LAST:
+        vf_kmodel_bit_range(ev, EV_SYN, EV_KEY);
+        vf_kmodel_bit_range(key, KEY_POWER, KEY_POWER);
+        break;
+    }
+    for (guint i = 0; i < G_N_ELEMENTS(files); i++) {
+        g_autofree char *rel_path = g_strconcat(input_dir, "/capabilities/", files[i].name, NULL);
+        g_autofree char *text =
+            files[i].bits ? vf_kmodel_bitmap((const guint *)files[i].bits->data, files[i].bits->len)
+                          : g_strdup("0\n");
+
+        vf_kmodel_write_file(root, rel_path, text);
+    }
+}
+
+/* One keyboard or mouse: what the input core (drivers/input/input.c, evdev.c) puts in sysfs
+ * and what udev makes in /dev/input. */
+static void
+vf_kmodel_build_input(const char *root, const VfKmodelHost *spec, const VfKmodelInput *in)
+{
+    g_autofree char *input_dir = NULL;
+    g_autofree char *event_dir = NULL;
+    g_autofree char *event = g_strdup_printf("event%u", in->event);
+    g_autofree char *node = g_strconcat("dev/input/", event, NULL);
+
+    if (in->by_id) {
+        g_autofree char *link = g_strconcat("dev/input/by-id/", in->by_id, NULL);
+
+        vf_kmodel_link(root, link, node);
+    }
+    if (in->unplugged)
+        return;
+    if (in->controller) {
+        g_autofree char *ctrl = vf_kmodel_device_dir(spec, in->controller);
+        g_autofree char *usb = g_strdup_printf("%s/usb1/1-%u", ctrl, in->usb_port);
+        g_autofree char *phys =
+            g_strdup_printf("usb-%s-%u/input%u\n", in->controller, in->usb_port, in->usb_interface);
+        g_autofree char *phys_rel = NULL;
+
+        g_return_if_fail(ctrl != NULL);
+        /* USB interface 1-P:1.I, its HID device BUS:VENDOR:PRODUCT.N, the input device */
+        input_dir =
+            g_strdup_printf("%s/1-%u:1.%u/0003:046D:C%03X.%04X/input/input%u", usb, in->usb_port,
+                            in->usb_interface, in->usb_port, in->event + 1, in->event);
+        phys_rel = g_strconcat(input_dir, "/phys", NULL);
+        vf_kmodel_write_file(root, phys_rel, phys);
+    } else {
+        input_dir = g_strdup_printf("sys/devices/virtual/input/input%u", in->event);
+    }
+    event_dir = g_strconcat(input_dir, "/", event, NULL);
+    {
+        g_autofree char *name_rel = g_strconcat(input_dir, "/name", NULL);
+        g_autofree char *name = g_strconcat(in->name, "\n", NULL);
+        g_autofree char *dev_rel = g_strconcat(event_dir, "/dev", NULL);
+        g_autofree char *dev = g_strdup_printf("13:%u\n", 64 + in->event);
+        g_autofree char *device_link = g_strconcat(event_dir, "/device", NULL);
+        g_autofree char *class_event = g_strconcat("sys/class/input/", event, NULL);
+        g_autofree char *class_input = g_strdup_printf("sys/class/input/input%u", in->event);
+        g_autofree char *char_link = g_strdup_printf("sys/dev/char/13:%u", 64 + in->event);
+
+        vf_kmodel_write_file(root, name_rel, name);
+        vf_kmodel_write_caps(root, input_dir, in->caps);
+        vf_kmodel_write_file(root, dev_rel, dev);
+        vf_kmodel_link(root, device_link, input_dir);
+        vf_kmodel_link(root, class_event, event_dir);
+        vf_kmodel_link(root, class_input, input_dir);
+        vf_kmodel_link(root, char_link, event_dir);
+        /* only root can mknod: the node is a regular file, sysfs "dev" says what it is */
+        vf_kmodel_write_file(root, node, "");
+    }
+}
+
+static void
+vf_kmodel_build_inputs(const char *root, const VfKmodelHost *spec)
+{
+    if (spec->inputs == NULL)
+        return;
+    /* mousedev's legacy multiplexer, 13:63: an input node that is not evdev */
+    vf_kmodel_write_file(root, "dev/input/mice", "");
+    vf_kmodel_write_file(root, "sys/devices/virtual/input/mice/dev", "13:63\n");
+    vf_kmodel_link(root, "sys/class/input/mice", "sys/devices/virtual/input/mice");
+    vf_kmodel_link(root, "sys/dev/char/13:63", "sys/devices/virtual/input/mice");
+    for (const VfKmodelInput *in = spec->inputs; in->name; in++)
+        vf_kmodel_build_input(root, spec, in);
+}
+
 gboolean
 vf_kmodel_build(const char *root, const VfKmodelHost *spec, GError **error)
 {
@@ -753,6 +1170,12 @@ vf_kmodel_build(const char *root, const VfKmodelHost *spec, GError **error)
         g_key_file_set_string(state, group, "drm", d->drm ? d->drm : "");
         g_key_file_set_string(state, group, "connectors", d->connectors ? d->connectors : "");
         g_key_file_set_string(state, group, "sound", d->sound ? d->sound : "");
+        if (d->fb)
+            g_key_file_set_string(state, group, "fb", d->fb);
+        if (d->boot_fb)
+            g_key_file_set_string(state, group, "boot_fb", d->boot_fb);
+        if (d->reset_bug)
+            g_key_file_set_boolean(state, group, "reset_bug", TRUE);
         if (d->iommu_group >= 0) {
             g_autofree char *g = g_strdup_printf("%d", d->iommu_group);
             g_autofree char *grp_dir = g_strconcat("sys/kernel/iommu_groups/", g, NULL);
@@ -781,14 +1204,80 @@ vf_kmodel_build(const char *root, const VfKmodelHost *spec, GError **error)
         ATTR("revision", "0x%02x\n", 0xa1);
         ATTR("driver_override", "%s\n", "(null)");
         ATTR("power_state", "%s\n", "D0");
-        ATTR("reset_method", "%s\n", (d->class_code >> 16) == 0x06 ? "bus" : "flr bus");
+        ATTR("reset_method", "%s\n",
+             d->reset_method                 ? d->reset_method
+             : (d->class_code >> 16) == 0x06 ? "bus"
+                                             : "flr bus");
         if (d->boot_vga >= 0)
             ATTR("boot_vga", "%d\n", d->boot_vga);
+        if (spec->iomem) {
+            /* BARs as firmware assigns them: a GPU's registers (BAR 0) and its VRAM
+             * aperture (BAR 1, 64-bit prefetchable); one small BAR for anything else */
+            guint idx = (guint)(d - spec->devices);
+            gboolean display = (d->class_code >> 16) == 0x03;
+            guint64 b0 =
+                display ? 0xd0000000ull + idx * 0x1000000ull : 0xfe000000ull + idx * 0x10000ull;
+            guint64 b0_end = b0 + (display ? 0xffffffull : 0xffffull);
+            guint64 b1 = 0x4000000000ull + idx * 0x10000000ull;
+            guint64 b1_end = b1 + 0xfffffffull;
+            g_autofree char *bars =
+                display ? g_strdup_printf("%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER
+                                          "x %" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x",
+                                          b0, b0_end, b1, b1_end)
+                        : g_strdup_printf("%" G_GINT64_MODIFIER "x-%" G_GINT64_MODIFIER "x", b0,
+                                          b0_end);
+            g_autoptr(GString) res = g_string_new(NULL);
+
+            g_key_file_set_string(state, group, "bars", bars);
+            g_string_append_printf(res,
+                                   "0x%016" G_GINT64_MODIFIER "x 0x%016" G_GINT64_MODIFIER
+                                   "x 0x0000000000040200\n",
+                                   b0, b0_end);
+            if (display)
+                g_string_append_printf(res,
+                                       "0x%016" G_GINT64_MODIFIER "x 0x%016" G_GINT64_MODIFIER
+                                       "x 0x000000000014220c\n",
+                                       b1, b1_end);
+            for (guint i = display ? 2 : 1; i < 7; i++)
+                g_string_append(res, "0x0000000000000000 0x0000000000000000 0x0000000000000000\n");
+            ATTR("resource", "%s", res->str);
+        }
 #undef ATTR
         (void)attr;
         vf_kmodel_link(root, bus_link, dir);
     }
 
+    vf_kmodel_build_inputs(root, spec);
+    if (spec->iomem)
+        g_key_file_set_boolean(state, "host", "iomem", TRUE);
+    if (spec->nvidia_hidden > 0)
+        g_key_file_set_integer(state, "host", "nvidia-hidden", spec->nvidia_hidden);
+    if (spec->nvidia_drm || spec->nvidia_hidden > 0) {
+        /* modules stacked on nvidia hold one reference each; each open /dev/nvidia* file
+         * one more (its fops' owner); the users no process shows are the rest */
+        static const char *const stacked[] = {"nvidia_modeset", "nvidia_uvm"};
+        guint refcnt = G_N_ELEMENTS(stacked) + (guint)MAX(spec->nvidia_hidden, 0);
+        g_autofree char *refcnt_text = NULL;
+
+        for (guint i = 0; i < G_N_ELEMENTS(stacked); i++) {
+            g_autofree char *to = g_strconcat("sys/module/", stacked[i], NULL);
+            g_autofree char *link = g_strconcat("sys/module/nvidia/holders/", stacked[i], NULL);
+
+            vf_kmodel_mkdir(root, to);
+            vf_kmodel_link(root, link, to);
+        }
+        for (const VfKmodelProcess *p = spec->processes; p && p->pid; p++)
+            for (const char *f = p->fds; f && (f = strstr(f, "/dev/nvidia")); f++)
+                refcnt++;
+        refcnt_text = g_strdup_printf("%u\n", refcnt);
+        vf_kmodel_write_file(root, "sys/module/nvidia/refcnt", refcnt_text);
+        if (spec->nvidia_drm) {
+            vf_kmodel_link(root, "sys/module/nvidia_modeset/holders/nvidia_drm",
+                           "sys/module/nvidia_drm");
+            vf_kmodel_write_file(root, "sys/module/nvidia_drm/parameters/modeset", "Y\n");
+            vf_kmodel_write_file(root, "sys/module/nvidia_drm/parameters/fbdev", "Y\n");
+        }
+    }
     vf_kmodel_write_file(root, "sys/bus/pci/drivers_probe", "");
     vf_kmodel_write_file(root, "sys/bus/pci/rescan", "");
     vf_kmodel_mkdir(root, "sys/bus/pci/drivers");
@@ -895,8 +1384,51 @@ vf_kmodel_build(const char *root, const VfKmodelHost *spec, GError **error)
             if (cur)
                 vf_kmodel_detach_driver(m, d->address, cur);
         }
+        vf_kmodel_write_iomem(m);
         g_mutex_unlock(&m->lock);
     }
+    return TRUE;
+}
+
+gboolean
+vf_kmodel_unplug_input(const char *root, guint event)
+{
+    g_autofree char *node_rel = g_strdup_printf("dev/input/event%u", event);
+    g_autofree char *node = vf_kmodel_real(root, node_rel);
+    g_autofree char *class_rel = g_strdup_printf("sys/class/input/event%u", event);
+    g_autofree char *class_link = vf_kmodel_real(root, class_rel);
+    g_autofree char *input_rel = g_strdup_printf("sys/class/input/input%u", event);
+    g_autofree char *input_link = vf_kmodel_real(root, input_rel);
+    g_autofree char *char_rel = g_strdup_printf("sys/dev/char/13:%u", 64 + event);
+    g_autofree char *char_link = vf_kmodel_real(root, char_rel);
+    g_autofree char *by_id = vf_kmodel_real(root, "dev/input/by-id");
+    g_autofree char *target = g_file_read_link(input_link, NULL);
+    g_autoptr(GDir) dir = NULL;
+    const char *name;
+
+    if (!g_file_test(node, G_FILE_TEST_EXISTS))
+        return FALSE;
+    /* udev removes the links it made for the node (60-persistent-input.rules) */
+    dir = g_dir_open(by_id, 0, NULL);
+    while (dir && (name = g_dir_read_name(dir)) != NULL) {
+        g_autofree char *link = g_build_filename(by_id, name, NULL);
+        g_autofree char *to = g_file_read_link(link, NULL);
+        g_autofree char *base = to ? g_path_get_basename(to) : NULL;
+
+        if (g_strcmp0(base, node_rel + strlen("dev/input/")) == 0)
+            g_unlink(link);
+    }
+    /* the input device's directory goes with its links (sys/class/input/inputN's target) */
+    if (target) {
+        g_autofree char *class_dir = g_path_get_dirname(input_link);
+        g_autofree char *input_dir = g_build_filename(class_dir, target, NULL);
+
+        vf_kmodel_rm_rf(input_dir);
+    }
+    g_unlink(class_link);
+    g_unlink(input_link);
+    g_unlink(char_link);
+    g_unlink(node);
     return TRUE;
 }
 
@@ -968,9 +1500,24 @@ static const VfKmodelDevice vf_kmodel_demo_devices[] = {
     {NULL},
 };
 
+/* A USB keyboard and a gaming mouse on the chipset's xHCI controller. The mouse's second
+ * interface is a keyboard for its macro buttons, and its by-id link sorts before the real
+ * keyboard's: what `--input auto` must see through. The power button has no by-id link. */
+static const VfKmodelInput vf_kmodel_demo_inputs[] = {
+    {0, VF_KMODEL_INPUT_POWER_BUTTON, "Power Button"},
+    {4, VF_KMODEL_INPUT_KEYBOARD, "Logitech USB Keyboard", "usb-Logitech_USB_Keyboard-event-kbd",
+     "0000:00:14.0", 2, 0},
+    {5, VF_KMODEL_INPUT_MOUSE, "Logitech G502 HERO Gaming Mouse",
+     "usb-Logitech_G502_HERO_Gaming_Mouse_0E6D395D3333-event-mouse", "0000:00:14.0", 3, 0},
+    {6, VF_KMODEL_INPUT_MACRO_KEYS, "Logitech G502 HERO Gaming Mouse Keyboard",
+     "usb-Logitech_G502_HERO_Gaming_Mouse_0E6D395D3333-if01-event-kbd", "0000:00:14.0", 3, 1},
+    {0, 0, NULL},
+};
+
 const VfKmodelHost vf_kmodel_demo_host = {
     .kernel_release = "6.1.0-virtflow-demo",
     .loaded = "vfio vfio_iommu_type1 vfio_pci pcieport i915 xhci_pci ahci snd_hda_intel nvidia "
               "nvme igc",
     .devices = vf_kmodel_demo_devices,
+    .inputs = vf_kmodel_demo_inputs,
 };

@@ -17,6 +17,21 @@
  *  - /dev/vfio/GROUP exists while any member of GROUP is on vfio-pci;
  *  - a driver is registered (/sys/bus/pci/drivers/D) only while its module is loaded;
  *  - DRM and sound children exist only while the natural driver is bound.
+ *
+ * Input devices (keyboards, mice) are static: /dev/input/eventN (a regular file: only root
+ * can make character devices), its /dev/input/by-id link, and the sysfs tree of the input
+ * core under the USB controller they are plugged into, as drivers/input/input.c and udev's
+ * 60-persistent-input.rules make them.
+ *
+ * And what real drivers and firmware do (host/vf-drivers.h, issue 12):
+ *  - nvidia: an unbind while nvidia-persistenced or nvidia-powerd runs, while nvidia_drm's
+ *    framebuffer console is on the GPU, or while the module has users no process shows,
+ *    blocks for ever (a hang), and every later write to that device blocks too: releasing
+ *    the user after the unbind started does not let it finish;
+ *  - /proc/iomem (with .iomem): each device's BARs, the natural driver's claim under them,
+ *    and a firmware framebuffer (.boot_fb) in BAR 1 until a DRM driver takes the GPU over;
+ *  - the AMD reset bug (.reset_bug): once the device has been on vfio-pci, its natural
+ *    driver's probe fails (no driver, no DRM device) until the host "reboots" (a new tree).
  */
 #pragma once
 
@@ -29,15 +44,19 @@ typedef struct {
     guint32 class_code;
     guint16 vendor_id;
     guint16 device_id;
-    const char *driver;     /* natural driver, bound at "boot" when its module is loaded */
-    const char *module;     /* its module; NULL: the driver name with '-' → '_' */
-    gint iommu_group;       /* -1: none (IOMMU off) */
-    gint boot_vga;          /* -1: no boot_vga attribute */
-    const char *parent;     /* upstream bridge, NULL on the root bus */
-    const char *drm;        /* "card1 renderD129" */
-    const char *connectors; /* "DP-1:connected:enabled HDMI-A-1:disconnected:disabled" */
-    const char *sound;      /* "card1" */
-    gboolean unbound;       /* leave it without a driver at boot */
+    const char *driver;       /* natural driver, bound at "boot" when its module is loaded */
+    const char *module;       /* its module; NULL: the driver name with '-' → '_' */
+    gint iommu_group;         /* -1: none (IOMMU off) */
+    gint boot_vga;            /* -1: no boot_vga attribute */
+    const char *parent;       /* upstream bridge, NULL on the root bus */
+    const char *drm;          /* "card1 renderD129" */
+    const char *connectors;   /* "DP-1:connected:enabled HDMI-A-1:disconnected:disabled" */
+    const char *sound;        /* "card1" */
+    gboolean unbound;         /* leave it without a driver at boot */
+    const char *fb;           /* "fb0": its DRM driver's framebuffer console (/proc/fb) */
+    const char *boot_fb;      /* "BOOTFB", "efifb": a firmware framebuffer in its BAR 1 */
+    const char *reset_method; /* NULL: "flr bus" ("bus" for bridges); "" for none */
+    gboolean reset_bug;       /* its driver cannot bring it up after vfio-pci had it */
 } VfKmodelDevice;
 
 typedef struct {
@@ -46,6 +65,30 @@ typedef struct {
     const char *fds;  /* device nodes it has open: "/dev/dri/card1 /dev/null" */
     const char *maps; /* device nodes it maps */
 } VfKmodelProcess;
+
+/* What an input device declares in /sys/class/input/inputN/capabilities/{ev,key,rel,led,msc}
+ * (drivers/input/input.c input_print_bitmap(): 64-bit words, most significant first). */
+typedef enum {
+    VF_KMODEL_INPUT_KEYBOARD,     /* ESC..F12 with A..Z, LEDs and autorepeat */
+    VF_KMODEL_INPUT_MOUSE,        /* REL_X, REL_Y, wheels, BTN_LEFT..BTN_TASK */
+    VF_KMODEL_INPUT_MACRO_KEYS,   /* a gaming mouse's keyboard interface: the whole key bitmap
+                                   * (udev calls it a keyboard), no LEDs */
+    VF_KMODEL_INPUT_POWER_BUTTON, /* KEY_POWER only */
+    VF_KMODEL_INPUT_LAST
+} VfKmodelInputCaps;
+
+typedef struct {
+    guint event;            /* N: /dev/input/eventN (13:64+N), /sys/class/input/eventN, inputN */
+    VfKmodelInputCaps caps; /* its capabilities */
+    const char *name;       /* /sys/class/input/eventN/device/name; NULL ends the table */
+    const char *by_id;      /* its link in /dev/input/by-id ("usb-Logitech_K120-event-kbd",
+                             * target "../eventN"); NULL: no by-id link */
+    const char *controller; /* the PCI address (a device of the table) of the USB controller
+                             * it is plugged into; NULL: a virtual device (uinput) */
+    guint usb_port;         /* its USB device is 1-PORT on that controller's bus 1 */
+    guint usb_interface;    /* the USB interface it belongs to (1-PORT:1.IF) */
+    gboolean unplugged;     /* only the by-id link is left, pointing to nothing */
+} VfKmodelInput;
 
 typedef struct {
     const char *kernel_release; /* NULL: "6.1.0-virtflow-model" */
@@ -56,6 +99,10 @@ typedef struct {
     const char *loadable;       /* further modules in modules.dep */
     const VfKmodelDevice *devices;    /* ends with an entry whose address is NULL */
     const VfKmodelProcess *processes; /* ends with pid 0; may be NULL */
+    const VfKmodelInput *inputs;      /* ends with name NULL; may be NULL (no /dev/input) */
+    gboolean iomem;                   /* write /proc/iomem and each device's resource */
+    gboolean nvidia_drm; /* nvidia_drm loaded with modeset=Y fbdev=Y; nvidia's refcnt */
+    gint nvidia_hidden;  /* users of the nvidia module that no process shows */
 } VfKmodelHost;
 
 typedef enum {
@@ -86,12 +133,18 @@ guint vf_kmodel_get_n_writes(VfKmodel *model);
 /* How long an injected hang blocks (default 400 ms). */
 void vf_kmodel_set_hang_ms(VfKmodel *model, guint ms);
 
+/* Unplugs input device @event (VfKmodelInput.event) of the tree at @root as the kernel and
+ * udev do: /dev/input/eventN, the by-id links to it and its sysfs entries go. FALSE when
+ * there is no such device. */
+gboolean vf_kmodel_unplug_input(const char *root, guint event);
+
 /* A canonical text of the whole tree under @root (paths, link targets, file contents),
  * without VirtFlow's state directory: equal snapshots mean an unchanged host. */
 char *vf_kmodel_snapshot(const char *root);
 
 /* The model of a typical desktop: Intel iGPU (boot VGA) + NVIDIA-like dGPU with HDMI audio,
- * used by the demo. */
+ * a USB keyboard and a gaming mouse (with its macro keyboard interface) on the chipset's
+ * xHCI controller, used by the demo. */
 extern const VfKmodelHost vf_kmodel_demo_host;
 
 G_END_DECLS

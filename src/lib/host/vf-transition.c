@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "host/vf-transition.h"
 
+#include "host/vf-drivers.h"
 #include "host/vf-privileged.h"
 
 #include "vf-error.h"
@@ -597,6 +598,15 @@ vf_transition_update_records(VfTransition *t)
 
 /* ---- apply ---- */
 
+/* After a restore or recover: did every device really come back (host driver bound, its DRM
+ * device there)? What did not is remembered for the next Activate/Start (vf-drivers.h). */
+static void
+vf_transition_check_returned(VfTransition *t, const GError *failure)
+{
+    if (t->kind != VF_TRANSITION_BIND)
+        vf_host_check_returned(t->host, t->devices, failure);
+}
+
 static gboolean
 vf_transition_run_writes(VfTransition *t, gboolean undo, GError **error)
 {
@@ -819,6 +829,7 @@ vf_transition_apply(VfTransition *t, GError **error)
         g_debug("%s: verified at %.1f ms", vf_transition_kind_to_string(t->kind),
                 (g_get_monotonic_time() - t0) / 1000.0);
         vf_transition_update_records(t);
+        vf_transition_check_returned(t, NULL);
         if (journal)
             g_unlink(journal);
         for (guint i = 0; i < t->journals->len; i++)
@@ -836,6 +847,7 @@ vf_transition_apply(VfTransition *t, GError **error)
         undo_ok = vf_transition_run_writes(t, TRUE, &undo_error) &&
                   vf_transition_verify(t, TRUE, &undo_error);
     }
+    vf_transition_check_returned(t, local);
     if (undo_ok) {
         if (journal)
             g_unlink(journal);
