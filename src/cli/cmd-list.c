@@ -6,6 +6,28 @@
 
 #include <stdio.h>
 
+/* "view" and "input" of an activated VM's recorded profile (null and [] for the others):
+ * how it is used now. One more read of the definition, for activated VMs only. */
+static void
+vf_cli_json_domain_profile(VfJson *json, VfConnection *conn, const VfDomainInfo *d)
+{
+    g_autoptr(VfProfile) profile = NULL;
+
+    if (d->passthrough) {
+        g_autoptr(VfDomain) dom = vf_connection_lookup_domain(conn, d->uuid, NULL);
+        g_autofree char *xml = dom ? vf_domain_dup_xml(dom, TRUE, NULL) : NULL;
+
+        if (xml)
+            vf_domain_xml_get_profile(xml, &profile, NULL);
+    }
+    vf_json_member_string(json, "view", profile ? vf_view_to_string(profile->view) : NULL);
+    vf_json_key(json, "input");
+    vf_json_begin_array(json);
+    for (guint i = 0; profile && profile->evdev && i < profile->evdev->len; i++)
+        vf_json_string(json, ((const VfEvdevInput *)profile->evdev->pdata[i])->path);
+    vf_json_end_array(json);
+}
+
 int
 vf_cmd_list(VfCli *cli, int argc, char **argv)
 {
@@ -54,6 +76,7 @@ vf_cmd_list(VfCli *cli, int argc, char **argv)
             vf_json_member_bool(json, "persistent", d->persistent);
             vf_json_member_bool(json, "passthrough", d->passthrough);
             vf_json_member_string(json, "gpu", d->gpu);
+            vf_cli_json_domain_profile(json, conn, d);
             vf_json_end_object(json);
         }
         vf_json_end_array(json);

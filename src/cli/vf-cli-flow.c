@@ -87,6 +87,49 @@ vf_cli_json_warnings(VfJson *json, VfFlow *flow)
 }
 
 void
+vf_cli_json_profile(VfJson *json, VfFlow *flow)
+{
+    const VfProfile *p = flow->profile;
+
+    vf_json_key(json, "profile");
+    if (p == NULL) {
+        vf_json_null(json);
+    } else {
+        gboolean lg = p->view == VF_VIEW_LOOKING_GLASS;
+
+        vf_json_begin_object(json);
+        vf_json_member_string(json, "view", vf_view_to_string(p->view));
+        vf_json_key(json, "lg_width");
+        lg ? vf_json_int(json, p->lg_width) : vf_json_null(json);
+        vf_json_key(json, "lg_height");
+        lg ? vf_json_int(json, p->lg_height) : vf_json_null(json);
+        vf_json_key(json, "lg_size_mib");
+        lg ? vf_json_int(json, vf_profile_lg_size_mib(p->lg_width, p->lg_height))
+           : vf_json_null(json);
+        vf_json_key(json, "input");
+        vf_json_begin_array(json);
+        for (guint i = 0; p->evdev && i < p->evdev->len; i++) {
+            const VfEvdevInput *in = p->evdev->pdata[i];
+
+            vf_json_begin_object(json);
+            vf_json_member_string(json, "kind", vf_input_kind_to_string(in->kind));
+            vf_json_member_string(json, "path", in->path);
+            vf_json_end_object(json);
+        }
+        vf_json_end_array(json);
+        vf_json_member_string(json, "grab_toggle", vf_grab_toggle_to_string(p->grab_toggle));
+        vf_json_member_bool(json, "virtio_input", p->virtio_input);
+        vf_json_member_string(json, "usb_controller", p->usb_controller);
+        vf_json_end_object(json);
+    }
+    vf_json_key(json, "notes");
+    vf_json_begin_array(json);
+    for (guint i = 0; flow->notes && i < flow->notes->len; i++)
+        vf_json_string(json, flow->notes->pdata[i]);
+    vf_json_end_array(json);
+}
+
+void
 vf_cli_json_plan(VfJson *json, VfFlow *flow)
 {
     vf_json_begin_object(json);
@@ -105,6 +148,7 @@ vf_cli_json_plan(VfJson *json, VfFlow *flow)
     vf_cli_json_writes(json, flow->writes);
     vf_json_member_string(json, "domain_xml", flow->domain_xml);
     vf_cli_json_warnings(json, flow);
+    vf_cli_json_profile(json, flow);
     vf_json_end_object(json);
 }
 
@@ -135,6 +179,7 @@ vf_cli_flow_report(VfCli *cli, VfFlow *flow, const GError *error)
         }
         vf_json_end_array(json);
         vf_cli_json_warnings(json, flow);
+        vf_cli_json_profile(json, flow);
         if (error)
             vf_cli_json_error(json, error);
         vf_json_end_object(json);
@@ -142,6 +187,9 @@ vf_cli_flow_report(VfCli *cli, VfFlow *flow, const GError *error)
     } else {
         for (guint i = 0; i < flow->warnings->len; i++)
             fprintf(stderr, "%s: warning: %s\n", cli->prog, (char *)flow->warnings->pdata[i]);
+        /* how the VM is used now: after the steps, only when they worked */
+        if (ok)
+            vf_cli_print_notes(flow);
     }
     if (error == NULL)
         return VF_EXIT_OK;
@@ -165,6 +213,7 @@ vf_cli_run_flow(VfCli *cli, VfHost *host, VfConnection *conn, VfFlowKind kind, c
     VfFlowOptions options = {
         .stop_timeout_s = timeout_s,
         .force = force,
+        .profile = kind == VF_FLOW_ACTIVATE ? cli->profile : NULL,
         .progress = vf_cli_flow_progress,
         .wait_tick = vf_cli_flow_wait_tick,
         .user_data = cli,
@@ -183,6 +232,8 @@ vf_cli_run_flow(VfCli *cli, VfHost *host, VfConnection *conn, VfFlowKind kind, c
     switch (kind) {
     case VF_FLOW_ACTIVATE:
         vf_flow_activate(host, conn, vm, gpu, &options, &flow, &error);
+        if (flow && cli->input_note && flow->notes->len > 0)
+            g_ptr_array_insert(flow->notes, 0, g_strdup(cli->input_note));
         break;
     case VF_FLOW_DEACTIVATE:
         vf_flow_deactivate(host, conn, vm, &options, &flow, &error);

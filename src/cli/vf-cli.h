@@ -28,7 +28,9 @@ typedef struct {
     gboolean demo;
     gboolean verbose;
     const char *prog;
-    char **argv; /* as main() got it: the VM commands re-run it in virtflow-vm */
+    char **argv;              /* as main() got it: the VM commands re-run it in virtflow-vm */
+    const VfProfile *profile; /* activate: the profile the options ask for */
+    const char *input_note;   /* activate: why --input auto found nothing, or NULL */
 } VfCli;
 
 typedef struct {
@@ -58,6 +60,10 @@ int vf_cli_run_flow(VfCli *cli, VfHost *host, VfConnection *conn, VfFlowKind kin
                     const char *gpu, gboolean force, int timeout_s);
 /* --dry-run of activate/deactivate: the steps, the writes and the new XML */
 int vf_cli_print_plan(VfCli *cli, VfFlow *flow);
+/* A flow's notes ("Using the VM:" and one sentence a line), nothing when it has none. */
+void vf_cli_print_notes(VfFlow *flow);
+/* "profile": {view, lg_width, ...} (null when the flow has none) and "notes": [...] */
+void vf_cli_json_profile(VfJson *json, VfFlow *flow);
 
 /* Prints @error for a user (and as JSON with --json) and returns the exit status. */
 int vf_cli_fail(VfCli *cli, const GError *error);

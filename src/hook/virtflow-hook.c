@@ -30,6 +30,7 @@
 #include "vf-error.h"
 #include "domain/vf-domain-xml.h"
 #include "host/vf-gpu.h"
+#include "host/vf-input.h"
 #include "host/vf-kmodel.h"
 #include "host/vf-transition.h"
 
@@ -365,6 +366,38 @@ vf_hook_act(const VfHookArgs *args, VfHookAction action, const char *gpu_address
         vf_hook_release(args, host, report, gpu_address, res);
 }
 
+/* prepare: each evdev device the domain's profile hands over must still be there (a
+ * keyboard unplugged since Activate), or QEMU fails with a message that names no fix.
+ * Only reads /dev/input: no child, nothing changed. FALSE with @res set to the refusal. */
+static gboolean
+vf_hook_check_input(const VfHookArgs *args, const VfProfile *profile, VfHookResult *res)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfHost) host = NULL;
+
+    if (profile == NULL || profile->evdev == NULL || profile->evdev->len == 0)
+        return TRUE;
+    /* a host that cannot be opened is the child's to report, as for any domain */
+    if ((host = vf_hook_open_host(args, NULL)) == NULL)
+        return TRUE;
+    for (guint i = 0; i < profile->evdev->len; i++) {
+        g_autoptr(VfInputDevice) dev = NULL;
+
+        if (!vf_input_check_evdev(host, ((const VfEvdevInput *)profile->evdev->pdata[i])->path,
+                                  &dev, &error))
+            break;
+    }
+    if (error) {
+        g_autofree char *detail = vf_hook_error_detail(error);
+
+        vf_hook_result_set(
+            res, VF_HOOK_REFUSED, detail,
+            g_strdup_printf("refusing to start domain '%s': %s", args->name, error->message));
+        return FALSE;
+    }
+    return TRUE;
+}
+
 /* ---- the child and its answer ---- */
 
 static gboolean
@@ -674,6 +707,7 @@ main(int argc, char **argv)
     g_autofree char *xml = NULL;
     g_autofree char *gpu = NULL;
     g_autoptr(GPtrArray) devices = NULL;
+    g_autoptr(VfProfile) profile = NULL;
     VfHookResult res = {0};
     gsize len = 0;
     int status;
@@ -697,6 +731,8 @@ main(int argc, char **argv)
         if (error == NULL)
             return 0; /* the namespace is mentioned, but there is no record: not ours */
     }
+    if (error == NULL && action == VF_HOOK_ACTION_PREPARE)
+        vf_domain_xml_get_profile(xml, &profile, &error);
     /* read: the child forked below must not inherit a big buffer it never frees */
     g_clear_pointer(&xml, g_free);
     if (error) {
@@ -710,7 +746,8 @@ main(int argc, char **argv)
                                            args.name, args.operation, args.sub_operation,
                                            error->message));
     } else {
-        vf_hook_run(&args, action, gpu, devices, &res);
+        if (vf_hook_check_input(&args, profile, &res))
+            vf_hook_run(&args, action, gpu, devices, &res);
         if (res.devices == NULL || *res.devices == '\0') {
             g_free(res.devices);
             res.devices = vf_hook_join_devices(devices, vf_hook_passthrough_address);

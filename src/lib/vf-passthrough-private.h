@@ -12,4 +12,9 @@ G_BEGIN_DECLS
  * begins, so that tests can prove the undo of the steps before it. NULL: none. */
 void vf_flow_inject_failure(const char *step_id);
 
+/* Whether the guest agent's guest-get-devices answer (@devices, JSON) shows Windows's
+ * VirtIO input driver (vioinput, "VirtIO Input Driver"): the check-guest step adds a VirtIO
+ * keyboard and mouse to the profile only then. */
+gboolean vf_guest_devices_have_virtio_input(const char *devices);
+
 G_END_DECLS

@@ -4,6 +4,8 @@
 
 #include "domain/vf-domain-xml.h"
 #include "host/vf-drivers.h"
+#include "host/vf-drm.h"
+#include "host/vf-input.h"
 #include "vf-error.h"
 #include "vf-setup.h"
 
@@ -47,6 +49,8 @@ vf_flow_free(VfFlow *flow)
     g_ptr_array_unref(flow->writes);
     g_ptr_array_unref(flow->warnings);
     g_free(flow->domain_xml);
+    vf_profile_free(flow->profile);
+    g_ptr_array_unref(flow->notes);
     g_free(flow);
 }
 
@@ -93,6 +97,7 @@ vf_flow_new(VfFlowKind kind, const char *vm, const VfStepDef *defs, guint n)
     flow->steps = g_ptr_array_new_with_free_func((GDestroyNotify)vf_step_free);
     flow->writes = g_ptr_array_new_with_free_func((GDestroyNotify)vf_sysfs_write_free);
     flow->warnings = g_ptr_array_new_with_free_func(g_free);
+    flow->notes = g_ptr_array_new_with_free_func(g_free);
     for (guint i = 0; i < n; i++) {
         VfStep *step = g_new0(VfStep, 1);
 
@@ -290,10 +295,28 @@ static const char *const vf_virtio_ids[] = {
     "1001", "1042", "1004", "1048", "1000", "1041",
 };
 
+gboolean
+vf_guest_devices_have_virtio_input(const char *devices)
+{
+    /* the driver of virtio-win's input device: its service name or its description, as
+     * guest-get-devices reports them ("driver-name") */
+    static const char *const names[] = {"vioinput", "VirtIO Input Driver"};
+    g_autofree char *folded = devices ? g_utf8_casefold(devices, -1) : NULL;
+
+    for (guint i = 0; folded && i < G_N_ELEMENTS(names); i++) {
+        g_autofree char *name = g_utf8_casefold(names[i], -1);
+
+        if (strstr(folded, name))
+            return TRUE;
+    }
+    return FALSE;
+}
+
 /* The guest must stay reachable once its virtual display is gone: the agent answers and,
- * for Windows, the VirtIO storage and network drivers are installed. */
+ * for Windows, the VirtIO storage and network drivers are installed. @ret_virtio_input
+ * tells whether it has VirtIO input drivers (a Linux guest has them in its kernel). */
 static gboolean
-vf_check_guest(VfDomain *dom, char **ret_detail, GError **error)
+vf_check_guest(VfDomain *dom, char **ret_detail, gboolean *ret_virtio_input, GError **error)
 {
     g_autofree char *ping = vf_domain_agent_command(dom, "{\"execute\":\"guest-ping\"}", 10, error);
     g_autofree char *osinfo = NULL;
@@ -308,6 +331,7 @@ vf_check_guest(VfDomain *dom, char **ret_detail, GError **error)
     if (osinfo == NULL || strstr(osinfo, "\"mswindows\"") == NULL) {
         *ret_detail = g_strdup("the guest agent answers (not a Windows guest: VirtIO drivers "
                                "are part of its kernel)");
+        *ret_virtio_input = TRUE;
         return TRUE;
     }
     devices = vf_domain_agent_command(dom, "{\"execute\":\"guest-get-devices\"}", 10, error);
@@ -337,7 +361,12 @@ vf_check_guest(VfDomain *dom, char **ret_detail, GError **error)
                     !storage ? "storage" : "network");
         return FALSE;
     }
-    *ret_detail = g_strdup("the guest agent answers; VirtIO storage and network drivers are in");
+    *ret_virtio_input = vf_guest_devices_have_virtio_input(devices);
+    *ret_detail =
+        g_strdup(*ret_virtio_input ? "the guest agent answers; VirtIO storage, network and input "
+                                     "drivers are in"
+                                   : "the guest agent answers; VirtIO storage and network drivers "
+                                     "are in");
     return TRUE;
 }
 
@@ -452,11 +481,254 @@ vf_gpu_dup_running_user(VfConnection *conn, const char *gpu, const char *self)
     return NULL;
 }
 
+/* ---- the profile: how the VM is used, and what the user must know ---- */
+
+static void vf_flow_note(VfFlow *flow, const char *format, ...) G_GNUC_PRINTF(2, 3);
+
+static void
+vf_flow_note(VfFlow *flow, const char *format, ...)
+{
+    va_list ap;
+
+    va_start(ap, format);
+    g_ptr_array_add(flow->notes, g_strdup_vprintf(format, ap));
+    va_end(ap);
+}
+
+static gboolean
+vf_profile_has_evdev(const VfProfile *profile)
+{
+    return profile && profile->evdev && profile->evdev->len > 0;
+}
+
+/* Whether the guest's VirtIO input drivers decide something: evdev devices handed over to
+ * a monitor-view VM get a VirtIO keyboard and mouse only where the guest has the drivers
+ * (Looking Glass adds them in any case, for SPICE, beside the PS/2 ones). */
+static gboolean
+vf_profile_has_input(const VfProfile *profile)
+{
+    return vf_profile_has_evdev(profile) && profile->view == VF_VIEW_MONITOR;
+}
+
+/* "Press both Ctrl keys to switch the keyboard and mouse between host and VM." */
+static void
+vf_flow_note_toggle(VfFlow *flow, VfGrabToggle toggle)
+{
+    g_autofree char *phrase = g_strdup(vf_grab_toggle_describe(toggle));
+
+    if (phrase[0])
+        phrase[0] = g_ascii_toupper(phrase[0]);
+    vf_flow_note(flow, "%s to switch the keyboard and mouse between host and VM.", phrase);
+}
+
+/* Each evdev device of @profile is there and is an evdev device, and none is named twice
+ * (by one path twice or by two links to one node: QEMU would grab it twice and fail). */
+static gboolean
+vf_profile_check_evdev(VfHost *host, const VfProfile *profile, GError **error)
+{
+    g_autoptr(GHashTable) seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+
+    for (guint i = 0; vf_profile_has_evdev(profile) && i < profile->evdev->len; i++) {
+        const VfEvdevInput *in = profile->evdev->pdata[i];
+        g_autoptr(VfInputDevice) dev = NULL;
+        const char *node, *other;
+
+        if (!vf_input_check_evdev(host, in->path, &dev, error))
+            return FALSE;
+        node = dev && dev->event ? dev->event : in->path;
+        if ((other = g_hash_table_lookup(seen, node)) != NULL) {
+            if (g_str_equal(other, in->path))
+                g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                            "Input device '%s' is named twice: name each keyboard and mouse once",
+                            in->path);
+            else
+                g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                            "'%s' and '%s' are the same input device (%s): name each keyboard "
+                            "and mouse once",
+                            other, in->path, node);
+            return FALSE;
+        }
+        g_hash_table_insert(seen, g_strdup(node), g_strdup(in->path));
+    }
+    return TRUE;
+}
+
+/* The profile Activate applies: @requested checked against the host, the Looking Glass
+ * resolution chosen when not given. Nothing is changed. */
+static VfProfile *
+vf_profile_resolve(VfHost *host, VfFlow *flow, const VfProfile *requested, const VfGpu *gpu,
+                   GError **error)
+{
+    g_autoptr(VfProfile) profile = requested ? vf_profile_copy(requested) : vf_profile_new();
+    g_autoptr(GError) local = NULL;
+
+    if (!vf_profile_check_evdev(host, profile, &local)) {
+        /* named at Activate: a device that is not there is a bad argument (exit 2) */
+        g_set_error_literal(error, VF_ERROR,
+                            local->domain == VF_ERROR && local->code == VF_ERROR_NOT_FOUND
+                                ? VF_ERROR_INVALID_ARGUMENT
+                                : local->code,
+                            local->message);
+        return NULL;
+    }
+    if (profile->usb_controller) {
+        /* the checks tell what is wrong with this controller first; then, even for a
+         * good one: binding a second IOMMU group (at Activate, Start and in the hook) is
+         * not there yet */
+        if (!vf_input_check_usb_controller(host, profile->usb_controller, NULL, error))
+            return NULL;
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                    "Passing USB controller %s through to the VM is not supported yet: hand "
+                    "over the keyboard and mouse instead (--input auto, or their "
+                    "/dev/input/by-id paths)",
+                    profile->usb_controller);
+        return NULL;
+    }
+    if (profile->view == VF_VIEW_LOOKING_GLASS) {
+        if (profile->lg_width == 0 && profile->lg_height == 0 &&
+            !vf_drm_get_largest_mode(host, gpu->device->address, &profile->lg_width,
+                                     &profile->lg_height)) {
+            profile->lg_width = 1920;
+            profile->lg_height = 1080;
+            vf_flow_note(flow, "No screen of the host tells its modes: Looking Glass is sized for "
+                               "1920x1080 (--lg-resolution WxH chooses another).");
+        }
+        if (vf_profile_lg_size_mib(profile->lg_width, profile->lg_height) == 0) {
+            g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                        "The Looking Glass resolution %ux%u is out of range: each side must be "
+                        "1 to %d pixels",
+                        profile->lg_width, profile->lg_height, VF_LG_MAX_DIMENSION);
+            return NULL;
+        }
+    }
+    return g_steal_pointer(&profile);
+}
+
+/* What the user must know after Activate: where the picture and the sound go, how the
+ * keyboard and mouse come back. The connectors are read before the GPU moves (on
+ * vfio-pci it has none to show). */
+static void
+vf_flow_note_profile(VfFlow *flow, VfHost *host, const VfGpu *gpu)
+{
+    const VfProfile *p = flow->profile;
+    gboolean audio = FALSE;
+
+    for (guint i = 0; i < gpu->passthrough->len; i++)
+        if ((((const VfPciDevice *)gpu->passthrough->pdata[i])->class_code >> 8) == 0x0403)
+            audio = TRUE;
+    if (p->view == VF_VIEW_MONITOR) {
+        g_autoptr(GPtrArray) connectors = vf_drm_list_connectors(host, gpu->device->address);
+
+        if (connectors->len > 0) {
+            g_autofree char *list = NULL;
+
+            g_ptr_array_add(connectors, NULL);
+            list = g_strjoinv(", ", (char **)connectors->pdata);
+            vf_flow_note(flow, "The VM's screen is the monitor on the GPU's outputs (%s).", list);
+        } else {
+            vf_flow_note(flow, "The VM's screen is the monitor plugged into the GPU's outputs.");
+        }
+        if (audio)
+            vf_flow_note(flow, "Sound comes out of that monitor (the GPU's HDMI/DP audio moves "
+                               "with it).");
+    } else {
+        vf_flow_note(flow,
+                     "The VM's screen is a window on the host: open it with looking-glass-client "
+                     "on the host once the VM runs (%ux%u, %u MiB of shared memory).",
+                     p->lg_width, p->lg_height, vf_profile_lg_size_mib(p->lg_width, p->lg_height));
+        vf_flow_note(flow, "Sound plays on the host, through SPICE.");
+        /* the client needs the shared memory file to be its user's (setup's tmpfiles rule) */
+        {
+            g_autofree char *user = vf_setup_dup_looking_glass_user(host);
+
+            if (user == NULL)
+                vf_flow_note(flow, "The shared memory " VF_SETUP_LG_SHM " is not set up for the "
+                                   "desktop user yet: run 'sudo virtflow setup' once ('virtflow "
+                                   "doctor' checks it).");
+        }
+    }
+    if (vf_profile_has_evdev(p)) {
+        g_autoptr(GString) list = g_string_new(NULL);
+
+        for (guint i = 0; i < p->evdev->len; i++) {
+            const VfEvdevInput *in = p->evdev->pdata[i];
+
+            g_string_append_printf(list, "%s%s %s", i ? ", " : "",
+                                   vf_input_kind_to_string(in->kind), in->path);
+        }
+        vf_flow_note(flow, "The host's keyboard and mouse go to the VM while it runs (%s).",
+                     list->str);
+        vf_flow_note_toggle(flow, p->grab_toggle);
+    } else if (p->view == VF_VIEW_MONITOR) {
+        vf_flow_note(flow,
+                     "No keyboard or mouse of the host is handed over: without a display the VM "
+                     "has no input (run 'virtflow activate \"%s\" --input auto', or pass a USB "
+                     "device through).",
+                     flow->vm);
+    }
+}
+
+/* After the guest check: VirtIO keyboard and mouse, or PS/2 and why. @unchecked: why the
+ * guest could not be asked ("VM 'X' is off"), NULL when it answered. */
+static void
+vf_flow_note_virtio_input(VfFlow *flow, const char *unchecked)
+{
+    if (!vf_profile_has_input(flow->profile))
+        return;
+    if (flow->profile->virtio_input)
+        vf_flow_note(flow,
+                     "The VM gets a VirtIO keyboard and mouse (the guest has their drivers).");
+    else if (unchecked == NULL)
+        vf_flow_note(flow, "The guest has no VirtIO input drivers: it keeps its PS/2 keyboard and "
+                           "mouse (the virtio-win guest tools add them).");
+    else
+        vf_flow_note(flow,
+                     "%s: whether it has VirtIO input drivers could not be checked, so it "
+                     "keeps its PS/2 keyboard and mouse.",
+                     unchecked);
+}
+
+/* The same profile, apart from VirtIO input when @a does not ask for it (the guest check
+ * decides that): activating again with it changes nothing. */
+static gboolean
+vf_profile_same(const VfProfile *a, const VfProfile *b)
+{
+    guint na = vf_profile_has_evdev(a) ? a->evdev->len : 0;
+    guint nb = vf_profile_has_evdev(b) ? b->evdev->len : 0;
+
+    if (a->view != b->view || a->grab_toggle != b->grab_toggle || na != nb ||
+        g_strcmp0(a->usb_controller, b->usb_controller) != 0 ||
+        (a->virtio_input && !b->virtio_input))
+        return FALSE;
+    if (a->view == VF_VIEW_LOOKING_GLASS &&
+        (a->lg_width != b->lg_width || a->lg_height != b->lg_height))
+        return FALSE;
+    for (guint i = 0; i < na; i++) {
+        const VfEvdevInput *x = a->evdev->pdata[i], *y = b->evdev->pdata[i];
+
+        if (x->kind != y->kind || g_strcmp0(x->path, y->path) != 0)
+            return FALSE;
+    }
+    return TRUE;
+}
+
+/* The domain XML for the flow's profile (again after the guest check changed it). */
+static char *
+vf_flow_rewrite_xml(VfFlow *flow, const char *xml, GPtrArray *devices, GError **error)
+{
+    g_autofree VfPassthroughDevice *flat = g_new0(VfPassthroughDevice, devices->len);
+
+    for (guint i = 0; i < devices->len; i++)
+        flat[i] = *(VfPassthroughDevice *)devices->pdata[i];
+    return vf_domain_xml_activate_profile(xml, flow->gpu, flat, devices->len, flow->profile, error);
+}
+
 /* ---- plans ---- */
 
 static gboolean
 vf_flow_fill_activate(VfFlow *flow, VfHost *host, VfConnection *conn, VfDomain *dom,
-                      const char *gpu_arg, GError **error)
+                      const char *gpu_arg, const VfProfile *profile, GPtrArray **ret_devices,
+                      GError **error)
 {
     g_autofree char *xml = vf_domain_dup_xml(dom, TRUE, error);
     g_autoptr(VfHostReport) report = NULL;
@@ -487,32 +759,51 @@ vf_flow_fill_activate(VfFlow *flow, VfHost *host, VfConnection *conn, VfDomain *
 
     devices = vf_gpu_dup_devices(host, gpu);
     vf_flow_set_devices(flow, gpu->device->address, devices);
+    vf_profile_free(flow->profile);
+    g_ptr_array_set_size(flow->notes, 0);
+    if ((flow->profile = vf_profile_resolve(host, flow, profile, gpu, error)) == NULL)
+        return FALSE;
     t = vf_transition_new_bind(host, report, gpu->device->address, error);
     if (t == NULL)
         return FALSE;
     vf_flow_take_writes(flow, t);
-    {
-        g_autofree VfPassthroughDevice *flat = g_new0(VfPassthroughDevice, devices->len);
+    flow->domain_xml = vf_flow_rewrite_xml(flow, xml, devices, error);
+    if (flow->domain_xml == NULL)
+        return FALSE;
+    vf_flow_note_profile(flow, host, gpu);
+    if (ret_devices)
+        *ret_devices = g_steal_pointer(&devices);
+    return TRUE;
+}
 
-        for (guint i = 0; i < devices->len; i++)
-            flat[i] = *(VfPassthroughDevice *)devices->pdata[i];
-        flow->domain_xml =
-            vf_domain_xml_activate(xml, gpu->device->address, flat, devices->len, error);
-    }
-    return flow->domain_xml != NULL;
+VfFlow *
+vf_flow_plan_activate_profile(VfHost *host, VfConnection *conn, const char *vm, const char *gpu,
+                              const VfProfile *profile, GError **error)
+{
+    g_autoptr(VfFlow) flow =
+        vf_flow_new(VF_FLOW_ACTIVATE, vm, vf_activate_steps, G_N_ELEMENTS(vf_activate_steps));
+    g_autoptr(VfDomain) dom = vf_connection_lookup_domain(conn, vm, error);
+    VfDomainState state;
+
+    if (dom == NULL || !vf_domain_get_state(dom, &state, error) ||
+        !vf_flow_fill_activate(flow, host, conn, dom, gpu, profile, NULL, error))
+        return NULL;
+    /* a plan does not ask the guest agent: a running guest is asked when it is applied */
+    if (!vf_domain_state_is_active(state)) {
+        g_autofree char *why = g_strdup_printf("VM '%s' is off", vm);
+
+        vf_flow_note_virtio_input(flow, why);
+    } else if (vf_profile_has_input(flow->profile) && !flow->profile->virtio_input)
+        vf_flow_note(flow, "VirtIO keyboard and mouse are added if the guest agent reports "
+                           "VirtIO input drivers when the VM is activated.");
+    return g_steal_pointer(&flow);
 }
 
 VfFlow *
 vf_flow_plan_activate(VfHost *host, VfConnection *conn, const char *vm, const char *gpu,
                       GError **error)
 {
-    g_autoptr(VfFlow) flow =
-        vf_flow_new(VF_FLOW_ACTIVATE, vm, vf_activate_steps, G_N_ELEMENTS(vf_activate_steps));
-    g_autoptr(VfDomain) dom = vf_connection_lookup_domain(conn, vm, error);
-
-    if (dom == NULL || !vf_flow_fill_activate(flow, host, conn, dom, gpu, error))
-        return NULL;
-    return g_steal_pointer(&flow);
+    return vf_flow_plan_activate_profile(host, conn, vm, gpu, NULL, error);
 }
 
 static gboolean
@@ -630,8 +921,11 @@ vf_flow_activate(VfHost *host, VfConnection *conn, const char *vm, const char *g
     g_autofree char *detail = NULL;
     g_autofree char *xml = NULL;
     g_autofree char *current = NULL;
+    g_autoptr(GPtrArray) devices = NULL;
+    g_autoptr(VfProfile) recorded = NULL;
+    const VfProfile *requested = options ? options->profile : NULL;
     VfDomainState state;
-    gboolean stopped = FALSE, bound = FALSE;
+    gboolean stopped = FALSE, bound = FALSE, guest_virtio = FALSE;
     int lock;
 
     if (!vf_flow_enter(host, conn, vm, &lock, &dom, error))
@@ -642,18 +936,31 @@ vf_flow_activate(VfHost *host, VfConnection *conn, const char *vm, const char *g
     if (!vf_domain_get_state(dom, &state, &local) ||
         (xml = vf_domain_dup_xml(dom, TRUE, &local)) == NULL)
         goto fail_check;
-    if (vf_domain_xml_get_passthrough(xml, &current, NULL, NULL) && gpu == NULL) {
+    if (vf_domain_xml_get_passthrough(xml, &current, NULL, NULL) &&
+        !vf_domain_xml_get_profile(xml, &recorded, &local) && local)
+        goto fail_check;
+    if (current && gpu == NULL && requested == NULL) {
         /* already active: nothing to do, and say so */
         vf_run_set(&run, "check-host", VF_STEP_DONE, "VM '%s' already has GPU %s", vm, current);
         flow->gpu = g_strdup(current);
+        flow->profile = g_steal_pointer(&recorded);
         vf_run_skip_rest(&run, "already active");
         close(lock);
         return vf_flow_finish(flow, ret_flow, TRUE);
     }
-    if (!vf_flow_fill_activate(flow, host, conn, dom, gpu, &local))
+    /* active with another profile: the rewrite is redone from the original domain */
+    if (!vf_flow_fill_activate(flow, host, conn, dom, gpu ? gpu : current, requested, &devices,
+                               &local))
         goto fail_check;
-    if (current && g_str_equal(current, flow->gpu)) {
+    if (current && g_str_equal(current, flow->gpu) &&
+        (requested == NULL || (recorded && vf_profile_same(flow->profile, recorded)))) {
         vf_run_set(&run, "check-host", VF_STEP_DONE, "VM '%s' already has GPU %s", vm, current);
+        /* nothing changes: the profile is the recorded one, and there is nothing new to say */
+        if (recorded) {
+            vf_profile_free(flow->profile);
+            flow->profile = g_steal_pointer(&recorded);
+        }
+        g_ptr_array_set_size(flow->notes, 0);
         vf_run_skip_rest(&run, "already active");
         close(lock);
         return vf_flow_finish(flow, ret_flow, TRUE);
@@ -667,12 +974,15 @@ vf_flow_activate(VfHost *host, VfConnection *conn, const char *vm, const char *g
         goto fail;
     }
     if (!vf_domain_state_is_active(state)) {
+        g_autofree char *why = g_strdup_printf("VM '%s' is off", vm);
+
         vf_run_warn(&run,
                     "VM '%s' is off: its guest agent and VirtIO drivers could not be "
                     "checked; without the virtual display, make sure it has both",
                     vm);
         vf_run_set(&run, "check-guest", VF_STEP_SKIPPED, "the VM is off: nothing to ask");
-    } else if (!vf_check_guest(dom, &detail, &local)) {
+        vf_flow_note_virtio_input(flow, why);
+    } else if (!vf_check_guest(dom, &detail, &guest_virtio, &local)) {
         if (!(options && options->force)) {
             vf_run_fail(&run, "check-guest", local);
             goto fail;
@@ -680,8 +990,13 @@ vf_flow_activate(VfHost *host, VfConnection *conn, const char *vm, const char *g
         vf_run_warn(&run, "%s (ignored: --force)", local->message);
         vf_run_set(&run, "check-guest", VF_STEP_SKIPPED, "%s (ignored: --force)", local->message);
         g_clear_error(&local);
+        vf_flow_note_virtio_input(flow, "The guest did not answer the check");
     } else {
         vf_run_set(&run, "check-guest", VF_STEP_DONE, "%s", detail);
+        /* a VirtIO keyboard and mouse only where the guest has their drivers */
+        if (guest_virtio && vf_profile_has_input(flow->profile))
+            flow->profile->virtio_input = TRUE;
+        vf_flow_note_virtio_input(flow, NULL);
     }
 
     if (!vf_run_begin(&run, "stop-vm", &local)) {
@@ -710,14 +1025,29 @@ vf_flow_activate(VfHost *host, VfConnection *conn, const char *vm, const char *g
     vf_run_set(&run, "bind-gpu", VF_STEP_DONE, "%u device%s on vfio-pci", flow->devices->len,
                flow->devices->len == 1 ? "" : "s");
 
-    /* the new XML was computed by the check; the rewrite step is that result */
+    /* computed by the check already; again for what the guest check found */
     if (!vf_run_begin(&run, "rewrite-vm", &local)) {
         vf_run_fail(&run, "rewrite-vm", local);
         goto undo;
     }
-    vf_run_set(&run, "rewrite-vm", VF_STEP_DONE,
-               "virtual display, audio and SPICE out; %u hostdev%s in", flow->devices->len,
-               flow->devices->len == 1 ? "" : "s");
+    g_free(flow->domain_xml);
+    if ((flow->domain_xml = vf_flow_rewrite_xml(flow, xml, devices, &local)) == NULL) {
+        vf_run_fail(&run, "rewrite-vm", local);
+        goto undo;
+    }
+    {
+        guint n_evdev = vf_profile_has_evdev(flow->profile) ? flow->profile->evdev->len : 0;
+        g_autofree char *input =
+            n_evdev ? g_strdup_printf("; %u evdev input%s", n_evdev, n_evdev == 1 ? "" : "s")
+                    : g_strdup("");
+
+        vf_run_set(&run, "rewrite-vm", VF_STEP_DONE, "%s; %u hostdev%s in%s%s",
+                   flow->profile->view == VF_VIEW_LOOKING_GLASS
+                       ? "SPICE kept without a network address, Looking Glass shared memory in"
+                       : "virtual display, audio and SPICE out",
+                   flow->devices->len, flow->devices->len == 1 ? "" : "s", input,
+                   flow->profile->virtio_input ? "; VirtIO keyboard and mouse" : "");
+    }
 
     if (!vf_run_begin(&run, "define-vm", &local)) {
         vf_run_fail(&run, "define-vm", local);
@@ -874,6 +1204,36 @@ vf_domain_get_gpu(VfDomain *dom, char **ret_gpu, GPtrArray **ret_devices, GError
     return TRUE;
 }
 
+/* Start: the recorded profile, its evdev devices still there, and what to tell the user at
+ * every start (the grab toggle, the Looking Glass window). */
+static gboolean
+vf_start_check_profile(VfDomain *dom, VfHost *host, VfFlow *flow, GError **error)
+{
+    g_autofree char *xml = vf_domain_dup_xml(dom, TRUE, error);
+    g_autoptr(VfProfile) profile = NULL;
+
+    if (xml == NULL)
+        return FALSE;
+    if (!vf_domain_xml_get_profile(xml, &profile, error)) {
+        if (error && *error)
+            return FALSE;
+        return TRUE;
+    }
+    if (!vf_profile_check_evdev(host, profile, error)) {
+        g_prefix_error(error, "VM '%s' cannot start: ", flow->vm);
+        return FALSE;
+    }
+    flow->profile = g_steal_pointer(&profile);
+    if (flow->profile->view == VF_VIEW_LOOKING_GLASS)
+        vf_flow_note(flow, "The VM's screen is a window on the host: open it with "
+                           "looking-glass-client.");
+    else
+        vf_flow_note(flow, "The VM's screen is the monitor plugged into the GPU's outputs.");
+    if (vf_profile_has_evdev(flow->profile))
+        vf_flow_note_toggle(flow, flow->profile->grab_toggle);
+    return TRUE;
+}
+
 /* Begins @step by reading the VM's state and its GPU; marks @step failed on error. */
 static gboolean
 vf_run_open_domain(VfRun *run, VfDomain *dom, const char *step, VfDomainState *ret_state,
@@ -919,6 +1279,12 @@ vf_flow_start(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOpti
         vf_run_set(&run, "bind-gpu", VF_STEP_SKIPPED, "no GPU passthrough on this VM");
     } else {
         vf_flow_set_devices(flow, gpu, devices);
+        /* QEMU fails on an evdev device that is gone (a keyboard unplugged since
+         * Activate): say which and how to fix it before anything moves */
+        if (!vf_start_check_profile(dom, host, flow, &local)) {
+            vf_run_fail(&run, "check-host", local);
+            goto fail;
+        }
         if ((user = vf_gpu_dup_running_user(conn, gpu, vm)) != NULL) {
             g_set_error(&local, VF_ERROR, VF_ERROR_DEVICE_IN_USE,
                         "GPU %s is in use by the running VM '%s': stop it first", gpu, user);

@@ -39,7 +39,10 @@ typedef struct {
     guint stop_timeout_s;     /* graceful shutdown budget (default 120) */
     gboolean force;           /* activate: skip the guest checks; stop: switch off at once */
     const VfProfile *profile; /* activate: how the VM is used (view, input); NULL: the
-                               * default profile (monitor view, no input handed over) */
+                               * default profile (monitor view, no input handed over) for a
+                               * VM not activated yet, and an activated VM left as it is;
+                               * given for an activated VM: redone when it differs from
+                               * the recorded one */
     VfProgressFunc progress;
     VfWaitFunc wait_tick; /* while waiting for the guest to shut down */
     gpointer user_data;

@@ -108,6 +108,15 @@ for h in "${modes[@]}"; do
     expect $h "$m '--host-root /nonexistent start ': nothing (virtflow does not answer)" "" \
         "$VIRTFLOW" --host-root "$tmp/nonexistent" -c "qemu+unix:///system?socket=$tmp/none" start ""
     expect $h "$m '--host-root ': directories" "$tmp/demo" "$VIRTFLOW" --host-root "$tmp/de"
+    expect $h "$m 'activate VM --view ': the views" "monitor,looking-glass" \
+        "$VIRTFLOW" --demo activate Windows --view ""
+    expect $h "$m 'activate VM --grab-toggle c': the toggles with Ctrl" \
+        "ctrl-ctrl,ctrl-scrolllock" "$VIRTFLOW" --demo activate Windows --grab-toggle c
+    expect $h "$m 'activate VM --input a': auto" "auto" "$VIRTFLOW" --demo activate Windows --input a
+    expect $h "$m 'activate VM --lg-resolution 38': 4K" "3840x2160" \
+        "$VIRTFLOW" --demo activate Windows --lg-resolution 38
+    expect $h "$m 'activate --view monitor ': still the VM" 'Windows\ 11' \
+        "$VIRTFLOW" --demo activate --view monitor ""
 done
 
 if [ -f "$BASH_COMPLETION" ]; then

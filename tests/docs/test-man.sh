@@ -126,5 +126,25 @@ while read -r cmd; do
     fi
 done < <(printf "%s\n" $commands "gpu list" "gpu bind" "gpu restore" setup | awk '!seen[$0]++')
 
+# the values of activate's --view, --input and --grab-toggle that its --help names are
+# explained in its subsection (a new view or toggle key must be documented)
+"$VIRTFLOW" --demo activate --help >"$tmp/cmdhelp" 2>&1 </dev/null
+text=$(section_of activate)
+missing=""
+for value in monitor looking-glass auto none usb-controller ctrl-ctrl alt-alt shift-shift \
+    meta-meta scrolllock ctrl-scrolllock; do
+    if ! grep -qw -- "$value" "$tmp/cmdhelp"; then
+        missing="$missing $value(not in --help)"
+    elif ! grep -qw -- "$value" <<<"$text"; then
+        missing="$missing $value"
+    fi
+done
+if [ -z "$missing" ]; then
+    ok "activate's views, inputs and toggle keys are explained in its subsection"
+else
+    not_ok "activate's views, inputs and toggle keys are explained in its subsection" \
+        "missing:$missing"
+fi
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

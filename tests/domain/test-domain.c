@@ -958,6 +958,10 @@ assert_damaged(const char *xml, const char *message_part)
     g_assert_null(vf_domain_xml_activate(xml, "0000:01:00.0", gpu_functions, 4, &error));
     g_assert_error(error, VF_ERROR, VF_ERROR_XML);
     g_clear_error(&error);
+    /* nor does the hook act on it */
+    g_assert_false(vf_domain_xml_get_passthrough(xml, NULL, NULL, &error));
+    g_assert_error(error, VF_ERROR, VF_ERROR_XML);
+    g_clear_error(&error);
 
     /* doctor reads the domain all the same and says what is wrong with the record */
     summary = vf_domain_xml_inspect(xml, &error);
@@ -1300,6 +1304,22 @@ test_no_free_slot(void)
                           "Domain 'full' has no free slot on PCI bus 0");
 }
 
+/* The address allocation compares devices with each other: a domain no one would write
+ * is refused rather than rewritten in minutes. */
+static void
+test_too_many_devices(void)
+{
+    g_autoptr(GString) xml = g_string_new("<domain type='kvm'><name>many</name><devices>");
+    guint i;
+
+    for (i = 0; i < 100000; i++)
+        g_string_append(xml, "<sound model='ich9'/>");
+    g_string_append(xml, "</devices></domain>");
+    assert_activate_fails(xml->str, "0000:01:00.0", gpu_functions, 2, VF_ERROR_XML,
+                          "Domain 'many' has more than 4096 devices: not a domain VirtFlow can "
+                          "rewrite");
+}
+
 static ProfileCase profile_cases[G_N_ELEMENTS(test_cases) * G_N_ELEMENTS(variants)];
 
 int
@@ -1364,6 +1384,7 @@ main(int argc, char **argv)
     g_test_add_func("/domain/error/foreign-hostdev", test_foreign_hostdev);
     g_test_add_func("/domain/error/malformed-metadata", test_malformed_metadata);
     g_test_add_func("/domain/error/no-free-slot", test_no_free_slot);
+    g_test_add_func("/domain/error/too-many-devices", test_too_many_devices);
 
     return g_test_run();
 }

@@ -123,6 +123,7 @@ for x in d['domains']:
 vm = d['domains'][0]
 assert vm['name'] == '$VM' and vm['state'] == 'shut off', vm
 assert vm['passthrough'] is False and vm['gpu'] is None, vm
+assert vm['view'] is None and vm['input'] == [], vm
 assert len(vm['uuid']) == 36, vm
 "
 fi
@@ -299,6 +300,140 @@ if [ "$(domain_file)" = "$dom0" ] && [ "$(snapshot)" = "$host0" ]; then
     ok "errors: nothing changed"
 else
     not_ok "errors: nothing changed"
+fi
+
+# ---- how the VM is used: --view, --input, --grab-toggle, --lg-resolution (issue 11) ----
+
+KBD=/dev/input/by-id/usb-Logitech_USB_Keyboard-event-kbd
+MOUSE=/dev/input/by-id/usb-Logitech_G502_HERO_Gaming_Mouse_0E6D395D3333-event-mouse
+TOGGLE="Press both Ctrl keys to switch the keyboard and mouse between host and VM."
+# a keyboard unplugged long ago: udev's by-id link is left pointing to nothing
+ln -s ../event42 "$root/dev/input/by-id/usb-Gone_Keyboard-event-kbd"
+host1=$(snapshot)
+
+if run_ok "activate --dry-run --json (defaults: monitor, --input auto)" \
+    demo activate "$VM" --dry-run --json; then
+    py "dry run: profile (monitor, the keyboard and mouse in use, ctrl-ctrl) and notes" "
+for k in ('vm', 'gpu', 'devices', 'steps', 'sysfs_writes', 'domain_xml', 'warnings'):
+    assert k in d, k
+p = d['profile']
+assert p['view'] == 'monitor' and p['lg_width'] is None and p['lg_size_mib'] is None, p
+assert [(i['kind'], i['path']) for i in p['input']] == [('keyboard', '$KBD'), ('mouse', '$MOUSE')], p
+assert p['grab_toggle'] == 'ctrl-ctrl' and p['usb_controller'] is None, p
+n = d['notes']
+assert \"The VM's screen is the monitor on the GPU's outputs (HDMI-A-2, DP-1).\" in n, n
+assert any(x.startswith('Sound comes out of that monitor') for x in n), n
+assert '$TOGGLE' in n, n
+"
+fi
+if run_ok "activate --dry-run --json --view looking-glass --grab-toggle scrolllock" \
+    demo activate "$VM" --dry-run --json --view looking-glass --grab-toggle scrolllock; then
+    py "dry run, looking-glass: sized for the host's largest screen (2560x1600: 64 MiB)" "
+p = d['profile']
+assert p['view'] == 'looking-glass', p
+assert (p['lg_width'], p['lg_height'], p['lg_size_mib']) == (2560, 1600, 64), p
+assert p['grab_toggle'] == 'scrolllock', p
+assert any('looking-glass-client' in x for x in d['notes']), d['notes']
+assert 'Press Scroll Lock to switch the keyboard and mouse between host and VM.' in d['notes'], d['notes']
+assert \"<shmem name=\" in d['domain_xml'], d['domain_xml']
+"
+fi
+if run_ok "activate --dry-run (text) --view looking-glass --lg-resolution 3840x2160 --input none" \
+    demo activate "$VM" --dry-run --view looking-glass --lg-resolution 3840x2160 --input none; then
+    if grep -q "^View: looking-glass (3840x2160, 128 MiB of shared memory)" "$tmp/out" &&
+        grep -q "^Input: none" "$tmp/out" && grep -q "^Using the VM:" "$tmp/out"; then
+        ok "dry run (text): the view, the input and the notes"
+    else
+        not_ok "dry run (text): the view, the input and the notes" "$(head -30 "$tmp/out")"
+    fi
+fi
+
+# bad_input NAME EXIT NEEDLE ARGS...: refused with EXIT, stderr names NEEDLE, nothing changed
+bad_input() {
+    local name=$1 want=$2 needle=$3 status
+    shift 3
+    demo activate "$VM" --yes "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+    status=$?
+    if [ "$status" -eq "$want" ] && grep -qF -- "$needle" "$tmp/err" &&
+        [ "$(domain_file)" = "$dom0" ] && [ "$(snapshot)" = "$host1" ]; then
+        ok "$name: exit $want, names '$needle', nothing changed"
+    else
+        not_ok "$name: exit $want, names '$needle', nothing changed" "got exit $status" \
+            "stderr: $(cat "$tmp/err")" "$(diff <(echo "$host1") <(snapshot) | head -5)"
+    fi
+}
+bad_input "--input a by-id link to nothing" 2 usb-Gone_Keyboard-event-kbd \
+    --input /dev/input/by-id/usb-Gone_Keyboard-event-kbd
+bad_input "--input a path that is no device" 2 /dev/input/by-id/usb-Nothing-event-kbd \
+    --input /dev/input/by-id/usb-Nothing-event-kbd
+bad_input "--input a path that is not an evdev device" 2 "'/dev/input/by-id'" \
+    --input /dev/input/by-id
+bad_input "--input not a path" 2 "keyboard" --input keyboard
+bad_input "--view looking-glass with the same --input twice" 2 "$KBD" \
+    --view looking-glass --input "$KBD" --input "$KBD"
+bad_input "--input auto with a device" 2 "--input auto" --input auto --input "$KBD"
+bad_input "--lg-resolution 0x0" 2 0x0 --view looking-glass --lg-resolution 0x0
+bad_input "--lg-resolution 99999x99999" 2 99999x99999 --view looking-glass \
+    --lg-resolution 99999x99999
+bad_input "--lg-resolution without looking-glass" 2 "--lg-resolution" --lg-resolution 1920x1080
+bad_input "--view unknown" 2 "spice" --view spice
+bad_input "--grab-toggle unknown" 2 "f12" --grab-toggle f12
+bad_input "--input usb-controller: a malformed address" 2 "usb-controller:zz" \
+    --input usb-controller:zz
+# the demo's keyboard and mouse are plugged into its only USB controller
+bad_input "--input usb-controller: the keyboard in use sits behind it" 4 "Logitech" \
+    --input usb-controller:0000:00:14.0
+
+# activate with Looking Glass and the keyboard only; start tells the toggle; a keyboard
+# unplugged before the next start is refused, naming it; deactivate gives back the domain
+if run_ok "activate --view looking-glass --input KBD --yes" \
+    demo activate "$VM" --yes --view looking-glass --input "$KBD"; then
+    if grep -q "^Using the VM:" "$tmp/out" && grep -q "looking-glass-client" "$tmp/out" &&
+        grep -qF "$TOGGLE" "$tmp/out"; then
+        ok "activate: the notes after the steps (the window, the toggle key)"
+    else
+        not_ok "activate: the notes after the steps" "$(cat "$tmp/out")"
+    fi
+fi
+if run_ok "start '$VM' (looking-glass, keyboard)" demo start "$VM"; then
+    if grep -qF "$TOGGLE" "$tmp/out"; then
+        ok "start: tells the toggle key"
+    else
+        not_ok "start: tells the toggle key" "$(cat "$tmp/out")"
+    fi
+fi
+if run_ok "list --json after activate with looking-glass" demo list --json; then
+    py "list --json: the activated VM's view and input" "
+vm = [x for x in d['domains'] if x['name'] == '$VM'][0]
+assert vm['view'] == 'looking-glass' and vm['input'] == ['$KBD'], vm
+"
+fi
+run_ok "stop '$VM'" demo stop "$VM"
+mv "$root/dev/input/event4" "$tmp/event4"
+host2=$(snapshot)
+dom2=$(domain_file)
+demo start "$VM" >"$tmp/out" 2>"$tmp/err" </dev/null
+status=$?
+if [ "$status" -eq 3 ] && grep -qF "$KBD" "$tmp/err" && grep -q -- "--input" "$tmp/err" &&
+    [ "$(snapshot)" = "$host2" ] && [ "$(domain_file)" = "$dom2" ]; then
+    ok "start with the keyboard unplugged: exit 3, names it and the fix, nothing changed"
+else
+    not_ok "start with the keyboard unplugged: exit 3, names it and the fix, nothing changed" \
+        "got exit $status" "stderr: $(cat "$tmp/err")"
+fi
+list_is "the refused start" "shut off" True "'$GPU'"
+demo start "$VM" --json >"$tmp/out" 2>"$tmp/err" </dev/null
+py "start --json with the keyboard unplugged: error.code not-found, check-host failed" "
+assert d['ok'] is False and d['error']['code'] == 'not-found', d
+assert d['steps'][0]['id'] == 'check-host' and d['steps'][0]['state'] == 'failed', d['steps']
+"
+mv "$tmp/event4" "$root/dev/input/event4"
+run_ok "deactivate '$VM' (looking-glass)" demo deactivate "$VM"
+if [ "$(domain_file)" = "$dom0" ] && [ "$(snapshot)" = "$host1" ]; then
+    ok "deactivate after looking-glass + evdev: the domain and the host as before"
+else
+    not_ok "deactivate after looking-glass + evdev: the domain and the host as before" \
+        "$(diff <(echo "$dom0") <(domain_file) | head -20)"
 fi
 
 echo "1..$n"

@@ -46,6 +46,16 @@ check() {
     shift
     if "$@"; then ok "$desc"; else not_ok "$desc" "stderr: $(cat "$tmp/err" 2>/dev/null)"; fi
 }
+# check_status $? DESCRIPTION: ok when the test just before succeeded. $? comes first: it
+# is expanded before a $(...) in the description runs, which would replace it.
+check_status() {
+    local status=$1 desc=$2
+    if [ "$status" -eq 0 ]; then
+        ok "$desc"
+    else
+        not_ok "$desc" "stderr: $(cat "$tmp/err" 2>/dev/null)"
+    fi
+}
 
 # The tree as a user could inspect it: every path, link target and file content, without
 # VirtFlow's own state and the demo's libvirt files.
@@ -114,7 +124,7 @@ sed 's|<memory|<description>see https://virtflow.org/xmlns/passthrough/1.0</desc
 
 pristine=$(snapshot)
 [ "$(drivers)" = "$GPU=nvidia/(null) $AUD=snd_hda_intel/(null)" ]
-check "the dGPU starts on nvidia, its audio on snd_hda_intel ($(drivers))" true
+check_status $? "the dGPU starts on nvidia, its audio on snd_hda_intel ($(drivers))"
 
 # ---- ordinary domains: invisible ----
 
@@ -135,11 +145,11 @@ for op in "prepare begin" "release end"; do
     fi
 done
 [ "$(snapshot)" = "$pristine" ]
-check "ordinary domains: the host tree is unchanged" true
+check_status $? "ordinary domains: the host tree is unchanged"
 [ ! -e "$log" ]
-check "ordinary domains: nothing logged" true
+check_status $? "ordinary domains: nothing logged"
 [ ! -e "$state" ]
-check "ordinary domains: no state directory made (no lock, no journal)" true
+check_status $? "ordinary domains: no state directory made (no lock, no journal)"
 
 # ---- every other operation: exit 0 without reading stdin ----
 
@@ -173,7 +183,7 @@ exec 7<&-
 check "the worker run directly: 'started begin' exits 0 without reading stdin (exit $rc)" \
     test "$rc" -eq 0
 [ "$(snapshot)" = "$pristine" ] && [ ! -e "$log" ]
-check "other operations: tree unchanged, nothing logged" true
+check_status $? "other operations: tree unchanged, nothing logged"
 
 # ---- bad input ----
 
@@ -190,11 +200,11 @@ done
 "$HOOK" --bogus x plain prepare begin - </dev/null >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ "$rc" -eq 2 ] && grep -q -- '--bogus' "$tmp/err"
-check "an unknown option: exit 2 naming it (exit $rc)" true
+check_status $? "an unknown option: exit 2 naming it (exit $rc)"
 "$HOOK" plain prepare begin - extra </dev/null >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ "$rc" -eq 2 ]
-check "five arguments: exit 2 (exit $rc)" true
+check_status $? "five arguments: exit 2 (exit $rc)"
 
 printf 'garbage %s <<<\n\x01\xff not xml' "https://virtflow.org/xmlns/passthrough/1.0" \
     >"$tmp/garbage.xml"
@@ -213,9 +223,9 @@ sed 's/virtflow:device address="0000:01:00.1"/virtflow:device address="not-a-bdf
     "$tmp/ours.xml" >"$tmp/badmeta.xml"
 hook 'Windows 11' prepare begin <"$tmp/badmeta.xml"
 [ "$rc" -eq 1 ] && grep -q 'not-a-bdf' "$tmp/err"
-check "malformed metadata (device address 'not-a-bdf'): exit 1 naming it (exit $rc)" true
+check_status $? "malformed metadata (device address 'not-a-bdf'): exit 1 naming it (exit $rc)"
 [ "$(snapshot)" = "$before" ]
-check "bad input: the host tree is unchanged" true
+check_status $? "bad input: the host tree is unchanged"
 
 # ---- prepare: the passthrough set onto vfio-pci ----
 
@@ -223,46 +233,46 @@ lines0=$(log_lines)
 hook 'Windows 11' prepare begin <"$tmp/ours.xml"
 check "prepare begin: exit 0 (exit $rc)" test "$rc" -eq 0
 [ ! -s "$tmp/err" ] && [ ! -s "$tmp/out" ]
-check "prepare begin: silent when it succeeds" true
+check_status $? "prepare begin: silent when it succeeds"
 [ "$(driver $GPU)" = vfio-pci ] && [ "$(driver $AUD)" = vfio-pci ]
-check "prepare: both functions on vfio-pci ($(drivers))" true
+check_status $? "prepare: both functions on vfio-pci ($(drivers))"
 [ "$(override $GPU)" = vfio-pci ] && [ "$(override $AUD)" = vfio-pci ]
-check "prepare: driver_override is vfio-pci on both" true
+check_status $? "prepare: driver_override is vfio-pci on both"
 [ -e "$root/dev/vfio/12" ]
-check "prepare: /dev/vfio/12 exists" true
+check_status $? "prepare: /dev/vfio/12 exists"
 bound=$(snapshot)
 hook 'Windows 11' prepare begin <"$tmp/ours.xml"
 [ "$rc" -eq 0 ] && [ "$(snapshot)" = "$bound" ]
-check "prepare again (already bound): exit 0, nothing changes (exit $rc)" true
+check_status $? "prepare again (already bound): exit 0, nothing changes (exit $rc)"
 
 # ---- release: back to the host drivers, idempotent ----
 
 hook 'Windows 11' release end <"$tmp/ours.xml"
 check "release end: exit 0 (exit $rc)" test "$rc" -eq 0
 [ "$(driver $GPU)" = nvidia ] && [ "$(driver $AUD)" = snd_hda_intel ]
-check "release: back on nvidia and snd_hda_intel ($(drivers))" true
+check_status $? "release: back on nvidia and snd_hda_intel ($(drivers))"
 [ "$(override $GPU)" = "(null)" ] && [ "$(override $AUD)" = "(null)" ]
-check "release: driver_override cleared on both" true
+check_status $? "release: driver_override cleared on both"
 [ ! -e "$root/dev/vfio/12" ]
-check "release: /dev/vfio/12 is gone" true
+check_status $? "release: /dev/vfio/12 is gone"
 [ "$(snapshot)" = "$pristine" ]
-check "release: the host tree is exactly as before prepare" true
+check_status $? "release: the host tree is exactly as before prepare"
 hook 'Windows 11' release end <"$tmp/ours.xml"
 [ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ] && [ "$(snapshot)" = "$pristine" ]
-check "release twice: exit 0, nothing changes (exit $rc)" true
+check_status $? "release twice: exit 0, nothing changes (exit $rc)"
 [ -z "$(ls -A "$state/journal" 2>/dev/null)" ]
-check "no journal left behind" true
+check_status $? "no journal left behind"
 
 lines1=$(log_lines)
 [ $((lines1 - lines0)) -eq 4 ]
-check "the log has one line per prepare/release (4 new lines, got $((lines1 - lines0)))" true
+check_status $? "the log has one line per prepare/release (4 new lines, got $((lines1 - lines0)))"
 tail -n 4 "$log" >"$tmp/log4"
 awk 'NR == 1 && !/operation=prepare .*result=ok detail="bound to vfio-pci/ { exit 1 }
      NR == 2 && !/operation=prepare .*result=ok detail="already on vfio-pci"/ { exit 1 }
      NR == 3 && !/operation=release .*result=ok detail="returned to 0000:01:00.0=nvidia, 0000:01:00.1=snd_hda_intel"/ { exit 1 }
      NR == 4 && !/operation=release .*result=ok detail="already on the host drivers"/ { exit 1 }' \
     "$tmp/log4"
-check "log: prepare bound / already bound, release returned / already home" true
+check_status $? "log: prepare bound / already bound, release returned / already home"
 if grep -vqE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}[+-][0-9]{2}:[0-9]{2} domain="Windows 11" operation=(prepare|release) gpu=0000:01:00.0 devices=0000:01:00.0,0000:01:00.1 result=ok detail="[^"]*" duration_ms=[0-9]+$' "$tmp/log4"; then
     not_ok "log lines: ISO time, domain, operation, gpu, devices, result, duration" "$(cat "$tmp/log4")"
 else
@@ -284,13 +294,13 @@ for name in "${odd_names[@]}"; do
     fi
 done
 [ ! -e "$tmp/pwned" ] && [ ! -e "$root/prepare" ] && [ ! -e prepare ]
-check "odd names: no shell ran them, '--log' was not taken as an option" true
+check_status $? "odd names: no shell ran them, '--log' was not taken as an option"
 # shellcheck disable=SC2016 # the $( and backquotes are the name's, not to expand
 escaped=$(printf 'domain="a'"'"'b\\"c $(touch %s/pwned); `id` | & > <"' "$tmp")
 grep -qF -- "$escaped" "$log"
-check "log: a name with quotes is written escaped, on one line" true
+check_status $? "log: a name with quotes is written escaped, on one line"
 grep -qF 'domain="日本語 ✓"' "$log" && grep -qF 'domain="--log" operation=prepare' "$log"
-check "log: unicode names as they are; '--log' as the domain name" true
+check_status $? "log: unicode names as they are; '--log' as the domain name"
 
 # ---- refusals: a GPU this host cannot give ----
 
@@ -299,28 +309,28 @@ before=$(snapshot)
 hook 'Windows 11' prepare begin <"$tmp/absent.xml"
 [ "$rc" -eq 1 ] && grep -q '0000:0a:00.0' "$tmp/err" && grep -q 'fix:' "$tmp/err" &&
     grep -q 'Windows 11' "$tmp/err"
-check "prepare for a GPU this host lacks: exit 1; stderr names the domain, the GPU and a fix (exit $rc)" true
+check_status $? "prepare for a GPU this host lacks: exit 1; stderr names the domain, the GPU and a fix (exit $rc)"
 tail -n 1 "$log" | grep -q 'operation=prepare gpu=0000:0a:00.0 .*result=refused reason="\[not-found\]'
-check "log: prepare refused [not-found]" true
+check_status $? "log: prepare refused [not-found]"
 hook 'Windows 11' release end <"$tmp/absent.xml"
 [ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ]
-check "release for a GPU this host lacks: exit 0, nothing to return (exit $rc)" true
+check_status $? "release for a GPU this host lacks: exit 0, nothing to return (exit $rc)"
 tail -n 1 "$log" | grep -q 'operation=release gpu=0000:0a:00.0 .*result=ok detail="nothing to return'
-check "log: release ok, nothing to return" true
+check_status $? "log: release ok, nothing to return"
 
 sed 's/gpu="0000:01:00.0"/gpu="0000:00:02.0"/; s/virtflow:device address="0000:01:00.0"/virtflow:device address="0000:00:02.0"/; /virtflow:device address="0000:01:00.1"/d' \
     "$tmp/ours.xml" >"$tmp/igpu.xml"
 hook 'Windows 11' prepare begin <"$tmp/igpu.xml"
 [ "$rc" -eq 1 ] && grep -q 'boot-vga' "$tmp/err" && grep -q 'fix:' "$tmp/err"
-check "prepare for the boot GPU: exit 1, stderr says boot-vga and the fix (exit $rc)" true
+check_status $? "prepare for the boot GPU: exit 1, stderr says boot-vga and the fix (exit $rc)"
 
 sed 's/virtflow:device address="0000:01:00.1"/virtflow:device address="0000:02:00.0"/' \
     "$tmp/ours.xml" >"$tmp/stray.xml"
 hook 'Windows 11' prepare begin <"$tmp/stray.xml"
 [ "$rc" -eq 1 ] && grep -q '0000:02:00.0' "$tmp/err"
-check "prepare for a device outside the GPU's set (the NVMe drive): exit 1 naming it (exit $rc)" true
+check_status $? "prepare for a device outside the GPU's set (the NVMe drive): exit 1 naming it (exit $rc)"
 [ "$(snapshot)" = "$before" ]
-check "refusals: the host tree is unchanged" true
+check_status $? "refusals: the host tree is unchanged"
 
 # ---- a pending journal: an interrupted operation is never built upon ----
 
@@ -328,7 +338,7 @@ mkdir -p "$state/journal"
 printf '[transition]\nkind=bind\n' >"$state/journal/1-1-bind.journal"
 hook 'Windows 11' prepare begin <"$tmp/ours.xml"
 [ "$rc" -eq 1 ] && grep -q 'recover' "$tmp/err" && [ "$(snapshot)" = "$before" ]
-check "prepare with an interrupted operation's journal: exit 1, says 'virtflow recover', nothing changed (exit $rc)" true
+check_status $? "prepare with an interrupted operation's journal: exit 1, says 'virtflow recover', nothing changed (exit $rc)"
 rm -f "$state/journal/1-1-bind.journal"
 
 # ---- the host root must be a model ----
@@ -338,7 +348,7 @@ mkdir -p "$tmp/empty"
     <"$tmp/ours.xml" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 [ "$rc" -eq 1 ] && grep -q 'kernel-model' "$tmp/err"
-check "--host-root that is no model tree: exit 1 saying so (exit $rc)" true
+check_status $? "--host-root that is no model tree: exit 1 saying so (exit $rc)"
 
 # ---- the log never makes the hook fail ----
 
@@ -352,10 +362,10 @@ hook_badlog "$tmp/logdir" prepare begin
 r1=$rc
 hook_badlog "$tmp/logdir" release end
 [ "$r1" -eq 0 ] && [ "$rc" -eq 0 ] && [ "$(snapshot)" = "$pristine" ]
-check "an unwritable log (a directory): prepare and release still exit 0 (got $r1, $rc)" true
+check_status $? "an unwritable log (a directory): prepare and release still exit 0 (got $r1, $rc)"
 hook_badlog "$tmp/new/deeper/hook.log" release end
 [ "$rc" -eq 0 ] && [ -s "$tmp/new/deeper/hook.log" ]
-check "a log in a missing directory: the directory is made" true
+check_status $? "a log in a missing directory: the directory is made"
 
 # ---- the installed gate without its worker: a VirtFlow domain must not start ----
 
@@ -378,6 +388,37 @@ if [ -x "$installed" ]; then
 else
     not_ok "the installed gate is built next to the test's gate ($installed)"
 fi
+
+# ---- prepare: an evdev keyboard that is gone (issue 11) ----
+
+KBD=/dev/input/by-id/usb-Logitech_USB_Keyboard-event-kbd
+"$VIRTFLOW" --demo activate 'Windows 11' --dry-run --json --input "$KBD" >"$tmp/plan-kbd.json" \
+    2>"$tmp/err"
+"$PYTHON" -c 'import json, sys; sys.stdout.write(json.load(open(sys.argv[1]))["domain_xml"])' \
+    "$tmp/plan-kbd.json" >"$tmp/kbd.xml" 2>>"$tmp/err"
+grep -q "$KBD" "$tmp/kbd.xml"
+check_status $? "a plan that hands over the demo's keyboard records it in the domain XML"
+# unplugged: the node is gone, udev's by-id link stays and points to nothing
+mv "$root/dev/input/event4" "$tmp/event4"
+before=$(snapshot)
+lines0=$(log_lines)
+hook 'Windows 11' prepare begin <"$tmp/kbd.xml"
+[ "$rc" -eq 1 ] && grep -qF "$KBD" "$tmp/err" && grep -q "refusing to start domain 'Windows 11'" "$tmp/err" &&
+    grep -q -- "--input" "$tmp/err"
+check_status $? "prepare with the keyboard unplugged: exit 1, names it and the fix (exit $rc)"
+[ "$(snapshot)" = "$before" ] && [ "$(drivers)" = "$GPU=nvidia/(null) $AUD=snd_hda_intel/(null)" ]
+check_status $? "prepare with the keyboard unplugged: nothing changed ($(drivers))"
+[ $(($(log_lines) - lines0)) -eq 1 ] && tail -n1 "$log" | grep -q 'result=refused' &&
+    tail -n1 "$log" | grep -q "devices=$GPU,$AUD " && tail -n1 "$log" | grep -qF "$KBD"
+check_status $? "prepare with the keyboard unplugged: one 'refused' line in the log, naming it"
+# plugged in again: the start goes on
+mv "$tmp/event4" "$root/dev/input/event4"
+hook 'Windows 11' prepare begin <"$tmp/kbd.xml"
+[ "$rc" -eq 0 ] && [ "$(driver $GPU)" = vfio-pci ]
+check_status $? "prepare with the keyboard plugged in again: bound (exit $rc)"
+hook 'Windows 11' release end <"$tmp/kbd.xml"
+[ "$rc" -eq 0 ] && [ "$(driver $GPU)" = nvidia ]
+check_status $? "release after it: the GPU is back (exit $rc)"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

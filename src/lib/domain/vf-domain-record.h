@@ -79,6 +79,9 @@ G_BEGIN_DECLS
 #define VF_DOMAIN_XML_MAX_ATTRIBUTES 256
 /* Far above any domain definition libvirt prints. */
 #define VF_DOMAIN_XML_MAX_BYTES (16 * 1024 * 1024)
+/* Children of <devices> an activation works on (the address allocation compares each
+ * device with the others): a virt-manager domain has about 40. */
+#define VF_DOMAIN_XML_MAX_DEVICES 4096
 
 #define VF_DOMAIN_RECORD_MAX_DEVICES 64
 #define VF_DOMAIN_RECORD_MAX_REMOVED 256

@@ -1067,7 +1067,20 @@ vf_domain_activate_doc(xmlDoc *doc, const char *name, const VfPlan *plan, const 
     guint k;
 
     g_array_set_clear_func(removals, vf_removal_clear);
-    if (devices == NULL || !vf_check_foreign_hostdevs(devices, name, plan, error))
+    if (devices == NULL)
+        return FALSE;
+    position = 0;
+    for (xmlNode *node = vf_xml_first_element(devices); node != NULL;
+         node = vf_xml_next_element(node)) {
+        if (++position > VF_DOMAIN_XML_MAX_DEVICES) {
+            g_set_error(error, VF_ERROR, VF_ERROR_XML,
+                        "Domain '%s' has more than %d devices: not a domain VirtFlow can "
+                        "rewrite",
+                        name, VF_DOMAIN_XML_MAX_DEVICES);
+            return FALSE;
+        }
+    }
+    if (!vf_check_foreign_hostdevs(devices, name, plan, error))
         return FALSE;
 
     /* What goes (vf_domain_record_removal_policy()): what the view removes, and of each kind
@@ -1330,7 +1343,7 @@ vf_domain_deactivate_doc(xmlDoc *doc, const char *name, VfDomainRecord *record, 
     xmlNode *next;
     guint i;
 
-    if (devices == NULL || !vf_domain_record_check_hostdevs(record, devices, name, error))
+    if (devices == NULL)
         return FALSE;
 
     /* What the profile added. */
@@ -1419,6 +1432,25 @@ vf_domain_deactivate_doc(xmlDoc *doc, const char *name, VfDomainRecord *record, 
     return TRUE;
 }
 
+/* The record of @doc, checked on its own and against the domain's <hostdev>s, so that
+ * every reader (Activate, Deactivate, the hook, doctor) sees the same verdict. */
+static gboolean
+vf_domain_xml_load_record(xmlDoc *doc, const char *name, VfDomainRecord **out_record,
+                          GError **error)
+{
+    xmlNode *root = xmlDocGetRootElement(doc);
+    xmlNode *devices = vf_xml_find_child(root, "devices");
+    g_autoptr(VfDomainRecord) record = NULL;
+
+    if (!vf_domain_record_load(root, name, &record, error))
+        return FALSE;
+    if (record != NULL && devices != NULL &&
+        !vf_domain_record_check_hostdevs(record, devices, name, error))
+        return FALSE;
+    *out_record = g_steal_pointer(&record);
+    return TRUE;
+}
+
 /* ---- public API -------------------------------------------------------------------- */
 
 static gboolean
@@ -1477,7 +1509,7 @@ vf_domain_xml_activate_profile(const char *xml, const char *gpu, const VfPassthr
     doc = vf_domain_xml_parse(xml, &name, error);
     if (doc == NULL)
         return NULL;
-    if (!vf_domain_record_load(xmlDocGetRootElement(doc), name, &record, error))
+    if (!vf_domain_xml_load_record(doc, name, &record, error))
         return NULL;
 
     if (record != NULL) {
@@ -1533,7 +1565,7 @@ vf_domain_xml_get_profile(const char *xml, VfProfile **out_profile, GError **err
     doc = vf_domain_xml_parse(xml, &name, error);
     if (doc == NULL)
         return FALSE;
-    if (!vf_domain_record_load(xmlDocGetRootElement(doc), name, &record, error))
+    if (!vf_domain_xml_load_record(doc, name, &record, error))
         return FALSE;
     if (record == NULL)
         return FALSE;
@@ -1555,7 +1587,7 @@ vf_domain_xml_deactivate(const char *xml, GError **error)
     doc = vf_domain_xml_parse(xml, &name, error);
     if (doc == NULL)
         return NULL;
-    if (!vf_domain_record_load(xmlDocGetRootElement(doc), name, &record, error))
+    if (!vf_domain_xml_load_record(doc, name, &record, error))
         return NULL;
     if (record == NULL)
         return g_strdup(xml);
@@ -1578,7 +1610,7 @@ vf_domain_xml_get_passthrough(const char *xml, char **out_gpu, GPtrArray **out_d
     doc = vf_domain_xml_parse(xml, &name, error);
     if (doc == NULL)
         return FALSE;
-    if (!vf_domain_record_load(xmlDocGetRootElement(doc), name, &record, error))
+    if (!vf_domain_xml_load_record(doc, name, &record, error))
         return FALSE;
     if (record == NULL)
         return FALSE;
@@ -1645,9 +1677,7 @@ vf_domain_xml_inspect(const char *xml, GError **error)
         return NULL;
     devices = vf_xml_find_child(xmlDocGetRootElement(doc), "devices");
     /* A damaged record is a finding, not a reason to stop reading the domain. */
-    if (!vf_domain_record_load(xmlDocGetRootElement(doc), summary->name, &record, &local) ||
-        (record != NULL && devices != NULL &&
-         !vf_domain_record_check_hostdevs(record, devices, summary->name, &local))) {
+    if (!vf_domain_xml_load_record(doc, summary->name, &record, &local)) {
         summary->record_error = g_strdup(local->message);
         g_clear_pointer(&record, vf_domain_record_free);
     }

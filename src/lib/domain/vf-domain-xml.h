@@ -57,8 +57,10 @@ char *vf_domain_xml_activate(const char *xml, const char *gpu, const VfPassthrou
  * redoes the profile part from the original domain.
  *
  * Returns: (transfer full): the new domain XML, or NULL with @error set (as
- * vf_domain_xml_activate(); VF_ERROR_INVALID_ARGUMENT for a profile that names an evdev
- * path twice or a path that is not under /dev/input/).
+ * vf_domain_xml_activate(); VF_ERROR_INVALID_ARGUMENT, before the XML is read, for a
+ * profile that names an evdev path twice or a path that is not under /dev/input/, a
+ * Looking Glass resolution of 0 or above VF_LG_MAX_DIMENSION, or a USB controller that is
+ * not one of @devices).
  */
 char *vf_domain_xml_activate_profile(const char *xml, const char *gpu,
                                      const VfPassthroughDevice *devices, guint n_devices,
@@ -95,7 +97,8 @@ char *vf_domain_xml_deactivate(const char *xml, GError **error);
  * Returns: TRUE and sets @out_gpu (the GPU's function-0 address) and @out_devices (a
  * GPtrArray of VfPassthroughDevice *, which frees its elements) when the domain carries
  * the metadata; FALSE without error when it does not; FALSE with @error set (VF_ERROR_XML)
- * when the XML or the metadata is malformed. Either out parameter may be NULL.
+ * when the XML or the metadata is malformed, or the record damaged as
+ * vf_domain_xml_deactivate() says. Either out parameter may be NULL.
  */
 gboolean vf_domain_xml_get_passthrough(const char *xml, char **out_gpu, GPtrArray **out_devices,
                                        GError **error);

@@ -389,18 +389,27 @@ vf_kmodel_children(VfKmodel *m, const char *address, gboolean present)
             g_auto(GStrv) conns = g_strsplit(connectors, " ", -1);
 
             for (guint c = 0; conns[c]; c++) {
-                g_auto(GStrv) f = g_strsplit(conns[c], ":", 3);
+                g_auto(GStrv) f = g_strsplit(conns[c], ":", 4);
                 g_autofree char *conn_rel = NULL;
                 g_autofree char *status_rel = NULL;
                 g_autofree char *enabled_rel = NULL;
 
-                if (g_strv_length(f) != 3)
+                if (g_strv_length(f) < 3)
                     continue;
                 conn_rel = g_strconcat(node_rel, "/", nodes[i], "-", f[0], NULL);
                 status_rel = g_strconcat(conn_rel, "/status", NULL);
                 enabled_rel = g_strconcat(conn_rel, "/enabled", NULL);
                 vf_kmodel_write_file(m->root, status_rel, f[1]);
                 vf_kmodel_write_file(m->root, enabled_rel, f[2]);
+                if (f[3]) {
+                    /* the modes the monitor offers, one a line as the kernel lists them */
+                    g_auto(GStrv) modes = g_strsplit(f[3], ",", -1);
+                    g_autofree char *text = g_strjoinv("\n", modes);
+                    g_autofree char *modes_rel = g_strconcat(conn_rel, "/modes", NULL);
+                    g_autofree char *line = g_strconcat(text, "\n", NULL);
+
+                    vf_kmodel_write_file(m->root, modes_rel, line);
+                }
             }
         }
     }
@@ -1486,13 +1495,13 @@ static const VfKmodelDevice vf_kmodel_demo_devices[] = {
     {"0000:00:00.0", 0x060000, 0x8086, 0x4660, NULL, NULL, 0, -1},
     {"0000:00:01.0", 0x060400, 0x8086, 0x460d, "pcieport", NULL, 1, -1},
     {"0000:00:02.0", 0x030000, 0x8086, 0x4680, "i915", NULL, 2, 1, NULL, "card0 renderD128",
-     "eDP-1:connected:enabled HDMI-A-1:disconnected:disabled"},
+     "eDP-1:connected:enabled:2560x1600,1920x1200 HDMI-A-1:disconnected:disabled"},
     {"0000:00:14.0", 0x0c0330, 0x8086, 0x7ae0, "xhci_hcd", "xhci_pci", 3, -1},
     {"0000:00:17.0", 0x010601, 0x8086, 0x7ae2, "ahci", NULL, 4, -1},
     {"0000:00:1f.3", 0x040380, 0x8086, 0x7ad0, "snd_hda_intel", NULL, 5, -1, NULL, NULL, NULL,
      "card0"},
     {"0000:01:00.0", 0x030000, 0x10de, 0x2684, "nvidia", NULL, 12, 0, "0000:00:01.0",
-     "card1 renderD129", "DP-1:disconnected:disabled HDMI-A-2:disconnected:disabled"},
+     "card1 renderD129", "DP-1:disconnected:disabled HDMI-A-2:connected:disabled:3840x2160"},
     {"0000:01:00.1", 0x040300, 0x10de, 0x22ba, "snd_hda_intel", NULL, 12, -1, "0000:00:01.0", NULL,
      NULL, "card1"},
     {"0000:02:00.0", 0x010802, 0x144d, 0xa80a, "nvme", NULL, 13, -1},
