@@ -73,7 +73,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     /* what a setup leaves: the modules file, the hook link, the backup of a GRUB file */
     vf_fuzz_put("etc/modules-load.d/vfio.conf", "vfio\nvfio_iommu_type1\nvfio_pci\n");
     vf_fuzz_put("etc/default/grub", "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet intel_iommu=on\"\n");
-    vf_fuzz_put("var/lib/virtflow/setup/backup/etc_default_grub", "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n");
+    vf_fuzz_put("var/lib/virtflow/setup/backup/etc_default_grub",
+                "GRUB_CMDLINE_LINUX_DEFAULT=\"quiet\"\n");
     vf_fuzz_put("proc/cmdline", "BOOT_IMAGE=/vmlinuz quiet\n");
     hook = g_build_filename(vf_fuzz_root, "etc/libvirt/hooks/qemu.d", NULL);
     link = g_build_filename(hook, "virtflow", NULL);
