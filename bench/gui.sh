@@ -7,11 +7,14 @@
 #
 #   bench/gui.sh [BUILDDIR] [RUNS]      (default: build 5)
 #
-# Prints one line per run and the median / max; see bench/RESULTS-gui.md.
+# Prints one line per run and the median / max; see bench/RESULTS-gui.md. Exits 1 when a
+# run did not get through (no first frame, a flow that failed or never ended).
+# BENCH_QUICK=1 (tools/test): one run; it writes nothing either way.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 builddir=${1:-build}
 runs=${2:-5}
+[ "${BENCH_QUICK:-0}" = 1 ] && runs=1
 bin=$(cd "$builddir/src/gui" 2>/dev/null && pwd)/virtflow-gtk
 [ -x "$bin" ] || { echo "no $builddir/src/gui/virtflow-gtk: build with GTK 4 + libadwaita" >&2; exit 1; }
 for tool in xvfb-run dbus-run-session gdbus; do
@@ -77,3 +80,11 @@ summary "first frame with the list" "launch to first frame with the 51 VMs"
 summary "stall: activate" "longest main-loop stall during an activation"
 summary "ms, deactivate" "longest main-loop stall during a deactivation"
 echo "load average during the runs: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
+# a run that got through: every number there, both flows ok
+complete=$(grep -cE '^run [0-9]+: [0-9]+ VMs, first frame -?[0-9]+ ms, first frame with the list -?[0-9]+ ms, max stall: activate [0-9.]+ \(ok=1\) ms, deactivate [0-9.]+ \(ok=1\) ms$' "$tmp/results")
+if [ "$complete" -ne "$runs" ]; then
+    echo "bench: $complete of $runs runs got through (see the lines above)" >&2
+    exit 1
+fi
+[ "${BENCH_QUICK:-0}" = 1 ] && echo "bench: quick run done (times not judged)"
+exit 0

@@ -11,12 +11,14 @@ VF_DEPS_BUILD="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libxml2
 # (groff, man) and the bash completion (bash-completion's helpers and pkg-config file), the
 # end-to-end test (kmod's depmod indexes the modules its guest's libkmod reads; binutils),
 # the desktop app under Xvfb driven through D-Bus and AT-SPI (tests/gui), its .desktop and
-# AppStream files, the real pkexec path (pkexec and polkitd on a private system bus)
+# AppStream files, the real pkexec path (pkexec and polkitd on a private system bus),
+# the fuzz targets (tests/fuzz: clang and its libFuzzer runtime), the benchmarks' quick
+# runs (hyperfine, lspci, jq)
 VF_DEPS_TEST="valgrind clang-format libvirt-clients libxml2-utils python3 qemu-system-x86 busybox-static
   cpio linux-libc-dev ca-certificates libvirt-daemon-system libvirt-daemon-driver-qemu
   qemu-guest-agent procps groff-base man-db bash-completion kmod binutils
   xvfb xauth dbus at-spi2-core python3-gi gir1.2-atspi-2.0 desktop-file-utils appstream
-  pkexec polkitd dbus-daemon dbus-bin"
+  pkexec polkitd dbus-daemon dbus-bin clang libclang-rt-14-dev hyperfine pciutils jq"
 
 vf_install_deps() {
     local missing=() pkg

@@ -22,6 +22,18 @@ vf_cli_print_writes(GPtrArray *writes, GPtrArray *modules)
     }
 }
 
+/* What a restore left where it was, and how to move it if the user means to. */
+static void
+vf_cli_print_left(GPtrArray *left)
+{
+    for (guint i = 0; i < left->len; i++)
+        printf("  %s\n", (char *)left->pdata[i]);
+    if (left->len > 0)
+        printf("  (VirtFlow gives back only what it moved; to give such a device to its host "
+               "driver by hand: echo > /sys/bus/pci/devices/BDF/driver_override; echo BDF > "
+               "/sys/bus/pci/devices/BDF/driver/unbind; echo BDF > /sys/bus/pci/drivers_probe)\n");
+}
+
 int
 vf_cli_run_transition(VfCli *cli, VfTransition *t, gboolean dry_run)
 {
@@ -30,6 +42,7 @@ vf_cli_run_transition(VfCli *cli, VfTransition *t, gboolean dry_run)
     GPtrArray *devices = vf_transition_get_devices(t);
     const char *gpu = vf_transition_get_gpu(t);
     g_autoptr(GPtrArray) writes = vf_transition_dup_writes(t);
+    GPtrArray *left = vf_transition_get_left(t);
 
     if (dry_run) {
         g_autoptr(GPtrArray) modules = NULL;
@@ -48,6 +61,7 @@ vf_cli_run_transition(VfCli *cli, VfTransition *t, gboolean dry_run)
         vf_cli_print_writes(writes, modules);
         if (writes->len == 0)
             printf("  (none: the devices are already where they should be)\n");
+        vf_cli_print_left(left);
         return VF_EXIT_OK;
     }
 
@@ -64,6 +78,7 @@ vf_cli_run_transition(VfCli *cli, VfTransition *t, gboolean dry_run)
     if (writes->len == 0) {
         printf("Nothing to do: the devices are already %s.\n",
                kind == VF_TRANSITION_BIND ? "on vfio-pci" : "on their host drivers");
+        vf_cli_print_left(left);
         return VF_EXIT_OK;
     }
     printf("%s %s%s:\n",
@@ -77,8 +92,10 @@ vf_cli_run_transition(VfCli *cli, VfTransition *t, gboolean dry_run)
         printf("  %s → %s\n", o->address,
                kind == VF_TRANSITION_BIND ? "vfio-pci"
                : o->host_driver           ? o->host_driver
+               : o->host_driver_known     ? "no driver"
                                           : "its host driver");
     }
+    vf_cli_print_left(left);
     return VF_EXIT_OK;
 }
 
@@ -207,8 +224,8 @@ vf_gpu_move(VfCli *cli, int argc, char **argv, gboolean bind)
         {NULL},
     };
     GOptionEntry restore_entries[] = {
-        {"all", 'a', 0, G_OPTION_ARG_NONE, &all, "Every device VirtFlow bound, or left on vfio-pci",
-         NULL},
+        {"all", 'a', 0, G_OPTION_ARG_NONE, &all,
+         "Every device VirtFlow bound (others are left, named)", NULL},
         {NULL},
     };
     g_autoptr(GOptionContext) ctx =

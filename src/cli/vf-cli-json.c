@@ -250,6 +250,12 @@ vf_cli_json_transition(VfJson *b, VfTransition *t, gboolean dry_run)
         vf_json_end_object(b);
     }
     vf_json_end_array(b);
+    /* restore: the members of the set on vfio-pci that VirtFlow did not move, left there */
+    vf_json_key(b, "left");
+    vf_json_begin_array(b);
+    for (guint i = 0; i < vf_transition_get_left(t)->len; i++)
+        vf_json_string(b, vf_transition_get_left(t)->pdata[i]);
+    vf_json_end_array(b);
     if (dry_run) {
         vf_json_key(b, "modules");
         vf_json_begin_array(b);

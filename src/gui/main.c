@@ -5,13 +5,15 @@
  *   virtflow-gtk [--demo] [--connect URI]
  *
  * The application's actions are exported on the session bus (org.gtk.Actions at
- * /org/virtflow/VirtFlow), so that a script can drive it as a user would, e.g.
+ * /org/virtflow/VirtFlow; with --demo the application is org.virtflow.VirtFlow.Demo at
+ * /org/virtflow/VirtFlow/Demo), so that a script can drive it as a user would, e.g.
  *   gdbus call --session --dest org.virtflow.VirtFlow --object-path /org/virtflow/VirtFlow \
  *     --method org.gtk.Actions.Activate activate-gpu "[<'Windows 11'>]" "{}"
  * Actions taking a VM ("s"): select-vm, start-vm, stop-vm, force-off, activate-gpu,
- * deactivate-gpu ('' means the selected VM); show-page ("vms", "host", "log"); screenshot
- * (a PNG path); run-setup; refresh; quit. With --demo also demo-guest-shutdown ("s"): the
- * guest shuts itself down, as from inside Windows (the window follows libvirt's events).
+ * deactivate-gpu ('' means the selected VM; activate-gpu asks nothing: the monitor view and
+ * the keyboard and mouse `--input auto` picks, as the CLI's defaults); show-page ("vms", "host",
+ * "log"); screenshot (a PNG path); run-setup; refresh; quit. With --demo also demo-guest-shutdown
+ * ("s"): the guest shuts itself down, as from inside Windows (the window follows libvirt's events).
  */
 #include "vfg-backend.h"
 #include "vfg-window.h"
@@ -178,6 +180,36 @@ vfg_action_quit(GSimpleAction *action, GVariant *param, gpointer app)
     g_application_quit(app);
 }
 
+static void
+vfg_action_about(GSimpleAction *action, GVariant *param, gpointer app)
+{
+    GtkWidget *about = adw_about_window_new();
+
+    adw_about_window_set_application_name(ADW_ABOUT_WINDOW(about), "VirtFlow");
+    adw_about_window_set_application_icon(ADW_ABOUT_WINDOW(about), "org.virtflow.VirtFlow");
+    adw_about_window_set_version(ADW_ABOUT_WINDOW(about), VFG_VERSION);
+    adw_about_window_set_comments(ADW_ABOUT_WINDOW(about),
+                                  "Hand the dedicated GPU to a VM while the host keeps the "
+                                  "integrated one, and get it back when the VM stops.");
+    adw_about_window_set_license_type(ADW_ABOUT_WINDOW(about), GTK_LICENSE_GPL_2_0);
+    adw_about_window_set_developer_name(ADW_ABOUT_WINDOW(about), "The VirtFlow developers");
+    if (vfg_app.window)
+        gtk_window_set_transient_for(GTK_WINDOW(about), GTK_WINDOW(vfg_app.window));
+    gtk_window_present(GTK_WINDOW(about));
+}
+
+static void
+vfg_action_shortcuts(GSimpleAction *action, GVariant *param, gpointer app)
+{
+    g_autoptr(GtkBuilder) builder =
+        gtk_builder_new_from_resource("/org/virtflow/VirtFlow/vfg-shortcuts.ui");
+    GtkWindow *window = GTK_WINDOW(gtk_builder_get_object(builder, "shortcuts"));
+
+    if (vfg_app.window)
+        gtk_window_set_transient_for(window, GTK_WINDOW(vfg_app.window));
+    gtk_window_present(window);
+}
+
 static const GActionEntry vfg_app_actions[] = {
     {"select-vm", vfg_action_select_vm, "s"},
     {"start-vm", vfg_action_flow, "s"},
@@ -190,6 +222,8 @@ static const GActionEntry vfg_app_actions[] = {
     {"run-setup", vfg_action_run_setup},
     {"refresh", vfg_action_refresh},
     {"quit", vfg_action_quit},
+    {"about", vfg_action_about},
+    {"shortcuts", vfg_action_shortcuts},
 };
 
 /* --demo only */
@@ -203,6 +237,73 @@ vfg_window_destroyed(GtkWidget *widget, gpointer data)
     vfg_app.window = NULL;
 }
 
+static void vfg_activate(GApplication *app);
+
+static void
+vfg_unreachable_retry(GtkButton *button, gpointer app)
+{
+    gtk_window_destroy(GTK_WINDOW(gtk_widget_get_root(GTK_WIDGET(button))));
+    vfg_activate(app);
+}
+
+/* "Try the Demo": the demo is an application of its own, so it opens beside this one. */
+static void
+vfg_unreachable_demo(GtkButton *button, gpointer app)
+{
+    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+    const char *argv[] = {self ? self : "virtflow-gtk", "--demo", NULL};
+    g_autoptr(GError) error = NULL;
+
+    if (!g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, &error))
+        g_printerr("virtflow-gtk: cannot start the demo: %s\n", error->message);
+}
+
+static GtkWidget *
+vfg_pill_button(const char *label, GCallback callback, gpointer app, gboolean suggested)
+{
+    GtkWidget *button = gtk_button_new_with_label(label);
+
+    gtk_widget_add_css_class(button, "pill");
+    if (suggested)
+        gtk_widget_add_css_class(button, "suggested-action");
+    g_signal_connect(button, "clicked", callback, app);
+    return button;
+}
+
+/* libvirt cannot be reached: say so in the window, with the way to start it, Retry and the
+ * demo (instead of a dialog with no window behind it). */
+static void
+vfg_show_unreachable(GtkApplication *app, const GError *error)
+{
+    GtkWidget *window = adw_application_window_new(app);
+    GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+    GtkWidget *status = adw_status_page_new();
+    GtkWidget *buttons = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
+    /* the message is libvirt's: escaped, our own markup kept */
+    g_autofree char *escaped = g_markup_escape_text(error->message, -1);
+    g_autofree char *description = g_strdup_printf(
+        "%s\n\nStart the libvirt daemon (<tt>sudo systemctl start libvirtd</tt>, or "
+        "<tt>virtqemud.socket</tt> where libvirt runs as modular daemons), then Retry. "
+        "The demo shows VirtFlow on a simulated host.",
+        escaped);
+    gtk_window_set_title(GTK_WINDOW(window), "VirtFlow");
+    gtk_window_set_default_size(GTK_WINDOW(window), 720, 560);
+    gtk_box_append(GTK_BOX(box), adw_header_bar_new());
+    adw_status_page_set_icon_name(ADW_STATUS_PAGE(status), "network-offline-symbolic");
+    adw_status_page_set_title(ADW_STATUS_PAGE(status), "VirtFlow cannot reach libvirt");
+    adw_status_page_set_description(ADW_STATUS_PAGE(status), description);
+    gtk_widget_set_vexpand(status, TRUE);
+    gtk_widget_set_halign(buttons, GTK_ALIGN_CENTER);
+    gtk_box_append(GTK_BOX(buttons),
+                   vfg_pill_button("Retry", G_CALLBACK(vfg_unreachable_retry), app, TRUE));
+    gtk_box_append(GTK_BOX(buttons),
+                   vfg_pill_button("Try the Demo", G_CALLBACK(vfg_unreachable_demo), app, FALSE));
+    adw_status_page_set_child(ADW_STATUS_PAGE(status), buttons);
+    gtk_box_append(GTK_BOX(box), status);
+    adw_application_window_set_content(ADW_APPLICATION_WINDOW(window), box);
+    gtk_window_present(GTK_WINDOW(window));
+}
+
 static void
 vfg_backend_ready(GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -212,12 +313,8 @@ vfg_backend_ready(GObject *source, GAsyncResult *result, gpointer data)
     vfg_app.opening = FALSE;
     vfg_app.backend = vfg_backend_new_finish(result, &error);
     if (vfg_app.backend == NULL) {
-        GtkWidget *dialog = adw_message_dialog_new(NULL, "VirtFlow cannot start", error->message);
-
         g_printerr("virtflow-gtk: %s\n", error->message);
-        adw_message_dialog_add_response(ADW_MESSAGE_DIALOG(dialog), "close", "Close");
-        gtk_application_add_window(GTK_APPLICATION(app), GTK_WINDOW(dialog));
-        gtk_window_present(GTK_WINDOW(dialog));
+        vfg_show_unreachable(GTK_APPLICATION(app), error);
         g_application_release(app);
         return;
     }
@@ -241,6 +338,9 @@ vfg_activate(GApplication *app)
     g_application_hold(app);
     vfg_backend_new_async(vfg_app.demo, NULL, vfg_app.uri, NULL, vfg_backend_ready, app);
 }
+
+#define VFG_APP_ID      "org.virtflow.VirtFlow"
+#define VFG_DEMO_APP_ID "org.virtflow.VirtFlow.Demo"
 
 static void
 vfg_startup(GApplication *app)
@@ -271,13 +371,24 @@ main(int argc, char **argv)
             vfg_app.demo_requested = TRUE;
     g_set_prgname("virtflow-gtk");
     g_set_application_name("VirtFlow");
-    app = adw_application_new("org.virtflow.VirtFlow", G_APPLICATION_DEFAULT_FLAGS);
+    /* the demo is another application: a second `--demo` never presents the real host's
+     * window (nor the other way round) */
+    app = adw_application_new(vfg_app.demo_requested ? VFG_DEMO_APP_ID : VFG_APP_ID,
+                              G_APPLICATION_DEFAULT_FLAGS);
+    g_application_set_resource_base_path(G_APPLICATION(app), "/org/virtflow/VirtFlow");
     g_application_add_main_option_entries(G_APPLICATION(app), options);
     g_action_map_add_action_entries(G_ACTION_MAP(app), vfg_app_actions,
                                     G_N_ELEMENTS(vfg_app_actions), app);
     if (vfg_app.demo_requested)
         g_action_map_add_action_entries(G_ACTION_MAP(app), vfg_demo_actions,
                                         G_N_ELEMENTS(vfg_demo_actions), app);
+    {
+        static const char *const quit[] = {"<Control>q", NULL};
+        static const char *const shortcuts[] = {"<Control>question", NULL};
+
+        gtk_application_set_accels_for_action(GTK_APPLICATION(app), "app.quit", quit);
+        gtk_application_set_accels_for_action(GTK_APPLICATION(app), "app.shortcuts", shortcuts);
+    }
     g_signal_connect(app, "startup", G_CALLBACK(vfg_startup), NULL);
     g_signal_connect(app, "activate", G_CALLBACK(vfg_activate), NULL);
     status = g_application_run(G_APPLICATION(app), argc, argv);

@@ -329,6 +329,9 @@ vfg_snapshot_free(VfgSnapshot *snap)
     g_clear_pointer(&snap->report, vf_host_report_free);
     g_clear_pointer(&snap->findings, g_ptr_array_unref);
     g_clear_pointer(&snap->gpu_names, g_hash_table_unref);
+    g_clear_pointer(&snap->inputs, g_ptr_array_unref);
+    g_clear_pointer(&snap->auto_inputs, g_ptr_array_unref);
+    g_clear_pointer(&snap->profiles, g_hash_table_unref);
     g_free(snap->report_error);
     g_free(snap->hook_text);
     g_free(snap);
@@ -375,6 +378,28 @@ vfg_backend_refresh_thread(GTask *task, gpointer source, gpointer data, GCancell
         g_hash_table_insert(snap->gpu_names, g_strdup(gpu->device->address),
                             g_strdup_printf("%s %s", vendor, device));
     }
+    /* what the Activate dialog offers: the keyboards and mice, and the auto pick */
+    snap->inputs = vf_input_list(self->host, NULL);
+    if (snap->inputs == NULL)
+        snap->inputs = g_ptr_array_new_with_free_func((GDestroyNotify)vf_input_device_free);
+    snap->auto_inputs = vf_input_pick_auto(self->host, NULL, NULL);
+    if (snap->auto_inputs == NULL)
+        snap->auto_inputs = g_ptr_array_new_with_free_func((GDestroyNotify)vf_evdev_input_free);
+    snap->profiles =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)vf_profile_free);
+    for (guint i = 0; i < snap->domains->len; i++) {
+        const VfDomainInfo *info = snap->domains->pdata[i];
+        g_autoptr(VfDomain) dom = NULL;
+        g_autofree char *xml = NULL;
+        VfProfile *profile = NULL;
+
+        if (!info->passthrough)
+            continue;
+        dom = vf_connection_lookup_domain(self->conn, info->name, NULL);
+        xml = dom ? vf_domain_dup_xml(dom, FALSE, NULL) : NULL;
+        if (xml && vf_domain_xml_get_profile(xml, &profile, NULL))
+            g_hash_table_insert(snap->profiles, g_strdup(info->name), profile);
+    }
     g_task_return_pointer(task, g_steal_pointer(&snap), (GDestroyNotify)vfg_snapshot_free);
 }
 
@@ -400,6 +425,7 @@ typedef struct {
     VfFlowKind kind;
     char *vm;
     gboolean force;
+    VfProfile *profile; /* activate: how the VM is used, or NULL */
     VfgProgressFunc plan_func;
     VfgProgressFunc progress;
     VfgWaitFunc wait_tick;
@@ -411,6 +437,7 @@ static void
 vfg_flow_job_free(VfgFlowJob *job)
 {
     g_free(job->vm);
+    g_clear_pointer(&job->profile, vf_profile_free);
     g_clear_pointer(&job->flow, vf_flow_free);
     g_free(job);
 }
@@ -510,6 +537,7 @@ vfg_backend_flow_thread(GTask *task, gpointer source, gpointer data, GCancellabl
     VfgFlowJob *job = data;
     VfFlowOptions options = {
         .force = job->force,
+        .profile = job->profile,
         .progress = vfg_flow_progress,
         .wait_tick = vfg_flow_wait_tick,
         .user_data = job,
@@ -521,7 +549,8 @@ vfg_backend_flow_thread(GTask *task, gpointer source, gpointer data, GCancellabl
         g_autoptr(VfFlow) plan = NULL;
 
         if (job->kind == VF_FLOW_ACTIVATE)
-            plan = vf_flow_plan_activate(self->host, self->conn, job->vm, NULL, NULL);
+            plan = vf_flow_plan_activate_profile(self->host, self->conn, job->vm, NULL,
+                                                 job->profile, NULL);
         else if (job->kind == VF_FLOW_DEACTIVATE)
             plan = vf_flow_plan_deactivate(self->host, self->conn, job->vm, NULL);
         for (guint i = 0; plan && i < plan->steps->len; i++)
@@ -565,8 +594,8 @@ vfg_backend_flow_thread(GTask *task, gpointer source, gpointer data, GCancellabl
 
 void
 vfg_backend_run_flow_async(VfgBackend *self, VfFlowKind kind, const char *vm, gboolean force,
-                           VfgProgressFunc plan_func, VfgProgressFunc progress,
-                           VfgWaitFunc wait_tick, gpointer progress_data,
+                           const VfProfile *profile, VfgProgressFunc plan_func,
+                           VfgProgressFunc progress, VfgWaitFunc wait_tick, gpointer progress_data,
                            GAsyncReadyCallback callback, gpointer user_data)
 {
     g_autoptr(GTask) task = g_task_new(self, NULL, callback, user_data);
@@ -577,6 +606,7 @@ vfg_backend_run_flow_async(VfgBackend *self, VfFlowKind kind, const char *vm, gb
     job->kind = kind;
     job->vm = g_strdup(vm);
     job->force = force;
+    job->profile = profile ? vf_profile_copy(profile) : NULL;
     job->plan_func = plan_func;
     job->progress = progress;
     job->wait_tick = wait_tick;

@@ -11,6 +11,8 @@
 #include <gio/gio.h>
 #include <virtflow.h>
 
+#include "host/vf-input.h"
+
 G_BEGIN_DECLS
 
 #define VFG_TYPE_BACKEND (vfg_backend_get_type())
@@ -40,6 +42,9 @@ typedef struct {
     char *hook_text;         /* "installed → TARGET", "not installed", ... */
     GPtrArray *findings;     /* of VfgFinding* */
     GHashTable *gpu_names; /* GPU address → "Vendor Device" (pci.ids, read off the main thread) */
+    GPtrArray *inputs;     /* of VfInputDevice*: the host's keyboards and mice (by-id) */
+    GPtrArray *auto_inputs; /* of VfEvdevInput*: what `--input auto` picks */
+    GHashTable *profiles;   /* VM name → VfProfile*: how each activated VM is used */
 } VfgSnapshot;
 
 void vfg_snapshot_free(VfgSnapshot *snap);
@@ -70,11 +75,13 @@ typedef void (*VfgWaitFunc)(guint elapsed_ms, guint total_ms, gpointer user_data
 
 /* Runs a flow in a thread. @plan_func (may be NULL) first receives the planned flow
  * (activate/deactivate: every step waiting) when the plan succeeds. The result is the
- * flow with every step's final state, also on failure (vfg_backend_run_flow_finish). */
+ * flow with every step's final state, also on failure (vfg_backend_run_flow_finish).
+ * @profile (activate only, may be NULL: the default profile) is copied. */
 void vfg_backend_run_flow_async(VfgBackend *self, VfFlowKind kind, const char *vm, gboolean force,
-                                VfgProgressFunc plan_func, VfgProgressFunc progress,
-                                VfgWaitFunc wait_tick, gpointer progress_data,
-                                GAsyncReadyCallback callback, gpointer user_data);
+                                const VfProfile *profile, VfgProgressFunc plan_func,
+                                VfgProgressFunc progress, VfgWaitFunc wait_tick,
+                                gpointer progress_data, GAsyncReadyCallback callback,
+                                gpointer user_data);
 /* TRUE when the flow succeeded; @ret_flow gets the flow in both cases (may be NULL). */
 gboolean vfg_backend_run_flow_finish(VfgBackend *self, GAsyncResult *result, VfFlow **ret_flow,
                                      GError **error);

@@ -27,6 +27,12 @@ struct _VfgWindow {
     GtkListBox *step_list;
     GtkWidget *failure_group;
     AdwActionRow *reason_row, *fix_row, *undo_row;
+    GtkWidget *result_group;
+    GtkListBox *notes_list;
+    GtkWidget *next_start_button, *lg_button;
+    GtkWidget *not_ready_box;
+    GtkWidget *anyway_button;
+    GtkLabel *not_ready_label;
     AdwActionRow *iommu_row, *vfio_row, *hook_row, *conn_row;
     GtkListBox *host_gpu_list, *findings_list;
     GtkListView *app_log_view, *hook_log_view;
@@ -42,7 +48,14 @@ struct _VfgWindow {
     gboolean busy;
     VfFlowKind busy_kind;
     char *busy_vm;
+    VfProfile *busy_profile; /* activate: the profile it runs with (Retry uses it again) */
+    VfFlowKind last_kind;    /* the last flow that failed, for Retry */
+    char *last_vm;
+    VfProfile *last_profile;
     gboolean stop_waiting; /* a graceful stop is taking long: Force off is shown */
+
+    GHashTable *vm_warnings; /* VM name → GPtrArray of char*: the last flow's warnings, shown
+                              * on the VM's page until its next flow */
 
     gboolean refreshing, refresh_again;
     gboolean disposed; /* results that arrive after the window went away are dropped */
@@ -207,21 +220,82 @@ vfg_gpu_devices_text(const VfGpu *gpu)
 
 /* ---- the details pane ---- */
 
+/* Why Activate GPU cannot be offered for @info now (the host is not ready, the GPU is
+ * blocked or another VM has it), or NULL when it can. */
+static char *
+vfg_window_dup_not_ready(VfgWindow *self, const VfDomainInfo *info)
+{
+    const VfGpu *gpu;
+
+    if (info->passthrough || self->snap == NULL)
+        return NULL;
+    if (self->snap->report == NULL)
+        return g_strdup_printf("Activate GPU is not available: the host cannot be read (%s).",
+                               self->snap->report_error ? self->snap->report_error : "unknown");
+    gpu = vfg_window_gpu_for(self, info);
+    if (gpu == NULL)
+        return g_strdup("Activate GPU is not available: this host has no GPU to give.");
+    for (guint i = 0; i < self->snap->domains->len; i++) {
+        const VfDomainInfo *other = self->snap->domains->pdata[i];
+
+        if (other != info && other->passthrough && g_strcmp0(other->gpu, gpu->device->address) == 0)
+            return g_strdup_printf("Activate GPU is not available: %s has GPU %s. Deactivate "
+                                   "it there first.",
+                                   other->name, gpu->device->address);
+    }
+    if (!vf_gpu_is_eligible(gpu) && !gpu->on_vfio) {
+        const VfBlocker *blocker =
+            gpu->blockers && gpu->blockers->len ? gpu->blockers->pdata[0] : NULL;
+
+        return g_strdup_printf("Activate GPU is not available: %s",
+                               blocker ? blocker->message : "the GPU is not eligible");
+    }
+    return NULL;
+}
+
 static void
 vfg_window_update_actions(VfgWindow *self)
 {
     const VfDomainInfo *info = vfg_window_find_info(self, self->selected);
     gboolean active = info && vf_domain_state_is_active(info->state);
     gboolean idle = info && !self->busy;
+    g_autofree char *not_ready = info ? vfg_window_dup_not_ready(self, info) : NULL;
 
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.start", idle && !active);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.stop", idle && active);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.force-off", info && active);
-    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.activate", idle && !info->passthrough);
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.activate",
+                                  idle && !info->passthrough && not_ready == NULL);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.deactivate", idle && info->passthrough);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.back", !self->busy);
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.open-looking-glass", active);
+    /* why Activate GPU is off, and the way to the page that explains it */
+    gtk_widget_set_visible(self->not_ready_box, not_ready != NULL);
+    if (not_ready)
+        gtk_label_set_label(self->not_ready_label, not_ready);
     /* offered when a graceful stop hangs (vfg_window_on_wait) */
     gtk_widget_set_visible(self->force_button, active && self->stop_waiting);
+}
+
+/* "Screen: …\nKeyboard and mouse: …": how an activated VM is used (its profile). */
+static char *
+vfg_profile_text(const VfProfile *profile)
+{
+    g_autoptr(GString) s = g_string_new(NULL);
+
+    g_string_append(s, profile->view == VF_VIEW_LOOKING_GLASS
+                           ? "Screen: a Looking Glass window on this screen (SPICE for "
+                             "clipboard and sound)"
+                           : "Screen: the monitor on the GPU's outputs, sound through it");
+    if (profile->evdev->len > 0)
+        g_string_append_printf(s, "\nKeyboard and mouse: %u handed over; %s to switch",
+                               profile->evdev->len, vf_grab_toggle_describe(profile->grab_toggle));
+    else if (profile->usb_controller)
+        g_string_append_printf(s, "\nKeyboard and mouse: those on USB controller %s",
+                               profile->usb_controller);
+    else
+        g_string_append(s, "\nKeyboard and mouse: none handed over");
+    return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
 static void
@@ -277,6 +351,19 @@ vfg_window_update_details(VfgWindow *self)
                          "dialog-error-symbolic");
         }
         vfg_rows_add(rows, gpu->on_vfio ? "Moved with it" : "Moves with it", devices, NULL);
+    }
+    {
+        GPtrArray *warnings = g_hash_table_lookup(self->vm_warnings, info->name);
+
+        for (guint i = 0; warnings && i < warnings->len; i++)
+            vfg_rows_add(rows, "Warning", warnings->pdata[i], "dialog-warning-symbolic");
+    }
+    if (info->passthrough && self->snap && self->snap->profiles) {
+        const VfProfile *profile = g_hash_table_lookup(self->snap->profiles, info->name);
+        g_autofree char *used = profile ? vfg_profile_text(profile) : NULL;
+
+        if (used)
+            vfg_rows_add(rows, "How it is used", used, NULL);
     }
     vfg_list_box_set_rows(self->gpu_list, rows);
     if (g_str_equal(gtk_stack_get_visible_child_name(self->detail_stack), "empty"))
@@ -570,7 +657,7 @@ static const char *
 vfg_error_fix(const GError *error)
 {
     if (error == NULL || error->domain != VF_ERROR)
-        return "Fix the reason above and try again";
+        return "Fix the reason above, then Retry";
     switch (error->code) {
     case VF_ERROR_NO_IOMMU:
     case VF_ERROR_VFIO_UNAVAILABLE:
@@ -587,7 +674,51 @@ vfg_error_fix(const GError *error)
     case VF_ERROR_NOT_FOUND:
         return "Refresh the list: the VM or device is gone";
     default:
-        return "Fix the reason above and try again; the steps before were undone";
+        return "Fix the reason above, then Retry";
+    }
+}
+
+/* TRUE when looking-glass-client can be run from this session. */
+static gboolean
+vfg_looking_glass_installed(void)
+{
+    g_autofree char *client = g_find_program_in_path("looking-glass-client");
+
+    return client != NULL;
+}
+
+/* After a flow that worked: what the user must know now (where the picture goes, the
+ * switch key) and the next step it leads to (Start after Activate, Looking Glass after
+ * Start). */
+static void
+vfg_window_show_result(VfgWindow *self, const VfFlow *flow)
+{
+    g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(g_free);
+    gboolean start = flow && flow->kind == VF_FLOW_ACTIVATE;
+    gboolean lg = flow && flow->kind == VF_FLOW_START && flow->profile &&
+                  flow->profile->view == VF_VIEW_LOOKING_GLASS;
+
+    for (guint i = 0; flow && flow->notes && i < flow->notes->len; i++)
+        vfg_rows_add(rows, flow->notes->pdata[i], NULL, "dialog-information-symbolic");
+    if (lg && !vfg_looking_glass_installed())
+        vfg_rows_add(rows, "Install looking-glass-client to see the VM in a window", NULL,
+                     "dialog-warning-symbolic");
+    vfg_list_box_set_rows(self->notes_list, rows);
+    gtk_widget_set_visible(self->next_start_button, start);
+    gtk_widget_set_visible(self->lg_button, lg && vfg_looking_glass_installed());
+    gtk_widget_set_visible(self->result_group, rows->len > 0 || start || lg);
+}
+
+static void
+vfg_window_open_looking_glass(VfgWindow *self)
+{
+    const char *argv[] = {"looking-glass-client", NULL};
+    g_autoptr(GError) error = NULL;
+
+    if (!g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, &error)) {
+        g_autofree char *text = g_strdup_printf("Cannot open Looking Glass: %s", error->message);
+
+        vfg_window_toast(self, text);
     }
 }
 
@@ -623,14 +754,46 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
         gtk_label_set_label(self->flow_title, title);
         gtk_progress_bar_set_fraction(self->flow_progress, 1.0);
         gtk_progress_bar_set_text(self->flow_progress, "100 %");
-        for (guint i = 0; flow && i < flow->warnings->len; i++)
-            vfg_window_toast(self, flow->warnings->pdata[i]);
+        vfg_window_show_result(self, flow);
     } else {
         g_autofree char *title = g_strdup_printf("%s: failed", self->busy_vm);
 
+        guint done = 0, total = flow ? flow->steps->len : 0;
+        gboolean guest_failed = FALSE;
+        g_autofree char *where = NULL;
+
+        for (guint i = 0; i < total; i++) {
+            const VfStep *step = flow->steps->pdata[i];
+
+            if (step->state == VF_STEP_FAILED) {
+                where = g_strdup_printf("failed at step %u of %u", i + 1, total);
+                guest_failed = g_str_equal(step->id, "check-guest");
+                break;
+            }
+            if (step->state == VF_STEP_DONE || step->state == VF_STEP_SKIPPED)
+                done++;
+        }
+        /* the bar stops where it failed, in the error colour: a full blue bar reads "done" */
+        gtk_progress_bar_set_fraction(self->flow_progress, total ? (double)done / total : 0);
+        gtk_progress_bar_set_text(self->flow_progress, where ? where : "failed");
+        gtk_widget_add_css_class(GTK_WIDGET(self->flow_progress), "vfg-failed");
+        if (where) {
+            g_autofree char *group_title = g_strdup_printf("It %s", where);
+
+            adw_preferences_group_set_title(ADW_PREFERENCES_GROUP(self->failure_group),
+                                            group_title);
+        }
         gtk_label_set_label(self->flow_title, title);
         adw_action_row_set_subtitle(self->reason_row, reason ? reason : "unknown");
         adw_action_row_set_subtitle(self->fix_row, vfg_error_fix(error));
+        self->last_kind = self->busy_kind;
+        g_free(self->last_vm);
+        self->last_vm = g_strdup(self->busy_vm);
+        g_clear_pointer(&self->last_profile, vf_profile_free);
+        self->last_profile = g_steal_pointer(&self->busy_profile);
+        /* the guest could not be checked (no agent): the user may know better */
+        gtk_widget_set_visible(self->anyway_button,
+                               guest_failed && self->last_kind == VF_FLOW_ACTIVATE);
         adw_action_row_set_subtitle(self->undo_row,
                                     undo->len ? undo->str
                                               : "nothing to undo: no step before it changed "
@@ -645,6 +808,17 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
                self->bench_max_gap / 1000.0);
         fflush(stdout);
     }
+    /* warnings stay on the VM's page (a toast is gone before it is read) */
+    if (flow && flow->warnings->len > 0) {
+        GPtrArray *kept = g_ptr_array_new_with_free_func(g_free);
+
+        for (guint i = 0; i < flow->warnings->len; i++)
+            if (!g_str_has_prefix(flow->warnings->pdata[i], "Undo:"))
+                g_ptr_array_add(kept, g_strdup(flow->warnings->pdata[i]));
+        g_hash_table_insert(self->vm_warnings, g_strdup(self->busy_vm), kept);
+    } else {
+        g_hash_table_remove(self->vm_warnings, self->busy_vm);
+    }
     self->busy = FALSE;
     self->stop_waiting = FALSE;
     g_clear_pointer(&self->busy_vm, g_free);
@@ -652,8 +826,188 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
     vfg_window_refresh(self);
 }
 
+/* `--input auto` and the monitor view: what Activate does when nobody chose. */
+static VfProfile *
+vfg_window_default_profile(VfgWindow *self)
+{
+    VfProfile *profile = vf_profile_new();
+
+    for (guint i = 0; self->snap && i < self->snap->auto_inputs->len; i++) {
+        const VfEvdevInput *in = self->snap->auto_inputs->pdata[i];
+
+        g_ptr_array_add(profile->evdev, vf_evdev_input_new(in->kind, in->path));
+    }
+    return profile;
+}
+
+static void vfg_window_start_flow(VfgWindow *self, VfFlowKind kind, const char *vm, gboolean force,
+                                  const VfProfile *profile);
+
 void
 vfg_window_run_flow(VfgWindow *self, VfFlowKind kind, const char *vm, gboolean force)
+{
+    g_autoptr(VfProfile) profile = NULL;
+
+    if (kind == VF_FLOW_ACTIVATE)
+        profile = vfg_window_default_profile(self);
+    vfg_window_start_flow(self, kind, vm, force, profile);
+}
+
+/* ---- the Activate dialog: where the picture goes, which keyboard and mouse ---- */
+
+typedef struct {
+    VfgWindow *self; /* a reference */
+    char *vm;
+    GtkCheckButton *monitor, *looking_glass;
+    GPtrArray *input_checks; /* GtkCheckButton*, each with "vfg-path" and "vfg-kind" data */
+    GtkDropDown *toggle;
+} VfgActivateAsk;
+
+static void
+vfg_activate_ask_free(VfgActivateAsk *ask)
+{
+    g_object_unref(ask->self);
+    g_free(ask->vm);
+    g_ptr_array_unref(ask->input_checks);
+    g_free(ask);
+}
+
+static void
+vfg_window_activate_response(AdwMessageDialog *dialog, const char *response, gpointer data)
+{
+    VfgActivateAsk *ask = data;
+    g_autoptr(VfProfile) profile = NULL;
+
+    if (!g_str_equal(response, "activate"))
+        return;
+    profile = vf_profile_new();
+    profile->view =
+        gtk_check_button_get_active(ask->looking_glass) ? VF_VIEW_LOOKING_GLASS : VF_VIEW_MONITOR;
+    profile->grab_toggle = gtk_drop_down_get_selected(ask->toggle);
+    if (profile->grab_toggle >= VF_GRAB_TOGGLE_LAST)
+        profile->grab_toggle = VF_GRAB_TOGGLE_CTRL_CTRL;
+    for (guint i = 0; i < ask->input_checks->len; i++) {
+        GtkCheckButton *check = ask->input_checks->pdata[i];
+
+        if (gtk_check_button_get_active(check))
+            g_ptr_array_add(
+                profile->evdev,
+                vf_evdev_input_new(GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(check), "vfg-kind")),
+                                   g_object_get_data(G_OBJECT(check), "vfg-path")));
+    }
+    vfg_window_start_flow(ask->self, VF_FLOW_ACTIVATE, ask->vm, FALSE, profile);
+}
+
+static GtkWidget *
+vfg_dialog_heading(const char *text)
+{
+    GtkWidget *label = gtk_label_new(text);
+
+    gtk_label_set_xalign(GTK_LABEL(label), 0);
+    gtk_widget_add_css_class(label, "heading");
+    return label;
+}
+
+static gboolean
+vfg_evdev_list_has(GPtrArray *evdev, const char *path)
+{
+    for (guint i = 0; evdev && i < evdev->len; i++)
+        if (g_str_equal(((VfEvdevInput *)evdev->pdata[i])->path, path))
+            return TRUE;
+    return FALSE;
+}
+
+/* Asks how the VM will be used, then runs Activate GPU: the button's way in. */
+static void
+vfg_window_ask_activate(VfgWindow *self, const char *vm)
+{
+    const VfDomainInfo *info = vfg_window_find_info(self, vm);
+    VfgActivateAsk *ask;
+    GtkWidget *dialog, *box, *toggle_box;
+    g_autofree char *heading = NULL, *body = NULL;
+    g_autoptr(GtkStringList) toggles = gtk_string_list_new(NULL);
+
+    if (info == NULL) {
+        vfg_window_toast(self, "Select a VM first");
+        return;
+    }
+    heading = g_strdup_printf("Give the GPU to %s?", info->name);
+    body = vf_domain_state_is_active(info->state)
+               ? g_strdup_printf("%s is running: it is shut down first, then gets the GPU. "
+                                 "The host keeps its own display.",
+                                 info->name)
+               : g_strdup_printf("%s gets the GPU when it starts. The host keeps its own display.",
+                                 info->name);
+    dialog = adw_message_dialog_new(GTK_WINDOW(self), heading, body);
+    ask = g_new0(VfgActivateAsk, 1);
+    ask->self = g_object_ref(self);
+    ask->vm = g_strdup(info->name);
+    ask->input_checks = g_ptr_array_new();
+
+    box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
+    gtk_box_append(GTK_BOX(box), vfg_dialog_heading("Where the VM's picture goes"));
+    ask->monitor = GTK_CHECK_BUTTON(
+        gtk_check_button_new_with_label("The monitor plugged into the GPU (its sound too)"));
+    ask->looking_glass =
+        GTK_CHECK_BUTTON(gtk_check_button_new_with_label("A Looking Glass window on this screen"));
+    gtk_check_button_set_group(ask->looking_glass, ask->monitor);
+    gtk_check_button_set_active(ask->monitor, TRUE);
+    gtk_box_append(GTK_BOX(box), GTK_WIDGET(ask->monitor));
+    gtk_box_append(GTK_BOX(box), GTK_WIDGET(ask->looking_glass));
+
+    gtk_box_append(GTK_BOX(box), vfg_dialog_heading("Keyboard and mouse for the VM"));
+    for (guint i = 0; self->snap && i < self->snap->inputs->len; i++) {
+        const VfInputDevice *dev = self->snap->inputs->pdata[i];
+        g_autofree char *label = g_strdup_printf("%s (%s)", dev->name ? dev->name : dev->by_id,
+                                                 vf_input_kind_to_string(dev->kind));
+        GtkWidget *check = gtk_check_button_new_with_label(label);
+
+        gtk_widget_set_tooltip_text(check, dev->by_id);
+        g_object_set_data_full(G_OBJECT(check), "vfg-path", g_strdup(dev->by_id), g_free);
+        g_object_set_data(G_OBJECT(check), "vfg-kind", GUINT_TO_POINTER(dev->kind));
+        gtk_check_button_set_active(GTK_CHECK_BUTTON(check),
+                                    vfg_evdev_list_has(self->snap->auto_inputs, dev->by_id));
+        g_ptr_array_add(ask->input_checks, check);
+        gtk_box_append(GTK_BOX(box), check);
+    }
+    if (ask->input_checks->len == 0) {
+        GtkWidget *none = gtk_label_new("This host has no keyboard or mouse with a "
+                                        "/dev/input/by-id link to hand over.");
+
+        gtk_label_set_wrap(GTK_LABEL(none), TRUE);
+        gtk_label_set_xalign(GTK_LABEL(none), 0);
+        gtk_box_append(GTK_BOX(box), none);
+    }
+    for (guint t = 0; t < VF_GRAB_TOGGLE_LAST; t++) {
+        g_autofree char *text = g_strdup(vf_grab_toggle_describe(t));
+
+        if (text[0])
+            text[0] = g_ascii_toupper(text[0]);
+        gtk_string_list_append(toggles, text);
+    }
+    toggle_box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
+    gtk_box_append(GTK_BOX(toggle_box), gtk_label_new("Switch between host and VM:"));
+    ask->toggle = GTK_DROP_DOWN(gtk_drop_down_new(G_LIST_MODEL(g_object_ref(toggles)), NULL));
+    gtk_accessible_update_property(GTK_ACCESSIBLE(ask->toggle), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                   "Key that switches the keyboard and mouse", -1);
+    gtk_box_append(GTK_BOX(toggle_box), GTK_WIDGET(ask->toggle));
+    gtk_box_append(GTK_BOX(box), toggle_box);
+
+    adw_message_dialog_set_extra_child(ADW_MESSAGE_DIALOG(dialog), box);
+    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", "Cancel", "activate",
+                                     "Activate", NULL);
+    adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dialog), "activate",
+                                               ADW_RESPONSE_SUGGESTED);
+    adw_message_dialog_set_default_response(ADW_MESSAGE_DIALOG(dialog), "activate");
+    adw_message_dialog_set_close_response(ADW_MESSAGE_DIALOG(dialog), "cancel");
+    g_signal_connect_data(dialog, "response", G_CALLBACK(vfg_window_activate_response), ask,
+                          (GClosureNotify)(void (*)(void))vfg_activate_ask_free, 0);
+    gtk_window_present(GTK_WINDOW(dialog));
+}
+
+static void
+vfg_window_start_flow(VfgWindow *self, VfFlowKind kind, const char *vm, gboolean force,
+                      const VfProfile *profile)
 {
     g_autofree char *title = NULL;
 
@@ -672,7 +1026,10 @@ vfg_window_run_flow(VfgWindow *self, VfFlowKind kind, const char *vm, gboolean f
     self->busy = TRUE;
     self->busy_kind = kind;
     self->busy_vm = g_strdup(vm);
+    g_clear_pointer(&self->busy_profile, vf_profile_free);
+    self->busy_profile = profile ? vf_profile_copy(profile) : NULL;
     self->stop_waiting = FALSE;
+    gtk_widget_remove_css_class(GTK_WIDGET(self->flow_progress), "vfg-failed");
     vfg_list_box_clear(self->step_list);
     gtk_widget_set_visible(self->failure_group, FALSE);
     title = g_strdup_printf("%s %s", vfg_flow_verbs[kind], vm);
@@ -686,8 +1043,9 @@ vfg_window_run_flow(VfgWindow *self, VfFlowKind kind, const char *vm, gboolean f
         self->bench_max_gap = 0;
         self->bench_timer = g_timeout_add(1, vfg_window_bench_tick, self);
     }
+    gtk_widget_set_visible(self->result_group, FALSE);
     vfg_backend_run_flow_async(
-        self->backend, kind, vm, force,
+        self->backend, kind, vm, force, profile,
         kind == VF_FLOW_ACTIVATE || kind == VF_FLOW_DEACTIVATE ? vfg_window_on_plan : NULL,
         vfg_window_on_progress, vfg_window_on_wait, self, vfg_window_flow_done, g_object_ref(self));
 }
@@ -715,6 +1073,89 @@ vfg_window_force_off(VfgWindow *self, const char *vm)
                                     g_object_ref(self));
     else
         vfg_window_run_flow(self, VF_FLOW_STOP, vm, TRUE);
+}
+
+/* ---- confirmations before a VM is shut down (as virt-manager asks) ---- */
+
+typedef struct {
+    VfgWindow *self; /* a reference */
+    char *vm;
+    char *action; /* "vm.deactivate", "vm.force-off" */
+} VfgConfirm;
+
+static void
+vfg_confirm_free(VfgConfirm *c)
+{
+    g_object_unref(c->self);
+    g_free(c->vm);
+    g_free(c->action);
+    g_free(c);
+}
+
+static void
+vfg_window_confirm_response(AdwMessageDialog *dialog, const char *response, gpointer data)
+{
+    VfgConfirm *c = data;
+
+    if (!g_str_equal(response, "go"))
+        return;
+    if (g_str_equal(c->action, "vm.force-off"))
+        vfg_window_force_off(c->self, c->vm);
+    else
+        vfg_window_run_flow(c->self, VF_FLOW_DEACTIVATE, c->vm, FALSE);
+}
+
+static void
+vfg_window_confirm(VfgWindow *self, const char *vm, const char *action, const char *heading,
+                   const char *body, const char *go)
+{
+    GtkWidget *dialog = adw_message_dialog_new(GTK_WINDOW(self), heading, body);
+    VfgConfirm *c = g_new0(VfgConfirm, 1);
+
+    c->self = g_object_ref(self);
+    c->vm = g_strdup(vm);
+    c->action = g_strdup(action);
+    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", "Cancel", "go", go,
+                                     NULL);
+    adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dialog), "go",
+                                               ADW_RESPONSE_DESTRUCTIVE);
+    adw_message_dialog_set_default_response(ADW_MESSAGE_DIALOG(dialog), "cancel");
+    adw_message_dialog_set_close_response(ADW_MESSAGE_DIALOG(dialog), "cancel");
+    g_signal_connect_data(dialog, "response", G_CALLBACK(vfg_window_confirm_response), c,
+                          (GClosureNotify)(void (*)(void))vfg_confirm_free, 0);
+    gtk_window_present(GTK_WINDOW(dialog));
+}
+
+/* The Deactivate button: a running VM is shut down first, so ask. */
+static void
+vfg_window_ask_deactivate(VfgWindow *self, const char *vm)
+{
+    const VfDomainInfo *info = vfg_window_find_info(self, vm);
+    g_autofree char *heading = NULL;
+
+    if (info == NULL || !vf_domain_state_is_active(info->state)) {
+        vfg_window_run_flow(self, VF_FLOW_DEACTIVATE, vm, FALSE);
+        return;
+    }
+    heading = g_strdup_printf("Shut down %s and give the GPU back to the host?", info->name);
+    vfg_window_confirm(self, info->name, "vm.deactivate", heading,
+                       "The VM is shut down first, as from its own Shut down menu. Save your "
+                       "work in it before you go on.",
+                       "Shut Down and Deactivate");
+}
+
+/* The Force off button: like pulling the plug, so ask. */
+static void
+vfg_window_ask_force_off(VfgWindow *self, const char *vm)
+{
+    g_autofree char *heading = g_strdup_printf("Switch %s off now?", vm ? vm : "the VM");
+
+    if (vm == NULL)
+        return;
+    vfg_window_confirm(self, vm, "vm.force-off", heading,
+                       "It is switched off at once, as when the power is cut: unsaved work in "
+                       "the VM is lost.",
+                       "Force Off");
 }
 
 /* ---- selection, pages, toasts ---- */
@@ -777,12 +1218,19 @@ gboolean
 vfg_window_save_png(VfgWindow *self, const char *path, GError **error)
 {
     GtkWidget *widget = GTK_WIDGET(self);
+    g_autoptr(GList) toplevels = gtk_window_list_toplevels();
+
+    /* a dialog over the window (Activate's questions, a confirmation) is what the user sees */
+    for (GList *l = toplevels; l; l = l->next)
+        if (gtk_window_get_transient_for(l->data) == GTK_WINDOW(self) &&
+            gtk_widget_get_visible(l->data))
+            widget = l->data;
     g_autoptr(GdkPaintable) paintable = gtk_widget_paintable_new(widget);
     g_autoptr(GtkSnapshot) snapshot = gtk_snapshot_new();
     g_autoptr(GskRenderNode) node = NULL;
     g_autoptr(GdkTexture) texture = NULL;
     int w = gtk_widget_get_width(widget), h = gtk_widget_get_height(widget);
-    GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(self));
+    GskRenderer *renderer = gtk_native_get_renderer(GTK_NATIVE(widget));
 
     if (renderer == NULL || w <= 0 || h <= 0) {
         g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "The window is not drawn yet");
@@ -814,11 +1262,19 @@ vfg_window_action(GtkWidget *widget, const char *name, GVariant *param)
     else if (g_str_equal(name, "vm.stop"))
         vfg_window_run_flow(self, VF_FLOW_STOP, NULL, FALSE);
     else if (g_str_equal(name, "vm.force-off"))
-        vfg_window_force_off(self, NULL);
+        vfg_window_ask_force_off(self, self->busy ? self->busy_vm : self->selected);
     else if (g_str_equal(name, "vm.activate"))
-        vfg_window_run_flow(self, VF_FLOW_ACTIVATE, NULL, FALSE);
+        vfg_window_ask_activate(self, self->selected);
+    else if (g_str_equal(name, "vm.activate-anyway") && self->last_vm)
+        vfg_window_start_flow(self, VF_FLOW_ACTIVATE, self->last_vm, TRUE, self->last_profile);
+    else if (g_str_equal(name, "vm.retry") && self->last_vm)
+        vfg_window_start_flow(self, self->last_kind, self->last_vm, FALSE, self->last_profile);
+    else if (g_str_equal(name, "vm.show-host"))
+        vfg_window_show_page(self, "host");
+    else if (g_str_equal(name, "vm.open-looking-glass"))
+        vfg_window_open_looking_glass(self);
     else if (g_str_equal(name, "vm.deactivate"))
-        vfg_window_run_flow(self, VF_FLOW_DEACTIVATE, NULL, FALSE);
+        vfg_window_ask_deactivate(self, self->selected);
     else if (g_str_equal(name, "vm.back"))
         gtk_stack_set_visible_child_name(self->detail_stack, self->selected ? "details" : "empty");
     else if (g_str_equal(name, "win.refresh"))
@@ -921,6 +1377,10 @@ vfg_window_finalize(GObject *object)
 
     g_free(self->selected);
     g_free(self->busy_vm);
+    g_free(self->last_vm);
+    g_clear_pointer(&self->vm_warnings, g_hash_table_unref);
+    g_clear_pointer(&self->busy_profile, vf_profile_free);
+    g_clear_pointer(&self->last_profile, vf_profile_free);
     G_OBJECT_CLASS(vfg_window_parent_class)->finalize(object);
 }
 
@@ -930,8 +1390,9 @@ static void
 vfg_window_class_init(VfgWindowClass *klass)
 {
     GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
-    static const char *const actions[] = {"vm.start",      "vm.stop", "vm.force-off", "vm.activate",
-                                          "vm.deactivate", "vm.back", "win.refresh"};
+    static const char *const actions[] = {
+        "vm.start",      "vm.stop", "vm.force-off",          "vm.activate",
+        "vm.deactivate", "vm.back", "vm.open-looking-glass", "win.refresh"};
 
     G_OBJECT_CLASS(klass)->dispose = vfg_window_dispose;
     G_OBJECT_CLASS(klass)->finalize = vfg_window_finalize;
@@ -955,6 +1416,13 @@ vfg_window_class_init(VfgWindowClass *klass)
     BIND(reason_row);
     BIND(fix_row);
     BIND(undo_row);
+    BIND(result_group);
+    BIND(notes_list);
+    BIND(next_start_button);
+    BIND(lg_button);
+    BIND(not_ready_box);
+    BIND(anyway_button);
+    BIND(not_ready_label);
     BIND(iommu_row);
     BIND(vfio_row);
     BIND(hook_row);
@@ -974,6 +1442,8 @@ static void
 vfg_window_init(VfgWindow *self)
 {
     gtk_widget_init_template(GTK_WIDGET(self));
+    self->vm_warnings =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
     g_signal_connect(self->vm_list, "row-selected", G_CALLBACK(vfg_window_row_selected), self);
     g_signal_connect(self->stack, "notify::visible-child-name", G_CALLBACK(vfg_window_page_changed),
                      self);

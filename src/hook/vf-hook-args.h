@@ -7,7 +7,8 @@
  *   HOOK NAME OPERATION SUB-OPERATION EXTRA      (the domain XML on stdin)
  *
  * always with exactly four arguments. The tests put options in front of them
- * (--host-root DIR, --log FILE, --state-dir DIR); options are recognised only while more
+ * (--host-root DIR, --log FILE, --state-dir DIR, --parse-deadline-ms MS, which can only
+ * shorten the 3 s the XML has to parse); options are recognised only while more
  * than four arguments remain, so that a domain named "--log" is a name, never an option.
  * Plain C and libc only: the gate (vf-hook-gate.c) must start without GLib.
  */
@@ -18,10 +19,11 @@
 #include <string.h>
 
 typedef struct {
-    const char *host_root; /* --host-root: a kernel-model tree (tests); NULL: "/" */
-    const char *log_path;  /* --log: NULL for the production log */
-    const char *state_dir; /* --state-dir: NULL for the host's default */
-    const char *name;      /* the domain's name: printed only, never interpreted */
+    const char *host_root;         /* --host-root: a kernel-model tree (tests); NULL: "/" */
+    const char *log_path;          /* --log: NULL for the production log */
+    const char *state_dir;         /* --state-dir: NULL for the host's default */
+    const char *parse_deadline_ms; /* --parse-deadline-ms: tests of the deadline; NULL: 3 s */
+    const char *name;              /* the domain's name: printed only, never interpreted */
     const char *operation;
     const char *sub_operation;
     const char *extra;
@@ -30,8 +32,8 @@ typedef struct {
 #define VF_HOOK_LOG_PATH "/var/log/libvirt/qemu-hook.log"
 
 #define VF_HOOK_USAGE                                                                              \
-    "Usage: %s [--host-root DIR] [--log FILE] [--state-dir DIR] NAME OPERATION SUB-OPERATION "     \
-    "EXTRA < DOMAIN-XML\n"                                                                         \
+    "Usage: %s [--host-root DIR] [--log FILE] [--state-dir DIR] [--parse-deadline-ms MS] NAME "    \
+    "OPERATION SUB-OPERATION EXTRA < DOMAIN-XML\n"                                                 \
     "VirtFlow's libvirt qemu hook: on 'prepare begin' it makes sure the domain's GPU is on\n"      \
     "vfio-pci (or refuses the start, saying why); on 'release end' it gives the GPU back to\n"     \
     "its host drivers. libvirtd runs it; the options are for tests.\n"
@@ -49,6 +51,7 @@ vf_hook_args_parse(int argc, char **argv, VfHookArgs *args, const char **ret_mes
         {"--host-root", offsetof(VfHookArgs, host_root)},
         {"--log", offsetof(VfHookArgs, log_path)},
         {"--state-dir", offsetof(VfHookArgs, state_dir)},
+        {"--parse-deadline-ms", offsetof(VfHookArgs, parse_deadline_ms)},
     };
     int i = 1;
 

@@ -18,6 +18,7 @@
  * as the whole gate (bench/RESULTS-hook.md).
  */
 #include "vf-hook-args.h"
+#include "vf-hook-stdin.h"
 
 /* only for VF_DOMAIN_XML_NAMESPACE: the gate links nothing of libvirtflow */
 #include "domain/vf-domain-xml.h"
@@ -33,9 +34,6 @@
 #error "VF_HOOK_WORKER (the worker's absolute path) must be defined"
 #endif
 
-/* Far above any domain XML; only bounds what a broken writer could make us hold. */
-#define VF_HOOK_MAX_XML (64 * 1024 * 1024)
-
 static const char *vf_prog = "virtflow-hook";
 
 static int
@@ -43,51 +41,6 @@ vf_gate_fail(const char *what, int errsv)
 {
     fprintf(stderr, "%s: %s: %s\n", vf_prog, what, strerror(errsv));
     return 1;
-}
-
-/* Reads all of stdin into *@ret_buf: 0, or an errno (EFBIG past VF_HOOK_MAX_XML). */
-static int
-vf_gate_read_stdin(char **ret_buf, size_t *ret_len)
-{
-    size_t len = 0, size = 64 * 1024;
-    char *buf = malloc(size + 1);
-
-    if (buf == NULL)
-        return ENOMEM;
-    for (;;) {
-        ssize_t n;
-
-        if (len == size) {
-            char *bigger;
-
-            if (size >= VF_HOOK_MAX_XML) {
-                free(buf);
-                return EFBIG;
-            }
-            size *= 2;
-            if ((bigger = realloc(buf, size + 1)) == NULL) {
-                free(buf);
-                return ENOMEM;
-            }
-            buf = bigger;
-        }
-        n = read(STDIN_FILENO, buf + len, size - len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int errsv = errno;
-
-            free(buf);
-            return errsv;
-        }
-        if (n == 0)
-            break;
-        len += (size_t)n;
-    }
-    buf[len] = '\0';
-    *ret_buf = buf;
-    *ret_len = len;
-    return 0;
 }
 
 /* The XML we consumed becomes the worker's stdin again: an anonymous file, rewound. */
@@ -132,6 +85,7 @@ main(int argc, char **argv)
     const char *message, *arg;
     char *xml = NULL;
     size_t len = 0;
+    bool too_large = false, ours = false;
     int errsv;
 
     if (argc > 0 && argv[0] && *argv[0])
@@ -144,13 +98,16 @@ main(int argc, char **argv)
     if (vf_hook_args_get_action(&args) == VF_HOOK_ACTION_NONE)
         return 0;
 
-    if ((errsv = vf_gate_read_stdin(&xml, &len)) != 0)
+    if ((errsv = vf_hook_read_xml(STDIN_FILENO, VF_DOMAIN_XML_NAMESPACE, &xml, &len, &too_large,
+                                  &ours)) != 0)
         return vf_gate_fail("cannot read the domain XML on stdin", errsv);
     /* a domain VirtFlow never activated: not ours, whatever else it holds */
-    if (memmem(xml, len, VF_DOMAIN_XML_NAMESPACE, strlen(VF_DOMAIN_XML_NAMESPACE)) == NULL) {
+    if (!ours) {
         free(xml);
         return 0;
     }
+    /* too large: the worker gets the first VF_HOOK_MAX_XML + 1 bytes, sees that, and
+     * refuses it (and logs it) without parsing */
     errsv = vf_gate_refill_stdin(xml, len);
     free(xml);
     if (errsv != 0)

@@ -24,8 +24,14 @@
  * So the host is changed by a child process with its own stdio on /dev/null; this
  * process waits for the child's answer on a pipe, not for its exit, and leaves it
  * behind when the kernel keeps it.
+ *
+ * The child parses the domain XML too, so that the whole hook is under its deadline: a
+ * domain XML over VF_HOOK_MAX_XML is refused before anything parses it (vf-hook-stdin.h),
+ * one that does not parse within VF_HOOK_PARSE_DEADLINE_MS (libxml2's attribute checks are
+ * quadratic) is refused then, and nothing on the host has changed in either case.
  */
 #include "vf-hook-args.h"
+#include "vf-hook-stdin.h"
 
 #include "vf-error.h"
 #include "domain/vf-domain-xml.h"
@@ -43,12 +49,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-/* Far above any domain XML; only bounds what a broken writer could make us hold. */
-#define VF_HOOK_MAX_XML (64 * 1024 * 1024)
-/* The child's answer must come within this, whatever the kernel does. The library's own
- * deadlines (10 s per write, 3 s to verify, 5 s for the lock) end far sooner, even with
- * an undo after a hung write; this only bounds what they do not cover. */
+/* The whole hook, from its start, reading and parsing the XML included, answers within
+ * this, whatever the kernel does. The library's own deadlines (10 s per write, 3 s to
+ * verify, 5 s for the lock) end far sooner, even with an undo after a hung write; this
+ * only bounds what they do not cover. */
 #define VF_HOOK_DEADLINE_MS 60000
+/* The domain XML is parsed within this from the hook's start, or refused: VirtFlow's own
+ * records parse in milliseconds (under the kernel rig's emulation too). libxml2's checks
+ * of an element's attributes are quadratic: 40,000 attributes on one element take tens of
+ * seconds, while libvirtd waits with the domain locked. */
+#define VF_HOOK_PARSE_DEADLINE_MS 3000
 /* After its answer, how long the child may take to be gone before we leave it behind. */
 #define VF_HOOK_EXIT_WAIT_MS 2000
 
@@ -277,17 +287,39 @@ vf_hook_prepare(const VfHookArgs *args, VfHost *host, VfHostReport *report, cons
     }
 }
 
-/* release end: the set back to its host drivers; idempotent. */
+/* The domain's record of what VirtFlow moved, as the host layer takes it. */
+static GPtrArray *
+vf_hook_recorded_origins(GPtrArray *devices)
+{
+    GPtrArray *origins = g_ptr_array_new_with_free_func((GDestroyNotify)vf_device_origin_free);
+
+    for (guint i = 0; devices && i < devices->len; i++) {
+        const VfPassthroughDevice *d = devices->pdata[i];
+        VfDeviceOrigin *o = g_new0(VfDeviceOrigin, 1);
+
+        o->address = g_strdup(d->address);
+        o->iommu_group = -1;
+        o->host_driver = g_strdup(d->driver);
+        o->host_driver_known = TRUE;
+        g_ptr_array_add(origins, o);
+    }
+    return origins;
+}
+
+/* release end: the devices VirtFlow moved (its device records, else the domain's record)
+ * back to their host drivers; idempotent. Anything else on vfio-pci is left and named. */
 static void
 vf_hook_release(const VfHookArgs *args, VfHost *host, VfHostReport *report, const char *gpu_address,
-                VfHookResult *res)
+                GPtrArray *devices, VfHookResult *res)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(VfTransition) t = NULL;
     g_autoptr(GPtrArray) writes = NULL;
     g_autoptr(GPtrArray) modules = NULL;
+    g_autoptr(GPtrArray) recorded = vf_hook_recorded_origins(devices);
     g_autoptr(GString) where = NULL;
     GPtrArray *origins;
+    GPtrArray *left;
     VfGpu *gpu = vf_host_report_find_gpu(report, gpu_address, &error);
 
     if (gpu == NULL) {
@@ -298,7 +330,7 @@ vf_hook_release(const VfHookArgs *args, VfHost *host, VfHostReport *report, cons
         vf_hook_result_set(res, VF_HOOK_OK, detail, NULL);
         return;
     }
-    t = vf_transition_new_restore(host, report, gpu->device->address, &error);
+    t = vf_transition_new_restore_recorded(host, report, gpu->device->address, recorded, &error);
     if (t == NULL) {
         g_autofree char *detail = vf_hook_error_detail(error);
 
@@ -310,6 +342,7 @@ vf_hook_release(const VfHookArgs *args, VfHost *host, VfHostReport *report, cons
         return;
     }
     origins = vf_transition_get_devices(t);
+    left = vf_transition_get_left(t);
     g_free(res->devices);
     res->devices = vf_hook_join_devices(origins, vf_hook_origin_address);
     writes = vf_transition_dup_writes(t);
@@ -317,7 +350,11 @@ vf_hook_release(const VfHookArgs *args, VfHost *host, VfHostReport *report, cons
     /* home already (a second release, or a start refused before any bind): no lock, no
      * journal, no write; the plan is computed from what the kernel shows now */
     if (writes->len == 0 && modules->len == 0) {
-        vf_hook_result_set(res, VF_HOOK_OK, "already on the host drivers", NULL);
+        g_autoptr(GString) detail = g_string_new("already on the host drivers");
+
+        for (guint i = 0; i < left->len; i++)
+            g_string_append_printf(detail, "; %s", (char *)left->pdata[i]);
+        vf_hook_result_set(res, VF_HOOK_OK, detail->str, NULL);
         return;
     }
     if (!vf_transition_apply(t, &error)) {
@@ -337,8 +374,10 @@ vf_hook_release(const VfHookArgs *args, VfHost *host, VfHostReport *report, cons
         const VfDeviceOrigin *o = origins->pdata[i];
 
         g_string_append_printf(where, "%s %s=%s", i ? "," : "", o->address,
-                               o->host_driver ? o->host_driver : "(kernel's choice)");
+                               o->host_driver ? o->host_driver : "no driver");
     }
+    for (guint i = 0; i < left->len; i++)
+        g_string_append_printf(where, "; %s", (char *)left->pdata[i]);
     vf_hook_result_set(res, VF_HOOK_OK, where->str, NULL);
 }
 
@@ -363,12 +402,13 @@ vf_hook_act(const VfHookArgs *args, VfHookAction action, const char *gpu_address
     if (action == VF_HOOK_ACTION_PREPARE)
         vf_hook_prepare(args, host, report, gpu_address, devices, res);
     else
-        vf_hook_release(args, host, report, gpu_address, res);
+        vf_hook_release(args, host, report, gpu_address, devices, res);
 }
 
 /* prepare: each evdev device the domain's profile hands over must still be there (a
  * keyboard unplugged since Activate), or QEMU fails with a message that names no fix.
- * Only reads /dev/input: no child, nothing changed. FALSE with @res set to the refusal. */
+ * Only reads /dev/input (in the child, before it acts): nothing changed. FALSE with @res
+ * set to the refusal. */
 static gboolean
 vf_hook_check_input(const VfHookArgs *args, const VfProfile *profile, VfHookResult *res)
 {
@@ -416,22 +456,31 @@ vf_hook_write_all(int fd, const char *buf, gsize len)
     return TRUE;
 }
 
-/* The answer: a 4-byte length, then verdict, detail, message, devices, each ending in NUL. */
+/* A message: a 4-byte length, then four strings, each ending in NUL. The child sends what
+ * it parsed ("parsed", GPU, devices, "") or that the domain is not VirtFlow's ("none"),
+ * then its answer (verdict, detail, message, devices). */
 static void
-vf_hook_send(int fd, const VfHookResult *res)
+vf_hook_send_fields(int fd, const char *const fields[4])
 {
     g_autoptr(GByteArray) msg = g_byte_array_new();
-    const char *fields[] = {vf_hook_verdict_names[res->verdict], res->detail,
-                            res->message ? res->message : "", res->devices ? res->devices : ""};
     guint32 len;
 
     g_byte_array_set_size(msg, sizeof(len));
-    for (guint i = 0; i < G_N_ELEMENTS(fields); i++)
+    for (guint i = 0; i < 4; i++)
         g_byte_array_append(msg, (const guint8 *)(fields[i] ? fields[i] : ""),
                             (guint)strlen(fields[i] ? fields[i] : "") + 1);
     len = msg->len - (guint32)sizeof(len);
     memcpy(msg->data, &len, sizeof(len));
     vf_hook_write_all(fd, (const char *)msg->data, msg->len);
+}
+
+static void
+vf_hook_send(int fd, const VfHookResult *res)
+{
+    const char *fields[] = {vf_hook_verdict_names[res->verdict], res->detail,
+                            res->message ? res->message : "", res->devices ? res->devices : ""};
+
+    vf_hook_send_fields(fd, fields);
 }
 
 /* Reads exactly @len bytes before @deadline (monotonic µs): 0, ETIMEDOUT, or EPIPE at EOF. */
@@ -466,8 +515,11 @@ vf_hook_read_exact(int fd, guint8 *buf, gsize len, gint64 deadline)
     return 0;
 }
 
+/* One message of the child: four strings (see vf_hook_send_fields), in @ret_fields
+ * (owned by *@ret_buf). */
 static gboolean
-vf_hook_receive(int fd, gint64 deadline, VfHookResult *res, int *ret_errno)
+vf_hook_receive_fields(int fd, gint64 deadline, const char *ret_fields[4], guint8 **ret_buf,
+                       int *ret_errno)
 {
     guint32 len;
     g_autofree guint8 *buf = NULL;
@@ -493,6 +545,14 @@ vf_hook_receive(int fd, gint64 deadline, VfHookResult *res, int *ret_errno)
         fields[i] = (const char *)buf + at;
         at = (gsize)(end - buf) + 1;
     }
+    memcpy(ret_fields, fields, sizeof(fields));
+    *ret_buf = g_steal_pointer(&buf);
+    return TRUE;
+}
+
+static void
+vf_hook_result_from_fields(VfHookResult *res, const char *const fields[4])
+{
     vf_hook_result_clear(res);
     res->verdict = VF_HOOK_FAILED;
     for (guint v = 0; v < VF_HOOK_LAST; v++)
@@ -501,7 +561,6 @@ vf_hook_receive(int fd, gint64 deadline, VfHookResult *res, int *ret_errno)
     res->detail = g_strdup(fields[1]);
     res->message = *fields[2] ? g_strdup(fields[2]) : NULL;
     res->devices = g_strdup(fields[3]);
-    return TRUE;
 }
 
 /* Waits up to @ms for EOF on @fd (the child's exit closes it), then reaps the child. */
@@ -544,43 +603,213 @@ vf_hook_child_stdio(void)
     }
 }
 
-static void
-vf_hook_run(const VfHookArgs *args, VfHookAction action, const char *gpu_address,
-            GPtrArray *devices, VfHookResult *res)
+/* VF_HOOK_PARSE_DEADLINE_MS, or less for a test (--parse-deadline-ms) */
+static int
+vf_hook_parse_deadline_ms(const VfHookArgs *args)
 {
+    guint64 ms = VF_HOOK_PARSE_DEADLINE_MS;
+
+    if (args->parse_deadline_ms &&
+        !g_ascii_string_to_unsigned(args->parse_deadline_ms, 10, 0, VF_HOOK_PARSE_DEADLINE_MS, &ms,
+                                    NULL))
+        ms = VF_HOOK_PARSE_DEADLINE_MS;
+    return (int)ms;
+}
+
+typedef enum {
+    VF_HOOK_PARSE_NOT_OURS, /* no VirtFlow record: nothing to do, nothing to log */
+    VF_HOOK_PARSE_OK,
+    VF_HOOK_PARSE_FAILED, /* *res says why */
+} VfHookParse;
+
+/* VirtFlow's record in the domain XML (freed here): the GPU and its devices, and for
+ * prepare the profile (its evdev devices are checked before the start). */
+static VfHookParse
+vf_hook_parse(const VfHookArgs *args, VfHookAction action, char *xml, char **ret_gpu,
+              GPtrArray **ret_devices, VfProfile **ret_profile, VfHookResult *res)
+{
+    g_autoptr(GError) error = NULL;
+    gboolean ours = vf_domain_xml_get_passthrough(xml, ret_gpu, ret_devices, &error);
+
+    if (ours && action == VF_HOOK_ACTION_PREPARE)
+        vf_domain_xml_get_profile(xml, ret_profile, &error);
+    g_free(xml);
+    if (ours && error == NULL)
+        return VF_HOOK_PARSE_OK;
+    if (error == NULL)
+        return VF_HOOK_PARSE_NOT_OURS; /* the namespace is mentioned, but there is no record */
+    {
+        g_autofree char *detail = vf_hook_error_detail(error);
+
+        /* prepare: a domain that claims to be ours and is unreadable must not start with
+         * its GPU in an unknown place */
+        vf_hook_result_set(res, VF_HOOK_FAILED, detail,
+                           g_strdup_printf("domain '%s' (%s %s): cannot read VirtFlow's "
+                                           "metadata in the domain XML on stdin: %s",
+                                           args->name, args->operation, args->sub_operation,
+                                           error->message));
+    }
+    return VF_HOOK_PARSE_FAILED;
+}
+
+/* What the child does: parse, say what it parsed, act, answer. */
+static void
+vf_hook_child(const VfHookArgs *args, VfHookAction action, char *xml, int fd)
+{
+    g_autofree char *gpu = NULL;
+    g_autoptr(GPtrArray) devices = NULL;
+    g_autoptr(VfProfile) profile = NULL;
+    g_autofree char *joined = NULL;
+    VfHookResult res = {0};
+
+    switch (vf_hook_parse(args, action, xml, &gpu, &devices, &profile, &res)) {
+    case VF_HOOK_PARSE_NOT_OURS: {
+        const char *none[] = {"none", "", "", ""};
+
+        vf_hook_send_fields(fd, none);
+        return;
+    }
+    case VF_HOOK_PARSE_FAILED:
+        vf_hook_send(fd, &res);
+        vf_hook_result_clear(&res);
+        return;
+    case VF_HOOK_PARSE_OK:
+        break;
+    }
+    joined = vf_hook_join_devices(devices, vf_hook_passthrough_address);
+    {
+        const char *parsed[] = {"parsed", gpu, joined, ""};
+
+        vf_hook_send_fields(fd, parsed);
+    }
+    if (vf_hook_check_input(args, profile, &res))
+        vf_hook_act(args, action, gpu, devices, &res);
+    vf_hook_send(fd, &res);
+    vf_hook_result_clear(&res);
+}
+
+/* No containment to be had (no pipe, no fork): parse and act here. */
+static gboolean
+vf_hook_run_here(const VfHookArgs *args, VfHookAction action, char *xml, char **ret_gpu,
+                 VfHookResult *res)
+{
+    g_autoptr(GPtrArray) devices = NULL;
+    g_autoptr(VfProfile) profile = NULL;
+
+    switch (vf_hook_parse(args, action, xml, ret_gpu, &devices, &profile, res)) {
+    case VF_HOOK_PARSE_NOT_OURS:
+        return FALSE;
+    case VF_HOOK_PARSE_FAILED:
+        return TRUE;
+    case VF_HOOK_PARSE_OK:
+        break;
+    }
+    if (vf_hook_check_input(args, profile, res))
+        vf_hook_act(args, action, *ret_gpu, devices, res);
+    if (res->devices == NULL || *res->devices == '\0') {
+        g_free(res->devices);
+        res->devices = vf_hook_join_devices(devices, vf_hook_passthrough_address);
+    }
+    return TRUE;
+}
+
+/*
+ * Parses @xml (freed here) and acts, in a child process, under the hook's deadlines from
+ * @started: the parse within VF_HOOK_PARSE_DEADLINE_MS, the whole within
+ * VF_HOOK_DEADLINE_MS. Returns FALSE when the domain is not VirtFlow's (nothing to log);
+ * else TRUE with *@ret_gpu (NULL when the record was not read) and *@res.
+ */
+static gboolean
+vf_hook_run(const VfHookArgs *args, VfHookAction action, char *xml, gint64 started, char **ret_gpu,
+            VfHookResult *res)
+{
+    const char *fields[4];
+    g_autofree guint8 *buf = NULL;
+    g_autofree guint8 *buf2 = NULL;
+    const char *gpu_address;
     int fds[2];
     pid_t pid;
     int errsv = 0;
     int status = 0;
 
+    *ret_gpu = NULL;
     fflush(stdout);
     fflush(stderr);
-    if (pipe2(fds, O_CLOEXEC) < 0) {
-        /* no containment to be had: act here */
-        vf_hook_act(args, action, gpu_address, devices, res);
-        return;
-    }
+    if (pipe2(fds, O_CLOEXEC) < 0)
+        return vf_hook_run_here(args, action, xml, ret_gpu, res);
     if ((pid = fork()) < 0) {
         close(fds[0]);
         close(fds[1]);
-        vf_hook_act(args, action, gpu_address, devices, res);
-        return;
+        return vf_hook_run_here(args, action, xml, ret_gpu, res);
     }
     if (pid == 0) {
-        VfHookResult mine = {0};
-
         close(fds[0]);
         vf_hook_child_stdio();
-        vf_hook_act(args, action, gpu_address, devices, &mine);
-        vf_hook_send(fds[1], &mine);
-        vf_hook_result_clear(&mine);
+        vf_hook_child(args, action, xml, fds[1]);
         _exit(0);
     }
+    /* the child has its copy; this process must not hold a big buffer while it waits */
+    g_free(xml);
     close(fds[1]);
-    if (vf_hook_receive(fds[0], g_get_monotonic_time() + VF_HOOK_DEADLINE_MS * 1000, res, &errsv)) {
+
+    /* 1. what the child parsed, within the parse deadline */
+    if (!vf_hook_receive_fields(fds[0], started + vf_hook_parse_deadline_ms(args) * 1000, fields,
+                                &buf, &errsv)) {
+        kill(pid, SIGKILL);
+        vf_hook_reap(pid, fds[0], 100);
+        close(fds[0]);
+        if (errsv == ETIMEDOUT) {
+            g_autofree char *detail =
+                g_strdup_printf("[xml] the domain XML on stdin was not read within %d ms",
+                                vf_hook_parse_deadline_ms(args));
+
+            vf_hook_result_set(
+                res, VF_HOOK_REFUSED, detail,
+                g_strdup_printf("domain '%s' (%s %s): the domain XML on stdin could not be "
+                                "read within %d ms; nothing was changed. A domain VirtFlow "
+                                "activated reads in milliseconds: check the domain's "
+                                "<metadata> ('virsh dumpxml'), and 'virtflow deactivate' it",
+                                args->name, args->operation, args->sub_operation,
+                                vf_hook_parse_deadline_ms(args)));
+        } else {
+            g_autofree char *detail = g_strdup_printf(
+                "[failed] the worker process gave no answer (%s)", g_strerror(errsv));
+
+            vf_hook_result_set(res, VF_HOOK_FAILED, detail,
+                               g_strdup_printf("domain '%s': %s", args->name, detail));
+        }
+        return TRUE;
+    }
+    if (g_str_equal(fields[0], "none")) {
         vf_hook_reap(pid, fds[0], VF_HOOK_EXIT_WAIT_MS);
         close(fds[0]);
-        return;
+        return FALSE;
+    }
+    if (!g_str_equal(fields[0], "parsed")) {
+        /* the record was unreadable: that is the answer */
+        vf_hook_result_from_fields(res, fields);
+        vf_hook_reap(pid, fds[0], VF_HOOK_EXIT_WAIT_MS);
+        close(fds[0]);
+        return TRUE;
+    }
+    *ret_gpu = g_strdup(fields[1]);
+    gpu_address = *ret_gpu;
+    g_free(res->devices);
+    res->devices = g_strdup(fields[2]);
+
+    /* 2. the answer, within the hook's deadline */
+    if (vf_hook_receive_fields(fds[0], started + VF_HOOK_DEADLINE_MS * 1000, fields, &buf2,
+                               &errsv)) {
+        g_autofree char *recorded = g_strdup(res->devices);
+
+        vf_hook_result_from_fields(res, fields);
+        if (*res->devices == '\0') {
+            g_free(res->devices);
+            res->devices = g_steal_pointer(&recorded);
+        }
+        vf_hook_reap(pid, fds[0], VF_HOOK_EXIT_WAIT_MS);
+        close(fds[0]);
+        return TRUE;
     }
     if (errsv == ETIMEDOUT) {
         kill(pid, SIGKILL);
@@ -607,6 +836,7 @@ vf_hook_run(const VfHookArgs *args, VfHookAction action, const char *gpu_address
             g_strdup_printf("GPU %s, domain '%s': %s", gpu_address, args->name, detail));
     }
     close(fds[0]);
+    return TRUE;
 }
 
 /* ---- the log ---- */
@@ -667,35 +897,6 @@ vf_hook_log(const VfHookArgs *args, const char *gpu, const char *devices, const 
 
 /* ---- main ---- */
 
-static char *
-vf_hook_read_stdin(gsize *ret_len, GError **error)
-{
-    g_autoptr(GString) buf = g_string_sized_new(64 * 1024);
-    char chunk[64 * 1024];
-
-    for (;;) {
-        ssize_t n = read(STDIN_FILENO, chunk, sizeof(chunk));
-
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            vf_error_set_errno(error, errno, "Cannot read the domain XML on stdin");
-            return NULL;
-        }
-        if (n == 0)
-            break;
-        if (buf->len + (gsize)n > VF_HOOK_MAX_XML) {
-            g_set_error(error, VF_ERROR, VF_ERROR_XML,
-                        "The domain XML on stdin is larger than %d MiB",
-                        VF_HOOK_MAX_XML / 1024 / 1024);
-            return NULL;
-        }
-        g_string_append_len(buf, chunk, n);
-    }
-    *ret_len = buf->len;
-    return g_string_free(g_steal_pointer(&buf), FALSE);
-}
-
 int
 main(int argc, char **argv)
 {
@@ -704,12 +905,12 @@ main(int argc, char **argv)
     const char *message, *arg;
     gint64 started = g_get_monotonic_time();
     g_autoptr(GError) error = NULL;
-    g_autofree char *xml = NULL;
+    char *xml = NULL;
     g_autofree char *gpu = NULL;
-    g_autoptr(GPtrArray) devices = NULL;
-    g_autoptr(VfProfile) profile = NULL;
     VfHookResult res = {0};
-    gsize len = 0;
+    size_t len = 0;
+    bool too_large = false, ours = false;
+    int errsv;
     int status;
 
     if (!vf_hook_args_parse(argc, argv, &args, &message, &arg)) {
@@ -721,37 +922,41 @@ main(int argc, char **argv)
     if (action == VF_HOOK_ACTION_NONE)
         return 0;
 
-    xml = vf_hook_read_stdin(&len, &error);
-    if (xml && memmem(xml, len, VF_DOMAIN_XML_NAMESPACE, strlen(VF_DOMAIN_XML_NAMESPACE)) == NULL)
+    errsv = vf_hook_read_xml(STDIN_FILENO, VF_DOMAIN_XML_NAMESPACE, &xml, &len, &too_large, &ours);
+    /* not VirtFlow's domain; a too large one the gate handed on mentions VirtFlow's
+     * namespace past what it kept */
+    if (errsv == 0 && !ours && !too_large) {
+        free(xml);
         return 0;
-    if (xml && strlen(xml) != len)
+    }
+    if (errsv != 0) {
+        vf_error_set_errno(&error, errsv, "Cannot read the domain XML on stdin");
+    } else if (too_large) {
+        /* refused at once: nothing parses it */
+        g_set_error(&error, VF_ERROR, VF_ERROR_XML,
+                    "The domain XML on stdin is larger than %d KiB, more than any domain "
+                    "VirtFlow activates",
+                    VF_HOOK_MAX_XML / 1024);
+    } else if (strlen(xml) != len) {
         g_set_error_literal(&error, VF_ERROR, VF_ERROR_XML,
                             "The domain XML on stdin contains a NUL byte");
-    if (error == NULL && !vf_domain_xml_get_passthrough(xml, &gpu, &devices, &error)) {
-        if (error == NULL)
-            return 0; /* the namespace is mentioned, but there is no record: not ours */
     }
-    if (error == NULL && action == VF_HOOK_ACTION_PREPARE)
-        vf_domain_xml_get_profile(xml, &profile, &error);
-    /* read: the child forked below must not inherit a big buffer it never frees */
-    g_clear_pointer(&xml, g_free);
     if (error) {
         g_autofree char *detail = vf_hook_error_detail(error);
 
-        /* prepare: a domain that claims to be ours and is unreadable must not start with
-         * its GPU in an unknown place */
-        vf_hook_result_set(&res, VF_HOOK_FAILED, detail,
-                           g_strdup_printf("domain '%s' (%s %s): cannot read VirtFlow's "
-                                           "metadata in the domain XML on stdin: %s",
+        free(xml);
+        vf_hook_result_set(&res, VF_HOOK_REFUSED, detail,
+                           g_strdup_printf("domain '%s' (%s %s): refusing the domain XML on "
+                                           "stdin: %s; nothing was changed",
                                            args.name, args.operation, args.sub_operation,
                                            error->message));
     } else {
-        if (vf_hook_check_input(&args, profile, &res))
-            vf_hook_run(&args, action, gpu, devices, &res);
-        if (res.devices == NULL || *res.devices == '\0') {
-            g_free(res.devices);
-            res.devices = vf_hook_join_devices(devices, vf_hook_passthrough_address);
-        }
+        /* GLib's allocator from here: the buffer is handed on and freed with g_free() */
+        char *copy = g_memdup2(xml, len + 1);
+
+        free(xml);
+        if (!vf_hook_run(&args, action, copy, started, &gpu, &res))
+            return 0; /* the namespace is mentioned, but there is no record: not ours */
     }
 
     vf_hook_log(&args, gpu, res.devices, &res, started);

@@ -11,6 +11,7 @@
 #include "domain/vf-domain-xml.h"
 #include "host/vf-drivers.h"
 #include "host/vf-gpu.h"
+#include "host/vf-input.h"
 #include "host/vf-iommu.h"
 #include "host/vf-pci.h"
 #include "host/vf-transition.h"
@@ -1219,6 +1220,36 @@ vf_doctor_check_hook_log(VfDoctor *doctor, VfHost *host, const char *name, gbool
     }
 }
 
+/* The evdev keyboard and mouse handed over at Activate: one unplugged since then makes
+ * QEMU (and VirtFlow's start and hook) refuse the start. */
+static void
+vf_doctor_check_vm_input(VfDoctor *doctor, VfHost *host, const VfDomainXmlSummary *summary)
+{
+    const char *title = "the keyboard and mouse handed over are plugged in";
+    g_autoptr(GString) missing = g_string_new(NULL);
+    g_autofree char *quoted = g_shell_quote(summary->name);
+    g_autofree char *fix = NULL;
+
+    if (summary->profile->evdev->len == 0)
+        return;
+    for (guint i = 0; i < summary->profile->evdev->len; i++) {
+        const VfEvdevInput *in = summary->profile->evdev->pdata[i];
+        g_autoptr(GError) error = NULL;
+
+        if (!vf_input_check_evdev(host, in->path, NULL, &error))
+            g_string_append_printf(missing, "%s%s", missing->len ? "\n" : "", error->message);
+    }
+    if (missing->len == 0) {
+        vf_doctor_add(doctor, "vm-input", title, VF_CHECK_PASS,
+                      "Every evdev device of the VM's record is there.", NULL);
+        return;
+    }
+    fix = g_strdup_printf("Plug it in, or hand over another one: virtflow activate %s --input "
+                          "auto (or --input DEVICE; 'virtflow host --input' lists them)",
+                          quoted);
+    vf_doctor_add(doctor, "vm-input", title, VF_CHECK_FAIL, missing->str, fix);
+}
+
 static void
 vf_doctor_check_vm_xml(VfDoctor *doctor, VfHost *host, const VfDomainXmlSummary *summary)
 {
@@ -1228,6 +1259,16 @@ vf_doctor_check_vm_xml(VfDoctor *doctor, VfHost *host, const VfDomainXmlSummary 
     g_autofree char *quoted = g_shell_quote(summary->name);
     const char *title = "definition matches its passthrough record";
 
+    if (summary->record_error) {
+        fix = g_strdup_printf(
+            "VirtFlow will not deactivate from a record it cannot trust. Compare the VM with a "
+            "backup of its definition ('virsh dumpxml %s'), remove the <virtflow:passthrough> "
+            "element from its <metadata> by hand, put back its display, then run "
+            "'virtflow activate %s' again",
+            quoted, quoted);
+        vf_doctor_add(doctor, "vm-xml", title, VF_CHECK_FAIL, summary->record_error, fix);
+        return;
+    }
     if (summary->gpu == NULL) {
         g_autofree char *d = g_strdup_printf(
             "'%s' is not activated: no VirtFlow passthrough record in its <metadata>%s.",
@@ -1258,7 +1299,20 @@ vf_doctor_check_vm_xml(VfDoctor *doctor, VfHost *host, const VfDomainXmlSummary 
                                    "removed?).",
                                    dev->address);
     }
-    for (guint i = 0; i < summary->display->len; i++)
+    if (summary->profile) {
+        const VfProfile *profile = summary->profile;
+
+        g_string_append_printf(detail, "; view %s", vf_view_to_string(profile->view));
+        for (guint i = 0; i < profile->evdev->len; i++) {
+            const VfEvdevInput *in = profile->evdev->pdata[i];
+            g_string_append_printf(detail, "; %s %s", vf_input_kind_to_string(in->kind), in->path);
+        }
+        vf_doctor_check_vm_input(doctor, host, summary);
+    }
+    /* Looking Glass keeps SPICE (input, clipboard, audio) and a video device on purpose */
+    for (guint i = 0; i < summary->display->len &&
+                      !(summary->profile && summary->profile->view == VF_VIEW_LOOKING_GLASS);
+         i++)
         g_string_append_printf(problems,
                                "\n<%s> is still there: an activated VM has no virtual display.",
                                (const char *)summary->display->pdata[i]);

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <string.h>
 #include <unistd.h>
 
 static inline void
@@ -37,4 +38,22 @@ vf_name_index(const char *const *names, guint n, const char *name)
         if (names[i] && g_str_equal(name, names[i]))
             return (int)i;
     return -1;
+}
+
+/* A kernel driver or module name as VirtFlow accepts it from a file it reads back (a
+ * device record, a journal, a domain's record): [A-Za-z0-9_.-], 1 to 255 characters, not
+ * starting with a dot: nothing that could walk a path ("/", ".."). The same rule as the
+ * domain record's drivers (vf_domain_record_is_valid_driver); one rule for every place
+ * such a name goes into a sysfs path or a module load. */
+static inline gboolean
+vf_kernel_name_is_valid(const char *name)
+{
+    gsize len = name ? strlen(name) : 0;
+
+    if (len == 0 || len > 255 || name[0] == '.')
+        return FALSE;
+    for (const char *p = name; *p; p++)
+        if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-' && *p != '.')
+            return FALSE;
+    return TRUE;
 }

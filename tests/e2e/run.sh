@@ -19,7 +19,10 @@
 #   VF_E2E_TIMEOUT      seconds L1 may run before it counts as hung (900; 1500 with
 #                       VF_E2E_L2_LINUX=1)
 #   VF_E2E_BENCH=1      also time the same steps done by hand (virsh + sysfs writes) in
-#                       the same boot; writes BUILDDIR/e2e/RESULTS-e2e.md
+#                       the same boot, and `virtflow gpu bind` + `gpu restore` against
+#                       `virsh nodedev-detach` + `nodedev-reattach`; writes
+#                       BUILDDIR/e2e/RESULTS-e2e.md
+#   VF_E2E_BENCH_ROUNDS rounds of that second comparison (9; tools/test runs 1)
 #   VF_E2E_L2_LINUX=1   L2 boots Linux and its own drivers bind the passed-through
 #                       functions (slow: L1 runs ~250 s instead of ~40-70 s)
 #   VF_E2E_BREAK=hook|restore|input   negative controls (see README.md): the run must FAIL
@@ -358,7 +361,7 @@ run_l1() {
     local dir=$WORK/l1 append="intel_iommu=on iommu=pt"
     rm -rf "$dir"
     mkdir -p "$dir/files"
-    [[ $BENCH == 1 ]] && append+=" vf.bench=1"
+    [[ $BENCH == 1 ]] && append+=" vf.bench=1 vf.bench_rounds=${VF_E2E_BENCH_ROUNDS:-9}"
     [[ $L2_LINUX == 1 ]] && append+=" vf.l2linux=1"
     [[ -n $BREAK ]] && append+=" vf.break=$BREAK"
 
@@ -411,6 +414,28 @@ with each other, not with real hardware.
 
 Reproduce: \`VF_E2E_BENCH=1 tests/e2e/run.sh BUILDDIR\` (writes BUILDDIR/e2e/RESULTS-e2e.md).
 EOF
+    if [[ -n $(v nodedev_rounds) ]]; then
+        local vf_med virsh_med ratio
+        vf_med=$(v nodedev_virtflow_round_median_ms)
+        virsh_med=$(v nodedev_virsh_round_median_ms)
+        ratio=$(awk -v a="$vf_med" -v b="$virsh_med" 'BEGIN { printf "%.2f", a / b }')
+        cat >> "$out" << EOF
+
+### Bind + restore: VirtFlow vs libvirt's own node device commands (same L1 boot)
+
+$(v nodedev_rounds) rounds, interleaved (a VirtFlow round, then a virsh round), after the
+story; each command timed alone as a user runs it, its result (drivers, \`/dev/vfio/<group>\`,
+\`driver_override\`) checked after it, outside the timing. ASLR as booted. Milliseconds.
+
+| method | bind (median) | restore (median) | round (median) | all rounds |
+|---|---:|---:|---:|---|
+| \`virtflow gpu bind GPU\` / \`virtflow gpu restore GPU\` | $(v nodedev_virtflow_bind_median_ms) | $(v nodedev_virtflow_restore_median_ms) | $vf_med | $(v nodedev_virtflow_round_all_ms) |
+| \`virsh nodedev-detach\` / \`nodedev-reattach\` of both functions | $(v nodedev_virsh_bind_median_ms) | $(v nodedev_virsh_restore_median_ms) | $virsh_med | $(v nodedev_virsh_round_all_ms) |
+
+**Ratio of the round medians virtflow / virsh: $ratio** (target ≤ 1.0).
+EOF
+        echo "# bench nodedev: round medians virtflow $vf_med ms, virsh $virsh_med ms: ratio $ratio"
+    fi
     ok "bench: timings written to $out"
 }
 

@@ -2008,6 +2008,56 @@ test_profile_bad(gconstpointer data)
 
 /* A keyboard unplugged between Activate and Start: Start refuses before anything moves,
  * naming the device and the fix; plugged in again, it starts. */
+/* doctor VM and a profile: Looking Glass's SPICE and video are there on purpose; an evdev
+ * keyboard unplugged since Activate is named with the fix; a tampered record fails. */
+static void
+test_doctor_vm_profile(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(VfProfile) want = vf_test_profile(VF_VIEW_LOOKING_GLASS, TRUE, TRUE);
+    g_autoptr(VfFlow) flow = NULL;
+    g_autoptr(VfDoctor) doctor = NULL, unplugged = NULL, tampered = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfDomain) dom = NULL;
+    g_autofree char *node = vf_test_host_path(&fx->th, VF_KBD_NODE);
+    g_autofree char *saved = g_strconcat(fx->dir, "/event4.unplugged", NULL);
+    g_autofree char *xml = NULL;
+    g_autoptr(GString) edited = NULL;
+    const VfCheck *c;
+
+    g_assert_true(vf_activate_profile(fx, want, &flow, &error));
+    g_assert_no_error(error);
+    doctor = vf_fx_doctor(fx, VF_VM);
+    c = vf_doctor_assert(doctor, "vm-xml", VF_CHECK_PASS);
+    vf_assert_contains(VF_CDETAIL(c), "view looking-glass");
+    vf_assert_not_contains(VF_CDETAIL(c), "is still there");
+    c = vf_doctor_assert(doctor, "vm-input", VF_CHECK_PASS);
+
+    g_assert_cmpint(rename(node, saved), ==, 0);
+    unplugged = vf_fx_doctor(fx, VF_VM);
+    c = vf_doctor_assert(unplugged, "vm-input", VF_CHECK_FAIL);
+    vf_assert_contains(VF_CDETAIL(c), VF_KBD);
+    vf_assert_contains(VF_CFIX(c), "--input");
+    g_assert_cmpint(rename(saved, node), ==, 0);
+
+    /* a record that would put a host disk back into the VM */
+    xml = vf_fx_xml(fx, VF_VM, TRUE);
+    edited = g_string_new(xml);
+    g_assert_cmpuint(g_string_replace(edited, "</virtflow:passthrough>",
+                                      "<virtflow:removed position=\"1\"><disk type=\"block\" "
+                                      "device=\"disk\"><source dev=\"/dev/sda\"/><target "
+                                      "dev=\"vdz\" bus=\"virtio\"/></disk></virtflow:removed>"
+                                      "</virtflow:passthrough>",
+                                      1),
+                     ==, 1);
+    dom = vf_connection_define_xml(fx->conn, edited->str, &error);
+    g_assert_no_error(error);
+    tampered = vf_fx_doctor(fx, VF_VM);
+    c = vf_doctor_assert(tampered, "vm-xml", VF_CHECK_FAIL);
+    vf_assert_contains(VF_CDETAIL(c), "disk");
+    vf_assert_contains(VF_CFIX(c), "<virtflow:passthrough>");
+}
+
 static void
 test_profile_start_unplugged(void)
 {
@@ -2119,6 +2169,34 @@ test_profile_running_forced(void)
     g_assert_false(flow->profile && flow->profile->virtio_input);
 }
 
+/* A USB controller as the input: checked, then refused as not supported yet (passing a
+ * second IOMMU group through is not there), with nothing changed. */
+static void
+test_profile_usb_controller(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autoptr(VfProfile) want = vf_test_profile(VF_VIEW_MONITOR, FALSE, FALSE);
+    g_autofree char *before = NULL, *snap = NULL, *after = NULL, *snap_after = NULL;
+
+    /* nothing of the user's behind the demo's USB controller any more */
+    for (guint event = 4; event <= 6; event++)
+        g_assert_true(vf_kmodel_unplug_input(fx->th.root, event));
+    before = vf_fx_xml(fx, VF_VM, TRUE);
+    snap = vf_fx_snapshot(fx);
+    want->usb_controller = g_strdup(VF_USB_CTRL);
+    g_assert_false(vf_activate_profile(fx, want, &flow, &error));
+    g_assert_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT);
+    vf_assert_contains(VF_MSG(error), "USB controller " VF_USB_CTRL);
+    vf_assert_contains(VF_MSG(error), "not supported yet");
+    vf_assert_failed_at(flow, "check-host", error);
+    after = vf_fx_xml(fx, VF_VM, TRUE);
+    g_assert_cmpstr(after, ==, before);
+    snap_after = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap, snap_after);
+}
+
 /* What the guest agent's guest-get-devices says about Windows's VirtIO input driver */
 static void
 test_profile_guest_virtio_input(void)
@@ -2207,12 +2285,14 @@ main(int argc, char **argv)
     g_test_add_func("/flows/doctor/unknown-vm", test_doctor_unknown_vm);
 
     g_test_add_func("/flows/profile/monitor", test_profile_monitor);
+    g_test_add_func("/flows/profile/doctor", test_doctor_vm_profile);
     g_test_add_func("/flows/profile/looking-glass-round-trip",
                     test_profile_looking_glass_round_trip);
     g_test_add_func("/flows/profile/again", test_profile_again);
     g_test_add_func("/flows/profile/start-unplugged", test_profile_start_unplugged);
     g_test_add_func("/flows/profile/plan", test_profile_plan);
     g_test_add_func("/flows/profile/running-forced", test_profile_running_forced);
+    g_test_add_func("/flows/profile/usb-controller", test_profile_usb_controller);
     g_test_add_func("/flows/profile/guest-virtio-input", test_profile_guest_virtio_input);
     for (guint k = 0; k < G_N_ELEMENTS(vf_bad_profiles); k++) {
         g_autofree char *name = g_strdup_printf("/flows/profile/bad/%s", vf_bad_profiles[k].name);

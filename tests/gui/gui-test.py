@@ -26,8 +26,8 @@ from gi.repository import Atspi, Gio, GLib  # noqa: E402
 # get_*_iface() are deprecated in newer libatspi, and the only way in Debian 12's
 warnings.filterwarnings("ignore", category=DeprecationWarning)
 
-APP_ID = "org.virtflow.VirtFlow"
-OBJ = "/org/virtflow/VirtFlow"
+APP_ID = "org.virtflow.VirtFlow.Demo"  # --demo is an application of its own
+OBJ = "/org/virtflow/VirtFlow/Demo"
 VM = "Windows 11"
 
 binary, outdir = sys.argv[1], sys.argv[2]
@@ -66,7 +66,7 @@ def wait_x_server(timeout=15):
 
 
 class App:
-    def __init__(self, root, extra_env=None):
+    def __init__(self, root, extra_env=None, args=("--demo",)):
         env = dict(os.environ)
         env.update({
             "VIRTFLOW_DEMO_ROOT": root,
@@ -78,12 +78,16 @@ class App:
         self.env = env
         self.bus = Gio.bus_get_sync(Gio.BusType.SESSION, None)
         self.acc = None
+        self.args = list(args)
+        demo = "--demo" in self.args
+        self.app_id = APP_ID if demo else "org.virtflow.VirtFlow"
+        self.obj = OBJ if demo else "/org/virtflow/VirtFlow"
         self.launch()
 
     def launch(self):
         self.log = open(os.path.join(outdir, "app.log"), "a")
         self.log_start = self.log.tell()
-        self.proc = subprocess.Popen([binary, "--demo"], env=self.env, stdout=self.log,
+        self.proc = subprocess.Popen([binary] + self.args, env=self.env, stdout=self.log,
                                      stderr=subprocess.STDOUT)
 
     def wait_started(self, timeout=30):
@@ -113,12 +117,13 @@ class App:
                         win = app.get_child_at_index(j)
                         if win is not None and win.get_name() == "VirtFlow":
                             self.acc = win
+                            self.app_acc = app
                             return True
         return False
 
     def action(self, name, *param):
         args = GLib.Variant("(sava{sv})", (name, [GLib.Variant("s", p) for p in param], {}))
-        self.bus.call_sync(APP_ID, OBJ, "org.gtk.Actions", "Activate", args, None,
+        self.bus.call_sync(self.app_id, self.obj, "org.gtk.Actions", "Activate", args, None,
                            Gio.DBusCallFlags.NONE, 5000, None)
 
     def quit(self):
@@ -264,6 +269,34 @@ def press(app, name):
     return True
 
 
+def dialog(app, timeout=10):
+    """The app's other toplevel (a dialog over the main window), or None."""
+    def look():
+        for i in range(app.app_acc.get_child_count()):
+            win = app.app_acc.get_child_at_index(i)
+            if win is not None and win.get_name() != "VirtFlow" and labels(win):
+                return win
+        return None
+    return wait_for(look, timeout)
+
+
+def dialog_button(dlg, label):
+    """A response button of an AdwMessageDialog (libadwaita 1.2 names it "LABEL LABEL")."""
+    if dlg is None:
+        return None
+    return find(dlg, Atspi.Role.PUSH_BUTTON, label) or \
+        find(dlg, Atspi.Role.PUSH_BUTTON, f"{label} {label}")
+
+
+def check_boxes(acc):
+    """(label, checked) of every check or radio button under @acc."""
+    out = []
+    for a in walk(acc):
+        if a.get_role() in (Atspi.Role.CHECK_BOX, Atspi.Role.RADIO_BUTTON, Atspi.Role.TOGGLE_BUTTON):
+            out.append((a.get_name(), a.get_state_set().contains(Atspi.StateType.CHECKED)))
+    return out
+
+
 def flow_finished(app, vm=VM):
     texts = labels(app.acc)
     for t in (f"{vm}: done", f"{vm}: failed"):
@@ -288,12 +321,18 @@ def main():
     root = os.path.join(tmp, "demo")
     # every root operation of this run goes through virtflow-helper, as for a user who is
     # not root (run directly here: the test is root; pkexec in real use)
-    app = App(root, {"VIRTFLOW_HELPER": helper})
+    app = App(root, {"VIRTFLOW_HELPER": helper, "VIRTFLOW_DEMO_VMS": "1"})
     if not tap(app.wait_started(), "virtflow-gtk --demo shows its window (AT-SPI)",
                open(os.path.join(outdir, "app.log")).read()):
         app.quit()
         return
 
+    owner = app.bus.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus",
+                              "org.freedesktop.DBus", "NameHasOwner",
+                              GLib.Variant("(s)", ("org.virtflow.VirtFlow",)), None,
+                              Gio.DBusCallFlags.NONE, 5000, None).unpack()[0]
+    tap(not owner, "the demo runs as its own application (org.virtflow.VirtFlow.Demo): the "
+        "real app's id stays free, so neither can present the other's window", owner)
     row = wait_for(lambda: vm_row_labels(app))
     dump(app.acc, "atspi-tree.txt")
     tap(row is not None and "shut off" in row and "Passthrough" not in row,
@@ -320,6 +359,32 @@ def main():
 
     # Activate GPU: pressed like a user, the step list runs to the end
     tap(press(app, "Activate GPU"), "the Activate GPU button can be pressed (AT-SPI)")
+    # it asks first: where the picture goes, which keyboard and mouse, the switch key
+    dlg = dialog(app)
+    texts = labels(dlg) if dlg else []
+    tap(any(t == f"Give the GPU to {VM}?" for t in texts),
+        "Activate GPU asks first ('Give the GPU to …?')", texts)
+    boxes = check_boxes(dlg) if dlg else []
+    names = [b[0] for b in boxes]
+    tap(any("monitor plugged into the GPU" in n for n in names)
+        and any("Looking Glass" in n for n in names),
+        "the dialog offers both views: the GPU's monitor and a Looking Glass window", boxes)
+    tap(any("monitor plugged into the GPU" in n and on for n, on in boxes),
+        "the GPU's monitor is the default view", boxes)
+    kbd = [b for b in boxes if b[0].endswith("(keyboard)")]
+    mouse = [b for b in boxes if b[0].endswith("(mouse)")]
+    tap(any(on for _, on in kbd) and any(on for _, on in mouse),
+        "the host's keyboard and mouse are offered, the ones in use ticked (auto)", boxes)
+    tap(dlg is not None and find(dlg, Atspi.Role.COMBO_BOX,
+                                 "Key that switches the keyboard and mouse") is not None,
+        "the dialog lets the user choose the switch key", labels(dlg) if dlg else None)
+    tap(app.screenshot("activate-dialog.png"), "screenshot: activate-dialog.png")
+    if dlg is not None:
+        dump(dlg, "atspi-activate-dialog.txt")
+    b = dialog_button(dlg, "Activate")
+    if b is not None:
+        b.get_action_iface().do_action(0)
+    tap(b is not None, "the dialog's Activate can be pressed")
     end = wait_for(lambda: flow_finished(app), 30)
     tap(end == f"{VM}: done", "activation: the window says done", labels(app.acc))
     texts = labels(app.acc)
@@ -335,6 +400,13 @@ def main():
         value = (v.get_current_value(), v.get_maximum_value())
     tap(value is not None and value[1] > 0 and value[0] == value[1],
         "activation: the progress bar is full", value)
+    texts = labels(app.acc)
+    tap(any("screen is the monitor on the GPU" in t for t in texts),
+        "activation: the result says where the picture goes (the GPU's monitor)", texts)
+    tap(any("both Ctrl keys" in t for t in texts),
+        "activation: the result says which keys switch the keyboard and mouse", texts)
+    tap(find(app.acc, Atspi.Role.PUSH_BUTTON, "Start the VM") is not None,
+        "activation: the next step, Start, is offered", texts)
     tap(app.screenshot("activation-steps.png"), "screenshot: activation-steps.png")
     row = wait_for(lambda: (lambda r: r if r and "Passthrough" in r else None)(vm_row_labels(app)))
     tap(row is not None and "Passthrough" in row, "activation: the badge appears in the list", row)
@@ -343,11 +415,44 @@ def main():
     drv = wait_for(lambda: (lambda d: d if d and "vfio-pci" in d else None)(
         row_subtitle(app, "Driver")))
     tap(drv is not None and "vfio-pci" in drv, "the GPU section: the GPU is held on vfio-pci", drv)
+    warning = row_subtitle(app, "Warning")
+    tap(warning is not None and "could not be checked" in warning,
+        "the activation's warning stays on the VM's page (not only a toast)", warning)
+    # another VM: the GPU is Windows 11's now, so Activate GPU is off and says why
+    app.action("select-vm", "demo-vm-01")
+    why = wait_for(lambda: next((t for t in labels(app.acc)
+                                 if t.startswith("Activate GPU is not available")), None))
+    tap(why is not None and f"{VM} has GPU" in why,
+        "another VM: Activate GPU says the GPU belongs to Windows 11", why)
+    btn = find(app.acc, Atspi.Role.PUSH_BUTTON, "Activate GPU")
+    tap(btn is not None and not btn.get_state_set().contains(Atspi.StateType.SENSITIVE),
+        "another VM: Activate GPU is disabled", btn)
+    tap(find(app.acc, Atspi.Role.PUSH_BUTTON, "Open the Host Page") is not None,
+        "another VM: a button leads to the Host page")
+    app.action("select-vm", VM)
+    wait_for(lambda: row_subtitle(app, "How it is used"))
+    used = row_subtitle(app, "How it is used")
+    tap(used is not None and "the monitor on the GPU" in used and "handed over" in used,
+        "the details say how the VM is used (screen, keyboard and mouse)", used)
 
     # Start, then Stop returns the GPU
     run_flow(app, "start-vm", "start")
     row = wait_for(lambda: (lambda r: r if r and "running" in r else None)(vm_row_labels(app)))
     tap(row is not None and "running" in row, "start: the list shows the VM running", row)
+    # Deactivate on a running VM shuts it down: it asks first, and Cancel changes nothing
+    app.action("select-vm", VM)
+    tap(press(app, "Deactivate"), "the Deactivate button can be pressed on the running VM")
+    dlg = dialog(app)
+    texts = labels(dlg) if dlg else []
+    tap(f"Shut down {VM} and give the GPU back to the host?" in texts,
+        "Deactivate on a running VM asks before shutting it down", texts)
+    b = dialog_button(dlg, "Cancel")
+    if b is not None:
+        b.get_action_iface().do_action(0)
+    time.sleep(1)
+    row = vm_row_labels(app)
+    tap(b is not None and row is not None and "running" in row and "Passthrough" in row,
+        "Cancel: the VM keeps running with its GPU", row)
     run_flow(app, "stop-vm", "stop")
     texts = labels(app.acc)
     tap(any("back on the host" in t for t in texts), "stop: the steps say the GPU is back on the host",
@@ -381,6 +486,13 @@ def main():
     state = row_subtitle(app, "State")
     tap(state == "shut off", "the details follow the event too", state)
 
+    # the log page, newest first (before setup adds its lines on top)
+    app.action("show-page", "log")
+    first = wait_for(lambda: next((t for t in labels(app.acc)
+                                   if re.match(r"^\d{4}-\d\d-\d\d .*Windows 11:", t)), None))
+    tap(first is not None and "shut down from inside the guest" in first,
+        "log page: VirtFlow's log, newest first (the guest's shutdown on top)", first)
+
     # the host page
     app.action("show-page", "host")
     iommu = wait_for(lambda: row_subtitle(app, "IOMMU"))
@@ -410,17 +522,42 @@ def main():
         "host page: after setup the hook is installed", hook)
     tap(app.screenshot("host-page.png"), "screenshot: host-page.png")
 
-    # the log page, newest first
+    # the log page again: the setup's lines are on top now
     app.action("show-page", "log")
-    first = wait_for(lambda: next((t for t in labels(app.acc)
-                                   if re.match(r"^\d{4}-\d\d-\d\d .*Windows 11:", t)), None))
-    tap(first is not None and "shut down from inside the guest" in first,
-        "log page: VirtFlow's log, newest first (the guest's shutdown on top)", first)
+    wait_for(lambda: next((t for t in labels(app.acc) if "setup:" in t), None))
     texts = labels(app.acc)
     tap(any("setup: Install the libvirt hook: done" in t for t in texts),
         "log page: the setup's changes are logged", texts)
     tap(app.screenshot("log-page.png"), "screenshot: log-page.png")
+    # the main menu's windows: keyboard shortcuts and About
+    tap(find(app.acc, Atspi.Role.TOGGLE_BUTTON, "Main menu") is not None
+        or find(app.acc, Atspi.Role.PUSH_BUTTON, "Main menu") is not None,
+        "the header bar has a main menu", None)
+    app.action("shortcuts")
+    dlg = dialog(app)
+    texts = labels(dlg) if dlg else []
+    tap(any("Quit" == t for t in texts) and any("both Ctrl keys" in t for t in texts),
+        "Keyboard Shortcuts lists Quit and the switch key of a handed-over keyboard", texts)
+    app.action("about")
+    about = wait_for(lambda: next((w for w in [app.app_acc.get_child_at_index(i) for i in
+                                              range(app.app_acc.get_child_count())]
+                                   if w is not None and "0.1.0" in " ".join(labels(w))), None), 10)
+    tap(about is not None, "About VirtFlow shows the version")
     tap(app.quit() == 0, "the app quits cleanly")
+
+    # no libvirt to reach: the window says so, with how to start it, Retry and the demo
+    app = App(root, args=("--connect", "qemu+unix:///system?socket=/nonexistent/libvirt-sock"))
+    if tap(app.wait_started(), "without libvirt the app still opens its window"):
+        texts = wait_for(lambda: (lambda t: t if "VirtFlow cannot reach libvirt" in t else None)(
+            labels(app.acc)), 10) or labels(app.acc)
+        tap("VirtFlow cannot reach libvirt" in texts,
+            "without libvirt: the window says it cannot reach libvirt", texts)
+        tap(any("systemctl start libvirtd" in t for t in texts),
+            "without libvirt: it says how to start the daemon", texts)
+        tap(find(app.acc, Atspi.Role.PUSH_BUTTON, "Retry") is not None
+            and find(app.acc, Atspi.Role.PUSH_BUTTON, "Try the Demo") is not None,
+            "without libvirt: Retry and Try the Demo are offered", texts)
+    app.quit()
 
     # an injected failure shows its reason, fix and undo
     app = App(root, {"VIRTFLOW_DEMO_FAIL_STEP": "define-vm"})
@@ -441,10 +578,37 @@ def main():
         "injected failure: the undo that ran is shown", undo)
     texts = labels(app.acc)
     tap("failed" in texts, "injected failure: the failed step is marked failed", texts)
+    bar = find(app.acc, Atspi.Role.PROGRESS_BAR, "Progress")
+    value = None
+    if bar is not None:
+        v = bar.get_value_iface()
+        value = (v.get_current_value(), v.get_maximum_value())
+    tap(value is not None and value[0] < value[1],
+        "injected failure: the progress bar stops where it failed (not a full bar)", value)
+    tap(any(re.match(r"It failed at step \d+ of \d+", t) for t in texts),
+        "injected failure: the bar says at which step it failed", texts)
+    tap(fix is not None and "undone" not in fix,
+        "injected failure: the fix leaves the undo to the Undo row (no contradiction)", (fix, undo))
+    tap(find(app.acc, Atspi.Role.PUSH_BUTTON, "Retry") is not None,
+        "injected failure: Retry is offered", texts)
     tap(app.screenshot("activation-failed.png"), "screenshot: activation-failed.png")
     row = vm_row_labels(app)
     tap(row is not None and "Passthrough" not in row, "injected failure: no badge", row)
     tap(app.quit() == 0, "the app quits cleanly after the failure")
+
+    # a guest that cannot be checked (no agent answering): the user may go on anyway
+    app = App(root, {"VIRTFLOW_DEMO_FAIL_STEP": "check-guest"})
+    if not tap(app.wait_started(), "virtflow-gtk starts with the guest check failing"):
+        app.quit()
+        return
+    wait_for(lambda: vm_row_labels(app))
+    run_flow(app, "start-vm", "start for the guest check")
+    app.action("activate-gpu", VM)
+    end = wait_for(lambda: flow_finished(app), 30)
+    tap(end == f"{VM}: failed", "guest check failing: the activation fails", end)
+    tap(find(app.acc, Atspi.Role.PUSH_BUTTON, "Activate Anyway") is not None,
+        "guest check failing: Activate Anyway is offered", labels(app.acc))
+    tap(app.quit() == 0, "the app quits cleanly after the guest check")
 
 
 try:

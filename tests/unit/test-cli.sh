@@ -234,6 +234,49 @@ else
         "$(diff <(echo "$pristine") <(snapshot) | head -20)"
 fi
 
+# ---- restore moves only what VirtFlow moved ----
+# A GPU on vfio-pci with no record of VirtFlow's (bound by hand, or by a tool of the user's
+# own): restore BDF, restore of its audio function and restore --all leave it, and say so.
+demo gpu bind 0000:01:00.0 >/dev/null 2>&1
+rm -rf "$root/var/lib/virtflow/devices"
+hand_bound=$(snapshot)
+for args in "0000:01:00.0" "0000:01:00.1" "--all"; do
+    # shellcheck disable=SC2086
+    demo gpu restore $args >"$tmp/out" 2>"$tmp/err"
+    status=$?
+    if [ "$status" -eq 0 ] && [ "$hand_bound" = "$(snapshot)" ] &&
+        grep -qF "left 0000:01:00.0 on vfio-pci: VirtFlow did not move it" "$tmp/out" &&
+        grep -qF "left 0000:01:00.1 on vfio-pci: VirtFlow did not move it" "$tmp/out"; then
+        ok "restore $args of a GPU bound without VirtFlow: left on vfio-pci and named"
+    else
+        not_ok "restore $args of a GPU bound without VirtFlow" "exit $status" "$(cat "$tmp/out" "$tmp/err")" \
+            "$(diff <(echo "$hand_bound") <(snapshot) | head -20)"
+    fi
+done
+if [ -n "$PYTHON" ] && demo gpu restore --all --dry-run --json >"$tmp/out" 2>"$tmp/err" &&
+    "$PYTHON" -c 'import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["devices"] == [] and d["sysfs_writes"] == [], d
+assert d["left"] == ["left 0000:01:00.0 on vfio-pci: VirtFlow did not move it",
+                     "left 0000:01:00.1 on vfio-pci: VirtFlow did not move it"], d["left"]' "$tmp/out"; then
+    ok "restore --all --dry-run --json lists what it leaves under \"left\""
+else
+    not_ok "restore --all --dry-run --json lists what it leaves" "$(cat "$tmp/out" "$tmp/err")"
+fi
+# put the demo back as it was (the hand's way: the override cleared, then a probe)
+for d in 0000:01:00.0 0000:01:00.1; do
+    printf '[device]\naddress=%s\nhost_driver=%s\nhost_driver_known=true\niommu_group=12\n' "$d" \
+        "$([ "$d" = 0000:01:00.0 ] && echo nvidia || echo snd_hda_intel)" \
+        > "$tmp/$d.conf"
+done
+mkdir -p "$root/var/lib/virtflow/devices"
+cp "$tmp"/0000:01:00.?.conf "$root/var/lib/virtflow/devices/"
+if demo gpu restore 0000:01:00.0 >"$tmp/out" 2>"$tmp/err" && [ "$pristine" = "$(snapshot)" ]; then
+    ok "with its records back, restore returns the GPU"
+else
+    not_ok "with its records back, restore returns the GPU" "$(cat "$tmp/out" "$tmp/err")"
+fi
+
 # ---- recover ----
 
 if demo recover >"$tmp/out" 2>"$tmp/err" && grep -q "Nothing to recover" "$tmp/out"; then

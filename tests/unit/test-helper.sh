@@ -29,7 +29,8 @@ root=$tmp/host
 state=$root/var/lib/virtflow
 log=$tmp/helper.log
 export VIRTFLOW_DEMO_ROOT=$root
-unset VIRTFLOW_HELPER
+# the test options are root's own: a run under sudo or pkexec would have them refused
+unset VIRTFLOW_HELPER SUDO_UID PKEXEC_UID
 
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
@@ -115,6 +116,13 @@ if grep -q 'uid=1000 via=pkexec verb=- ' /var/log/virtflow/helper.log; then
 else
     not_ok "a refused pkexec caller is audited under its own uid" "$(cat /var/log/virtflow/helper.log)"
 fi
+refused "test options through sudo" 5 permission "for tests run by root" \
+    env SUDO_UID=1000 "$HELPER" --host-root "$root" --log "$log" bind 0000:01:00.0
+if grep -q 'uid=1000 via=sudo verb=- ' /var/log/virtflow/helper.log; then
+    ok "a refused sudo caller is audited under its own uid in the real log"
+else
+    not_ok "a refused sudo caller is audited under its own uid" "$(cat /var/log/virtflow/helper.log)"
+fi
 refused "a caller that is not root" 5 permission "must run as root" \
     setpriv --reuid=65534 --regid=65534 --clear-groups "$HELPER" bind 0000:01:00.0
 if grep -q 'verb=bind args="0000:00:02.0" devices=- result=boot-vga' "$log"; then
@@ -154,8 +162,10 @@ then
 else
     not_ok "bind: progress lines" "$(cat "$tmp/out")"
 fi
-if grep -qE '^[0-9T:.-]+Z uid=0 verb=bind args="0000:01:00.0" devices=0000:01:00.0,0000:01:00.1 result=ok duration=[0-9]+ms$' "$log"; then
-    ok "bind: one audit line (caller, verb, devices, result)"
+if [ "$(wc -l < "$log")" -eq 2 ] &&
+    grep -qE '^[0-9T:.-]+Z uid=0 verb=bind args="0000:01:00.0" devices=0000:01:00.0,0000:01:00.1 phase=begin pid=[0-9]+$' "$log" &&
+    grep -qE '^[0-9T:.-]+Z uid=0 verb=bind args="0000:01:00.0" devices=0000:01:00.0,0000:01:00.1 result=ok duration=[0-9]+ms pid=[0-9]+$' "$log"; then
+    ok "bind: a begin and an end audit line (caller, verb, devices, result)"
 else
     not_ok "bind: audit line" "$(cat "$log")"
 fi
@@ -203,6 +213,23 @@ if [ "$status" -eq 3 ] && grep -q "Cannot run VirtFlow's privileged helper '/non
     ok "a missing helper is named, exit 3"
 else
     not_ok "a missing helper is named" "exit $status" "$(cat "$tmp/err")"
+fi
+# the helper's end line lost (its caller stopped reading for longer than the helper waits):
+# its exit status still says how it went
+printf '#!/bin/sh\nexit %s\n' 0 > "$tmp/helper-silent-ok"
+printf '#!/bin/sh\nexit %s\n' 4 > "$tmp/helper-silent-refused"
+chmod +x "$tmp/helper-silent-ok" "$tmp/helper-silent-refused"
+before=$(snapshot)
+VIRTFLOW_HELPER=$tmp/helper-silent-ok "$VIRTFLOW" --demo gpu restore 0000:01:00.0 > "$tmp/out" 2> "$tmp/err"
+status=$?
+VIRTFLOW_HELPER=$tmp/helper-silent-refused "$VIRTFLOW" --demo gpu restore 0000:01:00.0 > "$tmp/out2" 2> "$tmp/err2"
+status2=$?
+if [ "$status" -eq 0 ] && [ "$status2" -eq 1 ] &&
+    grep -q "ended (exit status 4) without an answer; its line in /var/log/virtflow/helper.log" "$tmp/err2" &&
+    [ "$before" = "$(snapshot)" ]; then
+    ok "a helper whose end line was lost: exit status 0 is success, another one an error naming the audit log"
+else
+    not_ok "a helper whose end line was lost" "exit $status, $status2" "$(cat "$tmp/err" "$tmp/err2")"
 fi
 
 # ---- a helper killed half-way: the journal lets recover finish the job ----

@@ -414,21 +414,294 @@ test_restore_without_record(void)
     g_autoptr(VfTestHost) th = vf_test_host_new(&vf_desktop_host, TRUE);
     g_autofree char *records = NULL;
     g_autofree char *drivers = NULL;
-    g_autofree char *override = NULL;
+    g_autofree char *bound = NULL;
+    g_autofree char *after = NULL;
+    g_autoptr(VfTransition) t = NULL;
+    g_autoptr(GError) error = NULL;
+    GPtrArray *left;
 
-    /* bound by VirtFlow, then the records were lost (a wiped /var): the kernel picks the
-     * drivers again */
+    /* bound, then the records were lost (a wiped /var): nothing says VirtFlow moved these
+     * devices, so restore leaves them and says so, with what to do */
     vf_test_bind(th, "0000:01:00.0");
     records = vf_test_state_path(th, "devices");
     vf_test_rm_rf(records);
     g_assert_null(vf_device_origin_load(th->host, "0000:01:00.0"));
+    bound = vf_test_host_snapshot(th);
 
-    vf_test_restore(th, "0000:01:00.0");
+    t = vf_test_new_restore(th, "0000:01:00.0");
+    g_assert_cmpuint(vf_transition_get_devices(t)->len, ==, 0);
+    left = vf_transition_get_left(t);
+    g_assert_cmpuint(left->len, ==, 2);
+    if (left->len == 2) {
+        g_assert_cmpstr(left->pdata[0], ==,
+                        "left 0000:01:00.0 on vfio-pci: VirtFlow did not move it");
+        g_assert_cmpstr(left->pdata[1], ==,
+                        "left 0000:01:00.1 on vfio-pci: VirtFlow did not move it");
+    }
+    g_assert_true(vf_transition_apply(t, &error));
+    g_assert_no_error(error);
     drivers = vf_test_drivers(th, vf_desktop_set);
-    g_assert_cmpstr(drivers, ==, "0000:01:00.0=nvidia 0000:01:00.1=snd_hda_intel");
-    override = vf_host_read_opt(th->host, "/sys/bus/pci/devices/0000:01:00.0/driver_override");
-    g_assert_cmpstr(override, ==, "(null)");
-    vf_assert_exists(th, "/dev/vfio/12", FALSE);
+    g_assert_cmpstr(drivers, ==, "0000:01:00.0=vfio-pci 0000:01:00.1=vfio-pci");
+    after = vf_test_host_snapshot(th);
+    vf_assert_snapshot_equal(bound, after);
+}
+
+/* What an administrator does by hand: echo vfio-pci > driver_override, unbind, probe. */
+static void
+vf_test_bind_by_hand(VfTestHost *th, const char *address)
+{
+    g_autofree char *override = g_strdup_printf("/sys/bus/pci/devices/%s/driver_override", address);
+    g_autofree char *unbind = g_strdup_printf("/sys/bus/pci/devices/%s/driver/unbind", address);
+    g_autoptr(GError) error = NULL;
+
+    g_assert_true(vf_host_write(th->host, override, "vfio-pci", &error));
+    g_assert_true(vf_host_write(th->host, unbind, address, &error));
+    g_assert_true(vf_host_write(th->host, "/sys/bus/pci/drivers_probe", address, &error));
+    g_assert_no_error(error);
+}
+
+/* the GPU shares its IOMMU group with a NIC on the same slot (a board quirk): the
+ * administrator has put the NIC on vfio-pci by hand, for some VM of theirs */
+static const VfKmodelDevice vf_nic_in_group_devices[] = {
+    {"0000:00:00.0", 0x060000, 0x8086, 0x4660, NULL, NULL, 0, -1},
+    {"0000:00:01.0", 0x060400, 0x8086, 0x460d, "pcieport", NULL, 1, -1},
+    {"0000:00:02.0", 0x030000, 0x8086, 0x4680, "i915", NULL, 2, 1, NULL, "card0 renderD128"},
+    {"0000:01:00.0", 0x030000, 0x10de, 0x2684, "nvidia", NULL, 12, 0, "0000:00:01.0",
+     "card1 renderD129"},
+    {"0000:01:00.1", 0x040300, 0x10de, 0x22ba, "snd_hda_intel", NULL, 12, -1, "0000:00:01.0", NULL,
+     NULL, "card1"},
+    {"0000:01:00.2", 0x020000, 0x8086, 0x15f3, "igc", NULL, 12, -1, "0000:00:01.0"},
+    {NULL},
+};
+
+static const VfKmodelHost vf_nic_in_group_host = {
+    .loaded = VF_LOADED " igc",
+    .devices = vf_nic_in_group_devices,
+};
+
+static void
+test_restore_leaves_intruder(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_nic_in_group_host, TRUE);
+    static const char *const set[] = {"0000:01:00.0", "0000:01:00.1", "0000:01:00.2", NULL};
+    static const char *const by_address[] = {"0000:01:00.0", "0000:01:00.1", NULL};
+    g_autofree char *drivers = NULL;
+
+    vf_test_bind_by_hand(th, "0000:01:00.2");
+    for (guint a = 0; by_address[a]; a++) {
+        g_autoptr(VfTransition) t = NULL;
+        g_autoptr(GError) error = NULL;
+        g_autofree char *bound = NULL;
+        g_autofree char *restored = NULL;
+        GPtrArray *left;
+
+        /* the bind takes the GPU's functions, and the NIC is already where VFIO needs it */
+        vf_test_bind(th, "0000:01:00.0");
+        bound = vf_test_drivers(th, set);
+        g_assert_cmpstr(bound, ==,
+                        "0000:01:00.0=vfio-pci 0000:01:00.1=vfio-pci 0000:01:00.2=vfio-pci");
+        g_assert_null(vf_device_origin_load(th->host, "0000:01:00.2"));
+
+        /* restore, by the GPU or by its audio function: the NIC stays, named */
+        t = vf_test_new_restore(th, by_address[a]);
+        left = vf_transition_get_left(t);
+        g_assert_cmpuint(left->len, ==, 1);
+        if (left->len == 1)
+            g_assert_cmpstr(left->pdata[0], ==,
+                            "left 0000:01:00.2 on vfio-pci: VirtFlow did not move it");
+        g_assert_true(vf_transition_apply(t, &error));
+        g_assert_no_error(error);
+        restored = vf_test_drivers(th, set);
+        g_assert_cmpstr(restored, ==,
+                        "0000:01:00.0=nvidia 0000:01:00.1=snd_hda_intel 0000:01:00.2=vfio-pci");
+    }
+
+    /* restore --all: the same */
+    vf_test_bind(th, "0000:01:00.0");
+    {
+        g_autoptr(VfTransition) t = vf_test_new_restore(th, NULL);
+        g_autoptr(GError) error = NULL;
+
+        g_assert_cmpuint(vf_transition_get_devices(t)->len, ==, 2);
+        g_assert_cmpuint(vf_transition_get_left(t)->len, ==, 1);
+        g_assert_true(vf_transition_apply(t, &error));
+        g_assert_no_error(error);
+    }
+    drivers = vf_test_drivers(th, set);
+    g_assert_cmpstr(drivers, ==,
+                    "0000:01:00.0=nvidia 0000:01:00.1=snd_hda_intel 0000:01:00.2=vfio-pci");
+}
+
+/* restore --all with a second GPU bound by hand (no record): it stays, named */
+static void
+test_restore_all_leaves_hand_bound_gpu(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_twin_host, TRUE);
+    static const char *const all[] = {"0000:01:00.0", "0000:01:00.1", "0000:02:00.0",
+                                      "0000:02:00.1", NULL};
+    g_autoptr(VfTransition) t = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *drivers = NULL;
+    g_autofree char *left = NULL;
+
+    vf_test_bind(th, "0000:01:00.0");
+    vf_test_bind_by_hand(th, "0000:02:00.0");
+    vf_test_bind_by_hand(th, "0000:02:00.1");
+    t = vf_test_new_restore(th, NULL);
+    g_assert_cmpuint(vf_transition_get_left(t)->len, ==, 2);
+    for (guint i = 0; i < vf_transition_get_left(t)->len; i++) {
+        g_autofree char *prev = left;
+
+        left = g_strconcat(prev ? prev : "", prev ? "\n" : "",
+                           (char *)vf_transition_get_left(t)->pdata[i], NULL);
+    }
+    g_assert_cmpstr(left, ==,
+                    "left 0000:02:00.0 on vfio-pci: VirtFlow did not move it\n"
+                    "left 0000:02:00.1 on vfio-pci: VirtFlow did not move it");
+    g_assert_cmpuint(vf_transition_get_devices(t)->len, ==, 2);
+    g_assert_true(vf_transition_apply(t, &error));
+    g_assert_no_error(error);
+    drivers = vf_test_drivers(th, all);
+    g_assert_cmpstr(drivers, ==,
+                    "0000:01:00.0=nvidia 0000:01:00.1=snd_hda_intel 0000:02:00.0=vfio-pci "
+                    "0000:02:00.1=vfio-pci");
+}
+
+/* the hook's release: the domain's own record names what VirtFlow moved, and the drivers */
+static void
+test_restore_recorded(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_nic_in_group_host, TRUE);
+    static const char *const set[] = {"0000:01:00.0", "0000:01:00.1", "0000:01:00.2", NULL};
+    g_autoptr(GPtrArray) recorded =
+        g_ptr_array_new_with_free_func((GDestroyNotify)vf_device_origin_free);
+    g_autoptr(VfHostReport) report = NULL;
+    g_autoptr(VfTransition) t = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *records = NULL;
+    g_autofree char *drivers = NULL;
+    static const char *const names[][2] = {{"0000:01:00.0", "nvidia"},
+                                           {"0000:01:00.1", "snd_hda_intel"}};
+
+    vf_test_bind_by_hand(th, "0000:01:00.2");
+    vf_test_bind(th, "0000:01:00.0");
+    /* the device records are gone; the domain's record is not */
+    records = vf_test_state_path(th, "devices");
+    vf_test_rm_rf(records);
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+        VfDeviceOrigin *o = g_new0(VfDeviceOrigin, 1);
+
+        o->address = g_strdup(names[i][0]);
+        o->host_driver = g_strdup(names[i][1]);
+        o->host_driver_known = TRUE;
+        o->iommu_group = -1;
+        g_ptr_array_add(recorded, o);
+    }
+    report = vf_test_report(th);
+    t = vf_transition_new_restore_recorded(th->host, report, "0000:01:00.0", recorded, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(t);
+    g_assert_cmpuint(vf_transition_get_left(t)->len, ==, 1);
+    g_assert_true(vf_transition_apply(t, &error));
+    g_assert_no_error(error);
+    drivers = vf_test_drivers(th, set);
+    g_assert_cmpstr(drivers, ==,
+                    "0000:01:00.0=nvidia 0000:01:00.1=snd_hda_intel 0000:01:00.2=vfio-pci");
+}
+
+/* A record naming another host driver than the one the device is on now (chosen since, or
+ * a stale record after a reboot): the device is home, restore does not move it. */
+static void
+test_restore_keeps_other_host_driver(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_desktop_host, TRUE);
+    g_autoptr(GPtrArray) recorded =
+        g_ptr_array_new_with_free_func((GDestroyNotify)vf_device_origin_free);
+    g_autoptr(VfHostReport) report = NULL;
+    g_autoptr(VfTransition) t = NULL;
+    g_autoptr(GPtrArray) writes = NULL;
+    g_autoptr(GError) error = NULL;
+    g_autofree char *before = vf_test_host_snapshot(th);
+    g_autofree char *after = NULL;
+    VfDeviceOrigin *o = g_new0(VfDeviceOrigin, 1);
+
+    o->address = g_strdup("0000:01:00.0");
+    o->host_driver = g_strdup("nouveau");
+    o->host_driver_known = TRUE;
+    o->iommu_group = -1;
+    g_ptr_array_add(recorded, o);
+    vf_test_host_write(th, "var/lib/virtflow/devices/0000:01:00.1.conf",
+                       "[device]\naddress=0000:01:00.1\nhost_driver=snd_hda_codec_generic\n"
+                       "host_driver_known=true\n");
+    report = vf_test_report(th);
+    t = vf_transition_new_restore_recorded(th->host, report, "0000:01:00.0", recorded, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(t);
+    writes = vf_transition_dup_writes(t);
+    g_assert_cmpuint(writes->len, ==, 0);
+    g_assert_cmpuint(vf_transition_get_devices(t)->len, ==, 0);
+    g_assert_true(vf_transition_apply(t, &error));
+    g_assert_no_error(error);
+    after = vf_test_host_snapshot(th);
+    vf_assert_snapshot_equal(before, after);
+}
+
+/* A record or a journal naming a driver that is a path is refused before any write. */
+static void
+test_damaged_names_refused(void)
+{
+    static const char *const bad[] = {"../../../../tmp/x", "nvidia/../../x", ".hidden", "nv idia",
+                                      "a\nb"};
+
+    for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
+        const char *keys[] = {"host_driver", "host_module", "host_override"};
+
+        for (guint k = 0; k < G_N_ELEMENTS(keys); k++) {
+            g_autoptr(VfTestHost) th = vf_test_host_new(&vf_desktop_host, TRUE);
+            g_autoptr(GKeyFile) kf = g_key_file_new();
+            g_autofree char *text = NULL;
+            g_autoptr(VfHostReport) report = NULL;
+            g_autoptr(VfTransition) t = NULL;
+            g_autoptr(GError) error = NULL;
+            g_autofree char *bound = NULL;
+            g_autofree char *after = NULL;
+
+            vf_test_bind(th, "0000:01:00.0");
+            bound = vf_test_host_snapshot(th);
+            g_key_file_set_string(kf, "device", "address", "0000:01:00.0");
+            g_key_file_set_string(kf, "device", "host_driver", "nvidia");
+            g_key_file_set_boolean(kf, "device", "host_driver_known", TRUE);
+            g_key_file_set_string(kf, "device", keys[k], bad[i]);
+            text = g_key_file_to_data(kf, NULL, NULL);
+            vf_test_host_write(th, "var/lib/virtflow/devices/0000:01:00.0.conf", text);
+
+            report = vf_test_report(th);
+            t = vf_transition_new_restore(th->host, report, "0000:01:00.0", &error);
+            g_assert_null(t);
+            g_assert_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT);
+            vf_assert_contains(VF_MSG(error), "devices/0000:01:00.0.conf");
+            vf_assert_contains(VF_MSG(error), keys[k]);
+            g_clear_error(&error);
+
+            /* the same in a journal: recover refuses it */
+            g_clear_pointer(&text, g_free);
+            g_key_file_free(g_steal_pointer(&kf));
+            kf = g_key_file_new();
+            g_key_file_set_string(kf, "transition", "kind", "bind");
+            g_key_file_set_string(kf, "device 0000:01:00.0", "host_driver", "nvidia");
+            g_key_file_set_boolean(kf, "device 0000:01:00.0", "host_driver_known", TRUE);
+            g_key_file_set_string(kf, "device 0000:01:00.0", keys[k], bad[i]);
+            text = g_key_file_to_data(kf, NULL, NULL);
+            vf_test_host_write(th, "var/lib/virtflow/journal/1-2-bind.journal", text);
+            g_clear_pointer(&t, vf_transition_free);
+            t = vf_transition_new_recover(th->host, &error);
+            g_assert_null(t);
+            g_assert_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT);
+            vf_assert_contains(VF_MSG(error), "1-2-bind.journal");
+            after = vf_test_host_snapshot(th);
+            vf_assert_snapshot_equal(bound, after);
+        }
+    }
 }
 
 static void
@@ -959,6 +1232,13 @@ main(int argc, char **argv)
     g_test_add_func("/transition/restore/never-bound", test_restore_never_bound);
     g_test_add_func("/transition/restore/without-record", test_restore_without_record);
     g_test_add_func("/transition/restore/reloads-module", test_restore_reloads_module);
+    g_test_add_func("/transition/restore/leaves-intruder", test_restore_leaves_intruder);
+    g_test_add_func("/transition/restore/all-leaves-hand-bound-gpu",
+                    test_restore_all_leaves_hand_bound_gpu);
+    g_test_add_func("/transition/restore/recorded", test_restore_recorded);
+    g_test_add_func("/transition/restore/keeps-other-host-driver",
+                    test_restore_keeps_other_host_driver);
+    g_test_add_func("/transition/damaged-names-refused", test_damaged_names_refused);
     g_test_add_func("/transition/restore/all-nothing", test_restore_all_nothing);
     g_test_add_func("/transition/restore/refused-while-held", test_restore_refused_while_held);
     g_test_add_func("/transition/dry-run/bind", test_dry_run_bind);

@@ -597,6 +597,14 @@ vf_host_load_module(VfHost *host, const char *name, GError **error)
 {
     int errsv;
 
+    /* the name may come from a file VirtFlow reads back (a record, a journal) */
+    if (!vf_kernel_name_is_valid(name)) {
+        g_autofree char *shown = g_strescape(name ? name : "", NULL);
+
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                    "Refusing to load kernel module '%s': not a kernel module name", shown);
+        return FALSE;
+    }
     if (!vf_host_is_writable(host)) {
         g_set_error(error, VF_ERROR, VF_ERROR_READ_ONLY,
                     "Refusing to load kernel module '%s': the host root '%s' is not the live "

@@ -33,6 +33,7 @@ struct _VfTransition {
     char *gpu;
     GPtrArray *devices;  /* of VfDeviceOrigin* */
     GPtrArray *journals; /* recover: the journal files it finishes */
+    GPtrArray *left;     /* restore: char*, devices of the set it leaves, and why */
     VfTransitionProgressFunc progress;
     gpointer progress_data;
 };
@@ -126,20 +127,42 @@ vf_keyfile_get_opt(GKeyFile *kf, const char *group, const char *key)
     return value;
 }
 
+/* A device's origin from a record or a journal (@path, for messages). The names in it
+ * become sysfs paths (/sys/bus/pci/drivers/NAME/bind) and module loads: each must be a
+ * kernel name (vf_kernel_name_is_valid()), or the file is refused as damaged. */
 static VfDeviceOrigin *
-vf_device_origin_from_keyfile(GKeyFile *kf, const char *group, const char *address)
+vf_device_origin_from_keyfile(GKeyFile *kf, const char *group, const char *address,
+                              const char *path, GError **error)
 {
-    VfDeviceOrigin *o = g_new0(VfDeviceOrigin, 1);
+    g_autoptr(VfDeviceOrigin) o = g_new0(VfDeviceOrigin, 1);
+    const struct {
+        const char *key;
+        char **slot;
+    } names[] = {
+        {"host_driver", &o->host_driver},
+        {"host_module", &o->host_module},
+        {"host_override", &o->host_override},
+    };
 
     o->address = g_strdup(address);
     o->iommu_group = g_key_file_get_integer(kf, group, "iommu_group", NULL);
     if (!g_key_file_has_key(kf, group, "iommu_group", NULL))
         o->iommu_group = -1;
-    o->host_driver = vf_keyfile_get_opt(kf, group, "host_driver");
-    o->host_module = vf_keyfile_get_opt(kf, group, "host_module");
-    o->host_override = vf_keyfile_get_opt(kf, group, "host_override");
+    for (guint i = 0; i < G_N_ELEMENTS(names); i++) {
+        *names[i].slot = vf_keyfile_get_opt(kf, group, names[i].key);
+        if (*names[i].slot && !vf_kernel_name_is_valid(*names[i].slot)) {
+            g_autofree char *shown = g_strescape(*names[i].slot, NULL);
+
+            g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                        "VirtFlow's file '%s' is damaged: %s '%s' of device %s is not a kernel "
+                        "driver or module name; move the file away and restore the device by "
+                        "hand",
+                        path, names[i].key, shown, address);
+            return NULL;
+        }
+    }
     o->host_driver_known = g_key_file_get_boolean(kf, group, "host_driver_known", NULL);
-    return o;
+    return g_steal_pointer(&o);
 }
 
 static void
@@ -161,15 +184,31 @@ vf_record_path(VfHost *host, const char *address)
     return vf_host_dup_state_path(host, name);
 }
 
-VfDeviceOrigin *
-vf_device_origin_load(VfHost *host, const char *address)
+/* VirtFlow's record of @address: TRUE with *@ret NULL when there is none, FALSE when it
+ * is damaged. */
+static gboolean
+vf_device_origin_load_checked(VfHost *host, const char *address, VfDeviceOrigin **ret,
+                              GError **error)
 {
     g_autofree char *path = vf_record_path(host, address);
     g_autoptr(GKeyFile) kf = g_key_file_new();
+    VfDeviceOrigin *o;
 
+    *ret = NULL;
     if (!g_key_file_load_from_file(kf, path, G_KEY_FILE_NONE, NULL))
-        return NULL;
-    return vf_device_origin_from_keyfile(kf, "device", address);
+        return TRUE;
+    o = vf_device_origin_from_keyfile(kf, "device", address, path, error);
+    *ret = o;
+    return o != NULL;
+}
+
+VfDeviceOrigin *
+vf_device_origin_load(VfHost *host, const char *address)
+{
+    VfDeviceOrigin *o = NULL;
+
+    vf_device_origin_load_checked(host, address, &o, NULL);
+    return o;
 }
 
 static VfTransition *
@@ -182,6 +221,7 @@ vf_transition_new(VfHost *host, VfTransitionKind kind, const char *gpu)
     t->gpu = g_strdup(gpu);
     t->devices = g_ptr_array_new_with_free_func((GDestroyNotify)vf_device_origin_free);
     t->journals = g_ptr_array_new_with_free_func(g_free);
+    t->left = g_ptr_array_new_with_free_func(g_free);
     return t;
 }
 
@@ -194,6 +234,7 @@ vf_transition_free(VfTransition *t)
     g_free(t->gpu);
     g_ptr_array_unref(t->devices);
     g_ptr_array_unref(t->journals);
+    g_ptr_array_unref(t->left);
     g_free(t);
 }
 
@@ -215,6 +256,12 @@ vf_transition_get_devices(VfTransition *t)
     return t->devices;
 }
 
+GPtrArray *
+vf_transition_get_left(VfTransition *t)
+{
+    return t->left;
+}
+
 VfTransition *
 vf_transition_new_bind(VfHost *host, VfHostReport *report, const char *address, GError **error)
 {
@@ -231,18 +278,15 @@ vf_transition_new_bind(VfHost *host, VfHostReport *report, const char *address, 
         const VfPciDevice *dev = gpu->passthrough->pdata[i];
         VfDeviceOrigin *record = NULL;
 
-        /* already on vfio-pci (a bind before): the record knows where it came from; without
-         * one, vfio-pci is not a host driver to go back to */
-        if (g_strcmp0(dev->driver, VF_VFIO_DRIVER) == 0) {
-            record = vf_device_origin_load(host, dev->address);
-            if (record == NULL) {
-                record = vf_device_origin_from_device(dev);
-                g_clear_pointer(&record->host_driver, g_free);
-                g_clear_pointer(&record->host_module, g_free);
-                g_clear_pointer(&record->host_override, g_free);
-                record->host_driver_known = FALSE;
-            }
-        }
+        /* already on vfio-pci: a bind of VirtFlow's before, whose record knows where it came
+         * from; without a record someone else put it there, and vfio-pci is its origin:
+         * the bind leaves it, an undo leaves it, and no record says VirtFlow moved it */
+        if (g_strcmp0(dev->driver, VF_VFIO_DRIVER) == 0 &&
+            !vf_device_origin_load_checked(host, dev->address, &record, error))
+            return NULL;
+        if (record && !record->host_driver_known)
+            /* written by an older VirtFlow for a device it found on vfio-pci */
+            g_clear_pointer(&record, vf_device_origin_free);
         g_ptr_array_add(t->devices, record ? record : vf_device_origin_from_device(dev));
     }
     return g_steal_pointer(&t);
@@ -255,25 +299,6 @@ vf_origins_have(GPtrArray *origins, const char *address)
         if (g_str_equal(((VfDeviceOrigin *)origins->pdata[i])->address, address))
             return TRUE;
     return FALSE;
-}
-
-/* A device to restore: what we recorded, or (no record) back to "the kernel's choice". */
-static void
-vf_transition_add_restore_device(VfTransition *t, const VfPciDevice *dev)
-{
-    VfDeviceOrigin *o;
-
-    if (vf_origins_have(t->devices, dev->address))
-        return;
-    o = vf_device_origin_load(t->host, dev->address);
-    if (o == NULL) {
-        o = vf_device_origin_from_device(dev);
-        g_clear_pointer(&o->host_driver, g_free);
-        g_clear_pointer(&o->host_module, g_free);
-        g_clear_pointer(&o->host_override, g_free);
-        o->host_driver_known = FALSE;
-    }
-    g_ptr_array_add(t->devices, o);
 }
 
 static gboolean
@@ -301,37 +326,114 @@ vf_gpu_check_not_in_vm(const VfGpu *gpu, GError **error)
     return TRUE;
 }
 
+/* Where restore leaves a device of the set that VirtFlow has no record of moving, said so. */
+static void
+vf_transition_leave(VfTransition *t, const VfPciDevice *dev)
+{
+    gboolean override_only = g_strcmp0(dev->driver, VF_VFIO_DRIVER) != 0;
+
+    if (!vf_device_on_vfio(dev))
+        return; /* on a host driver, or none: home, nothing to say */
+    g_ptr_array_add(t->left, g_strdup_printf("left %s on %s%s: VirtFlow did not move it",
+                                             dev->address, dev->driver ? dev->driver : "no driver",
+                                             override_only ? " (driver_override vfio-pci)" : ""));
+}
+
+/*
+ * Adds the devices of @gpu's set that VirtFlow moved: those with a device record
+ * (devices/BDF.conf, written by the bind that moved them), else those in @recorded (the
+ * caller's own record: a domain's <metadata>, with the drivers it names). Every other
+ * member on vfio-pci was put there by someone else and stays, named in t->left.
+ */
+static gboolean
+vf_transition_add_restore_set(VfTransition *t, VfGpu *gpu, GPtrArray *recorded, GError **error)
+{
+    gboolean checked = FALSE;
+
+    for (guint i = 0; i < gpu->passthrough->len; i++) {
+        const VfPciDevice *dev = gpu->passthrough->pdata[i];
+        VfDeviceOrigin *o = NULL;
+
+        if (vf_origins_have(t->devices, dev->address))
+            continue;
+        if (!vf_device_origin_load_checked(t->host, dev->address, &o, error))
+            return FALSE;
+        if (o && !o->host_driver_known)
+            /* an older VirtFlow's record of a device it found on vfio-pci: not moved */
+            g_clear_pointer(&o, vf_device_origin_free);
+        for (guint r = 0; o == NULL && recorded && r < recorded->len; r++) {
+            const VfDeviceOrigin *rec = recorded->pdata[r];
+
+            if (!g_str_equal(rec->address, dev->address))
+                continue;
+            o = vf_device_origin_from_device(dev);
+            g_free(o->host_driver);
+            o->host_driver = g_strdup(rec->host_driver);
+            g_free(o->host_module);
+            o->host_module = g_strdup(rec->host_module);
+            g_free(o->host_override);
+            o->host_override = g_strdup(rec->host_override);
+        }
+        if (o == NULL) {
+            vf_transition_leave(t, dev);
+            continue;
+        }
+        if (dev->driver && !vf_device_on_vfio(dev) && g_strcmp0(dev->driver, o->host_driver) != 0) {
+            /* on a host driver other than the recorded one (chosen since, or after a reboot):
+             * it is home, whatever the record says */
+            vf_device_origin_free(o);
+            continue;
+        }
+        if (!checked && !vf_gpu_check_not_in_vm(gpu, error)) {
+            vf_device_origin_free(o);
+            return FALSE;
+        }
+        checked = TRUE;
+        g_ptr_array_add(t->devices, o);
+    }
+    return TRUE;
+}
+
 VfTransition *
 vf_transition_new_restore(VfHost *host, VfHostReport *report, const char *address, GError **error)
 {
+    return vf_transition_new_restore_recorded(host, report, address, NULL, error);
+}
+
+VfTransition *
+vf_transition_new_restore_recorded(VfHost *host, VfHostReport *report, const char *address,
+                                   GPtrArray *recorded, GError **error)
+{
     g_autoptr(VfTransition) t = NULL;
 
+    for (guint i = 0; recorded && i < recorded->len; i++) {
+        const VfDeviceOrigin *rec = recorded->pdata[i];
+
+        if ((rec->host_driver && !vf_kernel_name_is_valid(rec->host_driver)) ||
+            (rec->host_module && !vf_kernel_name_is_valid(rec->host_module)) ||
+            (rec->host_override && !vf_kernel_name_is_valid(rec->host_override))) {
+            g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                        "The record of device %s names a driver that is not a kernel driver "
+                        "name",
+                        rec->address);
+            return NULL;
+        }
+    }
     if (address) {
         VfGpu *gpu = vf_host_report_find_gpu(report, address, error);
 
-        if (gpu == NULL || !vf_gpu_check_not_in_vm(gpu, error))
+        if (gpu == NULL)
             return NULL;
         t = vf_transition_new(host, VF_TRANSITION_RESTORE, gpu->device->address);
-        for (guint i = 0; i < gpu->passthrough->len; i++)
-            vf_transition_add_restore_device(t, gpu->passthrough->pdata[i]);
+        if (!vf_transition_add_restore_set(t, gpu, recorded, error))
+            return NULL;
         return g_steal_pointer(&t);
     }
 
     t = vf_transition_new(host, VF_TRANSITION_RESTORE, NULL);
-    for (guint i = 0; i < report->gpus->len; i++) {
-        VfGpu *gpu = report->gpus->pdata[i];
-
-        for (guint j = 0; j < gpu->passthrough->len; j++) {
-            const VfPciDevice *dev = gpu->passthrough->pdata[j];
-            g_autoptr(VfDeviceOrigin) record = vf_device_origin_load(host, dev->address);
-
-            if (!record && !vf_device_on_vfio(dev))
-                continue;
-            if (!vf_gpu_check_not_in_vm(gpu, error))
-                return NULL;
-            vf_transition_add_restore_device(t, dev);
-        }
-    }
+    for (guint i = 0; i < report->gpus->len; i++)
+        if (!vf_transition_add_restore_set(t, report->gpus->pdata[i], recorded, error))
+            return NULL;
     return g_steal_pointer(&t);
 }
 
@@ -376,8 +478,13 @@ vf_transition_new_recover(VfHost *host, GError **error)
             if (!g_str_has_prefix(groups[g], "device "))
                 continue;
             addr = vf_pci_address_normalize(groups[g] + strlen("device "), NULL);
-            if (addr && !vf_origins_have(t->devices, addr))
-                g_ptr_array_add(t->devices, vf_device_origin_from_keyfile(kf, groups[g], addr));
+            if (addr && !vf_origins_have(t->devices, addr)) {
+                VfDeviceOrigin *o = vf_device_origin_from_keyfile(kf, groups[g], addr, path, error);
+
+                if (o == NULL)
+                    return NULL;
+                g_ptr_array_add(t->devices, o);
+            }
         }
         g_ptr_array_add(t->journals, g_steal_pointer(&path));
     }
@@ -586,6 +693,11 @@ vf_transition_update_records(VfTransition *t)
         if (t->kind == VF_TRANSITION_BIND) {
             g_autoptr(GKeyFile) kf = g_key_file_new();
 
+            /* found on vfio-pci, put there by someone else: no record, so no restore moves
+             * it (a record of VirtFlow's own bind before is kept as it is) */
+            if (g_strcmp0(o->host_driver, VF_VFIO_DRIVER) == 0)
+                continue;
+
             vf_device_origin_to_keyfile(o, kf, "device");
             if (t->gpu)
                 g_key_file_set_string(kf, "device", "gpu", t->gpu);
@@ -651,6 +763,24 @@ vf_transition_run_writes(VfTransition *t, gboolean undo, GError **error)
     return TRUE;
 }
 
+/* Whether a member of IOMMU group @group is on vfio-pci (one this transition does not move,
+ * say: the group's node stays while it is). */
+static gboolean
+vf_group_has_vfio_member(VfHost *host, gint group)
+{
+    g_autofree char *dir = g_strdup_printf("/sys/kernel/iommu_groups/%d/devices", group);
+    g_autoptr(GPtrArray) members = vf_host_list_dir(host, dir);
+
+    for (guint i = 0; members && i < members->len; i++) {
+        g_autofree char *path = g_strdup_printf("%s/%s/driver", dir, (char *)members->pdata[i]);
+        g_autofree char *driver = vf_host_readlink_name(host, path);
+
+        if (g_strcmp0(driver, VF_VFIO_DRIVER) == 0)
+            return TRUE;
+    }
+    return FALSE;
+}
+
 /* Wait until the kernel shows the targets: drivers bound, /dev/vfio/GROUP there or gone. */
 static gboolean
 vf_transition_verify(VfTransition *t, gboolean undo, GError **error)
@@ -691,7 +821,8 @@ vf_transition_verify(VfTransition *t, gboolean undo, GError **error)
                 /* the group node outlives its devices while a process (QEMU) holds it */
                 g_autofree char *node = g_strdup_printf("/dev/vfio/%d", o->iommu_group);
 
-                if (vf_host_exists(t->host, node) && !strstr(wrong->str, node))
+                if (vf_host_exists(t->host, node) && !strstr(wrong->str, node) &&
+                    !vf_group_has_vfio_member(t->host, o->iommu_group))
                     g_string_append_printf(wrong, "%s%s still exists", wrong->len ? "; " : "",
                                            node);
             }

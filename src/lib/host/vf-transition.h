@@ -53,10 +53,19 @@ typedef struct _VfTransition VfTransition;
 
 VfTransition *vf_transition_new_bind(VfHost *host, VfHostReport *report, const char *address,
                                      GError **error);
-/* @address NULL: every device VirtFlow has a record of, or that sits on vfio-pci in some
- * GPU's passthrough set. */
+/* Restore moves exactly the devices VirtFlow's records say it moved (devices/BDF.conf,
+ * written by the bind that moved them), back to the drivers recorded. Any other member of
+ * the set on vfio-pci (a NIC an administrator bound by hand, a GPU bound without VirtFlow)
+ * stays where it is and is named in vf_transition_get_left(). @address NULL: every GPU's
+ * set (restore --all). */
 VfTransition *vf_transition_new_restore(VfHost *host, VfHostReport *report, const char *address,
                                         GError **error);
+/* The same, with the caller's own record of what VirtFlow moved (VfDeviceOrigin*: address,
+ * host driver; a domain's <metadata> in the libvirt hook) for devices that have no device
+ * record. */
+VfTransition *vf_transition_new_restore_recorded(VfHost *host, VfHostReport *report,
+                                                 const char *address, GPtrArray *recorded,
+                                                 GError **error);
 /* One transition finishing every journal left behind; NULL (no error) when none. */
 VfTransition *vf_transition_new_recover(VfHost *host, GError **error);
 void vf_transition_free(VfTransition *transition);
@@ -67,6 +76,9 @@ VfTransitionKind vf_transition_get_kind(VfTransition *transition);
 const char *vf_transition_get_gpu(VfTransition *transition);
 /* Of VfDeviceOrigin*: the devices and where they came from. */
 GPtrArray *vf_transition_get_devices(VfTransition *transition);
+/* Of char*: the devices of the set a restore leaves where they are, each a sentence
+ * naming it ("left 0000:01:00.2 on vfio-pci: VirtFlow did not move it"). */
+GPtrArray *vf_transition_get_left(VfTransition *transition);
 /* The writes that apply would make now, in order (for --dry-run). */
 GPtrArray *vf_transition_dup_writes(VfTransition *transition);
 /* Kernel modules apply would load first (e.g. "vfio_pci"), for --dry-run. */
