@@ -231,6 +231,12 @@ check "unplugged: nothing unbound after virsh start" test "$(state "$GPU" "$AUD"
 check "unplugged: $LG_VM stays shut off" is_shut_off "$LG_VM"
 check "unplugged: the hook logged the refused prepare" \
     grep -q "domain=\"$LG_VM\" operation=prepare .*result=refused.*$KBD_LINK" "$HOOK_LOG"
+if ! is_shut_off "$LG_VM"; then
+    # it started after all: stop it and bring the GPU home, so that the main story can go on
+    note "unplugged: $LG_VM started anyway; destroying it"
+    virsh destroy "$LG_VM" > /dev/null 2>&1
+    wait_for 30 home
+fi
 virsh dumpxml --inactive "$LG_VM" > /tmp/lg-unplugged-after.xml 2>&1
 check "unplugged: the domain XML unchanged" cmp -s /tmp/lg-unplugged-before.xml /tmp/lg-unplugged-after.xml
 
