@@ -654,7 +654,7 @@ vf_hook_parse(const VfHookArgs *args, VfHookAction action, char *xml, char **ret
 
 /* What the child does: parse, say what it parsed, act, answer. */
 static void
-vf_hook_child(const VfHookArgs *args, VfHookAction action, char *xml, int fd)
+vf_hook_child(const VfHookArgs *args, VfHookAction action, char *xml, int fd, int go_fd)
 {
     g_autofree char *gpu = NULL;
     g_autoptr(GPtrArray) devices = NULL;
@@ -681,6 +681,18 @@ vf_hook_child(const VfHookArgs *args, VfHookAction action, char *xml, int fd)
         const char *parsed[] = {"parsed", gpu, joined, ""};
 
         vf_hook_send_fields(fd, parsed);
+    }
+    /* Act only once the parent has taken the parse in time: a parent whose parse deadline
+     * passed kills this process, which must then not be in the middle of a bind. EOF (the
+     * parent gone) means no. */
+    {
+        char go = 0;
+        ssize_t n;
+
+        while ((n = read(go_fd, &go, 1)) < 0 && errno == EINTR)
+            ;
+        if (n != 1)
+            return;
     }
     if (vf_hook_check_input(args, profile, &res))
         vf_hook_act(args, action, gpu, devices, &res);
@@ -728,6 +740,7 @@ vf_hook_run(const VfHookArgs *args, VfHookAction action, char *xml, gint64 start
     g_autofree guint8 *buf2 = NULL;
     const char *gpu_address;
     int fds[2];
+    int go[2];
     pid_t pid;
     int errsv = 0;
     int status = 0;
@@ -737,24 +750,36 @@ vf_hook_run(const VfHookArgs *args, VfHookAction action, char *xml, gint64 start
     fflush(stderr);
     if (pipe2(fds, O_CLOEXEC) < 0)
         return vf_hook_run_here(args, action, xml, ret_gpu, res);
-    if ((pid = fork()) < 0) {
+    if (pipe2(go, O_CLOEXEC) < 0) {
         close(fds[0]);
         close(fds[1]);
         return vf_hook_run_here(args, action, xml, ret_gpu, res);
     }
+    if ((pid = fork()) < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        close(go[0]);
+        close(go[1]);
+        return vf_hook_run_here(args, action, xml, ret_gpu, res);
+    }
     if (pid == 0) {
         close(fds[0]);
+        close(go[1]);
         vf_hook_child_stdio();
-        vf_hook_child(args, action, xml, fds[1]);
+        vf_hook_child(args, action, xml, fds[1], go[0]);
         _exit(0);
     }
     /* the child has its copy; this process must not hold a big buffer while it waits */
     g_free(xml);
     close(fds[1]);
+    close(go[0]);
 
     /* 1. what the child parsed, within the parse deadline */
     if (!vf_hook_receive_fields(fds[0], started + vf_hook_parse_deadline_ms(args) * 1000, fields,
                                 &buf, &errsv)) {
+        /* the child waits for the go below before it changes anything: killed now, it has
+         * changed nothing */
+        close(go[1]);
         kill(pid, SIGKILL);
         vf_hook_reap(pid, fds[0], 100);
         close(fds[0]);
@@ -781,16 +806,28 @@ vf_hook_run(const VfHookArgs *args, VfHookAction action, char *xml, gint64 start
         return TRUE;
     }
     if (g_str_equal(fields[0], "none")) {
+        close(go[1]);
         vf_hook_reap(pid, fds[0], VF_HOOK_EXIT_WAIT_MS);
         close(fds[0]);
         return FALSE;
     }
     if (!g_str_equal(fields[0], "parsed")) {
         /* the record was unreadable: that is the answer */
+        close(go[1]);
         vf_hook_result_from_fields(res, fields);
         vf_hook_reap(pid, fds[0], VF_HOOK_EXIT_WAIT_MS);
         close(fds[0]);
         return TRUE;
+    }
+    /* the parse was in time: the child may act (the only write to @go; the child waits
+     * for it only after "parsed", so it is there to read it) */
+    {
+        const char yes = 1;
+
+        if (write(go[1], &yes, 1) != 1) {
+            /* the child is gone: its answer (or its absence) below says so */
+        }
+        close(go[1]);
     }
     *ret_gpu = g_strdup(fields[1]);
     gpu_address = *ret_gpu;

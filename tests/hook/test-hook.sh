@@ -432,7 +432,7 @@ else
 fi
 hook big prepare begin <"$tmp/bigplain.xml"
 [ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ]
-check "a domain over the cap that is not VirtFlow's: exit 0, silent (exit $rc)" true
+check_status $? "a domain over the cap that is not VirtFlow's: exit 0, silent (exit $rc)"
 
 # ---- release moves what VirtFlow's records say it moved ----
 # The GPU on vfio-pci with no device record (bound by hand): the domain's record lists
@@ -455,7 +455,7 @@ printf '[device]\naddress=%s\nhost_driver=snd_hda_intel\nhost_driver_known=true\
     "$AUD" >"$state/devices/$AUD.conf"
 hook 'Windows 11' release end <"$tmp/ours.xml"
 [ "$rc" -eq 0 ] && [ "$(snapshot)" = "$pristine" ]
-check "release with the record back: the host is as before ($(drivers))" true
+check_status $? "release with the record back: the host is as before ($(drivers))"
 
 # ---- the installed gate without its worker: a VirtFlow domain must not start ----
 
