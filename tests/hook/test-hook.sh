@@ -510,5 +510,39 @@ hook 'Windows 11' release end <"$tmp/kbd.xml"
 [ "$rc" -eq 0 ] && [ "$(driver $GPU)" = nvidia ]
 check_status $? "release after it: the GPU is back (exit $rc)"
 
+
+# ---- --input usb-controller:BDF: prepare binds the controller's group too (issue 11) ----
+
+USB=0000:00:14.0
+# nothing of the user's behind the demo's USB controller: its by-id links gone
+mv "$root/dev/input/by-id" "$tmp/by-id"
+"$VIRTFLOW" --demo activate 'Windows 11' --dry-run --json --input usb-controller:$USB \
+    >"$tmp/plan-usb.json" 2>"$tmp/err"
+"$PYTHON" -c 'import json, sys; sys.stdout.write(json.load(open(sys.argv[1]))["domain_xml"])' \
+    "$tmp/plan-usb.json" >"$tmp/usb.xml" 2>>"$tmp/err"
+grep -q "usb-controller=\"$USB\"" "$tmp/usb.xml"
+check_status $? "a plan with --input usb-controller records it in the domain XML"
+before=$(snapshot)
+lines0=$(log_lines)
+hook 'Windows 11' prepare begin <"$tmp/usb.xml"
+[ "$rc" -eq 0 ] && [ "$(driver $GPU)" = vfio-pci ] && [ "$(driver $USB)" = vfio-pci ] &&
+    [ "$(override $USB)" = vfio-pci ]
+check_status $? "prepare with a USB controller: the GPU and the controller on vfio-pci (exit $rc, $(driver $USB))"
+tail -n1 "$log" | grep -q "operation=prepare .*devices=$GPU,$AUD,$USB result=ok"
+check_status $? "prepare with a USB controller: the log names the three devices"
+hook 'Windows 11' release end <"$tmp/usb.xml"
+[ "$rc" -eq 0 ] && [ "$(driver $GPU)" = nvidia ] && [ "$(driver $USB)" = xhci_hcd ] &&
+    [ "$(snapshot)" = "$before" ]
+check_status $? "release with a USB controller: both back, the host as before (exit $rc, $(driver $USB))"
+tail -n1 "$log" | grep -q "result=ok detail=\"returned to .*; USB controller $USB returned\""
+check_status $? "release with a USB controller: the log says the controller returned"
+# a keyboard behind it again: prepare refuses, nothing moves
+mv "$tmp/by-id" "$root/dev/input/by-id"
+before=$(snapshot)
+hook 'Windows 11' prepare begin <"$tmp/usb.xml"
+[ "$rc" -eq 1 ] && grep -q "USB controller $USB" "$tmp/err" && grep -q "Logitech" "$tmp/err" &&
+    [ "$(snapshot)" = "$before" ] && [ "$(driver $GPU)" = nvidia ]
+check_status $? "prepare with a keyboard behind the USB controller: exit 1, names it, nothing changed (exit $rc)"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
