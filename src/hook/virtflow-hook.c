@@ -7,10 +7,12 @@
  * program only for "prepare begin" and "release end" of a domain whose XML mentions
  * VirtFlow's namespace; the XML is on stdin. Then:
  *
- *   prepare begin   the GPU's passthrough set onto vfio-pci (nothing to do when it is
+ *   prepare begin   the GPU's passthrough set onto vfio-pci, then the recorded USB
+ *                   controller's (--input usb-controller:BDF; nothing to do when they are
  *                   there already), or refuse the start: exit 1 with the reason and the
  *                   fix on stderr, which libvirt puts into the error the user sees;
- *   release end     every device of the set back to its host driver, verified. libvirt
+ *   release end     every device of the sets (the USB controller's first) back to its
+ *                   host driver, verified. libvirt
  *                   also calls it after a failed start, and may call it twice: a set
  *                   that is home already, or a GPU this host does not have, is success.
  *

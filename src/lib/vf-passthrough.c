@@ -706,6 +706,11 @@ vf_flow_note_profile(VfFlow *flow, VfHost *host, const VfGpu *gpu)
         vf_flow_note(flow, "The host's keyboard and mouse go to the VM while it runs (%s).",
                      list->str);
         vf_flow_note_toggle(flow, p->grab_toggle);
+    } else if (p->usb_controller) {
+        vf_flow_note(flow,
+                     "USB controller %s is the VM's while it runs: plug the VM's keyboard and "
+                     "mouse into its ports, and keep the host's on another controller.",
+                     p->usb_controller);
     } else if (p->view == VF_VIEW_MONITOR) {
         vf_flow_note(flow,
                      "No keyboard or mouse of the host is handed over: without a display the VM "

@@ -2202,6 +2202,7 @@ test_profile_usb_controller(void)
     g_autoptr(VfProfile) recorded = NULL;
     g_autofree char *before = NULL, *snap = NULL, *xml = NULL, *drivers = NULL;
     g_autofree char *after = NULL, *snap_after = NULL, *stopped = NULL, *started = NULL;
+    g_autofree char *notes = NULL;
     g_autofree char *record = vf_host_dup_state_path(fx->th.host, "devices/" VF_USB_CTRL ".conf");
 
     before = vf_fx_xml(fx, VF_VM, TRUE);
@@ -2214,6 +2215,9 @@ test_profile_usb_controller(void)
     /* recorded as VirtFlow's move, with the driver it goes back to */
     g_assert_true(g_file_test(record, G_FILE_TEST_EXISTS));
     vf_assert_contains(VF_STEP_DETAIL(flow, "rewrite-vm"), "3 hostdevs in");
+    notes = vf_flow_notes(flow);
+    vf_assert_contains(notes, "USB controller " VF_USB_CTRL " is the VM's while it runs");
+    g_assert_null(strstr(notes, "No keyboard or mouse"));
     g_assert_cmpuint(flow->devices->len, ==, 3);
 
     xml = vf_fx_xml(fx, VF_VM, TRUE);
