@@ -1141,6 +1141,20 @@ vf_flow_activate(VfHost *host, VfConnection *conn, const char *vm, const char *g
         }
     }
     vf_run_set(&run, "define-vm", VF_STEP_DONE, "VM '%s' now has GPU %s", vm, flow->gpu);
+    /* activated again without the USB controller it had: that one goes back to the host */
+    if (recorded && recorded->usb_controller &&
+        g_strcmp0(recorded->usb_controller, flow->profile->usb_controller) != 0) {
+        g_autoptr(GError) usb_error = NULL;
+        g_autoptr(VfTransition) tu =
+            vf_transition_new_restore_usb(host, recorded->usb_controller, NULL, &usb_error);
+
+        if (tu == NULL || !vf_transition_apply(tu, &usb_error))
+            vf_run_warn(&run,
+                        "USB controller %s, which the VM no longer has, could not be returned "
+                        "to the host: %s; run 'virtflow recover' if it says an operation was "
+                        "interrupted",
+                        recorded->usb_controller, usb_error->message);
+    }
     close(lock);
     return vf_flow_finish(flow, ret_flow, TRUE);
 

@@ -2253,6 +2253,28 @@ test_profile_usb_controller(void)
     vf_assert_snapshot_equal(snap, snap_after);
 }
 
+/* Activated again without the controller: it goes back to the host, the GPU stays. */
+static void
+test_profile_usb_controller_dropped(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new_usb();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL, again = NULL;
+    g_autoptr(VfProfile) want = vf_test_profile(VF_VIEW_MONITOR, FALSE, FALSE);
+    g_autoptr(VfProfile) plain = vf_test_profile(VF_VIEW_MONITOR, FALSE, FALSE);
+    g_autofree char *drivers = NULL, *xml = NULL;
+
+    want->usb_controller = g_strdup(VF_USB_CTRL);
+    g_assert_true(vf_activate_profile(fx, want, &flow, &error));
+    g_assert_no_error(error);
+    g_assert_true(vf_activate_profile(fx, plain, &again, &error));
+    g_assert_no_error(error);
+    drivers = vf_test_drivers(&fx->th, vf_gpu_usb_set);
+    g_assert_cmpstr(drivers, ==, VF_VFIO_DRIVERS " " VF_USB_CTRL "=xhci_hcd");
+    xml = vf_fx_xml(fx, VF_VM, TRUE);
+    vf_assert_xpath(xml, "/domain/devices/hostdev", 2);
+}
+
 /* A failure after the controller moved (the definition) undoes both binds. */
 static void
 test_profile_usb_controller_undo(void)
@@ -2401,6 +2423,7 @@ main(int argc, char **argv)
     g_test_add_func("/flows/profile/running-forced", test_profile_running_forced);
     g_test_add_func("/flows/profile/usb-controller", test_profile_usb_controller);
     g_test_add_func("/flows/profile/usb-controller/undo", test_profile_usb_controller_undo);
+    g_test_add_func("/flows/profile/usb-controller/dropped", test_profile_usb_controller_dropped);
     g_test_add_func("/flows/profile/usb-controller/bind-fails",
                     test_profile_usb_controller_bind_fails);
     g_test_add_func("/flows/profile/guest-virtio-input", test_profile_guest_virtio_input);
