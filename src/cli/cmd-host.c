@@ -106,8 +106,7 @@ vf_host_print_input(VfCli *cli, VfHost *host)
             vf_json_member_string(json, "by_id", dev->by_id);
             vf_json_member_string(json, "event", dev->event);
             vf_json_member_string(json, "name", dev->name);
-            vf_json_member_string(json, "kind",
-                                  dev->kind == VF_INPUT_KIND_KEYBOARD ? "keyboard" : "mouse");
+            vf_json_member_string(json, "kind", vf_input_kind_to_string(dev->kind));
             vf_json_member_string(json, "pci_address", dev->pci_address);
             vf_json_key(json, "last_input_us");
             if (dev->last_input_us > 0)
@@ -135,7 +134,7 @@ vf_host_print_input(VfCli *cli, VfHost *host)
         g_autofree char *behind = vf_host_input_behind(host, dev->pci_address);
 
         printf("  %-8s  %s%s\n            %s\n            %s, behind %s\n",
-               dev->kind == VF_INPUT_KIND_KEYBOARD ? "keyboard" : "mouse", dev->name,
+               vf_input_kind_to_string(dev->kind), dev->name,
                vf_host_input_picked(picked, dev->by_id) ? "  [--input auto]" : "", dev->by_id,
                dev->event, behind);
     }

@@ -29,7 +29,9 @@ static int vf_cli_exec_vm(VfCli *cli, int argc, char **argv);
 #endif
 
 static const VfCliCommand vf_commands[] = {
-    {"host", vf_cmd_host, "IOMMU, vfio and GPUs of this machine (--groups: every IOMMU group)"},
+    {"host", vf_cmd_host,
+     "IOMMU, vfio and GPUs of this machine (--groups: every IOMMU group; --input: keyboards and "
+     "mice)"},
     {"gpu", vf_cmd_gpu, "list GPUs; bind a GPU to vfio-pci; restore it to its host driver"},
     {"recover", vf_cmd_recover, "finish or undo a bind/restore that was interrupted"},
     {"setup", VF_VM_COMMAND(vf_cmd_setup),

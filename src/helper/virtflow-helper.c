@@ -8,6 +8,9 @@
  *
  *   bind GPU            GPU's passthrough set → vfio-pci (after every safety check)
  *   restore GPU|--all   back to the host drivers VirtFlow recorded
+ *   bind|restore --usb-controller BDF
+ *                       a USB controller's set (checked again here: class 0x0c03, its
+ *                       group viable on its own, no keyboard or mouse behind it)
  *   recover             finish or undo what an interrupted bind or restore left
  *   setup [--dry-run] [--undo|--grub] [--user NAME]
  *                       vfio modules, modules-load.d, the libvirt hook (vf-setup.h)
@@ -474,7 +477,7 @@ vf_helper_emit_begin(VfHelper *h, VfTransition *t)
     vf_helper_emit(json);
 }
 
-/* bind GPU | restore GPU|--all | recover */
+/* bind GPU | restore GPU|--all | bind|restore --usb-controller BDF | recover */
 static gboolean
 vf_helper_transition(VfHelper *h, GError **error)
 {
@@ -485,6 +488,23 @@ vf_helper_transition(VfHelper *h, GError **error)
     g_autoptr(VfHostReport) report = NULL;
     g_autoptr(VfTransition) t = NULL;
 
+    if (!recover && h->n_args == 2 && g_str_equal(h->args[0], "--usb-controller")) {
+        /* a USB controller's set (--input usb-controller:BDF): checked again here, from
+         * this process's own reading of the host (class 0x0c03, its IOMMU group viable on
+         * its own, no keyboard or mouse with a by-id link behind it: the helper cannot know
+         * which one its caller uses, so none may be) */
+        address = vf_pci_address_normalize(h->args[1], error);
+        if (address == NULL)
+            return FALSE;
+        h->gpu = address;
+        if ((host = vf_helper_open_host(h, error)) == NULL)
+            return FALSE;
+        t = bind ? vf_transition_new_bind_usb(host, address, error)
+                 : vf_transition_new_restore_usb(host, address, NULL, error);
+        if (t == NULL)
+            return FALSE;
+        goto apply;
+    }
     if (recover ? h->n_args != 0 : h->n_args != 1) {
         g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
                     recover ? "'recover' takes no arguments"
@@ -523,6 +543,7 @@ vf_helper_transition(VfHelper *h, GError **error)
         if (t == NULL)
             return FALSE;
     }
+apply:
     vf_helper_emit_begin(h, t);
     /* audited before the first change: a helper that never ends still left its line */
     vf_helper_audit_begin(h);
@@ -614,6 +635,8 @@ static const char vf_helper_usage[] =
     "VirtFlow's privileged worker; virtflow and virtflow-gtk run it through pkexec.\n"
     "  bind GPU                 move the GPU's passthrough set to vfio-pci\n"
     "  restore GPU|--all        give the devices back to their host drivers\n"
+    "  bind|restore --usb-controller BDF\n"
+    "                           the same for a USB controller's IOMMU group\n"
     "  recover                  finish or undo an interrupted bind or restore\n"
     "  setup [--dry-run] [--undo|--grub] [--user NAME]\n"
     "                           vfio modules, modules-load.d, the libvirt hook, Looking Glass\n"

@@ -7,10 +7,12 @@
  * program only for "prepare begin" and "release end" of a domain whose XML mentions
  * VirtFlow's namespace; the XML is on stdin. Then:
  *
- *   prepare begin   the GPU's passthrough set onto vfio-pci (nothing to do when it is
+ *   prepare begin   the GPU's passthrough set onto vfio-pci, then the recorded USB
+ *                   controller's (--input usb-controller:BDF; nothing to do when they are
  *                   there already), or refuse the start: exit 1 with the reason and the
  *                   fix on stderr, which libvirt puts into the error the user sees;
- *   release end     every device of the set back to its host driver, verified. libvirt
+ *   release end     every device of the sets (the USB controller's first) back to its
+ *                   host driver, verified. libvirt
  *                   also calls it after a failed start, and may call it twice: a set
  *                   that is home already, or a GPU this host does not have, is success.
  *
@@ -191,6 +193,15 @@ vf_hook_open_host(const VfHookArgs *args, GError **error)
 }
 
 static gboolean
+vf_hook_origins_have(GPtrArray *origins, const char *address)
+{
+    for (guint i = 0; i < origins->len; i++)
+        if (g_str_equal(((VfDeviceOrigin *)origins->pdata[i])->address, address))
+            return TRUE;
+    return FALSE;
+}
+
+static gboolean
 vf_hook_set_has(GPtrArray *set, const char *address)
 {
     for (guint i = 0; i < set->len; i++)
@@ -202,10 +213,12 @@ vf_hook_set_has(GPtrArray *set, const char *address)
 /* prepare begin: the passthrough set onto vfio-pci, or a refusal that says why. */
 static void
 vf_hook_prepare(const VfHookArgs *args, VfHost *host, VfHostReport *report, const char *gpu_address,
-                GPtrArray *devices, VfHookResult *res)
+                GPtrArray *devices, const char *usb, VfHookResult *res)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(VfTransition) t = NULL;
+    g_autoptr(VfTransition) tu = NULL;
+    g_autoptr(GPtrArray) usb_writes = NULL;
     g_autoptr(GPtrArray) writes = NULL;
     g_autoptr(GPtrArray) modules = NULL;
     VfGpu *gpu = vf_host_report_find_gpu(report, gpu_address, &error);
@@ -225,6 +238,18 @@ vf_hook_prepare(const VfHookArgs *args, VfHost *host, VfHostReport *report, cons
                             args->name, gpu_address, error->message, iommu ? iommu : ""));
         return;
     }
+    /* --input usb-controller:BDF: its set, checked again against this host (class,
+     * group, no keyboard or mouse behind it) */
+    if (usb && (tu = vf_transition_new_bind_usb(host, usb, &error)) == NULL) {
+        g_autofree char *detail = vf_hook_error_detail(error);
+
+        vf_hook_result_set(res, vf_hook_is_blocker_code(error) ? VF_HOOK_REFUSED : VF_HOOK_FAILED,
+                           detail,
+                           g_strdup_printf("refusing to start domain '%s': its USB controller "
+                                           "%s: %s",
+                                           args->name, usb, error->message));
+        return;
+    }
     /* the domain's <hostdev>s are exactly its recorded devices: each must be in the set
      * we bind, or QEMU would be handed a device still on its host driver */
     for (guint i = 0; i < devices->len; i++) {
@@ -233,6 +258,8 @@ vf_hook_prepare(const VfHookArgs *args, VfHost *host, VfHostReport *report, cons
         g_autofree char *detail = NULL;
 
         if (vf_hook_set_has(gpu->passthrough, d->address))
+            continue;
+        if (tu && vf_hook_origins_have(vf_transition_get_devices(tu), d->address))
             continue;
         set = vf_hook_join_devices(gpu->passthrough, vf_hook_pci_address);
         detail = g_strdup_printf("[invalid-argument] device %s is not in GPU %s's "
@@ -259,6 +286,15 @@ vf_hook_prepare(const VfHookArgs *args, VfHost *host, VfHostReport *report, cons
     }
     g_free(res->devices);
     res->devices = vf_hook_join_devices(vf_transition_get_devices(t), vf_hook_origin_address);
+    if (tu) {
+        g_autofree char *more =
+            vf_hook_join_devices(vf_transition_get_devices(tu), vf_hook_origin_address);
+        char *both = g_strconcat(res->devices, ",", more, NULL);
+
+        g_free(res->devices);
+        res->devices = both;
+        usb_writes = vf_transition_dup_writes(tu);
+    }
     writes = vf_transition_dup_writes(t);
     modules = vf_transition_dup_modules(t);
     /* applied even when nothing is to be written: it verifies /dev/vfio/GROUP too, and
@@ -277,11 +313,33 @@ vf_hook_prepare(const VfHookArgs *args, VfHost *host, VfHostReport *report, cons
                                            args->name, gpu->device->address, error->message));
         return;
     }
-    if (writes->len == 0 && modules->len == 0)
+    if (tu && !vf_transition_apply(tu, &error)) {
+        g_autofree char *detail = vf_hook_error_detail(error);
+
+        /* the GPU this prepare moved goes back: the domain does not start */
+        if (writes->len > 0) {
+            g_autoptr(VfTransition) back =
+                vf_transition_new_restore(host, report, gpu->device->address, NULL);
+
+            if (back)
+                vf_transition_apply(back, NULL);
+        }
+        vf_hook_result_set(res,
+                           vf_hook_is_blocker_code(error) ||
+                                   g_error_matches(error, VF_ERROR, VF_ERROR_BUSY)
+                               ? VF_HOOK_REFUSED
+                               : VF_HOOK_FAILED,
+                           detail,
+                           g_strdup_printf("cannot start domain '%s': moving USB controller %s "
+                                           "to vfio-pci failed: %s",
+                                           args->name, usb, error->message));
+        return;
+    }
+    if (writes->len == 0 && modules->len == 0 && (usb_writes == NULL || usb_writes->len == 0))
         vf_hook_result_set(res, VF_HOOK_OK, "already on vfio-pci", NULL);
     else {
-        g_autofree char *detail =
-            g_strdup_printf("bound to vfio-pci (%u sysfs writes)", writes->len);
+        g_autofree char *detail = g_strdup_printf("bound to vfio-pci (%u sysfs writes)",
+                                                  writes->len + (usb_writes ? usb_writes->len : 0));
 
         vf_hook_result_set(res, VF_HOOK_OK, detail, NULL);
     }
@@ -308,10 +366,31 @@ vf_hook_recorded_origins(GPtrArray *devices)
 
 /* release end: the devices VirtFlow moved (its device records, else the domain's record)
  * back to their host drivers; idempotent. Anything else on vfio-pci is left and named. */
+/* release: the USB controller's set first (in reverse of prepare); "" when there is none,
+ * else what happened, for the log's detail. */
+static char *
+vf_hook_release_usb(VfHost *host, const char *usb, GPtrArray *recorded, GError **error)
+{
+    g_autoptr(VfTransition) t = NULL;
+    g_autoptr(GPtrArray) writes = NULL;
+
+    if (usb == NULL)
+        return g_strdup("");
+    if ((t = vf_transition_new_restore_usb(host, usb, recorded, error)) == NULL)
+        return NULL;
+    writes = vf_transition_dup_writes(t);
+    if (writes->len == 0)
+        return g_strdup("");
+    if (!vf_transition_apply(t, error))
+        return NULL;
+    return g_strdup_printf("; USB controller %s returned", usb);
+}
+
 static void
 vf_hook_release(const VfHookArgs *args, VfHost *host, VfHostReport *report, const char *gpu_address,
-                GPtrArray *devices, VfHookResult *res)
+                GPtrArray *devices, const char *usb, VfHookResult *res)
 {
+    g_autofree char *usb_done = NULL;
     g_autoptr(GError) error = NULL;
     g_autoptr(VfTransition) t = NULL;
     g_autoptr(GPtrArray) writes = NULL;
@@ -328,6 +407,17 @@ vf_hook_release(const VfHookArgs *args, VfHost *host, VfHostReport *report, cons
             "nothing to return: GPU %s is not on this host (%s)", gpu_address, error->message);
 
         vf_hook_result_set(res, VF_HOOK_OK, detail, NULL);
+        return;
+    }
+    if ((usb_done = vf_hook_release_usb(host, usb, recorded, &error)) == NULL) {
+        g_autofree char *detail = vf_hook_error_detail(error);
+
+        vf_hook_result_set(res, VF_HOOK_FAILED, detail,
+                           g_strdup_printf("returning USB controller %s to the host after "
+                                           "domain '%s' failed: %s\n"
+                                           "  fix: 'virtflow recover' if it says an operation "
+                                           "was interrupted",
+                                           usb, args->name, error->message));
         return;
     }
     t = vf_transition_new_restore_recorded(host, report, gpu->device->address, recorded, &error);
@@ -354,6 +444,7 @@ vf_hook_release(const VfHookArgs *args, VfHost *host, VfHostReport *report, cons
 
         for (guint i = 0; i < left->len; i++)
             g_string_append_printf(detail, "; %s", (char *)left->pdata[i]);
+        g_string_append(detail, usb_done);
         vf_hook_result_set(res, VF_HOOK_OK, detail->str, NULL);
         return;
     }
@@ -378,13 +469,14 @@ vf_hook_release(const VfHookArgs *args, VfHost *host, VfHostReport *report, cons
     }
     for (guint i = 0; i < left->len; i++)
         g_string_append_printf(where, "; %s", (char *)left->pdata[i]);
+    g_string_append(where, usb_done);
     vf_hook_result_set(res, VF_HOOK_OK, where->str, NULL);
 }
 
 /* What the child does: look at the host and act. */
 static void
 vf_hook_act(const VfHookArgs *args, VfHookAction action, const char *gpu_address,
-            GPtrArray *devices, VfHookResult *res)
+            GPtrArray *devices, const char *usb, VfHookResult *res)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(VfHost) host = vf_hook_open_host(args, &error);
@@ -400,9 +492,9 @@ vf_hook_act(const VfHookArgs *args, VfHookAction action, const char *gpu_address
         return;
     }
     if (action == VF_HOOK_ACTION_PREPARE)
-        vf_hook_prepare(args, host, report, gpu_address, devices, res);
+        vf_hook_prepare(args, host, report, gpu_address, devices, usb, res);
     else
-        vf_hook_release(args, host, report, gpu_address, devices, res);
+        vf_hook_release(args, host, report, gpu_address, devices, usb, res);
 }
 
 /* prepare: each evdev device the domain's profile hands over must still be there (a
@@ -631,7 +723,8 @@ vf_hook_parse(const VfHookArgs *args, VfHookAction action, char *xml, char **ret
     g_autoptr(GError) error = NULL;
     gboolean ours = vf_domain_xml_get_passthrough(xml, ret_gpu, ret_devices, &error);
 
-    if (ours && action == VF_HOOK_ACTION_PREPARE)
+    /* release too: the USB controller of --input usb-controller:BDF goes back */
+    if (ours)
         vf_domain_xml_get_profile(xml, ret_profile, &error);
     g_free(xml);
     if (ours && error == NULL)
@@ -654,7 +747,7 @@ vf_hook_parse(const VfHookArgs *args, VfHookAction action, char *xml, char **ret
 
 /* What the child does: parse, say what it parsed, act, answer. */
 static void
-vf_hook_child(const VfHookArgs *args, VfHookAction action, char *xml, int fd)
+vf_hook_child(const VfHookArgs *args, VfHookAction action, char *xml, int fd, int go_fd)
 {
     g_autofree char *gpu = NULL;
     g_autoptr(GPtrArray) devices = NULL;
@@ -682,8 +775,20 @@ vf_hook_child(const VfHookArgs *args, VfHookAction action, char *xml, int fd)
 
         vf_hook_send_fields(fd, parsed);
     }
+    /* Act only once the parent has taken the parse in time: a parent whose parse deadline
+     * passed kills this process, which must then not be in the middle of a bind. EOF (the
+     * parent gone) means no. */
+    {
+        char go = 0;
+        ssize_t n;
+
+        while ((n = read(go_fd, &go, 1)) < 0 && errno == EINTR)
+            ;
+        if (n != 1)
+            return;
+    }
     if (vf_hook_check_input(args, profile, &res))
-        vf_hook_act(args, action, gpu, devices, &res);
+        vf_hook_act(args, action, gpu, devices, profile ? profile->usb_controller : NULL, &res);
     vf_hook_send(fd, &res);
     vf_hook_result_clear(&res);
 }
@@ -705,7 +810,7 @@ vf_hook_run_here(const VfHookArgs *args, VfHookAction action, char *xml, char **
         break;
     }
     if (vf_hook_check_input(args, profile, res))
-        vf_hook_act(args, action, *ret_gpu, devices, res);
+        vf_hook_act(args, action, *ret_gpu, devices, profile ? profile->usb_controller : NULL, res);
     if (res->devices == NULL || *res->devices == '\0') {
         g_free(res->devices);
         res->devices = vf_hook_join_devices(devices, vf_hook_passthrough_address);
@@ -728,6 +833,7 @@ vf_hook_run(const VfHookArgs *args, VfHookAction action, char *xml, gint64 start
     g_autofree guint8 *buf2 = NULL;
     const char *gpu_address;
     int fds[2];
+    int go[2];
     pid_t pid;
     int errsv = 0;
     int status = 0;
@@ -737,24 +843,36 @@ vf_hook_run(const VfHookArgs *args, VfHookAction action, char *xml, gint64 start
     fflush(stderr);
     if (pipe2(fds, O_CLOEXEC) < 0)
         return vf_hook_run_here(args, action, xml, ret_gpu, res);
-    if ((pid = fork()) < 0) {
+    if (pipe2(go, O_CLOEXEC) < 0) {
         close(fds[0]);
         close(fds[1]);
         return vf_hook_run_here(args, action, xml, ret_gpu, res);
     }
+    if ((pid = fork()) < 0) {
+        close(fds[0]);
+        close(fds[1]);
+        close(go[0]);
+        close(go[1]);
+        return vf_hook_run_here(args, action, xml, ret_gpu, res);
+    }
     if (pid == 0) {
         close(fds[0]);
+        close(go[1]);
         vf_hook_child_stdio();
-        vf_hook_child(args, action, xml, fds[1]);
+        vf_hook_child(args, action, xml, fds[1], go[0]);
         _exit(0);
     }
     /* the child has its copy; this process must not hold a big buffer while it waits */
     g_free(xml);
     close(fds[1]);
+    close(go[0]);
 
     /* 1. what the child parsed, within the parse deadline */
     if (!vf_hook_receive_fields(fds[0], started + vf_hook_parse_deadline_ms(args) * 1000, fields,
                                 &buf, &errsv)) {
+        /* the child waits for the go below before it changes anything: killed now, it has
+         * changed nothing */
+        close(go[1]);
         kill(pid, SIGKILL);
         vf_hook_reap(pid, fds[0], 100);
         close(fds[0]);
@@ -781,16 +899,28 @@ vf_hook_run(const VfHookArgs *args, VfHookAction action, char *xml, gint64 start
         return TRUE;
     }
     if (g_str_equal(fields[0], "none")) {
+        close(go[1]);
         vf_hook_reap(pid, fds[0], VF_HOOK_EXIT_WAIT_MS);
         close(fds[0]);
         return FALSE;
     }
     if (!g_str_equal(fields[0], "parsed")) {
         /* the record was unreadable: that is the answer */
+        close(go[1]);
         vf_hook_result_from_fields(res, fields);
         vf_hook_reap(pid, fds[0], VF_HOOK_EXIT_WAIT_MS);
         close(fds[0]);
         return TRUE;
+    }
+    /* the parse was in time: the child may act (the only write to @go; the child waits
+     * for it only after "parsed", so it is there to read it) */
+    {
+        const char yes = 1;
+
+        if (write(go[1], &yes, 1) != 1) {
+            /* the child is gone: its answer (or its absence) below says so */
+        }
+        close(go[1]);
     }
     *ret_gpu = g_strdup(fields[1]);
     gpu_address = *ret_gpu;

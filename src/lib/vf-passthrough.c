@@ -432,24 +432,45 @@ vf_stop_domain(VfRun *run, VfDomain *dom, gboolean force, GError **error)
     return FALSE;
 }
 
+/* The GPU's set back to the host, and first (in reverse of the bind) the USB controller's
+ * set of `--input usb-controller:BDF` when @usb is not NULL. Both are tried; the first error
+ * is returned. */
 static gboolean
-vf_restore_gpu(VfHost *host, const char *gpu, GError **error)
+vf_restore_gpu(VfHost *host, const char *gpu, const char *usb, GError **error)
 {
-    g_autoptr(VfHostReport) report = vf_host_report_new(host, error);
+    g_autoptr(VfHostReport) report = NULL;
     g_autoptr(VfTransition) t = NULL;
+    g_autoptr(GError) usb_error = NULL;
 
+    if (usb) {
+        g_autoptr(VfTransition) tu = vf_transition_new_restore_usb(host, usb, NULL, &usb_error);
+
+        if (tu && !vf_transition_apply(tu, &usb_error))
+            g_prefix_error(&usb_error, "USB controller %s: ", usb);
+    }
+    report = vf_host_report_new(host, error);
     if (report == NULL)
         return FALSE;
     t = vf_transition_new_restore(host, report, gpu, error);
-    return t != NULL && vf_transition_apply(t, error);
+    if (t == NULL || !vf_transition_apply(t, error))
+        return FALSE;
+    if (usb_error) {
+        g_propagate_error(error, g_steal_pointer(&usb_error));
+        return FALSE;
+    }
+    return TRUE;
 }
 
+/* The GPU's set to vfio-pci, then the USB controller's (@usb, may be NULL); a USB
+ * controller that fails puts the GPU back when this bind moved it. */
 static gboolean
-vf_bind_gpu(VfHost *host, const char *gpu, gboolean *ret_changed, GError **error)
+vf_bind_gpu(VfHost *host, const char *gpu, const char *usb, gboolean *ret_changed, GError **error)
 {
     g_autoptr(VfHostReport) report = vf_host_report_new(host, error);
     g_autoptr(VfTransition) t = NULL;
+    g_autoptr(VfTransition) tu = NULL;
     g_autoptr(GPtrArray) writes = NULL;
+    g_autoptr(GPtrArray) usb_writes = NULL;
 
     if (report == NULL)
         return FALSE;
@@ -460,8 +481,37 @@ vf_bind_gpu(VfHost *host, const char *gpu, gboolean *ret_changed, GError **error
     /* a failed transition has undone itself: only a successful one is ours to undo */
     if (!vf_transition_apply(t, error))
         return FALSE;
-    *ret_changed = writes->len > 0;
+    if (usb) {
+        if ((tu = vf_transition_new_bind_usb(host, usb, error)) != NULL)
+            usb_writes = vf_transition_dup_writes(tu);
+        if (tu == NULL || !vf_transition_apply(tu, error)) {
+            g_prefix_error(error, "USB controller %s: ", usb);
+            if (writes->len > 0)
+                vf_restore_gpu(host, gpu, NULL, NULL);
+            return FALSE;
+        }
+    }
+    *ret_changed = writes->len > 0 || (usb_writes && usb_writes->len > 0);
     return TRUE;
+}
+
+/* The USB controller of @profile (NULL: none, or no profile). */
+static const char *
+vf_profile_usb(const VfProfile *profile)
+{
+    return profile ? profile->usb_controller : NULL;
+}
+
+/* The USB controller recorded in @dom's profile (--input usb-controller:BDF), or NULL. */
+static char *
+vf_domain_dup_usb(VfDomain *dom)
+{
+    g_autofree char *xml = vf_domain_dup_xml(dom, TRUE, NULL);
+    g_autoptr(VfProfile) profile = NULL;
+
+    if (xml == NULL || !vf_domain_xml_get_profile(xml, &profile, NULL))
+        return NULL;
+    return g_strdup(profile->usb_controller);
 }
 
 /* The name of another running VM that has @gpu (owned), or NULL. Two VMs may be activated
@@ -572,17 +622,14 @@ vf_profile_resolve(VfHost *host, VfFlow *flow, const VfProfile *requested, const
         return NULL;
     }
     if (profile->usb_controller) {
-        /* the checks tell what is wrong with this controller first; then, even for a
-         * good one: binding a second IOMMU group (at Activate, Start and in the hook) is
-         * not there yet */
+        g_autofree char *canon = vf_pci_address_normalize(profile->usb_controller, NULL);
+
+        /* a second IOMMU group beside the GPU's: checked against every keyboard and mouse
+         * with a by-id link (which one the user is on is not known) */
         if (!vf_input_check_usb_controller(host, profile->usb_controller, NULL, error))
             return NULL;
-        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
-                    "Passing USB controller %s through to the VM is not supported yet: hand "
-                    "over the keyboard and mouse instead (--input auto, or their "
-                    "/dev/input/by-id paths)",
-                    profile->usb_controller);
-        return NULL;
+        g_free(profile->usb_controller);
+        profile->usb_controller = g_steal_pointer(&canon);
     }
     if (profile->view == VF_VIEW_LOOKING_GLASS) {
         if (profile->lg_width == 0 && profile->lg_height == 0 &&
@@ -659,6 +706,11 @@ vf_flow_note_profile(VfFlow *flow, VfHost *host, const VfGpu *gpu)
         vf_flow_note(flow, "The host's keyboard and mouse go to the VM while it runs (%s).",
                      list->str);
         vf_flow_note_toggle(flow, p->grab_toggle);
+    } else if (p->usb_controller) {
+        vf_flow_note(flow,
+                     "USB controller %s is the VM's while it runs: plug the VM's keyboard and "
+                     "mouse into its ports, and keep the host's on another controller.",
+                     p->usb_controller);
     } else if (p->view == VF_VIEW_MONITOR) {
         vf_flow_note(flow,
                      "No keyboard or mouse of the host is handed over: without a display the VM "
@@ -767,6 +819,26 @@ vf_flow_fill_activate(VfFlow *flow, VfHost *host, VfConnection *conn, VfDomain *
     if (t == NULL)
         return FALSE;
     vf_flow_take_writes(flow, t);
+    if (flow->profile->usb_controller) {
+        /* its set passes through too, each device in its own guest slot */
+        g_autoptr(VfTransition) tu =
+            vf_transition_new_bind_usb(host, flow->profile->usb_controller, error);
+        GPtrArray *origins;
+
+        if (tu == NULL)
+            return FALSE;
+        origins = vf_transition_get_devices(tu);
+        for (guint i = 0; i < origins->len; i++) {
+            const VfDeviceOrigin *o = origins->pdata[i];
+
+            g_ptr_array_add(devices, vf_passthrough_device_new(
+                                         o->address, g_strcmp0(o->host_driver, "vfio-pci") == 0
+                                                         ? NULL
+                                                         : o->host_driver));
+        }
+        vf_flow_set_devices(flow, gpu->device->address, devices);
+        vf_flow_take_writes(flow, tu);
+    }
     flow->domain_xml = vf_flow_rewrite_xml(flow, xml, devices, error);
     if (flow->domain_xml == NULL)
         return FALSE;
@@ -809,6 +881,7 @@ vf_flow_plan_activate(VfHost *host, VfConnection *conn, const char *vm, const ch
 static gboolean
 vf_flow_fill_deactivate(VfFlow *flow, VfHost *host, VfDomain *dom, GError **error)
 {
+    g_autofree char *usb = vf_domain_dup_usb(dom);
     g_autofree char *xml = vf_domain_dup_xml(dom, TRUE, error);
     g_autoptr(GPtrArray) devices = NULL;
     g_autofree char *gpu = NULL;
@@ -829,6 +902,12 @@ vf_flow_fill_deactivate(VfFlow *flow, VfHost *host, VfDomain *dom, GError **erro
     flow->domain_xml = vf_domain_xml_deactivate(xml, error);
     if (flow->domain_xml == NULL)
         return FALSE;
+    if (usb) {
+        g_autoptr(VfTransition) tu = vf_transition_new_restore_usb(host, usb, NULL, NULL);
+
+        if (tu)
+            vf_flow_take_writes(flow, tu);
+    }
     report = vf_host_report_new(host, NULL);
     if (report)
         t = vf_transition_new_restore(host, report, gpu, NULL);
@@ -1018,7 +1097,7 @@ vf_flow_activate(VfHost *host, VfConnection *conn, const char *vm, const char *g
         vf_run_fail(&run, "bind-gpu", local);
         goto undo;
     }
-    if (!vf_bind_gpu(host, flow->gpu, &bound, &local)) {
+    if (!vf_bind_gpu(host, flow->gpu, vf_profile_usb(flow->profile), &bound, &local)) {
         vf_run_fail(&run, "bind-gpu", local);
         goto undo;
     }
@@ -1062,6 +1141,20 @@ vf_flow_activate(VfHost *host, VfConnection *conn, const char *vm, const char *g
         }
     }
     vf_run_set(&run, "define-vm", VF_STEP_DONE, "VM '%s' now has GPU %s", vm, flow->gpu);
+    /* activated again without the USB controller it had: that one goes back to the host */
+    if (recorded && recorded->usb_controller &&
+        g_strcmp0(recorded->usb_controller, flow->profile->usb_controller) != 0) {
+        g_autoptr(GError) usb_error = NULL;
+        g_autoptr(VfTransition) tu =
+            vf_transition_new_restore_usb(host, recorded->usb_controller, NULL, &usb_error);
+
+        if (tu == NULL || !vf_transition_apply(tu, &usb_error))
+            vf_run_warn(&run,
+                        "USB controller %s, which the VM no longer has, could not be returned "
+                        "to the host: %s; run 'virtflow recover' if it says an operation was "
+                        "interrupted",
+                        recorded->usb_controller, usb_error->message);
+    }
     close(lock);
     return vf_flow_finish(flow, ret_flow, TRUE);
 
@@ -1070,13 +1163,14 @@ undo:
     if (bound) {
         g_autoptr(GError) undo_error = NULL;
 
-        if (!vf_restore_gpu(host, flow->gpu, &undo_error))
+        if (!vf_restore_gpu(host, flow->gpu, vf_profile_usb(flow->profile), &undo_error))
             vf_run_warn(&run,
                         "Undo: the GPU could not be returned to the host: %s; run "
                         "'virtflow gpu restore %s'",
                         undo_error->message, flow->gpu);
         else
-            vf_run_warn(&run, "Undo: the GPU is back on its host drivers");
+            vf_run_warn(&run, "Undo: the GPU%s back on its host drivers",
+                        vf_profile_usb(flow->profile) ? " and the USB controller are" : " is");
     }
     if (stopped) {
         g_autoptr(GError) undo_error = NULL;
@@ -1109,6 +1203,7 @@ vf_flow_deactivate(VfHost *host, VfConnection *conn, const char *vm, const VfFlo
     VfDomainState state;
     gboolean stopped = FALSE;
     g_autofree char *user = NULL;
+    g_autofree char *usb = NULL;
     int lock;
 
     if (!vf_flow_enter(host, conn, vm, &lock, &dom, error))
@@ -1118,6 +1213,7 @@ vf_flow_deactivate(VfHost *host, VfConnection *conn, const char *vm, const VfFlo
         vf_run_fail(&run, "stop-vm", local);
         goto fail;
     }
+    usb = vf_domain_dup_usb(dom);
     if (!vf_domain_get_state(dom, &state, &local) ||
         !vf_flow_fill_deactivate(flow, host, dom, &local)) {
         vf_run_fail(&run, "stop-vm", local);
@@ -1161,7 +1257,7 @@ vf_flow_deactivate(VfHost *host, VfConnection *conn, const char *vm, const VfFlo
         close(lock);
         return vf_flow_finish(flow, ret_flow, TRUE);
     }
-    if (local || !vf_restore_gpu(host, flow->gpu, &local)) {
+    if (local || !vf_restore_gpu(host, flow->gpu, usb, &local)) {
         /* the VM is deactivated either way; the devices are the user's to recover */
         g_prefix_error(&local,
                        "VM '%s' is deactivated, but its GPU is not back on the host "
@@ -1299,7 +1395,7 @@ vf_flow_start(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOpti
             vf_run_fail(&run, "bind-gpu", local);
             goto fail;
         }
-        if (!vf_bind_gpu(host, gpu, &bound, &local)) {
+        if (!vf_bind_gpu(host, gpu, vf_profile_usb(flow->profile), &bound, &local)) {
             vf_run_fail(&run, "bind-gpu", local);
             goto fail;
         }
@@ -1322,7 +1418,7 @@ vf_flow_start(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOpti
 
 unbind:
     /* only what this start bound goes back; a GPU bound before stays as it was */
-    if (bound && !vf_restore_gpu(host, gpu, NULL))
+    if (bound && !vf_restore_gpu(host, gpu, vf_profile_usb(flow->profile), NULL))
         vf_run_warn(&run,
                     "Undo: the GPU could not be returned to the host; run 'virtflow gpu "
                     "restore %s'",
@@ -1360,6 +1456,7 @@ vf_flow_stop(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOptio
     g_autoptr(GError) local = NULL;
     g_autoptr(GPtrArray) devices = NULL;
     g_autofree char *gpu = NULL;
+    g_autofree char *usb = NULL;
     VfDomainState state;
     g_autofree char *user = NULL;
     int lock;
@@ -1369,8 +1466,11 @@ vf_flow_stop(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOptio
 
     if (!vf_run_open_domain(&run, dom, "stop-vm", &state, &gpu, &devices, &local))
         goto fail;
-    if (gpu)
+    if (gpu) {
         vf_flow_set_devices(flow, gpu, devices);
+        /* the USB controller of --input usb-controller:BDF goes back with the GPU */
+        usb = vf_domain_dup_usb(dom);
+    }
     if (!vf_domain_state_is_active(state)) {
         vf_run_set(&run, "stop-vm", VF_STEP_SKIPPED, "already off");
     } else if (!vf_stop_domain(&run, dom, options && options->force, &local)) {
@@ -1401,7 +1501,7 @@ vf_flow_stop(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOptio
             vf_run_set(&run, "return-gpu", VF_STEP_DONE, "GPU %s is back on the host%s", gpu,
                        hook ? " (the libvirt hook returned it)" : "");
         } else {
-            if (!vf_restore_gpu(host, gpu, &local)) {
+            if (!vf_restore_gpu(host, gpu, usb, &local)) {
                 vf_run_fail(&run, "return-gpu", local);
                 goto fail;
             }

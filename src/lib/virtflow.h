@@ -34,6 +34,7 @@
 #include "host/vf-pci.h"
 #include "host/vf-iommu.h"
 #include "host/vf-gpu.h"
+#include "host/vf-input.h"
 #include "host/vf-transition.h"
 
 #include "domain/vf-domain-xml.h"

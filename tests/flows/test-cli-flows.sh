@@ -436,5 +436,40 @@ else
         "$(diff <(echo "$dom0") <(domain_file) | head -20)"
 fi
 
+
+# --input usb-controller:BDF once nothing of the user's is behind it (the by-id links gone):
+# activate binds the GPU and the controller, the domain passes it through, stop returns
+# both, deactivate gives back the domain and the host
+USB=0000:00:14.0
+usb_driver() { local l; l=$(readlink "$root/sys/bus/pci/devices/$USB/driver") && echo "${l##*/}"; }
+# check_status $? DESCRIPTION: ok when the test just before succeeded
+check_status() { if [ "$1" -eq 0 ]; then ok "$2"; else not_ok "$2"; fi; }
+mv "$root/dev/input/by-id" "$tmp/by-id"
+host3=$(snapshot)
+if run_ok "activate --input usb-controller:00:14.0 --yes" \
+    demo activate "$VM" --yes --input usb-controller:00:14.0; then
+    if [ "$(usb_driver)" = vfio-pci ] && domain_file | grep -q "bus=.0x00. slot=.0x14. function=.0x0." &&
+        domain_file | grep -q "usb-controller=.$USB."; then
+        ok "activate with a USB controller: it is on vfio-pci and in the domain"
+    else
+        not_ok "activate with a USB controller: it is on vfio-pci and in the domain" \
+            "driver $(usb_driver)" "$(cat "$tmp/out")"
+    fi
+fi
+run_ok "start '$VM' (USB controller)" demo start "$VM"
+[ "$(usb_driver)" = vfio-pci ]
+check_status $? "start: the USB controller is on vfio-pci ($(usb_driver))"
+run_ok "stop '$VM' (USB controller)" demo stop "$VM"
+[ "$(usb_driver)" = xhci_hcd ]
+check_status $? "stop: the USB controller is back on xhci_hcd ($(usb_driver))"
+run_ok "deactivate '$VM' (USB controller)" demo deactivate "$VM"
+if [ "$(domain_file)" = "$dom0" ] && [ "$(snapshot)" = "$host3" ]; then
+    ok "deactivate after a USB controller: the domain and the host as before"
+else
+    not_ok "deactivate after a USB controller: the domain and the host as before" \
+        "$(diff <(echo "$host3") <(snapshot) | head -20)"
+fi
+mv "$tmp/by-id" "$root/dev/input/by-id"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

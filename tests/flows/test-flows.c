@@ -2169,28 +2169,157 @@ test_profile_running_forced(void)
     g_assert_false(flow->profile && flow->profile->virtio_input);
 }
 
-/* A USB controller as the input: checked, then refused as not supported yet (passing a
- * second IOMMU group through is not there), with nothing changed. */
+/* The GPU's set and the demo's USB controller (0000:00:14.0, its own IOMMU group) */
+static const char *const vf_gpu_usb_set[] = {VF_GPU, VF_AUDIO, VF_USB_CTRL, NULL};
+
+#define VF_USB_HOST_DRIVERS VF_HOST_DRIVERS " " VF_USB_CTRL "=xhci_hcd"
+#define VF_USB_VFIO_DRIVERS VF_VFIO_DRIVERS " " VF_USB_CTRL "=vfio-pci"
+
+/* A demo host whose USB controller has nothing of the user's behind it any more */
+static VfFx *
+vf_fx_new_usb(void)
+{
+    VfFx *fx = vf_fx_new();
+    g_autofree char *drivers = NULL;
+
+    for (guint event = 4; event <= 6; event++)
+        g_assert_true(vf_kmodel_unplug_input(fx->th.root, event));
+    drivers = vf_test_drivers(&fx->th, vf_gpu_usb_set);
+    g_assert_cmpstr(drivers, ==, VF_USB_HOST_DRIVERS);
+    return fx;
+}
+
+/* --input usb-controller:BDF: Activate binds the GPU's set and then the controller's, the
+ * domain passes the controller through in its own guest slot, Stop and Start move both,
+ * and Deactivate gives the original domain and host back. */
 static void
 test_profile_usb_controller(void)
 {
-    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(VfFx) fx = vf_fx_new_usb();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL, deact = NULL;
+    g_autoptr(VfProfile) want = vf_test_profile(VF_VIEW_MONITOR, FALSE, FALSE);
+    g_autoptr(VfProfile) recorded = NULL;
+    g_autofree char *before = NULL, *snap = NULL, *xml = NULL, *drivers = NULL;
+    g_autofree char *after = NULL, *snap_after = NULL, *stopped = NULL, *started = NULL;
+    g_autofree char *notes = NULL;
+    g_autofree char *record = vf_host_dup_state_path(fx->th.host, "devices/" VF_USB_CTRL ".conf");
+
+    before = vf_fx_xml(fx, VF_VM, TRUE);
+    snap = vf_fx_snapshot(fx);
+    want->usb_controller = g_strdup("00:14.0");
+    g_assert_true(vf_activate_profile(fx, want, &flow, &error));
+    g_assert_no_error(error);
+    drivers = vf_test_drivers(&fx->th, vf_gpu_usb_set);
+    g_assert_cmpstr(drivers, ==, VF_USB_VFIO_DRIVERS);
+    /* recorded as VirtFlow's move, with the driver it goes back to */
+    g_assert_true(g_file_test(record, G_FILE_TEST_EXISTS));
+    vf_assert_contains(VF_STEP_DETAIL(flow, "rewrite-vm"), "3 hostdevs in");
+    notes = vf_flow_notes(flow);
+    vf_assert_contains(notes, "USB controller " VF_USB_CTRL " is the VM's while it runs");
+    g_assert_null(strstr(notes, "No keyboard or mouse"));
+    g_assert_cmpuint(flow->devices->len, ==, 3);
+
+    xml = vf_fx_xml(fx, VF_VM, TRUE);
+    vf_assert_xpath(xml, "/domain/devices/hostdev[@managed='no']", 3);
+    vf_assert_xpath(xml, "/domain/devices/graphics", 0);
+    vf_assert_xpath(xml,
+                    "/domain/devices/hostdev[@type='pci']/source/address[@bus='0x00' and "
+                    "@slot='0x14' and @function='0x0']",
+                    1);
+    vf_assert_xpath(xml, "/domain/devices/hostdev[@type='pci']", 3);
+    vf_assert_xpath(xml, "/domain/metadata/vf:passthrough/vf:device[@address='" VF_USB_CTRL "']",
+                    1);
+    vf_assert_valid_domain(fx->dir, xml);
+    g_assert_true(vf_domain_xml_get_profile(xml, &recorded, &error));
+    g_assert_no_error(error);
+    if (recorded)
+        g_assert_cmpstr(recorded->usb_controller, ==, VF_USB_CTRL);
+
+    /* stop gives both back; start takes both again */
+    vf_fx_flow_stop(fx, VF_VM);
+    stopped = vf_test_drivers(&fx->th, vf_gpu_usb_set);
+    g_assert_cmpstr(stopped, ==, VF_USB_HOST_DRIVERS);
+    g_assert_false(g_file_test(record, G_FILE_TEST_EXISTS));
+    vf_fx_flow_start(fx, VF_VM);
+    started = vf_test_drivers(&fx->th, vf_gpu_usb_set);
+    g_assert_cmpstr(started, ==, VF_USB_VFIO_DRIVERS);
+
+    g_assert_true(vf_flow_deactivate(fx->th.host, fx->conn, VF_VM, NULL, &deact, &error));
+    g_assert_no_error(error);
+    after = vf_fx_xml(fx, VF_VM, TRUE);
+    g_assert_cmpstr(after, ==, before);
+    snap_after = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap, snap_after);
+}
+
+/* Activated again without the controller: it goes back to the host, the GPU stays. */
+static void
+test_profile_usb_controller_dropped(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new_usb();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL, again = NULL;
+    g_autoptr(VfProfile) want = vf_test_profile(VF_VIEW_MONITOR, FALSE, FALSE);
+    g_autoptr(VfProfile) plain = vf_test_profile(VF_VIEW_MONITOR, FALSE, FALSE);
+    g_autofree char *drivers = NULL, *xml = NULL;
+
+    want->usb_controller = g_strdup(VF_USB_CTRL);
+    g_assert_true(vf_activate_profile(fx, want, &flow, &error));
+    g_assert_no_error(error);
+    g_assert_true(vf_activate_profile(fx, plain, &again, &error));
+    g_assert_no_error(error);
+    drivers = vf_test_drivers(&fx->th, vf_gpu_usb_set);
+    g_assert_cmpstr(drivers, ==, VF_VFIO_DRIVERS " " VF_USB_CTRL "=xhci_hcd");
+    xml = vf_fx_xml(fx, VF_VM, TRUE);
+    vf_assert_xpath(xml, "/domain/devices/hostdev", 2);
+}
+
+/* A failure after the controller moved (the definition) undoes both binds. */
+static void
+test_profile_usb_controller_undo(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new_usb();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autoptr(VfProfile) want = vf_test_profile(VF_VIEW_MONITOR, FALSE, FALSE);
+    g_autofree char *before = NULL, *snap = NULL, *after = NULL, *snap_after = NULL;
+    g_autofree char *warnings = NULL;
+
+    before = vf_fx_xml(fx, VF_VM, TRUE);
+    snap = vf_fx_snapshot(fx);
+    want->usb_controller = g_strdup(VF_USB_CTRL);
+    vf_flow_inject_failure("define-vm");
+    g_assert_false(vf_activate_profile(fx, want, &flow, &error));
+    vf_flow_inject_failure(NULL);
+    g_assert_nonnull(error);
+    vf_assert_failed_at(flow, "define-vm", error);
+    warnings = vf_flow_warnings(flow);
+    vf_assert_contains(warnings, "the GPU and the USB controller are back on its host drivers");
+    after = vf_fx_xml(fx, VF_VM, TRUE);
+    g_assert_cmpstr(after, ==, before);
+    snap_after = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap, snap_after);
+}
+
+/* The controller's bind fails in the kernel: the GPU the same Activate moved goes back. */
+static void
+test_profile_usb_controller_bind_fails(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new_usb();
     g_autoptr(GError) error = NULL;
     g_autoptr(VfFlow) flow = NULL;
     g_autoptr(VfProfile) want = vf_test_profile(VF_VIEW_MONITOR, FALSE, FALSE);
     g_autofree char *before = NULL, *snap = NULL, *after = NULL, *snap_after = NULL;
 
-    /* nothing of the user's behind the demo's USB controller any more */
-    for (guint event = 4; event <= 6; event++)
-        g_assert_true(vf_kmodel_unplug_input(fx->th.root, event));
     before = vf_fx_xml(fx, VF_VM, TRUE);
     snap = vf_fx_snapshot(fx);
     want->usb_controller = g_strdup(VF_USB_CTRL);
+    vf_kmodel_inject(vf_kmodel_get(fx->th.host), VF_KMODEL_OP_PROBE, VF_USB_CTRL, EIO, 1);
     g_assert_false(vf_activate_profile(fx, want, &flow, &error));
-    g_assert_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT);
+    g_assert_nonnull(error);
     vf_assert_contains(VF_MSG(error), "USB controller " VF_USB_CTRL);
-    vf_assert_contains(VF_MSG(error), "not supported yet");
-    vf_assert_failed_at(flow, "check-host", error);
+    vf_assert_failed_at(flow, "bind-gpu", error);
     after = vf_fx_xml(fx, VF_VM, TRUE);
     g_assert_cmpstr(after, ==, before);
     snap_after = vf_fx_snapshot(fx);
@@ -2293,6 +2422,10 @@ main(int argc, char **argv)
     g_test_add_func("/flows/profile/plan", test_profile_plan);
     g_test_add_func("/flows/profile/running-forced", test_profile_running_forced);
     g_test_add_func("/flows/profile/usb-controller", test_profile_usb_controller);
+    g_test_add_func("/flows/profile/usb-controller/undo", test_profile_usb_controller_undo);
+    g_test_add_func("/flows/profile/usb-controller/dropped", test_profile_usb_controller_dropped);
+    g_test_add_func("/flows/profile/usb-controller/bind-fails",
+                    test_profile_usb_controller_bind_fails);
     g_test_add_func("/flows/profile/guest-virtio-input", test_profile_guest_virtio_input);
     for (guint k = 0; k < G_N_ELEMENTS(vf_bad_profiles); k++) {
         g_autofree char *name = g_strdup_printf("/flows/profile/bad/%s", vf_bad_profiles[k].name);

@@ -345,6 +345,10 @@ def main():
                 and not (a.get_name() or "").strip():
             unnamed.append(f"{a.get_role_name()} under {a.get_parent().get_role_name()}")
     tap(not unnamed, "every button has an accessible label", "\n".join(unnamed))
+    lists = [a for a in walk(app.acc) if a.get_role() in (Atspi.Role.LIST_BOX, Atspi.Role.LIST)]
+    unnamed_lists = [a.get_role_name() for a in lists if not (a.get_name() or "").strip()]
+    tap(lists and not unnamed_lists, "every list (VMs, the VM's GPU) has an accessible name",
+        unnamed_lists)
 
     names = [a.get_name() for a in walk(app.acc) if a.get_role() == Atspi.Role.PUSH_BUTTON]
     tap(all(b in names for b in ("Start", "Stop", "Activate GPU", "Deactivate")),

@@ -432,7 +432,7 @@ else
 fi
 hook big prepare begin <"$tmp/bigplain.xml"
 [ "$rc" -eq 0 ] && [ ! -s "$tmp/err" ]
-check "a domain over the cap that is not VirtFlow's: exit 0, silent (exit $rc)" true
+check_status $? "a domain over the cap that is not VirtFlow's: exit 0, silent (exit $rc)"
 
 # ---- release moves what VirtFlow's records say it moved ----
 # The GPU on vfio-pci with no device record (bound by hand): the domain's record lists
@@ -455,7 +455,7 @@ printf '[device]\naddress=%s\nhost_driver=snd_hda_intel\nhost_driver_known=true\
     "$AUD" >"$state/devices/$AUD.conf"
 hook 'Windows 11' release end <"$tmp/ours.xml"
 [ "$rc" -eq 0 ] && [ "$(snapshot)" = "$pristine" ]
-check "release with the record back: the host is as before ($(drivers))" true
+check_status $? "release with the record back: the host is as before ($(drivers))"
 
 # ---- the installed gate without its worker: a VirtFlow domain must not start ----
 
@@ -509,6 +509,40 @@ check_status $? "prepare with the keyboard plugged in again: bound (exit $rc)"
 hook 'Windows 11' release end <"$tmp/kbd.xml"
 [ "$rc" -eq 0 ] && [ "$(driver $GPU)" = nvidia ]
 check_status $? "release after it: the GPU is back (exit $rc)"
+
+
+# ---- --input usb-controller:BDF: prepare binds the controller's group too (issue 11) ----
+
+USB=0000:00:14.0
+# nothing of the user's behind the demo's USB controller: its by-id links gone
+mv "$root/dev/input/by-id" "$tmp/by-id"
+"$VIRTFLOW" --demo activate 'Windows 11' --dry-run --json --input usb-controller:$USB \
+    >"$tmp/plan-usb.json" 2>"$tmp/err"
+"$PYTHON" -c 'import json, sys; sys.stdout.write(json.load(open(sys.argv[1]))["domain_xml"])' \
+    "$tmp/plan-usb.json" >"$tmp/usb.xml" 2>>"$tmp/err"
+grep -q "usb-controller=\"$USB\"" "$tmp/usb.xml"
+check_status $? "a plan with --input usb-controller records it in the domain XML"
+before=$(snapshot)
+lines0=$(log_lines)
+hook 'Windows 11' prepare begin <"$tmp/usb.xml"
+[ "$rc" -eq 0 ] && [ "$(driver $GPU)" = vfio-pci ] && [ "$(driver $USB)" = vfio-pci ] &&
+    [ "$(override $USB)" = vfio-pci ]
+check_status $? "prepare with a USB controller: the GPU and the controller on vfio-pci (exit $rc, $(driver $USB))"
+tail -n1 "$log" | grep -q "operation=prepare .*devices=$GPU,$AUD,$USB result=ok"
+check_status $? "prepare with a USB controller: the log names the three devices"
+hook 'Windows 11' release end <"$tmp/usb.xml"
+[ "$rc" -eq 0 ] && [ "$(driver $GPU)" = nvidia ] && [ "$(driver $USB)" = xhci_hcd ] &&
+    [ "$(snapshot)" = "$before" ]
+check_status $? "release with a USB controller: both back, the host as before (exit $rc, $(driver $USB))"
+tail -n1 "$log" | grep -q "result=ok detail=\"returned to .*; USB controller $USB returned\""
+check_status $? "release with a USB controller: the log says the controller returned"
+# a keyboard behind it again: prepare refuses, nothing moves
+mv "$tmp/by-id" "$root/dev/input/by-id"
+before=$(snapshot)
+hook 'Windows 11' prepare begin <"$tmp/usb.xml"
+[ "$rc" -eq 1 ] && grep -q "USB controller $USB" "$tmp/err" && grep -q "Logitech" "$tmp/err" &&
+    [ "$(snapshot)" = "$before" ] && [ "$(driver $GPU)" = nvidia ]
+check_status $? "prepare with a keyboard behind the USB controller: exit 1, names it, nothing changed (exit $rc)"
 
 echo "1..$n"
 [ "$failed" -eq 0 ]

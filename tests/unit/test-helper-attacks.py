@@ -386,6 +386,60 @@ for address, what in (("0000:00:00.0", "host bridge"), ("0000:00:01.0", "PCIe po
             probs.append(f"the message does not name {address}: {err!r}")
         check(f"{verb} {address} ({what}): refused, named, nothing changed", probs)
 
+# ---- bind|restore --usb-controller BDF (--input usb-controller): checked again here ----
+USB = "0000:00:14.0"
+USB_BYID = "dev/input/by-id"
+
+
+def usb_refused(host, verb, address, status, needle, what):
+    before = host.snapshot()
+    p = subprocess.Popen(host.cmd(verb, "--usb-controller", address), env=ENV,
+                         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    _, err = p.communicate(timeout=WAIT_S)
+    probs = host.problems(p.pid, "!ok", snapshot=before)
+    if p.returncode != status:
+        probs.append(f"exit status {p.returncode}, expected {status}")
+    if needle.encode() not in err:
+        probs.append(f"the message does not name {needle}: {err!r}")
+    check(f"{verb} --usb-controller {address} ({what}): refused, named, nothing changed", probs)
+
+
+# not USB controllers: a NIC, a disk, the GPU
+for address, what in (("0000:03:00.0", "NIC"), ("0000:02:00.0", "NVMe disk"),
+                      ("0000:01:00.0", "GPU")):
+    host = Host()
+    shutil.rmtree(os.path.join(host.root, USB_BYID))
+    usb_refused(host, "bind", address, 2, "not a USB controller", what)
+# the demo's keyboard and mouse are behind it: the helper cannot know which one its caller
+# uses, so none may be
+usb_refused(Host(), "bind", USB, 4, "Logitech", "a keyboard behind it")
+# a controller whose IOMMU group also holds the NIC: not viable on its own
+host = Host()
+shutil.rmtree(os.path.join(host.root, USB_BYID))
+nic = os.path.join(host.root, "sys/bus/pci/devices/0000:03:00.0/iommu_group")
+os.unlink(nic)
+os.symlink("../../../kernel/iommu_groups/3", nic)
+os.rename(os.path.join(host.root, "sys/kernel/iommu_groups/14/devices/0000:03:00.0"),
+          os.path.join(host.root, "sys/kernel/iommu_groups/3/devices/0000:03:00.0"))
+usb_refused(host, "bind", USB, 4, "0000:03:00.0", "its group holds a NIC")
+# nothing behind it: bound, then restored, each audited
+host = Host()
+shutil.rmtree(os.path.join(host.root, USB_BYID))
+before = host.snapshot()
+res = host.run("bind", "--usb-controller", "00:14.0")
+probs = []
+if res.returncode != 0 or host.drivers(USB, *GPU) != f"{USB}=vfio-pci {HOME}":
+    probs.append(f"bind: exit {res.returncode}, {host.drivers(USB, *GPU)}: {res.stderr!r}")
+res = host.run("restore", "--usb-controller", USB)
+if res.returncode != 0 or host.snapshot() != before:
+    probs.append(f"restore: exit {res.returncode}, {host.drivers(USB)}: {res.stderr!r}")
+if not any(f'verb=bind args="--usb-controller 00:14.0" devices={USB} result=ok' in l
+           for l in host.audit()):
+    probs.append("no audit line of the bind:")
+    probs.extend(host.audit())
+check("bind then restore --usb-controller with nothing behind it: only the controller moves, "
+      "and comes back", probs)
+
 # ---- intruders: a NIC in the GPU's group on vfio-pci by hand ----
 SET = ("0000:01:00.0", "0000:01:00.1", "0000:01:00.2")
 for restore_args in (["restore", "0000:01:00.1"], ["restore", "--all"]):

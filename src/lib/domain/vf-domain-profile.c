@@ -2,6 +2,7 @@
 #include "domain/vf-domain-profile.h"
 
 #include "vf-error.h"
+#include "vf-util.h"
 
 #include <string.h>
 
@@ -38,18 +39,6 @@ static const char *const vf_grab_toggle_phrases[] = {
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(vf_grab_toggle_phrases) == VF_GRAB_TOGGLE_LAST);
 
-static int
-vf_lookup(const char *const *names, guint n, const char *text)
-{
-    guint i;
-
-    for (i = 0; text != NULL && i < n; i++) {
-        if (g_str_equal(names[i], text))
-            return (int)i;
-    }
-    return -1;
-}
-
 static char *
 vf_join_names(const char *const *names, guint n)
 {
@@ -64,6 +53,23 @@ vf_join_names(const char *const *names, guint n)
     return g_string_free(g_steal_pointer(&str), FALSE);
 }
 
+/* The index of @text in @names, or -1 with VF_ERROR_INVALID_ARGUMENT naming it, @what it is
+ * meant to be, and the accepted names. */
+static int
+vf_profile_name_index(const char *const *names, guint n, const char *what, const char *text,
+                      GError **error)
+{
+    int i = vf_name_index(names, n, text);
+
+    if (i < 0) {
+        g_autofree char *accepted = vf_join_names(names, n);
+
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT, "Unknown %s '%s': use %s", what,
+                    text ? text : "", accepted);
+    }
+    return i;
+}
+
 const char *
 vf_view_to_string(VfView view)
 {
@@ -74,15 +80,10 @@ vf_view_to_string(VfView view)
 gboolean
 vf_view_from_string(const char *text, VfView *ret_view, GError **error)
 {
-    int i = vf_lookup(vf_view_names, VF_VIEW_LAST, text);
+    int i = vf_profile_name_index(vf_view_names, VF_VIEW_LAST, "view", text, error);
 
-    if (i < 0) {
-        g_autofree char *accepted = vf_join_names(vf_view_names, VF_VIEW_LAST);
-
-        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT, "Unknown view '%s': use %s",
-                    text ? text : "", accepted);
+    if (i < 0)
         return FALSE;
-    }
     *ret_view = (VfView)i;
     return TRUE;
 }
@@ -104,15 +105,11 @@ vf_grab_toggle_to_string(VfGrabToggle toggle)
 gboolean
 vf_grab_toggle_from_string(const char *text, VfGrabToggle *ret_toggle, GError **error)
 {
-    int i = vf_lookup(vf_grab_toggle_names, VF_GRAB_TOGGLE_LAST, text);
+    int i = vf_profile_name_index(vf_grab_toggle_names, VF_GRAB_TOGGLE_LAST, "grab toggle", text,
+                                  error);
 
-    if (i < 0) {
-        g_autofree char *accepted = vf_join_names(vf_grab_toggle_names, VF_GRAB_TOGGLE_LAST);
-
-        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT, "Unknown grab toggle '%s': use %s",
-                    text ? text : "", accepted);
+    if (i < 0)
         return FALSE;
-    }
     *ret_toggle = (VfGrabToggle)i;
     return TRUE;
 }

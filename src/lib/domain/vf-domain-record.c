@@ -2,6 +2,7 @@
 #include "domain/vf-domain-record.h"
 
 #include "vf-error.h"
+#include "vf-util.h"
 #include "domain/vf-domain-pci-address.h"
 #include "domain/vf-xml-layout.h"
 
@@ -123,15 +124,7 @@ vf_removed_compare(gconstpointer a, gconstpointer b)
 gboolean
 vf_domain_record_is_valid_driver(const char *driver)
 {
-    const char *p;
-
-    if (driver == NULL || driver[0] == '\0' || driver[0] == '.' || strlen(driver) > 255)
-        return FALSE;
-    for (p = driver; *p; p++) {
-        if (!g_ascii_isalnum(*p) && *p != '_' && *p != '-' && *p != '.')
-            return FALSE;
-    }
-    return TRUE;
+    return vf_kernel_name_is_valid(driver);
 }
 
 gboolean

@@ -65,33 +65,6 @@ vf_input_device_free(VfInputDevice *device)
     g_free(device);
 }
 
-/* VfEvdevInput's constructor and destructor belong to domain/vf-domain-profile.c; until
- * it has them, these stand in (same layout, same ownership). */
-static VfEvdevInput *
-vf_input_evdev_new(VfInputKind kind, const char *path)
-{
-    VfEvdevInput *input = g_new0(VfEvdevInput, 1);
-
-    input->kind = kind;
-    input->path = g_strdup(path);
-    return input;
-}
-
-static void
-vf_input_evdev_free(VfEvdevInput *input)
-{
-    if (input == NULL)
-        return;
-    g_free(input->path);
-    g_free(input);
-}
-
-static const char *
-vf_input_kind_name(VfInputKind kind)
-{
-    return kind == VF_INPUT_KIND_KEYBOARD ? "keyboard" : "mouse";
-}
-
 /* ---- bitmaps and device numbers ---- */
 
 gboolean
@@ -523,7 +496,7 @@ vf_input_append_device(GString *out, const VfInputDevice *dev)
 static void
 vf_input_pick_kind(GPtrArray *candidates, VfInputKind kind, GPtrArray *picked, GString *note)
 {
-    const char *what = vf_input_kind_name(kind);
+    const char *what = vf_input_kind_to_string(kind);
     const char *plural = kind == VF_INPUT_KIND_KEYBOARD ? "keyboards" : "mice";
     g_autoptr(GPtrArray) others = g_ptr_array_new();
     VfInputCandidate *best = NULL;
@@ -539,7 +512,7 @@ vf_input_pick_kind(GPtrArray *candidates, VfInputKind kind, GPtrArray *picked, G
             g_ptr_array_add(others, c);
     }
     if (best && others->len == 0) {
-        g_ptr_array_add(picked, vf_input_evdev_new(kind, best->device->by_id));
+        g_ptr_array_add(picked, vf_evdev_input_new(kind, best->device->by_id));
         return;
     }
     if (note->len)
@@ -560,7 +533,7 @@ vf_input_pick_kind(GPtrArray *candidates, VfInputKind kind, GPtrArray *picked, G
                                                               : "moves a pointer with a button",
                                what);
     } else {
-        g_ptr_array_add(picked, vf_input_evdev_new(kind, best->device->by_id));
+        g_ptr_array_add(picked, vf_evdev_input_new(kind, best->device->by_id));
         g_string_append_printf(note, "%u %s: picked ", others->len + 1, plural);
         vf_input_append_device(note, best->device);
         if (best->device->last_input_us > 0)
@@ -589,7 +562,7 @@ vf_input_pick_auto(VfHost *host, char **ret_note, GError **error)
 
     if (candidates == NULL)
         return NULL;
-    picked = g_ptr_array_new_with_free_func((GDestroyNotify)vf_input_evdev_free);
+    picked = g_ptr_array_new_with_free_func((GDestroyNotify)vf_evdev_input_free);
     note = g_string_new(NULL);
     vf_input_pick_kind(candidates, VF_INPUT_KIND_KEYBOARD, picked, note);
     vf_input_pick_kind(candidates, VF_INPUT_KIND_MOUSE, picked, note);
@@ -760,7 +733,7 @@ vf_input_check_usb_controller(VfHost *host, const char *address, GPtrArray *in_u
         if (dev->pci_address == NULL || !vf_pci_address_same_slot(dev->pci_address, canon))
             continue;
         g_string_append_printf(behind, "%sthe %s '%s' (%s)", behind->len ? ", " : "",
-                               vf_input_kind_name(dev->kind), dev->name, dev->by_id);
+                               vf_input_kind_to_string(dev->kind), dev->name, dev->by_id);
     }
     if (behind->len) {
         g_set_error(error, VF_ERROR, VF_ERROR_DEVICE_IN_USE,

@@ -2,6 +2,7 @@
 #include "host/vf-transition.h"
 
 #include "host/vf-drivers.h"
+#include "host/vf-input.h"
 #include "host/vf-privileged.h"
 
 #include "vf-error.h"
@@ -31,6 +32,7 @@ struct _VfTransition {
     VfHost *host;
     VfTransitionKind kind;
     char *gpu;
+    char *usb;           /* a USB controller's set instead of a GPU's */
     GPtrArray *devices;  /* of VfDeviceOrigin* */
     GPtrArray *journals; /* recover: the journal files it finishes */
     GPtrArray *left;     /* restore: char*, devices of the set it leaves, and why */
@@ -232,6 +234,7 @@ vf_transition_free(VfTransition *t)
         return;
     vf_host_unref(t->host);
     g_free(t->gpu);
+    g_free(t->usb);
     g_ptr_array_unref(t->devices);
     g_ptr_array_unref(t->journals);
     g_ptr_array_unref(t->left);
@@ -248,6 +251,12 @@ const char *
 vf_transition_get_gpu(VfTransition *t)
 {
     return t->gpu;
+}
+
+const char *
+vf_transition_get_usb(VfTransition *t)
+{
+    return t->usb;
 }
 
 GPtrArray *
@@ -346,12 +355,13 @@ vf_transition_leave(VfTransition *t, const VfPciDevice *dev)
  * member on vfio-pci was put there by someone else and stays, named in t->left.
  */
 static gboolean
-vf_transition_add_restore_set(VfTransition *t, VfGpu *gpu, GPtrArray *recorded, GError **error)
+vf_transition_add_restore_devices(VfTransition *t, VfGpu *gpu, GPtrArray *set, GPtrArray *recorded,
+                                  GError **error)
 {
     gboolean checked = FALSE;
 
-    for (guint i = 0; i < gpu->passthrough->len; i++) {
-        const VfPciDevice *dev = gpu->passthrough->pdata[i];
+    for (guint i = 0; i < set->len; i++) {
+        const VfPciDevice *dev = set->pdata[i];
         VfDeviceOrigin *o = NULL;
 
         if (vf_origins_have(t->devices, dev->address))
@@ -384,7 +394,7 @@ vf_transition_add_restore_set(VfTransition *t, VfGpu *gpu, GPtrArray *recorded, 
             vf_device_origin_free(o);
             continue;
         }
-        if (!checked && !vf_gpu_check_not_in_vm(gpu, error)) {
+        if (!checked && gpu && !vf_gpu_check_not_in_vm(gpu, error)) {
             vf_device_origin_free(o);
             return FALSE;
         }
@@ -392,6 +402,91 @@ vf_transition_add_restore_set(VfTransition *t, VfGpu *gpu, GPtrArray *recorded, 
         g_ptr_array_add(t->devices, o);
     }
     return TRUE;
+}
+
+static gboolean
+vf_transition_add_restore_set(VfTransition *t, VfGpu *gpu, GPtrArray *recorded, GError **error)
+{
+    return vf_transition_add_restore_devices(t, gpu, gpu->passthrough, recorded, error);
+}
+
+/* The USB controller @address's set on @bus: it and the other endpoints of its IOMMU group
+ * (bridges stay with the host). NULL when @address is not a USB controller of @bus. */
+static GPtrArray *
+vf_usb_dup_set(VfPciBus *bus, const char *address, GError **error)
+{
+    VfPciDevice *ctrl = vf_pci_bus_lookup(bus, address);
+    g_autoptr(GPtrArray) members = NULL;
+    GPtrArray *set = g_ptr_array_new();
+
+    if (ctrl == NULL || (ctrl->class_code >> 8) != VF_PCI_SUBCLASS_USB || ctrl->iommu_group < 0) {
+        g_set_error(error, VF_ERROR, VF_ERROR_NOT_FOUND,
+                    "%s is not a USB controller with an IOMMU group on this host; see "
+                    "'virtflow host --groups'",
+                    address);
+        g_ptr_array_unref(set);
+        return NULL;
+    }
+    members = vf_pci_bus_dup_group_members(bus, ctrl->iommu_group);
+    for (guint i = 0; i < members->len; i++)
+        if (!vf_pci_device_is_bridge(members->pdata[i]))
+            g_ptr_array_add(set, members->pdata[i]);
+    return set;
+}
+
+VfTransition *
+vf_transition_new_bind_usb(VfHost *host, const char *address, GError **error)
+{
+    g_autofree char *canon = vf_pci_address_normalize(address, error);
+    g_autoptr(VfTransition) t = NULL;
+    g_autoptr(VfPciBus) bus = NULL;
+    g_autoptr(GPtrArray) set = NULL;
+
+    if (canon == NULL)
+        return NULL;
+    /* after a bind of its own the controller sits on vfio-pci with nothing behind it, and
+     * passes again */
+    if (!vf_input_check_usb_controller(host, canon, NULL, error))
+        return NULL;
+    if ((bus = vf_pci_bus_scan(host, error)) == NULL ||
+        (set = vf_usb_dup_set(bus, canon, error)) == NULL)
+        return NULL;
+    t = vf_transition_new(host, VF_TRANSITION_BIND, NULL);
+    t->usb = g_steal_pointer(&canon);
+    for (guint i = 0; i < set->len; i++) {
+        const VfPciDevice *dev = set->pdata[i];
+        VfDeviceOrigin *record = NULL;
+
+        /* as for a GPU's set: on vfio-pci without VirtFlow's record, it stays there */
+        if (g_strcmp0(dev->driver, VF_VFIO_DRIVER) == 0 &&
+            !vf_device_origin_load_checked(host, dev->address, &record, error))
+            return NULL;
+        if (record && !record->host_driver_known)
+            g_clear_pointer(&record, vf_device_origin_free);
+        g_ptr_array_add(t->devices, record ? record : vf_device_origin_from_device(dev));
+    }
+    return g_steal_pointer(&t);
+}
+
+VfTransition *
+vf_transition_new_restore_usb(VfHost *host, const char *address, GPtrArray *recorded,
+                              GError **error)
+{
+    g_autofree char *canon = vf_pci_address_normalize(address, error);
+    g_autoptr(VfTransition) t = NULL;
+    g_autoptr(VfPciBus) bus = NULL;
+    g_autoptr(GPtrArray) set = NULL;
+
+    if (canon == NULL)
+        return NULL;
+    if ((bus = vf_pci_bus_scan(host, error)) == NULL ||
+        (set = vf_usb_dup_set(bus, canon, error)) == NULL)
+        return NULL;
+    t = vf_transition_new(host, VF_TRANSITION_RESTORE, NULL);
+    t->usb = g_steal_pointer(&canon);
+    if (!vf_transition_add_restore_devices(t, NULL, set, recorded, error))
+        return NULL;
+    return g_steal_pointer(&t);
 }
 
 VfTransition *
@@ -664,6 +759,8 @@ vf_transition_journal_write(VfTransition *t, GError **error)
     now = g_date_time_format_iso8601(dt);
     g_key_file_set_string(kf, "transition", "kind", vf_transition_kind_to_string(t->kind));
     g_key_file_set_string(kf, "transition", "gpu", t->gpu ? t->gpu : "");
+    if (t->usb)
+        g_key_file_set_string(kf, "transition", "usb_controller", t->usb);
     g_key_file_set_string(kf, "transition", "started", now);
     g_key_file_set_integer(kf, "transition", "pid", getpid());
     for (guint i = 0; i < t->devices->len; i++) {
@@ -901,9 +998,12 @@ vf_transition_on_helper_event(GVariant *event, gpointer user_data)
 static gboolean
 vf_transition_apply_privileged(VfTransition *t, GError **error)
 {
-    const char *argv[3] = {vf_transition_kind_to_string(t->kind), NULL, NULL};
+    const char *argv[4] = {vf_transition_kind_to_string(t->kind), NULL, NULL, NULL};
 
-    if (t->kind != VF_TRANSITION_RECOVER)
+    if (t->usb) {
+        argv[1] = "--usb-controller";
+        argv[2] = t->usb;
+    } else if (t->kind != VF_TRANSITION_RECOVER)
         argv[1] = t->gpu ? t->gpu : "--all";
     return vf_privileged_run(t->host, argv, vf_transition_on_helper_event, t, error);
 }

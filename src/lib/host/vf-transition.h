@@ -53,6 +53,15 @@ typedef struct _VfTransition VfTransition;
 
 VfTransition *vf_transition_new_bind(VfHost *host, VfHostReport *report, const char *address,
                                      GError **error);
+/* A USB controller's set (`--input usb-controller:BDF`, a second IOMMU group beside the
+ * GPU's): the controller and the other endpoints of its IOMMU group, which
+ * vf_input_check_usb_controller() (run here, against every keyboard and mouse with a by-id
+ * link) allows only on its own slot and never storage or network functions. The same
+ * journal, device records, verification and undo as a GPU's set. */
+VfTransition *vf_transition_new_bind_usb(VfHost *host, const char *address, GError **error);
+/* The devices of that set VirtFlow moved (its records, else @recorded as below) back. */
+VfTransition *vf_transition_new_restore_usb(VfHost *host, const char *address, GPtrArray *recorded,
+                                            GError **error);
 /* Restore moves exactly the devices VirtFlow's records say it moved (devices/BDF.conf,
  * written by the bind that moved them), back to the drivers recorded. Any other member of
  * the set on vfio-pci (a NIC an administrator bound by hand, a GPU bound without VirtFlow)
@@ -72,8 +81,10 @@ void vf_transition_free(VfTransition *transition);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfTransition, vf_transition_free)
 
 VfTransitionKind vf_transition_get_kind(VfTransition *transition);
-/* The GPU's address, NULL for --all and recover. */
+/* The GPU's address, NULL for --all, recover and a USB controller's set. */
 const char *vf_transition_get_gpu(VfTransition *transition);
+/* The USB controller's address of vf_transition_new_bind_usb()/_restore_usb(), else NULL. */
+const char *vf_transition_get_usb(VfTransition *transition);
 /* Of VfDeviceOrigin*: the devices and where they came from. */
 GPtrArray *vf_transition_get_devices(VfTransition *transition);
 /* Of char*: the devices of the set a restore leaves where they are, each a sentence
