@@ -39,6 +39,7 @@
 #include "domain/vf-domain-xml.h"
 #include "host/vf-gpu.h"
 #include "host/vf-input.h"
+#include "host/vf-lg-shm.h"
 #include "host/vf-kmodel.h"
 #include "host/vf-transition.h"
 
@@ -530,6 +531,32 @@ vf_hook_check_input(const VfHookArgs *args, const VfProfile *profile, VfHookResu
     return TRUE;
 }
 
+/* A Looking Glass VM's shared memory lives while the VM runs (host/vf-lg-shm.h): made
+ * for setup's desktop user once prepare moved the devices, removed at release. A failure
+ * here never refuses the start: it is added to the detail the log keeps. */
+static void
+vf_hook_looking_glass(const VfHookArgs *args, VfHookAction action, const VfProfile *profile,
+                      VfHookResult *res)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfHost) host = NULL;
+    gboolean ok;
+
+    if (profile == NULL || profile->view != VF_VIEW_LOOKING_GLASS || res->verdict != VF_HOOK_OK)
+        return;
+    if ((host = vf_hook_open_host(args, NULL)) == NULL)
+        return;
+    ok = action == VF_HOOK_ACTION_PREPARE ? vf_lg_shm_prepare(host, &error)
+                                          : vf_lg_shm_release(host, &error);
+    if (!ok) {
+        g_autofree char *detail = g_strdup_printf("%s; looking-glass: %s",
+                                                  res->detail ? res->detail : "", error->message);
+
+        g_free(res->detail);
+        res->detail = g_steal_pointer(&detail);
+    }
+}
+
 /* ---- the child and its answer ---- */
 
 static gboolean
@@ -787,8 +814,10 @@ vf_hook_child(const VfHookArgs *args, VfHookAction action, char *xml, int fd, in
         if (n != 1)
             return;
     }
-    if (vf_hook_check_input(args, profile, &res))
+    if (vf_hook_check_input(args, profile, &res)) {
         vf_hook_act(args, action, gpu, devices, profile ? profile->usb_controller : NULL, &res);
+        vf_hook_looking_glass(args, action, profile, &res);
+    }
     vf_hook_send(fd, &res);
     vf_hook_result_clear(&res);
 }
@@ -809,8 +838,10 @@ vf_hook_run_here(const VfHookArgs *args, VfHookAction action, char *xml, char **
     case VF_HOOK_PARSE_OK:
         break;
     }
-    if (vf_hook_check_input(args, profile, res))
+    if (vf_hook_check_input(args, profile, res)) {
         vf_hook_act(args, action, *ret_gpu, devices, profile ? profile->usb_controller : NULL, res);
+        vf_hook_looking_glass(args, action, profile, res);
+    }
     if (res->devices == NULL || *res->devices == '\0') {
         g_free(res->devices);
         res->devices = vf_hook_join_devices(devices, vf_hook_passthrough_address);

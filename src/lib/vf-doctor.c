@@ -883,16 +883,18 @@ vf_doctor_check_looking_glass(VfDoctor *doctor, VfHost *host)
     gboolean used;
     struct stat st;
     gboolean shm_exists = lstat(shm, &st) == 0;
-    const char *recreate = "Once the VM is off: rm " VF_SETUP_LG_SHM " && systemd-tmpfiles "
-                           "--create " VF_SETUP_LG_TMPFILES " (after 'sudo virtflow setup').";
+    const char *recreate = "Once the VM is off: rm " VF_SETUP_LG_SHM " (after 'sudo virtflow "
+                           "setup'): VirtFlow's hook makes it again, as the tmpfiles rule says, "
+                           "when the VM starts.";
 
     used = shm_exists || user != NULL || client != NULL || kvmfr;
 
     /* the shared memory file */
     if (!shm_exists) {
         vf_doctor_add(doctor, "lg-shm", "Looking Glass shared memory file", VF_CHECK_SKIP,
-                      VF_SETUP_LG_SHM " does not exist: the tmpfiles rule makes it at boot, or "
-                                      "QEMU when a VM with --view looking-glass starts.",
+                      VF_SETUP_LG_SHM " does not exist: VirtFlow's hook makes it (for the "
+                                      "tmpfiles rule's user) when a VM with --view looking-glass "
+                                      "starts, and removes it when the VM stops.",
                       NULL);
     } else {
         g_autofree char *owner = NULL;
@@ -920,8 +922,8 @@ vf_doctor_check_looking_glass(VfDoctor *doctor, VfHost *host)
         } else if (user == NULL && st.st_uid == 0) {
             status = VF_CHECK_WARN;
             fix = g_strdup("It is root's: run 'sudo virtflow setup' (a tmpfiles rule makes it "
-                           "the desktop user's), then rm " VF_SETUP_LG_SHM " once the VM is off "
-                           "and run 'systemd-tmpfiles --create " VF_SETUP_LG_TMPFILES "'.");
+                           "the desktop user's), then rm " VF_SETUP_LG_SHM " once the VM is off: "
+                           "VirtFlow's hook makes it again when the VM starts.");
         }
         vf_doctor_add(doctor, "lg-shm", "Looking Glass shared memory file", status, detail, fix);
     }

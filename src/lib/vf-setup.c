@@ -947,21 +947,7 @@ vf_setup_tmpfiles_text(const char *user)
 char *
 vf_setup_dup_looking_glass_user(VfHost *host)
 {
-    g_autofree char *text = vf_host_read_opt(host, VF_SETUP_LG_TMPFILES);
-    g_auto(GStrv) lines = g_strsplit(text ? text : "", "\n", -1);
-
-    for (guint i = 0; lines[i]; i++) {
-        g_auto(GStrv) f = g_strsplit_set(g_strstrip(lines[i]), " \t", -1);
-        g_autoptr(GPtrArray) words = g_ptr_array_new();
-
-        for (guint w = 0; f[w]; w++)
-            if (*f[w])
-                g_ptr_array_add(words, f[w]);
-        if (words->len >= 5 && g_str_equal(words->pdata[0], "f") &&
-            g_str_equal(words->pdata[1], VF_SETUP_LG_SHM))
-            return g_strdup(words->pdata[3]);
-    }
-    return NULL;
+    return vf_lg_shm_dup_user(host);
 }
 
 gboolean
@@ -1056,8 +1042,8 @@ vf_setup_plan_looking_glass(VfSetup *setup)
         setup, "looking-glass", VF_ACTION_WRITE_FILE, VF_SETUP_PENDING, VF_SETUP_LG_TMPFILES, title,
         g_strdup_printf(
             "%s " VF_SETUP_LG_TMPFILES ": 'f " VF_SETUP_LG_SHM " 0660 %s " VF_SETUP_LG_GROUP
-            " -' (used by --view looking-glass); it applies at the "
-            "next boot, or now with 'systemd-tmpfiles --create " VF_SETUP_LG_TMPFILES "'",
+            " -' (used by --view looking-glass): VirtFlow's hook makes the file so when such a "
+            "VM starts, and removes it when it stops",
             current ? "Replace (backed up)" : "Write", setup->user));
     item->content = g_steal_pointer(&text);
 }

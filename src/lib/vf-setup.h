@@ -33,6 +33,7 @@
 #pragma once
 
 #include "host/vf-host.h"
+#include "host/vf-lg-shm.h"
 
 #include <glib/gstdio.h>
 
@@ -121,11 +122,11 @@ const char *vf_setup_get_hook_program(void);
 #define VF_SETUP_GRUB_DEFAULT   "/etc/default/grub" /* read, never written (older setups did) */
 #define VF_SETUP_GRUB_DROPIN    "/etc/default/grub.d/virtflow-iommu.cfg"
 #define VF_SETUP_KERNEL_CMDLINE "/etc/kernel/cmdline"
-#define VF_SETUP_LG_TMPFILES    "/etc/tmpfiles.d/virtflow-looking-glass.conf"
+#define VF_SETUP_LG_TMPFILES    VF_LG_TMPFILES
 #define VF_SETUP_LG_APPARMOR    "/etc/apparmor.d/local/abstractions/libvirt-qemu"
 /* AppArmor confines QEMU where libvirt's abstraction for it is installed */
 #define VF_SETUP_APPARMOR_QEMU "/etc/apparmor.d/abstractions/libvirt-qemu"
-#define VF_SETUP_LG_SHM        "/dev/shm/looking-glass"
+#define VF_SETUP_LG_SHM        VF_LG_SHM
 #define VF_SETUP_QEMU_CONF     "/etc/libvirt/qemu.conf"
 
 /* ---- the boot loader that takes the kernel command line ---- */

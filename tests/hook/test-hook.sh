@@ -544,5 +544,33 @@ hook 'Windows 11' prepare begin <"$tmp/usb.xml"
     [ "$(snapshot)" = "$before" ] && [ "$(driver $GPU)" = nvidia ]
 check_status $? "prepare with a keyboard behind the USB controller: exit 1, names it, nothing changed (exit $rc)"
 
+
+# ---- Looking Glass: its shared memory lives while the VM runs ----
+"$VIRTFLOW" --demo activate 'Windows 11' --dry-run --json --view looking-glass --input none \
+    >"$tmp/lgplan.json" 2>"$tmp/err"
+"$PYTHON" -c 'import json, sys; sys.stdout.write(json.load(open(sys.argv[1]))["domain_xml"])' \
+    "$tmp/lgplan.json" >"$tmp/lg.xml" 2>>"$tmp/err"
+grep -q "<shmem name=.looking-glass.>" "$tmp/lg.xml"
+check_status $? "a Looking Glass plan has its <shmem>"
+mkdir -p "$root/etc/tmpfiles.d" "$root/dev/shm"
+printf 'f /dev/shm/looking-glass 0660 nobody kvm -\n' >"$root/etc/tmpfiles.d/virtflow-looking-glass.conf"
+rm -f "$root/dev/shm/looking-glass"
+hook 'Windows 11' prepare begin <"$tmp/lg.xml"
+[ "$rc" -eq 0 ] && [ -f "$root/dev/shm/looking-glass" ] && [ ! -L "$root/dev/shm/looking-glass" ] &&
+    [ "$(stat -c '%U %a' "$root/dev/shm/looking-glass")" = "nobody 660" ]
+check_status $? "prepare of a Looking Glass VM: /dev/shm/looking-glass made for setup's user, 0660 (exit $rc, $(stat -c '%U %G %a' "$root/dev/shm/looking-glass" 2>&1))"
+hook 'Windows 11' release end <"$tmp/lg.xml"
+[ "$rc" -eq 0 ] && [ ! -e "$root/dev/shm/looking-glass" ] && [ "$(driver $GPU)" = nvidia ]
+check_status $? "release of a Looking Glass VM: the shared memory file is gone, the GPU home (exit $rc)"
+# a link planted in the world-writable /dev/shm is never followed
+ln -s "$tmp/victim" "$root/dev/shm/looking-glass"
+hook 'Windows 11' prepare begin <"$tmp/lg.xml"
+[ ! -e "$tmp/victim" ] && [ -L "$root/dev/shm/looking-glass" ]
+check_status $? "prepare with a link at /dev/shm/looking-glass: the link's target is not created"
+hook 'Windows 11' release end <"$tmp/lg.xml"
+[ ! -e "$root/dev/shm/looking-glass" ] && [ ! -L "$root/dev/shm/looking-glass" ] && [ ! -e "$tmp/victim" ]
+check_status $? "release removes the link itself, not what it points to"
+rm -f "$root/etc/tmpfiles.d/virtflow-looking-glass.conf"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]
