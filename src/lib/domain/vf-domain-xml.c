@@ -1451,6 +1451,26 @@ vf_domain_xml_load_record(xmlDoc *doc, const char *name, VfDomainRecord **out_re
     return TRUE;
 }
 
+/* Parses @xml and loads its record: what every public reader but inspect starts with.
+ * TRUE with the document, the domain's name and the record (NULL when there is none). */
+static gboolean
+vf_domain_xml_read(const char *xml, xmlDoc **ret_doc, char **ret_name, VfDomainRecord **ret_record,
+                   GError **error)
+{
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autoptr(VfDomainRecord) record = NULL;
+    g_autofree char *name = NULL;
+
+    doc = vf_domain_xml_parse(xml, &name, error);
+    if (doc == NULL || !vf_domain_xml_load_record(doc, name, &record, error))
+        return FALSE;
+    /* the record points into the document: the caller frees the record first */
+    *ret_record = g_steal_pointer(&record);
+    *ret_name = g_steal_pointer(&name);
+    *ret_doc = g_steal_pointer(&doc);
+    return TRUE;
+}
+
 /* ---- public API -------------------------------------------------------------------- */
 
 static gboolean
@@ -1506,10 +1526,7 @@ vf_domain_xml_activate_profile(const char *xml, const char *gpu, const VfPassthr
             wanted->usb_controller = vf_domain_pci_address_to_string(&address);
         }
     }
-    doc = vf_domain_xml_parse(xml, &name, error);
-    if (doc == NULL)
-        return NULL;
-    if (!vf_domain_xml_load_record(doc, name, &record, error))
+    if (!vf_domain_xml_read(xml, &doc, &name, &record, error))
         return NULL;
 
     if (record != NULL) {
@@ -1562,10 +1579,7 @@ vf_domain_xml_get_profile(const char *xml, VfProfile **out_profile, GError **err
     g_return_val_if_fail(xml != NULL, FALSE);
     g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
-    doc = vf_domain_xml_parse(xml, &name, error);
-    if (doc == NULL)
-        return FALSE;
-    if (!vf_domain_xml_load_record(doc, name, &record, error))
+    if (!vf_domain_xml_read(xml, &doc, &name, &record, error))
         return FALSE;
     if (record == NULL)
         return FALSE;
@@ -1584,10 +1598,7 @@ vf_domain_xml_deactivate(const char *xml, GError **error)
     g_return_val_if_fail(xml != NULL, NULL);
     g_return_val_if_fail(error == NULL || *error == NULL, NULL);
 
-    doc = vf_domain_xml_parse(xml, &name, error);
-    if (doc == NULL)
-        return NULL;
-    if (!vf_domain_xml_load_record(doc, name, &record, error))
+    if (!vf_domain_xml_read(xml, &doc, &name, &record, error))
         return NULL;
     if (record == NULL)
         return g_strdup(xml);
@@ -1607,10 +1618,7 @@ vf_domain_xml_get_passthrough(const char *xml, char **out_gpu, GPtrArray **out_d
     g_return_val_if_fail(xml != NULL, FALSE);
     g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
-    doc = vf_domain_xml_parse(xml, &name, error);
-    if (doc == NULL)
-        return FALSE;
-    if (!vf_domain_xml_load_record(doc, name, &record, error))
+    if (!vf_domain_xml_read(xml, &doc, &name, &record, error))
         return FALSE;
     if (record == NULL)
         return FALSE;
