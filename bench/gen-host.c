@@ -23,7 +23,7 @@
  * slots 00:14 and 00:1f, the functions of each GPU slot, which share one, and the last
  * two GPU slots, which share one between them. A few processes hold GPU nodes.
  */
-#include "host/vf-kmodel.h"
+#include "demo/vf-kmodel.h"
 
 #include <errno.h>
 #include <stdarg.h>

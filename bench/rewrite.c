@@ -20,8 +20,8 @@
  * whatever the times: a broken benchmark fails CI, a slow machine does not.
  */
 #include "domain/vf-domain-xml.h"
-#include "vf-demo.h"
-#include "vf-error.h"
+#include "demo/vf-demo.h"
+#include "core/vf-error.h"
 
 #include <libxml/xmlversion.h>
 

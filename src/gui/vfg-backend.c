@@ -5,7 +5,7 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
-#include "vf-passthrough-private.h"
+#include "flows/vf-passthrough-private.h"
 
 #define VFG_HOOK_LOG_PATH VF_DOCTOR_HOOK_LOG_PATH
 #define VFG_HELPER_LOG    "/var/log/virtflow/helper.log"

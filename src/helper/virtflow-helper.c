@@ -30,12 +30,12 @@
  * --state-dir and --log in front of the verb; those options are refused unless the real
  * uid is 0 and the caller came through neither pkexec nor sudo.
  */
-#include "vf-error.h"
-#include "vf-json.h"
-#include "vf-setup.h"
-#include "vf-util.h"
+#include "core/vf-error.h"
+#include "core/vf-json.h"
+#include "setup/vf-setup.h"
+#include "core/vf-util.h"
 #include "host/vf-gpu.h"
-#include "host/vf-kmodel.h"
+#include "demo/vf-kmodel.h"
 #include "host/vf-transition.h"
 
 #include <errno.h>

@@ -35,12 +35,12 @@
 #include "vf-hook-args.h"
 #include "vf-hook-stdin.h"
 
-#include "vf-error.h"
+#include "core/vf-error.h"
 #include "domain/vf-domain-xml.h"
 #include "host/vf-gpu.h"
 #include "host/vf-input.h"
 #include "host/vf-lg-shm.h"
-#include "host/vf-kmodel.h"
+#include "demo/vf-kmodel.h"
 #include "host/vf-transition.h"
 
 #include <errno.h>

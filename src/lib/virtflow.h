@@ -27,8 +27,8 @@
  */
 #pragma once
 
-#include "vf-error.h"
-#include "vf-json.h"
+#include "core/vf-error.h"
+#include "core/vf-json.h"
 
 #include "host/vf-host.h"
 #include "host/vf-pci.h"
@@ -41,10 +41,10 @@
 
 #include "virt/vf-virt.h"
 
-#include "vf-demo.h"
-#include "vf-doctor.h"
-#include "vf-passthrough.h"
-#include "vf-setup.h"
+#include "demo/vf-demo.h"
+#include "doctor/vf-doctor.h"
+#include "flows/vf-passthrough.h"
+#include "setup/vf-setup.h"
 #include "host/vf-privileged.h"
 
 #define VIRTFLOW_VERSION_MAJOR 0

@@ -12,7 +12,7 @@
  * the library (libxml2, blanks kept, no declaration): for XML in libvirt's format that
  * only turns its single-quoted attributes into double-quoted ones.
  */
-#include "vf-error.h"
+#include "core/vf-error.h"
 #include "domain/vf-domain-xml.h"
 
 #include <glib/gstdio.h>

@@ -17,10 +17,10 @@
 #include "vf-test-util.h"
 
 #include "domain/vf-domain-xml.h"
-#include "vf-demo.h"
-#include "vf-doctor.h"
-#include "vf-passthrough-private.h"
-#include "vf-passthrough.h"
+#include "demo/vf-demo.h"
+#include "doctor/vf-doctor.h"
+#include "flows/vf-passthrough-private.h"
+#include "flows/vf-passthrough.h"
 
 #include <fcntl.h>
 #include <glib/gstdio.h>

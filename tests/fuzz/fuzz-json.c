@@ -7,8 +7,8 @@
  */
 #include "vf-fuzz.h"
 
-#include "vf-error.h"
-#include "vf-json.h"
+#include "core/vf-error.h"
+#include "core/vf-json.h"
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)

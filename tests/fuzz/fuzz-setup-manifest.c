@@ -17,11 +17,11 @@
  */
 #include "vf-fuzz.h"
 
-#include "vf-setup.h"
+#include "setup/vf-setup.h"
 
 /* setup's own parser of the manifest, where the tree has it (issue 12's setup work) */
 #if __has_include("vf-setup-private.h")
-#include "vf-setup-private.h"
+#include "setup/vf-setup-private.h"
 #define VF_FUZZ_HAVE_MANIFEST_PARSE 1
 #endif
 

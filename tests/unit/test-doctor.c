@@ -9,7 +9,7 @@
  */
 #include "vf-test-util.h"
 
-#include "vf-doctor.h"
+#include "doctor/vf-doctor.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

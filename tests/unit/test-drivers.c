@@ -9,7 +9,7 @@
  * refused bind with the host untouched, doctor's checks, and the warning after a GPU did
  * not come back.
  */
-#include "vf-doctor.h"
+#include "doctor/vf-doctor.h"
 #include "vf-test-util.h"
 
 #include "host/vf-drivers.h"

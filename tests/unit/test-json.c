@@ -3,8 +3,8 @@
  * The JSON writer and reader: what one writes the other reads back, and the reader
  * refuses what is not JSON (it reads the privileged helper's progress lines).
  */
-#include "vf-error.h"
-#include "vf-json.h"
+#include "core/vf-error.h"
+#include "core/vf-json.h"
 
 static void
 test_json_round_trip(void)

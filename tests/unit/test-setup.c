@@ -3,8 +3,8 @@
  * virtflow setup on model hosts: the plan, applying it, idempotence, and --undo putting
  * every file back exactly (the whole tree compared before and after).
  */
-#include "vf-setup-private.h"
-#include "vf-setup.h"
+#include "setup/vf-setup-private.h"
+#include "setup/vf-setup.h"
 #include "vf-test-util.h"
 
 #include <fcntl.h>

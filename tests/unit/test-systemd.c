@@ -7,8 +7,8 @@
  * later as JobRemoved(id, job, unit, result), sent only to clients that called
  * Subscribe(); NoSuchUnit for a unit it does not know. Each test sets how the job ends.
  */
-#include "vf-error.h"
-#include "vf-systemd.h"
+#include "core/vf-error.h"
+#include "host/vf-systemd.h"
 
 #include <gio/gio.h>
 #include <string.h>

@@ -6,7 +6,7 @@
  * bound to vfio-pci by hand (driver_override, unbind, drivers_probe through the model), as
  * for a VM of their own.
  */
-#include "host/vf-kmodel.h"
+#include "demo/vf-kmodel.h"
 
 #include <stdio.h>
 

@@ -9,9 +9,9 @@
 #pragma once
 
 #include "host/vf-gpu.h"
-#include "host/vf-kmodel.h"
+#include "demo/vf-kmodel.h"
 #include "host/vf-transition.h"
-#include "vf-error.h"
+#include "core/vf-error.h"
 
 #include <string.h>
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "domain/vf-domain-record.h"
 
-#include "vf-error.h"
-#include "vf-util.h"
+#include "core/vf-error.h"
+#include "core/vf-util.h"
 #include "domain/vf-domain-pci-address.h"
 #include "domain/vf-xml-layout.h"
 

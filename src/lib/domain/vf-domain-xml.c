@@ -24,7 +24,7 @@
  */
 #include "domain/vf-domain-xml.h"
 
-#include "vf-error.h"
+#include "core/vf-error.h"
 #include "domain/vf-domain-pci-address.h"
 #include "domain/vf-domain-record.h"
 #include "domain/vf-xml-layout.h"

@@ -4,8 +4,8 @@
  */
 #include "host/vf-drivers.h"
 
-#include "vf-error.h"
-#include "vf-util.h"
+#include "core/vf-error.h"
+#include "core/vf-util.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>

@@ -3,7 +3,7 @@
 
 #include "host/vf-drivers.h"
 
-#include "vf-error.h"
+#include "core/vf-error.h"
 
 #include <string.h>
 

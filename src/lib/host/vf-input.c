@@ -17,8 +17,8 @@
 
 #include "host/vf-input-private.h"
 #include "host/vf-pci.h"
-#include "vf-error.h"
-#include "vf-util.h"
+#include "core/vf-error.h"
+#include "core/vf-util.h"
 
 #include <fcntl.h>
 #include <stdio.h>

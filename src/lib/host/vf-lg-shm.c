@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "host/vf-lg-shm.h"
 
-#include "vf-error.h"
+#include "core/vf-error.h"
 
 #include <errno.h>
 #include <fcntl.h>

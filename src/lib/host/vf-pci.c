@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "host/vf-pci.h"
 
-#include "vf-error.h"
-#include "vf-util.h"
+#include "core/vf-error.h"
+#include "core/vf-util.h"
 
 #include <dlfcn.h>
 #include <pci/pci.h>

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "host/vf-privileged.h"
 
-#include "vf-error.h"
-#include "vf-json.h"
+#include "core/vf-error.h"
+#include "core/vf-json.h"
 
 #include <errno.h>
 #include <stdio.h>

@@ -5,8 +5,8 @@
 #include "host/vf-input.h"
 #include "host/vf-privileged.h"
 
-#include "vf-error.h"
-#include "vf-util.h"
+#include "core/vf-error.h"
+#include "core/vf-util.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -2,8 +2,8 @@
 #include "virt/vf-virt-private.h"
 
 #include "domain/vf-domain-xml.h"
-#include "vf-error.h"
-#include "vf-util.h"
+#include "core/vf-error.h"
+#include "core/vf-util.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>

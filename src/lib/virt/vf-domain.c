@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "virt/vf-virt-private.h"
 
-#include "vf-error.h"
+#include "core/vf-error.h"
 
 #include <libvirt/libvirt-qemu.h>
 

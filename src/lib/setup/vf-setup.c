@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "vf-setup.h"
+#include "setup/vf-setup.h"
 
-#include "vf-error.h"
-#include "vf-setup-private.h"
-#include "vf-systemd.h"
-#include "vf-util.h"
+#include "core/vf-error.h"
+#include "setup/vf-setup-private.h"
+#include "host/vf-systemd.h"
+#include "core/vf-util.h"
 #include "host/vf-iommu.h"
 #include "host/vf-privileged.h"
 

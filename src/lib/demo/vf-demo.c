@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "vf-demo.h"
+#include "demo/vf-demo.h"
 
-#include "host/vf-kmodel.h"
-#include "vf-error.h"
+#include "demo/vf-kmodel.h"
+#include "core/vf-error.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "vf-passthrough.h"
-#include "vf-passthrough-private.h"
+#include "flows/vf-passthrough.h"
+#include "flows/vf-passthrough-private.h"
 
 #include "domain/vf-domain-xml.h"
 #include "host/vf-drivers.h"
 #include "host/vf-drm.h"
 #include "host/vf-input.h"
-#include "vf-error.h"
-#include "vf-setup.h"
+#include "core/vf-error.h"
+#include "setup/vf-setup.h"
 
 #include <string.h>
 #include <unistd.h>

@@ -8,9 +8,9 @@
  * may be announced before its method reply is read, so the signals are collected from
  * before the call on.
  */
-#include "vf-systemd.h"
+#include "host/vf-systemd.h"
 
-#include "vf-error.h"
+#include "core/vf-error.h"
 
 #define VF_SYSTEMD_NAME    "org.freedesktop.systemd1"
 #define VF_SYSTEMD_PATH    "/org/freedesktop/systemd1"

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "vf-json.h"
+#include "core/vf-json.h"
 
-#include "vf-error.h"
+#include "core/vf-error.h"
 
 #include <errno.h>
 #include <string.h>

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "vf-error.h"
-#include "vf-util.h"
+#include "core/vf-error.h"
+#include "core/vf-util.h"
 
 #include <errno.h>
 #include <string.h>

@@ -6,7 +6,7 @@
  * blockers and holders, the IOMMU and vfio status, the recover journal, the domain record)
  * and adds only the explanation and the fix. Nothing here writes anything.
  */
-#include "vf-doctor.h"
+#include "doctor/vf-doctor.h"
 
 #include "domain/vf-domain-xml.h"
 #include "host/vf-drivers.h"
@@ -15,8 +15,8 @@
 #include "host/vf-iommu.h"
 #include "host/vf-pci.h"
 #include "host/vf-transition.h"
-#include "vf-error.h"
-#include "vf-setup.h"
+#include "core/vf-error.h"
+#include "setup/vf-setup.h"
 
 #include <errno.h>
 #include <grp.h>

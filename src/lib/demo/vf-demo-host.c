@@ -3,10 +3,10 @@
  * The demo's host half, apart from its libvirt half (vf-demo.c): the commands that only
  * look at or change the host must not load libvirt.
  */
-#include "vf-demo.h"
+#include "demo/vf-demo.h"
 
-#include "host/vf-kmodel.h"
-#include "vf-error.h"
+#include "demo/vf-kmodel.h"
+#include "core/vf-error.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>

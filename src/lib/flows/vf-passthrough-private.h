@@ -4,7 +4,7 @@
  */
 #pragma once
 
-#include "vf-passthrough.h"
+#include "flows/vf-passthrough.h"
 
 G_BEGIN_DECLS
 

@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include "host/vf-kmodel.h"
+#include "demo/vf-kmodel.h"
 
 #include "host/vf-pci.h"
-#include "vf-error.h"
-#include "vf-util.h"
+#include "core/vf-error.h"
+#include "core/vf-util.h"
 
 #include <errno.h>
 #include <glib/gstdio.h>
