@@ -147,6 +147,8 @@ vf_cli_json_error(VfJson *json, const GError *error)
     vf_json_begin_object(json);
     vf_json_member_string(json, "code", vf_cli_error_code_name(error));
     vf_json_member_string(json, "message", error->message);
+    if (vf_error_get_fix(error))
+        vf_json_member_string(json, "fix", vf_error_get_fix(error));
     vf_json_end_object(json);
 }
 
@@ -162,6 +164,9 @@ vf_cli_fail(VfCli *cli, const GError *error)
         vf_cli_print_json(json);
     }
     fprintf(stderr, "%s: error: %s\n", cli->prog, error->message);
+    /* the fix from where it failed, unless the message already ends with it */
+    if (vf_error_get_fix(error) && strstr(error->message, vf_error_get_fix(error)) == NULL)
+        fprintf(stderr, "%s: fix: %s\n", cli->prog, vf_error_get_fix(error));
     return vf_cli_exit_for(error);
 }
 

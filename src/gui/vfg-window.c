@@ -652,30 +652,15 @@ vfg_window_bench_tick(gpointer data)
     return G_SOURCE_CONTINUE;
 }
 
-/* What the user can do about a failed flow, from the error's kind. */
+/* What the user can do about a failed flow. */
 static const char *
 vfg_error_fix(const GError *error)
 {
-    if (error == NULL || error->domain != VF_ERROR)
-        return "Fix the reason above, then Retry";
-    switch (error->code) {
-    case VF_ERROR_NO_IOMMU:
-    case VF_ERROR_VFIO_UNAVAILABLE:
-    case VF_ERROR_GROUP_NOT_VIABLE:
-    case VF_ERROR_DEVICE_IN_USE:
-    case VF_ERROR_BOOT_VGA:
-        return "See the GPU section and the Host page for what blocks it and the fix";
-    case VF_ERROR_TIMEOUT:
-        return "Shut the guest down from inside, or use Force off";
-    case VF_ERROR_BUSY:
-        return "Another VirtFlow operation is running: wait for it, then try again";
-    case VF_ERROR_PERMISSION:
-        return "Allow VirtFlow's helper when asked (polkit), or run as an administrator";
-    case VF_ERROR_NOT_FOUND:
-        return "Refresh the list: the VM or device is gone";
-    default:
-        return "Fix the reason above, then Retry";
-    }
+    /* the fix comes from where the failure happened (vf_error_get_fix()): the code alone
+     * cannot tell a VM that is gone from a guest agent that does not answer */
+    const char *fix = error ? vf_error_get_fix(error) : NULL;
+
+    return fix ? fix : "Fix the reason above, then Retry";
 }
 
 /* TRUE when looking-glass-client can be run from this session. */

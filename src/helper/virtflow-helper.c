@@ -178,6 +178,8 @@ vf_helper_emit_end(const GError *error)
                               error->domain == VF_ERROR ? vf_error_code_to_string(error->code)
                                                         : "invalid-argument");
         vf_json_member_string(json, "message", error->message);
+        if (vf_error_get_fix(error))
+            vf_json_member_string(json, "fix", vf_error_get_fix(error));
         vf_json_end_object(json);
     }
     vf_json_end_object(json);

@@ -516,6 +516,10 @@ test_activate_running_unchecked(void)
     g_assert_false(vf_activate(fx, VF_VM, NULL, FALSE, &flow, &error));
     g_assert_nonnull(error);
     vf_assert_contains(VF_MSG(error), "guest");
+    /* the fix is the guest agent's, not "the VM is gone" (both are NOT_FOUND) */
+    g_assert_error(error, VF_ERROR, VF_ERROR_NOT_FOUND);
+    vf_assert_contains(vf_error_get_fix(error), "org.qemu.guest_agent.0");
+    vf_assert_contains(vf_error_get_fix(error), "activate anyway");
     vf_assert_failed_at(flow, "check-guest", error);
 
     after = vf_fx_xml(fx, VF_VM, TRUE);
@@ -552,6 +556,115 @@ test_activate_running(void)
     vf_assert_activated_xml(after);
     drivers = vf_fx_drivers(fx);
     g_assert_cmpstr(drivers, ==, VF_VFIO_DRIVERS);
+}
+
+/* The demo's guest agents (vf_demo_agent_answer()) answer as a real Windows guest with the
+ * virtio-win tools does: a running demo VM is checked and activated without --force. */
+static void
+test_activate_running_demo_agent(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autofree char *states = NULL;
+
+    vf_connection_set_agent_model(fx->conn, vf_demo_agent_answer);
+    vf_fx_start_vm(fx, VF_VM);
+    g_assert_true(vf_activate(fx, VF_VM, NULL, FALSE, &flow, &error));
+    g_assert_no_error(error);
+    states = vf_flow_states(flow);
+    g_assert_cmpstr(states, ==,
+                    "check-host=done check-guest=done stop-vm=done bind-gpu=done "
+                    "rewrite-vm=done define-vm=done");
+    g_assert_cmpstr(VF_STEP_DETAIL(flow, "check-guest"), ==,
+                    "the guest agent answers; VirtIO storage and network drivers are in");
+    g_assert_cmpint(vf_fx_state(fx, VF_VM), ==, VF_DOMAIN_STATE_SHUTOFF);
+}
+
+/* The demo agent models a guest as its XML describes it: no agent channel, no answer (with
+ * libvirt's words); a Windows guest lists a driver per VirtIO device; a Linux guest has no
+ * guest-get-devices; an unknown command is the agent's CommandNotFound. */
+static void
+test_demo_agent_model(void)
+{
+    g_autoptr(GError) e1 = NULL, e2 = NULL, e3 = NULL;
+    g_autoptr(GString) no_agent = g_string_new(vf_win11_xml);
+    g_autoptr(GString) linux_xml = g_string_new(vf_win11_xml);
+    g_autofree char *devices = NULL, *os = NULL, *ping = NULL, *linux_devices = NULL;
+    g_autofree char *none = NULL, *unknown = NULL;
+
+    g_string_replace(no_agent, "org.qemu.guest_agent.0", "org.example.other", 0);
+    g_string_replace(linux_xml, "http://microsoft.com/win/11", "http://debian.org/debian/12", 0);
+
+    ping = vf_demo_agent_answer(vf_win11_xml, "{\"execute\":\"guest-ping\"}", NULL);
+    g_assert_cmpstr(ping, ==, "{\"return\": {}}");
+    os = vf_demo_agent_answer(vf_win11_xml, "{\"execute\":\"guest-get-osinfo\"}", NULL);
+    vf_assert_contains(os, "\"id\": \"mswindows\"");
+    devices = vf_demo_agent_answer(vf_win11_xml, "{\"execute\":\"guest-get-devices\"}", NULL);
+    vf_assert_contains(devices, "\"device-id\": 4162");          /* the virtio disk */
+    vf_assert_contains(devices, "\"device-id\": 4161");          /* the virtio NIC */
+    g_assert_false(vf_guest_devices_have_virtio_input(devices)); /* no virtio input in the XML */
+
+    none = vf_demo_agent_answer(no_agent->str, "{\"execute\":\"guest-ping\"}", &e1);
+    g_assert_null(none);
+    g_assert_error(e1, VF_ERROR, VF_ERROR_NOT_FOUND);
+    vf_assert_contains(e1->message, "QEMU guest agent is not configured");
+    vf_assert_contains(vf_error_get_fix(e1), "org.qemu.guest_agent.0");
+
+    linux_devices =
+        vf_demo_agent_answer(linux_xml->str, "{\"execute\":\"guest-get-devices\"}", &e2);
+    g_assert_null(linux_devices);
+    g_assert_error(e2, VF_ERROR, VF_ERROR_LIBVIRT);
+    unknown = vf_demo_agent_answer(vf_win11_xml, "{\"execute\":\"guest-exec\"}", &e3);
+    g_assert_null(unknown);
+    vf_assert_contains(e3->message, "guest-exec has not been found");
+}
+
+/* A host without an IOMMU (the kernel made no groups): Activate fails at check-host with
+ * the IOMMU's own fix, not "the VM or device is gone". */
+static void
+test_activate_no_iommu(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autofree char *groups = g_build_filename(fx->th.root, "sys/kernel/iommu_groups", NULL);
+    g_autofree char *units = g_build_filename(fx->th.root, "sys/class/iommu", NULL);
+    g_autofree char *before = vf_fx_xml(fx, VF_VM, TRUE);
+    g_autofree char *after = NULL;
+
+    vf_test_rm_rf(groups);
+    vf_test_rm_rf(units);
+    g_assert_false(vf_activate(fx, VF_VM, NULL, FALSE, &flow, &error));
+    g_assert_error(error, VF_ERROR, VF_ERROR_NO_IOMMU);
+    vf_assert_failed_at(flow, "check-host", error);
+    vf_assert_contains(vf_error_get_fix(error), "iommu");
+    g_assert_null(strstr(vf_error_get_fix(error), "gone"));
+    after = vf_fx_xml(fx, VF_VM, TRUE);
+    g_assert_cmpstr(after, ==, before);
+}
+
+/* A fix survives what the flows do to an error on its way to a front end: a prefix, a
+ * copy into another thread, and a later fix replaces an earlier one. */
+static void
+test_error_fix(void)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GError) copy = NULL;
+    g_autoptr(GError) other = g_error_new_literal(G_OPTION_ERROR, G_OPTION_ERROR_FAILED, "x");
+
+    g_set_error(&error, VF_ERROR, VF_ERROR_NOT_FOUND, "gone");
+    g_assert_null(vf_error_get_fix(error));
+    vf_error_add_fix(&error, "do %s", "this");
+    g_prefix_error(&error, "while doing: ");
+    g_assert_cmpstr(vf_error_get_fix(error), ==, "do this");
+    copy = g_error_copy(error);
+    vf_error_set_fix(error, "do that");
+    g_assert_cmpstr(vf_error_get_fix(copy), ==, "do this");
+    g_assert_cmpstr(vf_error_get_fix(error), ==, "do that");
+    vf_error_set_fix(other, "ignored");
+    g_assert_null(vf_error_get_fix(other));
+    g_assert_null(vf_error_get_fix(NULL));
 }
 
 static void
@@ -1233,11 +1346,12 @@ static const struct {
     const char *gpu;
     int code;
     const char *says;
+    const char *fix; /* what the failure says to do (vf_error_get_fix()) */
 } vf_bad_gpus[] = {
-    {VF_NVME, VF_ERROR_INVALID_ARGUMENT, "not a GPU"},
-    {VF_IGPU, VF_ERROR_BOOT_VGA, "boot-vga"},
-    {"0000:09:00.0", VF_ERROR_NOT_FOUND, "does not exist"},
-    {"not-a-bdf", VF_ERROR_INVALID_ARGUMENT, "not-a-bdf"},
+    {VF_NVME, VF_ERROR_INVALID_ARGUMENT, "not a GPU", "Choose one of this host's GPUs"},
+    {VF_IGPU, VF_ERROR_BOOT_VGA, "boot-vga", "Pass through the other GPU"},
+    {"0000:09:00.0", VF_ERROR_NOT_FOUND, "does not exist", "Choose one of this host's GPUs"},
+    {"not-a-bdf", VF_ERROR_INVALID_ARGUMENT, "not-a-bdf", "e.g. 0000:01:00.0"},
 };
 
 static void
@@ -1258,6 +1372,7 @@ test_bad_gpu(gconstpointer data)
     g_assert_false(vf_activate(fx, VF_VM, vf_bad_gpus[k].gpu, TRUE, &flow, &error));
     g_assert_error(error, VF_ERROR, vf_bad_gpus[k].code);
     vf_assert_contains(VF_MSG(error), vf_bad_gpus[k].says);
+    vf_assert_contains(vf_error_get_fix(error), vf_bad_gpus[k].fix);
     vf_assert_failed_at(flow, "check-host", error);
 
     after = vf_fx_xml(fx, VF_VM, TRUE);
@@ -2358,6 +2473,10 @@ main(int argc, char **argv)
     g_test_add_func("/flows/activate/off", test_activate_off);
     g_test_add_func("/flows/activate/running", test_activate_running);
     g_test_add_func("/flows/activate/running-unchecked", test_activate_running_unchecked);
+    g_test_add_func("/flows/activate/running-demo-agent", test_activate_running_demo_agent);
+    g_test_add_func("/flows/demo-agent", test_demo_agent_model);
+    g_test_add_func("/flows/error-fix", test_error_fix);
+    g_test_add_func("/flows/activate/no-iommu", test_activate_no_iommu);
     g_test_add_data_func("/flows/activate/twice", NULL, test_activate_twice);
     g_test_add_data_func("/flows/activate/twice-same-gpu", VF_GPU, test_activate_twice);
     g_test_add_data_func("/flows/deactivate/round-trip/off", GINT_TO_POINTER(FALSE),

@@ -612,6 +612,9 @@ def main():
     tap(end == f"{VM}: failed", "guest check failing: the activation fails", end)
     tap(find(app.acc, Atspi.Role.PUSH_BUTTON, "Activate Anyway") is not None,
         "guest check failing: Activate Anyway is offered", labels(app.acc))
+    fix = row_subtitle(app, "Fix")
+    tap(fix is not None and "guest agent" in fix and "Refresh" not in fix,
+        "guest check failing: the fix is the guest agent's, from where it failed", fix)
     tap(app.quit() == 0, "the app quits cleanly after the guest check")
 
 

@@ -5,10 +5,98 @@
 #include <errno.h>
 #include <string.h>
 
+/* An extended error domain (GLib 2.68): every VF_ERROR error may carry its fix. Written
+ * out rather than with G_DEFINE_EXTENDED_ERROR() so that the quark keeps the name earlier
+ * releases registered, "virtflow-error-quark". The private part sits just before the
+ * GError, aligned as GLib lays it out. */
+typedef struct {
+    char *fix;
+} VfErrorPrivate;
+
+static VfErrorPrivate *
+vf_error_private(const GError *error)
+{
+    const gsize align = 2 * sizeof(gsize);
+    const gsize size = (sizeof(VfErrorPrivate) + (align - 1)) & -align;
+
+    return (VfErrorPrivate *)(((guint8 *)error) - size);
+}
+
+static void
+vf_error_private_init(GError *error)
+{
+    vf_error_private(error)->fix = NULL;
+}
+
+static void
+vf_error_private_copy(const GError *src, GError *dest)
+{
+    vf_error_private(dest)->fix = g_strdup(vf_error_private(src)->fix);
+}
+
+static void
+vf_error_private_clear(GError *error)
+{
+    g_clear_pointer(&vf_error_private(error)->fix, g_free);
+}
+
 GQuark
 vf_error_quark(void)
 {
-    return g_quark_from_static_string("virtflow-error-quark");
+    static GQuark quark;
+    static gsize once;
+
+    if (g_once_init_enter(&once)) {
+        quark = g_error_domain_register_static("virtflow-error-quark", sizeof(VfErrorPrivate),
+                                               vf_error_private_init, vf_error_private_copy,
+                                               vf_error_private_clear);
+        g_once_init_leave(&once, 1);
+    }
+    return quark;
+}
+
+static VfErrorPrivate *
+vf_error_get_private(const GError *error)
+{
+    if (error == NULL || error->domain != VF_ERROR)
+        return NULL;
+    return vf_error_private(error);
+}
+
+const char *
+vf_error_get_fix(const GError *error)
+{
+    VfErrorPrivate *priv = vf_error_get_private(error);
+
+    return priv ? priv->fix : NULL;
+}
+
+void
+vf_error_set_fix(GError *error, const char *format, ...)
+{
+    VfErrorPrivate *priv = vf_error_get_private(error);
+    va_list ap;
+
+    if (priv == NULL)
+        return;
+    g_free(priv->fix);
+    va_start(ap, format);
+    priv->fix = g_strdup_vprintf(format, ap);
+    va_end(ap);
+}
+
+void
+vf_error_add_fix(GError **error, const char *format, ...)
+{
+    VfErrorPrivate *priv = error ? vf_error_get_private(*error) : NULL;
+    va_list ap;
+
+    if (priv == NULL)
+        return;
+    g_free(priv->fix);
+    va_start(ap, format);
+    priv->fix = g_strdup_vprintf(format, ap);
+    va_end(ap);
 }
 
 static const char *const vf_error_code_names[] = {
@@ -83,6 +171,9 @@ vf_error_set_errno(GError **error, int errsv, const char *format, ...)
     msg = g_strdup_vprintf(format, ap);
     va_end(ap);
     g_set_error(error, VF_ERROR, code, "%s: %s", msg, g_strerror(errsv));
+    if (code == VF_ERROR_PERMISSION)
+        vf_error_add_fix(error, "Allow VirtFlow's helper when asked (polkit), or run as an "
+                                "administrator");
 }
 
 int

@@ -36,6 +36,25 @@ typedef enum {
 
 GQuark vf_error_quark(void);
 
+/*
+ * The fix a person should try, attached to a VF_ERROR error where the failure happened
+ * (the code alone cannot say it: a VM that is gone and a guest agent that does not answer
+ * are both NOT_FOUND). Front ends show it beside the message; it is worded for any of
+ * them ("force it off", not "--force"). It survives g_prefix_error() and g_error_copy().
+ * vf_error_get_fix(): NULL when none was attached or @error is not in VF_ERROR.
+ * vf_error_set_fix(): replaces any earlier fix; a no-op on NULL or another domain.
+ */
+const char *vf_error_get_fix(const GError *error);
+void vf_error_set_fix(GError *error, const char *format, ...) G_GNUC_PRINTF(2, 3);
+/* The fix of a guest agent that does not answer, wherever that is found. */
+#define VF_FIX_GUEST_AGENT                                                                         \
+    "Install the QEMU guest agent in the guest (Windows: the virtio-win guest tools) and give "    \
+    "the VM its channel (virt-manager: Add Hardware, Channel, org.qemu.guest_agent.0); or "        \
+    "activate anyway if the guest already has its VirtIO drivers"
+
+/* vf_error_set_fix() on *@error when @error and *@error are set (for GError ** callers). */
+void vf_error_add_fix(GError **error, const char *format, ...) G_GNUC_PRINTF(2, 3);
+
 /* The short stable name of a code ("no-iommu", "in-use", ...), for JSON and logs. */
 const char *vf_error_code_to_string(VfErrorCode code);
 /* The code of a name vf_error_code_to_string() gave; VF_ERROR_FAILED for any other. */

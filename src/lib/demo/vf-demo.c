@@ -216,6 +216,7 @@ vf_demo_open(const char *root, VfHost **ret_host, VfConnection **ret_conn, GErro
         conn = vf_connection_open(uri, error);
         if (conn == NULL)
             return FALSE;
+        vf_connection_set_agent_model(conn, vf_demo_agent_answer);
         /* keep the seed as libvirt prints it, so later saves only show real changes */
         if (seeded && !vf_demo_save(root, conn, error))
             return FALSE;

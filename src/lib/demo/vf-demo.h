@@ -27,4 +27,11 @@ gboolean vf_demo_open(const char *root, VfHost **ret_host, VfConnection **ret_co
 /* Writes the domains of @conn back under @root, for the next open. */
 gboolean vf_demo_save(const char *root, VfConnection *conn, GError **error);
 
+/*
+ * The demo guests' QEMU guest agents (a VfAgentModelFunc, see virt/vf-virt.h): the reply
+ * qemu-guest-agent would give to @command in the running guest described by @domain_xml,
+ * or NULL + the error libvirt would give. vf_demo_open() gives it to the demo connection.
+ */
+char *vf_demo_agent_answer(const char *domain_xml, const char *command, GError **error);
+
 G_END_DECLS

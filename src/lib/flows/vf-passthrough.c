@@ -207,6 +207,25 @@ vf_options_stop_timeout_ms(const VfFlowOptions *options)
 
 /* ---- pieces ---- */
 
+/* The fix of the first GPU that is not the host's own display (else of the first GPU). */
+static const char *
+vf_first_blocker_fix(VfHostReport *report)
+{
+    const char *fix = "See what blocks each GPU on the Host page or with 'virtflow doctor'";
+    gboolean boot = TRUE;
+
+    for (guint i = 0; i < report->gpus->len; i++) {
+        VfGpu *g = report->gpus->pdata[i];
+        const VfBlocker *b = g->blockers->len ? g->blockers->pdata[0] : NULL;
+
+        if (b && b->fix && (boot || b->kind != VF_BLOCKER_BOOT_VGA)) {
+            fix = b->fix;
+            boot = b->kind == VF_BLOCKER_BOOT_VGA;
+        }
+    }
+    return fix;
+}
+
 static VfGpu *
 vf_pick_gpu(VfHostReport *report, const char *gpu, GError **error)
 {
@@ -241,11 +260,17 @@ vf_pick_gpu(VfHostReport *report, const char *gpu, GError **error)
     if (report->gpus->len == 0) {
         g_set_error(error, VF_ERROR, VF_ERROR_NOT_FOUND,
                     "No GPU (PCI display controller) on this host: %s", report->iommu->verdict);
+        vf_error_add_fix(error, "A second GPU is needed: the host keeps one for its own "
+                                "display");
         return NULL;
     }
     g_set_error(error, VF_ERROR,
                 report->iommu->enabled ? VF_ERROR_DEVICE_IN_USE : VF_ERROR_NO_IOMMU,
                 "No GPU of this host can be passed through:%s", why->str);
+    if (!report->iommu->enabled && report->iommu->fix)
+        vf_error_add_fix(error, "%s", report->iommu->fix);
+    else
+        vf_error_add_fix(error, "%s", vf_first_blocker_fix(report));
     return NULL;
 }
 
@@ -325,6 +350,8 @@ vf_check_guest(VfDomain *dom, char **ret_detail, gboolean *ret_virtio_input, GEr
 
     if (ping == NULL) {
         g_prefix_error(error, "The guest cannot be checked: ");
+        if (error && *error && vf_error_get_fix(*error) == NULL)
+            vf_error_add_fix(error, "%s", VF_FIX_GUEST_AGENT);
         return FALSE;
     }
     osinfo = vf_domain_agent_command(dom, "{\"execute\":\"guest-get-osinfo\"}", 10, NULL);
@@ -359,6 +386,10 @@ vf_check_guest(VfDomain *dom, char **ret_detail, gboolean *ret_virtio_input, GEr
                     "could become unreachable; install the virtio-win guest tools first (or "
                     "use --force)",
                     !storage ? "storage" : "network");
+        vf_error_add_fix(
+            error, "Install the virtio-win guest tools in Windows (virtio-win-guest-tools.exe "
+                   "on the virtio-win ISO), then try again; or activate anyway if you can "
+                   "reach the guest another way");
         return FALSE;
     }
     *ret_virtio_input = vf_guest_devices_have_virtio_input(devices);
@@ -429,6 +460,8 @@ vf_stop_domain(VfRun *run, VfDomain *dom, gboolean force, GError **error)
                 "to switch it off)",
                 vf_domain_get_name(dom), total_ms / 1000,
                 1 + (total_ms - 1) / VF_SHUTDOWN_REPEAT_MS);
+    vf_error_add_fix(error, "Shut the guest down from inside, or force it off (unsaved work in "
+                            "the guest is lost)");
     return FALSE;
 }
 
@@ -980,10 +1013,37 @@ vf_flow_enter(VfHost *host, VfConnection *conn, const char *vm, int *ret_lock, V
     return TRUE;
 }
 
-/* Fails @id with @error's message; returns FALSE for the caller's convenience. */
+/* What to do when step @id failed and the failure did not say (vf_run_fail()). */
+static const char *
+vf_step_fix(const char *id)
+{
+    static const struct {
+        const char *id, *fix;
+    } fixes[] = {
+        {"check-host", "See what blocks the GPU on the Host page or with 'virtflow doctor'"},
+        {"check-guest", VF_FIX_GUEST_AGENT},
+        {"stop-vm", "Shut the guest down from inside, or force it off"},
+        {"start-vm", "Read the VM's log (/var/log/libvirt/qemu/VM.log) for why QEMU stopped; "
+                     "'virtflow doctor VM' checks the usual causes"},
+        {"bind-gpu", "Nothing was left half done; 'virtflow doctor' shows what holds the GPU"},
+        {"rewrite-vm", "The VM's definition is unchanged; 'virtflow doctor VM' checks its XML"},
+        {"define-vm", "The VM's definition is unchanged; 'virtflow doctor VM' checks its XML"},
+        {"restore-gpu", "Return the GPU with Restore on the Host page or 'virtflow gpu restore'"},
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(fixes); i++)
+        if (g_str_equal(fixes[i].id, id))
+            return fixes[i].fix;
+    return "Fix the reason above, then try again";
+}
+
+/* Fails @id with @error's message, and gives @error the step's fix when the place that
+ * failed did not attach one; returns FALSE for the caller's convenience. */
 static gboolean
 vf_run_fail(VfRun *run, const char *id, GError *error)
 {
+    if (error && vf_error_get_fix(error) == NULL)
+        vf_error_set_fix(error, "%s", vf_step_fix(id));
     vf_run_set(run, id, VF_STEP_FAILED, "%s", error ? error->message : "failed");
     return FALSE;
 }

@@ -107,6 +107,7 @@ vf_gpu_check_eligible(const VfGpu *gpu, GError **error)
                                b->message, b->fix);
     }
     g_set_error_literal(error, VF_ERROR, vf_blocker_error_codes[first->kind], msg->str);
+    vf_error_add_fix(error, "%s", first->fix);
     return FALSE;
 }
 
@@ -383,6 +384,7 @@ vf_host_report_find_gpu(VfHostReport *report, const char *address, GError **erro
     if (dev == NULL) {
         g_set_error(error, VF_ERROR, VF_ERROR_NOT_FOUND,
                     "PCI device %s does not exist on this host; see 'virtflow gpu list'", canon);
+        vf_error_add_fix(error, "Choose one of this host's GPUs (the GPU list shows them)");
         return NULL;
     }
     for (guint i = 0; i < report->gpus->len; i++) {
@@ -405,6 +407,7 @@ vf_host_report_find_gpu(VfHostReport *report, const char *address, GError **erro
                     "%s is a %s (driver %s), not a GPU or a function of one; see 'virtflow "
                     "gpu list'",
                     canon, cls, dev->driver ? dev->driver : "none");
+        vf_error_add_fix(error, "Choose one of this host's GPUs (the GPU list shows them)");
     }
     return NULL;
 }

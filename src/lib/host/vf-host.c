@@ -670,6 +670,8 @@ vf_host_lock(VfHost *host, const char *name, GError **error)
                         "Another VirtFlow operation is changing devices (lock '%s' is held); "
                         "wait for it to finish and try again",
                         path);
+            vf_error_add_fix(error, "Wait for the other VirtFlow operation to finish, then try "
+                                    "again");
             close(fd);
             return -1;
         }

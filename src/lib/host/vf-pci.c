@@ -61,6 +61,7 @@ invalid:
                 "'%s%s' is not a PCI address: expected DOMAIN:BUS:SLOT.FUNCTION in hex, "
                 "e.g. 0000:01:00.0 (see 'virtflow gpu list')",
                 shown, len > VF_PCI_ADDRESS_MAX ? "…" : "");
+    vf_error_add_fix(error, "Give the address as the GPU list shows it, e.g. 0000:01:00.0");
     return NULL;
 }
 

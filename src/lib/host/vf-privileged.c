@@ -25,6 +25,7 @@ vf_privileged_argv(VfHost *host, const char *helper, const char *const *verb_arg
             g_set_error(error, VF_ERROR, VF_ERROR_PERMISSION,
                         "Changing devices needs root: run as root, or install polkit's "
                         "pkexec (Debian: apt install pkexec) so that VirtFlow can ask for it");
+            vf_error_add_fix(error, "Install pkexec (Debian: apt install pkexec), or run as root");
             return NULL;
         }
         g_ptr_array_add(argv, g_steal_pointer(&pkexec));
@@ -50,6 +51,8 @@ vf_privileged_set_not_runnable(GError **error, const char *helper, const char *r
                 "Cannot run VirtFlow's privileged helper '%s': %s (is VirtFlow installed? "
                 "'meson install' puts it in LIBEXECDIR/virtflow)",
                 helper, reason);
+    vf_error_add_fix(error, "Install VirtFlow (meson install), which puts the helper where the "
+                            "app looks for it");
 }
 
 /* The "end" event's verdict: TRUE, or FALSE with the helper's error. */
@@ -60,6 +63,7 @@ vf_privileged_end(GVariant *event, GError **error)
     g_autoptr(GVariant) err = NULL;
     const char *code = NULL;
     const char *message = NULL;
+    const char *fix = NULL;
 
     if (g_variant_lookup(event, "ok", "b", &ok) && ok)
         return TRUE;
@@ -67,9 +71,12 @@ vf_privileged_end(GVariant *event, GError **error)
     if (err) {
         g_variant_lookup(err, "code", "&s", &code);
         g_variant_lookup(err, "message", "&s", &message);
+        g_variant_lookup(err, "fix", "&s", &fix);
     }
     g_set_error_literal(error, VF_ERROR, vf_error_code_from_string(code),
                         message ? message : "virtflow-helper failed without saying why");
+    if (fix)
+        vf_error_add_fix(error, "%s", fix);
     return FALSE;
 }
 
@@ -165,6 +172,7 @@ vf_privileged_run(VfHost *host, const char *const *verb_argv, VfPrivilegedEventF
                     "org.virtflow.helper (pkexec exit status %d); authenticate as an "
                     "administrator, or run as root",
                     WEXITSTATUS(status));
+        vf_error_add_fix(error, "Authenticate as an administrator when asked, then try again");
     } else if (WIFSIGNALED(status)) {
         g_set_error(error, VF_ERROR, VF_ERROR_FAILED,
                     "virtflow-helper was killed by signal %d before it finished; run "

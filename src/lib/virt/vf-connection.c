@@ -151,6 +151,12 @@ vf_connection_unref(VfConnection *conn)
     g_free(conn);
 }
 
+void
+vf_connection_set_agent_model(VfConnection *conn, VfAgentModelFunc model)
+{
+    conn->agent_model = model;
+}
+
 const char *
 vf_connection_get_uri(VfConnection *conn)
 {
@@ -340,6 +346,7 @@ vf_connection_lookup_domain(VfConnection *conn, const char *name, GError **error
         virResetLastError();
         g_set_error(error, VF_ERROR, VF_ERROR_NOT_FOUND,
                     "No VM named '%s' on %s (see 'virtflow list')", name, conn->uri);
+        vf_error_add_fix(error, "Refresh the list: the VM may have been removed or renamed");
         return NULL;
     }
     return vf_domain_new(conn, dom);

@@ -186,12 +186,43 @@ vf_domain_wait_stopped(VfDomain *dom, guint timeout_ms, VfWaitFunc tick, gpointe
     return TRUE;
 }
 
+/* The connection's agent model answers for a running domain (see vf-virt.h). */
+static char *
+vf_domain_agent_model_command(VfDomain *dom, const char *command, GError **error)
+{
+    g_autoptr(GError) local = NULL;
+    g_autofree char *xml = NULL;
+    VfDomainState state;
+    char *reply;
+
+    if (!vf_domain_get_state(dom, &state, error))
+        return NULL;
+    if (state != VF_DOMAIN_STATE_RUNNING) {
+        g_set_error(error, VF_ERROR, VF_ERROR_NOT_FOUND,
+                    "The guest agent of VM '%s' does not answer: the VM is not running", dom->name);
+        vf_error_add_fix(error, "Start the VM and wait until its system has booted");
+        return NULL;
+    }
+    xml = vf_domain_dup_xml(dom, FALSE, error);
+    if (xml == NULL)
+        return NULL;
+    reply = dom->conn->agent_model(xml, command, &local);
+    if (reply == NULL) {
+        g_prefix_error(&local, "The guest agent of VM '%s' does not answer: ", dom->name);
+        g_propagate_error(error, g_steal_pointer(&local));
+    }
+    return reply;
+}
+
 char *
 vf_domain_agent_command(VfDomain *dom, const char *command, int timeout_s, GError **error)
 {
-    char *reply = virDomainQemuAgentCommand(dom->dom, command, timeout_s, 0);
+    char *reply;
     char *out;
 
+    if (dom->conn->agent_model)
+        return vf_domain_agent_model_command(dom, command, error);
+    reply = virDomainQemuAgentCommand(dom->dom, command, timeout_s, 0);
     if (reply == NULL) {
         virErrorPtr err = virGetLastError();
 
@@ -200,6 +231,7 @@ vf_domain_agent_command(VfDomain *dom, const char *command, int timeout_s, GErro
             g_set_error(error, VF_ERROR, VF_ERROR_NOT_FOUND,
                         "The guest agent of VM '%s' does not answer: %s", dom->name,
                         err->message ? err->message : "no agent");
+            vf_error_add_fix(error, "%s", VF_FIX_GUEST_AGENT);
             virResetLastError();
             return NULL;
         }

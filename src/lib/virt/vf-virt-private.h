@@ -11,6 +11,7 @@ struct _VfConnection {
     gint ref_count;
     virConnectPtr conn;
     char *uri;
+    VfAgentModelFunc agent_model; /* the demo's guest agents (vf-virt.h) */
 };
 
 struct _VfDomain {

@@ -58,6 +58,17 @@ void vf_connection_unref(VfConnection *conn);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfConnection, vf_connection_unref)
 
 const char *vf_connection_get_uri(VfConnection *conn);
+
+/*
+ * A stand-in for the guest agents of a connection whose driver has none (libvirt's test
+ * driver, which the demo runs on): given a running domain's live XML and an agent command
+ * ("{\"execute\":\"guest-ping\"}"), the reply qemu-guest-agent would give, or NULL and an
+ * error as libvirt gives it (no agent channel in the XML: VF_ERROR_NOT_FOUND). Set once,
+ * right after vf_connection_open(); vf_domain_agent_command() then asks it instead of
+ * libvirt. Real connections never have one.
+ */
+typedef char *(*VfAgentModelFunc)(const char *domain_xml, const char *command, GError **error);
+void vf_connection_set_agent_model(VfConnection *conn, VfAgentModelFunc model);
 /* Every domain, active or not, sorted by name. Of VfDomainInfo*. */
 GPtrArray *vf_connection_list_domains(VfConnection *conn, GError **error);
 /* The same with vcpus and memory_kib filled: one more round trip per domain. */
