@@ -734,6 +734,30 @@ test_deactivate_round_trip(gconstpointer data)
     g_assert_cmpint(vf_fx_state(fx, VF_VM), ==, VF_DOMAIN_STATE_SHUTOFF);
 }
 
+/* A function of the set whose device record is gone (VirtFlow cannot know its host driver)
+ * stays on vfio-pci: Deactivate says so as a warning of the flow, naming it. */
+static void
+test_deactivate_left_warned(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new();
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) flow = NULL;
+    g_autofree char *record = NULL, *warnings = NULL, *drivers = NULL;
+    VfFlowOptions o = vf_options(NULL, FALSE);
+
+    vf_fx_activate(fx, VF_VM);
+    record = vf_host_dup_state_path(fx->th.host, "devices/" VF_AUDIO ".conf");
+    g_assert_cmpint(g_unlink(record), ==, 0);
+
+    g_assert_true(vf_flow_deactivate(fx->th.host, fx->conn, VF_VM, &o, &flow, &error));
+    g_assert_no_error(error);
+    warnings = vf_flow_warnings(flow);
+    vf_assert_contains(warnings, VF_AUDIO);
+    vf_assert_contains(warnings, "vfio-pci");
+    drivers = vf_fx_drivers(fx);
+    g_assert_cmpstr(drivers, ==, VF_GPU "=nvidia " VF_AUDIO "=vfio-pci");
+}
+
 static void
 test_deactivate_not_active(void)
 {
@@ -2484,6 +2508,7 @@ main(int argc, char **argv)
     g_test_add_data_func("/flows/deactivate/round-trip/running", GINT_TO_POINTER(TRUE),
                          test_deactivate_round_trip);
     g_test_add_func("/flows/deactivate/not-active", test_deactivate_not_active);
+    g_test_add_func("/flows/deactivate/left-warned", test_deactivate_left_warned);
     g_test_add_func("/flows/start-stop/activated", test_start_stop);
     g_test_add_func("/flows/start-stop/plain", test_start_stop_plain);
     g_test_add_func("/flows/start/running", test_start_running);

@@ -468,8 +468,11 @@ vf_stop_domain(VfRun *run, VfDomain *dom, gboolean force, GError **error)
 /* The GPU's set back to the host, and first (in reverse of the bind) the USB controller's
  * set of `--input usb-controller:BDF` when @usb is not NULL. Both are tried; the first error
  * is returned. */
+/* The GPU's set back to its host drivers, and first the USB controller's (@usb, may be
+ * NULL). What the restore leaves where it is (a function VirtFlow did not move) becomes a
+ * warning of @run when given, so the user learns it from the flow, not from doctor. */
 static gboolean
-vf_restore_gpu(VfHost *host, const char *gpu, const char *usb, GError **error)
+vf_restore_gpu(VfHost *host, const char *gpu, const char *usb, VfRun *run, GError **error)
 {
     g_autoptr(VfHostReport) report = NULL;
     g_autoptr(VfTransition) t = NULL;
@@ -487,6 +490,8 @@ vf_restore_gpu(VfHost *host, const char *gpu, const char *usb, GError **error)
     t = vf_transition_new_restore(host, report, gpu, error);
     if (t == NULL || !vf_transition_apply(t, error))
         return FALSE;
+    for (guint i = 0; run && i < vf_transition_get_left(t)->len; i++)
+        vf_run_warn(run, "GPU %s: %s", gpu, (const char *)vf_transition_get_left(t)->pdata[i]);
     if (usb_error) {
         g_propagate_error(error, g_steal_pointer(&usb_error));
         return FALSE;
@@ -520,7 +525,7 @@ vf_bind_gpu(VfHost *host, const char *gpu, const char *usb, gboolean *ret_change
         if (tu == NULL || !vf_transition_apply(tu, error)) {
             g_prefix_error(error, "USB controller %s: ", usb);
             if (writes->len > 0)
-                vf_restore_gpu(host, gpu, NULL, NULL);
+                vf_restore_gpu(host, gpu, NULL, NULL, NULL);
             return FALSE;
         }
     }
@@ -1223,7 +1228,7 @@ undo:
     if (bound) {
         g_autoptr(GError) undo_error = NULL;
 
-        if (!vf_restore_gpu(host, flow->gpu, vf_profile_usb(flow->profile), &undo_error))
+        if (!vf_restore_gpu(host, flow->gpu, vf_profile_usb(flow->profile), NULL, &undo_error))
             vf_run_warn(&run,
                         "Undo: the GPU could not be returned to the host: %s; run "
                         "'virtflow gpu restore %s'",
@@ -1317,7 +1322,7 @@ vf_flow_deactivate(VfHost *host, VfConnection *conn, const char *vm, const VfFlo
         close(lock);
         return vf_flow_finish(flow, ret_flow, TRUE);
     }
-    if (local || !vf_restore_gpu(host, flow->gpu, usb, &local)) {
+    if (local || !vf_restore_gpu(host, flow->gpu, usb, &run, &local)) {
         /* the VM is deactivated either way; the devices are the user's to recover */
         g_prefix_error(&local,
                        "VM '%s' is deactivated, but its GPU is not back on the host "
@@ -1478,7 +1483,7 @@ vf_flow_start(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOpti
 
 unbind:
     /* only what this start bound goes back; a GPU bound before stays as it was */
-    if (bound && !vf_restore_gpu(host, gpu, vf_profile_usb(flow->profile), NULL))
+    if (bound && !vf_restore_gpu(host, gpu, vf_profile_usb(flow->profile), NULL, NULL))
         vf_run_warn(&run,
                     "Undo: the GPU could not be returned to the host; run 'virtflow gpu "
                     "restore %s'",
@@ -1561,7 +1566,7 @@ vf_flow_stop(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOptio
             vf_run_set(&run, "return-gpu", VF_STEP_DONE, "GPU %s is back on the host%s", gpu,
                        hook ? " (the libvirt hook returned it)" : "");
         } else {
-            if (!vf_restore_gpu(host, gpu, usb, &local)) {
+            if (!vf_restore_gpu(host, gpu, usb, &run, &local)) {
                 vf_run_fail(&run, "return-gpu", local);
                 goto fail;
             }
