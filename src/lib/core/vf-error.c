@@ -71,31 +71,36 @@ vf_error_get_fix(const GError *error)
     return priv ? priv->fix : NULL;
 }
 
-void
-vf_error_set_fix(GError *error, const char *format, ...)
+static void
+vf_error_set_fix_va(GError *error, const char *format, va_list ap)
 {
     VfErrorPrivate *priv = vf_error_get_private(error);
-    va_list ap;
 
     if (priv == NULL)
         return;
     g_free(priv->fix);
-    va_start(ap, format);
     priv->fix = g_strdup_vprintf(format, ap);
+}
+
+void
+vf_error_set_fix(GError *error, const char *format, ...)
+{
+    va_list ap;
+
+    va_start(ap, format);
+    vf_error_set_fix_va(error, format, ap);
     va_end(ap);
 }
 
 void
 vf_error_add_fix(GError **error, const char *format, ...)
 {
-    VfErrorPrivate *priv = error ? vf_error_get_private(*error) : NULL;
     va_list ap;
 
-    if (priv == NULL)
+    if (error == NULL)
         return;
-    g_free(priv->fix);
     va_start(ap, format);
-    priv->fix = g_strdup_vprintf(format, ap);
+    vf_error_set_fix_va(*error, format, ap);
     va_end(ap);
 }
 
