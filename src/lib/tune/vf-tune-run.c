@@ -57,6 +57,16 @@ vf_tune_size_text(guint64 size_kib)
     return g_strdup_printf("%" G_GUINT64_FORMAT "K", size_kib);
 }
 
+/* "8 GiB", "1536 MiB": the VM's memory in the units its XML shows (plain spaces: the text
+ * goes into libvirt's error message) */
+static char *
+vf_tune_memory_text(guint64 kib)
+{
+    if (kib % (1024 * 1024) == 0)
+        return g_strdup_printf("%" G_GUINT64_FORMAT " GiB", kib / (1024 * 1024));
+    return g_strdup_printf("%" G_GUINT64_FORMAT " MiB", kib / 1024);
+}
+
 static gboolean
 vf_tune_read_pages(VfHost *host, guint64 size_kib, const char *attr, guint64 *ret_value,
                    GError **error)
@@ -390,7 +400,7 @@ vf_tune_take_pages(VfHost *host, const char *vm, const VfTuneRuntime *rt, GKeyFi
     guint64 count = rt->hugepage_count;
     g_autofree char *dir = vf_tune_pages_dir(size);
     g_autofree char *size_text = vf_tune_size_text(size);
-    g_autofree char *memory = g_format_size_full(size * count * 1024, G_FORMAT_SIZE_IEC_UNITS);
+    g_autofree char *memory = vf_tune_memory_text(size * count);
     g_autoptr(GError) local = NULL;
     guint64 nr = 0, free = 0, need, others, got_nr = 0, got;
 
