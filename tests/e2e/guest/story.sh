@@ -360,6 +360,10 @@ else
     wait "$holder" 2>/dev/null
 fi
 
+# --- 5b. issue 14: pinned vCPUs and huge pages (guest/story-tune.sh) -----------------------
+# shellcheck source=/dev/null # exists only inside the initramfs
+. /e2e/story-tune.sh
+
 # --- 6. deactivate, undo ------------------------------------------------------------------
 t0=$(now_ms)
 vf deactivate "$VM"
