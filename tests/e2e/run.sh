@@ -368,10 +368,11 @@ run_l1() {
     local t0 t1 rc=0 secs
     t0=$(date +%s%N)
     # 4 CPUs: issue 14's story pins L2's two vCPUs to 2 and 3, the host keeps 0-1
-    local base=() a
+    local base=() a prev=
     for a in "${RIG_QEMU_BASE[@]}"; do
-        [[ ${base[-1]:-} == -smp ]] && a=4
+        [[ $prev == -smp ]] && a=4
         base+=("$a")
+        prev=$a
     done
     timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 "${base[@]}" -m 4096 \
         -device VGA,bus=rp1,addr=00.0,multifunction=on "${RIG_DGPU_AUDIO[@]}" \
