@@ -826,8 +826,11 @@ vf_hook_parse(const VfHookArgs *args, VfHookAction action, char *xml, char **ret
     gboolean ours = vf_domain_xml_get_passthrough(xml, ret_gpu, ret_devices, &error);
 
     /* release too: the USB controller of --input usb-controller:BDF goes back */
-    if (ours && vf_domain_xml_get_profile(xml, ret_profile, &error))
-        vf_tune_runtime_from_domain_xml(xml, ret_tune, &error); /* issue 14: tune's record */
+    /* issue 14: tune's record, for prepare only: release gives back what the journal
+     * says, so a damaged record never keeps the GPU from going home */
+    if (ours && vf_domain_xml_get_profile(xml, ret_profile, &error) &&
+        action == VF_HOOK_ACTION_PREPARE)
+        vf_tune_runtime_from_domain_xml(xml, ret_tune, &error);
     g_free(xml);
     if (ours && error == NULL)
         return VF_HOOK_PARSE_OK;

@@ -438,6 +438,42 @@ test_tune_gpu_refused(void)
     vf_hook_run_clear(&run);
 }
 
+/* A damaged tune record: prepare refuses before anything moves; release still brings the
+ * GPU home (it works from the journal, not the record). */
+static void
+test_tune_damaged_record(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_free_host, FALSE);
+    g_autofree char *damaged = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+    g_autofree char *drivers = NULL;
+    GString *xml = g_string_new(VF_TUNED_XML);
+    static const char *const set[] = {"0000:01:00.0", "0000:01:00.1", NULL};
+    VfHookRun run = {0};
+
+    g_string_replace(xml, "count=\"512\"", "count=\"-1\"", 1);
+    damaged = g_string_free(xml, FALSE);
+    before = vf_test_host_snapshot(th);
+    vf_hook_call(th, "prepare", "begin", damaged, &run);
+    g_assert_cmpint(run.status, ==, 1);
+    vf_assert_contains(run.err, "the domain's tune record (<vftune:tune>) is damaged");
+    vf_assert_contains(run.err, "count=\"-1\"");
+    after = vf_test_host_snapshot(th);
+    vf_assert_snapshot_equal(before, after);
+    vf_hook_run_clear(&run);
+
+    /* the GPU on vfio-pci (a start through the undamaged record earlier): release returns it */
+    vf_hook_call(th, "prepare", "begin", VF_DOMAIN_XML, &run);
+    g_assert_cmpint(run.status, ==, 0);
+    vf_hook_run_clear(&run);
+    vf_hook_call(th, "release", "end", damaged, &run);
+    g_assert_cmpint(run.status, ==, 0);
+    drivers = vf_test_drivers(th, set);
+    g_assert_cmpstr(drivers, ==, "0000:01:00.0=nvidia 0000:01:00.1=snd_hda_intel");
+    vf_hook_run_clear(&run);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -456,5 +492,6 @@ main(int argc, char **argv)
     g_test_add_func("/hook/tune/too-few-pages", test_tune_too_few_pages);
     g_test_add_func("/hook/tune/pages-round-trip", test_tune_pages_round_trip);
     g_test_add_func("/hook/tune/gpu-refused", test_tune_gpu_refused);
+    g_test_add_func("/hook/tune/damaged-record", test_tune_damaged_record);
     return g_test_run();
 }
