@@ -1,5 +1,5 @@
 # shellcheck shell=sh
-# Issue 14 in the rig (sourced by story.sh before the main VM's deactivation): a VM with
+# Issue 14 in the rig (sourced by story.sh after the input story, before the main VM): a VM with
 # pinned vCPUs and huge pages, started by the real libvirtd, the hook reserving the pages
 # at prepare and giving them back at release. The tune record, <cputune> and
 # <memoryBacking> are written here as `virtflow tune` writes them (its planner is another
@@ -93,7 +93,8 @@ ok_rc "tune: VM '$TUNE_VM' defined (2 vCPUs pinned to 2 and 3, emulator on 0-1, 
 vf activate --yes "$TUNE_VM"
 ok_rc "tune: virtflow activate --yes $TUNE_VM" 0
 virsh dumpxml --inactive "$TUNE_VM" > /tmp/tune-activated.xml 2>&1
-check "tune: activate kept the tune record" grep -q 'vftune:hugepages' /tmp/tune-activated.xml
+check "tune: the activated XML has both records (passthrough and tune)" \
+    sh -c "grep -q 'virtflow:passthrough' /tmp/tune-activated.xml && grep -q 'vftune:hugepages' /tmp/tune-activated.xml"
 
 # --- the hook reserves the pages the VM needs (none were reserved) ---
 TOTAL0=$(meminfo HugePages_Total)
