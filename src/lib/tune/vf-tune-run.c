@@ -444,9 +444,10 @@ vf_tune_take_pages(VfHost *host, const char *vm, const VfTuneRuntime *rt, GKeyFi
         g_autoptr(GError) back = NULL;
         g_autofree char *total = g_strdup_printf("%" G_GUINT64_FORMAT, nr - free + count);
 
-        /* nothing left allocated: the pool back where it was */
+        /* nothing left allocated: the pool back where it was (else the journal stays, for
+         * the release libvirt calls next and for recover) */
         if (!vf_tune_write_pages(host, size, nr, &back))
-            g_debug("putting nr_hugepages back: %s", back->message);
+            g_prefix_error(&back, "putting it back failed, 'virtflow recover' retries: ");
         else if (g_unlink(path) < 0)
             g_debug("removing %s: %s", path, g_strerror(errno));
         g_set_error(error, VF_ERROR, VF_ERROR_VERIFY,
@@ -454,14 +455,15 @@ vf_tune_take_pages(VfHost *host, const char *vm, const VfTuneRuntime *rt, GKeyFi
                     " huge pages of %s (%s); %" G_GUINT64_FORMAT " were free, and after "
                     "compacting memory the kernel found only %" G_GUINT64_FORMAT
                     " of the %" G_GUINT64_FORMAT " more it was asked for (wanted %" G_GUINT64_FORMAT
-                    ", got %" G_GUINT64_FORMAT "); nr_hugepages is back at %" G_GUINT64_FORMAT
-                    "%s%s\n"
+                    ", got %" G_GUINT64_FORMAT "); nr_hugepages goes back to %" G_GUINT64_FORMAT
+                    "%s%s%s%s%s\n"
                     "  fix: reserve them at boot, before memory fragments: add 'hugepagesz=%s "
                     "hugepages=%s' to the kernel command line (or 'vm.nr_hugepages = %s' in "
                     "/etc/sysctl.d/ for the default huge page size), free memory and start "
                     "again, or 'virtflow tune %s --hugepages off'",
                     vm, count, size_text, memory, free, got, need, count, free + got, nr,
-                    local ? ": " : "", local ? local->message : "", size_text, total, total, vm);
+                    local ? " (raising it: " : "", local ? local->message : "", local ? ")" : "",
+                    back ? "; " : "", back ? back->message : "", size_text, total, total, vm);
         return FALSE;
     }
     g_key_file_set_uint64(kf, "hugepages", "added", got);
