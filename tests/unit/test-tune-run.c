@@ -132,6 +132,9 @@ vf_pages_host(guint64 nr, guint64 free, guint64 max)
     /* before the model is attached: it reads its state then */
     g_assert_true(vf_kmodel_add_hugepages(th->root, 2048, nr, free, max, &error));
     g_assert_no_error(error);
+    vf_test_host_write(th, "proc/meminfo",
+                       "MemTotal:       32768000 kB\nHugePages_Total:       0\n"
+                       "Hugepagesize:       2048 kB\nHugetlb:               0 kB\n");
     g_assert_true(vf_kmodel_attach(th->host, &error));
     g_assert_no_error(error);
     return th;
@@ -254,7 +257,7 @@ test_pages_too_few(void)
     vf_assert_contains(VF_MSG(error), "found only 1400 of the 3996 more");
     vf_assert_contains(VF_MSG(error), "wanted 4096, got 1500");
     vf_assert_contains(VF_MSG(error), "'hugepagesz=2M hugepages=4096'");
-    vf_assert_contains(VF_MSG(error), "'vm.nr_hugepages = 4096' in /etc/sysctl.d/");
+    vf_assert_contains(VF_MSG(error), "(or 'vm.nr_hugepages = 4096' in /etc/sysctl.d/)");
     /* it tried (memory compacted, the pool raised), and nothing is left allocated */
     g_assert_cmpuint(vf_kmodel_count_compactions(th->root), ==, 1);
     g_assert_cmpuint(vf_pages(th, "nr_hugepages"), ==, 100);
@@ -276,6 +279,28 @@ test_pages_no_such_size(void)
     g_assert_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT);
     vf_assert_contains(VF_MSG(error), "huge pages of 1048576 KiB");
     vf_assert_contains(VF_MSG(error), "--hugepages auto");
+}
+
+/* 1 GiB pages are not the default size: vm.nr_hugepages would not reserve them */
+static void
+test_pages_too_few_other_size(void)
+{
+    g_autoptr(VfTestHost) th = vf_pages_host(0, 0, 100);
+    g_autoptr(VfTuneRuntime) rt = vf_pages_runtime(8);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *summary = NULL;
+
+    g_assert_true(vf_kmodel_add_hugepages(th->root, 1048576, 0, 0, 1, &error));
+    g_clear_pointer(&th->host, vf_host_unref);
+    th->host = vf_host_new(th->root, &error);
+    g_assert_true(vf_kmodel_attach(th->host, &error));
+    rt->hugepage_size_kib = 1048576;
+    g_assert_false(vf_tune_run_prepare(th->host, NULL, "win11", rt, &summary, &error));
+    g_assert_error(error, VF_ERROR, VF_ERROR_VERIFY);
+    vf_assert_contains(VF_MSG(error), "needs 8 huge pages of 1G (8 GiB)");
+    vf_assert_contains(VF_MSG(error), "wanted 8, got 1");
+    vf_assert_contains(VF_MSG(error), "'hugepagesz=1G hugepages=8' to the kernel command line,");
+    vf_assert_not_contains(VF_MSG(error), "vm.nr_hugepages");
 }
 
 /* Two tuned VMs: each gives back its own, whatever the order. */
@@ -652,6 +677,7 @@ main(int argc, char **argv)
     g_test_add_func("/tune/hugepages/raised-and-given-back", test_pages_raised_and_given_back);
     g_test_add_func("/tune/hugepages/too-few", test_pages_too_few);
     g_test_add_func("/tune/hugepages/no-such-size", test_pages_no_such_size);
+    g_test_add_func("/tune/hugepages/too-few-other-size", test_pages_too_few_other_size);
     g_test_add_func("/tune/hugepages/two-vms", test_pages_two_vms);
     g_test_add_func("/tune/hugepages/recover", test_pages_recover);
 #define ADD(path, fn) g_test_add(path, Fixture, NULL, fixture_set_up, fn, fixture_tear_down)

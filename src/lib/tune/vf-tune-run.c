@@ -67,6 +67,26 @@ vf_tune_memory_text(guint64 kib)
     return g_strdup_printf("%" G_GUINT64_FORMAT " MiB", kib / 1024);
 }
 
+/* TRUE when @size_kib is the kernel's default huge page size ("Hugepagesize:" in
+ * /proc/meminfo), the only one vm.nr_hugepages sets */
+static gboolean
+vf_tune_is_default_size(VfHost *host, guint64 size_kib)
+{
+    g_autofree char *meminfo = vf_host_read_opt(host, "/proc/meminfo");
+    const char *line = meminfo ? strstr(meminfo, "\nHugepagesize:") : NULL;
+    g_autofree char *number = NULL;
+    guint64 value = 0;
+
+    if (line == NULL)
+        return FALSE;
+    line += strlen("\nHugepagesize:");
+    while (*line == ' ')
+        line++;
+    number = g_strndup(line, strcspn(line, " \n"));
+    return g_ascii_string_to_unsigned(number, 10, 0, G_MAXUINT64, &value, NULL) &&
+           value == size_kib;
+}
+
 static gboolean
 vf_tune_read_pages(VfHost *host, guint64 size_kib, const char *attr, guint64 *ret_value,
                    GError **error)
@@ -443,6 +463,11 @@ vf_tune_take_pages(VfHost *host, const char *vm, const VfTuneRuntime *rt, GKeyFi
     if (got < need) {
         g_autoptr(GError) back = NULL;
         g_autofree char *total = g_strdup_printf("%" G_GUINT64_FORMAT, nr - free + count);
+        /* vm.nr_hugepages only sets the default size's pool */
+        g_autofree char *sysctl =
+            vf_tune_is_default_size(host, size)
+                ? g_strdup_printf(" (or 'vm.nr_hugepages = %s' in /etc/sysctl.d/)", total)
+                : g_strdup("");
 
         /* nothing left allocated: the pool back where it was (else the journal stays, for
          * the release libvirt calls next and for recover) */
@@ -458,12 +483,11 @@ vf_tune_take_pages(VfHost *host, const char *vm, const VfTuneRuntime *rt, GKeyFi
                     ", got %" G_GUINT64_FORMAT "); nr_hugepages goes back to %" G_GUINT64_FORMAT
                     "%s%s%s%s%s\n"
                     "  fix: reserve them at boot, before memory fragments: add 'hugepagesz=%s "
-                    "hugepages=%s' to the kernel command line (or 'vm.nr_hugepages = %s' in "
-                    "/etc/sysctl.d/ for the default huge page size), free memory and start "
+                    "hugepages=%s' to the kernel command line%s, free memory and start "
                     "again, or 'virtflow tune %s --hugepages off'",
                     vm, count, size_text, memory, free, got, need, count, free + got, nr,
                     local ? " (raising it: " : "", local ? local->message : "", local ? ")" : "",
-                    back ? "; " : "", back ? back->message : "", size_text, total, total, vm);
+                    back ? "; " : "", back ? back->message : "", size_text, total, sysctl, vm);
         return FALSE;
     }
     g_key_file_set_uint64(kf, "hugepages", "added", got);
