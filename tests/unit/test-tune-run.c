@@ -350,6 +350,16 @@ test_pages_recover(void)
     g_clear_pointer(&th->host, vf_host_unref);
     th->host = vf_host_new(th->root, &error);
     g_assert_true(vf_kmodel_attach(th->host, &error));
+    /* only libvirtd crashed: the VM's QEMU still runs, and keeps its pages */
+    vf_test_host_write(th, "run/libvirt/qemu/win11.pid", "4242");
+    vf_test_host_add_process(th, 4242, "qemu-system-x86", g_get_real_time() / G_USEC_PER_SEC);
+    g_assert_true(vf_tune_run_recover(th->host, NULL, &recovered, &error));
+    g_assert_no_error(error);
+    vf_assert_contains(recovered, "win11 still runs: left as it is");
+    g_assert_cmpuint(vf_pages(th, "nr_hugepages"), ==, 512);
+    g_clear_pointer(&recovered, g_free);
+    /* it is gone (its pid file stays after a crash, naming no QEMU) */
+    vf_test_host_write(th, "proc/4242/comm", "bash\n");
     g_assert_true(vf_tune_run_recover(th->host, NULL, &recovered, &error));
     g_assert_no_error(error);
     vf_assert_contains(recovered, "win11: 512 huge pages");

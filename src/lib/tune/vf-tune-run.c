@@ -380,6 +380,28 @@ vf_tune_run_dup_pending(VfHost *host)
     return vms;
 }
 
+/* The VM still runs: libvirt's pid file for it (/run/libvirt/qemu/NAME.pid) names a live
+ * QEMU. recover is for what a crash left; a running VM keeps its pages and isolation. */
+static gboolean
+vf_tune_vm_running(VfHost *host, const char *vm)
+{
+    g_autofree char *pid_path = NULL;
+    g_autofree char *pid = NULL;
+    g_autofree char *comm_path = NULL;
+    g_autofree char *comm = NULL;
+    guint64 value = 0;
+
+    if (strchr(vm, '/') || g_str_equal(vm, ".") || g_str_equal(vm, ".."))
+        return FALSE;
+    pid_path = g_strdup_printf("/run/libvirt/qemu/%s.pid", vm);
+    if ((pid = vf_host_read_opt(host, pid_path)) == NULL || !vf_host_parse_uint(pid, 10, &value) ||
+        value == 0 || value > G_MAXINT32)
+        return FALSE;
+    comm_path = g_strdup_printf("/proc/%" G_GUINT64_FORMAT "/comm", value);
+    comm = vf_host_read_opt(host, comm_path);
+    return comm != NULL && g_str_has_prefix(comm, "qemu");
+}
+
 gboolean
 vf_tune_run_recover(VfHost *host, GDBusConnection *bus, char **ret_summary, GError **error)
 {
@@ -397,7 +419,13 @@ vf_tune_run_recover(VfHost *host, GDBusConnection *bus, char **ret_summary, GErr
     /* each on its own: one that fails keeps its journal, the others are still undone */
     for (guint i = 0; i < paths->len; i++) {
         g_autoptr(GError) local = NULL;
+        g_autoptr(VfTuneJournal) j = vf_tune_journal_load(paths->pdata[i], NULL);
 
+        if (j && vf_tune_vm_running(host, j->vm)) {
+            g_string_append_printf(summary, "%s%s still runs: left as it is",
+                                   summary->len ? "; " : "", j->vm);
+            continue;
+        }
         if (!vf_tune_release_journal(host, bus, paths->pdata[i], summary, &local) && first == NULL)
             first = g_steal_pointer(&local);
     }

@@ -52,8 +52,10 @@ gboolean vf_tune_run_release(VfHost *host, GDBusConnection *bus, const char *vm,
 GPtrArray *vf_tune_run_dup_pending(VfHost *host);
 
 /*
- * Releases every journaled VM (after a crash). TRUE with *@ret_summary (owned; one line per
- * VM, "" when there was none); FALSE when one could not be undone (its journal is kept).
+ * Releases every journaled VM (after a crash) but those still running (libvirt's
+ * /run/libvirt/qemu/NAME.pid names a live QEMU), which keep what they have. TRUE with *@ret_summary
+ * (owned; one line per VM, "" when there was none); FALSE when one could not be undone (its journal
+ * is kept).
  */
 gboolean vf_tune_run_recover(VfHost *host, GDBusConnection *bus, char **ret_summary,
                              GError **error);
