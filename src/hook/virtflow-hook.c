@@ -42,6 +42,8 @@
 #include "host/vf-lg-shm.h"
 #include "demo/vf-kmodel.h"
 #include "host/vf-transition.h"
+#include "tune/vf-tune-run.h"
+#include "tune/vf-tune-runtime.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -474,14 +476,76 @@ vf_hook_release(const VfHookArgs *args, VfHost *host, VfHostReport *report, cons
     vf_hook_result_set(res, VF_HOOK_OK, where->str, NULL);
 }
 
+/* "; tune: …" after the log's detail */
+static void
+vf_hook_add_detail(VfHookResult *res, const char *what, const char *text)
+{
+    g_autofree char *detail = NULL;
+
+    if (text == NULL || *text == '\0')
+        return;
+    detail = g_strdup_printf("%s; %s: %s", res->detail ? res->detail : "", what, text);
+    g_free(res->detail);
+    res->detail = g_steal_pointer(&detail);
+}
+
+/* prepare, before the GPU moves (tune/vf-tune-run.h): the huge pages and the isolation the
+ * tune record asks for. A start that cannot have them is refused here, with the host's
+ * display still where it was. FALSE with @res set to the refusal; nothing is left taken. */
+static gboolean
+vf_hook_tune_prepare(const VfHookArgs *args, VfHost *host, const VfTuneRuntime *tune,
+                     char **ret_summary, VfHookResult *res)
+{
+    g_autoptr(GError) error = NULL;
+
+    if (vf_tune_run_prepare(host, NULL, args->name, tune, ret_summary, &error))
+        return TRUE;
+    {
+        g_autofree char *detail = vf_hook_error_detail(error);
+        gboolean refused = g_error_matches(error, VF_ERROR, VF_ERROR_VERIFY) ||
+                           g_error_matches(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT) ||
+                           g_error_matches(error, VF_ERROR, VF_ERROR_BUSY);
+
+        vf_hook_result_set(
+            res, refused ? VF_HOOK_REFUSED : VF_HOOK_FAILED, detail,
+            g_str_has_prefix(error->message, "refusing")
+                ? g_strdup(error->message)
+                : g_strdup_printf("refusing to start domain '%s': %s", args->name, error->message));
+    }
+    return FALSE;
+}
+
+/* release, after the GPU is back (and after a start refused or failed at prepare): what
+ * prepare took for tune, from its journal; nothing when there is none. */
+static void
+vf_hook_tune_release(const VfHookArgs *args, VfHost *host, VfHookResult *res)
+{
+    g_autoptr(GError) error = NULL;
+    g_autofree char *summary = NULL;
+
+    if (vf_tune_run_release(host, NULL, args->name, &summary, &error)) {
+        vf_hook_add_detail(res, "tune", summary);
+        return;
+    }
+    vf_hook_add_detail(res, "tune", error->message);
+    if (res->verdict == VF_HOOK_OK) {
+        res->verdict = VF_HOOK_FAILED;
+        g_free(res->message);
+        res->message = g_strdup_printf("giving back what domain '%s' was tuned with failed: %s\n"
+                                       "  fix: 'virtflow recover'",
+                                       args->name, error->message);
+    }
+}
+
 /* What the child does: look at the host and act. */
 static void
 vf_hook_act(const VfHookArgs *args, VfHookAction action, const char *gpu_address,
-            GPtrArray *devices, const char *usb, VfHookResult *res)
+            GPtrArray *devices, const char *usb, const VfTuneRuntime *tune, VfHookResult *res)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(VfHost) host = vf_hook_open_host(args, &error);
     g_autoptr(VfHostReport) report = NULL;
+    g_autofree char *tuned = NULL;
 
     if (host == NULL || (report = vf_host_report_new(host, &error)) == NULL) {
         g_autofree char *detail = vf_hook_error_detail(error);
@@ -490,12 +554,22 @@ vf_hook_act(const VfHookArgs *args, VfHookAction action, const char *gpu_address
                            g_strdup_printf("cannot look at this host's PCI devices for domain "
                                            "'%s': %s",
                                            args->name, error->message));
+        if (host && action == VF_HOOK_ACTION_RELEASE)
+            vf_hook_tune_release(args, host, res);
         return;
     }
-    if (action == VF_HOOK_ACTION_PREPARE)
+    if (action == VF_HOOK_ACTION_PREPARE) {
+        if (!vf_hook_tune_prepare(args, host, tune, &tuned, res))
+            return;
         vf_hook_prepare(args, host, report, gpu_address, devices, usb, res);
-    else
+        if (res->verdict != VF_HOOK_OK)
+            vf_hook_tune_release(args, host, res); /* the domain does not start */
+        else
+            vf_hook_add_detail(res, "tune", tuned);
+    } else {
         vf_hook_release(args, host, report, gpu_address, devices, usb, res);
+        vf_hook_tune_release(args, host, res);
+    }
 }
 
 /* prepare: each evdev device the domain's profile hands over must still be there (a
@@ -745,14 +819,18 @@ typedef enum {
  * prepare the profile (its evdev devices are checked before the start). */
 static VfHookParse
 vf_hook_parse(const VfHookArgs *args, VfHookAction action, char *xml, char **ret_gpu,
-              GPtrArray **ret_devices, VfProfile **ret_profile, VfHookResult *res)
+              GPtrArray **ret_devices, VfProfile **ret_profile, VfTuneRuntime **ret_tune,
+              VfHookResult *res)
 {
     g_autoptr(GError) error = NULL;
     gboolean ours = vf_domain_xml_get_passthrough(xml, ret_gpu, ret_devices, &error);
 
     /* release too: the USB controller of --input usb-controller:BDF goes back */
-    if (ours)
-        vf_domain_xml_get_profile(xml, ret_profile, &error);
+    /* issue 14: tune's record, for prepare only: release gives back what the journal
+     * says, so a damaged record never keeps the GPU from going home */
+    if (ours && vf_domain_xml_get_profile(xml, ret_profile, &error) &&
+        action == VF_HOOK_ACTION_PREPARE)
+        vf_tune_runtime_from_domain_xml(xml, ret_tune, &error);
     g_free(xml);
     if (ours && error == NULL)
         return VF_HOOK_PARSE_OK;
@@ -779,10 +857,11 @@ vf_hook_child(const VfHookArgs *args, VfHookAction action, char *xml, int fd, in
     g_autofree char *gpu = NULL;
     g_autoptr(GPtrArray) devices = NULL;
     g_autoptr(VfProfile) profile = NULL;
+    g_autoptr(VfTuneRuntime) tune = NULL;
     g_autofree char *joined = NULL;
     VfHookResult res = {0};
 
-    switch (vf_hook_parse(args, action, xml, &gpu, &devices, &profile, &res)) {
+    switch (vf_hook_parse(args, action, xml, &gpu, &devices, &profile, &tune, &res)) {
     case VF_HOOK_PARSE_NOT_OURS: {
         const char *none[] = {"none", "", "", ""};
 
@@ -815,7 +894,8 @@ vf_hook_child(const VfHookArgs *args, VfHookAction action, char *xml, int fd, in
             return;
     }
     if (vf_hook_check_input(args, profile, &res)) {
-        vf_hook_act(args, action, gpu, devices, profile ? profile->usb_controller : NULL, &res);
+        vf_hook_act(args, action, gpu, devices, profile ? profile->usb_controller : NULL, tune,
+                    &res);
         vf_hook_looking_glass(args, action, profile, &res);
     }
     vf_hook_send(fd, &res);
@@ -829,8 +909,9 @@ vf_hook_run_here(const VfHookArgs *args, VfHookAction action, char *xml, char **
 {
     g_autoptr(GPtrArray) devices = NULL;
     g_autoptr(VfProfile) profile = NULL;
+    g_autoptr(VfTuneRuntime) tune = NULL;
 
-    switch (vf_hook_parse(args, action, xml, ret_gpu, &devices, &profile, res)) {
+    switch (vf_hook_parse(args, action, xml, ret_gpu, &devices, &profile, &tune, res)) {
     case VF_HOOK_PARSE_NOT_OURS:
         return FALSE;
     case VF_HOOK_PARSE_FAILED:
@@ -839,7 +920,8 @@ vf_hook_run_here(const VfHookArgs *args, VfHookAction action, char *xml, char **
         break;
     }
     if (vf_hook_check_input(args, profile, res)) {
-        vf_hook_act(args, action, *ret_gpu, devices, profile ? profile->usb_controller : NULL, res);
+        vf_hook_act(args, action, *ret_gpu, devices, profile ? profile->usb_controller : NULL, tune,
+                    res);
         vf_hook_looking_glass(args, action, profile, res);
     }
     if (res->devices == NULL || *res->devices == '\0') {

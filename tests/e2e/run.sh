@@ -300,7 +300,7 @@ nogroup:x:65534:
 EOF
     cp "$HERE"/guest/libvirtd.conf "$HERE"/guest/qemu.conf "$stage/etc/libvirt/"
     cp "$HERE/guest/init" "$stage/init"
-    cp "$HERE"/guest/{story.sh,story-input.sh,e2e-lib.sh,bench.sh} "$stage/e2e/"
+    cp "$HERE"/guest/{story.sh,story-input.sh,story-tune.sh,e2e-lib.sh,bench.sh} "$stage/e2e/"
     cp "$HERE/../rig/guest/lib.sh" "$stage/e2e/rig-lib.sh"
     chmod 0755 "$stage/init"
 
@@ -367,7 +367,14 @@ run_l1() {
 
     local t0 t1 rc=0 secs
     t0=$(date +%s%N)
-    timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 "${RIG_QEMU_BASE[@]}" -m 4096 \
+    # 4 CPUs: issue 14's story pins L2's two vCPUs to 2 and 3, the host keeps 0-1
+    local base=() a prev=
+    for a in "${RIG_QEMU_BASE[@]}"; do
+        [[ $prev == -smp ]] && a=4
+        base+=("$a")
+        prev=$a
+    done
+    timeout -k 10 "$QEMU_TIMEOUT" qemu-system-x86_64 "${base[@]}" -m 4096 \
         -device VGA,bus=rp1,addr=00.0,multifunction=on "${RIG_DGPU_AUDIO[@]}" \
         -serial "file:$dir/console.log" -serial "file:$dir/results.log" \
         -kernel "$KERNEL_IMAGE" -initrd "$WORK/initrd.img" \
@@ -397,7 +404,7 @@ write_bench() {
     cat > "$out" << EOF
 ### End to end: one passthrough cycle inside the kernel rig (L1), VirtFlow vs by hand
 
-Debian kernel $KVER as L1 under QEMU TCG (2 vCPUs, 4 GiB, emulated VT-d); Debian's
+Debian kernel $KVER as L1 under QEMU TCG (4 vCPUs, 4 GiB, emulated VT-d); Debian's
 libvirtd $(virsh --version 2> /dev/null || echo '?') and QEMU inside it; L2 is a q35 TCG
 domain (64 MiB, no OS but an ACPI power button: tests/e2e/guest/l2-acpi.S) with the
 dGPU's two functions assigned. Same L1 boot, same domain,

@@ -307,6 +307,173 @@ test_gpu_in_another_vm(void)
     vf_hook_run_clear(&run);
 }
 
+/* ---- issue 14: the tune record's huge pages at prepare and release ---- */
+
+#define VF_TUNED_XML                                                                               \
+    "<domain type='kvm'>\n"                                                                        \
+    "  <name>held</name>\n"                                                                        \
+    "  <metadata>\n"                                                                               \
+    "    <virtflow:passthrough xmlns:virtflow=\"https://virtflow.org/xmlns/passthrough/1.0\" "     \
+    "gpu=\"0000:01:00.0\">\n"                                                                      \
+    "      <virtflow:device address=\"0000:01:00.0\" driver=\"nvidia\"/>\n"                        \
+    "      <virtflow:device address=\"0000:01:00.1\" driver=\"snd_hda_intel\"/>\n"                 \
+    "    </virtflow:passthrough>\n"                                                                \
+    "    <vftune:tune xmlns:vftune=\"https://virtflow.org/xmlns/tune/1.0\" host-cpus=\"0-1\" "     \
+    "vm-cpus=\"2-3\">\n"                                                                           \
+    "      <vftune:hugepages size-kib=\"2048\" count=\"512\"/>\n"                                  \
+    "    </vftune:tune>\n"                                                                         \
+    "  </metadata>\n"                                                                              \
+    "  <memory unit='MiB'>1024</memory>\n"                                                         \
+    "  <memoryBacking><hugepages><page size='2048' unit='KiB'/></hugepages></memoryBacking>\n"     \
+    "  <os><type arch='x86_64' machine='q35'>hvm</type></os>\n"                                    \
+    "  <devices/>\n"                                                                               \
+    "</domain>\n"
+
+static const VfKmodelHost vf_free_host = {
+    .loaded = VF_LOADED,
+    .devices = vf_desktop_devices,
+};
+
+static char *
+vf_nr_hugepages(VfTestHost *th)
+{
+    g_autofree char *path =
+        vf_test_host_path(th, "sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages");
+    char *text = NULL;
+
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    return g_strchomp(text);
+}
+
+/* The kernel finds only 100 pages: the start is refused before the GPU moves, with the
+ * numbers and how to reserve them at boot, and nothing is left allocated. */
+static void
+test_tune_too_few_pages(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_free_host, FALSE);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+    g_autofree char *line = NULL;
+    VfHookRun run = {0};
+
+    g_assert_true(vf_kmodel_add_hugepages(th->root, 2048, 0, 0, 100, &error));
+    before = vf_test_host_snapshot(th);
+    vf_hook_call(th, "prepare", "begin", VF_TUNED_XML, &run);
+    g_assert_cmpint(run.status, ==, 1);
+    vf_assert_contains(run.err,
+                       "refusing to start VM 'held': it needs 512 huge pages of 2M (1 GiB)");
+    vf_assert_contains(run.err, "wanted 512, got 100");
+    vf_assert_contains(run.err, "'hugepagesz=2M hugepages=512'");
+    line = vf_last_line(run.log);
+    vf_assert_contains(line, "result=refused reason=\"[verify] refusing to start VM 'held'");
+    g_assert_cmpuint(vf_kmodel_count_compactions(th->root), ==, 1);
+    after = vf_test_host_snapshot(th);
+    vf_assert_snapshot_equal(before, after);
+    vf_hook_run_clear(&run);
+
+    vf_hook_call(th, "release", "end", VF_TUNED_XML, &run);
+    g_assert_cmpint(run.status, ==, 0);
+    g_clear_pointer(&after, g_free);
+    after = vf_test_host_snapshot(th);
+    vf_assert_snapshot_equal(before, after);
+    vf_hook_run_clear(&run);
+}
+
+/* Enough: the pages are there while the VM runs, and gone with it at release. */
+static void
+test_tune_pages_round_trip(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_free_host, FALSE);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+    g_autofree char *line = NULL;
+    g_autofree char *nr = NULL;
+    g_autofree char *drivers = NULL;
+    static const char *const set[] = {"0000:01:00.0", "0000:01:00.1", NULL};
+    VfHookRun run = {0};
+
+    g_assert_true(vf_kmodel_add_hugepages(th->root, 2048, 0, 0, 100000, &error));
+    before = vf_test_host_snapshot(th);
+    vf_hook_call(th, "prepare", "begin", VF_TUNED_XML, &run);
+    g_assert_cmpint(run.status, ==, 0);
+    g_assert_cmpstr(run.err, ==, "");
+    nr = vf_nr_hugepages(th);
+    g_assert_cmpstr(nr, ==, "512");
+    drivers = vf_test_drivers(th, set);
+    g_assert_cmpstr(drivers, ==, "0000:01:00.0=vfio-pci 0000:01:00.1=vfio-pci");
+    line = vf_last_line(run.log);
+    vf_assert_contains(line, "result=ok detail=\"bound to vfio-pci");
+    vf_assert_contains(line, "; tune: 512 huge pages of 2M (1 GiB): 512 reserved");
+    vf_hook_run_clear(&run);
+
+    vf_hook_call(th, "release", "end", VF_TUNED_XML, &run);
+    g_assert_cmpint(run.status, ==, 0);
+    g_clear_pointer(&line, g_free);
+    line = vf_last_line(run.log);
+    vf_assert_contains(line, "tune: held: 512 huge pages of 2048 KiB given back");
+    after = vf_test_host_snapshot(th);
+    vf_assert_snapshot_equal(before, after);
+    vf_hook_run_clear(&run);
+}
+
+/* The GPU is refused after the pages were taken: they go back, the start is refused. */
+static void
+test_tune_gpu_refused(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_held_host, FALSE);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+    VfHookRun run = {0};
+
+    g_assert_true(vf_kmodel_add_hugepages(th->root, 2048, 0, 0, 100000, &error));
+    before = vf_test_host_snapshot(th);
+    vf_hook_call(th, "prepare", "begin", VF_TUNED_XML, &run);
+    g_assert_cmpint(run.status, ==, 1);
+    vf_assert_contains(run.err, "pid 4242 (Xorg)");
+    after = vf_test_host_snapshot(th);
+    vf_assert_snapshot_equal(before, after);
+    vf_hook_run_clear(&run);
+}
+
+/* A damaged tune record: prepare refuses before anything moves; release still brings the
+ * GPU home (it works from the journal, not the record). */
+static void
+test_tune_damaged_record(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_free_host, FALSE);
+    g_autofree char *damaged = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+    g_autofree char *drivers = NULL;
+    GString *xml = g_string_new(VF_TUNED_XML);
+    static const char *const set[] = {"0000:01:00.0", "0000:01:00.1", NULL};
+    VfHookRun run = {0};
+
+    g_string_replace(xml, "count=\"512\"", "count=\"-1\"", 1);
+    damaged = g_string_free(xml, FALSE);
+    before = vf_test_host_snapshot(th);
+    vf_hook_call(th, "prepare", "begin", damaged, &run);
+    g_assert_cmpint(run.status, ==, 1);
+    vf_assert_contains(run.err, "the domain's tune record (<vftune:tune>) is damaged");
+    vf_assert_contains(run.err, "count=\"-1\"");
+    after = vf_test_host_snapshot(th);
+    vf_assert_snapshot_equal(before, after);
+    vf_hook_run_clear(&run);
+
+    /* the GPU on vfio-pci (a start through the undamaged record earlier): release returns it */
+    vf_hook_call(th, "prepare", "begin", VF_DOMAIN_XML, &run);
+    g_assert_cmpint(run.status, ==, 0);
+    vf_hook_run_clear(&run);
+    vf_hook_call(th, "release", "end", damaged, &run);
+    g_assert_cmpint(run.status, ==, 0);
+    drivers = vf_test_drivers(th, set);
+    g_assert_cmpstr(drivers, ==, "0000:01:00.0=nvidia 0000:01:00.1=snd_hda_intel");
+    vf_hook_run_clear(&run);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -322,5 +489,9 @@ main(int argc, char **argv)
     g_test_add_func("/hook/refuse/display-active", test_monitor_on_the_dgpu);
     g_test_add_func("/hook/refuse/no-iommu", test_no_iommu);
     g_test_add_func("/hook/refuse/another-vm", test_gpu_in_another_vm);
+    g_test_add_func("/hook/tune/too-few-pages", test_tune_too_few_pages);
+    g_test_add_func("/hook/tune/pages-round-trip", test_tune_pages_round_trip);
+    g_test_add_func("/hook/tune/gpu-refused", test_tune_gpu_refused);
+    g_test_add_func("/hook/tune/damaged-record", test_tune_damaged_record);
     return g_test_run();
 }

@@ -683,6 +683,80 @@ vf_kmodel_fail(VfKmodel *m, int errsv)
     return errsv;
 }
 
+/* ---- huge pages (issue 14) ---- */
+
+#define VF_KMODEL_HUGEPAGES "/sys/kernel/mm/hugepages/"
+
+/* mm/hugetlb.c: nr_hugepages_store() → set_max_huge_pages(): the pool grows by what the
+ * allocator finds (here: up to the model's max) and shrinks only by free pages. */
+static int
+vf_kmodel_set_nr_hugepages(VfKmodel *m, const char *path, const char *value)
+{
+    g_autofree char *dir = g_path_get_dirname(path);
+    g_autofree char *name = g_path_get_basename(dir); /* hugepages-2048kB */
+    g_autofree char *nr_rel = g_strconcat(dir, "/nr_hugepages", NULL);
+    g_autofree char *free_rel = g_strconcat(dir, "/free_hugepages", NULL);
+    g_autofree char *nr_text = NULL;
+    g_autofree char *free_text = NULL;
+    g_autofree char *nr_path = vf_kmodel_real(m->root, nr_rel);
+    g_autofree char *free_path = vf_kmodel_real(m->root, free_rel);
+    guint64 want, nr, free, used, max, now;
+
+    if (!g_key_file_has_group(m->state, name))
+        return ENOENT;
+    if (!g_ascii_string_to_unsigned(value, 10, 0, G_MAXUINT32, &want, NULL))
+        return EINVAL;
+    if (!g_file_get_contents(nr_path, &nr_text, NULL, NULL) ||
+        !g_file_get_contents(free_path, &free_text, NULL, NULL) ||
+        !g_ascii_string_to_unsigned(g_strstrip(nr_text), 10, 0, G_MAXUINT32, &nr, NULL) ||
+        !g_ascii_string_to_unsigned(g_strstrip(free_text), 10, 0, nr, &free, NULL))
+        return EIO;
+    max = (guint64)g_key_file_get_uint64(m->state, name, "max", NULL);
+    used = nr - free;
+    now = MAX(MIN(want, MAX(max, nr)), used);
+    {
+        g_autofree char *a = g_strdup_printf("%" G_GUINT64_FORMAT "\n", now);
+        g_autofree char *b = g_strdup_printf("%" G_GUINT64_FORMAT "\n", now - used);
+
+        vf_kmodel_write_file(m->root, nr_rel, a);
+        vf_kmodel_write_file(m->root, free_rel, b);
+    }
+    return 0;
+}
+
+gboolean
+vf_kmodel_add_hugepages(const char *root, guint64 size_kib, guint64 nr, guint64 free, guint64 max,
+                        GError **error)
+{
+    g_autofree char *path = vf_kmodel_real(root, VF_KMODEL_FILE);
+    g_autoptr(GKeyFile) state = g_key_file_new();
+    g_autofree char *name = g_strdup_printf("hugepages-%" G_GUINT64_FORMAT "kB", size_kib);
+    g_autofree char *dir = g_strconcat("sys/kernel/mm/hugepages/", name, NULL);
+    g_autofree char *nr_rel = g_strconcat(dir, "/nr_hugepages", NULL);
+    g_autofree char *free_rel = g_strconcat(dir, "/free_hugepages", NULL);
+    g_autofree char *nr_text = g_strdup_printf("%" G_GUINT64_FORMAT "\n", nr);
+    g_autofree char *free_text = g_strdup_printf("%" G_GUINT64_FORMAT "\n", free);
+
+    if (!g_key_file_load_from_file(state, path, G_KEY_FILE_KEEP_COMMENTS, error))
+        return FALSE;
+    g_key_file_set_uint64(state, name, "max", max);
+    vf_kmodel_write_file(root, nr_rel, nr_text);
+    vf_kmodel_write_file(root, free_rel, free_text);
+    vf_kmodel_write_file(root, "proc/sys/vm/compact_memory", "");
+    return g_key_file_save_to_file(state, path, error);
+}
+
+guint
+vf_kmodel_count_compactions(const char *root)
+{
+    g_autofree char *path = vf_kmodel_real(root, VF_KMODEL_FILE);
+    g_autoptr(GKeyFile) state = g_key_file_new();
+
+    if (!g_key_file_load_from_file(state, path, G_KEY_FILE_NONE, NULL))
+        return 0;
+    return (guint)g_key_file_get_integer(state, "hugepages", "compactions", NULL);
+}
+
 static int
 vf_kmodel_write_locked(VfKmodel *m, const char *path, const char *value)
 {
@@ -771,6 +845,20 @@ vf_kmodel_write_locked(VfKmodel *m, const char *path, const char *value)
             return 0;
         }
     }
+    /* mm/compaction.c sysctl_compaction_handler(): only "1" is accepted */
+    if (g_str_equal(path, "/proc/sys/vm/compact_memory")) {
+        if (!g_str_equal(val, "1"))
+            return EINVAL;
+        g_key_file_set_integer(m->state, "hugepages", "compactions",
+                               g_key_file_get_integer(m->state, "hugepages", "compactions", NULL) +
+                                   1);
+        vf_kmodel_save(m);
+        return 0;
+    }
+    if (g_str_has_prefix(path, VF_KMODEL_HUGEPAGES) && g_str_has_suffix(path, "/nr_hugepages") &&
+        strchr(path + strlen(VF_KMODEL_HUGEPAGES), '/') ==
+            path + strlen(path) - strlen("/nr_hugepages"))
+        return vf_kmodel_set_nr_hugepages(m, path, val);
     return EACCES;
 }
 

@@ -142,6 +142,18 @@ gboolean vf_kmodel_unplug_input(const char *root, guint event);
  * without VirtFlow's state directory: equal snapshots mean an unchanged host. */
 char *vf_kmodel_snapshot(const char *root);
 
+/*
+ * Huge pages (issue 14): /sys/kernel/mm/hugepages/hugepages-@size_kibkB with nr_hugepages
+ * @nr, of which @free are free, in the tree at @root. A write to nr_hugepages gets what the
+ * kernel can find, at most @max pages in all (never fewer than those in use), as
+ * mm/hugetlb.c set_max_huge_pages() does; /proc/sys/vm/compact_memory accepts "1" and
+ * counts (vf_kmodel_count_compactions()).
+ */
+gboolean vf_kmodel_add_hugepages(const char *root, guint64 size_kib, guint64 nr, guint64 free,
+                                 guint64 max, GError **error);
+/* How many times memory was compacted in the tree at @root. */
+guint vf_kmodel_count_compactions(const char *root);
+
 /* The model of a typical desktop: Intel iGPU (boot VGA) + NVIDIA-like dGPU with HDMI audio,
  * a USB keyboard and a gaming mouse (with its macro keyboard interface) on the chipset's
  * xHCI controller, used by the demo. */

@@ -12,6 +12,7 @@
 #include "host/vf-drivers.h"
 #include "host/vf-gpu.h"
 #include "host/vf-input.h"
+#include "host/vf-interrupts.h"
 #include "host/vf-iommu.h"
 #include "host/vf-pci.h"
 #include "host/vf-transition.h"
@@ -1329,6 +1330,83 @@ vf_doctor_check_vm_xml(VfDoctor *doctor, VfHost *host, const VfDomainXmlSummary 
     vf_doctor_add(doctor, "vm-xml", title, VF_CHECK_FAIL, detail->str, fix);
 }
 
+/* ---- issue 14: MSI ---- */
+
+#define VF_DOCTOR_MSI_TITLE "the passed-through devices use MSI interrupts"
+
+void
+vf_doctor_check_vm_interrupts(VfDoctor *doctor, VfHost *host, const char *vm,
+                              const char *const *addresses)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GArray) irqs = vf_interrupts_read_vfio(host, &error);
+    g_autoptr(GString) detail = g_string_new(NULL);
+    g_autoptr(GString) intx = g_string_new(NULL);
+    guint seen = 0;
+
+    if (irqs == NULL) {
+        vf_doctor_add(doctor, "vm-msi", VF_DOCTOR_MSI_TITLE, VF_CHECK_SKIP, error->message, NULL);
+        return;
+    }
+    for (guint a = 0; addresses && addresses[a]; a++) {
+        guint n[VF_IRQ_LAST] = {0};
+        guint64 count = 0;
+        gboolean any = FALSE;
+
+        for (guint i = 0; i < irqs->len; i++) {
+            const VfVfioIrq *irq = &g_array_index(irqs, VfVfioIrq, i);
+
+            if (!g_str_equal(irq->address, addresses[a]))
+                continue;
+            n[irq->kind]++;
+            count += irq->count;
+            any = TRUE;
+        }
+        if (!any)
+            continue;
+        seen++;
+        g_string_append_printf(detail, "%s%s: ", detail->len ? "\n" : "", addresses[a]);
+        if (n[VF_IRQ_MSIX])
+            g_string_append_printf(detail, "MSI-X, %u vector%s", n[VF_IRQ_MSIX],
+                                   n[VF_IRQ_MSIX] == 1 ? "" : "s");
+        else if (n[VF_IRQ_MSI])
+            g_string_append_printf(detail, "MSI, %u vector%s", n[VF_IRQ_MSI],
+                                   n[VF_IRQ_MSI] == 1 ? "" : "s");
+        else {
+            g_string_append(detail, "legacy INTx (vfio-intx): the guest did not enable MSI");
+            g_string_append_printf(intx, "%s%s", intx->len ? ", " : "", addresses[a]);
+        }
+        g_string_append_printf(detail, " (%" G_GUINT64_FORMAT " interrupts so far)", count);
+    }
+    if (seen == 0) {
+        g_autofree char *d = g_strdup_printf(
+            "No vfio interrupt in %s for %s's devices yet: the guest's driver has not enabled "
+            "them (the guest is booting, or has no driver for the GPU). Run 'virtflow doctor "
+            "%s' again once the guest's desktop is up.",
+            VF_INTERRUPTS_PATH, vm, vm);
+
+        vf_doctor_add(doctor, "vm-msi", VF_DOCTOR_MSI_TITLE, VF_CHECK_SKIP, d, NULL);
+        return;
+    }
+    if (intx->len == 0) {
+        vf_doctor_add(doctor, "vm-msi", VF_DOCTOR_MSI_TITLE, VF_CHECK_PASS, detail->str, NULL);
+        return;
+    }
+    {
+        g_autofree char *fix = g_strdup_printf(
+            "Enable MSI in the guest for %s. Windows: in regedit, open "
+            "HKEY_LOCAL_MACHINE\\SYSTEM\\CurrentControlSet\\Enum\\PCI\\<the device's VEN_&DEV_ "
+            "key>\\<its instance>\\Device Parameters\\Interrupt Management, create the key "
+            "MessageSignaledInterruptProperties there if it is missing, set the DWORD "
+            "MSISupported = 1 in it and reboot the guest (the \"MSI utility\", MSI_util_v3, "
+            "does the same with a check box; redo it after each driver update, which resets "
+            "it). Linux guests use MSI unless booted with pci=nomsi.",
+            intx->str);
+
+        vf_doctor_add(doctor, "vm-msi", VF_DOCTOR_MSI_TITLE, VF_CHECK_WARN, detail->str, fix);
+    }
+}
+
 void
 vf_doctor_check_vm(VfDoctor *doctor, VfHost *host, VfConnection *conn, const char *name)
 {
@@ -1383,4 +1461,15 @@ vf_doctor_check_vm(VfDoctor *doctor, VfHost *host, VfConnection *conn, const cha
                       "Add <channel type='unix'><target type='virtio' "
                       "name='org.qemu.guest_agent.0'/></channel> to <devices> ('virsh edit "
                       "VM') and install qemu-guest-agent in the guest.");
+    /* issue 14: only a running VM has interrupts to look at */
+    if (summary->gpu && state == VF_DOMAIN_STATE_RUNNING) {
+        g_autoptr(GPtrArray) addresses = g_ptr_array_new();
+
+        for (guint i = 0; i < summary->devices->len; i++)
+            g_ptr_array_add(addresses,
+                            ((VfPassthroughDevice *)summary->devices->pdata[i])->address);
+        g_ptr_array_add(addresses, NULL);
+        vf_doctor_check_vm_interrupts(doctor, host, vf_domain_get_name(dom),
+                                      (const char *const *)addresses->pdata);
+    }
 }

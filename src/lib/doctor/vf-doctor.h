@@ -71,4 +71,13 @@ void vf_doctor_check_libvirt(VfDoctor *doctor, VfConnection *conn, const GError 
  * its guest agent channel. @conn NULL: every VM check is skipped (libvirt unreachable). */
 void vf_doctor_check_vm(VfDoctor *doctor, VfHost *host, VfConnection *conn, const char *name);
 
+/*
+ * A running VM's passed-through devices (@addresses: canonical PCI addresses, the GPU's
+ * first) in the host's /proc/interrupts (check "vm-msi", issue 14): vfio's MSI or MSI-X
+ * vectors pass; legacy INTx warns with the fix for the guest (MSISupported=1 in the Windows
+ * registry); no vfio line yet is a skip (the guest's driver has not enabled the device).
+ */
+void vf_doctor_check_vm_interrupts(VfDoctor *doctor, VfHost *host, const char *vm,
+                                   const char *const *addresses);
+
 G_END_DECLS

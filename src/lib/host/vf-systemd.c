@@ -111,3 +111,35 @@ out:
     g_main_context_pop_thread_default(context);
     return ok;
 }
+
+gboolean
+vf_systemd_set_allowed_cpus(GDBusConnection *bus, const char *unit, GByteArray *mask,
+                            guint timeout_ms, GError **error)
+{
+    g_autoptr(GVariant) reply = NULL;
+    g_autoptr(GError) local = NULL;
+    GVariantBuilder props;
+    GVariant *bytes;
+
+    /* systemctl's cpu_set_to_dbus(): the mask as bytes, CPU 0 in bit 0 of the first; an
+     * empty array resets the property ("AllowedCPUs=") */
+    bytes = g_variant_new_fixed_array(G_VARIANT_TYPE_BYTE, mask ? mask->data : NULL,
+                                      mask ? mask->len : 0, 1);
+    g_variant_builder_init(&props, G_VARIANT_TYPE("a(sv)"));
+    g_variant_builder_add(&props, "(sv)", "AllowedCPUs", bytes);
+    reply = g_dbus_connection_call_sync(bus, VF_SYSTEMD_NAME, VF_SYSTEMD_PATH, VF_SYSTEMD_MANAGER,
+                                        "SetUnitProperties",
+                                        g_variant_new("(sba(sv))", unit, TRUE, &props), NULL,
+                                        G_DBUS_CALL_FLAGS_NONE, (gint)timeout_ms, NULL, &local);
+    if (reply == NULL) {
+        g_dbus_error_strip_remote_error(local);
+        g_set_error(error, VF_ERROR,
+                    g_error_matches(local, G_IO_ERROR, G_IO_ERROR_TIMED_OUT) ? VF_ERROR_TIMEOUT
+                                                                             : VF_ERROR_FAILED,
+                    "systemd did not set AllowedCPUs of %s: %s; see 'systemctl show -p "
+                    "AllowedCPUs %s'",
+                    unit, local->message, unit);
+        return FALSE;
+    }
+    return TRUE;
+}

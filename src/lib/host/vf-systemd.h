@@ -14,4 +14,14 @@ G_BEGIN_DECLS
 gboolean vf_systemd_try_restart_unit(GDBusConnection *bus, const char *unit, guint timeout_ms,
                                      GError **error);
 
+/*
+ * Sets @unit's AllowedCPUs as a runtime property (SetUnitProperties(name, runtime=TRUE,
+ * [("AllowedCPUs", ay)]), what `systemctl set-property --runtime UNIT AllowedCPUs=…`
+ * sends): @mask in systemd's layout (bit N%8 of byte N/8 is CPU N); NULL or empty puts
+ * the unit back on every CPU. Lost at reboot, as runtime properties are. FALSE with an
+ * error naming the unit and systemd's answer (no reply within @timeout_ms included).
+ */
+gboolean vf_systemd_set_allowed_cpus(GDBusConnection *bus, const char *unit, GByteArray *mask,
+                                     guint timeout_ms, GError **error);
+
 G_END_DECLS

@@ -78,6 +78,12 @@ load_modules uinput evdev
 # shellcheck source=/dev/null # exists only inside the initramfs
 . /e2e/story-input.sh
 
+# --- 1c. issue 14: pinned vCPUs and huge pages (guest/story-tune.sh) -----------------------
+# (Here, while the dGPU drives no display: after step 5's holder closes its card node, the
+# kernel's fbdev lights it again and a new activation is rightly refused.)
+# shellcheck source=/dev/null # exists only inside the initramfs
+. /e2e/story-tune.sh
+
 # --- 2. a user's VM, activated ----------------------------------------------------------
 L2_MEM=64
 # No OS, but an ACPI power button: guest/l2-acpi.S powers the VM off when it is pressed.
