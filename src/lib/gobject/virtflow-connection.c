@@ -22,7 +22,7 @@ typedef struct {
     gatomicrefcount ref;
     GMutex lock;
     VirtFlowConnection *conn; /* NULL once the connection is disposed */
-    GMainContext *context;
+    VirtFlowMailbox *mailbox; /* to the thread that made the connection */
 } VirtFlowWatch;
 
 struct _VirtFlowConnection {
@@ -61,7 +61,7 @@ virtflow_watch_unref(VirtFlowWatch *watch)
     if (!g_atomic_ref_count_dec(&watch->ref))
         return;
     g_mutex_clear(&watch->lock);
-    g_main_context_unref(watch->context);
+    _virtflow_mailbox_unref(watch->mailbox);
     g_free(watch);
 }
 
@@ -108,8 +108,7 @@ virtflow_connection_on_lifecycle(VfConnection *vconn, const char *name, VfLifecy
     ev->watch = virtflow_watch_ref(watch);
     ev->name = g_strdup(name);
     ev->event = event;
-    g_main_context_invoke_full(watch->context, G_PRIORITY_DEFAULT, virtflow_lifecycle_emit, ev,
-                               virtflow_lifecycle_free);
+    _virtflow_mailbox_post(watch->mailbox, virtflow_lifecycle_emit, ev, virtflow_lifecycle_free);
 }
 
 static gboolean
@@ -119,7 +118,7 @@ virtflow_connection_initable_init(GInitable *initable, GCancellable *cancellable
 
     if (self->conn != NULL)
         return TRUE;
-    if (!vf_virt_init(error))
+    if (!vf_virt_init_without_thread(error))
         return FALSE;
     if (self->demo_root) {
         if (!vf_demo_open(self->demo_root, NULL, &self->conn, error))
@@ -134,7 +133,7 @@ virtflow_connection_initable_init(GInitable *initable, GCancellable *cancellable
     g_atomic_ref_count_init(&self->watch->ref);
     g_mutex_init(&self->watch->lock);
     self->watch->conn = self;
-    self->watch->context = g_main_context_ref_thread_default();
+    self->watch->mailbox = _virtflow_mailbox_new();
     /* a driver without events (0 and an error) only loses the signal */
     self->watch_id = vf_connection_watch_lifecycle(self->conn, virtflow_connection_on_lifecycle,
                                                    virtflow_watch_ref(self->watch),

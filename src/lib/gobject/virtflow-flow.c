@@ -611,8 +611,8 @@ typedef struct {
     char *demo_root;
     gboolean force;
     guint stop_timeout;
-    GMainContext *context; /* NULL: emit in the running thread (virtflow_flow_run) */
-    GTask *task;           /* async runs */
+    VirtFlowMailbox *mailbox; /* NULL: emit in the running thread (virtflow_flow_run) */
+    GTask *task;              /* async runs */
     VfFlow *result;
     GError *error;
     gboolean ok;
@@ -627,8 +627,8 @@ virtflow_run_free(VirtFlowRun *run)
     g_free(run->vm);
     g_free(run->gpu);
     g_free(run->demo_root);
-    if (run->context)
-        g_main_context_unref(run->context);
+    if (run->mailbox)
+        _virtflow_mailbox_unref(run->mailbox);
     g_clear_pointer(&run->result, vf_flow_free);
     g_clear_error(&run->error);
     g_free(run);
@@ -664,19 +664,18 @@ virtflow_emit_dispatch(gpointer data)
     return G_SOURCE_REMOVE;
 }
 
-/* Emitted where the caller is: directly for a run in its thread, else queued in its main
- * context, in order (sources of one priority are dispatched in the order they came). */
+/* Emitted where the caller is: directly for a run in its thread, else through the run's
+ * mailbox, in order, by the caller's thread (virtflow-private.h says why not an idle). */
 static void
 virtflow_run_emit(VirtFlowRun *run, VirtFlowEmit *emit)
 {
     emit->self = g_object_ref(run->self);
-    if (run->context == NULL) {
+    if (run->mailbox == NULL) {
         virtflow_emit_dispatch(emit);
         virtflow_emit_free(emit);
         return;
     }
-    g_main_context_invoke_full(run->context, G_PRIORITY_DEFAULT, virtflow_emit_dispatch, emit,
-                               virtflow_emit_free);
+    _virtflow_mailbox_post(run->mailbox, virtflow_emit_dispatch, emit, virtflow_emit_free);
 }
 
 static void
@@ -845,7 +844,7 @@ virtflow_run_thread(GTask *task, gpointer source, gpointer data, GCancellable *c
     virtflow_run_execute(run, cancellable);
     /* returned from the caller's context, after the step signals queued there */
     run->task = g_object_ref(task);
-    g_main_context_invoke_full(run->context, G_PRIORITY_DEFAULT, virtflow_run_return, run, NULL);
+    _virtflow_mailbox_post(run->mailbox, virtflow_run_return, run, NULL);
 }
 
 /**
@@ -874,7 +873,7 @@ virtflow_flow_run_async(VirtFlowFlow *flow, GCancellable *cancellable, GAsyncRea
         g_task_return_error(task, error);
         return;
     }
-    run->context = g_main_context_ref_thread_default();
+    run->mailbox = _virtflow_mailbox_new();
     g_task_set_task_data(task, run, (GDestroyNotify)virtflow_run_free);
     virtflow_flow_set_running(flow, TRUE);
     g_task_run_in_thread(task, virtflow_run_thread);

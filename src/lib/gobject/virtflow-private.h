@@ -40,4 +40,22 @@ VirtFlowWrite *_virtflow_write_new_from_vf(const VfSysfsWrite *w);
 VirtFlowCheck *_virtflow_check_new_from_vf(const VfCheck *c);
 VirtFlowSetupChange *_virtflow_setup_change_new_from_vf(const VfSetupChange *c);
 
+/*
+ * A mailbox: calls posted from any thread, run in order by the thread that made it, from
+ * its thread-default main context. Not g_main_context_invoke() nor a plain idle source:
+ * libvirt's event thread (vf_virt_init) iterates the global default main context itself
+ * whenever no other thread holds it (a script between two main loop runs), and a signal
+ * handler in Python or GJS must run in the thread that owns the loop (GJS aborts: "too much
+ * recursion"). A drain that finds itself in another thread leaves the calls queued and looks
+ * again 10 ms later.
+ */
+typedef struct _VirtFlowMailbox VirtFlowMailbox;
+
+VirtFlowMailbox *_virtflow_mailbox_new(void);
+VirtFlowMailbox *_virtflow_mailbox_ref(VirtFlowMailbox *mailbox);
+void _virtflow_mailbox_unref(VirtFlowMailbox *mailbox);
+/* Thread-safe. @destroy (may be NULL) frees @data after the call, or unrun with the box. */
+void _virtflow_mailbox_post(VirtFlowMailbox *mailbox, GSourceFunc func, gpointer data,
+                            GDestroyNotify destroy);
+
 G_END_DECLS

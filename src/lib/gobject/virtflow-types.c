@@ -465,3 +465,110 @@ G_STATIC_ASSERT((int)VIRTFLOW_STEP_DONE == (int)VF_STEP_DONE);
 G_STATIC_ASSERT((int)VIRTFLOW_CHECK_SKIP + 1 == (int)VF_CHECK_LAST);
 G_STATIC_ASSERT((int)VIRTFLOW_SETUP_FAILED + 1 == (int)VF_SETUP_LAST);
 G_STATIC_ASSERT((int)VIRTFLOW_SETUP_FLAGS_GRUB == (int)VF_SETUP_GRUB);
+
+/* ---- the mailbox (virtflow-private.h) ---- */
+
+struct _VirtFlowMailbox {
+    gatomicrefcount ref;
+    GMutex lock;
+    GQueue calls; /* of VirtFlowCall* */
+    GMainContext *context;
+    GThread *owner; /* compared only */
+};
+
+typedef struct {
+    GSourceFunc func;
+    gpointer data;
+    GDestroyNotify destroy;
+} VirtFlowCall;
+
+static void
+virtflow_call_free(VirtFlowCall *call)
+{
+    if (call->destroy)
+        call->destroy(call->data);
+    g_free(call);
+}
+
+VirtFlowMailbox *
+_virtflow_mailbox_new(void)
+{
+    VirtFlowMailbox *mailbox = g_new0(VirtFlowMailbox, 1);
+
+    g_atomic_ref_count_init(&mailbox->ref);
+    g_mutex_init(&mailbox->lock);
+    g_queue_init(&mailbox->calls);
+    mailbox->context = g_main_context_ref_thread_default();
+    mailbox->owner = g_thread_self();
+    return mailbox;
+}
+
+VirtFlowMailbox *
+_virtflow_mailbox_ref(VirtFlowMailbox *mailbox)
+{
+    g_atomic_ref_count_inc(&mailbox->ref);
+    return mailbox;
+}
+
+void
+_virtflow_mailbox_unref(VirtFlowMailbox *mailbox)
+{
+    if (!g_atomic_ref_count_dec(&mailbox->ref))
+        return;
+    g_queue_clear_full(&mailbox->calls, (GDestroyNotify)virtflow_call_free);
+    g_mutex_clear(&mailbox->lock);
+    g_main_context_unref(mailbox->context);
+    g_free(mailbox);
+}
+
+static void virtflow_mailbox_schedule(VirtFlowMailbox *mailbox, guint delay_ms);
+
+static gboolean
+virtflow_mailbox_drain(gpointer data)
+{
+    VirtFlowMailbox *mailbox = data;
+    VirtFlowCall *call;
+
+    if (g_thread_self() != mailbox->owner) {
+        virtflow_mailbox_schedule(mailbox, 10);
+        return G_SOURCE_REMOVE;
+    }
+    for (;;) {
+        g_mutex_lock(&mailbox->lock);
+        call = g_queue_pop_head(&mailbox->calls);
+        g_mutex_unlock(&mailbox->lock);
+        if (call == NULL)
+            break;
+        call->func(call->data);
+        virtflow_call_free(call);
+    }
+    return G_SOURCE_REMOVE;
+}
+
+static void
+virtflow_mailbox_schedule(VirtFlowMailbox *mailbox, guint delay_ms)
+{
+    GSource *source = delay_ms ? g_timeout_source_new(delay_ms) : g_idle_source_new();
+
+    g_source_set_priority(source, G_PRIORITY_DEFAULT);
+    g_source_set_callback(source, virtflow_mailbox_drain, _virtflow_mailbox_ref(mailbox),
+                          (GDestroyNotify)_virtflow_mailbox_unref);
+    g_source_set_static_name(source, "[virtflow] mailbox");
+    g_source_attach(source, mailbox->context);
+    g_source_unref(source);
+}
+
+void
+_virtflow_mailbox_post(VirtFlowMailbox *mailbox, GSourceFunc func, gpointer data,
+                       GDestroyNotify destroy)
+{
+    VirtFlowCall *call = g_new0(VirtFlowCall, 1);
+
+    call->func = func;
+    call->data = data;
+    call->destroy = destroy;
+    g_mutex_lock(&mailbox->lock);
+    g_queue_push_tail(&mailbox->calls, call);
+    g_mutex_unlock(&mailbox->lock);
+    virtflow_mailbox_schedule(mailbox, 0);
+}
