@@ -249,6 +249,22 @@ def test_flow_signals_in_cli_order(cli, tmp_path, monkeypatch):
     assert host.find_gpu("01:00.0").props.driver == "nvidia"
 
 
+def test_input_auto_as_the_cli_default(cli, tmp_path, monkeypatch):
+    monkeypatch.setenv("VIRTFLOW_DEMO_ROOT", str(tmp_path / "cli-demo"))
+    expected = cli_step_lines(cli, "activate", VM)  # --input auto
+    assert "evdev" in expected[4]
+
+    host = VirtFlow.Host.new_demo(str(tmp_path / "api-demo"))
+    conn = VirtFlow.Connection.new_demo(host)
+    activate = VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, None)
+    activate.props.input_auto = True
+    activate.plan()
+    assert '<input type="evdev">' in activate.get_domain_xml()
+    lines = flow_step_lines(activate)
+    assert activate.run(None)
+    assert lines == expected
+
+
 def test_start_stop_plan_and_vm_changed(demo):
     host, conn = demo
     events = []

@@ -33,6 +33,8 @@ struct _VirtFlowFlow {
     gboolean force;
     guint stop_timeout;
     gboolean running;
+    VirtFlowView view;
+    gboolean input_auto;
     VfFlow *flow; /* the plan, or the last run's steps; NULL before either */
 };
 
@@ -46,6 +48,8 @@ enum {
     PROP_FORCE,
     PROP_STOP_TIMEOUT,
     PROP_RUNNING,
+    PROP_VIEW,
+    PROP_INPUT_AUTO,
     N_PROPS
 };
 
@@ -100,6 +104,12 @@ virtflow_flow_get_property(GObject *object, guint prop_id, GValue *value, GParam
     case PROP_RUNNING:
         g_value_set_boolean(value, self->running);
         break;
+    case PROP_VIEW:
+        g_value_set_enum(value, self->view);
+        break;
+    case PROP_INPUT_AUTO:
+        g_value_set_boolean(value, self->input_auto);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     }
@@ -133,6 +143,12 @@ virtflow_flow_set_property(GObject *object, guint prop_id, const GValue *value, 
         break;
     case PROP_STOP_TIMEOUT:
         virtflow_flow_set_stop_timeout(self, g_value_get_uint(value));
+        break;
+    case PROP_VIEW:
+        virtflow_flow_set_view(self, g_value_get_enum(value));
+        break;
+    case PROP_INPUT_AUTO:
+        virtflow_flow_set_input_auto(self, g_value_get_boolean(value));
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -205,6 +221,22 @@ virtflow_flow_class_init(VirtFlowFlowClass *klass)
      */
     properties[PROP_RUNNING] = g_param_spec_boolean("running", NULL, NULL, FALSE,
                                                     G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    /**
+     * VirtFlowFlow:view: (getter get_view) (setter set_view)
+     *
+     * Activate: where the VM's picture goes. With the default (the monitor) and no
+     * #VirtFlowFlow:input-auto, an activated VM keeps the profile it has.
+     */
+    properties[PROP_VIEW] =
+        g_param_spec_enum("view", NULL, NULL, VIRTFLOW_TYPE_VIEW, VIRTFLOW_VIEW_MONITOR, rw);
+    /**
+     * VirtFlowFlow:input-auto: (getter get_input_auto) (setter set_input_auto)
+     *
+     * Activate: hand the host's keyboard and mouse in use to the VM (evdev, with a grab
+     * toggle), as `virtflow activate --input auto` (the CLI's default) does. %FALSE hands
+     * none over (`--input none`).
+     */
+    properties[PROP_INPUT_AUTO] = g_param_spec_boolean("input-auto", NULL, NULL, FALSE, rw);
     g_object_class_install_properties(object_class, N_PROPS, properties);
 
     /**
@@ -420,6 +452,96 @@ virtflow_flow_get_running(VirtFlowFlow *flow)
     return flow->running;
 }
 
+/**
+ * virtflow_flow_get_view:
+ * @flow: a #VirtFlowFlow
+ *
+ * Where the VM's picture goes once activated.
+ *
+ * Returns: the value of #VirtFlowFlow:view
+ */
+VirtFlowView
+virtflow_flow_get_view(VirtFlowFlow *flow)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_FLOW(flow), VIRTFLOW_VIEW_MONITOR);
+    return flow->view;
+}
+
+/**
+ * virtflow_flow_set_view:
+ * @flow: a #VirtFlowFlow
+ * @view: where the VM's picture goes
+ *
+ * Sets #VirtFlowFlow:view, for the next plan or run of Activate.
+ */
+void
+virtflow_flow_set_view(VirtFlowFlow *flow, VirtFlowView view)
+{
+    g_return_if_fail(VIRTFLOW_IS_FLOW(flow));
+    g_return_if_fail(view <= VIRTFLOW_VIEW_LOOKING_GLASS);
+    if (flow->view == view)
+        return;
+    flow->view = view;
+    g_object_notify_by_pspec(G_OBJECT(flow), properties[PROP_VIEW]);
+}
+
+/**
+ * virtflow_flow_get_input_auto:
+ * @flow: a #VirtFlowFlow
+ *
+ * Whether Activate hands the host's keyboard and mouse in use to the VM.
+ *
+ * Returns: the value of #VirtFlowFlow:input-auto
+ */
+gboolean
+virtflow_flow_get_input_auto(VirtFlowFlow *flow)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_FLOW(flow), FALSE);
+    return flow->input_auto;
+}
+
+/**
+ * virtflow_flow_set_input_auto:
+ * @flow: a #VirtFlowFlow
+ * @input_auto: %TRUE to hand the keyboard and mouse in use to the VM
+ *
+ * Sets #VirtFlowFlow:input-auto, for the next plan or run of Activate.
+ */
+void
+virtflow_flow_set_input_auto(VirtFlowFlow *flow, gboolean input_auto)
+{
+    g_return_if_fail(VIRTFLOW_IS_FLOW(flow));
+    input_auto = !!input_auto;
+    if (flow->input_auto == input_auto)
+        return;
+    flow->input_auto = input_auto;
+    g_object_notify_by_pspec(G_OBJECT(flow), properties[PROP_INPUT_AUTO]);
+}
+
+/* Activate's profile from the properties: NULL for the default (the flow keeps an activated
+ * VM's own), else the view and, with input-auto, the keyboard and mouse in use as the CLI's
+ * `--input auto` picks them (none when they cannot be read: no reason to refuse the GPU). */
+static VfProfile *
+virtflow_flow_dup_profile(VirtFlowFlow *self)
+{
+    VfProfile *profile;
+
+    if (self->kind != VIRTFLOW_FLOW_ACTIVATE ||
+        (self->view == VIRTFLOW_VIEW_MONITOR && !self->input_auto))
+        return NULL;
+    profile = vf_profile_new();
+    profile->view = (VfView)self->view;
+    if (self->input_auto) {
+        g_autofree char *note = NULL;
+        g_autoptr(GPtrArray) picked =
+            vf_input_pick_auto(_virtflow_host_get_vf(self->host), &note, NULL);
+
+        for (guint i = 0; picked && i < picked->len; i++)
+            g_ptr_array_add(profile->evdev, g_steal_pointer(&picked->pdata[i]));
+    }
+    return profile;
+}
+
 /* A new plan or run's result: keep it, and the GPU it chose. */
 static void
 virtflow_flow_take(VirtFlowFlow *self, VfFlow *flow)
@@ -460,6 +582,7 @@ virtflow_flow_plan(VirtFlowFlow *flow, GError **error)
     VfHost *host;
     VfConnection *conn;
     VfFlow *plan;
+    g_autoptr(VfProfile) profile = NULL;
 
     g_return_val_if_fail(VIRTFLOW_IS_FLOW(flow), FALSE);
     if (flow->running) {
@@ -471,7 +594,8 @@ virtflow_flow_plan(VirtFlowFlow *flow, GError **error)
     conn = _virtflow_connection_get_vf(flow->connection);
     switch (flow->kind) {
     case VIRTFLOW_FLOW_ACTIVATE:
-        plan = vf_flow_plan_activate(host, conn, flow->vm, flow->gpu, error);
+        profile = virtflow_flow_dup_profile(flow);
+        plan = vf_flow_plan_activate_profile(host, conn, flow->vm, flow->gpu, profile, error);
         break;
     case VIRTFLOW_FLOW_DEACTIVATE:
         plan = vf_flow_plan_deactivate(host, conn, flow->vm, error);
@@ -611,6 +735,7 @@ typedef struct {
     char *demo_root;
     gboolean force;
     guint stop_timeout;
+    VfProfile *profile;       /* activate: NULL for the default */
     VirtFlowMailbox *mailbox; /* NULL: emit in the running thread (virtflow_flow_run) */
     GTask *task;              /* async runs */
     VfFlow *result;
@@ -627,6 +752,8 @@ virtflow_run_free(VirtFlowRun *run)
     g_free(run->vm);
     g_free(run->gpu);
     g_free(run->demo_root);
+    if (run->profile)
+        vf_profile_free(run->profile);
     if (run->mailbox)
         _virtflow_mailbox_unref(run->mailbox);
     g_clear_pointer(&run->result, vf_flow_free);
@@ -729,6 +856,7 @@ virtflow_run_new(VirtFlowFlow *self, GCancellable *cancellable, GError **error)
     run->demo_root = g_strdup(_virtflow_connection_get_demo_root(self->connection));
     run->force = self->force;
     run->stop_timeout = self->stop_timeout;
+    run->profile = virtflow_flow_dup_profile(self);
     return run;
 }
 
@@ -739,6 +867,7 @@ virtflow_run_execute(VirtFlowRun *run, GCancellable *cancellable)
     VfFlowOptions options = {
         .stop_timeout_s = run->stop_timeout,
         .force = run->force,
+        .profile = run->profile,
         .progress = virtflow_run_progress,
         .wait_tick = virtflow_run_wait_tick,
         .user_data = run,

@@ -12,6 +12,7 @@
 #include "virtflow-gobject.h"
 
 #include "core/vf-error.h"
+#include "host/vf-input.h"
 #include "demo/vf-demo.h"
 #include "doctor/vf-doctor.h"
 #include "flows/vf-passthrough.h"

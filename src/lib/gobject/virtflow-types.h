@@ -105,6 +105,19 @@ typedef enum /*< underscore_name=virtflow_flow_kind >*/ {
 } VirtFlowFlowKind;
 
 /**
+ * VirtFlowView:
+ * @VIRTFLOW_VIEW_MONITOR: the picture goes to the monitor on the GPU's outputs
+ * @VIRTFLOW_VIEW_LOOKING_GLASS: the picture is shown in a window on the host (Looking
+ *   Glass: an ivshmem frame buffer; SPICE kept for input, clipboard and sound)
+ *
+ * Where an activated VM's picture goes.
+ */
+typedef enum /*< underscore_name=virtflow_view >*/ {
+    VIRTFLOW_VIEW_MONITOR,
+    VIRTFLOW_VIEW_LOOKING_GLASS,
+} VirtFlowView;
+
+/**
  * VirtFlowStepState:
  * @VIRTFLOW_STEP_WAITING: not started yet
  * @VIRTFLOW_STEP_RUNNING: running now
