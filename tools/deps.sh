@@ -4,7 +4,8 @@
 # Installs only what is missing, so a machine that has everything runs no apt at all.
 
 VF_DEPS_BUILD="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libxml2-dev
-  libpci-dev pci.ids libkmod-dev libvirt-dev libgtk-4-dev libadwaita-1-dev"
+  libpci-dev pci.ids libkmod-dev libvirt-dev libgtk-4-dev libadwaita-1-dev
+  gobject-introspection libgirepository1.0-dev gir1.2-glib-2.0"
 # tests: sanitizers and leak checks, format check, XML validation (virt-xml-validate
 # runs xmllint), the kernel rig, a real
 # libvirtd with TCG guests (qemu-guest-agent is copied into the guest), the man page
@@ -18,7 +19,8 @@ VF_DEPS_TEST="valgrind clang-format libvirt-clients libxml2-utils python3 qemu-s
   cpio linux-libc-dev ca-certificates libvirt-daemon-system libvirt-daemon-driver-qemu
   qemu-guest-agent procps groff-base man-db bash-completion kmod binutils
   xvfb xauth dbus at-spi2-core python3-gi gir1.2-atspi-2.0 desktop-file-utils appstream
-  pkexec polkitd dbus-daemon dbus-bin clang libclang-rt-14-dev hyperfine pciutils jq"
+  pkexec polkitd dbus-daemon dbus-bin clang libclang-rt-14-dev hyperfine pciutils jq
+  python3-pytest gjs gi-docgen"
 
 vf_install_deps() {
     local missing=() pkg

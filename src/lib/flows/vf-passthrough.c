@@ -108,6 +108,21 @@ vf_flow_new(VfFlowKind kind, const char *vm, const VfStepDef *defs, guint n)
     return flow;
 }
 
+VfFlow *
+vf_flow_new_outline(VfFlowKind kind, const char *vm)
+{
+    switch (kind) {
+    case VF_FLOW_ACTIVATE:
+        return vf_flow_new(kind, vm, vf_activate_steps, G_N_ELEMENTS(vf_activate_steps));
+    case VF_FLOW_DEACTIVATE:
+        return vf_flow_new(kind, vm, vf_deactivate_steps, G_N_ELEMENTS(vf_deactivate_steps));
+    case VF_FLOW_START:
+        return vf_flow_new(kind, vm, vf_start_steps, G_N_ELEMENTS(vf_start_steps));
+    default:
+        return vf_flow_new(VF_FLOW_STOP, vm, vf_stop_steps, G_N_ELEMENTS(vf_stop_steps));
+    }
+}
+
 /* ---- running steps ---- */
 
 typedef struct {

@@ -81,6 +81,9 @@ VfFlow *vf_flow_plan_activate(VfHost *host, VfConnection *conn, const char *vm, 
 VfFlow *vf_flow_plan_activate_profile(VfHost *host, VfConnection *conn, const char *vm,
                                       const char *gpu, const VfProfile *profile, GError **error);
 VfFlow *vf_flow_plan_deactivate(VfHost *host, VfConnection *conn, const char *vm, GError **error);
+/* The steps of a @kind flow for @vm, all waiting, nothing read: what a start or a stop will
+ * go through (they have no dry run), for a front end that shows the list before it runs. */
+VfFlow *vf_flow_new_outline(VfFlowKind kind, const char *vm);
 
 /* Each returns the flow with every step's final state (also on failure, via @ret_flow
  * when not NULL), and TRUE when it succeeded. */

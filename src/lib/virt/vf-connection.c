@@ -86,8 +86,8 @@ vf_virt_quiet(void *data, virErrorPtr err)
 {
 }
 
-gboolean
-vf_virt_init(GError **error)
+static gboolean
+vf_virt_init_once(gboolean with_thread, GError **error)
 {
     static gsize done;
     static gboolean ok;
@@ -95,7 +95,7 @@ vf_virt_init(GError **error)
     if (g_once_init_enter(&done)) {
         virSetErrorFunc(NULL, vf_virt_quiet);
         ok = virInitialize() == 0 && virEventRegisterDefaultImpl() == 0;
-        if (ok) {
+        if (ok && with_thread) {
             GThread *thread = g_thread_new("vf-libvirt-events", vf_virt_event_thread, NULL);
 
             g_thread_unref(thread);
@@ -107,6 +107,18 @@ vf_virt_init(GError **error)
         return FALSE;
     }
     return TRUE;
+}
+
+gboolean
+vf_virt_init(GError **error)
+{
+    return vf_virt_init_once(TRUE, error);
+}
+
+gboolean
+vf_virt_init_without_thread(GError **error)
+{
+    return vf_virt_init_once(FALSE, error);
 }
 
 VfConnection *

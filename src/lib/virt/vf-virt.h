@@ -33,6 +33,13 @@ gboolean vf_domain_state_is_active(VfDomainState state);
 /* Starts libvirt's event loop in a thread of its own, once per process. Call before the
  * first connection is opened. */
 gboolean vf_virt_init(GError **error);
+/* As vf_virt_init(), without the thread: libvirt's events (whose sources libvirt attaches
+ * to GLib's global default main context) are dispatched by the application's main loop, as
+ * libvirt-glib does. For the GObject API (Python, GJS): a second thread iterating that
+ * context whenever the application's loop does not would run the application's own sources
+ * in the wrong thread. Waiting for a domain to stop still works without it (it polls too).
+ * Whichever of the two runs first decides for the process. */
+gboolean vf_virt_init_without_thread(GError **error);
 
 typedef struct _VfConnection VfConnection;
 typedef struct _VfDomain VfDomain;

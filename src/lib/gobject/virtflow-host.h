@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * virtflow-host.h: the machine whose GPUs VirtFlow hands to VMs
+ */
+#pragma once
+
+#if !defined(VIRTFLOW_INSIDE) && !defined(VIRTFLOW_COMPILATION)
+#error "Only <virtflow-gobject.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+
+#include "virtflow-gpu.h"
+
+G_BEGIN_DECLS
+
+#define VIRTFLOW_TYPE_HOST (virtflow_host_get_type())
+G_DECLARE_FINAL_TYPE(VirtFlowHost, virtflow_host, VIRTFLOW, HOST, GObject)
+
+VirtFlowHost *virtflow_host_new(const char *root, GError **error);
+VirtFlowHost *virtflow_host_new_demo(const char *root, GError **error);
+
+const char *virtflow_host_get_root(VirtFlowHost *host);
+gboolean virtflow_host_get_demo(VirtFlowHost *host);
+gboolean virtflow_host_get_live(VirtFlowHost *host);
+gboolean virtflow_host_get_writable(VirtFlowHost *host);
+char *virtflow_host_dup_iommu_verdict(VirtFlowHost *host, GError **error);
+
+GPtrArray *virtflow_host_list_gpus(VirtFlowHost *host, GError **error);
+void virtflow_host_list_gpus_async(VirtFlowHost *host, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data);
+GPtrArray *virtflow_host_list_gpus_finish(VirtFlowHost *host, GAsyncResult *result, GError **error);
+GPtrArray *virtflow_host_get_passthrough_gpus(VirtFlowHost *host, GError **error);
+VirtFlowGpu *virtflow_host_find_gpu(VirtFlowHost *host, const char *address, GError **error);
+
+G_END_DECLS

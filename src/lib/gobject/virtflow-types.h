@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * virtflow-types.h: the enums and the plain records of the VirtFlow GObject API
+ */
+#pragma once
+
+#if !defined(VIRTFLOW_INSIDE) && !defined(VIRTFLOW_COMPILATION)
+#error "Only <virtflow-gobject.h> can be included directly."
+#endif
+
+#include <glib-object.h>
+
+G_BEGIN_DECLS
+
+/**
+ * VirtFlowBlockerKind:
+ * @VIRTFLOW_BLOCKER_NO_IOMMU: the IOMMU is off or absent
+ * @VIRTFLOW_BLOCKER_VFIO_UNAVAILABLE: vfio-pci cannot be loaded
+ * @VIRTFLOW_BLOCKER_BOOT_VGA: the GPU is the firmware's boot display
+ * @VIRTFLOW_BLOCKER_DISPLAY_ACTIVE: a connected display is driven by the GPU
+ * @VIRTFLOW_BLOCKER_GROUP_NOT_VIABLE: its IOMMU group holds a device that must not move
+ * @VIRTFLOW_BLOCKER_IN_USE: processes hold the GPU or a companion open
+ * @VIRTFLOW_BLOCKER_NVIDIA_HOLDER: the nvidia driver is held where no process shows it
+ * @VIRTFLOW_BLOCKER_FRAMEBUFFER: nvidia_drm's framebuffer console runs on the GPU
+ * @VIRTFLOW_BLOCKER_BOOT_FRAMEBUFFER: the firmware's framebuffer lies in one of its BARs
+ *
+ * What forbids handing a GPU to a VM.
+ */
+typedef enum /*< underscore_name=virtflow_blocker_kind >*/ {
+    VIRTFLOW_BLOCKER_NO_IOMMU,
+    VIRTFLOW_BLOCKER_VFIO_UNAVAILABLE,
+    VIRTFLOW_BLOCKER_BOOT_VGA,
+    VIRTFLOW_BLOCKER_DISPLAY_ACTIVE,
+    VIRTFLOW_BLOCKER_GROUP_NOT_VIABLE,
+    VIRTFLOW_BLOCKER_IN_USE,
+    VIRTFLOW_BLOCKER_NVIDIA_HOLDER,
+    VIRTFLOW_BLOCKER_FRAMEBUFFER,
+    VIRTFLOW_BLOCKER_BOOT_FRAMEBUFFER,
+} VirtFlowBlockerKind;
+
+/**
+ * VirtFlowVmState:
+ * @VIRTFLOW_VM_STATE_NOSTATE: no state
+ * @VIRTFLOW_VM_STATE_RUNNING: running
+ * @VIRTFLOW_VM_STATE_BLOCKED: blocked on a resource
+ * @VIRTFLOW_VM_STATE_PAUSED: paused
+ * @VIRTFLOW_VM_STATE_SHUTDOWN: shutting down
+ * @VIRTFLOW_VM_STATE_SHUTOFF: shut off
+ * @VIRTFLOW_VM_STATE_CRASHED: crashed
+ * @VIRTFLOW_VM_STATE_PMSUSPENDED: suspended by guest power management
+ *
+ * The state of a VM, as libvirt says it.
+ */
+typedef enum /*< underscore_name=virtflow_vm_state >*/ {
+    VIRTFLOW_VM_STATE_NOSTATE,
+    VIRTFLOW_VM_STATE_RUNNING,
+    VIRTFLOW_VM_STATE_BLOCKED,
+    VIRTFLOW_VM_STATE_PAUSED,
+    VIRTFLOW_VM_STATE_SHUTDOWN,
+    VIRTFLOW_VM_STATE_SHUTOFF,
+    VIRTFLOW_VM_STATE_CRASHED,
+    VIRTFLOW_VM_STATE_PMSUSPENDED,
+} VirtFlowVmState;
+
+/**
+ * VirtFlowLifecycleEvent:
+ * @VIRTFLOW_LIFECYCLE_DEFINED: the VM was defined or its definition changed
+ * @VIRTFLOW_LIFECYCLE_UNDEFINED: the VM's definition was removed
+ * @VIRTFLOW_LIFECYCLE_STARTED: the VM started
+ * @VIRTFLOW_LIFECYCLE_SUSPENDED: the VM was paused
+ * @VIRTFLOW_LIFECYCLE_RESUMED: the VM was resumed
+ * @VIRTFLOW_LIFECYCLE_STOPPED: the VM stopped
+ * @VIRTFLOW_LIFECYCLE_SHUTDOWN: the guest is shutting down (%VIRTFLOW_LIFECYCLE_STOPPED follows)
+ * @VIRTFLOW_LIFECYCLE_PMSUSPENDED: the guest suspended itself
+ * @VIRTFLOW_LIFECYCLE_CRASHED: the VM crashed
+ *
+ * What happened to a VM, as libvirt's lifecycle events say.
+ */
+typedef enum /*< underscore_name=virtflow_lifecycle_event >*/ {
+    VIRTFLOW_LIFECYCLE_DEFINED,
+    VIRTFLOW_LIFECYCLE_UNDEFINED,
+    VIRTFLOW_LIFECYCLE_STARTED,
+    VIRTFLOW_LIFECYCLE_SUSPENDED,
+    VIRTFLOW_LIFECYCLE_RESUMED,
+    VIRTFLOW_LIFECYCLE_STOPPED,
+    VIRTFLOW_LIFECYCLE_SHUTDOWN,
+    VIRTFLOW_LIFECYCLE_PMSUSPENDED,
+    VIRTFLOW_LIFECYCLE_CRASHED,
+} VirtFlowLifecycleEvent;
+
+/**
+ * VirtFlowFlowKind:
+ * @VIRTFLOW_FLOW_ACTIVATE: give the VM a GPU: bind its group to vfio-pci, rewrite the VM
+ * @VIRTFLOW_FLOW_DEACTIVATE: take the GPU back: restore the VM's definition and the devices
+ * @VIRTFLOW_FLOW_START: start an activated VM (its GPU bound first)
+ * @VIRTFLOW_FLOW_STOP: shut the VM down and return its GPU to the host
+ *
+ * The VM flows of VirtFlow.
+ */
+typedef enum /*< underscore_name=virtflow_flow_kind >*/ {
+    VIRTFLOW_FLOW_ACTIVATE,
+    VIRTFLOW_FLOW_DEACTIVATE,
+    VIRTFLOW_FLOW_START,
+    VIRTFLOW_FLOW_STOP,
+} VirtFlowFlowKind;
+
+/**
+ * VirtFlowView:
+ * @VIRTFLOW_VIEW_MONITOR: the picture goes to the monitor on the GPU's outputs
+ * @VIRTFLOW_VIEW_LOOKING_GLASS: the picture is shown in a window on the host (Looking
+ *   Glass: an ivshmem frame buffer; SPICE kept for input, clipboard and sound)
+ *
+ * Where an activated VM's picture goes.
+ */
+typedef enum /*< underscore_name=virtflow_view >*/ {
+    VIRTFLOW_VIEW_MONITOR,
+    VIRTFLOW_VIEW_LOOKING_GLASS,
+} VirtFlowView;
+
+/**
+ * VirtFlowStepState:
+ * @VIRTFLOW_STEP_WAITING: not started yet
+ * @VIRTFLOW_STEP_RUNNING: running now
+ * @VIRTFLOW_STEP_DONE: done
+ * @VIRTFLOW_STEP_FAILED: failed (the steps before it are undone)
+ * @VIRTFLOW_STEP_SKIPPED: nothing to do, or not done after a failure
+ *
+ * The state of one step of a flow.
+ */
+typedef enum /*< underscore_name=virtflow_step_state >*/ {
+    VIRTFLOW_STEP_WAITING,
+    VIRTFLOW_STEP_RUNNING,
+    VIRTFLOW_STEP_DONE,
+    VIRTFLOW_STEP_FAILED,
+    VIRTFLOW_STEP_SKIPPED,
+} VirtFlowStepState;
+
+/**
+ * VirtFlowCheckStatus:
+ * @VIRTFLOW_CHECK_PASS: as it should be
+ * @VIRTFLOW_CHECK_WARN: works, but something may hurt later
+ * @VIRTFLOW_CHECK_FAIL: broken: the fix says what to do
+ * @VIRTFLOW_CHECK_SKIP: does not apply here
+ *
+ * The outcome of one doctor check.
+ */
+typedef enum /*< underscore_name=virtflow_check_status >*/ {
+    VIRTFLOW_CHECK_PASS,
+    VIRTFLOW_CHECK_WARN,
+    VIRTFLOW_CHECK_FAIL,
+    VIRTFLOW_CHECK_SKIP,
+} VirtFlowCheckStatus;
+
+/**
+ * VirtFlowSetupState:
+ * @VIRTFLOW_SETUP_PENDING: planned, not done yet
+ * @VIRTFLOW_SETUP_DONE: done
+ * @VIRTFLOW_SETUP_SKIPPED: already so: nothing to change
+ * @VIRTFLOW_SETUP_MANUAL: the user must do it (the detail says what); not an error
+ * @VIRTFLOW_SETUP_FAILED: failed
+ *
+ * The state of one change of a setup plan.
+ */
+typedef enum /*< underscore_name=virtflow_setup_state >*/ {
+    VIRTFLOW_SETUP_PENDING,
+    VIRTFLOW_SETUP_DONE,
+    VIRTFLOW_SETUP_SKIPPED,
+    VIRTFLOW_SETUP_MANUAL,
+    VIRTFLOW_SETUP_FAILED,
+} VirtFlowSetupState;
+
+/**
+ * VirtFlowSetupFlags:
+ * @VIRTFLOW_SETUP_FLAGS_NONE: the default plan
+ * @VIRTFLOW_SETUP_FLAGS_GRUB: also add the IOMMU options to the boot loader's command line
+ *
+ * What a setup plan may change beyond the default.
+ */
+typedef enum /*< flags,underscore_name=virtflow_setup_flags >*/ {
+    VIRTFLOW_SETUP_FLAGS_NONE = 0,
+    VIRTFLOW_SETUP_FLAGS_GRUB = 1 << 0,
+} VirtFlowSetupFlags;
+
+/**
+ * VirtFlowBlocker:
+ * @kind: what forbids it
+ * @code: @kind's stable name, as `virtflow gpu list --json` prints it ("in-use", …)
+ * @message: what is wrong, naming the device
+ * @fix: what the user can do
+ *
+ * A reason a GPU cannot be handed to a VM.
+ */
+typedef struct {
+    VirtFlowBlockerKind kind;
+    char *code;
+    char *message;
+    char *fix;
+} VirtFlowBlocker;
+
+/**
+ * VirtFlowGpuWarning:
+ * @code: "reset-bus-only", "reset-bug", "no-reset", "did-not-come-back"
+ * @message: what may hurt after the passthrough
+ * @fix: what the user can do
+ *
+ * Something that does not forbid a passthrough but may hurt after it.
+ */
+typedef struct {
+    char *code;
+    char *message;
+    char *fix;
+} VirtFlowGpuWarning;
+
+/**
+ * VirtFlowHolder:
+ * @pid: the process
+ * @comm: its name
+ * @node: the device node it holds ("/dev/dri/renderD129")
+ * @device: the PCI address of the device the node belongs to
+ * @mapped: %TRUE when found in the process's mappings rather than as an open file
+ *
+ * A process that holds a device of a GPU's passthrough set.
+ */
+typedef struct {
+    gint pid;
+    char *comm;
+    char *node;
+    char *device;
+    gboolean mapped;
+} VirtFlowHolder;
+
+/**
+ * VirtFlowDevice:
+ * @address: the PCI address, "0000:01:00.0"
+ * @vendor_id: the PCI vendor id
+ * @device_id: the PCI device id
+ * @class_code: the 24-bit PCI class (0x030000 for a VGA controller)
+ * @vendor: the vendor's name
+ * @name: the device's name
+ * @class_name: the class's name
+ * @driver: (nullable): the bound driver, %NULL when none
+ * @iommu_group: the IOMMU group, -1 without an IOMMU
+ * @reset_method: (nullable): how the kernel resets it ("flr bus", "" for none), %NULL
+ *   when the kernel does not say
+ *
+ * One PCI function, as VirtFlow read it.
+ */
+typedef struct {
+    char *address;
+    guint vendor_id;
+    guint device_id;
+    guint class_code;
+    char *vendor;
+    char *name;
+    char *class_name;
+    char *driver;
+    gint iommu_group;
+    char *reset_method;
+} VirtFlowDevice;
+
+/**
+ * VirtFlowStep:
+ * @id: stable: "check-host", "check-guest", "stop-vm", "bind-gpu", "rewrite-vm", …
+ * @title: what it does, one line ("Bind the GPU to vfio-pci")
+ * @state: where it is
+ * @detail: (nullable): what happened, the reason of a failure or skip
+ *
+ * One step of a #VirtFlowFlow.
+ */
+typedef struct {
+    char *id;
+    char *title;
+    VirtFlowStepState state;
+    char *detail;
+} VirtFlowStep;
+
+/**
+ * VirtFlowWrite:
+ * @device: the device it is for
+ * @path: the sysfs file, as the kernel shows it
+ * @value: what is written
+ *
+ * One sysfs write of a plan, in the order it runs: `echo VALUE > PATH`.
+ */
+typedef struct {
+    char *device;
+    char *path;
+    char *value;
+} VirtFlowWrite;
+
+/**
+ * VirtFlowCheck:
+ * @id: stable, for scripts: "iommu", "gpu-group:0000:01:00.0", "vm-xml"
+ * @title: what is checked, one line
+ * @status: the outcome
+ * @detail: (nullable): what was found
+ * @fix: (nullable): what to do, %NULL when nothing
+ *
+ * One check of a #VirtFlowDoctor.
+ */
+typedef struct {
+    char *id;
+    char *title;
+    VirtFlowCheckStatus status;
+    char *detail;
+    char *fix;
+} VirtFlowCheck;
+
+/**
+ * VirtFlowSetupChange:
+ * @id: "iommu", "modules", "modules-load", "hook", "daemon", "looking-glass", …
+ * @title: what it does, one line
+ * @path: (nullable): the file it changes, as on the host
+ * @detail: (nullable): what it does or did, or why not, or what the user must run
+ * @state: where it is
+ *
+ * One change of a #VirtFlowSetup plan.
+ */
+typedef struct {
+    char *id;
+    char *title;
+    char *path;
+    char *detail;
+    VirtFlowSetupState state;
+} VirtFlowSetupChange;
+
+#define VIRTFLOW_TYPE_BLOCKER (virtflow_blocker_get_type())
+GType virtflow_blocker_get_type(void) G_GNUC_CONST;
+VirtFlowBlocker *virtflow_blocker_copy(const VirtFlowBlocker *blocker);
+void virtflow_blocker_free(VirtFlowBlocker *blocker);
+
+#define VIRTFLOW_TYPE_GPU_WARNING (virtflow_gpu_warning_get_type())
+GType virtflow_gpu_warning_get_type(void) G_GNUC_CONST;
+VirtFlowGpuWarning *virtflow_gpu_warning_copy(const VirtFlowGpuWarning *warning);
+void virtflow_gpu_warning_free(VirtFlowGpuWarning *warning);
+
+#define VIRTFLOW_TYPE_HOLDER (virtflow_holder_get_type())
+GType virtflow_holder_get_type(void) G_GNUC_CONST;
+VirtFlowHolder *virtflow_holder_copy(const VirtFlowHolder *holder);
+void virtflow_holder_free(VirtFlowHolder *holder);
+
+#define VIRTFLOW_TYPE_DEVICE (virtflow_device_get_type())
+GType virtflow_device_get_type(void) G_GNUC_CONST;
+VirtFlowDevice *virtflow_device_copy(const VirtFlowDevice *device);
+void virtflow_device_free(VirtFlowDevice *device);
+
+#define VIRTFLOW_TYPE_STEP (virtflow_step_get_type())
+GType virtflow_step_get_type(void) G_GNUC_CONST;
+VirtFlowStep *virtflow_step_copy(const VirtFlowStep *step);
+void virtflow_step_free(VirtFlowStep *step);
+
+#define VIRTFLOW_TYPE_WRITE (virtflow_write_get_type())
+GType virtflow_write_get_type(void) G_GNUC_CONST;
+VirtFlowWrite *virtflow_write_copy(const VirtFlowWrite *write);
+void virtflow_write_free(VirtFlowWrite *write);
+
+#define VIRTFLOW_TYPE_CHECK (virtflow_check_get_type())
+GType virtflow_check_get_type(void) G_GNUC_CONST;
+VirtFlowCheck *virtflow_check_copy(const VirtFlowCheck *check);
+void virtflow_check_free(VirtFlowCheck *check);
+
+#define VIRTFLOW_TYPE_SETUP_CHANGE (virtflow_setup_change_get_type())
+GType virtflow_setup_change_get_type(void) G_GNUC_CONST;
+VirtFlowSetupChange *virtflow_setup_change_copy(const VirtFlowSetupChange *change);
+void virtflow_setup_change_free(VirtFlowSetupChange *change);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowBlocker, virtflow_blocker_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowGpuWarning, virtflow_gpu_warning_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowHolder, virtflow_holder_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowDevice, virtflow_device_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowStep, virtflow_step_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowWrite, virtflow_write_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowCheck, virtflow_check_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowSetupChange, virtflow_setup_change_free)
+
+G_END_DECLS

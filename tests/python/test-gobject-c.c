@@ -1,0 +1,229 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The GObject API from C, on the demo in a temporary directory: every object freed (weak
+ * pointers), a flow run on a worker thread under a main loop, the error domain. Run by
+ * tools/test under ASan and valgrind (suite unit), so that the layer's own leaks show
+ * without Python's or GJS's noise.
+ */
+#include "virtflow-gobject.h"
+
+#include <glib/gstdio.h>
+
+typedef struct {
+    char *tmp;
+    char *root;
+} Fixture;
+
+static gboolean
+rm_rf(const char *path)
+{
+    g_autoptr(GDir) dir = g_dir_open(path, 0, NULL);
+    const char *name;
+
+    while (dir && (name = g_dir_read_name(dir))) {
+        g_autofree char *child = g_build_filename(path, name, NULL);
+
+        if (g_file_test(child, G_FILE_TEST_IS_DIR) && !g_file_test(child, G_FILE_TEST_IS_SYMLINK))
+            rm_rf(child);
+        else
+            g_unlink(child);
+    }
+    return g_rmdir(path) == 0;
+}
+
+static void
+fixture_set_up(Fixture *f, gconstpointer data)
+{
+    f->tmp = g_dir_make_tmp("virtflow-gobject-XXXXXX", NULL);
+    g_assert_nonnull(f->tmp);
+    f->root = g_build_filename(f->tmp, "demo", NULL);
+}
+
+static void
+fixture_tear_down(Fixture *f, gconstpointer data)
+{
+    rm_rf(f->tmp);
+    g_free(f->root);
+    g_free(f->tmp);
+}
+
+/* Drops the caller's reference to @object and asserts that it is finalized: at once, or
+ * within 5 s for one an async run's worker thread still held when its callback ran (GTask
+ * drops the worker's reference after the worker function returns). */
+static void
+assert_finalized(gpointer object)
+{
+    GObject *obj = object;
+    gint64 deadline = g_get_monotonic_time() + 5 * G_USEC_PER_SEC;
+
+    g_object_add_weak_pointer(obj, (gpointer *)&obj);
+    g_object_unref(obj);
+    while (obj != NULL && g_get_monotonic_time() < deadline) {
+        g_main_context_iteration(NULL, FALSE);
+        g_usleep(1000);
+    }
+    g_assert_null(obj);
+}
+
+static void
+test_host_and_gpus(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    VirtFlowHost *host = virtflow_host_new_demo(f->root, &error);
+    GPtrArray *gpus;
+    VirtFlowGpu *gpu;
+    VirtFlowBlocker *blocker;
+
+    g_assert_no_error(error);
+    g_assert_true(virtflow_host_get_writable(host));
+    g_assert_cmpstr(virtflow_host_get_root(host), ==, f->root);
+    gpus = virtflow_host_list_gpus(host, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(gpus->len, ==, 2);
+    gpu = g_object_ref(gpus->pdata[0]);
+    g_ptr_array_unref(gpus);
+    g_assert_cmpstr(virtflow_gpu_get_verdict(gpu), ==, "blocked: boot-vga display-active");
+    blocker = virtflow_gpu_get_blockers(gpu)->pdata[0];
+    g_assert_cmpint(blocker->kind, ==, VIRTFLOW_BLOCKER_BOOT_VGA);
+    g_assert_cmpstr(blocker->code, ==, "boot-vga");
+    blocker = virtflow_blocker_copy(blocker);
+    virtflow_blocker_free(blocker);
+    assert_finalized(gpu);
+
+    gpus = virtflow_host_get_passthrough_gpus(host, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(gpus->len, ==, 1);
+    g_assert_cmpstr(virtflow_gpu_get_address(gpus->pdata[0]), ==, "0000:01:00.0");
+    g_assert_cmpstrv(virtflow_gpu_get_passthrough_addresses(gpus->pdata[0]),
+                     ((const char *const[]){"0000:01:00.0", "0000:01:00.1", NULL}));
+    g_ptr_array_unref(gpus);
+    assert_finalized(host);
+}
+
+typedef struct {
+    GMainLoop *loop;
+    GPtrArray *ended; /* step ids */
+    guint ticks;
+    gboolean ok;
+} Run;
+
+static void
+on_step(VirtFlowFlow *flow, VirtFlowStep *step, double fraction, gpointer user_data)
+{
+    Run *run = user_data;
+
+    if (step->state != VIRTFLOW_STEP_RUNNING)
+        g_ptr_array_add(run->ended, g_strdup(step->id));
+}
+
+static gboolean
+on_tick(gpointer user_data)
+{
+    ((Run *)user_data)->ticks++;
+    return G_SOURCE_CONTINUE;
+}
+
+static void
+on_done(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    Run *run = user_data;
+    g_autoptr(GError) error = NULL;
+
+    run->ok = virtflow_flow_run_finish(VIRTFLOW_FLOW(source), result, &error);
+    g_assert_no_error(error);
+    g_main_loop_quit(run->loop);
+}
+
+static void
+test_flows(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    VirtFlowHost *host = virtflow_host_new_demo(f->root, &error);
+    VirtFlowConnection *conn = virtflow_connection_new_demo(host, &error);
+    VirtFlowFlow *flow = virtflow_flow_new(VIRTFLOW_FLOW_ACTIVATE, host, conn, "Windows 11", NULL);
+    Run run = {g_main_loop_new(NULL, FALSE), g_ptr_array_new_with_free_func(g_free)};
+    guint tick;
+    GPtrArray *steps;
+    VirtFlowVm *vm;
+
+    g_assert_no_error(error);
+    g_assert_true(virtflow_flow_plan(flow, &error));
+    g_assert_no_error(error);
+    steps = virtflow_flow_dup_steps(flow);
+    g_assert_cmpuint(steps->len, ==, 6);
+    g_ptr_array_unref(steps);
+
+    g_signal_connect(flow, "step-changed", G_CALLBACK(on_step), &run);
+    tick = g_timeout_add(1, on_tick, &run);
+    virtflow_flow_run_async(flow, NULL, on_done, &run);
+    g_assert_cmpuint(run.ended->len, ==, 0);
+    g_main_loop_run(run.loop);
+    g_source_remove(tick);
+    g_assert_true(run.ok);
+    g_assert_cmpuint(run.ended->len, ==, 6);
+    g_assert_cmpstr(run.ended->pdata[3], ==, "bind-gpu");
+    g_assert_cmpuint(run.ticks, >, 0);
+    assert_finalized(flow);
+
+    vm = virtflow_connection_lookup_vm(conn, "Windows 11", &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(virtflow_vm_get_gpu(vm), ==, "0000:01:00.0");
+    assert_finalized(vm);
+
+    flow = virtflow_flow_new(VIRTFLOW_FLOW_DEACTIVATE, host, conn, "Windows 11", NULL);
+    g_assert_true(virtflow_flow_run(flow, NULL, &error));
+    g_assert_no_error(error);
+    assert_finalized(flow);
+
+    g_ptr_array_unref(run.ended);
+    g_main_loop_unref(run.loop);
+    assert_finalized(conn);
+    assert_finalized(host);
+}
+
+static void
+test_errors_doctor_setup(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    VirtFlowHost *host = virtflow_host_new("/nonexistent/virtflow-root", &error);
+    VirtFlowDoctor *doctor;
+    VirtFlowSetup *setup;
+    GPtrArray *changes;
+    VirtFlowCheck *check;
+
+    g_assert_null(host);
+    g_assert_error(error, VIRTFLOW_ERROR, VIRTFLOW_ERROR_NOT_FOUND);
+    g_assert_cmpint(virtflow_error_get_exit_status(error), ==, 3);
+    g_clear_error(&error);
+
+    host = virtflow_host_new_demo(f->root, &error);
+    g_assert_no_error(error);
+    doctor = virtflow_doctor_new();
+    virtflow_doctor_check_host(doctor, host);
+    g_assert_cmpuint(virtflow_doctor_get_n_checks(doctor), >, 0);
+    check = virtflow_doctor_dup_check(doctor, "iommu");
+    g_assert_nonnull(check);
+    g_assert_cmpint(check->status, ==, VIRTFLOW_CHECK_PASS);
+    virtflow_check_free(check);
+    assert_finalized(doctor);
+
+    setup = virtflow_setup_new(host, VIRTFLOW_SETUP_FLAGS_NONE, NULL, &error);
+    g_assert_no_error(error);
+    changes = virtflow_setup_dup_changes(setup);
+    g_assert_cmpuint(changes->len, >, 0);
+    g_ptr_array_unref(changes);
+    assert_finalized(setup);
+    assert_finalized(host);
+}
+
+int
+main(int argc, char **argv)
+{
+    g_test_init(&argc, &argv, NULL);
+    g_test_add("/gobject/host-and-gpus", Fixture, NULL, fixture_set_up, test_host_and_gpus,
+               fixture_tear_down);
+    g_test_add("/gobject/flows", Fixture, NULL, fixture_set_up, test_flows, fixture_tear_down);
+    g_test_add("/gobject/errors-doctor-setup", Fixture, NULL, fixture_set_up,
+               test_errors_doctor_setup, fixture_tear_down);
+    return g_test_run();
+}
