@@ -1703,10 +1703,32 @@ static const VfKmodelInput vf_kmodel_demo_inputs[] = {
     {0, 0, NULL},
 };
 
+/* A two-CCD desktop part with SMT: 16 cores / 32 threads (core c: CPUs c and c + 16), two
+ * L3 caches of 8 cores, one NUMA node; 64 GiB with 2 MiB and 1 GiB huge page pools (none
+ * reserved: the hook reserves them when a tuned VM starts). */
+static const VfKmodelCpu vf_kmodel_demo_cpu = {
+    .vendor = "AuthenticAMD",
+    .model_name = "AMD Ryzen 9 7950X 16-Core Processor",
+    .flags = "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush "
+             "mmx fxsr sse sse2 ht syscall nx mmxext fxsr_opt pdpe1gb rdtscp lm constant_tsc "
+             "rep_good nopl cpuid extd_apicid aperfmperf pni pclmulqdq monitor ssse3 fma cx16 "
+             "sse4_1 sse4_2 x2apic movbe popcnt aes xsave avx f16c rdrand lahf_lm cmp_legacy svm "
+             "extapic cr8_legacy abm sse4a misalignsse 3dnowprefetch osvw ibs skinit wdt tce "
+             "topoext perfctr_core perfctr_nb bpext perfctr_llc mwaitx npt lbrv svm_lock "
+             "nrip_save avx512f avx512dq",
+    .cores = 16,
+    .threads_per_core = 2,
+    .cores_per_l3 = 8,
+    .nodes = 1,
+    .mem_total_kib = 65536000,
+    .hugepages_1g = TRUE,
+};
+
 const VfKmodelHost vf_kmodel_demo_host = {
     .kernel_release = "6.1.0-virtflow-demo",
     .loaded = "vfio vfio_iommu_type1 vfio_pci pcieport i915 xhci_pci ahci snd_hda_intel nvidia "
               "nvme igc",
     .devices = vf_kmodel_demo_devices,
     .inputs = vf_kmodel_demo_inputs,
+    .cpu = &vf_kmodel_demo_cpu,
 };

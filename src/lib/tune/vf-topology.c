@@ -144,9 +144,9 @@ vf_topology_free(VfTopology *topo)
 {
     if (topo == NULL)
         return;
-    g_ptr_array_unref(topo->cores);
-    g_array_unref(topo->online);
-    g_array_unref(topo->hugepages);
+    g_clear_pointer(&topo->cores, g_ptr_array_unref);
+    g_clear_pointer(&topo->online, g_array_unref);
+    g_clear_pointer(&topo->hugepages, g_array_unref);
     g_free(topo->vendor);
     g_free(topo->model_name);
     g_free(topo);

@@ -694,11 +694,13 @@ vf_apply_doc(xmlDoc *doc, const char *name, const VfTunePlan *plan, gboolean rep
     if (loaded != NULL)
         vf_undo_doc(root, loaded);
     if (!replace && (why = vf_foreign(root, plan)) != NULL) {
+        g_autofree char *quoted = g_shell_quote(name);
+
         g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
                     "VM '%s' has %s that tune did not write; nothing was changed. Run "
                     "'virtflow tune %s --replace' to replace it (the original is recorded, "
                     "and 'virtflow tune %s --undo' puts it back)",
-                    name, why, name, name);
+                    name, why, quoted, quoted);
         return FALSE;
     }
 
