@@ -82,7 +82,7 @@ vf_cli_print_tune(const VfTuneChange *change, gboolean dry_run)
     else if (change->undo)
         printf("VM '%s' is as it was before tune.\n", change->vm);
     else
-        printf("VM '%s' is tuned ('virtflow tune %s --undo' puts it back).\n", change->vm, quoted);
+        printf("VM '%s' is tuned (virtflow tune %s --undo puts it back).\n", change->vm, quoted);
     if (change->running)
         printf("VM '%s' is running: the new definition applies at its next start.\n", change->vm);
 }

@@ -191,5 +191,50 @@ assert "<vftune:original element=\"cputune\">" in x, x
 assert "cpuset=\"3\"" in x and "cpuset=\"8\"" in x
 '
 
+# ---- doctor: a tuned VM on a host that changed ----
+doctor_check() {
+    local name=$1 id=$2 status=$3 pattern=$4
+    "$PYTHON" - "$tmp/out" "$id" "$status" "$pattern" >"$tmp/py" 2>&1 <<'PYEOF2'
+import json, sys
+d = json.load(open(sys.argv[1]))
+c = {x['id']: x for x in d['checks']}
+x = c[sys.argv[2]]
+assert x['status'] == sys.argv[3], x
+assert sys.argv[4] in x['detail'] + (x.get('fix') or ''), x
+PYEOF2
+    if [ $? -eq 0 ]; then ok "$name"; else not_ok "$name" "$(cat "$tmp/py")"; fi
+}
+run_status "tune with 1 GiB pages" 0 demo tune "$VM" --hugepages 1G
+demo doctor "$VM" --json >"$tmp/out" 2>"$tmp/err"
+doctor_check "doctor: the pins fit" vm-tune pass "pinned to CPUs 8-11,24-27 (whole cores"
+doctor_check "doctor: the huge pages exist" vm-tune-hugepages pass "16 huge pages of 1048576 KiB"
+# CPU 24 goes offline (as `echo 0 > .../cpu24/online` does), the 1 GiB pool goes away
+echo 0 >"$root/sys/devices/system/cpu/cpu24/online"
+rm -rf "$root/sys/devices/system/cpu/cpu24/topology" "$root/sys/devices/system/cpu/cpu24/cache"
+echo 0-23,25-31 >"$root/sys/devices/system/cpu/online"
+echo 8 >"$root/sys/devices/system/cpu/cpu8/topology/core_cpus_list"
+echo 8 >"$root/sys/devices/system/cpu/cpu8/topology/thread_siblings_list"
+rm -rf "$root/sys/kernel/mm/hugepages/hugepages-1048576kB"
+demo doctor "$VM" --json >"$tmp/out" 2>"$tmp/err"
+doctor_check "doctor: a pinned CPU offline fails" vm-tune fail "CPU 24 (the VM's) is not online"
+doctor_check "doctor: says to tune again" vm-tune fail "virtflow tune 'Windows 11'"
+doctor_check "doctor: a missing page size fails" vm-tune-hugepages fail \
+    "no huge pages of that size (/sys/kernel/mm/hugepages/hugepages-1048576kB is missing)"
+# a damaged record
+demo list >/dev/null 2>&1
+"$PYTHON" - "$root/libvirt/node.xml" "$tmp/damaged.xml" <<'PYEOF2'
+import sys, re
+s = open(sys.argv[1]).read()
+s, n = re.subn(r'vm-cpus="[^"]*"', 'vm-cpus="8-x"', s, count=1)
+assert n == 1, s
+open(sys.argv[2], "w").write(s)
+PYEOF2
+"$VIRTFLOW" --connect "test://$tmp/damaged.xml" --host-root "$root" doctor "$VM" --json \
+    >"$tmp/out" 2>"$tmp/err"
+doctor_check "doctor: a damaged record fails" vm-tune fail "damaged tune record: vm-cpus"
+run_status "undo refuses a damaged record" 2 "$VIRTFLOW" --connect "test://$tmp/damaged.xml" \
+    --host-root "$root" tune "$VM" --undo
+grep_ok "undo says what is damaged" "damaged tune record" "$tmp/err"
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -697,9 +697,9 @@ vf_apply_doc(xmlDoc *doc, const char *name, const VfTunePlan *plan, gboolean rep
         g_autofree char *quoted = g_shell_quote(name);
 
         g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
-                    "VM '%s' has %s that tune did not write; nothing was changed. Run "
-                    "'virtflow tune %s --replace' to replace it (the original is recorded, "
-                    "and 'virtflow tune %s --undo' puts it back)",
+                    "VM '%s' has %s that tune did not write; nothing was changed. To replace "
+                    "it: virtflow tune %s --replace (the original is recorded, and "
+                    "virtflow tune %s --undo puts it back)",
                     name, why, quoted, quoted);
         return FALSE;
     }
