@@ -1181,7 +1181,7 @@ vf_kmodel_cpu_core(const VfKmodelCpu *c, guint cpu)
     return c->siblings_adjacent ? cpu / MAX(c->threads_per_core, 1) : cpu % c->cores;
 }
 
-static void
+void
 vf_kmodel_build_cpu(const char *root, const VfKmodelCpu *c)
 {
     guint tpc = MAX(c->threads_per_core, 1);

@@ -147,6 +147,9 @@ typedef struct _VfKmodel VfKmodel;
 
 /* Writes the tree under @root (which must exist and be empty) and the model's state file. */
 gboolean vf_kmodel_build(const char *root, const VfKmodelHost *spec, GError **error);
+/* Writes @cpu's part of the tree (VfKmodelCpu) under @root: for a tree built before it had
+ * one (the demo's, kept between runs). */
+void vf_kmodel_build_cpu(const char *root, const VfKmodelCpu *cpu);
 /* Attaches the model of the tree at the host's root to @host; FALSE without a model file. */
 gboolean vf_kmodel_attach(VfHost *host, GError **error);
 /* The model attached to @host, or NULL. */
