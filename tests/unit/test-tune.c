@@ -433,6 +433,24 @@ test_plan_laptop(void)
     g_assert_nonnull(strstr(error->message, "at most 3"));
     g_clear_error(&error);
 
+    /* memory that is not a whole number of pages: 1 GiB pages refused, auto takes none */
+    {
+        g_autoptr(VfTestHost) th = vf_cpu_host(&ryzen_5950x, 0);
+        g_autoptr(VfTopology) topo = vf_read_topo(th);
+        VfTuneRequest request = {.cores = 2, .hugepages = VF_TUNE_HUGEPAGES_1G};
+
+        plan = vf_tune_plan_new(topo, 0, "odd", 4, 8389632, &request, &error);
+        g_assert_null(plan);
+        g_assert_nonnull(strstr(error->message, "not a whole number of 1 GiB huge pages"));
+        g_assert_nonnull(strstr(error->message, "9437184 KiB"));
+        g_clear_error(&error);
+        request.hugepages = VF_TUNE_HUGEPAGES_AUTO;
+        plan = vf_tune_plan_new(topo, 0, "odd", 4, 8388609, &request, &error);
+        g_assert_no_error(error);
+        g_assert_cmpuint(plan->hugepage_size_kib, ==, 0);
+        g_clear_pointer(&plan, vf_tune_plan_free);
+    }
+
     /* no pdpe1gb: no 1 GiB pages */
     plan = vf_plan(&intel_7300hq, 0, 2, 0, VF_TUNE_HUGEPAGES_1G, &error);
     g_assert_null(plan);

@@ -94,6 +94,9 @@ vf_plan_hugepages(const VfTopology *topo, const char *vm, guint64 memory_kib,
         /* auto never takes more than the host can spare: then no huge pages */
         if (topo->mem_total_kib != 0 && memory_kib + VF_TUNE_HOST_RESERVE_KIB > topo->mem_total_kib)
             return TRUE;
+        /* QEMU backs memory with whole pages only */
+        if (memory_kib % VF_KIB_2M != 0)
+            return TRUE;
         size = VF_KIB_2M;
         break;
     case VF_TUNE_HUGEPAGES_2M:
@@ -137,6 +140,14 @@ vf_plan_hugepages(const VfTopology *topo, const char *vm, guint64 memory_kib,
         return FALSE;
     }
     size_text = vf_size_text(size);
+    if (memory_kib % size != 0) {
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                    "VM '%s' has %" G_GUINT64_FORMAT " KiB of memory, not a whole number of "
+                    "%s huge pages (QEMU backs memory with whole pages); give it %" G_GUINT64_FORMAT
+                    " KiB or use smaller pages (--hugepages 2M) or none (--hugepages off)",
+                    vm, memory_kib, size_text, (memory_kib + size - 1) / size * size);
+        return FALSE;
+    }
     plan->hugepage_size_kib = size;
     plan->hugepage_count = (memory_kib + size - 1) / size;
     if (topo->mem_total_kib != 0 &&
