@@ -38,15 +38,12 @@ vf_cli_json_tune(VfJson *json, const VfTuneChange *change, gboolean dry_run)
         }
         vf_json_end_array(json);
         vf_json_member_string(json, "emulatorpin", plan->host_cpus);
+        /* always an object: size_kib 0 (and count 0) when the VM gets no huge pages */
         vf_json_key(json, "hugepages");
-        if (plan->hugepage_size_kib != 0) {
-            vf_json_begin_object(json);
-            vf_json_member_int(json, "size_kib", (gint64)plan->hugepage_size_kib);
-            vf_json_member_int(json, "count", (gint64)plan->hugepage_count);
-            vf_json_end_object(json);
-        } else {
-            vf_json_null(json);
-        }
+        vf_json_begin_object(json);
+        vf_json_member_int(json, "size_kib", (gint64)plan->hugepage_size_kib);
+        vf_json_member_int(json, "count", (gint64)plan->hugepage_count);
+        vf_json_end_object(json);
         vf_json_member_bool(json, "isolate", plan->isolate);
     }
     vf_json_key(json, "changes");

@@ -164,6 +164,8 @@ if [ "$(vm_state)" = "$before" ]; then ok "tune, activate, undo, deactivate: the
 run_status "activate" 0 demo activate "$VM"
 run_status "tune an activated VM" 0 demo tune "$VM" --json
 py "the plan uses the GPU's node" 'assert "the GPU" in d["summary"], d["summary"]'
+run_status "tune --hugepages off --dry-run --json" 0 demo tune "$VM" --hugepages off --dry-run --json
+py "no huge pages: size_kib 0" 'assert d["hugepages"] == {"size_kib": 0, "count": 0}, d["hugepages"]; assert "memoryBacking" not in d["domain_xml"].split("</metadata>")[1]'
 run_status "deactivate a tuned VM" 0 demo deactivate "$VM"
 run_status "undo after deactivate" 0 demo tune "$VM" --undo
 if [ "$(vm_state)" = "$before" ]; then ok "activate, tune, deactivate, undo: the VM as it was"; else

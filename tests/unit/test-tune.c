@@ -66,6 +66,24 @@ static const VfKmodelCpu intel_13900k = {
     TRUE,
     0,
 };
+/* the 13900K with Hyper-Threading off in the firmware: P-cores 0-7, E-cores 8-23, one thread
+ * each (only cpu_core/cpu_atom tell them apart) */
+static const VfKmodelCpu intel_13900k_noht = {
+    "GenuineIntel",
+    "13th Gen Intel(R) Core(TM) i9-13900K",
+    INTEL_FLAGS,
+    8,
+    1,
+    TRUE,
+    16,
+    0,
+    1,
+    NULL,
+    65536000,
+    0,
+    TRUE,
+    0,
+};
 /* Ryzen 7 5800X: 8 cores, SMT, one CCD */
 static const VfKmodelCpu ryzen_5800x = {
     "AuthenticAMD",
@@ -392,6 +410,17 @@ test_plan_13900k(void)
     plan = vf_plan(&intel_13900k, 0, 8, 0, VF_TUNE_HUGEPAGES_AUTO, &error);
     g_assert_null(plan);
     g_assert_nonnull(strstr(error->message, "8 P-cores"));
+    g_assert_nonnull(strstr(error->message, "at most 7"));
+    g_clear_error(&error);
+
+    /* without Hyper-Threading P- and E-cores have one thread each: still P-cores only */
+    plan = vf_plan(&intel_13900k_noht, 0, 7, 0, VF_TUNE_HUGEPAGES_AUTO, &error);
+    g_assert_no_error(error);
+    g_assert_cmpstr(plan->vm_cpus, ==, "1-7");
+    g_assert_cmpuint(plan->threads, ==, 1);
+    g_clear_pointer(&plan, vf_tune_plan_free);
+    plan = vf_plan(&intel_13900k_noht, 0, 8, 0, VF_TUNE_HUGEPAGES_AUTO, &error);
+    g_assert_null(plan);
     g_assert_nonnull(strstr(error->message, "at most 7"));
 }
 
