@@ -701,6 +701,44 @@ test_xml_apply_undo(void)
     g_assert_cmpstr(tuned, ==, vf_domain);
 }
 
+/* Every CPU's plan written into the domain: libvirt's schema accepts it, the topology is the
+ * plan's, topoext only on AMD, and undo gives the domain back. */
+static void
+test_xml_each_cpu(void)
+{
+    static const struct {
+        const VfKmodelCpu *cpu;
+        gint gpu_node;
+        guint cores;
+        const char *topology;
+    } cases[] = {
+        {&ryzen_5950x, 0, 8, "cores=\"8\" threads=\"2\""},
+        {&intel_13900k, 0, 6, "cores=\"6\" threads=\"2\""},
+        {&ryzen_5800x, 0, 4, "cores=\"4\" threads=\"2\""},
+        {&intel_7300hq, 0, 3, "cores=\"3\" threads=\"1\""},
+        {&tr_2950x, 1, 4, "cores=\"4\" threads=\"2\""},
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(GError) error = NULL;
+        g_autoptr(VfTunePlan) plan = vf_plan(cases[i].cpu, cases[i].gpu_node, cases[i].cores, 0,
+                                             VF_TUNE_HUGEPAGES_AUTO, &error);
+        g_autofree char *tuned = NULL;
+        g_autofree char *undone = NULL;
+
+        g_assert_no_error(error);
+        tuned = vf_tune_xml_apply(vf_domain, plan, FALSE, &error);
+        g_assert_no_error(error);
+        vf_assert_valid(tuned);
+        g_assert_nonnull(strstr(tuned, cases[i].topology));
+        g_assert_cmpint(strstr(tuned, "name=\"topoext\"") != NULL, ==,
+                        cases[i].cpu->vendor[0] == 'A');
+        undone = vf_tune_xml_undo(tuned, &error);
+        g_assert_no_error(error);
+        vf_assert_same_domain(undone, vf_domain);
+    }
+}
+
 static void
 test_xml_foreign(void)
 {
@@ -936,6 +974,7 @@ main(int argc, char **argv)
     g_test_add_func("/tune/plan/laptop", test_plan_laptop);
     g_test_add_func("/tune/plan/threadripper", test_plan_threadripper);
     g_test_add_func("/tune/xml/apply-undo", test_xml_apply_undo);
+    g_test_add_func("/tune/xml/each-cpu", test_xml_each_cpu);
     g_test_add_func("/tune/xml/foreign", test_xml_foreign);
     g_test_add_func("/tune/xml/damaged", test_xml_damaged);
     g_test_add_func("/tune/xml/with-activate", test_with_activate);
