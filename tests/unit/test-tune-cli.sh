@@ -171,6 +171,15 @@ run_status "undo after deactivate" 0 demo tune "$VM" --undo
 if [ "$(vm_state)" = "$before" ]; then ok "activate, tune, deactivate, undo: the VM as it was"; else
     not_ok "activate, tune, deactivate, undo: the VM as it was" "$(vm_state)"; fi
 
+# ---- a running VM: defined now, applied at its next start ----
+run_status "start" 0 demo start "$VM"
+run_status "tune a running VM" 0 demo tune "$VM"
+grep_ok "tune says when it applies" "is running: the new definition applies at its next start" "$tmp/out"
+run_status "tune --undo a running VM" 0 demo tune "$VM" --undo
+run_status "stop" 0 demo stop "$VM"
+if [ "$(vm_state)" = "$before" ]; then ok "tune and undo while running: the VM as it was"; else
+    not_ok "tune and undo while running: the VM as it was" "$(vm_state)"; fi
+
 # ---- a VM with a <cputune> of its own (a test driver of our own, the demo's host tree) ----
 demo list >/dev/null 2>&1 # node.xml: the demo's VMs as they are now
 "$PYTHON" - "$root/libvirt/node.xml" "$tmp/own.xml" <<'PYEOF'
