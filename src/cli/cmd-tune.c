@@ -67,7 +67,7 @@ vf_cli_print_tune(const VfTuneChange *change, gboolean dry_run)
         printf("%s\n", change->plan->summary);
     if (!change->changed) {
         printf(change->undo ? "VM '%s' is not tuned: nothing to undo.\n"
-                            : "VM '%s' is already tuned so: nothing changes.\n",
+                            : "VM '%s' is already tuned this way: nothing changes.\n",
                change->vm);
         return;
     }
@@ -133,6 +133,7 @@ vf_cmd_tune(VfCli *cli, int argc, char **argv)
     }
     request.cores = cores > 0 ? (guint)cores : 0;
     request.isolate = isolate;
+    request.keep_isolate = !isolate && !no_isolate;
     request.replace = replace;
     request.hugepages =
         hugepages ? vf_tune_hugepages_from_string(hugepages) : VF_TUNE_HUGEPAGES_AUTO;

@@ -148,6 +148,11 @@ case $tuned in
 *) not_ok "the VM's definition is tuned" "$tuned" ;;
 esac
 run_status "tune again (same plan)" 0 demo tune "$VM" --cores 6 --isolate
+grep_ok "the same plan changes nothing" "already tuned this way: nothing changes" "$tmp/out"
+run_status "tune again without --isolate keeps it" 0 demo tune "$VM" --cores 6 --dry-run --json
+py "isolation kept" 'assert d["isolate"] is True and d["changed"] is False, d'
+run_status "tune --no-isolate" 0 demo tune "$VM" --cores 6 --no-isolate --dry-run --json
+py "isolation off" 'assert d["isolate"] is False and d["changed"] is True, d'
 run_status "tune --undo" 0 demo tune "$VM" --undo
 if [ "$(vm_state)" = "$before" ]; then ok "undo gives the VM back exactly"; else
     not_ok "undo gives the VM back exactly" "before: $before" "after: $(vm_state)"; fi

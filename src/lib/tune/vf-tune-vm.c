@@ -93,6 +93,7 @@ vf_tune_vm_plan(VfHost *host, VfConnection *conn, const char *vm, const VfTuneRe
     g_autoptr(VfTuneDomain) dom = NULL;
     g_autofree char *base = NULL;
     gint node = -1;
+    VfTuneRequest copy;
 
     if (change == NULL)
         return NULL;
@@ -103,6 +104,15 @@ vf_tune_vm_plan(VfHost *host, VfConnection *conn, const char *vm, const VfTuneRe
     topo = vf_topology_read(host, error);
     if (topo == NULL)
         return NULL;
+    if (request->keep_isolate) {
+        g_autoptr(VfTuneRecord) record = NULL;
+
+        if (!vf_tune_xml_read_record(change->old_xml, &record, error))
+            return NULL;
+        copy = *request;
+        copy.isolate = record != NULL && record->isolate;
+        request = &copy;
+    }
     if (dom->gpu != NULL)
         node = vf_topology_pci_numa_node(host, dom->gpu);
     change->plan =
@@ -112,7 +122,7 @@ vf_tune_vm_plan(VfHost *host, VfConnection *conn, const char *vm, const VfTuneRe
     change->new_xml = vf_tune_xml_apply(change->old_xml, change->plan, request->replace, error);
     if (change->new_xml == NULL)
         return NULL;
-    change->changed = g_strcmp0(change->new_xml, change->old_xml) != 0;
+    change->changed = !vf_tune_xml_equal(change->new_xml, change->old_xml);
     vf_describe_plan(change, dom->n_virtio_disks);
     return g_steal_pointer(&change);
 }
@@ -128,7 +138,7 @@ vf_tune_vm_plan_undo(VfConnection *conn, const char *vm, GError **error)
     change->new_xml = vf_tune_xml_undo(change->old_xml, error);
     if (change->new_xml == NULL)
         return NULL;
-    change->changed = g_strcmp0(change->new_xml, change->old_xml) != 0;
+    change->changed = !vf_tune_xml_equal(change->new_xml, change->old_xml);
     if (change->changed)
         g_ptr_array_add(change->changes,
                         g_strdup("<vcpu>, <cputune>, <cpu>, <iothreads>, <memoryBacking> and the "

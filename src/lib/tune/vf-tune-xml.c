@@ -9,6 +9,9 @@
 
 #include <string.h>
 
+#include <libxml/c14n.h>
+#include <libxml/parser.h>
+
 /* The top-level elements tune replaces, in the order libvirt prints a domain's children
  * (checked against libvirt 9.0's virDomainDefFormatInternal). */
 static const char *const vf_tune_kinds[] = {"memoryBacking", "vcpu",    "iothreads",
@@ -927,4 +930,32 @@ vf_tune_xml_inspect(const char *xml, GError **error)
             dom->gpu = g_strdup(g_ptr_array_index(summary->hostdevs, 0));
     }
     return g_steal_pointer(&dom);
+}
+
+static char *
+vf_canonical(const char *xml)
+{
+    g_autoptr(xmlDoc) doc = NULL;
+    xmlChar *c14n = NULL;
+    char *out;
+
+    if (xml == NULL)
+        return NULL;
+    doc = xmlReadMemory(xml, (int)strlen(xml), NULL, NULL,
+                        XML_PARSE_NOBLANKS | XML_PARSE_NONET | XML_PARSE_NOERROR |
+                            XML_PARSE_NOWARNING);
+    if (doc == NULL || xmlC14NDocDumpMemory(doc, NULL, XML_C14N_1_0, NULL, 0, &c14n) < 0)
+        return NULL;
+    out = g_strdup((const char *)c14n);
+    xmlFree(c14n);
+    return out;
+}
+
+gboolean
+vf_tune_xml_equal(const char *a, const char *b)
+{
+    g_autofree char *ca = vf_canonical(a);
+    g_autofree char *cb = vf_canonical(b);
+
+    return ca != NULL && cb != NULL && g_str_equal(ca, cb);
 }

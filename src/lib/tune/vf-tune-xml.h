@@ -61,6 +61,11 @@ char *vf_tune_xml_apply(const char *xml, const VfTunePlan *plan, gboolean replac
  */
 char *vf_tune_xml_undo(const char *xml, GError **error);
 
+/* TRUE when @a and @b are the same domain: equal canonical XML (C14N) once the layout's
+ * blank text is dropped, so that libvirt's quotes, attribute order and indentation do not
+ * count. FALSE when they differ or either is not well-formed XML. */
+gboolean vf_tune_xml_equal(const char *a, const char *b);
+
 /* What planning needs from a domain. */
 typedef struct {
     char *name;

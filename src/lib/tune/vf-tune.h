@@ -39,6 +39,8 @@ typedef struct {
     guint cores;               /* physical cores to give; 0: the VM's vCPUs in whole cores */
     VfTuneHugepages hugepages; /* AUTO by default */
     gboolean isolate;          /* confine the host to its cores while the VM runs */
+    gboolean keep_isolate;     /* vf_tune_vm_plan(): isolate as the VM's tune record says
+                                * (neither --isolate nor --no-isolate given) */
     gboolean replace;          /* take over a <cputune>/<cpu> topology/… tune did not write */
 } VfTuneRequest;
 
