@@ -52,13 +52,6 @@ vf_demo_open_host(const char *root, GError **error)
     if (!g_file_test(marker, G_FILE_TEST_EXISTS) &&
         !vf_kmodel_build(root, &vf_kmodel_demo_host, error))
         return NULL;
-    /* a demo tree from before the demo host had a CPU gets one (for tune) */
-    {
-        g_autofree char *online = g_build_filename(root, "sys/devices/system/cpu/online", NULL);
-
-        if (!g_file_test(online, G_FILE_TEST_EXISTS))
-            vf_kmodel_build_cpu(root, vf_kmodel_demo_host.cpu);
-    }
     if (!vf_demo_install_hook_program(root, error))
         return NULL;
     host = vf_host_new(root, error);

@@ -1317,6 +1317,22 @@ vf_kmodel_build_cpu(const char *root, const VfKmodelCpu *c)
                            c->mem_total_kib, c->mem_total_kib / 2, c->hugepages_2m,
                            c->hugepages_2m);
     vf_kmodel_write_file(root, "proc/meminfo", meminfo->str);
+
+    /* the PCI devices' node, for a tree built without a CPU (the demo's): node 0, the one
+     * node such a host has (vf_kmodel_build() writes each device's own otherwise) */
+    {
+        g_autofree char *bus = vf_kmodel_real(root, "sys/bus/pci/devices");
+        g_autoptr(GDir) dir = g_dir_open(bus, 0, NULL);
+        const char *name;
+
+        while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+            g_autofree char *rel = g_strdup_printf("sys/bus/pci/devices/%s/numa_node", name);
+            g_autofree char *path = vf_kmodel_real(root, rel);
+
+            if (!g_file_test(path, G_FILE_TEST_EXISTS))
+                vf_kmodel_write_file(root, rel, "0\n");
+        }
+    }
 }
 
 gboolean
@@ -1706,7 +1722,7 @@ static const VfKmodelInput vf_kmodel_demo_inputs[] = {
 /* A two-CCD desktop part with SMT: 16 cores / 32 threads (core c: CPUs c and c + 16), two
  * L3 caches of 8 cores, one NUMA node; 64 GiB with 2 MiB and 1 GiB huge page pools (none
  * reserved: the hook reserves them when a tuned VM starts). */
-static const VfKmodelCpu vf_kmodel_demo_cpu = {
+const VfKmodelCpu vf_kmodel_demo_cpu = {
     .vendor = "AuthenticAMD",
     .model_name = "AMD Ryzen 9 7950X 16-Core Processor",
     .flags = "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush "
@@ -1730,5 +1746,4 @@ const VfKmodelHost vf_kmodel_demo_host = {
               "nvme igc",
     .devices = vf_kmodel_demo_devices,
     .inputs = vf_kmodel_demo_inputs,
-    .cpu = &vf_kmodel_demo_cpu,
 };

@@ -176,5 +176,8 @@ char *vf_kmodel_snapshot(const char *root);
  * a USB keyboard and a gaming mouse (with its macro keyboard interface) on the chipset's
  * xHCI controller, used by the demo. */
 extern const VfKmodelHost vf_kmodel_demo_host;
+/* The demo's CPU: a 16-core two-CCD AMD part with SMT, one node, 2 MiB and 1 GiB huge page
+ * pools. vf_demo_open() adds it to the demo's tree (vf_kmodel_build_cpu()). */
+extern const VfKmodelCpu vf_kmodel_demo_cpu;
 
 G_END_DECLS
