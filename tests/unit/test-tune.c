@@ -731,6 +731,9 @@ test_xml_each_cpu(void)
         g_assert_no_error(error);
         vf_assert_valid(tuned);
         g_assert_nonnull(strstr(tuned, cases[i].topology));
+        /* memory from the GPU's node on a two-node host only */
+        g_assert_cmpint(strstr(tuned, "<memory mode=\"preferred\" nodeset=\"1\"/>") != NULL, ==,
+                        cases[i].cpu == &tr_2950x);
         g_assert_cmpint(strstr(tuned, "name=\"topoext\"") != NULL, ==,
                         cases[i].cpu->vendor[0] == 'A');
         undone = vf_tune_xml_undo(tuned, &error);

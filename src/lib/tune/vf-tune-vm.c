@@ -68,6 +68,10 @@ vf_describe_plan(VfTuneChange *change, guint n_disks)
                                     "%u threads, cache passthrough%s",
                                     plan->cores, plan->threads,
                                     plan->amd ? ", topoext required" : ""));
+    if (plan->n_nodes > 1 && plan->node >= 0)
+        g_ptr_array_add(
+            change->changes,
+            g_strdup_printf("<numatune>: memory preferably from NUMA node %d", plan->node));
     if (n_disks > 0)
         g_ptr_array_add(change->changes,
                         g_strdup_printf("<iothreads>: %u, one per virtio disk", n_disks));

@@ -14,8 +14,8 @@
 
 /* The top-level elements tune replaces, in the order libvirt prints a domain's children
  * (checked against libvirt 9.0's virDomainDefFormatInternal). */
-static const char *const vf_tune_kinds[] = {"memoryBacking", "vcpu",    "iothreads",
-                                            "iothreadids",   "cputune", "cpu"};
+static const char *const vf_tune_kinds[] = {"memoryBacking", "vcpu",     "iothreads", "iothreadids",
+                                            "cputune",       "numatune", "cpu"};
 static const char *const vf_domain_order[] = {
     "name",
     "uuid",
@@ -512,6 +512,8 @@ vf_foreign(xmlNode *root, const VfTunePlan *plan)
 
     if ((node = vf_xml_find_child(root, "cputune")) != NULL && vf_xml_first_element(node))
         return "a <cputune> of its own (CPU pins or scheduler settings)";
+    if (plan->n_nodes > 1 && vf_xml_find_child(root, "numatune") != NULL)
+        return "a NUMA memory policy of its own (<numatune>)";
     if (vf_xml_find_child(root, "iothreads") != NULL ||
         vf_xml_find_child(root, "iothreadids") != NULL)
         return "I/O threads of its own (<iothreads>)";
@@ -794,6 +796,20 @@ vf_apply_doc(xmlDoc *doc, const char *name, const VfTunePlan *plan, gboolean rep
     current = vf_xml_find_child(root, "cputune");
     vf_record_original(record, "cputune", current);
     vf_put(root, current, vf_build_cputune(doc, plan, n_io));
+
+    /* several nodes: the memory from the GPU's and the vCPUs' node when it has room there
+     * ('preferred', not 'strict': the huge pages the hook reserves may sit on any node) */
+    if (plan->n_nodes > 1 && plan->node >= 0) {
+        xmlNode *memory;
+
+        current = vf_xml_find_child(root, "numatune");
+        vf_record_original(record, "numatune", current);
+        fresh = vf_new(doc, NULL, "numatune");
+        memory = vf_new(doc, fresh, "memory");
+        vf_set(memory, "mode", "preferred");
+        vf_set_uint(memory, "nodeset", (guint64)plan->node);
+        vf_put(root, current, fresh);
+    }
 
     current = vf_xml_find_child(root, "cpu");
     vf_record_original(record, "cpu", current);

@@ -205,6 +205,7 @@ vf_tune_plan_new(const VfTopology *topo, gint gpu_node, const char *vm, guint vc
         }
     }
     plan->node = node;
+    plan->n_nodes = topo->n_nodes;
 
     /* the host's core: the node's first; the VM's candidates: the node's other cores, only
      * P-cores on a hybrid CPU, all with the most threads a core has there (a core with a

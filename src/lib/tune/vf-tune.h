@@ -51,6 +51,7 @@ typedef struct {
     gint node;                 /* the NUMA node used, -1 when the host shows none */
     gboolean gpu_node;         /* node is the GPU's */
     guint n_l3;                /* L3 domains the VM spans (1: one CCD) */
+    guint n_nodes;             /* NUMA nodes of the host (>1: <numatune> prefers node) */
     gboolean amd;              /* topoext required */
     GArray *vcpu_cpus;         /* guint: vCPU i runs on host CPU vcpu_cpus[i] */
     char *vm_cpus;             /* cpu list of vcpu_cpus */
