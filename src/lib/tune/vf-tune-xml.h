@@ -11,7 +11,9 @@
  *    <topology sockets='1' dies='1' cores='C' threads='T'/>, <cache mode='passthrough'/>,
  *    <feature policy='require' name='topoext'/> on AMD (the <feature>s the VM had stay);
  *  - <memoryBacking><hugepages><page size='S' unit='KiB'/></hugepages> (what else the VM's
- *    <memoryBacking> held stays) when the plan uses huge pages.
+ *    <memoryBacking> held stays) when the plan uses huge pages;
+ *  - <numatune><memory mode='preferred' nodeset='N'/></numatune> on a host with several
+ *    NUMA nodes (N: the plan's node).
  *
  * The record (namespace VF_TUNE_XML_NAMESPACE, see vf-tune-runtime.h), beside the
  * attributes the run time reads:
@@ -40,13 +42,14 @@
 
 G_BEGIN_DECLS
 
-/* Elements tune replaces (their originals are recorded), in libvirt's order. */
+/* Virtio disks a record may list. */
 #define VF_TUNE_RECORD_MAX_DISKS 256
 
 /*
  * Writes @plan into the domain @xml. A domain tuned before is first put back, so that the
  * recorded originals stay the ones from before the first tune. Without @replace, a
- * <cputune>, <iothreads>/<iothreadids>, huge pages in <memoryBacking> or a <cpu> with a
+ * <cputune>, <iothreads>/<iothreadids>, huge pages in <memoryBacking>, a <numatune> (on a
+ * multi-node host) or a <cpu> with a
  * <numa> or a topology other than one socket of single-thread cores that tune did not
  * write is refused (VF_ERROR_INVALID_ARGUMENT naming it and --replace).
  *
