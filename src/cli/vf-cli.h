@@ -95,5 +95,6 @@ int vf_cmd_start(VfCli *cli, int argc, char **argv);
 int vf_cmd_stop(VfCli *cli, int argc, char **argv);
 int vf_cmd_doctor(VfCli *cli, int argc, char **argv);
 int vf_cmd_setup(VfCli *cli, int argc, char **argv);
+int vf_cmd_tune(VfCli *cli, int argc, char **argv);
 
 G_END_DECLS

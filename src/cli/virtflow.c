@@ -46,6 +46,8 @@ static const VfCliCommand vf_commands[] = {
      "shut a VM down and make sure its GPU is back on the host"},
     {"doctor", VF_VM_COMMAND(vf_cmd_doctor),
      "every troubleshooting check (host, hook, libvirt, a VM) with its fix"},
+    {"tune", VF_VM_COMMAND(vf_cmd_tune),
+     "pin a VM to whole cores of the GPU's node, huge pages, I/O threads (--undo: put it back)"},
 };
 
 static void

@@ -46,6 +46,8 @@
 #include "flows/vf-passthrough.h"
 #include "setup/vf-setup.h"
 #include "host/vf-privileged.h"
+#include "tune/vf-tune-vm.h"
+#include "tune/vf-tune-xml.h"
 
 #define VIRTFLOW_VERSION_MAJOR 0
 #define VIRTFLOW_VERSION_MINOR 1

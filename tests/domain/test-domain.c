@@ -1322,6 +1322,31 @@ test_too_many_devices(void)
 
 static ProfileCase profile_cases[G_N_ELEMENTS(test_cases) * G_N_ELEMENTS(variants)];
 
+/* Tune's record (tune/vf-tune-xml.h) shares <metadata>: activation created <metadata>, tune
+ * added its record since; deactivation keeps tune's record and hands it the "added
+ * metadata" mark, so that tune's undo removes <metadata> when it goes last. */
+static void
+test_tune_record_kept(void)
+{
+    g_autofree char *in = read_data("win11-rtx.in.xml");
+    g_autofree char *activated = activate(in, 2);
+    g_autofree char *both = NULL;
+    g_autofree char *out = NULL;
+    const char *at = strstr(activated, "</virtflow:passthrough>");
+
+    g_assert_nonnull(strstr(activated, "<virtflow:added element=\"metadata\"/>"));
+    g_assert_nonnull(at);
+    at += strlen("</virtflow:passthrough>");
+    both = g_strdup_printf(
+        "%.*s\n    <vftune:tune xmlns:vftune=\"https://virtflow.org/xmlns/tune/1.0\" "
+        "host-cpus=\"0\" vm-cpus=\"1\"/>%s",
+        (int)(at - activated), activated, at);
+    out = deactivate(both);
+    g_assert_nonnull(strstr(out, "<metadata>"));
+    g_assert_nonnull(strstr(out, "<vftune:added element=\"metadata\"/>"));
+    g_assert_null(strstr(out, "virtflow:passthrough"));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -1385,6 +1410,7 @@ main(int argc, char **argv)
     g_test_add_func("/domain/error/malformed-metadata", test_malformed_metadata);
     g_test_add_func("/domain/error/no-free-slot", test_no_free_slot);
     g_test_add_func("/domain/error/too-many-devices", test_too_many_devices);
+    g_test_add_func("/domain/tune-record-kept", test_tune_record_kept);
 
     return g_test_run();
 }

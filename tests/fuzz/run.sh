@@ -12,7 +12,7 @@
 set -uo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-TARGETS=${VF_FUZZ_TARGETS:-"domain-xml domain-record hook pci-address setup-manifest transition json tune-record proc-interrupts"}
+TARGETS=${VF_FUZZ_TARGETS:-"domain-xml domain-record hook pci-address setup-manifest transition json tune-record tune-runtime proc-interrupts"}
 PASSED=0
 FAILED=0
 ok() { PASSED=$((PASSED + 1)); printf 'ok - %s\n' "$1"; }

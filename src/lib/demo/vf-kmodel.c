@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -1231,6 +1232,197 @@ vf_kmodel_build_inputs(const char *root, const VfKmodelHost *spec)
         vf_kmodel_build_input(root, spec, in);
 }
 
+/* ---- the CPU ---- */
+
+static char *
+vf_kmodel_cpu_list(const gboolean *set, guint n)
+{
+    GString *out = g_string_new(NULL);
+
+    for (guint i = 0; i < n; i++) {
+        guint j = i;
+
+        if (!set[i])
+            continue;
+        while (j + 1 < n && set[j + 1])
+            j++;
+        if (out->len > 0)
+            g_string_append_c(out, ',');
+        if (j == i)
+            g_string_append_printf(out, "%u", i);
+        else
+            g_string_append_printf(out, "%u-%u", i, j);
+        i = j;
+    }
+    g_string_append_c(out, '\n');
+    return g_string_free(out, FALSE);
+}
+
+/* The (P-)core of CPU @cpu, or cores + e for E-core e. */
+static guint
+vf_kmodel_cpu_core(const VfKmodelCpu *c, guint cpu)
+{
+    guint p_threads = c->cores * MAX(c->threads_per_core, 1);
+
+    if (cpu >= p_threads)
+        return c->cores + (cpu - p_threads);
+    return c->siblings_adjacent ? cpu / MAX(c->threads_per_core, 1) : cpu % c->cores;
+}
+
+void
+vf_kmodel_build_cpu(const char *root, const VfKmodelCpu *c)
+{
+    guint tpc = MAX(c->threads_per_core, 1);
+    guint n = c->cores * tpc + c->e_cores;
+    guint nodes = MAX(c->nodes, 1);
+    guint per_node = MAX(c->cores / nodes, 1);
+    g_autofree gboolean *online = g_new0(gboolean, n);
+    g_autofree gboolean *set = g_new0(gboolean, n);
+    g_autofree char *list = NULL;
+    g_autoptr(GString) cpuinfo = g_string_new(NULL);
+    g_autoptr(GString) meminfo = g_string_new(NULL);
+    g_auto(GStrv) offline = g_strsplit(c->offline ? c->offline : "", ",", -1);
+
+    for (guint i = 0; i < n; i++)
+        online[i] = TRUE;
+    for (guint i = 0; offline[i] != NULL; i++) {
+        guint first = 0, last = 0;
+
+        int got = sscanf(offline[i], "%u-%u", &first, &last);
+
+        if (got < 1)
+            continue;
+        if (got == 1)
+            last = first;
+        for (guint k = first; k <= last && k < n; k++)
+            online[k] = FALSE;
+    }
+    for (guint i = 0; i < n; i++)
+        set[i] = TRUE;
+    list = vf_kmodel_cpu_list(set, n);
+    vf_kmodel_write_file(root, "sys/devices/system/cpu/possible", list);
+    vf_kmodel_write_file(root, "sys/devices/system/cpu/present", list);
+    g_free(list);
+    list = vf_kmodel_cpu_list(online, n);
+    vf_kmodel_write_file(root, "sys/devices/system/cpu/online", list);
+
+    for (guint cpu = 0; cpu < n; cpu++) {
+        guint core = vf_kmodel_cpu_core(c, cpu);
+        g_autofree char *dir = g_strdup_printf("sys/devices/system/cpu/cpu%u", cpu);
+        g_autofree char *siblings = NULL;
+        g_autofree char *l3 = NULL;
+        g_autofree char *rel = NULL;
+
+        if (cpu != 0) {
+            rel = g_strconcat(dir, "/online", NULL);
+            vf_kmodel_write_file(root, rel, online[cpu] ? "1\n" : "0\n");
+            g_clear_pointer(&rel, g_free);
+        }
+        if (!online[cpu]) {
+            vf_kmodel_mkdir(root, dir);
+            continue;
+        }
+        for (guint k = 0; k < n; k++)
+            set[k] = online[k] && vf_kmodel_cpu_core(c, k) == core;
+        siblings = vf_kmodel_cpu_list(set, n);
+        /* one L3 for a hybrid part's P- and E-cores, else one per cores_per_l3 cores */
+        for (guint k = 0; k < n; k++) {
+            guint other = vf_kmodel_cpu_core(c, k);
+
+            set[k] = online[k] &&
+                     (c->e_cores > 0 || c->cores_per_l3 == 0 ||
+                      (other < c->cores && other / c->cores_per_l3 == core / c->cores_per_l3));
+        }
+        l3 = vf_kmodel_cpu_list(set, n);
+#define CPUATTR(name, ...)                                                                         \
+    do {                                                                                           \
+        g_autofree char *_rel = g_strconcat(dir, "/", name, NULL);                                 \
+        g_autofree char *_val = g_strdup_printf(__VA_ARGS__);                                      \
+        vf_kmodel_write_file(root, _rel, _val);                                                    \
+    } while (0)
+        CPUATTR("topology/core_id", "%u\n", core);
+        CPUATTR("topology/physical_package_id", "%u\n", 0u);
+        CPUATTR("topology/thread_siblings_list", "%s", siblings);
+        CPUATTR("topology/core_cpus_list", "%s", siblings);
+        CPUATTR("cache/index3/level", "%u\n", 3u);
+        CPUATTR("cache/index3/shared_cpu_list", "%s", l3);
+#undef CPUATTR
+        g_string_append_printf(cpuinfo,
+                               "processor\t: %u\nvendor_id\t: %s\nmodel name\t: %s\n"
+                               "physical id\t: 0\ncore id\t\t: %u\ncpu cores\t: %u\n"
+                               "flags\t\t: %s\n\n",
+                               cpu, c->vendor, c->model_name, core, c->cores + c->e_cores,
+                               c->flags);
+    }
+    vf_kmodel_write_file(root, "proc/cpuinfo", cpuinfo->str);
+
+    for (guint node = 0; node < nodes; node++) {
+        g_autofree char *rel = g_strdup_printf("sys/devices/system/node/node%u/cpulist", node);
+        g_autofree char *cpus = NULL;
+
+        for (guint k = 0; k < n; k++) {
+            guint core = vf_kmodel_cpu_core(c, k);
+            guint kn = core >= c->cores ? 0 : MIN(core / per_node, nodes - 1);
+
+            set[k] = online[k] && kn == node;
+        }
+        cpus = vf_kmodel_cpu_list(set, n);
+        vf_kmodel_write_file(root, rel, cpus);
+    }
+    if (c->e_cores > 0) {
+        g_autofree char *p = NULL;
+        g_autofree char *e = NULL;
+
+        for (guint k = 0; k < n; k++)
+            set[k] = vf_kmodel_cpu_core(c, k) < c->cores;
+        p = vf_kmodel_cpu_list(set, n);
+        for (guint k = 0; k < n; k++)
+            set[k] = !set[k];
+        e = vf_kmodel_cpu_list(set, n);
+        vf_kmodel_write_file(root, "sys/devices/cpu_core/cpus", p);
+        vf_kmodel_write_file(root, "sys/devices/cpu_atom/cpus", e);
+    }
+
+    {
+        g_autofree char *nr = g_strdup_printf("%" G_GUINT64_FORMAT "\n", c->hugepages_2m);
+
+        vf_kmodel_write_file(root, "sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", nr);
+        vf_kmodel_write_file(root, "sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages", nr);
+    }
+    if (c->hugepages_1g) {
+        g_autofree char *nr = g_strdup_printf("%" G_GUINT64_FORMAT "\n", c->hugepages_1g_nr);
+
+        vf_kmodel_write_file(root, "sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages", nr);
+        vf_kmodel_write_file(root, "sys/kernel/mm/hugepages/hugepages-1048576kB/free_hugepages",
+                             nr);
+    }
+    g_string_append_printf(meminfo,
+                           "MemTotal:       %" G_GUINT64_FORMAT " kB\n"
+                           "MemFree:        %" G_GUINT64_FORMAT " kB\n"
+                           "HugePages_Total:   %" G_GUINT64_FORMAT "\n"
+                           "HugePages_Free:    %" G_GUINT64_FORMAT "\n"
+                           "Hugepagesize:       2048 kB\n",
+                           c->mem_total_kib, c->mem_total_kib / 2, c->hugepages_2m,
+                           c->hugepages_2m);
+    vf_kmodel_write_file(root, "proc/meminfo", meminfo->str);
+
+    /* the PCI devices' node, for a tree built without a CPU (the demo's): node 0, the one
+     * node such a host has (vf_kmodel_build() writes each device's own otherwise) */
+    {
+        g_autofree char *bus = vf_kmodel_real(root, "sys/bus/pci/devices");
+        g_autoptr(GDir) dir = g_dir_open(bus, 0, NULL);
+        const char *name;
+
+        while (dir != NULL && (name = g_dir_read_name(dir)) != NULL) {
+            g_autofree char *rel = g_strdup_printf("sys/bus/pci/devices/%s/numa_node", name);
+            g_autofree char *path = vf_kmodel_real(root, rel);
+
+            if (!g_file_test(path, G_FILE_TEST_EXISTS))
+                vf_kmodel_write_file(root, rel, "0\n");
+        }
+    }
+}
+
 gboolean
 vf_kmodel_build(const char *root, const VfKmodelHost *spec, GError **error)
 {
@@ -1307,6 +1499,8 @@ vf_kmodel_build(const char *root, const VfKmodelHost *spec, GError **error)
                                              : "flr bus");
         if (d->boot_vga >= 0)
             ATTR("boot_vga", "%d\n", d->boot_vga);
+        if (spec->cpu != NULL)
+            ATTR("numa_node", "%d\n", d->numa_node);
         if (spec->iomem) {
             /* BARs as firmware assigns them: a GPU's registers (BAR 0) and its VRAM
              * aperture (BAR 1, 64-bit prefetchable); one small BAR for anything else */
@@ -1345,6 +1539,8 @@ vf_kmodel_build(const char *root, const VfKmodelHost *spec, GError **error)
     }
 
     vf_kmodel_build_inputs(root, spec);
+    if (spec->cpu != NULL)
+        vf_kmodel_build_cpu(root, spec->cpu);
     if (spec->iomem)
         g_key_file_set_boolean(state, "host", "iomem", TRUE);
     if (spec->nvidia_hidden > 0)
@@ -1609,6 +1805,27 @@ static const VfKmodelInput vf_kmodel_demo_inputs[] = {
     {6, VF_KMODEL_INPUT_MACRO_KEYS, "Logitech G502 HERO Gaming Mouse Keyboard",
      "usb-Logitech_G502_HERO_Gaming_Mouse_0E6D395D3333-if01-event-kbd", "0000:00:14.0", 3, 1},
     {0, 0, NULL},
+};
+
+/* A two-CCD desktop part with SMT: 16 cores / 32 threads (core c: CPUs c and c + 16), two
+ * L3 caches of 8 cores, one NUMA node; 64 GiB with 2 MiB and 1 GiB huge page pools (none
+ * reserved: the hook reserves them when a tuned VM starts). */
+const VfKmodelCpu vf_kmodel_demo_cpu = {
+    .vendor = "AuthenticAMD",
+    .model_name = "AMD Ryzen 9 7950X 16-Core Processor",
+    .flags = "fpu vme de pse tsc msr pae mce cx8 apic sep mtrr pge mca cmov pat pse36 clflush "
+             "mmx fxsr sse sse2 ht syscall nx mmxext fxsr_opt pdpe1gb rdtscp lm constant_tsc "
+             "rep_good nopl cpuid extd_apicid aperfmperf pni pclmulqdq monitor ssse3 fma cx16 "
+             "sse4_1 sse4_2 x2apic movbe popcnt aes xsave avx f16c rdrand lahf_lm cmp_legacy svm "
+             "extapic cr8_legacy abm sse4a misalignsse 3dnowprefetch osvw ibs skinit wdt tce "
+             "topoext perfctr_core perfctr_nb bpext perfctr_llc mwaitx npt lbrv svm_lock "
+             "nrip_save avx512f avx512dq",
+    .cores = 16,
+    .threads_per_core = 2,
+    .cores_per_l3 = 8,
+    .nodes = 1,
+    .mem_total_kib = 65536000,
+    .hugepages_1g = TRUE,
 };
 
 const VfKmodelHost vf_kmodel_demo_host = {

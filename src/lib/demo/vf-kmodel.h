@@ -57,6 +57,7 @@ typedef struct {
     const char *boot_fb;      /* "BOOTFB", "efifb": a firmware framebuffer in its BAR 1 */
     const char *reset_method; /* NULL: "flr bus" ("bus" for bridges); "" for none */
     gboolean reset_bug;       /* its driver cannot bring it up after vfio-pci had it */
+    gint numa_node;           /* its numa_node attribute, written when the host has a .cpu */
 } VfKmodelDevice;
 
 typedef struct {
@@ -90,6 +91,31 @@ typedef struct {
     gboolean unplugged;     /* only the by-id link is left, pointing to nothing */
 } VfKmodelInput;
 
+/*
+ * The host's CPU (tune/vf-topology.h reads it): cpuN/topology, the L3 cache's
+ * shared_cpu_list, online, NUMA nodes, cpu_core/cpu_atom for a hybrid part, huge page
+ * pools, /proc/meminfo and /proc/cpuinfo. Threads are numbered as the kernel does on that
+ * vendor's parts: AMD (and Intel without hybrid) gives each core's first thread first
+ * (core c: CPUs c and c + cores); an Intel hybrid numbers each P-core's threads together
+ * (2c, 2c+1), then its E-cores.
+ */
+typedef struct {
+    const char *vendor; /* "AuthenticAMD", "GenuineIntel" */
+    const char *model_name;
+    const char *flags;          /* /proc/cpuinfo flags */
+    guint cores;                /* (P-)cores */
+    guint threads_per_core;     /* 1 or 2 (of the P-cores) */
+    gboolean siblings_adjacent; /* threads of core c are 2c, 2c+1 */
+    guint e_cores;              /* Intel hybrid: single-thread E-cores after the P-cores */
+    guint cores_per_l3;         /* cores sharing one L3 (a CCD, a CCX); 0: all of them */
+    guint nodes;                /* NUMA nodes, cores split evenly in order; 0: one */
+    const char *offline;        /* CPUs offline, a cpu list; NULL: none */
+    guint64 mem_total_kib;
+    guint64 hugepages_2m;  /* nr_hugepages of the 2 MiB pool (always present) */
+    gboolean hugepages_1g; /* the 1 GiB pool exists */
+    guint64 hugepages_1g_nr;
+} VfKmodelCpu;
+
 typedef struct {
     const char *kernel_release; /* NULL: "6.1.0-virtflow-model" */
     const char *cmdline;        /* NULL: "BOOT_IMAGE=/vmlinuz ro quiet intel_iommu=on iommu=pt" */
@@ -101,8 +127,9 @@ typedef struct {
     const VfKmodelProcess *processes; /* ends with pid 0; may be NULL */
     const VfKmodelInput *inputs;      /* ends with name NULL; may be NULL (no /dev/input) */
     gboolean iomem;                   /* write /proc/iomem and each device's resource */
-    gboolean nvidia_drm; /* nvidia_drm loaded with modeset=Y fbdev=Y; nvidia's refcnt */
-    gint nvidia_hidden;  /* users of the nvidia module that no process shows */
+    gboolean nvidia_drm;    /* nvidia_drm loaded with modeset=Y fbdev=Y; nvidia's refcnt */
+    gint nvidia_hidden;     /* users of the nvidia module that no process shows */
+    const VfKmodelCpu *cpu; /* NULL: no CPU topology in the tree */
 } VfKmodelHost;
 
 typedef enum {
@@ -120,6 +147,9 @@ typedef struct _VfKmodel VfKmodel;
 
 /* Writes the tree under @root (which must exist and be empty) and the model's state file. */
 gboolean vf_kmodel_build(const char *root, const VfKmodelHost *spec, GError **error);
+/* Writes @cpu's part of the tree (VfKmodelCpu) under @root: for a tree built before it had
+ * one (the demo's, kept between runs). */
+void vf_kmodel_build_cpu(const char *root, const VfKmodelCpu *cpu);
 /* Attaches the model of the tree at the host's root to @host; FALSE without a model file. */
 gboolean vf_kmodel_attach(VfHost *host, GError **error);
 /* The model attached to @host, or NULL. */
@@ -158,5 +188,8 @@ guint vf_kmodel_count_compactions(const char *root);
  * a USB keyboard and a gaming mouse (with its macro keyboard interface) on the chipset's
  * xHCI controller, used by the demo. */
 extern const VfKmodelHost vf_kmodel_demo_host;
+/* The demo's CPU: a 16-core two-CCD AMD part with SMT, one node, 2 MiB and 1 GiB huge page
+ * pools. vf_demo_open() adds it to the demo's tree (vf_kmodel_build_cpu()). */
+extern const VfKmodelCpu vf_kmodel_demo_cpu;
 
 G_END_DECLS

@@ -18,6 +18,7 @@
 #include "host/vf-transition.h"
 #include "core/vf-error.h"
 #include "setup/vf-setup.h"
+#include "tune/vf-tune-xml.h"
 
 #include <errno.h>
 #include <grp.h>
@@ -1407,6 +1408,125 @@ vf_doctor_check_vm_interrupts(VfDoctor *doctor, VfHost *host, const char *vm,
     }
 }
 
+/* A tuned VM (tune/vf-tune-xml.h): its record is sound, its pins fit this host's CPUs now
+ * (a CPU gone offline, another CPU or topology), and the host has its huge page size. */
+static void
+vf_doctor_check_vm_tune(VfDoctor *doctor, VfHost *host, const char *name, const char *xml)
+{
+    static const char *const title = "CPU pins and huge pages of its tune";
+    static const char *const hp_title = "huge pages of its tune";
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfTuneRecord) record = NULL;
+    g_autoptr(VfTopology) topo = NULL;
+    g_autoptr(GString) problems = g_string_new(NULL);
+    g_autofree char *quoted = g_shell_quote(name);
+    g_autofree char *fix = NULL;
+    g_autofree char *detail = NULL;
+    GArray *lists[3];
+    const char *list_names[] = {"the VM's", "the host's", "a <vcpupin>'s"};
+
+    if (!vf_tune_xml_read_record(xml, &record, &error)) {
+        fix = g_strdup_printf("Remove <vftune:tune> from the VM's <metadata> (virsh edit %s), "
+                              "then run: virtflow tune %s",
+                              quoted, quoted);
+        vf_doctor_add(doctor, "vm-tune", title, VF_CHECK_FAIL, error->message, fix);
+        vf_doctor_add(doctor, "vm-tune-hugepages", hp_title, VF_CHECK_SKIP,
+                      "The tune record is damaged.", NULL);
+        return;
+    }
+    if (record == NULL) {
+        detail = g_strdup_printf("'%s' is not tuned (virtflow tune %s pins it to whole cores "
+                                 "of the GPU's node and backs it with huge pages).",
+                                 name, quoted);
+        vf_doctor_add(doctor, "vm-tune", title, VF_CHECK_SKIP, detail, NULL);
+        vf_doctor_add(doctor, "vm-tune-hugepages", hp_title, VF_CHECK_SKIP, detail, NULL);
+        return;
+    }
+    topo = vf_topology_read(host, &error);
+    if (topo == NULL) {
+        vf_doctor_add(doctor, "vm-tune", title, VF_CHECK_WARN, error->message,
+                      "Without the host's CPU topology the pins cannot be checked.");
+        vf_doctor_add(doctor, "vm-tune-hugepages", hp_title, VF_CHECK_SKIP, error->message, NULL);
+        return;
+    }
+
+    /* every CPU it names is online, and the VM's CPUs are still whole cores */
+    lists[0] = record->vm_cpus;
+    lists[1] = record->host_cpus;
+    lists[2] = record->vcpupin;
+    for (guint l = 0; l < G_N_ELEMENTS(lists); l++) {
+        for (guint i = 0; i < lists[l]->len; i++) {
+            guint cpu = g_array_index(lists[l], guint, i);
+
+            if (cpu == G_MAXUINT || vf_topology_core_of(topo, cpu) != NULL)
+                continue;
+            g_string_append_printf(problems, "%sCPU %u (%s) is not online",
+                                   problems->len ? "; " : "", cpu, list_names[l]);
+            break;
+        }
+    }
+    for (guint i = 0; i < record->vm_cpus->len; i++) {
+        const VfCpuCore *core = vf_topology_core_of(topo, g_array_index(record->vm_cpus, guint, i));
+        gboolean whole = TRUE;
+
+        for (guint j = 0; core != NULL && j < core->cpus->len; j++) {
+            guint sibling = g_array_index(core->cpus, guint, j);
+            gboolean found = FALSE;
+
+            for (guint k = 0; k < record->vm_cpus->len && !found; k++)
+                found = g_array_index(record->vm_cpus, guint, k) == sibling;
+            whole = whole && found;
+        }
+        if (!whole) {
+            g_autofree char *siblings =
+                vf_cpu_list_format((const guint *)core->cpus->data, core->cpus->len);
+
+            g_string_append_printf(problems,
+                                   "%sCPU %u shares its core with CPUs %s, which the VM does "
+                                   "not have: the topology changed",
+                                   problems->len ? "; " : "",
+                                   g_array_index(record->vm_cpus, guint, i), siblings);
+            break;
+        }
+    }
+    if (problems->len > 0) {
+        detail = g_strdup_printf("'%s' is pinned to CPUs %s, but %s.", name, record->vm_cpus_text,
+                                 problems->str);
+        fix = g_strdup_printf("virtflow tune %s   (plans again for this host as it is now; or "
+                              "bring the CPU back online)",
+                              quoted);
+        vf_doctor_add(doctor, "vm-tune", title, VF_CHECK_FAIL, detail, fix);
+    } else {
+        detail = g_strdup_printf("'%s' is pinned to CPUs %s (whole cores, all online); the host "
+                                 "keeps CPUs %s.",
+                                 name, record->vm_cpus_text, record->host_cpus_text);
+        vf_doctor_add(doctor, "vm-tune", title, VF_CHECK_PASS, detail, NULL);
+    }
+    g_clear_pointer(&detail, g_free);
+    g_clear_pointer(&fix, g_free);
+
+    if (record->hugepage_size_kib == 0) {
+        detail = g_strdup_printf("'%s' does not use huge pages.", name);
+        vf_doctor_add(doctor, "vm-tune-hugepages", hp_title, VF_CHECK_SKIP, detail, NULL);
+    } else if (vf_topology_hugepages(topo, record->hugepage_size_kib) == NULL) {
+        detail = g_strdup_printf(
+            "'%s' is backed by %" G_GUINT64_FORMAT " huge pages of %" G_GUINT64_FORMAT
+            " KiB, but this host has no huge pages of that "
+            "size (/sys/kernel/mm/hugepages/hugepages-%" G_GUINT64_FORMAT
+            "kB is missing): it will not start.",
+            name, record->hugepage_count, record->hugepage_size_kib, record->hugepage_size_kib);
+        fix = g_strdup_printf("virtflow tune %s --hugepages auto   (a size this host has; or "
+                              "--hugepages off)",
+                              quoted);
+        vf_doctor_add(doctor, "vm-tune-hugepages", hp_title, VF_CHECK_FAIL, detail, fix);
+    } else {
+        detail = g_strdup_printf("'%s' uses %" G_GUINT64_FORMAT " huge pages of %" G_GUINT64_FORMAT
+                                 " KiB; the host has that size (reserved when the VM starts).",
+                                 name, record->hugepage_count, record->hugepage_size_kib);
+        vf_doctor_add(doctor, "vm-tune-hugepages", hp_title, VF_CHECK_PASS, detail, NULL);
+    }
+}
+
 void
 vf_doctor_check_vm(VfDoctor *doctor, VfHost *host, VfConnection *conn, const char *name)
 {
@@ -1420,6 +1540,8 @@ vf_doctor_check_vm(VfDoctor *doctor, VfHost *host, VfConnection *conn, const cha
         {"vm-xml", "definition matches its passthrough record"},
         {"vm-hook-log", "the hook's last calls for this VM"},
         {"vm-agent", "guest agent channel"},
+        {"vm-tune", "CPU pins and huge pages of its tune"},
+        {"vm-tune-hugepages", "huge pages of its tune"},
     };
     const char *skip = NULL;
 
@@ -1472,4 +1594,5 @@ vf_doctor_check_vm(VfDoctor *doctor, VfHost *host, VfConnection *conn, const cha
         vf_doctor_check_vm_interrupts(doctor, host, vf_domain_get_name(dom),
                                       (const char *const *)addresses->pdata);
     }
+    vf_doctor_check_vm_tune(doctor, host, vf_domain_get_name(dom), xml);
 }

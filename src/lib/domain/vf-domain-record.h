@@ -165,4 +165,11 @@ gboolean vf_domain_record_profile_is_default(const VfProfile *profile);
 /* Move @element (already unlinked, formerly at column @indent) into the record. */
 void vf_domain_record_add_removed(xmlNode *record, guint position, xmlNode *element, guint indent);
 
+/* The parser and writer of every domain rewrite (vf-domain-xml.c), shared with tune/:
+ * the same limits, no DTD, no entities, the layout kept. The document (transfer full) and
+ * *@out_name (the domain's name, "(unnamed)" without one), or NULL with VF_ERROR_XML. */
+xmlDoc *vf_domain_doc_parse(const char *xml, char **out_name, GError **error);
+/* The document as libvirt prints it (no XML declaration); NULL with VF_ERROR_FAILED. */
+char *vf_domain_doc_format(xmlDoc *doc, GError **error);
+
 G_END_DECLS

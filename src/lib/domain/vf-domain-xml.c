@@ -28,6 +28,7 @@
 #include "domain/vf-domain-pci-address.h"
 #include "domain/vf-domain-record.h"
 #include "domain/vf-xml-layout.h"
+#include "tune/vf-tune-runtime.h" /* VF_TUNE_XML_NAMESPACE: tune's record shares <metadata> */
 
 #include <limits.h>
 #include <string.h>
@@ -272,6 +273,18 @@ vf_domain_xml_format(xmlDoc *doc, GError **error)
         return NULL;
     }
     return g_strndup((const char *)xmlBufferContent(buf), xmlBufferLength(buf));
+}
+
+xmlDoc *
+vf_domain_doc_parse(const char *xml, char **out_name, GError **error)
+{
+    return vf_domain_xml_parse(xml, out_name, error);
+}
+
+char *
+vf_domain_doc_format(xmlDoc *doc, GError **error)
+{
+    return vf_domain_xml_format(doc, error);
 }
 
 /* ---- the request ------------------------------------------------------------------- */
@@ -1333,6 +1346,26 @@ vf_domain_record_check_hostdevs(const VfDomainRecord *record, const xmlNode *dev
     return TRUE;
 }
 
+/* <metadata> is Activate's but still holds tune's record (tune/vf-tune-xml.h): tune's undo
+ * takes it away when it goes last, as Activate would have. */
+static void
+vf_hand_over_metadata(xmlNode *metadata)
+{
+    xmlNode *node;
+
+    for (node = vf_xml_first_element(metadata); node != NULL; node = vf_xml_next_element(node)) {
+        if (node->ns != NULL && node->ns->href != NULL &&
+            g_str_equal((const char *)node->ns->href, VF_TUNE_XML_NAMESPACE) &&
+            g_str_equal((const char *)node->name, "tune")) {
+            xmlNode *added = xmlNewDocNode(node->doc, node->ns, (const xmlChar *)"added", NULL);
+
+            xmlSetProp(added, (const xmlChar *)"element", (const xmlChar *)"metadata");
+            vf_xml_append(node, added);
+            return;
+        }
+    }
+}
+
 static gboolean
 vf_domain_deactivate_doc(xmlDoc *doc, const char *name, VfDomainRecord *record, GError **error)
 {
@@ -1427,8 +1460,12 @@ vf_domain_deactivate_doc(xmlDoc *doc, const char *name, VfDomainRecord *record, 
 
     vf_remove_node(record->node);
     record->node = NULL;
-    if (record->added_metadata && vf_xml_first_element(metadata) == NULL)
-        vf_remove_node(metadata);
+    if (record->added_metadata) {
+        if (vf_xml_first_element(metadata) == NULL)
+            vf_remove_node(metadata);
+        else
+            vf_hand_over_metadata(metadata);
+    }
     return TRUE;
 }
 

@@ -5,7 +5,8 @@
  * What /sys/devices/system/cpu/online, cpuset.cpus, Cpus_allowed_list and the tune record
  * use (lib/bitmap.c bitmap_parselist()): comma-separated CPU numbers and inclusive ranges,
  * ascending or not. Read back into a bitmask in systemd's D-Bus layout for AllowedCPUs
- * (an `ay`: bit N%8 of byte N/8 is CPU N), the form `systemctl set-property` sends.
+ * (an `ay`: bit N%8 of byte N/8 is CPU N), the form `systemctl set-property` sends. The
+ * format itself is read by vf_cpu_list_parse() (vf-topology.h), the one reader.
  */
 #pragma once
 
@@ -14,7 +15,7 @@
 G_BEGIN_DECLS
 
 /* The kernel's CONFIG_NR_CPUS maximum: a CPU number at or above it is no CPU. */
-#define VF_CPULIST_MAX_CPUS 8192
+#define VF_CPULIST_MAX_CPUS 8192 /* = VF_CPU_MAX of vf-topology.h, whose reader this uses */
 /* A list longer than this is not one the kernel or `virtflow tune` writes. */
 #define VF_CPULIST_MAX_LEN 4096
 
