@@ -383,3 +383,66 @@ def test_example_end_to_end_on_the_demo(demo_root):
     assert "[100%] done: Return the GPU to the host" in out
     assert "GPU 0000:01:00.0 is back on nvidia: ready" in out
     assert run.stderr == ""
+
+
+# ---- tune: the plan from the demo's two-CCD CPU, applied and undone ----
+
+
+def test_tune_plan_apply_undo_equal_cli(demo, cli):
+    host, conn = demo
+    before = conn.lookup_vm(VM)  # the VM exists before the tune
+    assert before is not None
+    tune = VirtFlow.Tune.new(host, conn, VM)
+    props = read_all_properties(tune)
+    assert props["hugepages"] == "auto" and props["cores"] == 0 and props["summary"] is None
+    assert tune.plan()
+    assert tune.props.changed and tune.props.summary
+    cli_plan = json.loads(subprocess.run(
+        [cli, "--demo", "tune", VM, "--dry-run", "--json"], check=True,
+        capture_output=True, text=True).stdout)
+    assert tune.get_vm_cpus() == cli_plan["vm_cpus"]
+    assert tune.get_host_cpus() == cli_plan["host_cpus"]
+    assert tune.get_hugepage_size() == cli_plan["hugepages"]["size_kib"]
+    assert tune.get_hugepage_count() == cli_plan["hugepages"]["count"]
+    assert tune.get_domain_xml() == cli_plan["domain_xml"]
+    assert tune.dup_changes(), "the plan says what changes"
+    assert tune.apply()
+
+    again = VirtFlow.Tune.new(host, conn, VM)
+    assert again.plan() and not again.props.changed, "tuned already: nothing changes"
+
+    undo = VirtFlow.Tune.new(host, conn, VM)
+    undo.props.undo = True
+    assert undo.plan() and undo.props.changed
+    assert undo.apply()
+    assert not VirtFlow.Tune.new(host, conn, VM).get_changed()
+
+    bad = VirtFlow.Tune.new(host, conn, VM)
+    bad.props.cores = 4096
+    with pytest.raises(GLib.Error) as too_many:
+        bad.plan()
+    assert too_many.value.code == VirtFlow.Error.INVALID_ARGUMENT
+    bad.props.cores = 0
+    bad.props.hugepages = "3M"
+    with pytest.raises(GLib.Error) as size:
+        bad.plan()
+    assert "3M" in size.value.message
+
+
+def test_failure_carries_its_fix(demo):
+    host, conn = demo
+    # the boot display: the fix is the blocker's own, not a generic one
+    flow = VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, "0000:00:02.0")
+    assert flow.props.fix is None
+    with pytest.raises(GLib.Error):
+        flow.run(None)
+    assert flow.props.fix and "other GPU" in flow.props.fix
+    # a malformed address: the fix says what an address looks like
+    flow = VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, "not-a-bdf")
+    with pytest.raises(GLib.Error):
+        flow.run(None)
+    assert "0000:01:00.0" in flow.props.fix
+    # a run that succeeds clears it
+    assert VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, None).run(None)
+    flow = VirtFlow.Flow.new(VirtFlow.FlowKind.DEACTIVATE, host, conn, VM, None)
+    assert flow.run(None) and flow.props.fix is None

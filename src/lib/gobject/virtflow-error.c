@@ -67,3 +67,21 @@ virtflow_error_get_exit_status(const GError *error)
     g_return_val_if_fail(error != NULL, 1);
     return vf_error_exit_status(error);
 }
+
+/**
+ * virtflow_error_get_fix:
+ * @error: a #GError
+ *
+ * What the person should do about @error, said where the failure happened: the guest
+ * agent to install, the firmware setting to turn on, the program holding the GPU to
+ * close. The code alone cannot say it (a VM that is gone and a guest agent that does not
+ * answer are both %VIRTFLOW_ERROR_NOT_FOUND).
+ *
+ * Returns: (transfer none) (nullable): the fix, or %NULL when @error carries none (or is
+ *   not in #VIRTFLOW_ERROR)
+ */
+const char *
+virtflow_error_get_fix(const GError *error)
+{
+    return vf_error_get_fix(error);
+}

@@ -70,4 +70,6 @@ const char *virtflow_error_to_nick(VirtFlowError code);
 
 int virtflow_error_get_exit_status(const GError *error);
 
+const char *virtflow_error_get_fix(const GError *error);
+
 G_END_DECLS

@@ -36,6 +36,7 @@ struct _VirtFlowFlow {
     VirtFlowView view;
     gboolean input_auto;
     VfFlow *flow; /* the plan, or the last run's steps; NULL before either */
+    char *fix;    /* the last failed run's fix (vf_error_get_fix()) */
 };
 
 enum {
@@ -50,6 +51,7 @@ enum {
     PROP_RUNNING,
     PROP_VIEW,
     PROP_INPUT_AUTO,
+    PROP_FIX,
     N_PROPS
 };
 
@@ -70,6 +72,7 @@ virtflow_flow_finalize(GObject *object)
     g_clear_object(&self->connection);
     g_free(self->vm);
     g_free(self->gpu);
+    g_free(self->fix);
     g_clear_pointer(&self->flow, vf_flow_free);
     G_OBJECT_CLASS(virtflow_flow_parent_class)->finalize(object);
 }
@@ -103,6 +106,9 @@ virtflow_flow_get_property(GObject *object, guint prop_id, GValue *value, GParam
         break;
     case PROP_RUNNING:
         g_value_set_boolean(value, self->running);
+        break;
+    case PROP_FIX:
+        g_value_set_string(value, self->fix);
         break;
     case PROP_VIEW:
         g_value_set_enum(value, self->view);
@@ -221,6 +227,16 @@ virtflow_flow_class_init(VirtFlowFlowClass *klass)
      */
     properties[PROP_RUNNING] = g_param_spec_boolean("running", NULL, NULL, FALSE,
                                                     G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+    /**
+     * VirtFlowFlow:fix: (getter get_fix)
+     *
+     * What to do about the last run's failure, said where it happened (the guest agent to
+     * install, the firmware setting, the program holding the GPU); %NULL after a run that
+     * succeeded. The same text as virtflow_error_get_fix() on the run's error, for
+     * languages whose exceptions keep only a #GError's domain, code and message.
+     */
+    properties[PROP_FIX] =
+        g_param_spec_string("fix", NULL, NULL, NULL, G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
     /**
      * VirtFlowFlow:view: (getter get_view) (setter set_view)
      *
@@ -908,6 +924,9 @@ static gboolean
 virtflow_run_end(VirtFlowRun *run, GError **error)
 {
     virtflow_flow_take(run->self, g_steal_pointer(&run->result));
+    g_free(run->self->fix);
+    run->self->fix = run->ok ? NULL : g_strdup(vf_error_get_fix(run->error));
+    g_object_notify_by_pspec(G_OBJECT(run->self), properties[PROP_FIX]);
     virtflow_flow_set_running(run->self, FALSE);
     if (!run->ok) {
         g_propagate_error(error, g_steal_pointer(&run->error));
@@ -1023,4 +1042,20 @@ virtflow_flow_run_finish(VirtFlowFlow *flow, GAsyncResult *result, GError **erro
 {
     g_return_val_if_fail(g_task_is_valid(result, flow), FALSE);
     return g_task_propagate_boolean(G_TASK(result), error);
+}
+
+/**
+ * virtflow_flow_get_fix:
+ * @flow: a #VirtFlowFlow
+ *
+ * What to do about the last run's failure.
+ *
+ * Returns: (transfer none) (nullable): what to do about the last run's failure, %NULL
+ *   when it succeeded or has not run
+ */
+const char *
+virtflow_flow_get_fix(VirtFlowFlow *flow)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_FLOW(flow), NULL);
+    return flow->fix;
 }

@@ -31,6 +31,7 @@ void virtflow_flow_set_force(VirtFlowFlow *flow, gboolean force);
 guint virtflow_flow_get_stop_timeout(VirtFlowFlow *flow);
 void virtflow_flow_set_stop_timeout(VirtFlowFlow *flow, guint seconds);
 gboolean virtflow_flow_get_running(VirtFlowFlow *flow);
+const char *virtflow_flow_get_fix(VirtFlowFlow *flow);
 VirtFlowView virtflow_flow_get_view(VirtFlowFlow *flow);
 void virtflow_flow_set_view(VirtFlowFlow *flow, VirtFlowView view);
 gboolean virtflow_flow_get_input_auto(VirtFlowFlow *flow);

@@ -23,5 +23,6 @@
 #include "virtflow-flow.h"
 #include "virtflow-doctor.h"
 #include "virtflow-setup.h"
+#include "virtflow-tune.h"
 
 #undef VIRTFLOW_INSIDE
