@@ -382,7 +382,6 @@ static void
 test_setup_systemd_boot(void)
 {
     g_autoptr(VfTestHost) th = vf_setup_host(&vf_no_iommu_host);
-    g_autoptr(GError) error = NULL;
     g_autoptr(VfBootConfig) boot = NULL;
     g_autofree char *before = NULL;
     g_autofree char *after = NULL;
