@@ -12,7 +12,9 @@
  * Actions taking a VM ("s"): select-vm, start-vm, stop-vm, force-off, activate-gpu,
  * deactivate-gpu ('' means the selected VM; activate-gpu asks nothing: the monitor view and
  * the keyboard and mouse `--input auto` picks, as the CLI's defaults); show-page ("vms", "host",
- * "log"); screenshot (a PNG path); run-setup; refresh; quit. With --demo also demo-guest-shutdown
+ * "log"); run-setup; refresh; quit. Test builds (-Dtest_hooks=true) add screenshot (a PNG path)
+ * and test-resize ("WIDTHxHEIGHT"). A flow action refuses what the window's button would (a
+ * toast says why), and all are off while a flow runs. With --demo also demo-guest-shutdown
  * ("s"): the guest shuts itself down, as from inside Windows (the window follows libvirt's events).
  */
 #include "vfg-backend.h"
@@ -99,6 +101,9 @@ vfg_action_show_page(GSimpleAction *action, GVariant *param, gpointer app)
         vfg_window_show_page(win, g_variant_get_string(param, NULL));
 }
 
+#ifdef VFG_TEST_HOOKS
+/* Test builds only (-Dtest_hooks=true): a PNG of the window (or the dialog over it) at a path
+ * the caller names. */
 static void
 vfg_action_screenshot(GSimpleAction *action, GVariant *param, gpointer app)
 {
@@ -108,6 +113,26 @@ vfg_action_screenshot(GSimpleAction *action, GVariant *param, gpointer app)
     if (win && !vfg_window_save_png(win, g_variant_get_string(param, NULL), &error))
         g_warning("Screenshot: %s", error->message);
 }
+
+/* Test builds only: the window's size "WIDTHxHEIGHT", as a user's resize leaves it. */
+static void
+vfg_action_test_resize(GSimpleAction *action, GVariant *param, gpointer app)
+{
+    VfgWindow *win = vfg_app_window(app);
+    int width = 0, height = 0;
+
+    if (win && sscanf(g_variant_get_string(param, NULL), "%dx%d", &width, &height) == 2 &&
+        width > 0 && height > 0) {
+        gtk_window_unmaximize(GTK_WINDOW(win));
+        gtk_window_set_default_size(GTK_WINDOW(win), width, height);
+    }
+}
+
+static const GActionEntry vfg_test_actions[] = {
+    {"screenshot", vfg_action_screenshot, "s"},
+    {"test-resize", vfg_action_test_resize, "s"},
+};
+#endif
 
 static void
 vfg_action_refresh(GSimpleAction *action, GVariant *param, gpointer app)
@@ -218,7 +243,6 @@ static const GActionEntry vfg_app_actions[] = {
     {"deactivate-gpu", vfg_action_flow, "s"},
     {"force-off", vfg_action_force_off, "s"},
     {"show-page", vfg_action_show_page, "s"},
-    {"screenshot", vfg_action_screenshot, "s"},
     {"run-setup", vfg_action_run_setup},
     {"refresh", vfg_action_refresh},
     {"quit", vfg_action_quit},
@@ -379,6 +403,10 @@ main(int argc, char **argv)
     g_application_add_main_option_entries(G_APPLICATION(app), options);
     g_action_map_add_action_entries(G_ACTION_MAP(app), vfg_app_actions,
                                     G_N_ELEMENTS(vfg_app_actions), app);
+#ifdef VFG_TEST_HOOKS
+    g_action_map_add_action_entries(G_ACTION_MAP(app), vfg_test_actions,
+                                    G_N_ELEMENTS(vfg_test_actions), app);
+#endif
     if (vfg_app.demo_requested)
         g_action_map_add_action_entries(G_ACTION_MAP(app), vfg_demo_actions,
                                         G_N_ELEMENTS(vfg_demo_actions), app);

@@ -504,6 +504,12 @@ vfg_flow_progress(const VfStep *step, double fraction, gpointer user_data)
                         step->detail ? step->detail : "");
     if (job->progress)
         vfg_post_step(job, job->progress, step, fraction);
+#ifdef VFG_TEST_HOOKS
+    /* test builds: $VIRTFLOW_GTK_TEST_STEP_MS slows each step down, so that the tests can act
+     * while a flow runs (a refresh, the progress read by a screen reader) */
+    if (step->state == VF_STEP_DONE && g_getenv("VIRTFLOW_GTK_TEST_STEP_MS"))
+        g_usleep(1000 * (gulong)g_ascii_strtoull(g_getenv("VIRTFLOW_GTK_TEST_STEP_MS"), NULL, 10));
+#endif
 }
 
 static void

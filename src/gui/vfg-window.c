@@ -6,6 +6,9 @@
 
 #include <stdio.h>
 
+/* Narrower than this (px), the window stacks the VM's action buttons. */
+#define VFG_NARROW_WIDTH 700
+
 /* A graceful stop that waits longer than this offers "Force off". */
 #define VFG_FORCE_OFF_AFTER_MS 5000
 
@@ -17,6 +20,8 @@ struct _VfgWindow {
     AdwViewStack *stack;
     GtkRevealer *demo_banner;
     GtkListBox *vm_list;
+    AdwLeaflet *leaflet;
+    GtkWidget *action_box;
     GtkStack *detail_stack;
     AdwPreferencesGroup *vm_group;
     AdwActionRow *state_row, *vcpus_row, *memory_row;
@@ -58,7 +63,9 @@ struct _VfgWindow {
                               * on the VM's page until its next flow */
 
     gboolean refreshing, refresh_again;
-    gboolean disposed; /* results that arrive after the window went away are dropped */
+    gboolean refresh_after_flow; /* a refresh asked for while a flow runs: done when it ends */
+    GSettings *settings;         /* the window's size, when the schema is installed */
+    gboolean disposed;           /* results that arrive after the window went away are dropped */
 
     /* VIRTFLOW_GTK_BENCH=1: main-loop stall measurement during flows */
     gboolean bench;
@@ -78,6 +85,8 @@ static const char *const vfg_flow_verbs[] = {
 };
 
 /* ---- helpers ---- */
+
+static void vfg_labels_break_long_words(GtkWidget *root);
 
 /* VIRTFLOW_GTK_BENCH=1: names the main-thread callbacks that take long */
 #define VFG_BENCH_BEGIN gint64 bench_t0 = g_get_monotonic_time()
@@ -253,20 +262,78 @@ vfg_window_dup_not_ready(VfgWindow *self, const VfDomainInfo *info)
     return NULL;
 }
 
+/* Why flow @kind cannot run on @vm now, or NULL when it can: one rule for the buttons and
+ * for the application's actions (D-Bus), so that a script cannot do what a disabled button
+ * refuses. Force off (@force) needs only a running VM. */
+static char *
+vfg_window_dup_refusal(VfgWindow *self, VfFlowKind kind, const char *vm, gboolean force)
+{
+    const VfDomainInfo *info = vfg_window_find_info(self, vm);
+    gboolean active = info && vf_domain_state_is_active(info->state);
+
+    if (info == NULL)
+        return g_strdup_printf("No VM named '%s': refresh the list", vm ? vm : "");
+    if (force)
+        return active ? NULL : g_strdup_printf("%s is not running", info->name);
+    if (self->busy)
+        return g_strdup("Wait for the running operation to finish");
+    switch (kind) {
+    case VF_FLOW_START:
+        return active ? g_strdup_printf("%s is already running", info->name) : NULL;
+    case VF_FLOW_STOP:
+        return active ? NULL : g_strdup_printf("%s is not running", info->name);
+    case VF_FLOW_ACTIVATE:
+        if (info->passthrough)
+            return g_strdup_printf("%s has the GPU already", info->name);
+        return vfg_window_dup_not_ready(self, info);
+    case VF_FLOW_DEACTIVATE:
+        return info->passthrough ? NULL : g_strdup_printf("%s has no GPU to give back", info->name);
+    case VF_FLOW_LAST:
+        break;
+    }
+    return NULL;
+}
+
+static gboolean
+vfg_window_can(VfgWindow *self, VfFlowKind kind)
+{
+    g_autofree char *why = vfg_window_dup_refusal(self, kind, self->selected, FALSE);
+
+    return why == NULL;
+}
+
+/* The application's flow actions are off while a flow runs, as the buttons are. */
+static void
+vfg_window_update_app_actions(VfgWindow *self)
+{
+    static const char *const names[] = {"start-vm", "stop-vm", "activate-gpu", "deactivate-gpu",
+                                        "run-setup"};
+    GtkApplication *app = gtk_window_get_application(GTK_WINDOW(self));
+
+    for (guint i = 0; app && i < G_N_ELEMENTS(names); i++) {
+        GAction *action = g_action_map_lookup_action(G_ACTION_MAP(app), names[i]);
+
+        if (G_IS_SIMPLE_ACTION(action))
+            g_simple_action_set_enabled(G_SIMPLE_ACTION(action), !self->busy);
+    }
+}
+
 static void
 vfg_window_update_actions(VfgWindow *self)
 {
     const VfDomainInfo *info = vfg_window_find_info(self, self->selected);
     gboolean active = info && vf_domain_state_is_active(info->state);
-    gboolean idle = info && !self->busy;
     g_autofree char *not_ready = info ? vfg_window_dup_not_ready(self, info) : NULL;
 
-    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.start", idle && !active);
-    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.stop", idle && active);
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.start",
+                                  vfg_window_can(self, VF_FLOW_START));
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.stop", vfg_window_can(self, VF_FLOW_STOP));
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.force-off", info && active);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.activate",
-                                  idle && !info->passthrough && not_ready == NULL);
-    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.deactivate", idle && info->passthrough);
+                                  vfg_window_can(self, VF_FLOW_ACTIVATE));
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.deactivate",
+                                  vfg_window_can(self, VF_FLOW_DEACTIVATE));
+    vfg_window_update_app_actions(self);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.back", !self->busy);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.open-looking-glass", active);
     /* why Activate GPU is off, and the way to the page that explains it */
@@ -366,6 +433,7 @@ vfg_window_update_details(VfgWindow *self)
             vfg_rows_add(rows, "How it is used", used, NULL);
     }
     vfg_list_box_set_rows(self->gpu_list, rows);
+    vfg_labels_break_long_words(GTK_WIDGET(self->detail_stack));
     if (g_str_equal(gtk_stack_get_visible_child_name(self->detail_stack), "empty"))
         gtk_stack_set_visible_child_name(self->detail_stack, "details");
 }
@@ -419,6 +487,7 @@ vfg_window_update_host(VfgWindow *self)
         vfg_rows_add(rows, f->title, text, vfg_finding_icons[f->level]);
     }
     vfg_list_box_set_rows(self->findings_list, rows);
+    vfg_labels_break_long_words(adw_view_stack_get_child_by_name(self->stack, "host"));
 }
 
 /* ---- the VM list ---- */
@@ -473,6 +542,13 @@ vfg_window_refresh_done(GObject *source, GAsyncResult *result, gpointer data)
     VFG_BENCH_BEGIN;
 
     self->refreshing = FALSE;
+    if (self->busy) {
+        /* read while a flow was changing the host and the VM: the flow's end looks again */
+        g_clear_pointer(&snap, vfg_snapshot_free);
+        self->refresh_after_flow = TRUE;
+        self->refresh_again = FALSE;
+        return;
+    }
     if (snap == NULL) {
         vfg_window_toast(self, error->message);
     } else {
@@ -497,6 +573,11 @@ vfg_window_refresh(VfgWindow *self)
 {
     if (self->disposed)
         return;
+    if (self->busy) {
+        /* one owner of the state while a flow runs: the flow; its end refreshes */
+        self->refresh_after_flow = TRUE;
+        return;
+    }
     if (self->refreshing) {
         self->refresh_again = TRUE; /* coalesce bursts of events into one more look */
         return;
@@ -722,6 +803,39 @@ vfg_window_open_looking_glass(VfgWindow *self)
     }
 }
 
+/* A flow that worked updates the model itself (refreshes wait for flows to end): the list
+ * and the buttons follow at once, the next refresh confirms. */
+static void
+vfg_window_apply_flow(VfgWindow *self, VfFlowKind kind, const char *vm)
+{
+    VfDomainInfo *info = (VfDomainInfo *)vfg_window_find_info(self, vm);
+    const VfGpu *gpu;
+
+    if (info == NULL)
+        return;
+    switch (kind) {
+    case VF_FLOW_ACTIVATE:
+        gpu = vfg_window_gpu_for(self, info);
+        info->passthrough = TRUE;
+        if (gpu && info->gpu == NULL)
+            info->gpu = g_strdup(gpu->device->address);
+        break;
+    case VF_FLOW_DEACTIVATE:
+        info->passthrough = FALSE;
+        g_clear_pointer(&info->gpu, g_free);
+        break;
+    case VF_FLOW_START:
+        info->state = VF_DOMAIN_STATE_RUNNING;
+        break;
+    case VF_FLOW_STOP:
+        info->state = VF_DOMAIN_STATE_SHUTOFF;
+        break;
+    case VF_FLOW_LAST:
+        break;
+    }
+    vfg_window_update_list(self);
+}
+
 static void
 vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
 {
@@ -819,10 +933,13 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
     } else {
         g_hash_table_remove(self->vm_warnings, self->busy_vm);
     }
+    if (ok)
+        vfg_window_apply_flow(self, self->busy_kind, self->busy_vm);
     self->busy = FALSE;
     self->stop_waiting = FALSE;
     g_clear_pointer(&self->busy_vm, g_free);
     vfg_window_update_actions(self);
+    self->refresh_after_flow = FALSE;
     vfg_window_refresh(self);
 }
 
@@ -847,7 +964,14 @@ void
 vfg_window_run_flow(VfgWindow *self, VfFlowKind kind, const char *vm, gboolean force)
 {
     g_autoptr(VfProfile) profile = NULL;
+    g_autofree char *why = vfg_window_dup_refusal(self, kind, vm ? vm : self->selected, force);
 
+    if (why) {
+        /* what a disabled button would have said */
+        g_printerr("virtflow-gtk: refused: %s\n", why);
+        vfg_window_toast(self, why);
+        return;
+    }
     if (kind == VF_FLOW_ACTIVATE)
         profile = vfg_window_default_profile(self);
     vfg_window_start_flow(self, kind, vm, force, profile);
@@ -1173,6 +1297,7 @@ vfg_window_select_vm(VfgWindow *self, const char *vm)
     gtk_list_box_select_row(self->vm_list, GTK_LIST_BOX_ROW(row));
     self->updating_list = FALSE;
     adw_view_stack_set_visible_child_name(self->stack, "vms");
+    adw_leaflet_set_visible_child_name(self->leaflet, "details");
     if (!self->busy)
         gtk_stack_set_visible_child_name(self->detail_stack, "details");
     vfg_window_update_details(self);
@@ -1187,6 +1312,53 @@ vfg_window_row_selected(GtkListBox *box, GtkListBoxRow *row, gpointer data)
     if (self->updating_list || row == NULL || !VFG_IS_VM_ROW(row))
         return;
     vfg_window_select_vm(self, vfg_vm_row_get_name(VFG_VM_ROW(row)));
+}
+
+/* A click on a row (selected already or not) opens its details: the other leaflet page when
+ * the window is narrow. */
+static void
+vfg_window_row_activated(GtkListBox *box, GtkListBoxRow *row, gpointer data)
+{
+    VfgWindow *self = data;
+
+    if (VFG_IS_VM_ROW(row))
+        vfg_window_select_vm(self, vfg_vm_row_get_name(VFG_VM_ROW(row)));
+}
+
+/* Narrow (folded): the action buttons stack up, none is cut off. */
+static void
+vfg_window_folded_changed(GObject *leaflet, GParamSpec *pspec, gpointer data)
+{
+    VfgWindow *self = data;
+
+    gboolean folded = adw_leaflet_get_folded(self->leaflet);
+    GtkWidget *shown = adw_leaflet_get_visible_child(self->leaflet);
+    int width = 0, height = 0;
+
+    /* by the window's width too: a row of buttons wider than a narrow window would be the
+     * window's minimum width, and keep it from getting narrow enough to fold */
+    gtk_window_get_default_size(GTK_WINDOW(self), &width, &height); /* GTK 4.8: no NULL */
+    gtk_orientable_set_orientation(GTK_ORIENTABLE(self->action_box),
+                                   folded || (width > 0 && width < VFG_NARROW_WIDTH)
+                                       ? GTK_ORIENTATION_VERTICAL
+                                       : GTK_ORIENTATION_HORIZONTAL);
+    /* folded, the page off screen is hidden from screen readers too */
+    for (GtkWidget *c = gtk_widget_get_first_child(GTK_WIDGET(self->leaflet)); c;
+         c = gtk_widget_get_next_sibling(c))
+        gtk_accessible_update_state(GTK_ACCESSIBLE(c), GTK_ACCESSIBLE_STATE_HIDDEN,
+                                    folded && c != shown, -1);
+}
+
+/* Wrapped labels break inside a word only where one word (a path, a device address) is
+ * wider than the window: without it, such a label sets the window's minimum width. */
+static void
+vfg_labels_break_long_words(GtkWidget *root)
+{
+    for (GtkWidget *c = gtk_widget_get_first_child(root); c; c = gtk_widget_get_next_sibling(c)) {
+        if (GTK_IS_LABEL(c) && gtk_label_get_wrap(GTK_LABEL(c)))
+            gtk_label_set_wrap_mode(GTK_LABEL(c), PANGO_WRAP_WORD_CHAR);
+        vfg_labels_break_long_words(c);
+    }
 }
 
 void
@@ -1214,6 +1386,7 @@ vfg_window_toast(VfgWindow *self, const char *text)
     adw_toast_overlay_add_toast(self->toasts, toast);
 }
 
+#ifdef VFG_TEST_HOOKS
 gboolean
 vfg_window_save_png(VfgWindow *self, const char *path, GError **error)
 {
@@ -1249,6 +1422,7 @@ vfg_window_save_png(VfgWindow *self, const char *path, GError **error)
     }
     return TRUE;
 }
+#endif
 
 /* ---- widget actions (the buttons) ---- */
 
@@ -1279,6 +1453,8 @@ vfg_window_action(GtkWidget *widget, const char *name, GVariant *param)
         gtk_stack_set_visible_child_name(self->detail_stack, self->selected ? "details" : "empty");
     else if (g_str_equal(name, "win.refresh"))
         vfg_window_refresh(self);
+    else if (g_str_equal(name, "win.leaflet-back"))
+        adw_leaflet_set_visible_child_name(self->leaflet, "list");
 }
 
 /* ---- VIRTFLOW_GTK_BENCH=1: when the first frames are drawn (bench/gui.sh) ---- */
@@ -1349,6 +1525,48 @@ vfg_window_vm_event(VfgBackend *backend, const char *name, int event, gpointer d
                                    g_object_ref(self), g_object_unref);
 }
 
+/* ---- the window's size (GSettings org.virtflow.VirtFlow) ---- */
+
+#define VFG_SCHEMA_ID "org.virtflow.VirtFlow"
+
+/* The size the window had when it was last closed. Without the schema installed (a build
+ * run from its tree without GSETTINGS_SCHEMA_DIR) the window opens at its default size. */
+static void
+vfg_window_load_size(VfgWindow *self)
+{
+    GSettingsSchemaSource *source = g_settings_schema_source_get_default();
+    g_autoptr(GSettingsSchema) schema =
+        source ? g_settings_schema_source_lookup(source, VFG_SCHEMA_ID, TRUE) : NULL;
+
+    if (schema == NULL) {
+        g_debug("No GSettings schema %s: the window's size is not kept", VFG_SCHEMA_ID);
+        return;
+    }
+    self->settings = g_settings_new_full(schema, NULL, NULL);
+    gtk_window_set_default_size(GTK_WINDOW(self),
+                                g_settings_get_int(self->settings, "window-width"),
+                                g_settings_get_int(self->settings, "window-height"));
+    if (g_settings_get_boolean(self->settings, "window-maximized"))
+        gtk_window_maximize(GTK_WINDOW(self));
+}
+
+static void
+vfg_window_save_size(VfgWindow *self)
+{
+    int width = 0, height = 0;
+
+    if (self->settings == NULL)
+        return;
+    gtk_window_get_default_size(GTK_WINDOW(self), &width, &height);
+    if (width > 0 && height > 0) {
+        g_settings_set_int(self->settings, "window-width", width);
+        g_settings_set_int(self->settings, "window-height", height);
+    }
+    g_settings_set_boolean(self->settings, "window-maximized",
+                           gtk_window_is_maximized(GTK_WINDOW(self)));
+    g_settings_sync();
+}
+
 /* ---- GObject ---- */
 
 static void
@@ -1357,6 +1575,8 @@ vfg_window_dispose(GObject *object)
     VfgWindow *self = VFG_WINDOW(object);
 
     self->disposed = TRUE;
+    vfg_window_save_size(self);
+    g_clear_object(&self->settings);
     if (self->bench_timer) {
         g_source_remove(self->bench_timer);
         self->bench_timer = 0;
@@ -1391,8 +1611,9 @@ vfg_window_class_init(VfgWindowClass *klass)
 {
     GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
     static const char *const actions[] = {
-        "vm.start",      "vm.stop", "vm.force-off",          "vm.activate",
-        "vm.deactivate", "vm.back", "vm.open-looking-glass", "win.refresh"};
+        "vm.start",        "vm.stop", "vm.force-off",          "vm.activate",
+        "vm.deactivate",   "vm.back", "vm.open-looking-glass", "win.refresh",
+        "win.leaflet-back"};
 
     G_OBJECT_CLASS(klass)->dispose = vfg_window_dispose;
     G_OBJECT_CLASS(klass)->finalize = vfg_window_finalize;
@@ -1402,6 +1623,8 @@ vfg_window_class_init(VfgWindowClass *klass)
     BIND(stack);
     BIND(demo_banner);
     BIND(vm_list);
+    BIND(leaflet);
+    BIND(action_box);
     BIND(detail_stack);
     BIND(vm_group);
     BIND(state_row);
@@ -1445,6 +1668,12 @@ vfg_window_init(VfgWindow *self)
     self->vm_warnings =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
     g_signal_connect(self->vm_list, "row-selected", G_CALLBACK(vfg_window_row_selected), self);
+    g_signal_connect(self->vm_list, "row-activated", G_CALLBACK(vfg_window_row_activated), self);
+    g_signal_connect(self->leaflet, "notify::folded", G_CALLBACK(vfg_window_folded_changed), self);
+    g_signal_connect(self->leaflet, "notify::visible-child", G_CALLBACK(vfg_window_folded_changed),
+                     self);
+    g_signal_connect(self, "notify::default-width", G_CALLBACK(vfg_window_folded_changed), self);
+    vfg_window_load_size(self);
     g_signal_connect(self->stack, "notify::visible-child-name", G_CALLBACK(vfg_window_page_changed),
                      self);
     self->app_log = vfg_log_view_init(self->app_log_view);
@@ -1466,6 +1695,7 @@ vfg_window_new(GtkApplication *app, VfgBackend *backend)
     gtk_revealer_set_reveal_child(self->demo_banner, vfg_backend_is_demo(backend));
     adw_preferences_group_set_description(self->app_log_group, log);
     adw_preferences_group_set_description(self->hook_log_group, hook_log);
+    vfg_labels_break_long_words(adw_view_stack_get_child_by_name(self->stack, "log"));
     vfg_window_update_actions(self);
     vfg_window_refresh(self);
     return self;

@@ -25,7 +25,9 @@ void vfg_window_force_off(VfgWindow *self, const char *vm);
 void vfg_window_show_page(VfgWindow *self, const char *page);
 void vfg_window_toast(VfgWindow *self, const char *text);
 void vfg_window_refresh(VfgWindow *self);
-/* Renders the window as it is drawn now into a PNG file. */
+#ifdef VFG_TEST_HOOKS
+/* Test builds only: renders the window as it is drawn now into a PNG file. */
 gboolean vfg_window_save_png(VfgWindow *self, const char *path, GError **error);
+#endif
 
 G_END_DECLS

@@ -126,6 +126,23 @@ class App:
         self.bus.call_sync(self.app_id, self.obj, "org.gtk.Actions", "Activate", args, None,
                            Gio.DBusCallFlags.NONE, 5000, None)
 
+    def describe(self, name):
+        """Whether the exported action @name is enabled (org.gtk.Actions.Describe)."""
+        r = self.bus.call_sync(self.app_id, self.obj, "org.gtk.Actions", "Describe",
+                               GLib.Variant("(s)", (name,)), None, Gio.DBusCallFlags.NONE, 5000,
+                               None)
+        return r.unpack()[0][0]
+
+    def actions(self):
+        r = self.bus.call_sync(self.app_id, self.obj, "org.gtk.Actions", "List", None, None,
+                               Gio.DBusCallFlags.NONE, 5000, None)
+        return r.unpack()[0]
+
+    def log_text(self):
+        with open(os.path.join(outdir, "app.log")) as f:
+            f.seek(self.log_start)
+            return f.read()
+
     def quit(self):
         try:
             self.action("quit")
@@ -313,6 +330,118 @@ def run_flow(app, action, what):
     return end
 
 
+def settings_file():
+    return os.path.join(os.environ["XDG_CONFIG_HOME"], "glib-2.0", "settings", "keyfile")
+
+
+def write_size(width, height):
+    """The window's size as kept by GSettings (the keyfile backend run.sh selects)."""
+    os.makedirs(os.path.dirname(settings_file()), exist_ok=True)
+    with open(settings_file(), "w") as f:
+        f.write(f"[org/virtflow/VirtFlow]\nwindow-width={width}\nwindow-height={height}\n")
+
+
+def extents(acc, coord=Atspi.CoordType.WINDOW):
+    try:
+        e = acc.get_component_iface().get_extents(coord)
+        return (e.x, e.y, e.width, e.height)
+    except (GLib.Error, AttributeError):
+        return None
+
+
+def on_screen(app, name, role=Atspi.Role.PUSH_BUTTON):
+    """The control @name is drawn whole inside the window (nothing cut off at the side)."""
+    win = extents(app.acc)
+    b = find(app.acc, role, name)
+    e = extents(b) if b is not None else None
+    if win is None or e is None:
+        return False
+    return e[2] > 0 and e[0] >= win[0] and e[0] + e[2] <= win[0] + win[2]
+
+
+def width_of(app):
+    e = extents(app.acc)
+    return e[2] if e else None
+
+
+def narrow(root):
+    """At 400 and 360 px: the leaflet folds (list, then the VM's page with a back button),
+    every action drawn whole; the size is kept across restarts; light and dark."""
+    back = "Virtual Machines"  # the back button, named after the page it goes back to
+    write_size(400, 700)
+    app = App(root, {"VIRTFLOW_HELPER": helper})
+    if not tap(app.wait_started(), "400 px: the app starts with the size kept in GSettings"):
+        app.quit()
+        return
+    wait_for(lambda: vm_row_labels(app))
+    w = wait_for(lambda: (lambda x: x if x and x <= 420 else None)(width_of(app)), 10)
+    tap(w is not None and 390 <= w <= 410, "the window opens at the kept width (400 px)", w)
+    lst = find(app.acc, Atspi.Role.LIST_BOX, "Virtual machines") or \
+        find(app.acc, Atspi.Role.LIST, "Virtual machines")
+    e = extents(lst) if lst is not None else None
+    tap(e is not None and e[2] >= 300 and find(app.acc, Atspi.Role.PUSH_BUTTON, "Activate GPU") is None,
+        "400 px: folded, the VM list fills the window and the VM's page is not shown", e)
+    tap(app.screenshot("400-light-list.png"), "screenshot: 400-light-list.png")
+    app.action("select-vm", VM)
+    wait_for(lambda: find(app.acc, Atspi.Role.PUSH_BUTTON, back))
+    tap(find(app.acc, Atspi.Role.PUSH_BUTTON, back) is not None,
+        "400 px: a VM opens its page, with a back button to the list")
+    for name in ("Start", "Stop", "Activate GPU", "Deactivate"):
+        tap(on_screen(app, name), f"400 px: '{name}' is drawn whole inside the window",
+            extents(find(app.acc, Atspi.Role.PUSH_BUTTON, name) or app.acc))
+    tap(find(app.acc, Atspi.Role.LIST_BOX, "Virtual machines") is None,
+        "400 px: the list is hidden while the VM's page shows")
+    tap(app.screenshot("400-light-details.png"), "screenshot: 400-light-details.png")
+    tap(press(app, back), "400 px: the back button can be pressed")
+    tap(wait_for(lambda: find(app.acc, Atspi.Role.LIST_BOX, "Virtual machines") or
+                 find(app.acc, Atspi.Role.LIST, "Virtual machines")) is not None
+        and find(app.acc, Atspi.Role.PUSH_BUTTON, "Activate GPU") is None,
+        "400 px: back shows the list again")
+    app.action("select-vm", VM)
+    wait_for(lambda: find(app.acc, Atspi.Role.PUSH_BUTTON, back))
+    run_flow(app, "start-vm", "400 px: start")
+    tap(on_screen(app, "Back to the VM"), "400 px: after a flow 'Back to the VM' is drawn whole",
+        labels(app.acc))
+    tap(app.screenshot("400-light-flow.png"), "screenshot: 400-light-flow.png")
+    press(app, "Back to the VM")
+    tap(wait_for(lambda: on_screen(app, "Stop")), "400 px: Stop is reachable on the running VM")
+    run_flow(app, "stop-vm", "400 px: stop")
+    app.action("show-page", "host")
+    tap(wait_for(lambda: on_screen(app, "Run setup")), "400 px: the Host page's Run setup is drawn whole")
+    tap(app.screenshot("400-light-host.png"), "screenshot: 400-light-host.png")
+    # a resize is kept: 360 px next time
+    app.action("test-resize", "360x700")
+    w = wait_for(lambda: (lambda x: x if x and x <= 370 else None)(width_of(app)), 5)
+    tap(w is not None, "the window can be made 360 px wide", (width_of(app), extents(app.acc)))
+    if w is None:
+        dump(app.acc, "atspi-tree-360.txt")
+    tap(app.quit() == 0, "400 px: the app quits cleanly")
+    kept = open(settings_file()).read() if os.path.exists(settings_file()) else ""
+    tap("window-width=360" in kept, "the window's new width is saved at quit (GSettings)", kept)
+
+    app = App(root, {"VIRTFLOW_HELPER": helper, "ADW_DEBUG_COLOR_SCHEME": "prefer-dark"})
+    if not tap(app.wait_started(), "360 px, dark: the app starts again"):
+        app.quit()
+        return
+    wait_for(lambda: vm_row_labels(app))
+    w = wait_for(lambda: (lambda x: x if x and x <= 380 else None)(width_of(app)), 10)
+    tap(w is not None and 350 <= w <= 370, "restarted, the window keeps the width it had (360 px)", w)
+    tap(app.screenshot("360-dark-list.png"), "screenshot: 360-dark-list.png")
+    app.action("select-vm", VM)
+    wait_for(lambda: find(app.acc, Atspi.Role.PUSH_BUTTON, back))
+    for name in ("Start", "Activate GPU", back):
+        tap(on_screen(app, name), f"360 px: '{name}' is drawn whole inside the window")
+    tap(app.screenshot("360-dark-details.png"), "screenshot: 360-dark-details.png")
+    app.action("test-resize", "1400x900")
+    time.sleep(1.5)
+    tap(app.screenshot("1400-dark-details.png"), "screenshot: 1400-dark-details.png")
+    app.action("show-page", "host")
+    time.sleep(1)
+    tap(app.screenshot("1400-dark-host.png"), "screenshot: 1400-dark-host.png")
+    tap(app.quit() == 0, "dark: the app quits cleanly")
+    write_size(1400, 900)
+
+
 # ---- the tests ----
 
 def main():
@@ -321,12 +450,20 @@ def main():
     root = os.path.join(tmp, "demo")
     # every root operation of this run goes through virtflow-helper, as for a user who is
     # not root (run directly here: the test is root; pkexec in real use)
-    app = App(root, {"VIRTFLOW_HELPER": helper, "VIRTFLOW_DEMO_VMS": "1"})
+    write_size(1400, 900)
+    app = App(root, {"VIRTFLOW_HELPER": helper, "VIRTFLOW_DEMO_VMS": "1",
+                     "VIRTFLOW_GTK_TEST_STEP_MS": "700"})
     if not tap(app.wait_started(), "virtflow-gtk --demo shows its window (AT-SPI)",
                open(os.path.join(outdir, "app.log")).read()):
         app.quit()
         return
 
+    try:
+        hooks = app.actions()
+    except GLib.Error as e:
+        hooks = [e.message]
+    tap("screenshot" in hooks and "test-resize" in hooks,
+        "this build has the test hooks (meson -Dtest_hooks=true): screenshot, test-resize", hooks)
     owner = app.bus.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus",
                               "org.freedesktop.DBus", "NameHasOwner",
                               GLib.Variant("(s)", ("org.virtflow.VirtFlow",)), None,
@@ -389,6 +526,28 @@ def main():
     if b is not None:
         b.get_action_iface().do_action(0)
     tap(b is not None, "the dialog's Activate can be pressed")
+    # while the flow runs (slowed down: VIRTFLOW_GTK_TEST_STEP_MS): the app's flow actions are
+    # off as the buttons are, and a refresh (F5) shows nothing the flow has not finished
+    time.sleep(0.3)
+    try:
+        enabled = app.describe("start-vm")
+    except GLib.Error as e:
+        enabled = e.message
+    tap(enabled is False and flow_finished(app) is None,
+        "while a flow runs the app's start-vm action is disabled (D-Bus Describe)", enabled)
+    early, deadline, refreshes = None, time.time() + 30, 0
+    while time.time() < deadline:
+        app.action("refresh")
+        refreshes += 1
+        row = vm_row_labels(app)
+        if flow_finished(app) is not None:
+            break
+        if row is not None and "Passthrough" in row:
+            early = row
+        time.sleep(0.1)
+    tap(early is None and refreshes >= 3,
+        f"F5 during the activation ({refreshes} times): the list never shows the VM activated "
+        "before the flow ends (refreshes wait for the flow)", early)
     end = wait_for(lambda: flow_finished(app), 30)
     tap(end == f"{VM}: done", "activation: the window says done", labels(app.acc))
     texts = labels(app.acc)
@@ -433,6 +592,15 @@ def main():
         "another VM: Activate GPU is disabled", btn)
     tap(find(app.acc, Atspi.Role.PUSH_BUTTON, "Open the Host Page") is not None,
         "another VM: a button leads to the Host page")
+    # the same refusal through D-Bus: the action checks what the button checks
+    app.action("activate-gpu", "demo-vm-01")
+    refused = wait_for(lambda: "refused: Activate GPU is not available" in app.log_text(), 5)
+    texts = labels(app.acc)
+    tap(refused and "Activating the GPU for demo-vm-01" not in texts
+        and texts.count(next((t for t in texts if t.startswith("Activate GPU is not available")),
+                             "-")) >= 2,
+        "D-Bus activate-gpu for the other VM is refused with the button's reason (a toast), "
+        "no flow starts", texts)
     app.action("select-vm", VM)
     wait_for(lambda: row_subtitle(app, "How it is used"))
     used = row_subtitle(app, "How it is used")
@@ -548,6 +716,8 @@ def main():
                                    if w is not None and "0.1.0" in " ".join(labels(w))), None), 10)
     tap(about is not None, "About VirtFlow shows the version")
     tap(app.quit() == 0, "the app quits cleanly")
+
+    narrow(root)
 
     # no libvirt to reach: the window says so, with how to start it, Retry and the demo
     app = App(root, args=("--connect", "qemu+unix:///system?socket=/nonexistent/libvirt-sock"))
