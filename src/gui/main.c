@@ -12,9 +12,10 @@
  * Actions taking a VM ("s"): select-vm, start-vm, stop-vm, force-off, activate-gpu,
  * deactivate-gpu ('' means the selected VM; activate-gpu asks nothing: the monitor view and
  * the keyboard and mouse `--input auto` picks, as the CLI's defaults); show-page ("vms", "host",
- * "log"); run-setup; refresh; quit. Test builds (-Dtest_hooks=true) add screenshot (a PNG path)
- * and test-resize ("WIDTHxHEIGHT"). A flow action refuses what the window's button would (a
- * toast says why), and all are off while a flow runs. With --demo also demo-guest-shutdown
+ * "log"); search-vms ("s": the VM list's search); run-setup; refresh; quit. Test builds
+ * (-Dtest_hooks=true) add screenshot (a PNG path) and test-resize ("WIDTHxHEIGHT"). A flow action
+ * refuses what the window's button would (a toast says why), and all are off while a flow runs.
+ * With --demo also demo-guest-shutdown
  * ("s"): the guest shuts itself down, as from inside Windows (the window follows libvirt's events).
  */
 #include "vfg-backend.h"
@@ -135,6 +136,15 @@ static const GActionEntry vfg_test_actions[] = {
 #endif
 
 static void
+vfg_action_search_vms(GSimpleAction *action, GVariant *param, gpointer app)
+{
+    VfgWindow *win = vfg_app_window(app);
+
+    if (win)
+        vfg_window_search_vms(win, g_variant_get_string(param, NULL));
+}
+
+static void
 vfg_action_refresh(GSimpleAction *action, GVariant *param, gpointer app)
 {
     VfgWindow *win = vfg_app_window(app);
@@ -200,8 +210,10 @@ vfg_action_guest_shutdown(GSimpleAction *action, GVariant *param, gpointer app)
 static void
 vfg_action_quit(GSimpleAction *action, GVariant *param, gpointer app)
 {
-    if (vfg_app.window)
+    if (vfg_app.window) {
+        vfg_window_save_size(vfg_app.window);
         gtk_window_destroy(GTK_WINDOW(vfg_app.window));
+    }
     g_application_quit(app);
 }
 
@@ -243,6 +255,7 @@ static const GActionEntry vfg_app_actions[] = {
     {"deactivate-gpu", vfg_action_flow, "s"},
     {"force-off", vfg_action_force_off, "s"},
     {"show-page", vfg_action_show_page, "s"},
+    {"search-vms", vfg_action_search_vms, "s"},
     {"run-setup", vfg_action_run_setup},
     {"refresh", vfg_action_refresh},
     {"quit", vfg_action_quit},

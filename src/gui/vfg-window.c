@@ -20,6 +20,11 @@ struct _VfgWindow {
     AdwViewStack *stack;
     GtkRevealer *demo_banner;
     GtkListBox *vm_list;
+    GtkSearchBar *vm_search_bar;
+    GtkSearchEntry *vm_search, *log_search;
+    GtkStack *vm_list_stack;
+    GtkStringFilter *log_filter; /* the log search: both logs show only the lines it matches */
+    GtkFilterListModel *app_log_shown, *hook_log_shown;
     AdwLeaflet *leaflet;
     GtkWidget *action_box;
     GtkStack *detail_stack;
@@ -87,6 +92,7 @@ static const char *const vfg_flow_verbs[] = {
 /* ---- helpers ---- */
 
 static void vfg_labels_break_long_words(GtkWidget *root);
+static void vfg_window_vm_search_changed(GtkSearchEntry *entry, gpointer data);
 
 /* VIRTFLOW_GTK_BENCH=1: names the main-thread callbacks that take long */
 #define VFG_BENCH_BEGIN gint64 bench_t0 = g_get_monotonic_time()
@@ -111,17 +117,27 @@ vfg_info_row(const char *title, const char *subtitle, const char *icon)
 {
     GtkWidget *row = adw_action_row_new();
 
+    /* information, not a control: Tab goes past it to the actions */
+    gtk_widget_set_focusable(row, FALSE);
     adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
     if (subtitle)
         adw_action_row_set_subtitle(ADW_ACTION_ROW(row), subtitle);
     if (icon) {
         GtkWidget *image = gtk_image_new_from_icon_name(icon);
 
+        gboolean ok = g_str_equal(icon, "emblem-ok-symbolic");
+        gboolean warning = g_str_equal(icon, "dialog-warning-symbolic");
+        gboolean error = g_str_equal(icon, "dialog-error-symbolic");
+
         gtk_accessible_update_property(GTK_ACCESSIBLE(image), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                       g_str_equal(icon, "emblem-ok-symbolic")        ? "ok"
-                                       : g_str_equal(icon, "dialog-warning-symbolic") ? "warning"
-                                                                                      : "problem",
+                                       ok        ? "ok"
+                                       : warning ? "warning"
+                                       : error   ? "problem"
+                                                 : "note",
                                        -1);
+        /* coloured by severity: a problem stands out among the passed checks */
+        if (ok || warning || error)
+            gtk_widget_add_css_class(image, ok ? "success" : warning ? "warning" : "error");
         adw_action_row_add_prefix(ADW_ACTION_ROW(row), image);
     }
     return row;
@@ -471,21 +487,32 @@ vfg_window_update_host(VfgWindow *self)
         const char *name = g_hash_table_lookup(self->snap->gpu_names, gpu->device->address);
         g_autofree char *title = g_strdup_printf("%s %s", gpu->device->address, name ? name : "");
         g_autofree char *driver = vfg_gpu_driver_text(gpu);
-        g_autofree char *text = g_strdup_printf(
-            "%s; %s", driver, vf_gpu_is_eligible(gpu) ? "eligible for passthrough" : "blocked");
+        gboolean boot = vf_gpu_has_blocker(gpu, VF_BLOCKER_BOOT_VGA);
+        g_autofree char *text =
+            g_strdup_printf("%s; %s", driver,
+                            vf_gpu_is_eligible(gpu) ? "eligible for passthrough"
+                            : boot                  ? "stays with the host (drives your desktop)"
+                                   : "cannot be passed through (see the VM's GPU section)");
 
+        /* the host's own display is a role, not a problem */
         vfg_rows_add(rows, title, text,
-                     vf_gpu_is_eligible(gpu) ? "emblem-ok-symbolic" : "dialog-warning-symbolic");
+                     vf_gpu_is_eligible(gpu) ? "emblem-ok-symbolic"
+                     : boot                  ? "video-display-symbolic"
+                                             : "dialog-warning-symbolic");
     }
     vfg_list_box_set_rows(self->host_gpu_list, rows);
     g_ptr_array_set_size(rows, 0);
-    for (guint i = 0; i < self->snap->findings->len; i++) {
-        const VfgFinding *f = self->snap->findings->pdata[i];
-        g_autofree char *text =
-            f->fix ? g_strdup_printf("%s\nFix: %s", f->detail, f->fix) : g_strdup(f->detail);
+    /* problems first, then warnings, then what passed */
+    for (int level = VFG_FINDING_FAIL; level >= VFG_FINDING_OK; level--)
+        for (guint i = 0; i < self->snap->findings->len; i++) {
+            const VfgFinding *f = self->snap->findings->pdata[i];
+            g_autofree char *text = NULL;
 
-        vfg_rows_add(rows, f->title, text, vfg_finding_icons[f->level]);
-    }
+            if ((int)f->level != level)
+                continue;
+            text = f->fix ? g_strdup_printf("%s\nFix: %s", f->detail, f->fix) : g_strdup(f->detail);
+            vfg_rows_add(rows, f->title, text, vfg_finding_icons[f->level]);
+        }
     vfg_list_box_set_rows(self->findings_list, rows);
     vfg_labels_break_long_words(adw_view_stack_get_child_by_name(self->stack, "host"));
 }
@@ -526,6 +553,8 @@ vfg_window_update_list(VfgWindow *self)
         }
     }
     self->updating_list = FALSE;
+    if (*gtk_editable_get_text(GTK_EDITABLE(self->vm_search)))
+        vfg_window_vm_search_changed(self->vm_search, self);
 }
 
 /* ---- refresh: one look at the machine, off the main thread ---- */
@@ -595,6 +624,7 @@ vfg_log_setup(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer dat
     GtkWidget *label = gtk_label_new(NULL);
 
     gtk_label_set_xalign(GTK_LABEL(label), 0);
+    gtk_label_set_selectable(GTK_LABEL(label), TRUE);
     gtk_label_set_wrap(GTK_LABEL(label), TRUE);
     gtk_label_set_wrap_mode(GTK_LABEL(label), PANGO_WRAP_WORD_CHAR);
     gtk_widget_add_css_class(label, "monospace");
@@ -614,19 +644,106 @@ vfg_log_bind(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data
                         gtk_string_object_get_string(line));
 }
 
+/* @shown: set to the lines @filter lets through (a reference). */
 static GtkStringList *
-vfg_log_view_init(GtkListView *view)
+vfg_log_view_init(GtkListView *view, GtkStringFilter *filter, GtkFilterListModel **shown)
 {
     GtkStringList *lines = gtk_string_list_new(NULL);
     GtkListItemFactory *factory = gtk_signal_list_item_factory_new();
 
+    *shown = gtk_filter_list_model_new(G_LIST_MODEL(g_object_ref(lines)),
+                                       GTK_FILTER(g_object_ref(filter)));
     g_signal_connect(factory, "setup", G_CALLBACK(vfg_log_setup), NULL);
     g_signal_connect(factory, "bind", G_CALLBACK(vfg_log_bind), NULL);
     gtk_list_view_set_factory(view, factory);
     gtk_list_view_set_model(
-        view, GTK_SELECTION_MODEL(gtk_no_selection_new(G_LIST_MODEL(g_object_ref(lines)))));
+        view, GTK_SELECTION_MODEL(gtk_no_selection_new(G_LIST_MODEL(g_object_ref(*shown)))));
     g_object_unref(factory);
     return lines;
+}
+
+static void
+vfg_window_log_search_changed(GtkSearchEntry *entry, gpointer data)
+{
+    VfgWindow *self = data;
+
+    gtk_string_filter_set_search(self->log_filter, gtk_editable_get_text(GTK_EDITABLE(entry)));
+}
+
+static guint
+vfg_log_append(GString *out, GListModel *lines)
+{
+    guint n = g_list_model_get_n_items(lines);
+
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(GtkStringObject) line = g_list_model_get_item(lines, i);
+
+        g_string_append_printf(out, "%s\n", gtk_string_object_get_string(line));
+    }
+    return n;
+}
+
+/* Copy: the lines shown (the search applied) of both logs, as text. */
+static void
+vfg_window_copy_log(VfgWindow *self)
+{
+    g_autoptr(GString) text = g_string_new(NULL);
+    g_autofree char *toast = NULL;
+    guint n;
+
+    g_string_append(text, "# VirtFlow\n");
+    n = vfg_log_append(text, G_LIST_MODEL(self->app_log_shown));
+    g_string_append(text, "# libvirt hook\n");
+    n += vfg_log_append(text, G_LIST_MODEL(self->hook_log_shown));
+    gdk_clipboard_set_text(gtk_widget_get_clipboard(GTK_WIDGET(self)), text->str);
+    toast = g_strdup_printf("Copied %u log lines", n);
+    vfg_window_toast(self, toast);
+}
+
+/* ---- the VM list's search ---- */
+
+/* TRUE when @row's VM matches the search. */
+static gboolean
+vfg_window_vm_filter(GtkListBoxRow *row, gpointer data)
+{
+    VfgWindow *self = data;
+    const char *search = gtk_editable_get_text(GTK_EDITABLE(self->vm_search));
+    g_autofree char *needle = NULL, *name = NULL;
+
+    if (search == NULL || *search == '\0' || !VFG_IS_VM_ROW(row))
+        return TRUE;
+    needle = g_utf8_casefold(search, -1);
+    name = g_utf8_casefold(vfg_vm_row_get_name(VFG_VM_ROW(row)), -1);
+    return strstr(name, needle) != NULL;
+}
+
+static void
+vfg_window_vm_search_changed(GtkSearchEntry *entry, gpointer data)
+{
+    VfgWindow *self = data;
+    gboolean any = FALSE;
+
+    for (GtkWidget *c = gtk_widget_get_first_child(GTK_WIDGET(self->vm_list)); c;
+         c = gtk_widget_get_next_sibling(c))
+        if (GTK_IS_LIST_BOX_ROW(c)) {
+            gboolean match = vfg_window_vm_filter(GTK_LIST_BOX_ROW(c), self);
+
+            /* hidden, not only filtered out: gone for screen readers and keyboard too */
+            gtk_widget_set_visible(c, match);
+            any = any || match;
+        }
+    gtk_stack_set_visible_child_name(self->vm_list_stack, any ? "list" : "none");
+}
+
+void
+vfg_window_search_vms(VfgWindow *self, const char *text)
+{
+    adw_view_stack_set_visible_child_name(self->stack, "vms");
+    adw_leaflet_set_visible_child_name(self->leaflet, "list");
+    gtk_search_bar_set_search_mode(self->vm_search_bar, TRUE);
+    if (text)
+        gtk_editable_set_text(GTK_EDITABLE(self->vm_search), text);
+    gtk_widget_grab_focus(GTK_WIDGET(self->vm_search));
 }
 
 static void
@@ -688,6 +805,27 @@ vfg_window_set_step(VfgWindow *self, const VfStep *step)
         gtk_list_box_append(self->step_list, vfg_step_row_new(step));
 }
 
+/* What a screen reader says of the progress bar: the step, its number and its state
+ * (GTK 4.8 has no announcement: the bar's description follows the steps). */
+static void
+vfg_window_announce_step(VfgWindow *self, const VfStep *step)
+{
+    guint n = 0, total = 0;
+    g_autofree char *text = NULL;
+
+    for (GtkWidget *c = gtk_widget_get_first_child(GTK_WIDGET(self->step_list)); c;
+         c = gtk_widget_get_next_sibling(c)) {
+        total++;
+        if (n == 0 && VFG_IS_STEP_ROW(c) &&
+            g_strcmp0(vfg_step_row_get_id(VFG_STEP_ROW(c)), step->id) == 0)
+            n = total;
+    }
+    text = g_strdup_printf("Step %u of %u: %s, %s", n, total, step->title,
+                           vf_step_state_to_string(step->state));
+    gtk_accessible_update_property(GTK_ACCESSIBLE(self->flow_progress),
+                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
+}
+
 static void
 vfg_window_on_plan(const VfStep *step, double fraction, gpointer data)
 {
@@ -706,6 +844,7 @@ vfg_window_on_progress(const VfStep *step, double fraction, gpointer data)
     vfg_window_set_step(self, step);
     gtk_progress_bar_set_fraction(self->flow_progress, fraction);
     gtk_progress_bar_set_text(self->flow_progress, text);
+    vfg_window_announce_step(self, step);
 }
 
 static void
@@ -1453,6 +1592,10 @@ vfg_window_action(GtkWidget *widget, const char *name, GVariant *param)
         gtk_stack_set_visible_child_name(self->detail_stack, self->selected ? "details" : "empty");
     else if (g_str_equal(name, "win.refresh"))
         vfg_window_refresh(self);
+    else if (g_str_equal(name, "win.search"))
+        vfg_window_search_vms(self, NULL);
+    else if (g_str_equal(name, "win.copy-log"))
+        vfg_window_copy_log(self);
     else if (g_str_equal(name, "win.leaflet-back"))
         adw_leaflet_set_visible_child_name(self->leaflet, "list");
 }
@@ -1543,14 +1686,15 @@ vfg_window_load_size(VfgWindow *self)
         return;
     }
     self->settings = g_settings_new_full(schema, NULL, NULL);
-    gtk_window_set_default_size(GTK_WINDOW(self),
-                                g_settings_get_int(self->settings, "window-width"),
-                                g_settings_get_int(self->settings, "window-height"));
-    if (g_settings_get_boolean(self->settings, "window-maximized"))
-        gtk_window_maximize(GTK_WINDOW(self));
+    /* read now, written at each change: a window that is never disposed (the app quits with
+     * a refresh pending) keeps its size too */
+    g_settings_bind(self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+    g_settings_bind(self->settings, "window-height", self, "default-height",
+                    G_SETTINGS_BIND_DEFAULT);
+    g_settings_bind(self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
 }
 
-static void
+void
 vfg_window_save_size(VfgWindow *self)
 {
     int width = 0, height = 0;
@@ -1558,6 +1702,7 @@ vfg_window_save_size(VfgWindow *self)
     if (self->settings == NULL)
         return;
     gtk_window_get_default_size(GTK_WINDOW(self), &width, &height);
+    fflush(stdout);
     if (width > 0 && height > 0) {
         g_settings_set_int(self->settings, "window-width", width);
         g_settings_set_int(self->settings, "window-height", height);
@@ -1587,6 +1732,9 @@ vfg_window_dispose(GObject *object)
     g_clear_pointer(&self->snap, vfg_snapshot_free);
     g_clear_object(&self->app_log);
     g_clear_object(&self->hook_log);
+    g_clear_object(&self->app_log_shown);
+    g_clear_object(&self->hook_log_shown);
+    g_clear_object(&self->log_filter);
     G_OBJECT_CLASS(vfg_window_parent_class)->dispose(object);
 }
 
@@ -1611,9 +1759,9 @@ vfg_window_class_init(VfgWindowClass *klass)
 {
     GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
     static const char *const actions[] = {
-        "vm.start",        "vm.stop", "vm.force-off",          "vm.activate",
-        "vm.deactivate",   "vm.back", "vm.open-looking-glass", "win.refresh",
-        "win.leaflet-back"};
+        "vm.start",         "vm.stop",    "vm.force-off",          "vm.activate",
+        "vm.deactivate",    "vm.back",    "vm.open-looking-glass", "win.refresh",
+        "win.leaflet-back", "win.search", "win.copy-log"};
 
     G_OBJECT_CLASS(klass)->dispose = vfg_window_dispose;
     G_OBJECT_CLASS(klass)->finalize = vfg_window_finalize;
@@ -1623,6 +1771,10 @@ vfg_window_class_init(VfgWindowClass *klass)
     BIND(stack);
     BIND(demo_banner);
     BIND(vm_list);
+    BIND(vm_search_bar);
+    BIND(vm_search);
+    BIND(log_search);
+    BIND(vm_list_stack);
     BIND(leaflet);
     BIND(action_box);
     BIND(detail_stack);
@@ -1659,6 +1811,8 @@ vfg_window_class_init(VfgWindowClass *klass)
     for (guint i = 0; i < G_N_ELEMENTS(actions); i++)
         gtk_widget_class_install_action(widget_class, actions[i], NULL, vfg_window_action);
     gtk_widget_class_add_binding_action(widget_class, GDK_KEY_F5, 0, "win.refresh", NULL);
+    gtk_widget_class_add_binding_action(widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search",
+                                        NULL);
 }
 
 static void
@@ -1676,8 +1830,18 @@ vfg_window_init(VfgWindow *self)
     vfg_window_load_size(self);
     g_signal_connect(self->stack, "notify::visible-child-name", G_CALLBACK(vfg_window_page_changed),
                      self);
-    self->app_log = vfg_log_view_init(self->app_log_view);
-    self->hook_log = vfg_log_view_init(self->hook_log_view);
+    self->log_filter =
+        gtk_string_filter_new(gtk_property_expression_new(GTK_TYPE_STRING_OBJECT, NULL, "string"));
+    gtk_string_filter_set_match_mode(self->log_filter, GTK_STRING_FILTER_MATCH_MODE_SUBSTRING);
+    gtk_string_filter_set_ignore_case(self->log_filter, TRUE);
+    self->app_log = vfg_log_view_init(self->app_log_view, self->log_filter, &self->app_log_shown);
+    self->hook_log =
+        vfg_log_view_init(self->hook_log_view, self->log_filter, &self->hook_log_shown);
+    g_signal_connect(self->log_search, "search-changed", G_CALLBACK(vfg_window_log_search_changed),
+                     self);
+    gtk_search_bar_connect_entry(self->vm_search_bar, GTK_EDITABLE(self->vm_search));
+    g_signal_connect(self->vm_search, "search-changed", G_CALLBACK(vfg_window_vm_search_changed),
+                     self);
     self->bench = g_strcmp0(g_getenv("VIRTFLOW_GTK_BENCH"), "1") == 0;
     if (self->bench)
         g_signal_connect(self, "realize", G_CALLBACK(vfg_window_realize), NULL);

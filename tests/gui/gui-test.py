@@ -159,10 +159,13 @@ class App:
         path = os.path.join(outdir, name)
         if os.path.exists(path):
             os.unlink(path)
-        self.action("screenshot", path)
-        end = time.time() + 5
-        while time.time() < end and not os.path.exists(path):
-            time.sleep(0.1)
+        for _ in range(3):  # a frame in the middle of a change can draw nothing: again
+            self.action("screenshot", path)
+            end = time.time() + 3
+            while time.time() < end and not os.path.exists(path):
+                time.sleep(0.1)
+            if os.path.exists(path):
+                break
         return os.path.exists(path) and os.path.getsize(path) > 1000
 
 
@@ -330,6 +333,80 @@ def run_flow(app, action, what):
     return end
 
 
+CONTROLS = [Atspi.Role.PUSH_BUTTON, Atspi.Role.TOGGLE_BUTTON, Atspi.Role.ENTRY,
+            Atspi.Role.CHECK_BOX, Atspi.Role.RADIO_BUTTON, Atspi.Role.COMBO_BOX,
+            Atspi.Role.SPIN_BUTTON, Atspi.Role.SLIDER, Atspi.Role.LIST, Atspi.Role.LIST_BOX,
+            Atspi.Role.PROGRESS_BAR, Atspi.Role.MENU_ITEM]
+if hasattr(Atspi.Role, "SWITCH"):
+    CONTROLS.append(Atspi.Role.SWITCH)
+
+
+def unnamed_controls(acc):
+    """Every control under @acc that a screen reader could not name."""
+    out = []
+    for a in walk(acc):
+        if a.get_role() in CONTROLS and not (a.get_name() or "").strip():
+            p = a.get_parent()
+            out.append(f"{a.get_role_name()} under {p.get_role_name() if p else '?'} "
+                       f"'{p.get_name() if p else ''}'")
+    return out
+
+
+def key(keysym, ctrl=False):
+    """A key pressed on the X server (XTest), to the focused window."""
+    ctrl_code = 37  # Control_L's keycode on Xvfb's keymap
+    if ctrl:
+        Atspi.generate_keyboard_event(ctrl_code, None, Atspi.KeySynthType.PRESS)
+    Atspi.generate_keyboard_event(keysym, None, Atspi.KeySynthType.SYM)
+    if ctrl:
+        Atspi.generate_keyboard_event(ctrl_code, None, Atspi.KeySynthType.RELEASE)
+    time.sleep(0.4)
+
+
+def focused(app):
+    for a in walk(app.acc):
+        if a.get_state_set().contains(Atspi.StateType.FOCUSED):
+            return a
+    return None
+
+
+def search_and_tab(app):
+    """The VM list's search (Ctrl+F, D-Bus search-vms) and the Tab order to the actions."""
+    def rows():
+        lst = find(app.acc, Atspi.Role.LIST_BOX, "Virtual machines") or \
+            find(app.acc, Atspi.Role.LIST, "Virtual machines")
+        return [t for t in labels(lst) if t in (VM, "demo-vm-01")] if lst is not None else []
+    app.action("search-vms", "demo")
+    shown = wait_for(lambda: (lambda r: r if r == ["demo-vm-01"] else None)(rows()), 5)
+    tap(shown == ["demo-vm-01"], "search 'demo': the list shows only demo-vm-01", rows())
+    app.action("search-vms", "zzz")
+    none = wait_for(lambda: "No VM Found" in labels(app.acc), 5)
+    tap(none and rows() == [], "search 'zzz': the list says No VM Found", labels(app.acc))
+    app.action("search-vms", "")
+    shown = wait_for(lambda: (lambda r: r if len(r) == 2 else None)(rows()), 5)
+    tap(shown is not None and VM in shown, "an empty search shows every VM again", rows())
+    app.action("select-vm", VM)
+    # the keyboard: Ctrl+F opens the search with the focus in it; Tab from there reaches the
+    # VM's Activate GPU in a few presses (the list is one stop, not one per row)
+    key(0xff1b)  # Escape: the search bar closes
+    key(ord("f"), ctrl=True)
+    f = wait_for(lambda: focused(app), 5)
+    tap(f is not None and f.get_role() in (Atspi.Role.ENTRY, Atspi.Role.TEXT)
+        and (f.get_name() == "Search VMs" or (f.get_parent() and f.get_parent().get_name() == "Search VMs")),
+        "Ctrl+F puts the focus in the VM search", f.get_name() if f else None)
+    presses, seen = 0, []
+    while presses < 6:
+        key(0xff09)  # Tab
+        presses += 1
+        f = focused(app)
+        seen.append(f"{f.get_role_name()} '{f.get_name()}'" if f else "none")
+        if f is not None and f.get_role() == Atspi.Role.PUSH_BUTTON and f.get_name() == "Activate GPU":
+            break
+    tap(seen and seen[-1] == "push button 'Activate GPU'" and presses <= 3,
+        f"Tab from the search reaches Activate GPU in {presses} presses (at most 3)", seen)
+    key(0xff1b)
+
+
 def settings_file():
     return os.path.join(os.environ["XDG_CONFIG_HOME"], "glib-2.0", "settings", "keyfile")
 
@@ -450,6 +527,9 @@ def main():
     root = os.path.join(tmp, "demo")
     # every root operation of this run goes through virtflow-helper, as for a user who is
     # not root (run directly here: the test is root; pkexec in real use)
+    if os.environ.get("GUI_TEST_ONLY") == "narrow":  # while working on the narrow window
+        narrow(root)
+        return
     write_size(1400, 900)
     app = App(root, {"VIRTFLOW_HELPER": helper, "VIRTFLOW_DEMO_VMS": "1",
                      "VIRTFLOW_GTK_TEST_STEP_MS": "700"})
@@ -475,13 +555,10 @@ def main():
     tap(row is not None and "shut off" in row and "Passthrough" not in row,
         f"the list shows '{VM}' shut off, without the passthrough badge", row)
 
-    # every button can be named by a screen reader
-    unnamed = []
-    for a in walk(app.acc):
-        if a.get_role() in (Atspi.Role.PUSH_BUTTON, Atspi.Role.TOGGLE_BUTTON) \
-                and not (a.get_name() or "").strip():
-            unnamed.append(f"{a.get_role_name()} under {a.get_parent().get_role_name()}")
-    tap(not unnamed, "every button has an accessible label", "\n".join(unnamed))
+    # every control can be named by a screen reader
+    unnamed = unnamed_controls(app.acc)
+    tap(not unnamed, "every control (button, entry, list, check box...) has an accessible name",
+        "\n".join(unnamed))
     lists = [a for a in walk(app.acc) if a.get_role() in (Atspi.Role.LIST_BOX, Atspi.Role.LIST)]
     unnamed_lists = [a.get_role_name() for a in lists if not (a.get_name() or "").strip()]
     tap(lists and not unnamed_lists, "every list (VMs, the VM's GPU) has an accessible name",
@@ -490,6 +567,7 @@ def main():
     names = [a.get_name() for a in walk(app.acc) if a.get_role() == Atspi.Role.PUSH_BUTTON]
     tap(all(b in names for b in ("Start", "Stop", "Activate GPU", "Deactivate")),
         "the details have Start, Stop, Activate GPU and Deactivate", names)
+    search_and_tab(app)
     drv = wait_for(lambda: row_subtitle(app, "Driver"))
     tap(drv is not None and "on the host driver" in drv,
         "the GPU section: the GPU is on its host driver", drv)
@@ -520,6 +598,9 @@ def main():
                                  "Key that switches the keyboard and mouse") is not None,
         "the dialog lets the user choose the switch key", labels(dlg) if dlg else None)
     tap(app.screenshot("activate-dialog.png"), "screenshot: activate-dialog.png")
+    tap(dlg is not None and not unnamed_controls(dlg),
+        "the Activate dialog: every control has an accessible name",
+        unnamed_controls(dlg) if dlg else None)
     if dlg is not None:
         dump(dlg, "atspi-activate-dialog.txt")
     b = dialog_button(dlg, "Activate")
@@ -536,9 +617,14 @@ def main():
     tap(enabled is False and flow_finished(app) is None,
         "while a flow runs the app's start-vm action is disabled (D-Bus Describe)", enabled)
     early, deadline, refreshes = None, time.time() + 30, 0
+    said = []
     while time.time() < deadline:
         app.action("refresh")
         refreshes += 1
+        bar = find(app.acc, Atspi.Role.PROGRESS_BAR, "Progress")
+        d = bar.get_description() if bar is not None else None
+        if d and d not in said:
+            said.append(d)
         row = vm_row_labels(app)
         if flow_finished(app) is not None:
             break
@@ -548,6 +634,9 @@ def main():
     tap(early is None and refreshes >= 3,
         f"F5 during the activation ({refreshes} times): the list never shows the VM activated "
         "before the flow ends (refreshes wait for the flow)", early)
+    steps_said = [d for d in said if re.match(r"Step \d+ of \d+: \S", d)]
+    tap(len(steps_said) >= 2, "a screen reader hears the progress: the bar's description "
+        "follows the steps ('Step N of M: what, state')", said)
     end = wait_for(lambda: flow_finished(app), 30)
     tap(end == f"{VM}: done", "activation: the window says done", labels(app.acc))
     texts = labels(app.acc)
@@ -676,6 +765,19 @@ def main():
         "host page: both GPUs are listed", texts)
     tap(any(t.startswith("Fix:") or "\nFix:" in t for t in texts),
         "host page: findings come with their fix", texts)
+    igpu = next((t for t in texts if "0000:00:02.0" in t), None)
+    igpu_row = texts[texts.index(igpu) + 1] if igpu in texts and texts.index(igpu) + 1 < len(texts) else None
+    tap(igpu_row is not None and "stays with the host (drives your desktop)" in igpu_row
+        and "blocked" not in igpu_row,
+        "host page: the iGPU's role is said as a role (stays with the host), not 'blocked'", igpu_row)
+    fl = find(app.acc, Atspi.Role.LIST_BOX, "Troubleshooting findings") or \
+        find(app.acc, Atspi.Role.LIST, "Troubleshooting findings")
+    icons = [a.get_name() for a in walk(fl) if a.get_role() in (Atspi.Role.IMAGE, Atspi.Role.ICON)] \
+        if fl is not None else []
+    rank = {"problem": 0, "warning": 1, "ok": 2}
+    order = [rank.get(n, 3) for n in icons]
+    tap(len(icons) >= 3 and order == sorted(order) and "ok" in icons,
+        "host page: problems first, then warnings, then what passed", icons)
     tap(press(app, "Run setup"), "host page: 'Run setup' can be pressed")
     toast = wait_for(lambda: next((t for t in labels(app.acc) if t.startswith("Setup done")), None),
                      15)
@@ -693,6 +795,8 @@ def main():
     tap(hook is not None and hook.startswith("installed"),
         "host page: after setup the hook is installed", hook)
     tap(app.screenshot("host-page.png"), "screenshot: host-page.png")
+    tap(not unnamed_controls(app.acc), "host page: every control has an accessible name",
+        unnamed_controls(app.acc))
 
     # the log page again: the setup's lines are on top now
     app.action("show-page", "log")
@@ -700,7 +804,32 @@ def main():
     texts = labels(app.acc)
     tap(any("setup: Install the libvirt hook: done" in t for t in texts),
         "log page: the setup's changes are logged", texts)
+    entry = find(app.acc, Atspi.Role.ENTRY, "Search the logs")
+    typed = False
+    if entry is not None:
+        try:
+            typed = entry.get_editable_text_iface().set_text_contents("hook: done")
+        except (GLib.Error, AttributeError) as e:
+            typed = str(e)
+    time.sleep(1)
+    texts = [t for t in labels(app.acc) if re.match(r"^\d{4}-\d\d-\d\d ", t)]
+    tap(typed is True and texts and all("hook: done" in t.lower() for t in texts),
+        "log page: the search keeps only the lines that match", (typed, texts))
+    tap(press(app, "Copy"), "log page: Copy can be pressed")
+    copied = wait_for(lambda: next((t for t in labels(app.acc) if t.startswith("Copied ")), None), 5)
+    tap(copied is not None and bool(re.match(r"Copied [1-9]\d* log lines", copied),
+),
+        "log page: Copy says how many lines it copied", copied)
+    sel = [a for a in walk(app.acc) if a.get_role() == Atspi.Role.LABEL and showing(a)
+           and re.match(r"^\d{4}-\d\d-\d\d ", a.get_name() or "")]
+    tap(sel and all(a.get_state_set().contains(Atspi.StateType.SELECTABLE) or
+                    a.get_text_iface() is not None for a in sel),
+        "log page: the lines are text that can be selected", len(sel))
+    if entry is not None:
+        entry.get_editable_text_iface().set_text_contents("")
     tap(app.screenshot("log-page.png"), "screenshot: log-page.png")
+    tap(not unnamed_controls(app.acc), "log page: every control has an accessible name",
+        unnamed_controls(app.acc))
     # the main menu's windows: keyboard shortcuts and About
     tap(find(app.acc, Atspi.Role.TOGGLE_BUTTON, "Main menu") is not None
         or find(app.acc, Atspi.Role.PUSH_BUTTON, "Main menu") is not None,
