@@ -162,6 +162,7 @@ vfg_setup_done(GObject *source, GAsyncResult *result, gpointer data)
 
     if (win == NULL)
         return;
+    vfg_window_set_setup_running(win, FALSE);
     if (summary == NULL) {
         g_autofree char *text = g_strdup_printf("Setup failed: %s", error->message);
 
@@ -183,6 +184,7 @@ vfg_action_run_setup(GSimpleAction *action, GVariant *param, gpointer app)
                               ? "Running setup on the demo host"
                               : "Running setup (virtflow-helper; you may be asked for your "
                                 "password)");
+    vfg_window_set_setup_running(win, TRUE);
     vfg_backend_run_setup_async(vfg_app.backend, vfg_setup_done, NULL);
 }
 

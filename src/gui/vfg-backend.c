@@ -759,6 +759,47 @@ vfg_backend_run_setup_finish(VfgBackend *self, GAsyncResult *result, GError **er
     return g_task_propagate_pointer(G_TASK(result), error);
 }
 
+static void
+vfg_backend_plan_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+    VfgBackend *self = source;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfSetup) setup = vf_setup_new(self->host, VF_SETUP_FLAGS_NONE, &error);
+    g_autoptr(GStrvBuilder) lines = g_strv_builder_new();
+    GPtrArray *changes;
+
+    if (setup == NULL) {
+        g_task_return_error(task, g_steal_pointer(&error));
+        return;
+    }
+    changes = vf_setup_get_changes(setup);
+    for (guint i = 0; i < changes->len; i++) {
+        const VfSetupChange *c = changes->pdata[i];
+        g_autofree char *line = NULL;
+
+        if (c->state != VF_SETUP_PENDING)
+            continue;
+        line =
+            g_strdup_printf("%s%s%s", c->title, c->detail ? ": " : "", c->detail ? c->detail : "");
+        g_strv_builder_add(lines, line);
+    }
+    g_task_return_pointer(task, g_strv_builder_end(lines), (GDestroyNotify)g_strfreev);
+}
+
+void
+vfg_backend_plan_setup_async(VfgBackend *self, GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_autoptr(GTask) task = g_task_new(self, NULL, callback, user_data);
+
+    g_task_run_in_thread(task, vfg_backend_plan_thread);
+}
+
+GStrv
+vfg_backend_plan_setup_finish(VfgBackend *self, GAsyncResult *result, GError **error)
+{
+    return g_task_propagate_pointer(G_TASK(result), error);
+}
+
 /* ---- logs ---- */
 
 /* The last lines of @path, newest first, each prefixed with @prefix. */

@@ -41,6 +41,7 @@ struct _VfgWindow {
     GtkListBox *notes_list;
     GtkWidget *next_start_button, *lg_button;
     GtkWidget *not_ready_box;
+    GtkWidget *setup_spinner;
     GtkWidget *anyway_button;
     GtkLabel *not_ready_label;
     AdwActionRow *iommu_row, *vfio_row, *hook_row, *conn_row;
@@ -1563,6 +1564,73 @@ vfg_window_save_png(VfgWindow *self, const char *path, GError **error)
 }
 #endif
 
+/* ---- Run setup: what it will change first ---- */
+
+static void
+vfg_window_setup_response(AdwMessageDialog *dialog, const char *response, gpointer data)
+{
+    VfgWindow *self = data;
+    GtkApplication *app = gtk_window_get_application(GTK_WINDOW(self));
+
+    if (g_str_equal(response, "run") && app)
+        g_action_group_activate_action(G_ACTION_GROUP(app), "run-setup", NULL);
+}
+
+static void
+vfg_window_plan_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(VfgWindow) self = data;
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) changes = vfg_backend_plan_setup_finish(VFG_BACKEND(source), result, &error);
+    GtkWidget *dialog, *list;
+
+    if (self->disposed)
+        return;
+    if (changes == NULL) {
+        g_autofree char *text = g_strdup_printf("Setup cannot plan: %s", error->message);
+
+        vfg_window_toast(self, text);
+        return;
+    }
+    if (changes[0] == NULL) {
+        vfg_window_toast(self, "Setup has nothing to change: the host is set up");
+        return;
+    }
+    dialog = adw_message_dialog_new(GTK_WINDOW(self), "Run Setup?",
+                                    "Setup makes these changes to the host (each file is backed "
+                                    "up first; `virtflow setup --undo` takes them back):");
+    list = gtk_list_box_new();
+    gtk_list_box_set_selection_mode(GTK_LIST_BOX(list), GTK_SELECTION_NONE);
+    gtk_widget_add_css_class(list, "boxed-list");
+    gtk_accessible_update_property(GTK_ACCESSIBLE(list), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                   "The changes setup makes", -1);
+    for (guint i = 0; changes[i]; i++) {
+        const char *colon = strstr(changes[i], ": ");
+        g_autofree char *title =
+            colon ? g_strndup(changes[i], colon - changes[i]) : g_strdup(changes[i]);
+        GtkWidget *row = vfg_info_row(title, colon ? colon + 2 : NULL, NULL);
+
+        gtk_list_box_append(GTK_LIST_BOX(list), row);
+    }
+    adw_message_dialog_set_extra_child(ADW_MESSAGE_DIALOG(dialog), list);
+    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", "Cancel", "run",
+                                     "Run Setup", NULL);
+    adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dialog), "run",
+                                               ADW_RESPONSE_SUGGESTED);
+    adw_message_dialog_set_default_response(ADW_MESSAGE_DIALOG(dialog), "run");
+    adw_message_dialog_set_close_response(ADW_MESSAGE_DIALOG(dialog), "cancel");
+    g_signal_connect_object(dialog, "response", G_CALLBACK(vfg_window_setup_response), self, 0);
+    gtk_window_present(GTK_WINDOW(dialog));
+}
+
+void
+vfg_window_set_setup_running(VfgWindow *self, gboolean running)
+{
+    gtk_widget_set_visible(self->setup_spinner, running);
+    gtk_spinner_set_spinning(GTK_SPINNER(self->setup_spinner), running);
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "win.ask-setup", !running);
+}
+
 /* ---- widget actions (the buttons) ---- */
 
 static void
@@ -1592,6 +1660,8 @@ vfg_window_action(GtkWidget *widget, const char *name, GVariant *param)
         gtk_stack_set_visible_child_name(self->detail_stack, self->selected ? "details" : "empty");
     else if (g_str_equal(name, "win.refresh"))
         vfg_window_refresh(self);
+    else if (g_str_equal(name, "win.ask-setup"))
+        vfg_backend_plan_setup_async(self->backend, vfg_window_plan_done, g_object_ref(self));
     else if (g_str_equal(name, "win.search"))
         vfg_window_search_vms(self, NULL);
     else if (g_str_equal(name, "win.copy-log"))
@@ -1761,7 +1831,7 @@ vfg_window_class_init(VfgWindowClass *klass)
     static const char *const actions[] = {
         "vm.start",         "vm.stop",    "vm.force-off",          "vm.activate",
         "vm.deactivate",    "vm.back",    "vm.open-looking-glass", "win.refresh",
-        "win.leaflet-back", "win.search", "win.copy-log"};
+        "win.leaflet-back", "win.search", "win.copy-log",          "win.ask-setup"};
 
     G_OBJECT_CLASS(klass)->dispose = vfg_window_dispose;
     G_OBJECT_CLASS(klass)->finalize = vfg_window_finalize;
@@ -1796,6 +1866,7 @@ vfg_window_class_init(VfgWindowClass *klass)
     BIND(next_start_button);
     BIND(lg_button);
     BIND(not_ready_box);
+    BIND(setup_spinner);
     BIND(anyway_button);
     BIND(not_ready_label);
     BIND(iommu_row);

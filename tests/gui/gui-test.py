@@ -779,6 +779,21 @@ def main():
     tap(len(icons) >= 3 and order == sorted(order) and "ok" in icons,
         "host page: problems first, then warnings, then what passed", icons)
     tap(press(app, "Run setup"), "host page: 'Run setup' can be pressed")
+    # it first says what it will change, and changes nothing until asked
+    dlg = dialog(app)
+    texts = labels(dlg) if dlg else []
+    tap("Run Setup?" in texts and any("libvirt hook" in t for t in texts),
+        "Run setup first lists the changes it will make (the libvirt hook among them)", texts)
+    hook = row_subtitle(app, "libvirt hook")
+    tap(hook is not None and "not installed" in hook,
+        "nothing is changed while the list is shown", hook)
+    tap(dlg is not None and not unnamed_controls(dlg), "the setup dialog: every control is named",
+        unnamed_controls(dlg) if dlg else None)
+    tap(app.screenshot("setup-plan.png"), "screenshot: setup-plan.png")
+    b = dialog_button(dlg, "Run Setup")
+    if b is not None:
+        b.get_action_iface().do_action(0)
+    tap(b is not None, "the dialog's Run Setup can be pressed")
     toast = wait_for(lambda: next((t for t in labels(app.acc) if t.startswith("Setup done")), None),
                      15)
     tap(toast is not None, "host page: Run setup runs (on the demo host's tree) and says so", toast)
