@@ -22,6 +22,8 @@
 #include "vfg-window.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
+#include <locale.h>
 #include <stdio.h>
 
 typedef struct {
@@ -87,7 +89,7 @@ vfg_action_select_vm(GSimpleAction *action, GVariant *param, gpointer app)
 
     if (win && !vfg_window_select_vm(win, vfg_param_vm(param))) {
         g_autofree char *text =
-            g_strdup_printf("No VM named '%s'", g_variant_get_string(param, NULL));
+            g_strdup_printf(_("No VM named '%s'"), g_variant_get_string(param, NULL));
 
         vfg_window_toast(win, text);
     }
@@ -164,7 +166,7 @@ vfg_setup_done(GObject *source, GAsyncResult *result, gpointer data)
         return;
     vfg_window_set_setup_running(win, FALSE);
     if (summary == NULL) {
-        g_autofree char *text = g_strdup_printf("Setup failed: %s", error->message);
+        g_autofree char *text = g_strdup_printf(_("Setup failed: %s"), error->message);
 
         vfg_window_toast(win, text);
     } else {
@@ -181,9 +183,9 @@ vfg_action_run_setup(GSimpleAction *action, GVariant *param, gpointer app)
     if (win == NULL)
         return;
     vfg_window_toast(win, vfg_backend_is_demo(vfg_app.backend)
-                              ? "Running setup on the demo host"
-                              : "Running setup (virtflow-helper; you may be asked for your "
-                                "password)");
+                              ? _("Running setup on the demo host")
+                              : _("Running setup (virtflow-helper; you may be asked for your "
+                                  "password)"));
     vfg_window_set_setup_running(win, TRUE);
     vfg_backend_run_setup_async(vfg_app.backend, vfg_setup_done, NULL);
 }
@@ -224,14 +226,14 @@ vfg_action_about(GSimpleAction *action, GVariant *param, gpointer app)
 {
     GtkWidget *about = adw_about_window_new();
 
-    adw_about_window_set_application_name(ADW_ABOUT_WINDOW(about), "VirtFlow");
+    adw_about_window_set_application_name(ADW_ABOUT_WINDOW(about), _("VirtFlow"));
     adw_about_window_set_application_icon(ADW_ABOUT_WINDOW(about), "org.virtflow.VirtFlow");
     adw_about_window_set_version(ADW_ABOUT_WINDOW(about), VFG_VERSION);
     adw_about_window_set_comments(ADW_ABOUT_WINDOW(about),
-                                  "Hand the dedicated GPU to a VM while the host keeps the "
-                                  "integrated one, and get it back when the VM stops.");
+                                  _("Hand the dedicated GPU to a VM while the host keeps the "
+                                    "integrated one, and get it back when the VM stops."));
     adw_about_window_set_license_type(ADW_ABOUT_WINDOW(about), GTK_LICENSE_GPL_2_0);
-    adw_about_window_set_developer_name(ADW_ABOUT_WINDOW(about), "The VirtFlow developers");
+    adw_about_window_set_developer_name(ADW_ABOUT_WINDOW(about), _("The VirtFlow developers"));
     if (vfg_app.window)
         gtk_window_set_transient_for(GTK_WINDOW(about), GTK_WINDOW(vfg_app.window));
     gtk_window_present(GTK_WINDOW(about));
@@ -325,18 +327,18 @@ vfg_show_unreachable(GtkApplication *app, const GError *error)
         "<tt>virtqemud.socket</tt> where libvirt runs as modular daemons), then Retry. "
         "The demo shows VirtFlow on a simulated host.",
         escaped);
-    gtk_window_set_title(GTK_WINDOW(window), "VirtFlow");
+    gtk_window_set_title(GTK_WINDOW(window), _("VirtFlow"));
     gtk_window_set_default_size(GTK_WINDOW(window), 720, 560);
     gtk_box_append(GTK_BOX(box), adw_header_bar_new());
     adw_status_page_set_icon_name(ADW_STATUS_PAGE(status), "network-offline-symbolic");
-    adw_status_page_set_title(ADW_STATUS_PAGE(status), "VirtFlow cannot reach libvirt");
+    adw_status_page_set_title(ADW_STATUS_PAGE(status), _("VirtFlow cannot reach libvirt"));
     adw_status_page_set_description(ADW_STATUS_PAGE(status), description);
     gtk_widget_set_vexpand(status, TRUE);
     gtk_widget_set_halign(buttons, GTK_ALIGN_CENTER);
     gtk_box_append(GTK_BOX(buttons),
-                   vfg_pill_button("Retry", G_CALLBACK(vfg_unreachable_retry), app, TRUE));
-    gtk_box_append(GTK_BOX(buttons),
-                   vfg_pill_button("Try the Demo", G_CALLBACK(vfg_unreachable_demo), app, FALSE));
+                   vfg_pill_button(_("Retry"), G_CALLBACK(vfg_unreachable_retry), app, TRUE));
+    gtk_box_append(GTK_BOX(buttons), vfg_pill_button(_("Try the Demo"),
+                                                     G_CALLBACK(vfg_unreachable_demo), app, FALSE));
     adw_status_page_set_child(ADW_STATUS_PAGE(status), buttons);
     gtk_box_append(GTK_BOX(box), status);
     adw_application_window_set_content(ADW_APPLICATION_WINDOW(window), box);
@@ -398,18 +400,30 @@ main(int argc, char **argv)
     g_autoptr(AdwApplication) app = NULL;
     const GOptionEntry options[] = {
         {"demo", 0, 0, G_OPTION_ARG_NONE, &vfg_app.demo,
-         "Run on the demo host (simulated; nothing real is touched)", NULL},
+         _("Run on the demo host (simulated; nothing real is touched)"), NULL},
         {"connect", 'c', 0, G_OPTION_ARG_STRING, &vfg_app.uri,
-         "libvirt URI (default qemu:///system)", "URI"},
+         _("libvirt URI (default qemu:///system)"), "URI"},
         {NULL},
     };
     int status;
 
+    /* every UI string through gettext (po/); test builds may point at another catalogue
+     * directory: the pseudo-translation tests/gui/run.sh makes */
+    setlocale(LC_ALL, "");
+#ifdef VFG_TEST_HOOKS
+    bindtextdomain(GETTEXT_PACKAGE, g_getenv("VIRTFLOW_GTK_LOCALEDIR")
+                                        ? g_getenv("VIRTFLOW_GTK_LOCALEDIR")
+                                        : LOCALEDIR);
+#else
+    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+#endif
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    textdomain(GETTEXT_PACKAGE);
     for (int i = 1; i < argc; i++)
         if (g_str_equal(argv[i], "--demo"))
             vfg_app.demo_requested = TRUE;
     g_set_prgname("virtflow-gtk");
-    g_set_application_name("VirtFlow");
+    g_set_application_name(_("VirtFlow"));
     /* the demo is another application: a second `--demo` never presents the real host's
      * window (nor the other way round) */
     app = adw_application_new(vfg_app.demo_requested ? VFG_DEMO_APP_ID : VFG_APP_ID,

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "vfg-backend.h"
 
+#include <glib/gi18n.h>
+
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -359,14 +361,14 @@ vfg_backend_refresh_thread(GTask *task, gpointer source, gpointer data, GCancell
         snap->hook_installed = TRUE;
         snap->hook_text =
             vf_host_is_live(self->host) && !g_file_test(target, G_FILE_TEST_EXISTS)
-                ? g_strdup_printf("installed, but its target %s is missing: run setup again",
+                ? g_strdup_printf(_("installed, but its target %s is missing: run setup again"),
                                   target)
-                : g_strdup_printf("installed (%s → %s)", VF_SETUP_HOOK_LINK, target);
+                : g_strdup_printf(_("installed (%s → %s)"), VF_SETUP_HOOK_LINK, target);
     } else if (vf_host_exists(self->host, VF_SETUP_HOOK_LINK)) {
         snap->hook_installed = TRUE;
-        snap->hook_text = g_strdup_printf("installed (%s)", VF_SETUP_HOOK_LINK);
+        snap->hook_text = g_strdup_printf(_("installed (%s)"), VF_SETUP_HOOK_LINK);
     } else {
-        snap->hook_text = g_strdup("not installed");
+        snap->hook_text = g_strdup(_("not installed"));
     }
     snap->findings = vfg_host_findings(self->host, self->conn);
     snap->gpu_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -738,11 +740,12 @@ vfg_backend_setup_thread(GTask *task, gpointer source, gpointer data, GCancellab
         g_task_return_error(task, g_steal_pointer(&error));
         return;
     }
-    g_task_return_pointer(task,
-                          g_strdup_printf("Setup done: %u change%s made%s", run.done,
-                                          run.done == 1 ? "" : "s",
-                                          run.manual ? "; some need you (see the log page)" : ""),
-                          g_free);
+    g_task_return_pointer(
+        task,
+        g_strdup_printf(
+            ngettext("Setup done: %u change made%s", "Setup done: %u changes made%s", run.done),
+            run.done, run.manual ? _("; some need you (see the log page)") : ""),
+        g_free);
 }
 
 void

@@ -4,6 +4,8 @@
 #include "vfg-step-row.h"
 #include "vfg-vm-row.h"
 
+#include <glib/gi18n.h>
+
 #include <stdio.h>
 
 /* Narrower than this (px), the window stacks the VM's action buttons. */
@@ -84,10 +86,10 @@ struct _VfgWindow {
 G_DEFINE_FINAL_TYPE(VfgWindow, vfg_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static const char *const vfg_flow_verbs[] = {
-    [VF_FLOW_ACTIVATE] = "Activating the GPU for",
-    [VF_FLOW_DEACTIVATE] = "Deactivating the GPU of",
-    [VF_FLOW_START] = "Starting",
-    [VF_FLOW_STOP] = "Stopping",
+    [VF_FLOW_ACTIVATE] = N_("Activating the GPU for"),
+    [VF_FLOW_DEACTIVATE] = N_("Deactivating the GPU of"),
+    [VF_FLOW_START] = N_("Starting"),
+    [VF_FLOW_STOP] = N_("Stopping"),
 };
 
 /* ---- helpers ---- */
@@ -131,10 +133,10 @@ vfg_info_row(const char *title, const char *subtitle, const char *icon)
         gboolean error = g_str_equal(icon, "dialog-error-symbolic");
 
         gtk_accessible_update_property(GTK_ACCESSIBLE(image), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                       ok        ? "ok"
-                                       : warning ? "warning"
-                                       : error   ? "problem"
-                                                 : "note",
+                                       ok        ? _("ok")
+                                       : warning ? _("warning")
+                                       : error   ? _("problem")
+                                                 : _("note"),
                                        -1);
         /* coloured by severity: a problem stands out among the passed checks */
         if (ok || warning || error)
@@ -226,8 +228,8 @@ vfg_gpu_driver_text(const VfGpu *gpu)
     const char *driver = gpu->device->driver;
 
     if (gpu->on_vfio)
-        return g_strdup("vfio-pci: held for the VM");
-    return g_strdup_printf("%s: on the host driver", driver ? driver : "no driver");
+        return g_strdup(_("vfio-pci: held for the VM"));
+    return g_strdup_printf(_("%s: on the host driver"), driver ? driver : _("no driver"));
 }
 
 static char *
@@ -256,25 +258,25 @@ vfg_window_dup_not_ready(VfgWindow *self, const VfDomainInfo *info)
     if (info->passthrough || self->snap == NULL)
         return NULL;
     if (self->snap->report == NULL)
-        return g_strdup_printf("Activate GPU is not available: the host cannot be read (%s).",
+        return g_strdup_printf(_("Activate GPU is not available: the host cannot be read (%s)."),
                                self->snap->report_error ? self->snap->report_error : "unknown");
     gpu = vfg_window_gpu_for(self, info);
     if (gpu == NULL)
-        return g_strdup("Activate GPU is not available: this host has no GPU to give.");
+        return g_strdup(_("Activate GPU is not available: this host has no GPU to give."));
     for (guint i = 0; i < self->snap->domains->len; i++) {
         const VfDomainInfo *other = self->snap->domains->pdata[i];
 
         if (other != info && other->passthrough && g_strcmp0(other->gpu, gpu->device->address) == 0)
-            return g_strdup_printf("Activate GPU is not available: %s has GPU %s. Deactivate "
-                                   "it there first.",
+            return g_strdup_printf(_("Activate GPU is not available: %s has GPU %s. Deactivate "
+                                     "it there first."),
                                    other->name, gpu->device->address);
     }
     if (!vf_gpu_is_eligible(gpu) && !gpu->on_vfio) {
         const VfBlocker *blocker =
             gpu->blockers && gpu->blockers->len ? gpu->blockers->pdata[0] : NULL;
 
-        return g_strdup_printf("Activate GPU is not available: %s",
-                               blocker ? blocker->message : "the GPU is not eligible");
+        return g_strdup_printf(_("Activate GPU is not available: %s"),
+                               blocker ? blocker->message : _("the GPU is not eligible"));
     }
     return NULL;
 }
@@ -289,22 +291,23 @@ vfg_window_dup_refusal(VfgWindow *self, VfFlowKind kind, const char *vm, gboolea
     gboolean active = info && vf_domain_state_is_active(info->state);
 
     if (info == NULL)
-        return g_strdup_printf("No VM named '%s': refresh the list", vm ? vm : "");
+        return g_strdup_printf(_("No VM named '%s': refresh the list"), vm ? vm : "");
     if (force)
-        return active ? NULL : g_strdup_printf("%s is not running", info->name);
+        return active ? NULL : g_strdup_printf(_("%s is not running"), info->name);
     if (self->busy)
-        return g_strdup("Wait for the running operation to finish");
+        return g_strdup(_("Wait for the running operation to finish"));
     switch (kind) {
     case VF_FLOW_START:
-        return active ? g_strdup_printf("%s is already running", info->name) : NULL;
+        return active ? g_strdup_printf(_("%s is already running"), info->name) : NULL;
     case VF_FLOW_STOP:
-        return active ? NULL : g_strdup_printf("%s is not running", info->name);
+        return active ? NULL : g_strdup_printf(_("%s is not running"), info->name);
     case VF_FLOW_ACTIVATE:
         if (info->passthrough)
-            return g_strdup_printf("%s has the GPU already", info->name);
+            return g_strdup_printf(_("%s has the GPU already"), info->name);
         return vfg_window_dup_not_ready(self, info);
     case VF_FLOW_DEACTIVATE:
-        return info->passthrough ? NULL : g_strdup_printf("%s has no GPU to give back", info->name);
+        return info->passthrough ? NULL
+                                 : g_strdup_printf(_("%s has no GPU to give back"), info->name);
     case VF_FLOW_LAST:
         break;
     }
@@ -368,17 +371,17 @@ vfg_profile_text(const VfProfile *profile)
     g_autoptr(GString) s = g_string_new(NULL);
 
     g_string_append(s, profile->view == VF_VIEW_LOOKING_GLASS
-                           ? "Screen: a Looking Glass window on this screen (SPICE for "
-                             "clipboard and sound)"
-                           : "Screen: the monitor on the GPU's outputs, sound through it");
+                           ? _("Screen: a Looking Glass window on this screen (SPICE for "
+                               "clipboard and sound)")
+                           : _("Screen: the monitor on the GPU's outputs, sound through it"));
     if (profile->evdev->len > 0)
-        g_string_append_printf(s, "\nKeyboard and mouse: %u handed over; %s to switch",
+        g_string_append_printf(s, _("\nKeyboard and mouse: %u handed over; %s to switch"),
                                profile->evdev->len, vf_grab_toggle_describe(profile->grab_toggle));
     else if (profile->usb_controller)
-        g_string_append_printf(s, "\nKeyboard and mouse: those on USB controller %s",
+        g_string_append_printf(s, _("\nKeyboard and mouse: those on USB controller %s"),
                                profile->usb_controller);
     else
-        g_string_append(s, "\nKeyboard and mouse: none handed over");
+        g_string_append(s, _("\nKeyboard and mouse: none handed over"));
     return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
@@ -398,7 +401,7 @@ vfg_window_update_details(VfgWindow *self)
     }
     adw_preferences_group_set_title(self->vm_group, info->name);
     adw_preferences_group_set_description(
-        self->vm_group, info->passthrough ? "GPU passthrough is active for this VM" : NULL);
+        self->vm_group, info->passthrough ? _("GPU passthrough is active for this VM") : NULL);
     adw_action_row_set_subtitle(self->state_row, vf_domain_state_to_string(info->state));
     vcpus = g_strdup_printf("%u", info->vcpus);
     adw_action_row_set_subtitle(self->vcpus_row, vcpus);
@@ -408,9 +411,10 @@ vfg_window_update_details(VfgWindow *self)
     gpu = vfg_window_gpu_for(self, info);
     rows = g_ptr_array_new_with_free_func(g_free);
     if (gpu == NULL) {
-        vfg_rows_add(rows, "No GPU",
-                     self->snap && self->snap->report_error ? self->snap->report_error
-                                                            : "this host shows no display device",
+        vfg_rows_add(rows, _("No GPU"),
+                     self->snap && self->snap->report_error
+                         ? self->snap->report_error
+                         : _("this host shows no display device"),
                      "dialog-warning-symbolic");
     } else {
         const char *name = g_hash_table_lookup(self->snap->gpu_names, gpu->device->address);
@@ -419,35 +423,35 @@ vfg_window_update_details(VfgWindow *self)
         g_autofree char *devices = vfg_gpu_devices_text(gpu);
         gboolean eligible = vf_gpu_is_eligible(gpu);
 
-        vfg_rows_add(rows, info->passthrough ? "Passed through" : "GPU", title, NULL);
-        vfg_rows_add(rows, "Driver", driver, NULL);
+        vfg_rows_add(rows, info->passthrough ? _("Passed through") : "GPU", title, NULL);
+        vfg_rows_add(rows, _("Driver"), driver, NULL);
         if (eligible || gpu->on_vfio)
-            vfg_rows_add(rows, "Eligible",
-                         info->passthrough ? "yes: the VM gets it when it starts"
-                                           : "yes: Activate GPU gives it to this VM",
+            vfg_rows_add(rows, _("Eligible"),
+                         info->passthrough ? _("yes: the VM gets it when it starts")
+                                           : _("yes: Activate GPU gives it to this VM"),
                          "emblem-ok-symbolic");
         for (guint b = 0; gpu->blockers && b < gpu->blockers->len; b++) {
             const VfBlocker *blocker = gpu->blockers->pdata[b];
-            g_autofree char *text = g_strdup_printf("%s\nFix: %s", blocker->message,
-                                                    blocker->fix ? blocker->fix : "none known");
+            g_autofree char *text = g_strdup_printf(_("%s\nFix: %s"), blocker->message,
+                                                    blocker->fix ? blocker->fix : _("none known"));
 
             vfg_rows_add(rows, vf_blocker_kind_to_string(blocker->kind), text,
                          "dialog-error-symbolic");
         }
-        vfg_rows_add(rows, gpu->on_vfio ? "Moved with it" : "Moves with it", devices, NULL);
+        vfg_rows_add(rows, gpu->on_vfio ? _("Moved with it") : _("Moves with it"), devices, NULL);
     }
     {
         GPtrArray *warnings = g_hash_table_lookup(self->vm_warnings, info->name);
 
         for (guint i = 0; warnings && i < warnings->len; i++)
-            vfg_rows_add(rows, "Warning", warnings->pdata[i], "dialog-warning-symbolic");
+            vfg_rows_add(rows, _("Warning"), warnings->pdata[i], "dialog-warning-symbolic");
     }
     if (info->passthrough && self->snap && self->snap->profiles) {
         const VfProfile *profile = g_hash_table_lookup(self->snap->profiles, info->name);
         g_autofree char *used = profile ? vfg_profile_text(profile) : NULL;
 
         if (used)
-            vfg_rows_add(rows, "How it is used", used, NULL);
+            vfg_rows_add(rows, _("How it is used"), used, NULL);
     }
     vfg_list_box_set_rows(self->gpu_list, rows);
     vfg_labels_break_long_words(GTK_WIDGET(self->detail_stack));
@@ -491,9 +495,9 @@ vfg_window_update_host(VfgWindow *self)
         gboolean boot = vf_gpu_has_blocker(gpu, VF_BLOCKER_BOOT_VGA);
         g_autofree char *text =
             g_strdup_printf("%s; %s", driver,
-                            vf_gpu_is_eligible(gpu) ? "eligible for passthrough"
-                            : boot                  ? "stays with the host (drives your desktop)"
-                                   : "cannot be passed through (see the VM's GPU section)");
+                            vf_gpu_is_eligible(gpu) ? _("eligible for passthrough")
+                            : boot                  ? _("stays with the host (drives your desktop)")
+                                   : _("cannot be passed through (see the VM's GPU section)"));
 
         /* the host's own display is a role, not a problem */
         vfg_rows_add(rows, title, text,
@@ -511,7 +515,13 @@ vfg_window_update_host(VfgWindow *self)
 
             if ((int)f->level != level)
                 continue;
-            text = f->fix ? g_strdup_printf("%s\nFix: %s", f->detail, f->fix) : g_strdup(f->detail);
+            /* what the app does itself is a button here, not a command to type */
+            if (f->fix && strstr(f->fix, "virtflow setup") && !strstr(f->fix, "--"))
+                text = g_strdup_printf(_("%s\nFix: press Run setup above"), f->detail);
+            else if (f->fix)
+                text = g_strdup_printf(_("%s\nFix: %s"), f->detail, f->fix);
+            else
+                text = g_strdup(f->detail);
             vfg_rows_add(rows, f->title, text, vfg_finding_icons[f->level]);
         }
     vfg_list_box_set_rows(self->findings_list, rows);
@@ -694,10 +704,10 @@ vfg_window_copy_log(VfgWindow *self)
 
     g_string_append(text, "# VirtFlow\n");
     n = vfg_log_append(text, G_LIST_MODEL(self->app_log_shown));
-    g_string_append(text, "# libvirt hook\n");
+    g_string_append(text, _("# libvirt hook\n"));
     n += vfg_log_append(text, G_LIST_MODEL(self->hook_log_shown));
     gdk_clipboard_set_text(gtk_widget_get_clipboard(GTK_WIDGET(self)), text->str);
-    toast = g_strdup_printf("Copied %u log lines", n);
+    toast = g_strdup_printf(_("Copied %u log lines"), n);
     vfg_window_toast(self, toast);
 }
 
@@ -766,8 +776,8 @@ vfg_window_logs_done(GObject *source, GAsyncResult *result, gpointer data)
 
     if (logs == NULL)
         return;
-    vfg_window_fill_log(self->app_log, logs[0], "Nothing logged yet");
-    vfg_window_fill_log(self->hook_log, logs[1], "The hook has logged nothing");
+    vfg_window_fill_log(self->app_log, logs[0], _("Nothing logged yet"));
+    vfg_window_fill_log(self->hook_log, logs[1], _("The hook has logged nothing"));
     VFG_BENCH_END(self, "logs");
     g_strfreev(logs[0]);
     g_strfreev(logs[1]);
@@ -821,7 +831,7 @@ vfg_window_announce_step(VfgWindow *self, const VfStep *step)
             g_strcmp0(vfg_step_row_get_id(VFG_STEP_ROW(c)), step->id) == 0)
             n = total;
     }
-    text = g_strdup_printf("Step %u of %u: %s, %s", n, total, step->title,
+    text = g_strdup_printf(_("Step %u of %u: %s, %s"), n, total, step->title,
                            vf_step_state_to_string(step->state));
     gtk_accessible_update_property(GTK_ACCESSIBLE(self->flow_progress),
                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
@@ -858,7 +868,7 @@ vfg_window_on_wait(guint elapsed_ms, guint total_ms, gpointer data)
     if (elapsed_ms >= VFG_FORCE_OFF_AFTER_MS && !self->stop_waiting) {
         self->stop_waiting = TRUE;
         vfg_window_update_actions(self);
-        vfg_window_toast(self, "The VM takes long to shut down: Force off switches it off");
+        vfg_window_toast(self, _("The VM takes long to shut down: Force off switches it off"));
     }
 }
 
@@ -922,7 +932,7 @@ vfg_window_show_result(VfgWindow *self, const VfFlow *flow)
     for (guint i = 0; flow && flow->notes && i < flow->notes->len; i++)
         vfg_rows_add(rows, flow->notes->pdata[i], NULL, "dialog-information-symbolic");
     if (lg && !vfg_looking_glass_installed())
-        vfg_rows_add(rows, "Install looking-glass-client to see the VM in a window", NULL,
+        vfg_rows_add(rows, _("Install looking-glass-client to see the VM in a window"), NULL,
                      "dialog-warning-symbolic");
     vfg_list_box_set_rows(self->notes_list, rows);
     gtk_widget_set_visible(self->next_start_button, start);
@@ -937,7 +947,7 @@ vfg_window_open_looking_glass(VfgWindow *self)
     g_autoptr(GError) error = NULL;
 
     if (!g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, &error)) {
-        g_autofree char *text = g_strdup_printf("Cannot open Looking Glass: %s", error->message);
+        g_autofree char *text = g_strdup_printf(_("Cannot open Looking Glass: %s"), error->message);
 
         vfg_window_toast(self, text);
     }
@@ -1003,14 +1013,14 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
             g_string_append_printf(undo, "%s%s", undo->len ? "\n" : "", w + 6);
     }
     if (ok) {
-        g_autofree char *title = g_strdup_printf("%s: done", self->busy_vm);
+        g_autofree char *title = g_strdup_printf(_("%s: done"), self->busy_vm);
 
         gtk_label_set_label(self->flow_title, title);
         gtk_progress_bar_set_fraction(self->flow_progress, 1.0);
         gtk_progress_bar_set_text(self->flow_progress, "100 %");
         vfg_window_show_result(self, flow);
     } else {
-        g_autofree char *title = g_strdup_printf("%s: failed", self->busy_vm);
+        g_autofree char *title = g_strdup_printf(_("%s: failed"), self->busy_vm);
 
         guint done = 0, total = flow ? flow->steps->len : 0;
         gboolean guest_failed = FALSE;
@@ -1020,7 +1030,7 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
             const VfStep *step = flow->steps->pdata[i];
 
             if (step->state == VF_STEP_FAILED) {
-                where = g_strdup_printf("failed at step %u of %u", i + 1, total);
+                where = g_strdup_printf(_("failed at step %u of %u"), i + 1, total);
                 guest_failed = g_str_equal(step->id, "check-guest");
                 break;
             }
@@ -1032,7 +1042,7 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
         gtk_progress_bar_set_text(self->flow_progress, where ? where : "failed");
         gtk_widget_add_css_class(GTK_WIDGET(self->flow_progress), "vfg-failed");
         if (where) {
-            g_autofree char *group_title = g_strdup_printf("It %s", where);
+            g_autofree char *group_title = g_strdup_printf(_("It %s"), where);
 
             adw_preferences_group_set_title(ADW_PREFERENCES_GROUP(self->failure_group),
                                             group_title);
@@ -1050,8 +1060,8 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
                                guest_failed && self->last_kind == VF_FLOW_ACTIVATE);
         adw_action_row_set_subtitle(self->undo_row,
                                     undo->len ? undo->str
-                                              : "nothing to undo: no step before it changed "
-                                                "anything");
+                                              : _("nothing to undo: no step before it changed "
+                                                  "anything"));
         gtk_widget_set_visible(self->failure_group, TRUE);
     }
     if (self->bench_timer) {
@@ -1192,16 +1202,17 @@ vfg_window_ask_activate(VfgWindow *self, const char *vm)
     g_autoptr(GtkStringList) toggles = gtk_string_list_new(NULL);
 
     if (info == NULL) {
-        vfg_window_toast(self, "Select a VM first");
+        vfg_window_toast(self, _("Select a VM first"));
         return;
     }
-    heading = g_strdup_printf("Give the GPU to %s?", info->name);
-    body = vf_domain_state_is_active(info->state)
-               ? g_strdup_printf("%s is running: it is shut down first, then gets the GPU. "
-                                 "The host keeps its own display.",
-                                 info->name)
-               : g_strdup_printf("%s gets the GPU when it starts. The host keeps its own display.",
-                                 info->name);
+    heading = g_strdup_printf(_("Give the GPU to %s?"), info->name);
+    body =
+        vf_domain_state_is_active(info->state)
+            ? g_strdup_printf(_("%s is running: it is shut down first, then gets the GPU. "
+                                "The host keeps its own display."),
+                              info->name)
+            : g_strdup_printf(_("%s gets the GPU when it starts. The host keeps its own display."),
+                              info->name);
     dialog = adw_message_dialog_new(GTK_WINDOW(self), heading, body);
     ask = g_new0(VfgActivateAsk, 1);
     ask->self = g_object_ref(self);
@@ -1209,17 +1220,17 @@ vfg_window_ask_activate(VfgWindow *self, const char *vm)
     ask->input_checks = g_ptr_array_new();
 
     box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
-    gtk_box_append(GTK_BOX(box), vfg_dialog_heading("Where the VM's picture goes"));
+    gtk_box_append(GTK_BOX(box), vfg_dialog_heading(_("Where the VM's picture goes")));
     ask->monitor = GTK_CHECK_BUTTON(
-        gtk_check_button_new_with_label("The monitor plugged into the GPU (its sound too)"));
-    ask->looking_glass =
-        GTK_CHECK_BUTTON(gtk_check_button_new_with_label("A Looking Glass window on this screen"));
+        gtk_check_button_new_with_label(_("The monitor plugged into the GPU (its sound too)")));
+    ask->looking_glass = GTK_CHECK_BUTTON(
+        gtk_check_button_new_with_label(_("A Looking Glass window on this screen")));
     gtk_check_button_set_group(ask->looking_glass, ask->monitor);
     gtk_check_button_set_active(ask->monitor, TRUE);
     gtk_box_append(GTK_BOX(box), GTK_WIDGET(ask->monitor));
     gtk_box_append(GTK_BOX(box), GTK_WIDGET(ask->looking_glass));
 
-    gtk_box_append(GTK_BOX(box), vfg_dialog_heading("Keyboard and mouse for the VM"));
+    gtk_box_append(GTK_BOX(box), vfg_dialog_heading(_("Keyboard and mouse for the VM")));
     for (guint i = 0; self->snap && i < self->snap->inputs->len; i++) {
         const VfInputDevice *dev = self->snap->inputs->pdata[i];
         g_autofree char *label = g_strdup_printf("%s (%s)", dev->name ? dev->name : dev->by_id,
@@ -1235,8 +1246,8 @@ vfg_window_ask_activate(VfgWindow *self, const char *vm)
         gtk_box_append(GTK_BOX(box), check);
     }
     if (ask->input_checks->len == 0) {
-        GtkWidget *none = gtk_label_new("This host has no keyboard or mouse with a "
-                                        "/dev/input/by-id link to hand over.");
+        GtkWidget *none = gtk_label_new(_("This host has no keyboard or mouse with a "
+                                          "/dev/input/by-id link to hand over."));
 
         gtk_label_set_wrap(GTK_LABEL(none), TRUE);
         gtk_label_set_xalign(GTK_LABEL(none), 0);
@@ -1250,16 +1261,16 @@ vfg_window_ask_activate(VfgWindow *self, const char *vm)
         gtk_string_list_append(toggles, text);
     }
     toggle_box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
-    gtk_box_append(GTK_BOX(toggle_box), gtk_label_new("Switch between host and VM:"));
+    gtk_box_append(GTK_BOX(toggle_box), gtk_label_new(_("Switch between host and VM:")));
     ask->toggle = GTK_DROP_DOWN(gtk_drop_down_new(G_LIST_MODEL(g_object_ref(toggles)), NULL));
     gtk_accessible_update_property(GTK_ACCESSIBLE(ask->toggle), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                   "Key that switches the keyboard and mouse", -1);
+                                   _("Key that switches the keyboard and mouse"), -1);
     gtk_box_append(GTK_BOX(toggle_box), GTK_WIDGET(ask->toggle));
     gtk_box_append(GTK_BOX(box), toggle_box);
 
     adw_message_dialog_set_extra_child(ADW_MESSAGE_DIALOG(dialog), box);
-    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", "Cancel", "activate",
-                                     "Activate", NULL);
+    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", _("Cancel"), "activate",
+                                     _("Activate"), NULL);
     adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dialog), "activate",
                                                ADW_RESPONSE_SUGGESTED);
     adw_message_dialog_set_default_response(ADW_MESSAGE_DIALOG(dialog), "activate");
@@ -1278,11 +1289,11 @@ vfg_window_start_flow(VfgWindow *self, VfFlowKind kind, const char *vm, gboolean
     if (vm == NULL)
         vm = self->selected;
     if (vm == NULL) {
-        vfg_window_toast(self, "Select a VM first");
+        vfg_window_toast(self, _("Select a VM first"));
         return;
     }
     if (self->busy) {
-        vfg_window_toast(self, "Wait for the running operation to finish");
+        vfg_window_toast(self, _("Wait for the running operation to finish"));
         return;
     }
     if (g_strcmp0(vm, self->selected) != 0)
@@ -1296,7 +1307,7 @@ vfg_window_start_flow(VfgWindow *self, VfFlowKind kind, const char *vm, gboolean
     gtk_widget_remove_css_class(GTK_WIDGET(self->flow_progress), "vfg-failed");
     vfg_list_box_clear(self->step_list);
     gtk_widget_set_visible(self->failure_group, FALSE);
-    title = g_strdup_printf("%s %s", vfg_flow_verbs[kind], vm);
+    title = g_strdup_printf("%s %s", _(vfg_flow_verbs[kind]), vm);
     gtk_label_set_label(self->flow_title, title);
     gtk_progress_bar_set_fraction(self->flow_progress, 0);
     gtk_progress_bar_set_text(self->flow_progress, "0 %");
@@ -1379,7 +1390,7 @@ vfg_window_confirm(VfgWindow *self, const char *vm, const char *action, const ch
     c->self = g_object_ref(self);
     c->vm = g_strdup(vm);
     c->action = g_strdup(action);
-    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", "Cancel", "go", go,
+    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", _("Cancel"), "go", go,
                                      NULL);
     adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dialog), "go",
                                                ADW_RESPONSE_DESTRUCTIVE);
@@ -1401,25 +1412,25 @@ vfg_window_ask_deactivate(VfgWindow *self, const char *vm)
         vfg_window_run_flow(self, VF_FLOW_DEACTIVATE, vm, FALSE);
         return;
     }
-    heading = g_strdup_printf("Shut down %s and give the GPU back to the host?", info->name);
+    heading = g_strdup_printf(_("Shut down %s and give the GPU back to the host?"), info->name);
     vfg_window_confirm(self, info->name, "vm.deactivate", heading,
-                       "The VM is shut down first, as from its own Shut down menu. Save your "
-                       "work in it before you go on.",
-                       "Shut Down and Deactivate");
+                       _("The VM is shut down first, as from its own Shut down menu. Save your "
+                         "work in it before you go on."),
+                       _("Shut Down and Deactivate"));
 }
 
 /* The Force off button: like pulling the plug, so ask. */
 static void
 vfg_window_ask_force_off(VfgWindow *self, const char *vm)
 {
-    g_autofree char *heading = g_strdup_printf("Switch %s off now?", vm ? vm : "the VM");
+    g_autofree char *heading = g_strdup_printf(_("Switch %s off now?"), vm ? vm : _("the VM"));
 
     if (vm == NULL)
         return;
     vfg_window_confirm(self, vm, "vm.force-off", heading,
-                       "It is switched off at once, as when the power is cut: unsaved work in "
-                       "the VM is lost.",
-                       "Force Off");
+                       _("It is switched off at once, as when the power is cut: unsaved work in "
+                         "the VM is lost."),
+                       _("Force Off"));
 }
 
 /* ---- selection, pages, toasts ---- */
@@ -1587,23 +1598,23 @@ vfg_window_plan_done(GObject *source, GAsyncResult *result, gpointer data)
     if (self->disposed)
         return;
     if (changes == NULL) {
-        g_autofree char *text = g_strdup_printf("Setup cannot plan: %s", error->message);
+        g_autofree char *text = g_strdup_printf(_("Setup cannot plan: %s"), error->message);
 
         vfg_window_toast(self, text);
         return;
     }
     if (changes[0] == NULL) {
-        vfg_window_toast(self, "Setup has nothing to change: the host is set up");
+        vfg_window_toast(self, _("Setup has nothing to change: the host is set up"));
         return;
     }
-    dialog = adw_message_dialog_new(GTK_WINDOW(self), "Run Setup?",
-                                    "Setup makes these changes to the host (each file is backed "
-                                    "up first; `virtflow setup --undo` takes them back):");
+    dialog = adw_message_dialog_new(GTK_WINDOW(self), _("Run Setup?"),
+                                    _("Setup makes these changes to the host (each file is backed "
+                                      "up first; `virtflow setup --undo` takes them back):"));
     list = gtk_list_box_new();
     gtk_list_box_set_selection_mode(GTK_LIST_BOX(list), GTK_SELECTION_NONE);
     gtk_widget_add_css_class(list, "boxed-list");
     gtk_accessible_update_property(GTK_ACCESSIBLE(list), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                   "The changes setup makes", -1);
+                                   _("The changes setup makes"), -1);
     for (guint i = 0; changes[i]; i++) {
         const char *colon = strstr(changes[i], ": ");
         g_autofree char *title =
@@ -1613,8 +1624,8 @@ vfg_window_plan_done(GObject *source, GAsyncResult *result, gpointer data)
         gtk_list_box_append(GTK_LIST_BOX(list), row);
     }
     adw_message_dialog_set_extra_child(ADW_MESSAGE_DIALOG(dialog), list);
-    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", "Cancel", "run",
-                                     "Run Setup", NULL);
+    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", _("Cancel"), "run",
+                                     _("Run Setup"), NULL);
     adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dialog), "run",
                                                ADW_RESPONSE_SUGGESTED);
     adw_message_dialog_set_default_response(ADW_MESSAGE_DIALOG(dialog), "run");

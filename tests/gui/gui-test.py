@@ -115,7 +115,7 @@ class App:
                 if app is not None and app.get_name() == "virtflow-gtk":
                     for j in range(app.get_child_count()):
                         win = app.get_child_at_index(j)
-                        if win is not None and win.get_name() == "VirtFlow":
+                        if win is not None and win.get_name() in ("VirtFlow", "⟦VirtFlow⟧"):
                             self.acc = win
                             self.app_acc = app
                             return True
@@ -294,7 +294,7 @@ def dialog(app, timeout=10):
     def look():
         for i in range(app.app_acc.get_child_count()):
             win = app.app_acc.get_child_at_index(i)
-            if win is not None and win.get_name() != "VirtFlow" and labels(win):
+            if win is not None and win.get_name() not in ("VirtFlow", "⟦VirtFlow⟧") and labels(win):
                 return win
         return None
     return wait_for(look, timeout)
@@ -405,6 +405,81 @@ def search_and_tab(app):
     tap(seen and seen[-1] == "push button 'Activate GPU'" and presses <= 3,
         f"Tab from the search reaches Activate GPU in {presses} presses (at most 3)", seen)
     key(0xff1b)
+
+
+def own_fragments():
+    """Pieces of the app's own UI strings (string literals of src/gui, texts of its .ui
+    files), split at format directives: a visible text with one in it is the app's."""
+    import glob
+    frags = set()
+    for path in glob.glob("src/gui/*.c") + glob.glob("src/gui/*.ui"):
+        src = open(path, encoding="utf-8").read()
+        if path.endswith(".c"):
+            lits = [bytes(m, "utf-8").decode("unicode_escape", "ignore")
+                    for m in re.findall(r'"((?:\\.|[^"\\\n])*)"', src)]
+        else:
+            lits = re.findall(r'>([^<>]+)</(?:property|attribute)>', src)
+        for lit in lits:
+            for frag in re.split(r"%[-0-9.]*[a-zA-Z]|\n|<[^>]*>", lit):
+                frag = frag.strip(" :;,.()")
+                if len(frag) >= 4 and re.search(r"[a-z]{3}", frag):
+                    frags.add(frag)
+    return frags
+
+
+def escaped(acc, frags):
+    """The visible texts under @acc that hold a piece of the app's own strings without the
+    pseudo-translation's brackets: strings that escaped gettext."""
+    out = set()
+    for a in walk(acc):
+        if not showing(a):
+            continue
+        for text in (a.get_name() or "", a.get_description() or ""):
+            if not text or "⟦" in text:
+                continue
+            # the whole text, or a long piece of it (short pieces also occur in the library's
+            # own messages, which it does not translate)
+            hit = next((f for f in frags if f == text or (len(f.split()) >= 3 and f in text)),
+                       None)
+            if hit:
+                out.add(f"{a.get_role_name()} '{text}' (from '{hit}')")
+    return sorted(out)
+
+
+def pseudo_locale(root):
+    """Under the pseudo-translation every string of the app's own is bracketed."""
+    localedir = os.environ.get("VF_GUI_PSEUDO_LOCALEDIR")
+    if not tap(localedir is not None, "the pseudo-translation was built (xgettext, msgfmt)",
+               "no xgettext or msgfmt: apt-get install gettext"):
+        return
+    frags = own_fragments()
+    app = App(root, {"VIRTFLOW_HELPER": helper, "LANGUAGE": "xx", "LC_ALL": "C.UTF-8",
+                     "VIRTFLOW_GTK_LOCALEDIR": localedir})
+    if not tap(app.wait_started(), "the app starts under the pseudo-translation"):
+        app.quit()
+        return
+    tap(app.acc.get_name() == "⟦VirtFlow⟧", "the window's title is translated", app.acc.get_name())
+    wait_for(lambda: vm_row_labels(app))
+    app.action("select-vm", VM)
+    time.sleep(1)
+    found = escaped(app.acc, frags)
+    tap(not found, "pseudo-translation: no string of the VM page escapes gettext", "\n".join(found))
+    tap(app.screenshot("pseudo-vm.png"), "screenshot: pseudo-vm.png")
+    app.action("activate-gpu", VM)
+    wait_for(lambda: any("⟦%s⟧" % "" in t or t.endswith(": done⟧") for t in labels(app.acc)), 30)
+    found = escaped(app.acc, frags)
+    tap(not found, "pseudo-translation: no string of the flow page escapes gettext", "\n".join(found))
+    for page in ("host", "log"):
+        app.action("show-page", page)
+        time.sleep(1.5)
+        found = escaped(app.acc, frags)
+        tap(not found, f"pseudo-translation: no string of the {page} page escapes gettext",
+            "\n".join(found))
+        tap(app.screenshot(f"pseudo-{page}.png"), f"screenshot: pseudo-{page}.png")
+    app.action("show-page", "vms")
+    app.action("deactivate-gpu", VM)
+    time.sleep(3)
+    tap(app.quit() == 0, "pseudo-translation: the app quits cleanly")
 
 
 def settings_file():
@@ -529,6 +604,9 @@ def main():
     # not root (run directly here: the test is root; pkexec in real use)
     if os.environ.get("GUI_TEST_ONLY") == "narrow":  # while working on the narrow window
         narrow(root)
+        return
+    if os.environ.get("GUI_TEST_ONLY") == "pseudo":
+        pseudo_locale(root)
         return
     write_size(1400, 900)
     app = App(root, {"VIRTFLOW_HELPER": helper, "VIRTFLOW_DEMO_VMS": "1",
@@ -765,6 +843,10 @@ def main():
         "host page: both GPUs are listed", texts)
     tap(any(t.startswith("Fix:") or "\nFix:" in t for t in texts),
         "host page: findings come with their fix", texts)
+    tap(not any("Fix: virtflow setup" in t for t in texts)
+        and any("Fix: press Run setup above" in t for t in texts),
+        "host page: a fix the Run setup button makes points at the button (no command to type)",
+        [t for t in texts if "Fix:" in t])
     igpu = next((t for t in texts if "0000:00:02.0" in t), None)
     igpu_row = texts[texts.index(igpu) + 1] if igpu in texts and texts.index(igpu) + 1 < len(texts) else None
     tap(igpu_row is not None and "stays with the host (drives your desktop)" in igpu_row
@@ -862,6 +944,7 @@ def main():
     tap(app.quit() == 0, "the app quits cleanly")
 
     narrow(root)
+    pseudo_locale(root)
 
     # no libvirt to reach: the window says so, with how to start it, Retry and the demo
     app = App(root, args=("--connect", "qemu+unix:///system?socket=/nonexistent/libvirt-sock"))

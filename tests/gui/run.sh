@@ -30,6 +30,15 @@ out=$(cd "$out" && pwd)
 tmp=$(mktemp -d /tmp/virtflow-gui-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -m 700 "$tmp/run"
+# the pseudo-translation: every marked string comes out as ⟦string⟧ (tests/gui/pseudo-po.py)
+if command -v xgettext >/dev/null && command -v msgfmt >/dev/null; then
+    mkdir -p "$tmp/locale/xx/LC_MESSAGES"
+    xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --keyword=ngettext:1,2 \
+        -f po/POTFILES.in -o "$tmp/pseudo.pot" &&
+        /usr/bin/python3 tests/gui/pseudo-po.py "$tmp/pseudo.pot" >"$tmp/xx.po" &&
+        msgfmt "$tmp/xx.po" -o "$tmp/locale/xx/LC_MESSAGES/virtflow.mo" &&
+        export VF_GUI_PSEUDO_LOCALEDIR=$tmp/locale
+fi
 # a private world: XDG dirs, demo root, X server and session bus
 export HOME=$tmp XDG_RUNTIME_DIR=$tmp/run XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config \
     XDG_CACHE_HOME=$tmp/cache XDG_DATA_HOME=$tmp/data GSK_RENDERER=cairo LC_ALL=C.UTF-8 \
