@@ -696,18 +696,25 @@ def main():
         "while a flow runs the app's start-vm action is disabled (D-Bus Describe)", enabled)
     early, deadline, refreshes = None, time.time() + 30, 0
     said = []
-    while time.time() < deadline:
+    # the accessibles read in the loop, found once (a walk of the whole tree is slow)
+    lst = find(app.acc, Atspi.Role.LIST_BOX, "Virtual machines") or \
+        find(app.acc, Atspi.Role.LIST, "Virtual machines")
+    bar = find(app.acc, Atspi.Role.PROGRESS_BAR, "Progress")
+    title = next((a for a in walk(app.acc) if a.get_role() == Atspi.Role.LABEL
+                  and (a.get_name() or "").startswith("Activating the GPU for")), None)
+    row = next((lst.get_child_at_index(i) for i in range(lst.get_child_count())
+                if VM in labels(lst.get_child_at_index(i), False)), None) if lst else None
+    while time.time() < deadline and title is not None and row is not None:
         app.action("refresh")
         refreshes += 1
-        bar = find(app.acc, Atspi.Role.PROGRESS_BAR, "Progress")
         d = bar.get_description() if bar is not None else None
         if d and d not in said:
             said.append(d)
-        row = vm_row_labels(app)
-        if flow_finished(app) is not None:
+        texts = labels(row, False)
+        if not (title.get_name() or "").startswith("Activating"):
             break
-        if row is not None and "Passthrough" in row:
-            early = row
+        if "Passthrough" in texts:
+            early = texts
         time.sleep(0.1)
     tap(early is None and refreshes >= 3,
         f"F5 during the activation ({refreshes} times): the list never shows the VM activated "
