@@ -58,7 +58,8 @@ vfg_vm_row_new(const VfDomainInfo *info)
 {
     VfgVmRow *self = g_object_new(VFG_TYPE_VM_ROW, NULL);
 
-    vfg_vm_row_update(self, info);
+    if (info)
+        vfg_vm_row_update(self, info);
     return GTK_WIDGET(self);
 }
 

@@ -21,7 +21,11 @@ struct _VfgWindow {
     AdwToastOverlay *toasts;
     AdwViewStack *stack;
     GtkRevealer *demo_banner;
-    GtkListBox *vm_list;
+    GtkListView *vm_list;
+    GtkStringList *vm_names;       /* the model: every VM's name, in the snapshot's order */
+    GtkStringFilter *vm_filter;    /* the search */
+    GtkFilterListModel *vm_shown;  /* the names the search lets through */
+    GtkSingleSelection *vm_chosen; /* the selected VM */
     GtkSearchBar *vm_search_bar;
     GtkSearchEntry *vm_search, *log_search;
     GtkStack *vm_list_stack;
@@ -95,7 +99,6 @@ static const char *const vfg_flow_verbs[] = {
 /* ---- helpers ---- */
 
 static void vfg_labels_break_long_words(GtkWidget *root);
-static void vfg_window_vm_search_changed(GtkSearchEntry *entry, gpointer data);
 
 /* VIRTFLOW_GTK_BENCH=1: names the main-thread callbacks that take long */
 #define VFG_BENCH_BEGIN gint64 bench_t0 = g_get_monotonic_time()
@@ -185,14 +188,19 @@ vfg_window_find_info(VfgWindow *self, const char *vm)
     return NULL;
 }
 
-static VfgVmRow *
-vfg_window_find_row(VfgWindow *self, const char *vm)
+/* @vm's position in @model (of GtkStringObject), or GTK_INVALID_LIST_POSITION. */
+static guint
+vfg_model_find(GListModel *model, const char *vm)
 {
-    for (GtkWidget *c = gtk_widget_get_first_child(GTK_WIDGET(self->vm_list)); c;
-         c = gtk_widget_get_next_sibling(c))
-        if (VFG_IS_VM_ROW(c) && g_strcmp0(vfg_vm_row_get_name(VFG_VM_ROW(c)), vm) == 0)
-            return VFG_VM_ROW(c);
-    return NULL;
+    guint n = g_list_model_get_n_items(model);
+
+    for (guint i = 0; vm && i < n; i++) {
+        g_autoptr(GtkStringObject) item = g_list_model_get_item(model, i);
+
+        if (g_str_equal(gtk_string_object_get_string(item), vm))
+            return i;
+    }
+    return GTK_INVALID_LIST_POSITION;
 }
 
 /* The GPU a VM has (its metadata) or would get (the host's eligible one). */
@@ -530,42 +538,53 @@ vfg_window_update_host(VfgWindow *self)
 
 /* ---- the VM list ---- */
 
+/* The list is a GListModel of names with a recycling GtkListView: only the rows on screen
+ * exist, so 500 VMs cost what 20 do. A refresh with the same VMs only rebinds those rows. */
 static void
 vfg_window_update_list(VfgWindow *self)
 {
     GPtrArray *domains = self->snap->domains;
-    guint n_rows = 0;
-    gboolean same = TRUE;
+    guint n = g_list_model_get_n_items(G_LIST_MODEL(self->vm_names));
+    gboolean same = n == domains->len;
+    g_autofree const char **names = g_new0(const char *, domains->len + 1);
 
-    for (GtkWidget *c = gtk_widget_get_first_child(GTK_WIDGET(self->vm_list)); c;
-         c = gtk_widget_get_next_sibling(c), n_rows++)
-        if (n_rows >= domains->len ||
-            g_strcmp0(vfg_vm_row_get_name(VFG_VM_ROW(c)),
-                      ((VfDomainInfo *)domains->pdata[n_rows])->name) != 0)
+    for (guint i = 0; i < domains->len; i++) {
+        names[i] = ((VfDomainInfo *)domains->pdata[i])->name;
+        if (same && !g_str_equal(names[i], gtk_string_list_get_string(self->vm_names, i)))
             same = FALSE;
-    self->updating_list = TRUE;
-    if (same && n_rows == domains->len) {
-        guint i = 0;
-
-        for (GtkWidget *c = gtk_widget_get_first_child(GTK_WIDGET(self->vm_list)); c;
-             c = gtk_widget_get_next_sibling(c))
-            vfg_vm_row_update(VFG_VM_ROW(c), domains->pdata[i++]);
-    } else {
-        vfg_list_box_clear(self->vm_list);
-        for (guint i = 0; i < domains->len; i++)
-            gtk_list_box_append(self->vm_list, vfg_vm_row_new(domains->pdata[i]));
-        if (self->selected == NULL && domains->len)
-            self->selected = g_strdup(((VfDomainInfo *)domains->pdata[0])->name);
-        if (self->selected) {
-            VfgVmRow *row = vfg_window_find_row(self, self->selected);
-
-            if (row)
-                gtk_list_box_select_row(self->vm_list, GTK_LIST_BOX_ROW(row));
-        }
     }
+    self->updating_list = TRUE;
+    if (same)
+        /* the same VMs: the rows on screen bind again to the new snapshot */
+        g_list_model_items_changed(G_LIST_MODEL(self->vm_names), 0, n, n);
+    else
+        gtk_string_list_splice(self->vm_names, 0, n, names);
+    if (self->selected == NULL && domains->len)
+        self->selected = g_strdup(names[0]);
+    gtk_single_selection_set_selected(self->vm_chosen,
+                                      vfg_model_find(G_LIST_MODEL(self->vm_shown), self->selected));
     self->updating_list = FALSE;
-    if (*gtk_editable_get_text(GTK_EDITABLE(self->vm_search)))
-        vfg_window_vm_search_changed(self->vm_search, self);
+}
+
+/* The factory: a VfgVmRow per row on screen, bound to its VM's info in the snapshot. */
+static void
+vfg_vm_item_setup(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
+{
+    GtkWidget *row = vfg_vm_row_new(NULL);
+
+    gtk_widget_set_focusable(row, FALSE); /* the list item has the focus */
+    gtk_list_item_set_child(item, row);
+}
+
+static void
+vfg_vm_item_bind(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
+{
+    VfgWindow *self = data;
+    const char *name = gtk_string_object_get_string(gtk_list_item_get_item(item));
+    const VfDomainInfo *info = vfg_window_find_info(self, name);
+
+    if (info)
+        vfg_vm_row_update(VFG_VM_ROW(gtk_list_item_get_child(item)), info);
 }
 
 /* ---- refresh: one look at the machine, off the main thread ---- */
@@ -713,37 +732,15 @@ vfg_window_copy_log(VfgWindow *self)
 
 /* ---- the VM list's search ---- */
 
-/* TRUE when @row's VM matches the search. */
-static gboolean
-vfg_window_vm_filter(GtkListBoxRow *row, gpointer data)
-{
-    VfgWindow *self = data;
-    const char *search = gtk_editable_get_text(GTK_EDITABLE(self->vm_search));
-    g_autofree char *needle = NULL, *name = NULL;
-
-    if (search == NULL || *search == '\0' || !VFG_IS_VM_ROW(row))
-        return TRUE;
-    needle = g_utf8_casefold(search, -1);
-    name = g_utf8_casefold(vfg_vm_row_get_name(VFG_VM_ROW(row)), -1);
-    return strstr(name, needle) != NULL;
-}
-
 static void
 vfg_window_vm_search_changed(GtkSearchEntry *entry, gpointer data)
 {
     VfgWindow *self = data;
-    gboolean any = FALSE;
 
-    for (GtkWidget *c = gtk_widget_get_first_child(GTK_WIDGET(self->vm_list)); c;
-         c = gtk_widget_get_next_sibling(c))
-        if (GTK_IS_LIST_BOX_ROW(c)) {
-            gboolean match = vfg_window_vm_filter(GTK_LIST_BOX_ROW(c), self);
-
-            /* hidden, not only filtered out: gone for screen readers and keyboard too */
-            gtk_widget_set_visible(c, match);
-            any = any || match;
-        }
-    gtk_stack_set_visible_child_name(self->vm_list_stack, any ? "list" : "none");
+    gtk_string_filter_set_search(self->vm_filter, gtk_editable_get_text(GTK_EDITABLE(entry)));
+    gtk_stack_set_visible_child_name(
+        self->vm_list_stack,
+        g_list_model_get_n_items(G_LIST_MODEL(self->vm_shown)) ? "list" : "none");
 }
 
 void
@@ -1438,14 +1435,15 @@ vfg_window_ask_force_off(VfgWindow *self, const char *vm)
 gboolean
 vfg_window_select_vm(VfgWindow *self, const char *vm)
 {
-    VfgVmRow *row = vfg_window_find_row(self, vm);
+    guint pos;
 
-    if (row == NULL)
+    if (vfg_model_find(G_LIST_MODEL(self->vm_names), vm) == GTK_INVALID_LIST_POSITION)
         return FALSE;
     g_free(self->selected);
     self->selected = g_strdup(vm);
+    pos = vfg_model_find(G_LIST_MODEL(self->vm_shown), vm);
     self->updating_list = TRUE;
-    gtk_list_box_select_row(self->vm_list, GTK_LIST_BOX_ROW(row));
+    gtk_single_selection_set_selected(self->vm_chosen, pos);
     self->updating_list = FALSE;
     adw_view_stack_set_visible_child_name(self->stack, "vms");
     adw_leaflet_set_visible_child_name(self->leaflet, "details");
@@ -1456,24 +1454,26 @@ vfg_window_select_vm(VfgWindow *self, const char *vm)
 }
 
 static void
-vfg_window_row_selected(GtkListBox *box, GtkListBoxRow *row, gpointer data)
+vfg_window_row_selected(GtkSelectionModel *model, guint position, guint n, gpointer data)
 {
     VfgWindow *self = data;
+    GtkStringObject *item = gtk_single_selection_get_selected_item(self->vm_chosen);
 
-    if (self->updating_list || row == NULL || !VFG_IS_VM_ROW(row))
+    if (self->updating_list || item == NULL)
         return;
-    vfg_window_select_vm(self, vfg_vm_row_get_name(VFG_VM_ROW(row)));
+    vfg_window_select_vm(self, gtk_string_object_get_string(item));
 }
 
 /* A click on a row (selected already or not) opens its details: the other leaflet page when
  * the window is narrow. */
 static void
-vfg_window_row_activated(GtkListBox *box, GtkListBoxRow *row, gpointer data)
+vfg_window_row_activated(GtkListView *view, guint position, gpointer data)
 {
     VfgWindow *self = data;
+    g_autoptr(GtkStringObject) item = g_list_model_get_item(G_LIST_MODEL(self->vm_shown), position);
 
-    if (VFG_IS_VM_ROW(row))
-        vfg_window_select_vm(self, vfg_vm_row_get_name(VFG_VM_ROW(row)));
+    if (item)
+        vfg_window_select_vm(self, gtk_string_object_get_string(item));
 }
 
 /* Narrow (folded): the action buttons stack up, none is cut off. */
@@ -1814,6 +1814,10 @@ vfg_window_dispose(GObject *object)
     g_clear_object(&self->app_log);
     g_clear_object(&self->hook_log);
     g_clear_object(&self->app_log_shown);
+    g_clear_object(&self->vm_chosen);
+    g_clear_object(&self->vm_shown);
+    g_clear_object(&self->vm_filter);
+    g_clear_object(&self->vm_names);
     g_clear_object(&self->hook_log_shown);
     g_clear_object(&self->log_filter);
     G_OBJECT_CLASS(vfg_window_parent_class)->dispose(object);
@@ -1903,8 +1907,28 @@ vfg_window_init(VfgWindow *self)
     gtk_widget_init_template(GTK_WIDGET(self));
     self->vm_warnings =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
-    g_signal_connect(self->vm_list, "row-selected", G_CALLBACK(vfg_window_row_selected), self);
-    g_signal_connect(self->vm_list, "row-activated", G_CALLBACK(vfg_window_row_activated), self);
+    {
+        GtkListItemFactory *factory = gtk_signal_list_item_factory_new();
+
+        self->vm_names = gtk_string_list_new(NULL);
+        self->vm_filter = gtk_string_filter_new(
+            gtk_property_expression_new(GTK_TYPE_STRING_OBJECT, NULL, "string"));
+        gtk_string_filter_set_match_mode(self->vm_filter, GTK_STRING_FILTER_MATCH_MODE_SUBSTRING);
+        gtk_string_filter_set_ignore_case(self->vm_filter, TRUE);
+        self->vm_shown = gtk_filter_list_model_new(G_LIST_MODEL(g_object_ref(self->vm_names)),
+                                                   GTK_FILTER(g_object_ref(self->vm_filter)));
+        self->vm_chosen = gtk_single_selection_new(G_LIST_MODEL(g_object_ref(self->vm_shown)));
+        gtk_single_selection_set_autoselect(self->vm_chosen, FALSE);
+        gtk_single_selection_set_can_unselect(self->vm_chosen, TRUE);
+        g_signal_connect(factory, "setup", G_CALLBACK(vfg_vm_item_setup), self);
+        g_signal_connect(factory, "bind", G_CALLBACK(vfg_vm_item_bind), self);
+        gtk_list_view_set_factory(self->vm_list, factory);
+        gtk_list_view_set_model(self->vm_list, GTK_SELECTION_MODEL(g_object_ref(self->vm_chosen)));
+        g_object_unref(factory);
+    }
+    g_signal_connect(self->vm_chosen, "selection-changed", G_CALLBACK(vfg_window_row_selected),
+                     self);
+    g_signal_connect(self->vm_list, "activate", G_CALLBACK(vfg_window_row_activated), self);
     g_signal_connect(self->leaflet, "notify::folded", G_CALLBACK(vfg_window_folded_changed), self);
     g_signal_connect(self->leaflet, "notify::visible-child", G_CALLBACK(vfg_window_folded_changed),
                      self);
