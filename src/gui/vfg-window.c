@@ -566,6 +566,23 @@ vfg_window_update_list(VfgWindow *self)
     self->updating_list = FALSE;
 }
 
+/* Tab leaves the VM list for the VM's page: the list is one stop (the arrows move in it),
+ * as GtkListBox did; GTK 4.8's GtkListView would stop at every row. */
+static gboolean
+vfg_window_list_key(GtkEventControllerKey *controller, guint keyval, guint keycode,
+                    GdkModifierType state, gpointer data)
+{
+    VfgWindow *self = data;
+
+    if ((keyval != GDK_KEY_Tab && keyval != GDK_KEY_KP_Tab) ||
+        (state & (GDK_SHIFT_MASK | GDK_CONTROL_MASK | GDK_ALT_MASK)))
+        return FALSE;
+    if (adw_leaflet_get_folded(self->leaflet))
+        return FALSE;
+    return gtk_widget_child_focus(gtk_widget_get_parent(GTK_WIDGET(self->detail_stack)),
+                                  GTK_DIR_TAB_FORWARD);
+}
+
 /* The factory: a VfgVmRow per row on screen, bound to its VM's info in the snapshot. */
 static void
 vfg_vm_item_setup(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
@@ -1929,6 +1946,13 @@ vfg_window_init(VfgWindow *self)
     g_signal_connect(self->vm_chosen, "selection-changed", G_CALLBACK(vfg_window_row_selected),
                      self);
     g_signal_connect(self->vm_list, "activate", G_CALLBACK(vfg_window_row_activated), self);
+    {
+        GtkEventController *keys = gtk_event_controller_key_new();
+
+        gtk_event_controller_set_propagation_phase(keys, GTK_PHASE_CAPTURE);
+        g_signal_connect(keys, "key-pressed", G_CALLBACK(vfg_window_list_key), self);
+        gtk_widget_add_controller(GTK_WIDGET(self->vm_list), keys);
+    }
     g_signal_connect(self->leaflet, "notify::folded", G_CALLBACK(vfg_window_folded_changed), self);
     g_signal_connect(self->leaflet, "notify::visible-child", G_CALLBACK(vfg_window_folded_changed),
                      self);
