@@ -561,6 +561,9 @@ def narrow(root):
     app.action("show-page", "host")
     tap(wait_for(lambda: on_screen(app, "Run setup")), "400 px: the Host page's Run setup is drawn whole")
     tap(app.screenshot("400-light-host.png"), "screenshot: 400-light-host.png")
+    app.action("show-page", "log")
+    time.sleep(1)
+    tap(app.screenshot("400-light-log.png"), "screenshot: 400-light-log.png")
     # a resize is kept: 360 px next time
     app.action("test-resize", "360x700")
     w = wait_for(lambda: (lambda x: x if x and x <= 370 else None)(width_of(app)), 5)
@@ -584,12 +587,21 @@ def narrow(root):
     for name in ("Start", "Activate GPU", back):
         tap(on_screen(app, name), f"360 px: '{name}' is drawn whole inside the window")
     tap(app.screenshot("360-dark-details.png"), "screenshot: 360-dark-details.png")
-    app.action("test-resize", "1400x900")
-    time.sleep(1.5)
-    tap(app.screenshot("1400-dark-details.png"), "screenshot: 1400-dark-details.png")
-    app.action("show-page", "host")
-    time.sleep(1)
-    tap(app.screenshot("1400-dark-host.png"), "screenshot: 1400-dark-host.png")
+    # the same cases in the dark at 360 px and at 1400 px: a PNG each
+    for width in (360, 1400):
+        if width == 1400:
+            app.action("test-resize", "1400x900")
+            time.sleep(1.5)
+        app.action("show-page", "vms")
+        app.action("select-vm", VM)
+        time.sleep(1)
+        tap(app.screenshot(f"{width}-dark-details.png"), f"screenshot: {width}-dark-details.png")
+        run_flow(app, "start-vm" if width == 360 else "stop-vm", f"dark, {width} px")
+        tap(app.screenshot(f"{width}-dark-flow.png"), f"screenshot: {width}-dark-flow.png")
+        for page in ("host", "log"):
+            app.action("show-page", page)
+            time.sleep(1)
+            tap(app.screenshot(f"{width}-dark-{page}.png"), f"screenshot: {width}-dark-{page}.png")
     tap(app.quit() == 0, "dark: the app quits cleanly")
     write_size(1400, 900)
 
