@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The desktop app's benchmarks, on the demo host with 50 more VMs, under Xvfb:
+# The desktop app's benchmarks, on the demo host with 500 more VMs ($BENCH_VMS), under Xvfb:
 #   1. launch → first frame drawn with the VM list filled (VIRTFLOW_GTK_BENCH=1 makes
 #      virtflow-gtk print the wall clock at its first frames: GdkFrameClock "after-paint")
 #   2. the longest main-loop stall during an activation and a deactivation (a 1 ms
@@ -63,9 +63,9 @@ done
 INNER
 chmod +x "$tmp/inner.sh"
 export HOME=$tmp XDG_RUNTIME_DIR=$tmp/run XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config \
-    XDG_CACHE_HOME=$tmp/cache GSK_RENDERER=cairo VIRTFLOW_DEMO_ROOT=$tmp/demo VIRTFLOW_DEMO_VMS=50
+    XDG_CACHE_HOME=$tmp/cache GSK_RENDERER=cairo VIRTFLOW_DEMO_ROOT=$tmp/demo VIRTFLOW_DEMO_VMS=${BENCH_VMS:-500}
 unset DISPLAY WAYLAND_DISPLAY DBUS_SESSION_BUS_ADDRESS
-echo "virtflow-gtk --demo with 50 more VMs (51 in all), Xvfb 1280x800, GSK_RENDERER=cairo, $runs runs"
+echo "virtflow-gtk --demo with $VIRTFLOW_DEMO_VMS more VMs ($((VIRTFLOW_DEMO_VMS + 1)) in all), Xvfb 1280x800, GSK_RENDERER=cairo, $runs runs"
 xvfb-run -a -n $((100 + RANDOM % 800)) -s "-screen 0 1280x800x24" \
     dbus-run-session -- "$tmp/inner.sh" "$bin" "$runs" "$tmp" 2>/dev/null | tee "$tmp/results"
 # median and max (mawk has no sort of its own)
@@ -76,7 +76,7 @@ summary() { # FIELD-AFTER WORD
     printf '%s: median %s ms, max %s ms\n' "$2" "$(sed -n "$(((n + 1) / 2))p" <<<"$values")" \
         "$(tail -1 <<<"$values")"
 }
-summary "first frame with the list" "launch to first frame with the 51 VMs"
+summary "first frame with the list" "launch to first frame with the $((VIRTFLOW_DEMO_VMS + 1)) VMs"
 summary "stall: activate" "longest main-loop stall during an activation"
 summary "ms, deactivate" "longest main-loop stall during a deactivation"
 echo "load average during the runs: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"

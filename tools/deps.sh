@@ -18,7 +18,7 @@ VF_DEPS_BUILD="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libxml2
 VF_DEPS_TEST="valgrind clang-format libvirt-clients libxml2-utils python3 qemu-system-x86 busybox-static
   cpio linux-libc-dev ca-certificates libvirt-daemon-system libvirt-daemon-driver-qemu
   qemu-guest-agent procps groff-base man-db bash-completion kmod binutils
-  xvfb xauth dbus at-spi2-core python3-gi gir1.2-atspi-2.0 desktop-file-utils appstream
+  xvfb xauth dbus at-spi2-core python3-gi gir1.2-atspi-2.0 desktop-file-utils appstream gettext
   pkexec polkitd dbus-daemon dbus-bin clang libclang-rt-14-dev hyperfine pciutils jq
   python3-pytest gjs gi-docgen"
 

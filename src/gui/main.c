@@ -12,13 +12,18 @@
  * Actions taking a VM ("s"): select-vm, start-vm, stop-vm, force-off, activate-gpu,
  * deactivate-gpu ('' means the selected VM; activate-gpu asks nothing: the monitor view and
  * the keyboard and mouse `--input auto` picks, as the CLI's defaults); show-page ("vms", "host",
- * "log"); screenshot (a PNG path); run-setup; refresh; quit. With --demo also demo-guest-shutdown
+ * "log"); search-vms ("s": the VM list's search); run-setup; refresh; quit. Test builds
+ * (-Dtest_hooks=true) add screenshot (a PNG path) and test-resize ("WIDTHxHEIGHT"). A flow action
+ * refuses what the window's button would (a toast says why), and all are off while a flow runs.
+ * With --demo also demo-guest-shutdown
  * ("s"): the guest shuts itself down, as from inside Windows (the window follows libvirt's events).
  */
 #include "vfg-backend.h"
 #include "vfg-window.h"
 
 #include <adwaita.h>
+#include <glib/gi18n.h>
+#include <locale.h>
 #include <stdio.h>
 
 typedef struct {
@@ -84,7 +89,7 @@ vfg_action_select_vm(GSimpleAction *action, GVariant *param, gpointer app)
 
     if (win && !vfg_window_select_vm(win, vfg_param_vm(param))) {
         g_autofree char *text =
-            g_strdup_printf("No VM named '%s'", g_variant_get_string(param, NULL));
+            g_strdup_printf(_("No VM named '%s'"), g_variant_get_string(param, NULL));
 
         vfg_window_toast(win, text);
     }
@@ -99,6 +104,9 @@ vfg_action_show_page(GSimpleAction *action, GVariant *param, gpointer app)
         vfg_window_show_page(win, g_variant_get_string(param, NULL));
 }
 
+#ifdef VFG_TEST_HOOKS
+/* Test builds only (-Dtest_hooks=true): a PNG of the window (or the dialog over it) at a path
+ * the caller names. */
 static void
 vfg_action_screenshot(GSimpleAction *action, GVariant *param, gpointer app)
 {
@@ -107,6 +115,35 @@ vfg_action_screenshot(GSimpleAction *action, GVariant *param, gpointer app)
 
     if (win && !vfg_window_save_png(win, g_variant_get_string(param, NULL), &error))
         g_warning("Screenshot: %s", error->message);
+}
+
+/* Test builds only: the window's size "WIDTHxHEIGHT", as a user's resize leaves it. */
+static void
+vfg_action_test_resize(GSimpleAction *action, GVariant *param, gpointer app)
+{
+    VfgWindow *win = vfg_app_window(app);
+    int width = 0, height = 0;
+
+    if (win && sscanf(g_variant_get_string(param, NULL), "%dx%d", &width, &height) == 2 &&
+        width > 0 && height > 0) {
+        gtk_window_unmaximize(GTK_WINDOW(win));
+        gtk_window_set_default_size(GTK_WINDOW(win), width, height);
+    }
+}
+
+static const GActionEntry vfg_test_actions[] = {
+    {"screenshot", vfg_action_screenshot, "s"},
+    {"test-resize", vfg_action_test_resize, "s"},
+};
+#endif
+
+static void
+vfg_action_search_vms(GSimpleAction *action, GVariant *param, gpointer app)
+{
+    VfgWindow *win = vfg_app_window(app);
+
+    if (win)
+        vfg_window_search_vms(win, g_variant_get_string(param, NULL));
 }
 
 static void
@@ -127,8 +164,9 @@ vfg_setup_done(GObject *source, GAsyncResult *result, gpointer data)
 
     if (win == NULL)
         return;
+    vfg_window_set_setup_running(win, FALSE);
     if (summary == NULL) {
-        g_autofree char *text = g_strdup_printf("Setup failed: %s", error->message);
+        g_autofree char *text = g_strdup_printf(_("Setup failed: %s"), error->message);
 
         vfg_window_toast(win, text);
     } else {
@@ -145,9 +183,10 @@ vfg_action_run_setup(GSimpleAction *action, GVariant *param, gpointer app)
     if (win == NULL)
         return;
     vfg_window_toast(win, vfg_backend_is_demo(vfg_app.backend)
-                              ? "Running setup on the demo host"
-                              : "Running setup (virtflow-helper; you may be asked for your "
-                                "password)");
+                              ? _("Running setup on the demo host")
+                              : _("Running setup (virtflow-helper; you may be asked for your "
+                                  "password)"));
+    vfg_window_set_setup_running(win, TRUE);
     vfg_backend_run_setup_async(vfg_app.backend, vfg_setup_done, NULL);
 }
 
@@ -175,8 +214,10 @@ vfg_action_guest_shutdown(GSimpleAction *action, GVariant *param, gpointer app)
 static void
 vfg_action_quit(GSimpleAction *action, GVariant *param, gpointer app)
 {
-    if (vfg_app.window)
+    if (vfg_app.window) {
+        vfg_window_save_size(vfg_app.window);
         gtk_window_destroy(GTK_WINDOW(vfg_app.window));
+    }
     g_application_quit(app);
 }
 
@@ -185,14 +226,14 @@ vfg_action_about(GSimpleAction *action, GVariant *param, gpointer app)
 {
     GtkWidget *about = adw_about_window_new();
 
-    adw_about_window_set_application_name(ADW_ABOUT_WINDOW(about), "VirtFlow");
+    adw_about_window_set_application_name(ADW_ABOUT_WINDOW(about), _("VirtFlow"));
     adw_about_window_set_application_icon(ADW_ABOUT_WINDOW(about), "org.virtflow.VirtFlow");
     adw_about_window_set_version(ADW_ABOUT_WINDOW(about), VFG_VERSION);
     adw_about_window_set_comments(ADW_ABOUT_WINDOW(about),
-                                  "Hand the dedicated GPU to a VM while the host keeps the "
-                                  "integrated one, and get it back when the VM stops.");
+                                  _("Hand the dedicated GPU to a VM while the host keeps the "
+                                    "integrated one, and get it back when the VM stops."));
     adw_about_window_set_license_type(ADW_ABOUT_WINDOW(about), GTK_LICENSE_GPL_2_0);
-    adw_about_window_set_developer_name(ADW_ABOUT_WINDOW(about), "The VirtFlow developers");
+    adw_about_window_set_developer_name(ADW_ABOUT_WINDOW(about), _("The VirtFlow developers"));
     if (vfg_app.window)
         gtk_window_set_transient_for(GTK_WINDOW(about), GTK_WINDOW(vfg_app.window));
     gtk_window_present(GTK_WINDOW(about));
@@ -218,7 +259,7 @@ static const GActionEntry vfg_app_actions[] = {
     {"deactivate-gpu", vfg_action_flow, "s"},
     {"force-off", vfg_action_force_off, "s"},
     {"show-page", vfg_action_show_page, "s"},
-    {"screenshot", vfg_action_screenshot, "s"},
+    {"search-vms", vfg_action_search_vms, "s"},
     {"run-setup", vfg_action_run_setup},
     {"refresh", vfg_action_refresh},
     {"quit", vfg_action_quit},
@@ -286,18 +327,18 @@ vfg_show_unreachable(GtkApplication *app, const GError *error)
         "<tt>virtqemud.socket</tt> where libvirt runs as modular daemons), then Retry. "
         "The demo shows VirtFlow on a simulated host.",
         escaped);
-    gtk_window_set_title(GTK_WINDOW(window), "VirtFlow");
+    gtk_window_set_title(GTK_WINDOW(window), _("VirtFlow"));
     gtk_window_set_default_size(GTK_WINDOW(window), 720, 560);
     gtk_box_append(GTK_BOX(box), adw_header_bar_new());
     adw_status_page_set_icon_name(ADW_STATUS_PAGE(status), "network-offline-symbolic");
-    adw_status_page_set_title(ADW_STATUS_PAGE(status), "VirtFlow cannot reach libvirt");
+    adw_status_page_set_title(ADW_STATUS_PAGE(status), _("VirtFlow cannot reach libvirt"));
     adw_status_page_set_description(ADW_STATUS_PAGE(status), description);
     gtk_widget_set_vexpand(status, TRUE);
     gtk_widget_set_halign(buttons, GTK_ALIGN_CENTER);
     gtk_box_append(GTK_BOX(buttons),
-                   vfg_pill_button("Retry", G_CALLBACK(vfg_unreachable_retry), app, TRUE));
-    gtk_box_append(GTK_BOX(buttons),
-                   vfg_pill_button("Try the Demo", G_CALLBACK(vfg_unreachable_demo), app, FALSE));
+                   vfg_pill_button(_("Retry"), G_CALLBACK(vfg_unreachable_retry), app, TRUE));
+    gtk_box_append(GTK_BOX(buttons), vfg_pill_button(_("Try the Demo"),
+                                                     G_CALLBACK(vfg_unreachable_demo), app, FALSE));
     adw_status_page_set_child(ADW_STATUS_PAGE(status), buttons);
     gtk_box_append(GTK_BOX(box), status);
     adw_application_window_set_content(ADW_APPLICATION_WINDOW(window), box);
@@ -359,18 +400,30 @@ main(int argc, char **argv)
     g_autoptr(AdwApplication) app = NULL;
     const GOptionEntry options[] = {
         {"demo", 0, 0, G_OPTION_ARG_NONE, &vfg_app.demo,
-         "Run on the demo host (simulated; nothing real is touched)", NULL},
+         _("Run on the demo host (simulated; nothing real is touched)"), NULL},
         {"connect", 'c', 0, G_OPTION_ARG_STRING, &vfg_app.uri,
-         "libvirt URI (default qemu:///system)", "URI"},
+         _("libvirt URI (default qemu:///system)"), "URI"},
         {NULL},
     };
     int status;
 
+    /* every UI string through gettext (po/); test builds may point at another catalogue
+     * directory: the pseudo-translation tests/gui/run.sh makes */
+    setlocale(LC_ALL, "");
+#ifdef VFG_TEST_HOOKS
+    bindtextdomain(GETTEXT_PACKAGE, g_getenv("VIRTFLOW_GTK_LOCALEDIR")
+                                        ? g_getenv("VIRTFLOW_GTK_LOCALEDIR")
+                                        : LOCALEDIR);
+#else
+    bindtextdomain(GETTEXT_PACKAGE, LOCALEDIR);
+#endif
+    bind_textdomain_codeset(GETTEXT_PACKAGE, "UTF-8");
+    textdomain(GETTEXT_PACKAGE);
     for (int i = 1; i < argc; i++)
         if (g_str_equal(argv[i], "--demo"))
             vfg_app.demo_requested = TRUE;
     g_set_prgname("virtflow-gtk");
-    g_set_application_name("VirtFlow");
+    g_set_application_name(_("VirtFlow"));
     /* the demo is another application: a second `--demo` never presents the real host's
      * window (nor the other way round) */
     app = adw_application_new(vfg_app.demo_requested ? VFG_DEMO_APP_ID : VFG_APP_ID,
@@ -379,6 +432,10 @@ main(int argc, char **argv)
     g_application_add_main_option_entries(G_APPLICATION(app), options);
     g_action_map_add_action_entries(G_ACTION_MAP(app), vfg_app_actions,
                                     G_N_ELEMENTS(vfg_app_actions), app);
+#ifdef VFG_TEST_HOOKS
+    g_action_map_add_action_entries(G_ACTION_MAP(app), vfg_test_actions,
+                                    G_N_ELEMENTS(vfg_test_actions), app);
+#endif
     if (vfg_app.demo_requested)
         g_action_map_add_action_entries(G_ACTION_MAP(app), vfg_demo_actions,
                                         G_N_ELEMENTS(vfg_demo_actions), app);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "vfg-backend.h"
 
+#include <glib/gi18n.h>
+
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <string.h>
@@ -359,14 +361,14 @@ vfg_backend_refresh_thread(GTask *task, gpointer source, gpointer data, GCancell
         snap->hook_installed = TRUE;
         snap->hook_text =
             vf_host_is_live(self->host) && !g_file_test(target, G_FILE_TEST_EXISTS)
-                ? g_strdup_printf("installed, but its target %s is missing: run setup again",
+                ? g_strdup_printf(_("installed, but its target %s is missing: run setup again"),
                                   target)
-                : g_strdup_printf("installed (%s → %s)", VF_SETUP_HOOK_LINK, target);
+                : g_strdup_printf(_("installed (%s → %s)"), VF_SETUP_HOOK_LINK, target);
     } else if (vf_host_exists(self->host, VF_SETUP_HOOK_LINK)) {
         snap->hook_installed = TRUE;
-        snap->hook_text = g_strdup_printf("installed (%s)", VF_SETUP_HOOK_LINK);
+        snap->hook_text = g_strdup_printf(_("installed (%s)"), VF_SETUP_HOOK_LINK);
     } else {
-        snap->hook_text = g_strdup("not installed");
+        snap->hook_text = g_strdup(_("not installed"));
     }
     snap->findings = vfg_host_findings(self->host, self->conn);
     snap->gpu_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -504,6 +506,12 @@ vfg_flow_progress(const VfStep *step, double fraction, gpointer user_data)
                         step->detail ? step->detail : "");
     if (job->progress)
         vfg_post_step(job, job->progress, step, fraction);
+#ifdef VFG_TEST_HOOKS
+    /* test builds: $VIRTFLOW_GTK_TEST_STEP_MS slows each step down, so that the tests can act
+     * while a flow runs (a refresh, the progress read by a screen reader) */
+    if (step->state == VF_STEP_DONE && g_getenv("VIRTFLOW_GTK_TEST_STEP_MS"))
+        g_usleep(1000 * (gulong)g_ascii_strtoull(g_getenv("VIRTFLOW_GTK_TEST_STEP_MS"), NULL, 10));
+#endif
 }
 
 static void
@@ -732,11 +740,12 @@ vfg_backend_setup_thread(GTask *task, gpointer source, gpointer data, GCancellab
         g_task_return_error(task, g_steal_pointer(&error));
         return;
     }
-    g_task_return_pointer(task,
-                          g_strdup_printf("Setup done: %u change%s made%s", run.done,
-                                          run.done == 1 ? "" : "s",
-                                          run.manual ? "; some need you (see the log page)" : ""),
-                          g_free);
+    g_task_return_pointer(
+        task,
+        g_strdup_printf(
+            ngettext("Setup done: %u change made%s", "Setup done: %u changes made%s", run.done),
+            run.done, run.manual ? _("; some need you (see the log page)") : ""),
+        g_free);
 }
 
 void
@@ -749,6 +758,47 @@ vfg_backend_run_setup_async(VfgBackend *self, GAsyncReadyCallback callback, gpoi
 
 char *
 vfg_backend_run_setup_finish(VfgBackend *self, GAsyncResult *result, GError **error)
+{
+    return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+static void
+vfg_backend_plan_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+    VfgBackend *self = source;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfSetup) setup = vf_setup_new(self->host, VF_SETUP_FLAGS_NONE, &error);
+    g_autoptr(GStrvBuilder) lines = g_strv_builder_new();
+    GPtrArray *changes;
+
+    if (setup == NULL) {
+        g_task_return_error(task, g_steal_pointer(&error));
+        return;
+    }
+    changes = vf_setup_get_changes(setup);
+    for (guint i = 0; i < changes->len; i++) {
+        const VfSetupChange *c = changes->pdata[i];
+        g_autofree char *line = NULL;
+
+        if (c->state != VF_SETUP_PENDING)
+            continue;
+        line =
+            g_strdup_printf("%s%s%s", c->title, c->detail ? ": " : "", c->detail ? c->detail : "");
+        g_strv_builder_add(lines, line);
+    }
+    g_task_return_pointer(task, g_strv_builder_end(lines), (GDestroyNotify)g_strfreev);
+}
+
+void
+vfg_backend_plan_setup_async(VfgBackend *self, GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_autoptr(GTask) task = g_task_new(self, NULL, callback, user_data);
+
+    g_task_run_in_thread(task, vfg_backend_plan_thread);
+}
+
+GStrv
+vfg_backend_plan_setup_finish(VfgBackend *self, GAsyncResult *result, GError **error)
 {
     return g_task_propagate_pointer(G_TASK(result), error);
 }

@@ -103,6 +103,11 @@ gboolean vfg_backend_guest_shutdown_finish(VfgBackend *self, GAsyncResult *resul
 void vfg_backend_run_setup_async(VfgBackend *self, GAsyncReadyCallback callback,
                                  gpointer user_data);
 char *vfg_backend_run_setup_finish(VfgBackend *self, GAsyncResult *result, GError **error);
+/* What setup would change now, without changing it: its pending changes, one line each
+ * ("Install the libvirt hook: DETAIL"); an empty list when the host is set up. */
+void vfg_backend_plan_setup_async(VfgBackend *self, GAsyncReadyCallback callback,
+                                  gpointer user_data);
+GStrv vfg_backend_plan_setup_finish(VfgBackend *self, GAsyncResult *result, GError **error);
 
 /* The logs, newest line first: [0] VirtFlow's own, [1] the libvirt hook's. */
 void vfg_backend_read_logs_async(VfgBackend *self, GAsyncReadyCallback callback,

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "vfg-step-row.h"
 
+#include <glib/gi18n.h>
+
 struct _VfgStepRow {
     AdwActionRow parent_instance;
     GtkStack *icon_stack;
@@ -39,6 +41,13 @@ vfg_step_row_init(VfgStepRow *self)
     gtk_widget_init_template(GTK_WIDGET(self));
 }
 
+/* the step's state as the list says it (vf_step_state_to_string() is the log's word) */
+static const char *const vfg_step_states[] = {
+    [VF_STEP_WAITING] = N_("waiting"), [VF_STEP_RUNNING] = N_("running"),
+    [VF_STEP_DONE] = N_("done"),       [VF_STEP_FAILED] = N_("failed"),
+    [VF_STEP_SKIPPED] = N_("skipped"),
+};
+
 static const char *const vfg_step_icons[] = {
     [VF_STEP_WAITING] = "content-loading-symbolic",
     [VF_STEP_RUNNING] = NULL,
@@ -57,7 +66,9 @@ vfg_step_row_update(VfgStepRow *self, const VfStep *step)
         adw_preferences_row_set_title(ADW_PREFERENCES_ROW(self), step->title);
     }
     adw_action_row_set_subtitle(ADW_ACTION_ROW(self), step->detail ? step->detail : "");
-    gtk_label_set_label(self->state_label, vf_step_state_to_string(step->state));
+    gtk_label_set_label(self->state_label, step->state < VF_STEP_LAST
+                                               ? _(vfg_step_states[step->state])
+                                               : vf_step_state_to_string(step->state));
     gtk_spinner_set_spinning(self->spinner, running);
     gtk_stack_set_visible_child_name(self->icon_stack, running ? "spinner" : "icon");
     if (!running && step->state < VF_STEP_LAST)

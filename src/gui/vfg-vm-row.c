@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include "vfg-vm-row.h"
 
+#include <glib/gi18n.h>
+
 struct _VfgVmRow {
     AdwActionRow parent_instance;
     GtkWidget *badge;
@@ -44,8 +46,8 @@ vfg_vm_row_update(VfgVmRow *self, const VfDomainInfo *info)
     adw_action_row_set_subtitle(ADW_ACTION_ROW(self), vf_domain_state_to_string(info->state));
     gtk_widget_set_visible(self->badge, info->passthrough);
     if (info->passthrough) {
-        g_autofree char *tip = g_strdup_printf("GPU %s passes through to this VM",
-                                               info->gpu ? info->gpu : "(unknown)");
+        g_autofree char *tip = g_strdup_printf(_("GPU %s passes through to this VM"),
+                                               info->gpu ? info->gpu : _("(unknown)"));
 
         gtk_widget_set_tooltip_text(self->badge, tip);
     }
@@ -56,7 +58,8 @@ vfg_vm_row_new(const VfDomainInfo *info)
 {
     VfgVmRow *self = g_object_new(VFG_TYPE_VM_ROW, NULL);
 
-    vfg_vm_row_update(self, info);
+    if (info)
+        vfg_vm_row_update(self, info);
     return GTK_WIDGET(self);
 }
 

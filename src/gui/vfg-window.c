@@ -4,7 +4,12 @@
 #include "vfg-step-row.h"
 #include "vfg-vm-row.h"
 
+#include <glib/gi18n.h>
+
 #include <stdio.h>
+
+/* Narrower than this (px), the window stacks the VM's action buttons. */
+#define VFG_NARROW_WIDTH 700
 
 /* A graceful stop that waits longer than this offers "Force off". */
 #define VFG_FORCE_OFF_AFTER_MS 5000
@@ -16,7 +21,18 @@ struct _VfgWindow {
     AdwToastOverlay *toasts;
     AdwViewStack *stack;
     GtkRevealer *demo_banner;
-    GtkListBox *vm_list;
+    GtkListView *vm_list;
+    GtkStringList *vm_names;       /* the model: every VM's name, in the snapshot's order */
+    GtkStringFilter *vm_filter;    /* the search */
+    GtkFilterListModel *vm_shown;  /* the names the search lets through */
+    GtkSingleSelection *vm_chosen; /* the selected VM */
+    GtkSearchBar *vm_search_bar;
+    GtkSearchEntry *vm_search, *log_search;
+    GtkStack *vm_list_stack;
+    GtkStringFilter *log_filter; /* the log search: both logs show only the lines it matches */
+    GtkFilterListModel *app_log_shown, *hook_log_shown;
+    AdwLeaflet *leaflet;
+    GtkWidget *action_box;
     GtkStack *detail_stack;
     AdwPreferencesGroup *vm_group;
     AdwActionRow *state_row, *vcpus_row, *memory_row;
@@ -31,6 +47,7 @@ struct _VfgWindow {
     GtkListBox *notes_list;
     GtkWidget *next_start_button, *lg_button;
     GtkWidget *not_ready_box;
+    GtkWidget *setup_spinner;
     GtkWidget *anyway_button;
     GtkLabel *not_ready_label;
     AdwActionRow *iommu_row, *vfio_row, *hook_row, *conn_row;
@@ -58,7 +75,9 @@ struct _VfgWindow {
                               * on the VM's page until its next flow */
 
     gboolean refreshing, refresh_again;
-    gboolean disposed; /* results that arrive after the window went away are dropped */
+    gboolean refresh_after_flow; /* a refresh asked for while a flow runs: done when it ends */
+    GSettings *settings;         /* the window's size, when the schema is installed */
+    gboolean disposed;           /* results that arrive after the window went away are dropped */
 
     /* VIRTFLOW_GTK_BENCH=1: main-loop stall measurement during flows */
     gboolean bench;
@@ -71,13 +90,15 @@ struct _VfgWindow {
 G_DEFINE_FINAL_TYPE(VfgWindow, vfg_window, ADW_TYPE_APPLICATION_WINDOW)
 
 static const char *const vfg_flow_verbs[] = {
-    [VF_FLOW_ACTIVATE] = "Activating the GPU for",
-    [VF_FLOW_DEACTIVATE] = "Deactivating the GPU of",
-    [VF_FLOW_START] = "Starting",
-    [VF_FLOW_STOP] = "Stopping",
+    [VF_FLOW_ACTIVATE] = N_("Activating the GPU for"),
+    [VF_FLOW_DEACTIVATE] = N_("Deactivating the GPU of"),
+    [VF_FLOW_START] = N_("Starting"),
+    [VF_FLOW_STOP] = N_("Stopping"),
 };
 
 /* ---- helpers ---- */
+
+static void vfg_labels_break_long_words(GtkWidget *root);
 
 /* VIRTFLOW_GTK_BENCH=1: names the main-thread callbacks that take long */
 #define VFG_BENCH_BEGIN gint64 bench_t0 = g_get_monotonic_time()
@@ -102,17 +123,27 @@ vfg_info_row(const char *title, const char *subtitle, const char *icon)
 {
     GtkWidget *row = adw_action_row_new();
 
+    /* information, not a control: Tab goes past it to the actions */
+    gtk_widget_set_focusable(row, FALSE);
     adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
     if (subtitle)
         adw_action_row_set_subtitle(ADW_ACTION_ROW(row), subtitle);
     if (icon) {
         GtkWidget *image = gtk_image_new_from_icon_name(icon);
 
+        gboolean ok = g_str_equal(icon, "emblem-ok-symbolic");
+        gboolean warning = g_str_equal(icon, "dialog-warning-symbolic");
+        gboolean error = g_str_equal(icon, "dialog-error-symbolic");
+
         gtk_accessible_update_property(GTK_ACCESSIBLE(image), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                       g_str_equal(icon, "emblem-ok-symbolic")        ? "ok"
-                                       : g_str_equal(icon, "dialog-warning-symbolic") ? "warning"
-                                                                                      : "problem",
+                                       ok        ? _("ok")
+                                       : warning ? _("warning")
+                                       : error   ? _("problem")
+                                                 : _("note"),
                                        -1);
+        /* coloured by severity: a problem stands out among the passed checks */
+        if (ok || warning || error)
+            gtk_widget_add_css_class(image, ok ? "success" : warning ? "warning" : "error");
         adw_action_row_add_prefix(ADW_ACTION_ROW(row), image);
     }
     return row;
@@ -157,14 +188,19 @@ vfg_window_find_info(VfgWindow *self, const char *vm)
     return NULL;
 }
 
-static VfgVmRow *
-vfg_window_find_row(VfgWindow *self, const char *vm)
+/* @vm's position in @model (of GtkStringObject), or GTK_INVALID_LIST_POSITION. */
+static guint
+vfg_model_find(GListModel *model, const char *vm)
 {
-    for (GtkWidget *c = gtk_widget_get_first_child(GTK_WIDGET(self->vm_list)); c;
-         c = gtk_widget_get_next_sibling(c))
-        if (VFG_IS_VM_ROW(c) && g_strcmp0(vfg_vm_row_get_name(VFG_VM_ROW(c)), vm) == 0)
-            return VFG_VM_ROW(c);
-    return NULL;
+    guint n = g_list_model_get_n_items(model);
+
+    for (guint i = 0; vm && i < n; i++) {
+        g_autoptr(GtkStringObject) item = g_list_model_get_item(model, i);
+
+        if (g_str_equal(gtk_string_object_get_string(item), vm))
+            return i;
+    }
+    return GTK_INVALID_LIST_POSITION;
 }
 
 /* The GPU a VM has (its metadata) or would get (the host's eligible one). */
@@ -200,8 +236,8 @@ vfg_gpu_driver_text(const VfGpu *gpu)
     const char *driver = gpu->device->driver;
 
     if (gpu->on_vfio)
-        return g_strdup("vfio-pci: held for the VM");
-    return g_strdup_printf("%s: on the host driver", driver ? driver : "no driver");
+        return g_strdup(_("vfio-pci: held for the VM"));
+    return g_strdup_printf(_("%s: on the host driver"), driver ? driver : _("no driver"));
 }
 
 static char *
@@ -230,27 +266,84 @@ vfg_window_dup_not_ready(VfgWindow *self, const VfDomainInfo *info)
     if (info->passthrough || self->snap == NULL)
         return NULL;
     if (self->snap->report == NULL)
-        return g_strdup_printf("Activate GPU is not available: the host cannot be read (%s).",
+        return g_strdup_printf(_("Activate GPU is not available: the host cannot be read (%s)."),
                                self->snap->report_error ? self->snap->report_error : "unknown");
     gpu = vfg_window_gpu_for(self, info);
     if (gpu == NULL)
-        return g_strdup("Activate GPU is not available: this host has no GPU to give.");
+        return g_strdup(_("Activate GPU is not available: this host has no GPU to give."));
     for (guint i = 0; i < self->snap->domains->len; i++) {
         const VfDomainInfo *other = self->snap->domains->pdata[i];
 
         if (other != info && other->passthrough && g_strcmp0(other->gpu, gpu->device->address) == 0)
-            return g_strdup_printf("Activate GPU is not available: %s has GPU %s. Deactivate "
-                                   "it there first.",
+            return g_strdup_printf(_("Activate GPU is not available: %s has GPU %s. Deactivate "
+                                     "it there first."),
                                    other->name, gpu->device->address);
     }
     if (!vf_gpu_is_eligible(gpu) && !gpu->on_vfio) {
         const VfBlocker *blocker =
             gpu->blockers && gpu->blockers->len ? gpu->blockers->pdata[0] : NULL;
 
-        return g_strdup_printf("Activate GPU is not available: %s",
-                               blocker ? blocker->message : "the GPU is not eligible");
+        return g_strdup_printf(_("Activate GPU is not available: %s"),
+                               blocker ? blocker->message : _("the GPU is not eligible"));
     }
     return NULL;
+}
+
+/* Why flow @kind cannot run on @vm now, or NULL when it can: one rule for the buttons and
+ * for the application's actions (D-Bus), so that a script cannot do what a disabled button
+ * refuses. Force off (@force) needs only a running VM. */
+static char *
+vfg_window_dup_refusal(VfgWindow *self, VfFlowKind kind, const char *vm, gboolean force)
+{
+    const VfDomainInfo *info = vfg_window_find_info(self, vm);
+    gboolean active = info && vf_domain_state_is_active(info->state);
+
+    if (info == NULL)
+        return g_strdup_printf(_("No VM named '%s': refresh the list"), vm ? vm : "");
+    if (force)
+        return active ? NULL : g_strdup_printf(_("%s is not running"), info->name);
+    if (self->busy)
+        return g_strdup(_("Wait for the running operation to finish"));
+    switch (kind) {
+    case VF_FLOW_START:
+        return active ? g_strdup_printf(_("%s is already running"), info->name) : NULL;
+    case VF_FLOW_STOP:
+        return active ? NULL : g_strdup_printf(_("%s is not running"), info->name);
+    case VF_FLOW_ACTIVATE:
+        if (info->passthrough)
+            return g_strdup_printf(_("%s has the GPU already"), info->name);
+        return vfg_window_dup_not_ready(self, info);
+    case VF_FLOW_DEACTIVATE:
+        return info->passthrough ? NULL
+                                 : g_strdup_printf(_("%s has no GPU to give back"), info->name);
+    case VF_FLOW_LAST:
+        break;
+    }
+    return NULL;
+}
+
+static gboolean
+vfg_window_can(VfgWindow *self, VfFlowKind kind)
+{
+    g_autofree char *why = vfg_window_dup_refusal(self, kind, self->selected, FALSE);
+
+    return why == NULL;
+}
+
+/* The application's flow actions are off while a flow runs, as the buttons are. */
+static void
+vfg_window_update_app_actions(VfgWindow *self)
+{
+    static const char *const names[] = {"start-vm", "stop-vm", "activate-gpu", "deactivate-gpu",
+                                        "run-setup"};
+    GtkApplication *app = gtk_window_get_application(GTK_WINDOW(self));
+
+    for (guint i = 0; app && i < G_N_ELEMENTS(names); i++) {
+        GAction *action = g_action_map_lookup_action(G_ACTION_MAP(app), names[i]);
+
+        if (G_IS_SIMPLE_ACTION(action))
+            g_simple_action_set_enabled(G_SIMPLE_ACTION(action), !self->busy);
+    }
 }
 
 static void
@@ -258,15 +351,17 @@ vfg_window_update_actions(VfgWindow *self)
 {
     const VfDomainInfo *info = vfg_window_find_info(self, self->selected);
     gboolean active = info && vf_domain_state_is_active(info->state);
-    gboolean idle = info && !self->busy;
     g_autofree char *not_ready = info ? vfg_window_dup_not_ready(self, info) : NULL;
 
-    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.start", idle && !active);
-    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.stop", idle && active);
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.start",
+                                  vfg_window_can(self, VF_FLOW_START));
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.stop", vfg_window_can(self, VF_FLOW_STOP));
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.force-off", info && active);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.activate",
-                                  idle && !info->passthrough && not_ready == NULL);
-    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.deactivate", idle && info->passthrough);
+                                  vfg_window_can(self, VF_FLOW_ACTIVATE));
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.deactivate",
+                                  vfg_window_can(self, VF_FLOW_DEACTIVATE));
+    vfg_window_update_app_actions(self);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.back", !self->busy);
     gtk_widget_action_set_enabled(GTK_WIDGET(self), "vm.open-looking-glass", active);
     /* why Activate GPU is off, and the way to the page that explains it */
@@ -284,17 +379,17 @@ vfg_profile_text(const VfProfile *profile)
     g_autoptr(GString) s = g_string_new(NULL);
 
     g_string_append(s, profile->view == VF_VIEW_LOOKING_GLASS
-                           ? "Screen: a Looking Glass window on this screen (SPICE for "
-                             "clipboard and sound)"
-                           : "Screen: the monitor on the GPU's outputs, sound through it");
+                           ? _("Screen: a Looking Glass window on this screen (SPICE for "
+                               "clipboard and sound)")
+                           : _("Screen: the monitor on the GPU's outputs, sound through it"));
     if (profile->evdev->len > 0)
-        g_string_append_printf(s, "\nKeyboard and mouse: %u handed over; %s to switch",
+        g_string_append_printf(s, _("\nKeyboard and mouse: %u handed over; %s to switch"),
                                profile->evdev->len, vf_grab_toggle_describe(profile->grab_toggle));
     else if (profile->usb_controller)
-        g_string_append_printf(s, "\nKeyboard and mouse: those on USB controller %s",
+        g_string_append_printf(s, _("\nKeyboard and mouse: those on USB controller %s"),
                                profile->usb_controller);
     else
-        g_string_append(s, "\nKeyboard and mouse: none handed over");
+        g_string_append(s, _("\nKeyboard and mouse: none handed over"));
     return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
@@ -314,7 +409,7 @@ vfg_window_update_details(VfgWindow *self)
     }
     adw_preferences_group_set_title(self->vm_group, info->name);
     adw_preferences_group_set_description(
-        self->vm_group, info->passthrough ? "GPU passthrough is active for this VM" : NULL);
+        self->vm_group, info->passthrough ? _("GPU passthrough is active for this VM") : NULL);
     adw_action_row_set_subtitle(self->state_row, vf_domain_state_to_string(info->state));
     vcpus = g_strdup_printf("%u", info->vcpus);
     adw_action_row_set_subtitle(self->vcpus_row, vcpus);
@@ -324,9 +419,10 @@ vfg_window_update_details(VfgWindow *self)
     gpu = vfg_window_gpu_for(self, info);
     rows = g_ptr_array_new_with_free_func(g_free);
     if (gpu == NULL) {
-        vfg_rows_add(rows, "No GPU",
-                     self->snap && self->snap->report_error ? self->snap->report_error
-                                                            : "this host shows no display device",
+        vfg_rows_add(rows, _("No GPU"),
+                     self->snap && self->snap->report_error
+                         ? self->snap->report_error
+                         : _("this host shows no display device"),
                      "dialog-warning-symbolic");
     } else {
         const char *name = g_hash_table_lookup(self->snap->gpu_names, gpu->device->address);
@@ -335,37 +431,38 @@ vfg_window_update_details(VfgWindow *self)
         g_autofree char *devices = vfg_gpu_devices_text(gpu);
         gboolean eligible = vf_gpu_is_eligible(gpu);
 
-        vfg_rows_add(rows, info->passthrough ? "Passed through" : "GPU", title, NULL);
-        vfg_rows_add(rows, "Driver", driver, NULL);
+        vfg_rows_add(rows, info->passthrough ? _("Passed through") : "GPU", title, NULL);
+        vfg_rows_add(rows, _("Driver"), driver, NULL);
         if (eligible || gpu->on_vfio)
-            vfg_rows_add(rows, "Eligible",
-                         info->passthrough ? "yes: the VM gets it when it starts"
-                                           : "yes: Activate GPU gives it to this VM",
+            vfg_rows_add(rows, _("Eligible"),
+                         info->passthrough ? _("yes: the VM gets it when it starts")
+                                           : _("yes: Activate GPU gives it to this VM"),
                          "emblem-ok-symbolic");
         for (guint b = 0; gpu->blockers && b < gpu->blockers->len; b++) {
             const VfBlocker *blocker = gpu->blockers->pdata[b];
-            g_autofree char *text = g_strdup_printf("%s\nFix: %s", blocker->message,
-                                                    blocker->fix ? blocker->fix : "none known");
+            g_autofree char *text = g_strdup_printf(_("%s\nFix: %s"), blocker->message,
+                                                    blocker->fix ? blocker->fix : _("none known"));
 
             vfg_rows_add(rows, vf_blocker_kind_to_string(blocker->kind), text,
                          "dialog-error-symbolic");
         }
-        vfg_rows_add(rows, gpu->on_vfio ? "Moved with it" : "Moves with it", devices, NULL);
+        vfg_rows_add(rows, gpu->on_vfio ? _("Moved with it") : _("Moves with it"), devices, NULL);
     }
     {
         GPtrArray *warnings = g_hash_table_lookup(self->vm_warnings, info->name);
 
         for (guint i = 0; warnings && i < warnings->len; i++)
-            vfg_rows_add(rows, "Warning", warnings->pdata[i], "dialog-warning-symbolic");
+            vfg_rows_add(rows, _("Warning"), warnings->pdata[i], "dialog-warning-symbolic");
     }
     if (info->passthrough && self->snap && self->snap->profiles) {
         const VfProfile *profile = g_hash_table_lookup(self->snap->profiles, info->name);
         g_autofree char *used = profile ? vfg_profile_text(profile) : NULL;
 
         if (used)
-            vfg_rows_add(rows, "How it is used", used, NULL);
+            vfg_rows_add(rows, _("How it is used"), used, NULL);
     }
     vfg_list_box_set_rows(self->gpu_list, rows);
+    vfg_labels_break_long_words(GTK_WIDGET(self->detail_stack));
     if (g_str_equal(gtk_stack_get_visible_child_name(self->detail_stack), "empty"))
         gtk_stack_set_visible_child_name(self->detail_stack, "details");
 }
@@ -403,60 +500,108 @@ vfg_window_update_host(VfgWindow *self)
         const char *name = g_hash_table_lookup(self->snap->gpu_names, gpu->device->address);
         g_autofree char *title = g_strdup_printf("%s %s", gpu->device->address, name ? name : "");
         g_autofree char *driver = vfg_gpu_driver_text(gpu);
-        g_autofree char *text = g_strdup_printf(
-            "%s; %s", driver, vf_gpu_is_eligible(gpu) ? "eligible for passthrough" : "blocked");
+        gboolean boot = vf_gpu_has_blocker(gpu, VF_BLOCKER_BOOT_VGA);
+        g_autofree char *text =
+            g_strdup_printf("%s; %s", driver,
+                            vf_gpu_is_eligible(gpu) ? _("eligible for passthrough")
+                            : boot                  ? _("stays with the host (drives your desktop)")
+                                   : _("cannot be passed through (see the VM's GPU section)"));
 
+        /* the host's own display is a role, not a problem */
         vfg_rows_add(rows, title, text,
-                     vf_gpu_is_eligible(gpu) ? "emblem-ok-symbolic" : "dialog-warning-symbolic");
+                     vf_gpu_is_eligible(gpu) ? "emblem-ok-symbolic"
+                     : boot                  ? "video-display-symbolic"
+                                             : "dialog-warning-symbolic");
     }
     vfg_list_box_set_rows(self->host_gpu_list, rows);
     g_ptr_array_set_size(rows, 0);
-    for (guint i = 0; i < self->snap->findings->len; i++) {
-        const VfgFinding *f = self->snap->findings->pdata[i];
-        g_autofree char *text =
-            f->fix ? g_strdup_printf("%s\nFix: %s", f->detail, f->fix) : g_strdup(f->detail);
+    /* problems first, then warnings, then what passed */
+    for (int level = VFG_FINDING_FAIL; level >= VFG_FINDING_OK; level--)
+        for (guint i = 0; i < self->snap->findings->len; i++) {
+            const VfgFinding *f = self->snap->findings->pdata[i];
+            g_autofree char *text = NULL;
 
-        vfg_rows_add(rows, f->title, text, vfg_finding_icons[f->level]);
-    }
+            if ((int)f->level != level)
+                continue;
+            /* what the app does itself is a button here, not a command to type */
+            if (f->fix && strstr(f->fix, "virtflow setup") && !strstr(f->fix, "--"))
+                text = g_strdup_printf(_("%s\nFix: press Run setup above"), f->detail);
+            else if (f->fix)
+                text = g_strdup_printf(_("%s\nFix: %s"), f->detail, f->fix);
+            else
+                text = g_strdup(f->detail);
+            vfg_rows_add(rows, f->title, text, vfg_finding_icons[f->level]);
+        }
     vfg_list_box_set_rows(self->findings_list, rows);
+    vfg_labels_break_long_words(adw_view_stack_get_child_by_name(self->stack, "host"));
 }
 
 /* ---- the VM list ---- */
 
+/* The list is a GListModel of names with a recycling GtkListView: only the rows on screen
+ * exist, so 500 VMs cost what 20 do. A refresh with the same VMs only rebinds those rows. */
 static void
 vfg_window_update_list(VfgWindow *self)
 {
     GPtrArray *domains = self->snap->domains;
-    guint n_rows = 0;
-    gboolean same = TRUE;
+    guint n = g_list_model_get_n_items(G_LIST_MODEL(self->vm_names));
+    gboolean same = n == domains->len;
+    g_autofree const char **names = g_new0(const char *, domains->len + 1);
 
-    for (GtkWidget *c = gtk_widget_get_first_child(GTK_WIDGET(self->vm_list)); c;
-         c = gtk_widget_get_next_sibling(c), n_rows++)
-        if (n_rows >= domains->len ||
-            g_strcmp0(vfg_vm_row_get_name(VFG_VM_ROW(c)),
-                      ((VfDomainInfo *)domains->pdata[n_rows])->name) != 0)
+    for (guint i = 0; i < domains->len; i++) {
+        names[i] = ((VfDomainInfo *)domains->pdata[i])->name;
+        if (same && !g_str_equal(names[i], gtk_string_list_get_string(self->vm_names, i)))
             same = FALSE;
-    self->updating_list = TRUE;
-    if (same && n_rows == domains->len) {
-        guint i = 0;
-
-        for (GtkWidget *c = gtk_widget_get_first_child(GTK_WIDGET(self->vm_list)); c;
-             c = gtk_widget_get_next_sibling(c))
-            vfg_vm_row_update(VFG_VM_ROW(c), domains->pdata[i++]);
-    } else {
-        vfg_list_box_clear(self->vm_list);
-        for (guint i = 0; i < domains->len; i++)
-            gtk_list_box_append(self->vm_list, vfg_vm_row_new(domains->pdata[i]));
-        if (self->selected == NULL && domains->len)
-            self->selected = g_strdup(((VfDomainInfo *)domains->pdata[0])->name);
-        if (self->selected) {
-            VfgVmRow *row = vfg_window_find_row(self, self->selected);
-
-            if (row)
-                gtk_list_box_select_row(self->vm_list, GTK_LIST_BOX_ROW(row));
-        }
     }
+    self->updating_list = TRUE;
+    if (same)
+        /* the same VMs: the rows on screen bind again to the new snapshot */
+        g_list_model_items_changed(G_LIST_MODEL(self->vm_names), 0, n, n);
+    else
+        gtk_string_list_splice(self->vm_names, 0, n, names);
+    if (self->selected == NULL && domains->len)
+        self->selected = g_strdup(names[0]);
+    gtk_single_selection_set_selected(self->vm_chosen,
+                                      vfg_model_find(G_LIST_MODEL(self->vm_shown), self->selected));
     self->updating_list = FALSE;
+}
+
+/* Tab leaves the VM list for the VM's page: the list is one stop (the arrows move in it),
+ * as GtkListBox did; GTK 4.8's GtkListView would stop at every row. */
+static gboolean
+vfg_window_list_key(GtkEventControllerKey *controller, guint keyval, guint keycode,
+                    GdkModifierType state, gpointer data)
+{
+    VfgWindow *self = data;
+
+    if ((keyval != GDK_KEY_Tab && keyval != GDK_KEY_KP_Tab) ||
+        (state & (GDK_SHIFT_MASK | GDK_CONTROL_MASK | GDK_ALT_MASK)))
+        return FALSE;
+    if (adw_leaflet_get_folded(self->leaflet))
+        return FALSE;
+    return gtk_widget_child_focus(gtk_widget_get_parent(GTK_WIDGET(self->detail_stack)),
+                                  GTK_DIR_TAB_FORWARD);
+}
+
+/* The factory: a VfgVmRow per row on screen, bound to its VM's info in the snapshot. */
+static void
+vfg_vm_item_setup(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
+{
+    GtkWidget *row = vfg_vm_row_new(NULL);
+
+    gtk_widget_set_focusable(row, FALSE); /* the list item has the focus */
+    gtk_list_item_set_child(item, row);
+}
+
+static void
+vfg_vm_item_bind(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data)
+{
+    VfgWindow *self = data;
+    const char *name = gtk_string_object_get_string(gtk_list_item_get_item(item));
+    const VfDomainInfo *info = vfg_window_find_info(self, name);
+
+    if (info)
+        vfg_vm_row_update(VFG_VM_ROW(gtk_list_item_get_child(item)), info);
 }
 
 /* ---- refresh: one look at the machine, off the main thread ---- */
@@ -473,6 +618,13 @@ vfg_window_refresh_done(GObject *source, GAsyncResult *result, gpointer data)
     VFG_BENCH_BEGIN;
 
     self->refreshing = FALSE;
+    if (self->busy) {
+        /* read while a flow was changing the host and the VM: the flow's end looks again */
+        g_clear_pointer(&snap, vfg_snapshot_free);
+        self->refresh_after_flow = TRUE;
+        self->refresh_again = FALSE;
+        return;
+    }
     if (snap == NULL) {
         vfg_window_toast(self, error->message);
     } else {
@@ -497,6 +649,11 @@ vfg_window_refresh(VfgWindow *self)
 {
     if (self->disposed)
         return;
+    if (self->busy) {
+        /* one owner of the state while a flow runs: the flow; its end refreshes */
+        self->refresh_after_flow = TRUE;
+        return;
+    }
     if (self->refreshing) {
         self->refresh_again = TRUE; /* coalesce bursts of events into one more look */
         return;
@@ -514,6 +671,7 @@ vfg_log_setup(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer dat
     GtkWidget *label = gtk_label_new(NULL);
 
     gtk_label_set_xalign(GTK_LABEL(label), 0);
+    gtk_label_set_selectable(GTK_LABEL(label), TRUE);
     gtk_label_set_wrap(GTK_LABEL(label), TRUE);
     gtk_label_set_wrap_mode(GTK_LABEL(label), PANGO_WRAP_WORD_CHAR);
     gtk_widget_add_css_class(label, "monospace");
@@ -533,19 +691,84 @@ vfg_log_bind(GtkSignalListItemFactory *factory, GtkListItem *item, gpointer data
                         gtk_string_object_get_string(line));
 }
 
+/* @shown: set to the lines @filter lets through (a reference). */
 static GtkStringList *
-vfg_log_view_init(GtkListView *view)
+vfg_log_view_init(GtkListView *view, GtkStringFilter *filter, GtkFilterListModel **shown)
 {
     GtkStringList *lines = gtk_string_list_new(NULL);
     GtkListItemFactory *factory = gtk_signal_list_item_factory_new();
 
+    *shown = gtk_filter_list_model_new(G_LIST_MODEL(g_object_ref(lines)),
+                                       GTK_FILTER(g_object_ref(filter)));
     g_signal_connect(factory, "setup", G_CALLBACK(vfg_log_setup), NULL);
     g_signal_connect(factory, "bind", G_CALLBACK(vfg_log_bind), NULL);
     gtk_list_view_set_factory(view, factory);
     gtk_list_view_set_model(
-        view, GTK_SELECTION_MODEL(gtk_no_selection_new(G_LIST_MODEL(g_object_ref(lines)))));
+        view, GTK_SELECTION_MODEL(gtk_no_selection_new(G_LIST_MODEL(g_object_ref(*shown)))));
     g_object_unref(factory);
     return lines;
+}
+
+static void
+vfg_window_log_search_changed(GtkSearchEntry *entry, gpointer data)
+{
+    VfgWindow *self = data;
+
+    gtk_string_filter_set_search(self->log_filter, gtk_editable_get_text(GTK_EDITABLE(entry)));
+}
+
+static guint
+vfg_log_append(GString *out, GListModel *lines)
+{
+    guint n = g_list_model_get_n_items(lines);
+
+    for (guint i = 0; i < n; i++) {
+        g_autoptr(GtkStringObject) line = g_list_model_get_item(lines, i);
+
+        g_string_append_printf(out, "%s\n", gtk_string_object_get_string(line));
+    }
+    return n;
+}
+
+/* Copy: the lines shown (the search applied) of both logs, as text. */
+static void
+vfg_window_copy_log(VfgWindow *self)
+{
+    g_autoptr(GString) text = g_string_new(NULL);
+    g_autofree char *toast = NULL;
+    guint n;
+
+    g_string_append(text, "# VirtFlow\n");
+    n = vfg_log_append(text, G_LIST_MODEL(self->app_log_shown));
+    g_string_append(text, _("# libvirt hook\n"));
+    n += vfg_log_append(text, G_LIST_MODEL(self->hook_log_shown));
+    gdk_clipboard_set_text(gtk_widget_get_clipboard(GTK_WIDGET(self)), text->str);
+    toast = g_strdup_printf(_("Copied %u log lines"), n);
+    vfg_window_toast(self, toast);
+}
+
+/* ---- the VM list's search ---- */
+
+static void
+vfg_window_vm_search_changed(GtkSearchEntry *entry, gpointer data)
+{
+    VfgWindow *self = data;
+
+    gtk_string_filter_set_search(self->vm_filter, gtk_editable_get_text(GTK_EDITABLE(entry)));
+    gtk_stack_set_visible_child_name(
+        self->vm_list_stack,
+        g_list_model_get_n_items(G_LIST_MODEL(self->vm_shown)) ? "list" : "none");
+}
+
+void
+vfg_window_search_vms(VfgWindow *self, const char *text)
+{
+    adw_view_stack_set_visible_child_name(self->stack, "vms");
+    adw_leaflet_set_visible_child_name(self->leaflet, "list");
+    gtk_search_bar_set_search_mode(self->vm_search_bar, TRUE);
+    if (text)
+        gtk_editable_set_text(GTK_EDITABLE(self->vm_search), text);
+    gtk_widget_grab_focus(GTK_WIDGET(self->vm_search));
 }
 
 static void
@@ -567,8 +790,8 @@ vfg_window_logs_done(GObject *source, GAsyncResult *result, gpointer data)
 
     if (logs == NULL)
         return;
-    vfg_window_fill_log(self->app_log, logs[0], "Nothing logged yet");
-    vfg_window_fill_log(self->hook_log, logs[1], "The hook has logged nothing");
+    vfg_window_fill_log(self->app_log, logs[0], _("Nothing logged yet"));
+    vfg_window_fill_log(self->hook_log, logs[1], _("The hook has logged nothing"));
     VFG_BENCH_END(self, "logs");
     g_strfreev(logs[0]);
     g_strfreev(logs[1]);
@@ -607,6 +830,27 @@ vfg_window_set_step(VfgWindow *self, const VfStep *step)
         gtk_list_box_append(self->step_list, vfg_step_row_new(step));
 }
 
+/* What a screen reader says of the progress bar: the step, its number and its state
+ * (GTK 4.8 has no announcement: the bar's description follows the steps). */
+static void
+vfg_window_announce_step(VfgWindow *self, const VfStep *step)
+{
+    guint n = 0, total = 0;
+    g_autofree char *text = NULL;
+
+    for (GtkWidget *c = gtk_widget_get_first_child(GTK_WIDGET(self->step_list)); c;
+         c = gtk_widget_get_next_sibling(c)) {
+        total++;
+        if (n == 0 && VFG_IS_STEP_ROW(c) &&
+            g_strcmp0(vfg_step_row_get_id(VFG_STEP_ROW(c)), step->id) == 0)
+            n = total;
+    }
+    text = g_strdup_printf(_("Step %u of %u: %s, %s"), n, total, step->title,
+                           vf_step_state_to_string(step->state));
+    gtk_accessible_update_property(GTK_ACCESSIBLE(self->flow_progress),
+                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
+}
+
 static void
 vfg_window_on_plan(const VfStep *step, double fraction, gpointer data)
 {
@@ -625,6 +869,7 @@ vfg_window_on_progress(const VfStep *step, double fraction, gpointer data)
     vfg_window_set_step(self, step);
     gtk_progress_bar_set_fraction(self->flow_progress, fraction);
     gtk_progress_bar_set_text(self->flow_progress, text);
+    vfg_window_announce_step(self, step);
 }
 
 static void
@@ -637,7 +882,7 @@ vfg_window_on_wait(guint elapsed_ms, guint total_ms, gpointer data)
     if (elapsed_ms >= VFG_FORCE_OFF_AFTER_MS && !self->stop_waiting) {
         self->stop_waiting = TRUE;
         vfg_window_update_actions(self);
-        vfg_window_toast(self, "The VM takes long to shut down: Force off switches it off");
+        vfg_window_toast(self, _("The VM takes long to shut down: Force off switches it off"));
     }
 }
 
@@ -660,7 +905,7 @@ vfg_error_fix(const GError *error)
      * cannot tell a VM that is gone from a guest agent that does not answer */
     const char *fix = error ? vf_error_get_fix(error) : NULL;
 
-    return fix ? fix : "Fix the reason above, then Retry";
+    return fix ? fix : _("Fix the reason above, then Retry");
 }
 
 /* TRUE when looking-glass-client can be run from this session. */
@@ -686,7 +931,7 @@ vfg_window_show_result(VfgWindow *self, const VfFlow *flow)
     for (guint i = 0; flow && flow->notes && i < flow->notes->len; i++)
         vfg_rows_add(rows, flow->notes->pdata[i], NULL, "dialog-information-symbolic");
     if (lg && !vfg_looking_glass_installed())
-        vfg_rows_add(rows, "Install looking-glass-client to see the VM in a window", NULL,
+        vfg_rows_add(rows, _("Install looking-glass-client to see the VM in a window"), NULL,
                      "dialog-warning-symbolic");
     vfg_list_box_set_rows(self->notes_list, rows);
     gtk_widget_set_visible(self->next_start_button, start);
@@ -701,10 +946,43 @@ vfg_window_open_looking_glass(VfgWindow *self)
     g_autoptr(GError) error = NULL;
 
     if (!g_spawn_async(NULL, (char **)argv, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, &error)) {
-        g_autofree char *text = g_strdup_printf("Cannot open Looking Glass: %s", error->message);
+        g_autofree char *text = g_strdup_printf(_("Cannot open Looking Glass: %s"), error->message);
 
         vfg_window_toast(self, text);
     }
+}
+
+/* A flow that worked updates the model itself (refreshes wait for flows to end): the list
+ * and the buttons follow at once, the next refresh confirms. */
+static void
+vfg_window_apply_flow(VfgWindow *self, VfFlowKind kind, const char *vm)
+{
+    VfDomainInfo *info = (VfDomainInfo *)vfg_window_find_info(self, vm);
+    const VfGpu *gpu;
+
+    if (info == NULL)
+        return;
+    switch (kind) {
+    case VF_FLOW_ACTIVATE:
+        gpu = vfg_window_gpu_for(self, info);
+        info->passthrough = TRUE;
+        if (gpu && info->gpu == NULL)
+            info->gpu = g_strdup(gpu->device->address);
+        break;
+    case VF_FLOW_DEACTIVATE:
+        info->passthrough = FALSE;
+        g_clear_pointer(&info->gpu, g_free);
+        break;
+    case VF_FLOW_START:
+        info->state = VF_DOMAIN_STATE_RUNNING;
+        break;
+    case VF_FLOW_STOP:
+        info->state = VF_DOMAIN_STATE_SHUTOFF;
+        break;
+    case VF_FLOW_LAST:
+        break;
+    }
+    vfg_window_update_list(self);
 }
 
 static void
@@ -734,14 +1012,14 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
             g_string_append_printf(undo, "%s%s", undo->len ? "\n" : "", w + 6);
     }
     if (ok) {
-        g_autofree char *title = g_strdup_printf("%s: done", self->busy_vm);
+        g_autofree char *title = g_strdup_printf(_("%s: done"), self->busy_vm);
 
         gtk_label_set_label(self->flow_title, title);
         gtk_progress_bar_set_fraction(self->flow_progress, 1.0);
         gtk_progress_bar_set_text(self->flow_progress, "100 %");
         vfg_window_show_result(self, flow);
     } else {
-        g_autofree char *title = g_strdup_printf("%s: failed", self->busy_vm);
+        g_autofree char *title = g_strdup_printf(_("%s: failed"), self->busy_vm);
 
         guint done = 0, total = flow ? flow->steps->len : 0;
         gboolean guest_failed = FALSE;
@@ -751,7 +1029,7 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
             const VfStep *step = flow->steps->pdata[i];
 
             if (step->state == VF_STEP_FAILED) {
-                where = g_strdup_printf("failed at step %u of %u", i + 1, total);
+                where = g_strdup_printf(_("failed at step %u of %u"), i + 1, total);
                 guest_failed = g_str_equal(step->id, "check-guest");
                 break;
             }
@@ -763,7 +1041,7 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
         gtk_progress_bar_set_text(self->flow_progress, where ? where : "failed");
         gtk_widget_add_css_class(GTK_WIDGET(self->flow_progress), "vfg-failed");
         if (where) {
-            g_autofree char *group_title = g_strdup_printf("It %s", where);
+            g_autofree char *group_title = g_strdup_printf(_("It %s"), where);
 
             adw_preferences_group_set_title(ADW_PREFERENCES_GROUP(self->failure_group),
                                             group_title);
@@ -781,8 +1059,8 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
                                guest_failed && self->last_kind == VF_FLOW_ACTIVATE);
         adw_action_row_set_subtitle(self->undo_row,
                                     undo->len ? undo->str
-                                              : "nothing to undo: no step before it changed "
-                                                "anything");
+                                              : _("nothing to undo: no step before it changed "
+                                                  "anything"));
         gtk_widget_set_visible(self->failure_group, TRUE);
     }
     if (self->bench_timer) {
@@ -804,10 +1082,13 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
     } else {
         g_hash_table_remove(self->vm_warnings, self->busy_vm);
     }
+    if (ok)
+        vfg_window_apply_flow(self, self->busy_kind, self->busy_vm);
     self->busy = FALSE;
     self->stop_waiting = FALSE;
     g_clear_pointer(&self->busy_vm, g_free);
     vfg_window_update_actions(self);
+    self->refresh_after_flow = FALSE;
     vfg_window_refresh(self);
 }
 
@@ -832,7 +1113,14 @@ void
 vfg_window_run_flow(VfgWindow *self, VfFlowKind kind, const char *vm, gboolean force)
 {
     g_autoptr(VfProfile) profile = NULL;
+    g_autofree char *why = vfg_window_dup_refusal(self, kind, vm ? vm : self->selected, force);
 
+    if (why) {
+        /* what a disabled button would have said */
+        g_printerr("virtflow-gtk: refused: %s\n", why);
+        vfg_window_toast(self, why);
+        return;
+    }
     if (kind == VF_FLOW_ACTIVATE)
         profile = vfg_window_default_profile(self);
     vfg_window_start_flow(self, kind, vm, force, profile);
@@ -913,16 +1201,17 @@ vfg_window_ask_activate(VfgWindow *self, const char *vm)
     g_autoptr(GtkStringList) toggles = gtk_string_list_new(NULL);
 
     if (info == NULL) {
-        vfg_window_toast(self, "Select a VM first");
+        vfg_window_toast(self, _("Select a VM first"));
         return;
     }
-    heading = g_strdup_printf("Give the GPU to %s?", info->name);
-    body = vf_domain_state_is_active(info->state)
-               ? g_strdup_printf("%s is running: it is shut down first, then gets the GPU. "
-                                 "The host keeps its own display.",
-                                 info->name)
-               : g_strdup_printf("%s gets the GPU when it starts. The host keeps its own display.",
-                                 info->name);
+    heading = g_strdup_printf(_("Give the GPU to %s?"), info->name);
+    body =
+        vf_domain_state_is_active(info->state)
+            ? g_strdup_printf(_("%s is running: it is shut down first, then gets the GPU. "
+                                "The host keeps its own display."),
+                              info->name)
+            : g_strdup_printf(_("%s gets the GPU when it starts. The host keeps its own display."),
+                              info->name);
     dialog = adw_message_dialog_new(GTK_WINDOW(self), heading, body);
     ask = g_new0(VfgActivateAsk, 1);
     ask->self = g_object_ref(self);
@@ -930,17 +1219,17 @@ vfg_window_ask_activate(VfgWindow *self, const char *vm)
     ask->input_checks = g_ptr_array_new();
 
     box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 6);
-    gtk_box_append(GTK_BOX(box), vfg_dialog_heading("Where the VM's picture goes"));
+    gtk_box_append(GTK_BOX(box), vfg_dialog_heading(_("Where the VM's picture goes")));
     ask->monitor = GTK_CHECK_BUTTON(
-        gtk_check_button_new_with_label("The monitor plugged into the GPU (its sound too)"));
-    ask->looking_glass =
-        GTK_CHECK_BUTTON(gtk_check_button_new_with_label("A Looking Glass window on this screen"));
+        gtk_check_button_new_with_label(_("The monitor plugged into the GPU (its sound too)")));
+    ask->looking_glass = GTK_CHECK_BUTTON(
+        gtk_check_button_new_with_label(_("A Looking Glass window on this screen")));
     gtk_check_button_set_group(ask->looking_glass, ask->monitor);
     gtk_check_button_set_active(ask->monitor, TRUE);
     gtk_box_append(GTK_BOX(box), GTK_WIDGET(ask->monitor));
     gtk_box_append(GTK_BOX(box), GTK_WIDGET(ask->looking_glass));
 
-    gtk_box_append(GTK_BOX(box), vfg_dialog_heading("Keyboard and mouse for the VM"));
+    gtk_box_append(GTK_BOX(box), vfg_dialog_heading(_("Keyboard and mouse for the VM")));
     for (guint i = 0; self->snap && i < self->snap->inputs->len; i++) {
         const VfInputDevice *dev = self->snap->inputs->pdata[i];
         g_autofree char *label = g_strdup_printf("%s (%s)", dev->name ? dev->name : dev->by_id,
@@ -956,8 +1245,8 @@ vfg_window_ask_activate(VfgWindow *self, const char *vm)
         gtk_box_append(GTK_BOX(box), check);
     }
     if (ask->input_checks->len == 0) {
-        GtkWidget *none = gtk_label_new("This host has no keyboard or mouse with a "
-                                        "/dev/input/by-id link to hand over.");
+        GtkWidget *none = gtk_label_new(_("This host has no keyboard or mouse with a "
+                                          "/dev/input/by-id link to hand over."));
 
         gtk_label_set_wrap(GTK_LABEL(none), TRUE);
         gtk_label_set_xalign(GTK_LABEL(none), 0);
@@ -971,16 +1260,16 @@ vfg_window_ask_activate(VfgWindow *self, const char *vm)
         gtk_string_list_append(toggles, text);
     }
     toggle_box = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 6);
-    gtk_box_append(GTK_BOX(toggle_box), gtk_label_new("Switch between host and VM:"));
+    gtk_box_append(GTK_BOX(toggle_box), gtk_label_new(_("Switch between host and VM:")));
     ask->toggle = GTK_DROP_DOWN(gtk_drop_down_new(G_LIST_MODEL(g_object_ref(toggles)), NULL));
     gtk_accessible_update_property(GTK_ACCESSIBLE(ask->toggle), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                   "Key that switches the keyboard and mouse", -1);
+                                   _("Key that switches the keyboard and mouse"), -1);
     gtk_box_append(GTK_BOX(toggle_box), GTK_WIDGET(ask->toggle));
     gtk_box_append(GTK_BOX(box), toggle_box);
 
     adw_message_dialog_set_extra_child(ADW_MESSAGE_DIALOG(dialog), box);
-    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", "Cancel", "activate",
-                                     "Activate", NULL);
+    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", _("Cancel"), "activate",
+                                     _("Activate"), NULL);
     adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dialog), "activate",
                                                ADW_RESPONSE_SUGGESTED);
     adw_message_dialog_set_default_response(ADW_MESSAGE_DIALOG(dialog), "activate");
@@ -999,11 +1288,11 @@ vfg_window_start_flow(VfgWindow *self, VfFlowKind kind, const char *vm, gboolean
     if (vm == NULL)
         vm = self->selected;
     if (vm == NULL) {
-        vfg_window_toast(self, "Select a VM first");
+        vfg_window_toast(self, _("Select a VM first"));
         return;
     }
     if (self->busy) {
-        vfg_window_toast(self, "Wait for the running operation to finish");
+        vfg_window_toast(self, _("Wait for the running operation to finish"));
         return;
     }
     if (g_strcmp0(vm, self->selected) != 0)
@@ -1017,7 +1306,7 @@ vfg_window_start_flow(VfgWindow *self, VfFlowKind kind, const char *vm, gboolean
     gtk_widget_remove_css_class(GTK_WIDGET(self->flow_progress), "vfg-failed");
     vfg_list_box_clear(self->step_list);
     gtk_widget_set_visible(self->failure_group, FALSE);
-    title = g_strdup_printf("%s %s", vfg_flow_verbs[kind], vm);
+    title = g_strdup_printf("%s %s", _(vfg_flow_verbs[kind]), vm);
     gtk_label_set_label(self->flow_title, title);
     gtk_progress_bar_set_fraction(self->flow_progress, 0);
     gtk_progress_bar_set_text(self->flow_progress, "0 %");
@@ -1100,7 +1389,7 @@ vfg_window_confirm(VfgWindow *self, const char *vm, const char *action, const ch
     c->self = g_object_ref(self);
     c->vm = g_strdup(vm);
     c->action = g_strdup(action);
-    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", "Cancel", "go", go,
+    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", _("Cancel"), "go", go,
                                      NULL);
     adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dialog), "go",
                                                ADW_RESPONSE_DESTRUCTIVE);
@@ -1122,25 +1411,25 @@ vfg_window_ask_deactivate(VfgWindow *self, const char *vm)
         vfg_window_run_flow(self, VF_FLOW_DEACTIVATE, vm, FALSE);
         return;
     }
-    heading = g_strdup_printf("Shut down %s and give the GPU back to the host?", info->name);
+    heading = g_strdup_printf(_("Shut down %s and give the GPU back to the host?"), info->name);
     vfg_window_confirm(self, info->name, "vm.deactivate", heading,
-                       "The VM is shut down first, as from its own Shut down menu. Save your "
-                       "work in it before you go on.",
-                       "Shut Down and Deactivate");
+                       _("The VM is shut down first, as from its own Shut down menu. Save your "
+                         "work in it before you go on."),
+                       _("Shut Down and Deactivate"));
 }
 
 /* The Force off button: like pulling the plug, so ask. */
 static void
 vfg_window_ask_force_off(VfgWindow *self, const char *vm)
 {
-    g_autofree char *heading = g_strdup_printf("Switch %s off now?", vm ? vm : "the VM");
+    g_autofree char *heading = g_strdup_printf(_("Switch %s off now?"), vm ? vm : _("the VM"));
 
     if (vm == NULL)
         return;
     vfg_window_confirm(self, vm, "vm.force-off", heading,
-                       "It is switched off at once, as when the power is cut: unsaved work in "
-                       "the VM is lost.",
-                       "Force Off");
+                       _("It is switched off at once, as when the power is cut: unsaved work in "
+                         "the VM is lost."),
+                       _("Force Off"));
 }
 
 /* ---- selection, pages, toasts ---- */
@@ -1148,16 +1437,18 @@ vfg_window_ask_force_off(VfgWindow *self, const char *vm)
 gboolean
 vfg_window_select_vm(VfgWindow *self, const char *vm)
 {
-    VfgVmRow *row = vfg_window_find_row(self, vm);
+    guint pos;
 
-    if (row == NULL)
+    if (vfg_model_find(G_LIST_MODEL(self->vm_names), vm) == GTK_INVALID_LIST_POSITION)
         return FALSE;
     g_free(self->selected);
     self->selected = g_strdup(vm);
+    pos = vfg_model_find(G_LIST_MODEL(self->vm_shown), vm);
     self->updating_list = TRUE;
-    gtk_list_box_select_row(self->vm_list, GTK_LIST_BOX_ROW(row));
+    gtk_single_selection_set_selected(self->vm_chosen, pos);
     self->updating_list = FALSE;
     adw_view_stack_set_visible_child_name(self->stack, "vms");
+    adw_leaflet_set_visible_child_name(self->leaflet, "details");
     if (!self->busy)
         gtk_stack_set_visible_child_name(self->detail_stack, "details");
     vfg_window_update_details(self);
@@ -1165,13 +1456,62 @@ vfg_window_select_vm(VfgWindow *self, const char *vm)
 }
 
 static void
-vfg_window_row_selected(GtkListBox *box, GtkListBoxRow *row, gpointer data)
+vfg_window_row_selected(GtkSelectionModel *model, guint position, guint n, gpointer data)
+{
+    VfgWindow *self = data;
+    GtkStringObject *item = gtk_single_selection_get_selected_item(self->vm_chosen);
+
+    if (self->updating_list || item == NULL)
+        return;
+    vfg_window_select_vm(self, gtk_string_object_get_string(item));
+}
+
+/* A click on a row (selected already or not) opens its details: the other leaflet page when
+ * the window is narrow. */
+static void
+vfg_window_row_activated(GtkListView *view, guint position, gpointer data)
+{
+    VfgWindow *self = data;
+    g_autoptr(GtkStringObject) item = g_list_model_get_item(G_LIST_MODEL(self->vm_shown), position);
+
+    if (item)
+        vfg_window_select_vm(self, gtk_string_object_get_string(item));
+}
+
+/* Narrow (folded): the action buttons stack up, none is cut off. */
+static void
+vfg_window_folded_changed(GObject *leaflet, GParamSpec *pspec, gpointer data)
 {
     VfgWindow *self = data;
 
-    if (self->updating_list || row == NULL || !VFG_IS_VM_ROW(row))
-        return;
-    vfg_window_select_vm(self, vfg_vm_row_get_name(VFG_VM_ROW(row)));
+    gboolean folded = adw_leaflet_get_folded(self->leaflet);
+    GtkWidget *shown = adw_leaflet_get_visible_child(self->leaflet);
+    int width = 0, height = 0;
+
+    /* by the window's width too: a row of buttons wider than a narrow window would be the
+     * window's minimum width, and keep it from getting narrow enough to fold */
+    gtk_window_get_default_size(GTK_WINDOW(self), &width, &height); /* GTK 4.8: no NULL */
+    gtk_orientable_set_orientation(GTK_ORIENTABLE(self->action_box),
+                                   folded || (width > 0 && width < VFG_NARROW_WIDTH)
+                                       ? GTK_ORIENTATION_VERTICAL
+                                       : GTK_ORIENTATION_HORIZONTAL);
+    /* folded, the page off screen is hidden from screen readers too */
+    for (GtkWidget *c = gtk_widget_get_first_child(GTK_WIDGET(self->leaflet)); c;
+         c = gtk_widget_get_next_sibling(c))
+        gtk_accessible_update_state(GTK_ACCESSIBLE(c), GTK_ACCESSIBLE_STATE_HIDDEN,
+                                    folded && c != shown, -1);
+}
+
+/* Wrapped labels break inside a word only where one word (a path, a device address) is
+ * wider than the window: without it, such a label sets the window's minimum width. */
+static void
+vfg_labels_break_long_words(GtkWidget *root)
+{
+    for (GtkWidget *c = gtk_widget_get_first_child(root); c; c = gtk_widget_get_next_sibling(c)) {
+        if (GTK_IS_LABEL(c) && gtk_label_get_wrap(GTK_LABEL(c)))
+            gtk_label_set_wrap_mode(GTK_LABEL(c), PANGO_WRAP_WORD_CHAR);
+        vfg_labels_break_long_words(c);
+    }
 }
 
 void
@@ -1199,6 +1539,7 @@ vfg_window_toast(VfgWindow *self, const char *text)
     adw_toast_overlay_add_toast(self->toasts, toast);
 }
 
+#ifdef VFG_TEST_HOOKS
 gboolean
 vfg_window_save_png(VfgWindow *self, const char *path, GError **error)
 {
@@ -1234,6 +1575,74 @@ vfg_window_save_png(VfgWindow *self, const char *path, GError **error)
     }
     return TRUE;
 }
+#endif
+
+/* ---- Run setup: what it will change first ---- */
+
+static void
+vfg_window_setup_response(AdwMessageDialog *dialog, const char *response, gpointer data)
+{
+    VfgWindow *self = data;
+    GtkApplication *app = gtk_window_get_application(GTK_WINDOW(self));
+
+    if (g_str_equal(response, "run") && app)
+        g_action_group_activate_action(G_ACTION_GROUP(app), "run-setup", NULL);
+}
+
+static void
+vfg_window_plan_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(VfgWindow) self = data;
+    g_autoptr(GError) error = NULL;
+    g_auto(GStrv) changes = vfg_backend_plan_setup_finish(VFG_BACKEND(source), result, &error);
+    GtkWidget *dialog, *list;
+
+    if (self->disposed)
+        return;
+    if (changes == NULL) {
+        g_autofree char *text = g_strdup_printf(_("Setup cannot plan: %s"), error->message);
+
+        vfg_window_toast(self, text);
+        return;
+    }
+    if (changes[0] == NULL) {
+        vfg_window_toast(self, _("Setup has nothing to change: the host is set up"));
+        return;
+    }
+    dialog = adw_message_dialog_new(GTK_WINDOW(self), _("Run Setup?"),
+                                    _("Setup makes these changes to the host (each file is backed "
+                                      "up first; `virtflow setup --undo` takes them back):"));
+    list = gtk_list_box_new();
+    gtk_list_box_set_selection_mode(GTK_LIST_BOX(list), GTK_SELECTION_NONE);
+    gtk_widget_add_css_class(list, "boxed-list");
+    gtk_accessible_update_property(GTK_ACCESSIBLE(list), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                   _("The changes setup makes"), -1);
+    for (guint i = 0; changes[i]; i++) {
+        const char *colon = strstr(changes[i], ": ");
+        g_autofree char *title =
+            colon ? g_strndup(changes[i], colon - changes[i]) : g_strdup(changes[i]);
+        GtkWidget *row = vfg_info_row(title, colon ? colon + 2 : NULL, NULL);
+
+        gtk_list_box_append(GTK_LIST_BOX(list), row);
+    }
+    adw_message_dialog_set_extra_child(ADW_MESSAGE_DIALOG(dialog), list);
+    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", _("Cancel"), "run",
+                                     _("Run Setup"), NULL);
+    adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dialog), "run",
+                                               ADW_RESPONSE_SUGGESTED);
+    adw_message_dialog_set_default_response(ADW_MESSAGE_DIALOG(dialog), "run");
+    adw_message_dialog_set_close_response(ADW_MESSAGE_DIALOG(dialog), "cancel");
+    g_signal_connect_object(dialog, "response", G_CALLBACK(vfg_window_setup_response), self, 0);
+    gtk_window_present(GTK_WINDOW(dialog));
+}
+
+void
+vfg_window_set_setup_running(VfgWindow *self, gboolean running)
+{
+    gtk_widget_set_visible(self->setup_spinner, running);
+    gtk_spinner_set_spinning(GTK_SPINNER(self->setup_spinner), running);
+    gtk_widget_action_set_enabled(GTK_WIDGET(self), "win.ask-setup", !running);
+}
 
 /* ---- widget actions (the buttons) ---- */
 
@@ -1264,6 +1673,14 @@ vfg_window_action(GtkWidget *widget, const char *name, GVariant *param)
         gtk_stack_set_visible_child_name(self->detail_stack, self->selected ? "details" : "empty");
     else if (g_str_equal(name, "win.refresh"))
         vfg_window_refresh(self);
+    else if (g_str_equal(name, "win.ask-setup"))
+        vfg_backend_plan_setup_async(self->backend, vfg_window_plan_done, g_object_ref(self));
+    else if (g_str_equal(name, "win.search"))
+        vfg_window_search_vms(self, NULL);
+    else if (g_str_equal(name, "win.copy-log"))
+        vfg_window_copy_log(self);
+    else if (g_str_equal(name, "win.leaflet-back"))
+        adw_leaflet_set_visible_child_name(self->leaflet, "list");
 }
 
 /* ---- VIRTFLOW_GTK_BENCH=1: when the first frames are drawn (bench/gui.sh) ---- */
@@ -1334,6 +1751,50 @@ vfg_window_vm_event(VfgBackend *backend, const char *name, int event, gpointer d
                                    g_object_ref(self), g_object_unref);
 }
 
+/* ---- the window's size (GSettings org.virtflow.VirtFlow) ---- */
+
+#define VFG_SCHEMA_ID "org.virtflow.VirtFlow"
+
+/* The size the window had when it was last closed. Without the schema installed (a build
+ * run from its tree without GSETTINGS_SCHEMA_DIR) the window opens at its default size. */
+static void
+vfg_window_load_size(VfgWindow *self)
+{
+    GSettingsSchemaSource *source = g_settings_schema_source_get_default();
+    g_autoptr(GSettingsSchema) schema =
+        source ? g_settings_schema_source_lookup(source, VFG_SCHEMA_ID, TRUE) : NULL;
+
+    if (schema == NULL) {
+        g_debug("No GSettings schema %s: the window's size is not kept", VFG_SCHEMA_ID);
+        return;
+    }
+    self->settings = g_settings_new_full(schema, NULL, NULL);
+    /* read now, written at each change: a window that is never disposed (the app quits with
+     * a refresh pending) keeps its size too */
+    g_settings_bind(self->settings, "window-width", self, "default-width", G_SETTINGS_BIND_DEFAULT);
+    g_settings_bind(self->settings, "window-height", self, "default-height",
+                    G_SETTINGS_BIND_DEFAULT);
+    g_settings_bind(self->settings, "window-maximized", self, "maximized", G_SETTINGS_BIND_DEFAULT);
+}
+
+void
+vfg_window_save_size(VfgWindow *self)
+{
+    int width = 0, height = 0;
+
+    if (self->settings == NULL)
+        return;
+    gtk_window_get_default_size(GTK_WINDOW(self), &width, &height);
+    fflush(stdout);
+    if (width > 0 && height > 0) {
+        g_settings_set_int(self->settings, "window-width", width);
+        g_settings_set_int(self->settings, "window-height", height);
+    }
+    g_settings_set_boolean(self->settings, "window-maximized",
+                           gtk_window_is_maximized(GTK_WINDOW(self)));
+    g_settings_sync();
+}
+
 /* ---- GObject ---- */
 
 static void
@@ -1342,6 +1803,8 @@ vfg_window_dispose(GObject *object)
     VfgWindow *self = VFG_WINDOW(object);
 
     self->disposed = TRUE;
+    vfg_window_save_size(self);
+    g_clear_object(&self->settings);
     if (self->bench_timer) {
         g_source_remove(self->bench_timer);
         self->bench_timer = 0;
@@ -1352,6 +1815,13 @@ vfg_window_dispose(GObject *object)
     g_clear_pointer(&self->snap, vfg_snapshot_free);
     g_clear_object(&self->app_log);
     g_clear_object(&self->hook_log);
+    g_clear_object(&self->app_log_shown);
+    g_clear_object(&self->vm_chosen);
+    g_clear_object(&self->vm_shown);
+    g_clear_object(&self->vm_filter);
+    g_clear_object(&self->vm_names);
+    g_clear_object(&self->hook_log_shown);
+    g_clear_object(&self->log_filter);
     G_OBJECT_CLASS(vfg_window_parent_class)->dispose(object);
 }
 
@@ -1376,8 +1846,9 @@ vfg_window_class_init(VfgWindowClass *klass)
 {
     GtkWidgetClass *widget_class = GTK_WIDGET_CLASS(klass);
     static const char *const actions[] = {
-        "vm.start",      "vm.stop", "vm.force-off",          "vm.activate",
-        "vm.deactivate", "vm.back", "vm.open-looking-glass", "win.refresh"};
+        "vm.start",         "vm.stop",    "vm.force-off",          "vm.activate",
+        "vm.deactivate",    "vm.back",    "vm.open-looking-glass", "win.refresh",
+        "win.leaflet-back", "win.search", "win.copy-log",          "win.ask-setup"};
 
     G_OBJECT_CLASS(klass)->dispose = vfg_window_dispose;
     G_OBJECT_CLASS(klass)->finalize = vfg_window_finalize;
@@ -1387,6 +1858,12 @@ vfg_window_class_init(VfgWindowClass *klass)
     BIND(stack);
     BIND(demo_banner);
     BIND(vm_list);
+    BIND(vm_search_bar);
+    BIND(vm_search);
+    BIND(log_search);
+    BIND(vm_list_stack);
+    BIND(leaflet);
+    BIND(action_box);
     BIND(detail_stack);
     BIND(vm_group);
     BIND(state_row);
@@ -1406,6 +1883,7 @@ vfg_window_class_init(VfgWindowClass *klass)
     BIND(next_start_button);
     BIND(lg_button);
     BIND(not_ready_box);
+    BIND(setup_spinner);
     BIND(anyway_button);
     BIND(not_ready_label);
     BIND(iommu_row);
@@ -1421,6 +1899,8 @@ vfg_window_class_init(VfgWindowClass *klass)
     for (guint i = 0; i < G_N_ELEMENTS(actions); i++)
         gtk_widget_class_install_action(widget_class, actions[i], NULL, vfg_window_action);
     gtk_widget_class_add_binding_action(widget_class, GDK_KEY_F5, 0, "win.refresh", NULL);
+    gtk_widget_class_add_binding_action(widget_class, GDK_KEY_f, GDK_CONTROL_MASK, "win.search",
+                                        NULL);
 }
 
 static void
@@ -1429,11 +1909,54 @@ vfg_window_init(VfgWindow *self)
     gtk_widget_init_template(GTK_WIDGET(self));
     self->vm_warnings =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_ptr_array_unref);
-    g_signal_connect(self->vm_list, "row-selected", G_CALLBACK(vfg_window_row_selected), self);
+    {
+        GtkListItemFactory *factory = gtk_signal_list_item_factory_new();
+
+        self->vm_names = gtk_string_list_new(NULL);
+        self->vm_filter = gtk_string_filter_new(
+            gtk_property_expression_new(GTK_TYPE_STRING_OBJECT, NULL, "string"));
+        gtk_string_filter_set_match_mode(self->vm_filter, GTK_STRING_FILTER_MATCH_MODE_SUBSTRING);
+        gtk_string_filter_set_ignore_case(self->vm_filter, TRUE);
+        self->vm_shown = gtk_filter_list_model_new(G_LIST_MODEL(g_object_ref(self->vm_names)),
+                                                   GTK_FILTER(g_object_ref(self->vm_filter)));
+        self->vm_chosen = gtk_single_selection_new(G_LIST_MODEL(g_object_ref(self->vm_shown)));
+        gtk_single_selection_set_autoselect(self->vm_chosen, FALSE);
+        gtk_single_selection_set_can_unselect(self->vm_chosen, TRUE);
+        g_signal_connect(factory, "setup", G_CALLBACK(vfg_vm_item_setup), self);
+        g_signal_connect(factory, "bind", G_CALLBACK(vfg_vm_item_bind), self);
+        gtk_list_view_set_factory(self->vm_list, factory);
+        gtk_list_view_set_model(self->vm_list, GTK_SELECTION_MODEL(g_object_ref(self->vm_chosen)));
+        g_object_unref(factory);
+    }
+    g_signal_connect(self->vm_chosen, "selection-changed", G_CALLBACK(vfg_window_row_selected),
+                     self);
+    g_signal_connect(self->vm_list, "activate", G_CALLBACK(vfg_window_row_activated), self);
+    {
+        GtkEventController *keys = gtk_event_controller_key_new();
+
+        gtk_event_controller_set_propagation_phase(keys, GTK_PHASE_CAPTURE);
+        g_signal_connect(keys, "key-pressed", G_CALLBACK(vfg_window_list_key), self);
+        gtk_widget_add_controller(GTK_WIDGET(self->vm_list), keys);
+    }
+    g_signal_connect(self->leaflet, "notify::folded", G_CALLBACK(vfg_window_folded_changed), self);
+    g_signal_connect(self->leaflet, "notify::visible-child", G_CALLBACK(vfg_window_folded_changed),
+                     self);
+    g_signal_connect(self, "notify::default-width", G_CALLBACK(vfg_window_folded_changed), self);
+    vfg_window_load_size(self);
     g_signal_connect(self->stack, "notify::visible-child-name", G_CALLBACK(vfg_window_page_changed),
                      self);
-    self->app_log = vfg_log_view_init(self->app_log_view);
-    self->hook_log = vfg_log_view_init(self->hook_log_view);
+    self->log_filter =
+        gtk_string_filter_new(gtk_property_expression_new(GTK_TYPE_STRING_OBJECT, NULL, "string"));
+    gtk_string_filter_set_match_mode(self->log_filter, GTK_STRING_FILTER_MATCH_MODE_SUBSTRING);
+    gtk_string_filter_set_ignore_case(self->log_filter, TRUE);
+    self->app_log = vfg_log_view_init(self->app_log_view, self->log_filter, &self->app_log_shown);
+    self->hook_log =
+        vfg_log_view_init(self->hook_log_view, self->log_filter, &self->hook_log_shown);
+    g_signal_connect(self->log_search, "search-changed", G_CALLBACK(vfg_window_log_search_changed),
+                     self);
+    gtk_search_bar_connect_entry(self->vm_search_bar, GTK_EDITABLE(self->vm_search));
+    g_signal_connect(self->vm_search, "search-changed", G_CALLBACK(vfg_window_vm_search_changed),
+                     self);
     self->bench = g_strcmp0(g_getenv("VIRTFLOW_GTK_BENCH"), "1") == 0;
     if (self->bench)
         g_signal_connect(self, "realize", G_CALLBACK(vfg_window_realize), NULL);
@@ -1451,6 +1974,7 @@ vfg_window_new(GtkApplication *app, VfgBackend *backend)
     gtk_revealer_set_reveal_child(self->demo_banner, vfg_backend_is_demo(backend));
     adw_preferences_group_set_description(self->app_log_group, log);
     adw_preferences_group_set_description(self->hook_log_group, hook_log);
+    vfg_labels_break_long_words(adw_view_stack_get_child_by_name(self->stack, "log"));
     vfg_window_update_actions(self);
     vfg_window_refresh(self);
     return self;

@@ -25,7 +25,16 @@ void vfg_window_force_off(VfgWindow *self, const char *vm);
 void vfg_window_show_page(VfgWindow *self, const char *page);
 void vfg_window_toast(VfgWindow *self, const char *text);
 void vfg_window_refresh(VfgWindow *self);
-/* Renders the window as it is drawn now into a PNG file. */
+/* Writes the window's size to GSettings now (it is also written as it changes). */
+void vfg_window_save_size(VfgWindow *self);
+/* Setup runs (a spinner, Run setup off) or has ended. */
+void vfg_window_set_setup_running(VfgWindow *self, gboolean running);
+/* Shows the VM list's search with @text (NULL: as it is) in it: the list shows only the VMs
+ * whose name contains it. */
+void vfg_window_search_vms(VfgWindow *self, const char *text);
+#ifdef VFG_TEST_HOOKS
+/* Test builds only: renders the window as it is drawn now into a PNG file. */
 gboolean vfg_window_save_png(VfgWindow *self, const char *path, GError **error);
+#endif
 
 G_END_DECLS

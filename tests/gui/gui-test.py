@@ -115,7 +115,7 @@ class App:
                 if app is not None and app.get_name() == "virtflow-gtk":
                     for j in range(app.get_child_count()):
                         win = app.get_child_at_index(j)
-                        if win is not None and win.get_name() == "VirtFlow":
+                        if win is not None and win.get_name() in ("VirtFlow", "⟦VirtFlow⟧"):
                             self.acc = win
                             self.app_acc = app
                             return True
@@ -125,6 +125,23 @@ class App:
         args = GLib.Variant("(sava{sv})", (name, [GLib.Variant("s", p) for p in param], {}))
         self.bus.call_sync(self.app_id, self.obj, "org.gtk.Actions", "Activate", args, None,
                            Gio.DBusCallFlags.NONE, 5000, None)
+
+    def describe(self, name):
+        """Whether the exported action @name is enabled (org.gtk.Actions.Describe)."""
+        r = self.bus.call_sync(self.app_id, self.obj, "org.gtk.Actions", "Describe",
+                               GLib.Variant("(s)", (name,)), None, Gio.DBusCallFlags.NONE, 5000,
+                               None)
+        return r.unpack()[0][0]
+
+    def actions(self):
+        r = self.bus.call_sync(self.app_id, self.obj, "org.gtk.Actions", "List", None, None,
+                               Gio.DBusCallFlags.NONE, 5000, None)
+        return r.unpack()[0]
+
+    def log_text(self):
+        with open(os.path.join(outdir, "app.log")) as f:
+            f.seek(self.log_start)
+            return f.read()
 
     def quit(self):
         try:
@@ -142,10 +159,13 @@ class App:
         path = os.path.join(outdir, name)
         if os.path.exists(path):
             os.unlink(path)
-        self.action("screenshot", path)
-        end = time.time() + 5
-        while time.time() < end and not os.path.exists(path):
-            time.sleep(0.1)
+        for _ in range(3):  # a frame in the middle of a change can draw nothing: again
+            self.action("screenshot", path)
+            end = time.time() + 3
+            while time.time() < end and not os.path.exists(path):
+                time.sleep(0.1)
+            if os.path.exists(path):
+                break
         return os.path.exists(path) and os.path.getsize(path) > 1000
 
 
@@ -274,7 +294,7 @@ def dialog(app, timeout=10):
     def look():
         for i in range(app.app_acc.get_child_count()):
             win = app.app_acc.get_child_at_index(i)
-            if win is not None and win.get_name() != "VirtFlow" and labels(win):
+            if win is not None and win.get_name() not in ("VirtFlow", "⟦VirtFlow⟧") and labels(win):
                 return win
         return None
     return wait_for(look, timeout)
@@ -313,6 +333,279 @@ def run_flow(app, action, what):
     return end
 
 
+CONTROLS = [Atspi.Role.PUSH_BUTTON, Atspi.Role.TOGGLE_BUTTON, Atspi.Role.ENTRY,
+            Atspi.Role.CHECK_BOX, Atspi.Role.RADIO_BUTTON, Atspi.Role.COMBO_BOX,
+            Atspi.Role.SPIN_BUTTON, Atspi.Role.SLIDER, Atspi.Role.LIST, Atspi.Role.LIST_BOX,
+            Atspi.Role.PROGRESS_BAR, Atspi.Role.MENU_ITEM]
+if hasattr(Atspi.Role, "SWITCH"):
+    CONTROLS.append(Atspi.Role.SWITCH)
+
+
+def unnamed_controls(acc):
+    """Every control under @acc that a screen reader could not name."""
+    out = []
+    for a in walk(acc):
+        if a.get_role() in CONTROLS and not (a.get_name() or "").strip():
+            p = a.get_parent()
+            out.append(f"{a.get_role_name()} under {p.get_role_name() if p else '?'} "
+                       f"'{p.get_name() if p else ''}'")
+    return out
+
+
+def key(keysym, ctrl=False):
+    """A key pressed on the X server (XTest), to the focused window."""
+    ctrl_code = 37  # Control_L's keycode on Xvfb's keymap
+    if ctrl:
+        Atspi.generate_keyboard_event(ctrl_code, None, Atspi.KeySynthType.PRESS)
+    Atspi.generate_keyboard_event(keysym, None, Atspi.KeySynthType.SYM)
+    if ctrl:
+        Atspi.generate_keyboard_event(ctrl_code, None, Atspi.KeySynthType.RELEASE)
+    time.sleep(0.4)
+
+
+def focused(app):
+    for a in walk(app.acc):
+        if a.get_state_set().contains(Atspi.StateType.FOCUSED):
+            return a
+    return None
+
+
+def search_and_tab(app):
+    """The VM list's search (Ctrl+F, D-Bus search-vms) and the Tab order to the actions."""
+    def rows():
+        lst = find(app.acc, Atspi.Role.LIST_BOX, "Virtual machines") or \
+            find(app.acc, Atspi.Role.LIST, "Virtual machines")
+        return [t for t in labels(lst) if t in (VM, "demo-vm-01")] if lst is not None else []
+    app.action("search-vms", "demo")
+    shown = wait_for(lambda: (lambda r: r if r == ["demo-vm-01"] else None)(rows()), 5)
+    tap(shown == ["demo-vm-01"], "search 'demo': the list shows only demo-vm-01", rows())
+    app.action("search-vms", "zzz")
+    none = wait_for(lambda: "No VM Found" in labels(app.acc), 5)
+    tap(none and rows() == [], "search 'zzz': the list says No VM Found", labels(app.acc))
+    app.action("search-vms", "")
+    shown = wait_for(lambda: (lambda r: r if len(r) == 2 else None)(rows()), 5)
+    tap(shown is not None and VM in shown, "an empty search shows every VM again", rows())
+    app.action("select-vm", VM)
+    # the keyboard: Ctrl+F opens the search with the focus in it; Tab from there reaches the
+    # VM's Activate GPU in a few presses (the list is one stop, not one per row)
+    key(0xff1b)  # Escape: the search bar closes
+    key(ord("f"), ctrl=True)
+    f = wait_for(lambda: focused(app), 5)
+    tap(f is not None and f.get_role() in (Atspi.Role.ENTRY, Atspi.Role.TEXT)
+        and (f.get_name() == "Search VMs" or (f.get_parent() and f.get_parent().get_name() == "Search VMs")),
+        "Ctrl+F puts the focus in the VM search", f.get_name() if f else None)
+    presses, seen = 0, []
+    while presses < 6:
+        key(0xff09)  # Tab
+        presses += 1
+        f = focused(app)
+        seen.append(f"{f.get_role_name()} '{f.get_name()}'" if f else "none")
+        if f is not None and f.get_role() == Atspi.Role.PUSH_BUTTON and f.get_name() == "Activate GPU":
+            break
+    tap(seen and seen[-1] == "push button 'Activate GPU'" and presses <= 3,
+        f"Tab from the search reaches Activate GPU in {presses} presses (at most 3)", seen)
+    key(0xff1b)
+
+
+def own_fragments():
+    """Pieces of the app's own UI strings (string literals of src/gui, texts of its .ui
+    files), split at format directives: a visible text with one in it is the app's."""
+    import glob
+    frags = set()
+    for path in glob.glob("src/gui/*.c") + glob.glob("src/gui/*.ui"):
+        src = open(path, encoding="utf-8").read()
+        if path.endswith(".c"):
+            lits = [bytes(m, "utf-8").decode("unicode_escape", "ignore")
+                    for m in re.findall(r'"((?:\\.|[^"\\\n])*)"', src)]
+        else:
+            lits = re.findall(r'>([^<>]+)</(?:property|attribute)>', src)
+        for lit in lits:
+            for frag in re.split(r"%[-0-9.]*[a-zA-Z]|\n|<[^>]*>", lit):
+                frag = frag.strip(" :;,.()")
+                if len(frag) >= 4 and re.search(r"[a-z]{3}", frag):
+                    frags.add(frag)
+    return frags
+
+
+def escaped(acc, frags):
+    """The visible texts under @acc that hold a piece of the app's own strings without the
+    pseudo-translation's brackets: strings that escaped gettext."""
+    out = set()
+    for a in walk(acc):
+        if not showing(a):
+            continue
+        for text in (a.get_name() or "", a.get_description() or ""):
+            if not text or "⟦" in text:
+                continue
+            # the whole text, or a long piece of it (short pieces also occur in the library's
+            # own messages, which it does not translate)
+            hit = next((f for f in frags if f == text or (len(f.split()) >= 3 and f in text)),
+                       None)
+            if hit:
+                out.add(f"{a.get_role_name()} '{text}' (from '{hit}')")
+    return sorted(out)
+
+
+def pseudo_locale(root):
+    """Under the pseudo-translation every string of the app's own is bracketed."""
+    localedir = os.environ.get("VF_GUI_PSEUDO_LOCALEDIR")
+    if not tap(localedir is not None, "the pseudo-translation was built (xgettext, msgfmt)",
+               "no xgettext or msgfmt: apt-get install gettext"):
+        return
+    frags = own_fragments()
+    app = App(root, {"VIRTFLOW_HELPER": helper, "LANGUAGE": "xx", "LC_ALL": "C.UTF-8",
+                     "VIRTFLOW_GTK_LOCALEDIR": localedir})
+    if not tap(app.wait_started(), "the app starts under the pseudo-translation"):
+        app.quit()
+        return
+    tap(app.acc.get_name() == "⟦VirtFlow⟧", "the window's title is translated", app.acc.get_name())
+    wait_for(lambda: vm_row_labels(app))
+    app.action("select-vm", VM)
+    time.sleep(1)
+    found = escaped(app.acc, frags)
+    tap(not found, "pseudo-translation: no string of the VM page escapes gettext", "\n".join(found))
+    tap(app.screenshot("pseudo-vm.png"), "screenshot: pseudo-vm.png")
+    app.action("activate-gpu", VM)
+    wait_for(lambda: any("⟦%s⟧" % "" in t or t.endswith(": done⟧") for t in labels(app.acc)), 30)
+    found = escaped(app.acc, frags)
+    tap(not found, "pseudo-translation: no string of the flow page escapes gettext", "\n".join(found))
+    for page in ("host", "log"):
+        app.action("show-page", page)
+        time.sleep(1.5)
+        found = escaped(app.acc, frags)
+        tap(not found, f"pseudo-translation: no string of the {page} page escapes gettext",
+            "\n".join(found))
+        tap(app.screenshot(f"pseudo-{page}.png"), f"screenshot: pseudo-{page}.png")
+    app.action("show-page", "vms")
+    app.action("deactivate-gpu", VM)
+    time.sleep(3)
+    tap(app.quit() == 0, "pseudo-translation: the app quits cleanly")
+
+
+def settings_file():
+    return os.path.join(os.environ["XDG_CONFIG_HOME"], "glib-2.0", "settings", "keyfile")
+
+
+def write_size(width, height):
+    """The window's size as kept by GSettings (the keyfile backend run.sh selects)."""
+    os.makedirs(os.path.dirname(settings_file()), exist_ok=True)
+    with open(settings_file(), "w") as f:
+        f.write(f"[org/virtflow/VirtFlow]\nwindow-width={width}\nwindow-height={height}\n")
+
+
+def extents(acc, coord=Atspi.CoordType.WINDOW):
+    try:
+        e = acc.get_component_iface().get_extents(coord)
+        return (e.x, e.y, e.width, e.height)
+    except (GLib.Error, AttributeError):
+        return None
+
+
+def on_screen(app, name, role=Atspi.Role.PUSH_BUTTON):
+    """The control @name is drawn whole inside the window (nothing cut off at the side)."""
+    win = extents(app.acc)
+    b = find(app.acc, role, name)
+    e = extents(b) if b is not None else None
+    if win is None or e is None:
+        return False
+    return e[2] > 0 and e[0] >= win[0] and e[0] + e[2] <= win[0] + win[2]
+
+
+def width_of(app):
+    e = extents(app.acc)
+    return e[2] if e else None
+
+
+def narrow(root):
+    """At 400 and 360 px: the leaflet folds (list, then the VM's page with a back button),
+    every action drawn whole; the size is kept across restarts; light and dark."""
+    back = "Virtual Machines"  # the back button, named after the page it goes back to
+    write_size(400, 700)
+    app = App(root, {"VIRTFLOW_HELPER": helper})
+    if not tap(app.wait_started(), "400 px: the app starts with the size kept in GSettings"):
+        app.quit()
+        return
+    wait_for(lambda: vm_row_labels(app))
+    w = wait_for(lambda: (lambda x: x if x and x <= 420 else None)(width_of(app)), 10)
+    tap(w is not None and 390 <= w <= 410, "the window opens at the kept width (400 px)", w)
+    lst = find(app.acc, Atspi.Role.LIST_BOX, "Virtual machines") or \
+        find(app.acc, Atspi.Role.LIST, "Virtual machines")
+    e = extents(lst) if lst is not None else None
+    tap(e is not None and e[2] >= 300 and find(app.acc, Atspi.Role.PUSH_BUTTON, "Activate GPU") is None,
+        "400 px: folded, the VM list fills the window and the VM's page is not shown", e)
+    tap(app.screenshot("400-light-list.png"), "screenshot: 400-light-list.png")
+    app.action("select-vm", VM)
+    wait_for(lambda: find(app.acc, Atspi.Role.PUSH_BUTTON, back))
+    tap(find(app.acc, Atspi.Role.PUSH_BUTTON, back) is not None,
+        "400 px: a VM opens its page, with a back button to the list")
+    for name in ("Start", "Stop", "Activate GPU", "Deactivate"):
+        tap(on_screen(app, name), f"400 px: '{name}' is drawn whole inside the window",
+            extents(find(app.acc, Atspi.Role.PUSH_BUTTON, name) or app.acc))
+    tap(find(app.acc, Atspi.Role.LIST_BOX, "Virtual machines") is None,
+        "400 px: the list is hidden while the VM's page shows")
+    tap(app.screenshot("400-light-details.png"), "screenshot: 400-light-details.png")
+    tap(press(app, back), "400 px: the back button can be pressed")
+    tap(wait_for(lambda: find(app.acc, Atspi.Role.LIST_BOX, "Virtual machines") or
+                 find(app.acc, Atspi.Role.LIST, "Virtual machines")) is not None
+        and find(app.acc, Atspi.Role.PUSH_BUTTON, "Activate GPU") is None,
+        "400 px: back shows the list again")
+    app.action("select-vm", VM)
+    wait_for(lambda: find(app.acc, Atspi.Role.PUSH_BUTTON, back))
+    run_flow(app, "start-vm", "400 px: start")
+    tap(on_screen(app, "Back to the VM"), "400 px: after a flow 'Back to the VM' is drawn whole",
+        labels(app.acc))
+    tap(app.screenshot("400-light-flow.png"), "screenshot: 400-light-flow.png")
+    press(app, "Back to the VM")
+    tap(wait_for(lambda: on_screen(app, "Stop")), "400 px: Stop is reachable on the running VM")
+    run_flow(app, "stop-vm", "400 px: stop")
+    app.action("show-page", "host")
+    tap(wait_for(lambda: on_screen(app, "Run setup")), "400 px: the Host page's Run setup is drawn whole")
+    tap(app.screenshot("400-light-host.png"), "screenshot: 400-light-host.png")
+    app.action("show-page", "log")
+    time.sleep(1)
+    tap(app.screenshot("400-light-log.png"), "screenshot: 400-light-log.png")
+    # a resize is kept: 360 px next time
+    app.action("test-resize", "360x700")
+    w = wait_for(lambda: (lambda x: x if x and x <= 370 else None)(width_of(app)), 5)
+    tap(w is not None, "the window can be made 360 px wide", (width_of(app), extents(app.acc)))
+    if w is None:
+        dump(app.acc, "atspi-tree-360.txt")
+    tap(app.quit() == 0, "400 px: the app quits cleanly")
+    kept = open(settings_file()).read() if os.path.exists(settings_file()) else ""
+    tap("window-width=360" in kept, "the window's new width is saved at quit (GSettings)", kept)
+
+    app = App(root, {"VIRTFLOW_HELPER": helper, "ADW_DEBUG_COLOR_SCHEME": "prefer-dark"})
+    if not tap(app.wait_started(), "360 px, dark: the app starts again"):
+        app.quit()
+        return
+    wait_for(lambda: vm_row_labels(app))
+    w = wait_for(lambda: (lambda x: x if x and x <= 380 else None)(width_of(app)), 10)
+    tap(w is not None and 350 <= w <= 370, "restarted, the window keeps the width it had (360 px)", w)
+    tap(app.screenshot("360-dark-list.png"), "screenshot: 360-dark-list.png")
+    app.action("select-vm", VM)
+    wait_for(lambda: find(app.acc, Atspi.Role.PUSH_BUTTON, back))
+    for name in ("Start", "Activate GPU", back):
+        tap(on_screen(app, name), f"360 px: '{name}' is drawn whole inside the window")
+    tap(app.screenshot("360-dark-details.png"), "screenshot: 360-dark-details.png")
+    # the same cases in the dark at 360 px and at 1400 px: a PNG each
+    for width in (360, 1400):
+        if width == 1400:
+            app.action("test-resize", "1400x900")
+            time.sleep(1.5)
+        app.action("show-page", "vms")
+        app.action("select-vm", VM)
+        time.sleep(1)
+        tap(app.screenshot(f"{width}-dark-details.png"), f"screenshot: {width}-dark-details.png")
+        run_flow(app, "start-vm" if width == 360 else "stop-vm", f"dark, {width} px")
+        tap(app.screenshot(f"{width}-dark-flow.png"), f"screenshot: {width}-dark-flow.png")
+        for page in ("host", "log"):
+            app.action("show-page", page)
+            time.sleep(1)
+            tap(app.screenshot(f"{width}-dark-{page}.png"), f"screenshot: {width}-dark-{page}.png")
+    tap(app.quit() == 0, "dark: the app quits cleanly")
+    write_size(1400, 900)
+
+
 # ---- the tests ----
 
 def main():
@@ -321,12 +614,26 @@ def main():
     root = os.path.join(tmp, "demo")
     # every root operation of this run goes through virtflow-helper, as for a user who is
     # not root (run directly here: the test is root; pkexec in real use)
-    app = App(root, {"VIRTFLOW_HELPER": helper, "VIRTFLOW_DEMO_VMS": "1"})
+    if os.environ.get("GUI_TEST_ONLY") == "narrow":  # while working on the narrow window
+        narrow(root)
+        return
+    if os.environ.get("GUI_TEST_ONLY") == "pseudo":
+        pseudo_locale(root)
+        return
+    write_size(1400, 900)
+    app = App(root, {"VIRTFLOW_HELPER": helper, "VIRTFLOW_DEMO_VMS": "1",
+                     "VIRTFLOW_GTK_TEST_STEP_MS": "700"})
     if not tap(app.wait_started(), "virtflow-gtk --demo shows its window (AT-SPI)",
                open(os.path.join(outdir, "app.log")).read()):
         app.quit()
         return
 
+    try:
+        hooks = app.actions()
+    except GLib.Error as e:
+        hooks = [e.message]
+    tap("screenshot" in hooks and "test-resize" in hooks,
+        "this build has the test hooks (meson -Dtest_hooks=true): screenshot, test-resize", hooks)
     owner = app.bus.call_sync("org.freedesktop.DBus", "/org/freedesktop/DBus",
                               "org.freedesktop.DBus", "NameHasOwner",
                               GLib.Variant("(s)", ("org.virtflow.VirtFlow",)), None,
@@ -338,13 +645,10 @@ def main():
     tap(row is not None and "shut off" in row and "Passthrough" not in row,
         f"the list shows '{VM}' shut off, without the passthrough badge", row)
 
-    # every button can be named by a screen reader
-    unnamed = []
-    for a in walk(app.acc):
-        if a.get_role() in (Atspi.Role.PUSH_BUTTON, Atspi.Role.TOGGLE_BUTTON) \
-                and not (a.get_name() or "").strip():
-            unnamed.append(f"{a.get_role_name()} under {a.get_parent().get_role_name()}")
-    tap(not unnamed, "every button has an accessible label", "\n".join(unnamed))
+    # every control can be named by a screen reader
+    unnamed = unnamed_controls(app.acc)
+    tap(not unnamed, "every control (button, entry, list, check box...) has an accessible name",
+        "\n".join(unnamed))
     lists = [a for a in walk(app.acc) if a.get_role() in (Atspi.Role.LIST_BOX, Atspi.Role.LIST)]
     unnamed_lists = [a.get_role_name() for a in lists if not (a.get_name() or "").strip()]
     tap(lists and not unnamed_lists, "every list (VMs, the VM's GPU) has an accessible name",
@@ -353,6 +657,7 @@ def main():
     names = [a.get_name() for a in walk(app.acc) if a.get_role() == Atspi.Role.PUSH_BUTTON]
     tap(all(b in names for b in ("Start", "Stop", "Activate GPU", "Deactivate")),
         "the details have Start, Stop, Activate GPU and Deactivate", names)
+    search_and_tab(app)
     drv = wait_for(lambda: row_subtitle(app, "Driver"))
     tap(drv is not None and "on the host driver" in drv,
         "the GPU section: the GPU is on its host driver", drv)
@@ -383,12 +688,52 @@ def main():
                                  "Key that switches the keyboard and mouse") is not None,
         "the dialog lets the user choose the switch key", labels(dlg) if dlg else None)
     tap(app.screenshot("activate-dialog.png"), "screenshot: activate-dialog.png")
+    tap(dlg is not None and not unnamed_controls(dlg),
+        "the Activate dialog: every control has an accessible name",
+        unnamed_controls(dlg) if dlg else None)
     if dlg is not None:
         dump(dlg, "atspi-activate-dialog.txt")
     b = dialog_button(dlg, "Activate")
     if b is not None:
         b.get_action_iface().do_action(0)
     tap(b is not None, "the dialog's Activate can be pressed")
+    # while the flow runs (slowed down: VIRTFLOW_GTK_TEST_STEP_MS): the app's flow actions are
+    # off as the buttons are, and a refresh (F5) shows nothing the flow has not finished
+    time.sleep(0.3)
+    try:
+        enabled = app.describe("start-vm")
+    except GLib.Error as e:
+        enabled = e.message
+    tap(enabled is False and flow_finished(app) is None,
+        "while a flow runs the app's start-vm action is disabled (D-Bus Describe)", enabled)
+    early, deadline, refreshes = None, time.time() + 30, 0
+    said = []
+    # the accessibles read in the loop, found once (a walk of the whole tree is slow)
+    lst = find(app.acc, Atspi.Role.LIST_BOX, "Virtual machines") or \
+        find(app.acc, Atspi.Role.LIST, "Virtual machines")
+    bar = find(app.acc, Atspi.Role.PROGRESS_BAR, "Progress")
+    title = next((a for a in walk(app.acc) if a.get_role() == Atspi.Role.LABEL
+                  and (a.get_name() or "").startswith("Activating the GPU for")), None)
+    row = next((lst.get_child_at_index(i) for i in range(lst.get_child_count())
+                if VM in labels(lst.get_child_at_index(i), False)), None) if lst else None
+    while time.time() < deadline and title is not None and row is not None:
+        app.action("refresh")
+        refreshes += 1
+        d = bar.get_description() if bar is not None else None
+        if d and d not in said:
+            said.append(d)
+        texts = labels(row, False)
+        if not (title.get_name() or "").startswith("Activating"):
+            break
+        if "Passthrough" in texts:
+            early = texts
+        time.sleep(0.1)
+    tap(early is None and refreshes >= 3,
+        f"F5 during the activation ({refreshes} times): the list never shows the VM activated "
+        "before the flow ends (refreshes wait for the flow)", early)
+    steps_said = [d for d in said if re.match(r"Step \d+ of \d+: \S", d)]
+    tap(len(steps_said) >= 2, "a screen reader hears the progress: the bar's description "
+        "follows the steps ('Step N of M: what, state')", said)
     end = wait_for(lambda: flow_finished(app), 30)
     tap(end == f"{VM}: done", "activation: the window says done", labels(app.acc))
     texts = labels(app.acc)
@@ -433,6 +778,15 @@ def main():
         "another VM: Activate GPU is disabled", btn)
     tap(find(app.acc, Atspi.Role.PUSH_BUTTON, "Open the Host Page") is not None,
         "another VM: a button leads to the Host page")
+    # the same refusal through D-Bus: the action checks what the button checks
+    app.action("activate-gpu", "demo-vm-01")
+    refused = wait_for(lambda: "refused: Activate GPU is not available" in app.log_text(), 5)
+    texts = labels(app.acc)
+    tap(refused and "Activating the GPU for demo-vm-01" not in texts
+        and texts.count(next((t for t in texts if t.startswith("Activate GPU is not available")),
+                             "-")) >= 2,
+        "D-Bus activate-gpu for the other VM is refused with the button's reason (a toast), "
+        "no flow starts", texts)
     app.action("select-vm", VM)
     wait_for(lambda: row_subtitle(app, "How it is used"))
     used = row_subtitle(app, "How it is used")
@@ -508,7 +862,39 @@ def main():
         "host page: both GPUs are listed", texts)
     tap(any(t.startswith("Fix:") or "\nFix:" in t for t in texts),
         "host page: findings come with their fix", texts)
+    tap(not any("Fix: virtflow setup" in t for t in texts)
+        and any("Fix: press Run setup above" in t for t in texts),
+        "host page: a fix the Run setup button makes points at the button (no command to type)",
+        [t for t in texts if "Fix:" in t])
+    igpu = next((t for t in texts if "0000:00:02.0" in t), None)
+    igpu_row = texts[texts.index(igpu) + 1] if igpu in texts and texts.index(igpu) + 1 < len(texts) else None
+    tap(igpu_row is not None and "stays with the host (drives your desktop)" in igpu_row
+        and "blocked" not in igpu_row,
+        "host page: the iGPU's role is said as a role (stays with the host), not 'blocked'", igpu_row)
+    fl = find(app.acc, Atspi.Role.LIST_BOX, "Troubleshooting findings") or \
+        find(app.acc, Atspi.Role.LIST, "Troubleshooting findings")
+    icons = [a.get_name() for a in walk(fl) if a.get_role() in (Atspi.Role.IMAGE, Atspi.Role.ICON)] \
+        if fl is not None else []
+    rank = {"problem": 0, "warning": 1, "ok": 2}
+    order = [rank.get(n, 3) for n in icons]
+    tap(len(icons) >= 3 and order == sorted(order) and "ok" in icons,
+        "host page: problems first, then warnings, then what passed", icons)
     tap(press(app, "Run setup"), "host page: 'Run setup' can be pressed")
+    # it first says what it will change, and changes nothing until asked
+    dlg = dialog(app)
+    texts = labels(dlg) if dlg else []
+    tap("Run Setup?" in texts and any("libvirt hook" in t for t in texts),
+        "Run setup first lists the changes it will make (the libvirt hook among them)", texts)
+    hook = row_subtitle(app, "libvirt hook")
+    tap(hook is not None and "not installed" in hook,
+        "nothing is changed while the list is shown", hook)
+    tap(dlg is not None and not unnamed_controls(dlg), "the setup dialog: every control is named",
+        unnamed_controls(dlg) if dlg else None)
+    tap(app.screenshot("setup-plan.png"), "screenshot: setup-plan.png")
+    b = dialog_button(dlg, "Run Setup")
+    if b is not None:
+        b.get_action_iface().do_action(0)
+    tap(b is not None, "the dialog's Run Setup can be pressed")
     toast = wait_for(lambda: next((t for t in labels(app.acc) if t.startswith("Setup done")), None),
                      15)
     tap(toast is not None, "host page: Run setup runs (on the demo host's tree) and says so", toast)
@@ -525,6 +911,8 @@ def main():
     tap(hook is not None and hook.startswith("installed"),
         "host page: after setup the hook is installed", hook)
     tap(app.screenshot("host-page.png"), "screenshot: host-page.png")
+    tap(not unnamed_controls(app.acc), "host page: every control has an accessible name",
+        unnamed_controls(app.acc))
 
     # the log page again: the setup's lines are on top now
     app.action("show-page", "log")
@@ -532,7 +920,32 @@ def main():
     texts = labels(app.acc)
     tap(any("setup: Install the libvirt hook: done" in t for t in texts),
         "log page: the setup's changes are logged", texts)
+    entry = find(app.acc, Atspi.Role.ENTRY, "Search the logs")
+    typed = False
+    if entry is not None:
+        try:
+            typed = entry.get_editable_text_iface().set_text_contents("hook: done")
+        except (GLib.Error, AttributeError) as e:
+            typed = str(e)
+    time.sleep(1)
+    texts = [t for t in labels(app.acc) if re.match(r"^\d{4}-\d\d-\d\d ", t)]
+    tap(typed is True and texts and all("hook: done" in t.lower() for t in texts),
+        "log page: the search keeps only the lines that match", (typed, texts))
+    tap(press(app, "Copy"), "log page: Copy can be pressed")
+    copied = wait_for(lambda: next((t for t in labels(app.acc) if t.startswith("Copied ")), None), 5)
+    tap(copied is not None and bool(re.match(r"Copied [1-9]\d* log lines", copied),
+),
+        "log page: Copy says how many lines it copied", copied)
+    sel = [a for a in walk(app.acc) if a.get_role() == Atspi.Role.LABEL and showing(a)
+           and re.match(r"^\d{4}-\d\d-\d\d ", a.get_name() or "")]
+    tap(sel and all(a.get_state_set().contains(Atspi.StateType.SELECTABLE) or
+                    a.get_text_iface() is not None for a in sel),
+        "log page: the lines are text that can be selected", len(sel))
+    if entry is not None:
+        entry.get_editable_text_iface().set_text_contents("")
     tap(app.screenshot("log-page.png"), "screenshot: log-page.png")
+    tap(not unnamed_controls(app.acc), "log page: every control has an accessible name",
+        unnamed_controls(app.acc))
     # the main menu's windows: keyboard shortcuts and About
     tap(find(app.acc, Atspi.Role.TOGGLE_BUTTON, "Main menu") is not None
         or find(app.acc, Atspi.Role.PUSH_BUTTON, "Main menu") is not None,
@@ -548,6 +961,9 @@ def main():
                                    if w is not None and "0.1.0" in " ".join(labels(w))), None), 10)
     tap(about is not None, "About VirtFlow shows the version")
     tap(app.quit() == 0, "the app quits cleanly")
+
+    narrow(root)
+    pseudo_locale(root)
 
     # no libvirt to reach: the window says so, with how to start it, Retry and the demo
     app = App(root, args=("--connect", "qemu+unix:///system?socket=/nonexistent/libvirt-sock"))

@@ -30,12 +30,21 @@ out=$(cd "$out" && pwd)
 tmp=$(mktemp -d /tmp/virtflow-gui-XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 mkdir -m 700 "$tmp/run"
+# the pseudo-translation: every marked string comes out as ⟦string⟧ (tests/gui/pseudo-po.py)
+if command -v xgettext >/dev/null && command -v msgfmt >/dev/null; then
+    mkdir -p "$tmp/locale/xx/LC_MESSAGES"
+    xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --keyword=ngettext:1,2 \
+        -f po/POTFILES.in -o "$tmp/pseudo.pot" &&
+        /usr/bin/python3 tests/gui/pseudo-po.py "$tmp/pseudo.pot" >"$tmp/xx.po" &&
+        msgfmt "$tmp/xx.po" -o "$tmp/locale/xx/LC_MESSAGES/virtflow.mo" &&
+        export VF_GUI_PSEUDO_LOCALEDIR=$tmp/locale
+fi
 # a private world: XDG dirs, demo root, X server and session bus
 export HOME=$tmp XDG_RUNTIME_DIR=$tmp/run XDG_STATE_HOME=$tmp/state XDG_CONFIG_HOME=$tmp/config \
     XDG_CACHE_HOME=$tmp/cache XDG_DATA_HOME=$tmp/data GSK_RENDERER=cairo LC_ALL=C.UTF-8 \
-    GTK_A11Y=atspi
+    GTK_A11Y=atspi GSETTINGS_BACKEND=keyfile GSETTINGS_SCHEMA_DIR=$(cd "$builddir/data" && pwd)
 unset DISPLAY WAYLAND_DISPLAY DBUS_SESSION_BUS_ADDRESS
-timeout 300 xvfb-run -a -n $((100 + RANDOM % 800)) -e "$out/xvfb.log" -s "-screen 0 1280x800x24" \
+timeout 300 xvfb-run -a -n $((100 + RANDOM % 800)) -e "$out/xvfb.log" -s "-screen 0 1600x1000x24" \
     dbus-run-session -- /usr/bin/python3 tests/gui/gui-test.py "$(cd "$(dirname "$bin")" && pwd)/virtflow-gtk" "$out" 2>&1 |
     grep -v -e 'Failed to set fd limit' -e 'Activating service name' -e 'Successfully activated service' \
         -e 'SpiRegistry daemon is running'
