@@ -859,3 +859,92 @@ vfg_backend_read_logs_finish(VfgBackend *self, GAsyncResult *result, GError **er
 {
     return g_task_propagate_pointer(G_TASK(result), error);
 }
+
+/* ---- tune (issue 14) ---- */
+
+void
+vfg_tune_status_free(VfgTuneStatus *status)
+{
+    if (status == NULL)
+        return;
+    g_clear_pointer(&status->plan, vf_tune_change_free);
+    g_clear_pointer(&status->undo, vf_tune_change_free);
+    g_free(status->plan_error);
+    g_free(status);
+}
+
+static void
+vfg_backend_tune_status_thread(GTask *task, gpointer source, gpointer data,
+                               GCancellable *cancellable)
+{
+    VfgBackend *self = source;
+    const char *vm = data;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfgTuneStatus) status = g_new0(VfgTuneStatus, 1);
+    /* as `virtflow tune VM` without options: a tuned VM keeps its isolation choice */
+    VfTuneRequest request = {.hugepages = VF_TUNE_HUGEPAGES_AUTO, .keep_isolate = TRUE};
+
+    status->undo = vf_tune_vm_plan_undo(self->conn, vm, &error);
+    if (status->undo == NULL) {
+        g_task_return_error(task, g_steal_pointer(&error));
+        return;
+    }
+    status->tuned = status->undo->changed;
+    if (!status->tuned)
+        g_clear_pointer(&status->undo, vf_tune_change_free);
+    status->plan = vf_tune_vm_plan(self->host, self->conn, vm, &request, &error);
+    if (status->plan == NULL)
+        status->plan_error = g_strdup(error->message);
+    g_task_return_pointer(task, g_steal_pointer(&status), (GDestroyNotify)vfg_tune_status_free);
+}
+
+void
+vfg_backend_tune_status_async(VfgBackend *self, const char *vm, GAsyncReadyCallback callback,
+                              gpointer user_data)
+{
+    g_autoptr(GTask) task = g_task_new(self, NULL, callback, user_data);
+
+    g_task_set_task_data(task, g_strdup(vm), g_free);
+    g_task_run_in_thread(task, vfg_backend_tune_status_thread);
+}
+
+VfgTuneStatus *
+vfg_backend_tune_status_finish(VfgBackend *self, GAsyncResult *result, GError **error)
+{
+    return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+static void
+vfg_backend_tune_apply_thread(GTask *task, gpointer source, gpointer data,
+                              GCancellable *cancellable)
+{
+    VfgBackend *self = source;
+    const VfTuneChange *change = data;
+    g_autoptr(GError) error = NULL;
+
+    if (!vf_tune_vm_apply(self->conn, change, &error)) {
+        g_task_return_error(task, g_steal_pointer(&error));
+        return;
+    }
+    vfg_backend_log(self, "%s: %s", change->vm,
+                    change->undo ? "tune undone" : change->plan->summary);
+    if (self->demo && !vf_demo_save(self->demo_root, self->conn, &error))
+        g_warning("Cannot save the demo: %s", error->message);
+    g_task_return_boolean(task, TRUE);
+}
+
+void
+vfg_backend_tune_apply_async(VfgBackend *self, VfTuneChange *change, GAsyncReadyCallback callback,
+                             gpointer user_data)
+{
+    g_autoptr(GTask) task = g_task_new(self, NULL, callback, user_data);
+
+    g_task_set_task_data(task, change, (GDestroyNotify)vf_tune_change_free);
+    g_task_run_in_thread(task, vfg_backend_tune_apply_thread);
+}
+
+gboolean
+vfg_backend_tune_apply_finish(VfgBackend *self, GAsyncResult *result, GError **error)
+{
+    return g_task_propagate_boolean(G_TASK(result), error);
+}

@@ -12,6 +12,7 @@
 #include <virtflow.h>
 
 #include "host/vf-input.h"
+#include "tune/vf-tune-vm.h"
 
 G_BEGIN_DECLS
 
@@ -116,5 +117,27 @@ GStrv *vfg_backend_read_logs_finish(VfgBackend *self, GAsyncResult *result, GErr
 /* The files the log page reads (for its subtitles). */
 char *vfg_backend_dup_log_path(VfgBackend *self);
 char *vfg_backend_dup_hook_log_path(VfgBackend *self);
+
+/* ---- tune (issue 14): the Performance group of a VM's page ---- */
+
+typedef struct {
+    gboolean tuned;     /* the VM has a tune record */
+    VfTuneChange *plan; /* tuning it as VirtFlow would now (NULL + plan_error when refused) */
+    char *plan_error;   /* why it cannot be tuned (the numbers, the fix) */
+    VfTuneChange *undo; /* giving its definition back (NULL when not tuned) */
+} VfgTuneStatus;
+
+void vfg_tune_status_free(VfgTuneStatus *status);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfgTuneStatus, vfg_tune_status_free)
+
+/* Reads @vm's tune in a thread: both plans, nothing changed. */
+void vfg_backend_tune_status_async(VfgBackend *self, const char *vm, GAsyncReadyCallback callback,
+                                   gpointer user_data);
+VfgTuneStatus *vfg_backend_tune_status_finish(VfgBackend *self, GAsyncResult *result,
+                                              GError **error);
+/* Defines @change (taken) in a thread. */
+void vfg_backend_tune_apply_async(VfgBackend *self, VfTuneChange *change,
+                                  GAsyncReadyCallback callback, gpointer user_data);
+gboolean vfg_backend_tune_apply_finish(VfgBackend *self, GAsyncResult *result, GError **error);
 
 G_END_DECLS

@@ -38,6 +38,8 @@ struct _VfgWindow {
     AdwActionRow *state_row, *vcpus_row, *memory_row;
     GtkWidget *force_button;
     GtkListBox *gpu_list;
+    AdwActionRow *tune_row, *tune_changes_row;
+    GtkSwitch *tune_switch;
     GtkLabel *flow_title;
     GtkProgressBar *flow_progress;
     GtkListBox *step_list;
@@ -70,6 +72,12 @@ struct _VfgWindow {
     char *last_vm;
     VfProfile *last_profile;
     gboolean stop_waiting; /* a graceful stop is taking long: Force off is shown */
+
+    /* the Performance group (issue 14): the selected VM's tune, read in a thread */
+    VfgTuneStatus *tune; /* for tune_vm; NULL while it is read */
+    char *tune_vm;       /* the VM @tune is of */
+    guint tune_serial;   /* answers of older requests are dropped */
+    gboolean tune_busy;  /* a tune or its undo is being applied */
 
     GHashTable *vm_warnings; /* VM name → GPtrArray of char*: the last flow's warnings, shown
                               * on the VM's page until its next flow */
@@ -393,6 +401,208 @@ vfg_profile_text(const VfProfile *profile)
     return g_string_free(g_steal_pointer(&s), FALSE);
 }
 
+/* ---- the Performance group (issue 14) ---- */
+
+static void vfg_window_request_tune(VfgWindow *self, const char *vm);
+static gboolean vfg_window_tune_state_set(GtkSwitch *sw, gboolean state, gpointer data);
+
+/* "line\nline": what a change does, one line each */
+static char *
+vfg_tune_changes_text(const VfTuneChange *change)
+{
+    g_autoptr(GString) s = g_string_new(NULL);
+
+    for (guint i = 0; change && i < change->changes->len; i++)
+        g_string_append_printf(s, "%s%s", i ? "\n" : "", (const char *)change->changes->pdata[i]);
+    return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* The group shows self->tune: the switch as the VM is, the plan in one sentence, what
+ * switching changes. */
+static void
+vfg_window_show_tune(VfgWindow *self)
+{
+    const VfgTuneStatus *t = self->tune;
+    const VfTuneChange *next = t ? (t->tuned ? t->undo : t->plan) : NULL;
+    g_autofree char *subtitle = NULL;
+    g_autofree char *changes = NULL;
+
+    g_signal_handlers_block_by_func(self->tune_switch, vfg_window_tune_state_set, self);
+    gtk_switch_set_active(self->tune_switch, t && t->tuned);
+    gtk_switch_set_state(self->tune_switch, t && t->tuned);
+    g_signal_handlers_unblock_by_func(self->tune_switch, vfg_window_tune_state_set, self);
+    gtk_widget_set_sensitive(GTK_WIDGET(self->tune_switch),
+                             t && next && !self->busy && !self->tune_busy);
+    if (t == NULL)
+        subtitle = g_strdup(_("Reading this computer's CPU…"));
+    else if (t->tuned)
+        subtitle =
+            g_strdup_printf(_("On: %s"), t->plan ? t->plan->plan->summary : _("tuned by VirtFlow"));
+    else if (t->plan)
+        subtitle = g_strdup_printf(_("Off. Switched on: %s"), t->plan->plan->summary);
+    else
+        subtitle = g_strdup_printf(_("Not available: %s"), t->plan_error);
+    adw_action_row_set_subtitle(self->tune_row, subtitle);
+    changes = vfg_tune_changes_text(next);
+    gtk_widget_set_visible(GTK_WIDGET(self->tune_changes_row), next && *changes);
+    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(self->tune_changes_row),
+                                  t && t->tuned ? _("Switching Off Puts Back")
+                                                : _("Switching On Changes"));
+    adw_action_row_set_subtitle(self->tune_changes_row, changes);
+}
+
+typedef struct {
+    VfgWindow *self;
+    guint serial; /* vfg_window_request_tune()'s: an answer for an older request is dropped */
+} VfgTuneRequest;
+
+static void
+vfg_window_tune_status_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+    VfgTuneRequest *req = data;
+    g_autoptr(VfgWindow) self = req->self;
+    guint serial = req->serial;
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfgTuneStatus) status =
+        vfg_backend_tune_status_finish(VFG_BACKEND(source), result, &error);
+
+    g_free(req);
+    if (self->disposed || serial != self->tune_serial)
+        return;
+    if (status == NULL) {
+        status = g_new0(VfgTuneStatus, 1);
+        status->plan_error = g_strdup(error->message);
+    }
+    g_clear_pointer(&self->tune, vfg_tune_status_free);
+    self->tune = g_steal_pointer(&status);
+    vfg_window_show_tune(self);
+}
+
+/* Reads @vm's tune in the backend's thread; the group says so meanwhile. */
+static void
+vfg_window_request_tune(VfgWindow *self, const char *vm)
+{
+    VfgTuneRequest *req;
+
+    if (self->backend == NULL || vm == NULL)
+        return;
+    self->tune_serial++;
+    g_clear_pointer(&self->tune, vfg_tune_status_free);
+    if (vm != self->tune_vm) {
+        g_free(self->tune_vm);
+        self->tune_vm = g_strdup(vm);
+    }
+    vfg_window_show_tune(self);
+    req = g_new0(VfgTuneRequest, 1);
+    req->self = g_object_ref(self);
+    req->serial = self->tune_serial;
+    vfg_backend_tune_status_async(self->backend, vm, vfg_window_tune_status_done, req);
+}
+
+/* On every refresh of the VM's page: read its tune again when the VM changed, or after a
+ * flow (never while one runs: it may be redefining the VM). */
+static void
+vfg_window_update_tune(VfgWindow *self, const VfDomainInfo *info)
+{
+    if (self->busy || self->tune_busy) {
+        vfg_window_show_tune(self);
+        return;
+    }
+    if (self->tune == NULL || g_strcmp0(self->tune_vm, info->name) != 0)
+        vfg_window_request_tune(self, info->name);
+    else
+        vfg_window_show_tune(self);
+}
+
+static void
+vfg_window_tune_applied(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(VfgWindow) self = data;
+    g_autoptr(GError) error = NULL;
+    gboolean undo = GPOINTER_TO_INT(g_object_get_data(G_OBJECT(self), "vfg-tune-undo"));
+    g_autofree char *vm = g_strdup(self->tune_vm);
+
+    self->tune_busy = FALSE;
+    if (self->disposed)
+        return;
+    if (!vfg_backend_tune_apply_finish(VFG_BACKEND(source), result, &error)) {
+        g_autofree char *text = g_strdup_printf(_("%s could not be tuned: %s"), vm, error->message);
+
+        adw_toast_overlay_add_toast(self->toasts, adw_toast_new(text));
+    } else {
+        g_autofree char *text = g_strdup_printf(
+            undo ? _("%s: its tune is undone") : _("%s is tuned for performance"), vm);
+
+        adw_toast_overlay_add_toast(self->toasts, adw_toast_new(text));
+    }
+    vfg_window_request_tune(self, vm);
+}
+
+static void
+vfg_window_tune_response(AdwMessageDialog *dialog, const char *response, gpointer data)
+{
+    VfgWindow *self = data;
+    VfTuneChange *change;
+
+    if (!g_str_equal(response, "go") || self->tune == NULL) {
+        vfg_window_show_tune(self);
+        return;
+    }
+    if (self->tune->tuned)
+        change = g_steal_pointer(&self->tune->undo);
+    else
+        change = g_steal_pointer(&self->tune->plan);
+    if (change == NULL)
+        return;
+    g_object_set_data(G_OBJECT(self), "vfg-tune-undo", GINT_TO_POINTER(change->undo));
+    self->tune_busy = TRUE;
+    vfg_window_show_tune(self);
+    vfg_backend_tune_apply_async(self->backend, change, vfg_window_tune_applied,
+                                 g_object_ref(self));
+}
+
+/* The switch: nothing changes before the person has read what will. */
+static gboolean
+vfg_window_tune_state_set(GtkSwitch *sw, gboolean state, gpointer data)
+{
+    VfgWindow *self = data;
+    const VfgTuneStatus *t = self->tune;
+    const VfTuneChange *next = t ? (t->tuned ? t->undo : t->plan) : NULL;
+    g_autofree char *heading = NULL;
+    g_autofree char *changes = NULL;
+    g_autofree char *body = NULL;
+    GtkWidget *dialog;
+
+    if (t == NULL || next == NULL || state == t->tuned)
+        return TRUE;
+    changes = vfg_tune_changes_text(next);
+    if (t->tuned) {
+        heading = g_strdup_printf(_("Undo the Tune of %s?"), self->tune_vm);
+        body = g_strdup_printf(_("Its definition goes back to what it was before:\n%s%s"), changes,
+                               next->running ? _("\n\nThe VM is running: this applies at its "
+                                                 "next start.")
+                                             : "");
+    } else {
+        heading = g_strdup_printf(_("Tune %s for Performance?"), self->tune_vm);
+        body = g_strdup_printf(_("%s\n\n%s%s\n\nSwitching it off later puts everything back."),
+                               next->plan->summary, changes,
+                               next->running ? _("\n\nThe VM is running: this applies at its "
+                                                 "next start.")
+                                             : "");
+    }
+    dialog = adw_message_dialog_new(GTK_WINDOW(self), heading, body);
+    adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", _("Cancel"), "go",
+                                     t->tuned ? _("Undo Tune") : _("Tune"), NULL);
+    adw_message_dialog_set_response_appearance(ADW_MESSAGE_DIALOG(dialog), "go",
+                                               ADW_RESPONSE_SUGGESTED);
+    adw_message_dialog_set_default_response(ADW_MESSAGE_DIALOG(dialog), "cancel");
+    adw_message_dialog_set_close_response(ADW_MESSAGE_DIALOG(dialog), "cancel");
+    g_signal_connect(dialog, "response", G_CALLBACK(vfg_window_tune_response), self);
+    gtk_window_present(GTK_WINDOW(dialog));
+    (void)sw;
+    return TRUE; /* the state follows the VM, once it is tuned */
+}
+
 static void
 vfg_window_update_details(VfgWindow *self)
 {
@@ -462,6 +672,7 @@ vfg_window_update_details(VfgWindow *self)
             vfg_rows_add(rows, _("How it is used"), used, NULL);
     }
     vfg_list_box_set_rows(self->gpu_list, rows);
+    vfg_window_update_tune(self, info);
     vfg_labels_break_long_words(GTK_WIDGET(self->detail_stack));
     if (g_str_equal(gtk_stack_get_visible_child_name(self->detail_stack), "empty"))
         gtk_stack_set_visible_child_name(self->detail_stack, "details");
@@ -1086,6 +1297,11 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
         vfg_window_apply_flow(self, self->busy_kind, self->busy_vm);
     self->busy = FALSE;
     self->stop_waiting = FALSE;
+    /* the flow may have redefined the VM: its tune is read again */
+    if (g_strcmp0(self->tune_vm, self->busy_vm) == 0) {
+        self->tune_serial++;
+        g_clear_pointer(&self->tune, vfg_tune_status_free);
+    }
     g_clear_pointer(&self->busy_vm, g_free);
     vfg_window_update_actions(self);
     self->refresh_after_flow = FALSE;
@@ -1833,6 +2049,8 @@ vfg_window_finalize(GObject *object)
     g_free(self->selected);
     g_free(self->busy_vm);
     g_free(self->last_vm);
+    g_free(self->tune_vm);
+    g_clear_pointer(&self->tune, vfg_tune_status_free);
     g_clear_pointer(&self->vm_warnings, g_hash_table_unref);
     g_clear_pointer(&self->busy_profile, vf_profile_free);
     g_clear_pointer(&self->last_profile, vf_profile_free);
@@ -1871,6 +2089,9 @@ vfg_window_class_init(VfgWindowClass *klass)
     BIND(memory_row);
     BIND(force_button);
     BIND(gpu_list);
+    BIND(tune_row);
+    BIND(tune_changes_row);
+    BIND(tune_switch);
     BIND(flow_title);
     BIND(flow_progress);
     BIND(step_list);
@@ -1930,6 +2151,7 @@ vfg_window_init(VfgWindow *self)
     }
     g_signal_connect(self->vm_chosen, "selection-changed", G_CALLBACK(vfg_window_row_selected),
                      self);
+    g_signal_connect(self->tune_switch, "state-set", G_CALLBACK(vfg_window_tune_state_set), self);
     g_signal_connect(self->vm_list, "activate", G_CALLBACK(vfg_window_row_activated), self);
     {
         GtkEventController *keys = gtk_event_controller_key_new();

@@ -620,6 +620,12 @@ def main():
     if os.environ.get("GUI_TEST_ONLY") == "pseudo":
         pseudo_locale(root)
         return
+    if os.environ.get("GUI_TEST_ONLY") == "performance":
+        app = App(root, {})
+        if tap(app.wait_started(), "virtflow-gtk starts for the performance group"):
+            performance(app)
+        app.quit()
+        return
     write_size(1400, 900)
     app = App(root, {"VIRTFLOW_HELPER": helper, "VIRTFLOW_DEMO_VMS": "1",
                      "VIRTFLOW_GTK_TEST_STEP_MS": "700"})
@@ -1032,6 +1038,84 @@ def main():
     tap(fix is not None and "guest agent" in fix and "Refresh" not in fix,
         "guest check failing: the fix is the guest agent's, from where it failed", fix)
     tap(app.quit() == 0, "the app quits cleanly after the guest check")
+
+    # the demo's main story: its guest agent answers as a real one, so Activate on the
+    # running VM checks the guest and goes through without "Activate Anyway"
+    app = App(root, {})
+    if not tap(app.wait_started(), "virtflow-gtk starts for the demo's main story"):
+        app.quit()
+        return
+    wait_for(lambda: vm_row_labels(app))
+    row = vm_row_labels(app)
+    tap(row is not None and "running" in row, "main story: the demo VM is running", row)
+    run_flow(app, "activate-gpu", "main story: Activate on the running demo VM")
+    steps = labels(app.acc)
+    tap(any("the guest agent answers" in t for t in steps),
+        "main story: the guest check passed (the demo's guest agent answers)", steps)
+    run_flow(app, "deactivate-gpu", "main story: Deactivate")
+    performance(app)
+    tap(app.quit() == 0, "the app quits cleanly after the performance group")
+
+
+TOGGLES = [r for r in (getattr(Atspi.Role, "SWITCH", None), Atspi.Role.CHECK_BOX,
+                       Atspi.Role.TOGGLE_BUTTON) if r is not None]
+
+
+def tune_switch(app):
+    for a in walk(app.acc):
+        if text_of(a) == "Tuned for Performance" and showing(a) and \
+                a.get_role() in TOGGLES:
+            return a
+    print("# named:", [(a.get_role_name(), text_of(a)) for a in walk(app.acc)
+                       if "une" in (text_of(a) or "")])
+    return None
+
+
+def performance(app):
+    """The Performance group: the plan in one sentence, a confirmation listing what
+    changes, the switch on, then off again with the VM's definition put back."""
+    app.action("select-vm", VM)
+    sub = wait_for(lambda: (lambda t: t if t and t.startswith("Off. Switched on:") else None)(
+        row_subtitle(app, "Tuned for Performance")))
+    tap(sub is not None and "whole cores" in sub and "huge pages" in sub,
+        "performance: the plan in one sentence from the demo's two-CCD CPU", sub)
+    changes = row_subtitle(app, "Switching On Changes")
+    tap(changes is not None and "<cputune>" in changes,
+        "performance: what switching on changes is shown before", changes)
+    sw = tune_switch(app)
+    if not tap(sw is not None, "performance: the switch has a name", labels(app.acc)):
+        return
+    sw.get_action_iface().do_action(0)
+    dlg = dialog(app)
+    texts = labels(dlg) if dlg else []
+    tap(any(t.startswith("Tune ") and t.endswith("for Performance?") for t in texts),
+        "performance: switching on asks first, naming the VM", texts)
+    tap(any("<cputune>" in t for t in texts), "performance: the question lists the changes",
+        texts)
+    b = dialog_button(dlg, "Tune")
+    if not tap(b is not None, "performance: the dialog has a Tune button", texts):
+        return
+    b.get_action_iface().do_action(0)
+    on = wait_for(lambda: (lambda t: t if t and t.startswith("On:") else None)(
+        row_subtitle(app, "Tuned for Performance")))
+    tap(on is not None, "performance: the VM is tuned (the row says On)",
+        row_subtitle(app, "Tuned for Performance"))
+    back = row_subtitle(app, "Switching Off Puts Back")
+    tap(back is not None and back != "", "performance: what switching off puts back is shown",
+        back)
+    app.screenshot("performance-on.png")
+    sw = tune_switch(app)
+    sw.get_action_iface().do_action(0)
+    dlg = dialog(app)
+    b = dialog_button(dlg, "Undo Tune")
+    if not tap(b is not None, "performance: switching off asks first (Undo Tune)",
+               labels(dlg) if dlg else None):
+        return
+    b.get_action_iface().do_action(0)
+    off = wait_for(lambda: (lambda t: t if t and t.startswith("Off.") else None)(
+        row_subtitle(app, "Tuned for Performance")))
+    tap(off is not None, "performance: the tune is undone (the row says Off)",
+        row_subtitle(app, "Tuned for Performance"))
 
 
 try:
