@@ -874,7 +874,6 @@ vf_hook_parse(const VfHookArgs *args, VfHookAction action, char *xml, char **ret
         }
         ours = TRUE; /* *ret_gpu stays NULL: tune only */
     } else if (ours) {
-
         /* release too: the USB controller of --input usb-controller:BDF goes back */
         /* issue 14: tune's record, for prepare only: release gives back what the journal
          * says, so a damaged record never keeps the GPU from going home */

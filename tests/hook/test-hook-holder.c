@@ -12,6 +12,10 @@
  * host tree unchanged.
  */
 #include "vf-test-util.h"
+#include "vf-hook-stdin.h"
+
+#include "domain/vf-domain-xml.h"
+#include "tune/vf-tune-runtime.h"
 
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -502,6 +506,14 @@ test_tune_damaged_record(void)
 
 static const char *const vf_dgpu_set[] = {"0000:01:00.0", "0000:01:00.1", NULL};
 
+/* The gate searches for one prefix: both records' namespaces must start with it. */
+static void
+test_gate_prefix(void)
+{
+    g_assert_true(g_str_has_prefix(VF_DOMAIN_XML_NAMESPACE, VF_HOOK_XML_NAMESPACE_PREFIX));
+    g_assert_true(g_str_has_prefix(VF_TUNE_XML_NAMESPACE, VF_HOOK_XML_NAMESPACE_PREFIX));
+}
+
 /* The gate passes tune's namespace: prepare reserves the pages, the GPU stays on its host
  * drivers; release gives them back. */
 static void
@@ -666,6 +678,7 @@ main(int argc, char **argv)
     g_test_add_func("/hook/tune/pages-round-trip", test_tune_pages_round_trip);
     g_test_add_func("/hook/tune/gpu-refused", test_tune_gpu_refused);
     g_test_add_func("/hook/tune/damaged-record", test_tune_damaged_record);
+    g_test_add_func("/hook/tune-only/gate-prefix", test_gate_prefix);
     g_test_add_func("/hook/tune-only/round-trip", test_tune_only_round_trip);
     g_test_add_func("/hook/tune-only/too-few-pages", test_tune_only_too_few_pages);
     g_test_add_func("/hook/tune-only/record-removed", test_tune_only_record_removed);
