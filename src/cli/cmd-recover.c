@@ -13,27 +13,72 @@
 
 #include <stdio.h>
 
-/* The tune journals: -1 when there was nothing, else the exit status. */
+/* The tune journals: -1 when there was nothing, else the exit status. *@ret_vms: the VMs
+ * journaled (owned); *@ret_summary: what was given back (owned; NULL for a dry run). */
 static int
-vf_cmd_recover_tune(VfCli *cli, VfHost *host, gboolean dry_run)
+vf_cmd_recover_tune(VfCli *cli, VfHost *host, gboolean dry_run, GPtrArray **ret_vms,
+                    char **ret_summary)
 {
     g_autoptr(GPtrArray) pending = vf_tune_run_dup_pending(host);
     g_autoptr(GError) error = NULL;
     g_autofree char *summary = NULL;
 
+    *ret_summary = NULL;
+    *ret_vms = g_ptr_array_new_with_free_func(g_free);
     if (pending->len == 0)
         return -1;
     if (dry_run) {
         for (guint i = 0; i < pending->len && !cli->json; i++)
             printf("Would give back what tuned VM '%s' took (huge pages, CPU isolation).\n",
                    (const char *)pending->pdata[i]);
+        g_ptr_array_extend_and_steal(*ret_vms, g_steal_pointer(&pending));
         return VF_EXIT_OK;
     }
     if (!vf_tune_run_recover(host, NULL, &summary, &error))
         return vf_cli_fail(cli, error);
-    /* the JSON document stays the transition's */
     if (!cli->json)
         printf("Gave back what tuned VMs took: %s.\n", *summary ? summary : "nothing was left");
+    g_ptr_array_extend_and_steal(*ret_vms, g_steal_pointer(&pending));
+    *ret_summary = g_steal_pointer(&summary);
+    return VF_EXIT_OK;
+}
+
+/* --json: the transition's object (or an empty recover) with a "tune" member: {"vms": the
+ * VMs whose tune journal was found, "summary": what was given back, null for a dry run}. */
+static int
+vf_cmd_recover_json(VfCli *cli, VfTransition *t, gboolean dry_run, GPtrArray *vms,
+                    const char *summary)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfJson) json = NULL;
+
+    if (t && !dry_run && !vf_transition_apply(t, &error))
+        return vf_cli_fail(cli, error);
+    json = vf_json_new(TRUE);
+    vf_json_begin_object(json);
+    if (t) {
+        vf_cli_json_transition_members(json, t, dry_run);
+    } else {
+        vf_json_member_string(json, "operation", "recover");
+        vf_json_key(json, "devices");
+        vf_json_begin_array(json);
+        vf_json_end_array(json);
+        vf_json_key(json, "sysfs_writes");
+        vf_json_begin_array(json);
+        vf_json_end_array(json);
+    }
+    vf_json_key(json, "tune");
+    vf_json_begin_object(json);
+    vf_json_key(json, "vms");
+    vf_json_begin_array(json);
+    for (guint i = 0; i < vms->len; i++)
+        vf_json_string(json, vms->pdata[i]);
+    vf_json_end_array(json);
+    vf_json_key(json, "summary");
+    vf_json_string(json, dry_run ? NULL : summary ? summary : "");
+    vf_json_end_object(json);
+    vf_json_end_object(json);
+    vf_cli_print_json(json);
     return VF_EXIT_OK;
 }
 
@@ -50,6 +95,8 @@ vf_cmd_recover(VfCli *cli, int argc, char **argv)
     g_autoptr(GError) error = NULL;
     g_autoptr(VfHost) host = NULL;
     g_autoptr(VfTransition) t = NULL;
+    g_autoptr(GPtrArray) tune_vms = NULL;
+    g_autofree char *tune_summary = NULL;
     int rc;
     int tune_rc;
 
@@ -62,15 +109,15 @@ vf_cmd_recover(VfCli *cli, int argc, char **argv)
     host = vf_cli_open_host(cli, &error);
     if (host == NULL)
         return vf_cli_fail(cli, error);
-    if ((tune_rc = vf_cmd_recover_tune(cli, host, dry_run)) > 0)
+    if ((tune_rc = vf_cmd_recover_tune(cli, host, dry_run, &tune_vms, &tune_summary)) > 0)
         return tune_rc;
     t = vf_transition_new_recover(host, &error);
     if (t == NULL && error)
         return vf_cli_fail(cli, error);
+    if (cli->json)
+        return vf_cmd_recover_json(cli, t, dry_run, tune_vms, tune_summary);
     if (t == NULL) {
-        if (cli->json)
-            printf("{\"operation\": \"recover\", \"devices\": [], \"sysfs_writes\": []}\n");
-        else if (tune_rc < 0)
+        if (tune_rc < 0)
             printf("Nothing to recover: no interrupted operation in the journal.\n");
         return VF_EXIT_OK;
     }

@@ -227,11 +227,18 @@ vf_cli_json_writes(VfJson *json, GPtrArray *writes)
 void
 vf_cli_json_transition(VfJson *b, VfTransition *t, gboolean dry_run)
 {
+    vf_json_begin_object(b);
+    vf_cli_json_transition_members(b, t, dry_run);
+    vf_json_end_object(b);
+}
+
+void
+vf_cli_json_transition_members(VfJson *b, VfTransition *t, gboolean dry_run)
+{
     g_autoptr(GPtrArray) writes = dry_run ? vf_transition_dup_writes(t) : NULL;
     g_autoptr(GPtrArray) modules = dry_run ? vf_transition_dup_modules(t) : NULL;
     GPtrArray *devices = vf_transition_get_devices(t);
 
-    vf_json_begin_object(b);
     vf_json_key(b, "operation");
     vf_json_string(b, vf_transition_kind_to_string(vf_transition_get_kind(t)));
     vf_json_string_or_null(b, "gpu", vf_transition_get_gpu(t));
@@ -264,5 +271,4 @@ vf_cli_json_transition(VfJson *b, VfTransition *t, gboolean dry_run)
         vf_json_end_array(b);
         vf_cli_json_writes(b, writes);
     }
-    vf_json_end_object(b);
 }

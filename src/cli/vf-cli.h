@@ -84,6 +84,8 @@ void vf_cli_json_pci_device(VfJson *json, const VfPciDevice *dev);
 void vf_cli_json_writes(VfJson *json, GPtrArray *writes);
 void vf_cli_print_writes(GPtrArray *writes, GPtrArray *modules);
 void vf_cli_json_transition(VfJson *json, VfTransition *t, gboolean dry_run);
+/* The same object's members, without its braces (recover adds its "tune" member). */
+void vf_cli_json_transition_members(VfJson *json, VfTransition *t, gboolean dry_run);
 
 int vf_cmd_host(VfCli *cli, int argc, char **argv);
 int vf_cmd_gpu(VfCli *cli, int argc, char **argv);

@@ -9,7 +9,9 @@
  * about the time of `#!/bin/sh exit 0`:
  *
  *   - any operation but "prepare begin" and "release end": exit 0, stdin unread;
- *   - those two, for a domain whose XML does not mention VirtFlow's namespace: exit 0;
+ *   - those two, for a domain whose XML mentions none of VirtFlow's namespaces (Activate's
+ *     passthrough record, tune's record: their common prefix, VF_HOOK_XML_NAMESPACE_PREFIX)
+ *     and, for "release end", with no tune journal left (vf_gate_tune_journals): exit 0;
  *   - else: exec virtflow-hook-worker (GLib, libxml2, the host layer) with the same
  *     arguments and the XML it has read on its stdin.
  *
@@ -20,13 +22,12 @@
 #include "vf-hook-args.h"
 #include "vf-hook-stdin.h"
 
-/* only for VF_DOMAIN_XML_NAMESPACE: the gate links nothing of libvirtflow */
-#include "domain/vf-domain-xml.h"
-
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -78,6 +79,38 @@ vf_gate_refill_stdin(const char *buf, size_t len)
     return 0;
 }
 
+/*
+ * "release end" of a domain whose XML no longer mentions VirtFlow (a tune record removed
+ * from the running domain's live XML): the tune journals (STATE/tune/NAME-HASH.conf,
+ * tune/vf-tune-run.c) say whether anything is still to give back. Only reached for
+ * release of domains that are none of ours: one opendir(), no read of any file. TRUE when
+ * there is a journal (of any VM: the worker looks for this one's).
+ */
+static bool
+vf_gate_tune_journals(const VfHookArgs *args)
+{
+    char dir[4096];
+    DIR *d;
+    struct dirent *e;
+    bool found = false;
+    int n;
+
+    if (args->state_dir)
+        n = snprintf(dir, sizeof(dir), "%s/tune", args->state_dir);
+    else
+        n = snprintf(dir, sizeof(dir), "%s/var/lib/virtflow/tune",
+                     args->host_root ? args->host_root : "");
+    if (n < 0 || (size_t)n >= sizeof(dir) || (d = opendir(dir)) == NULL)
+        return false;
+    while (!found && (e = readdir(d)) != NULL) {
+        size_t len = strlen(e->d_name);
+
+        found = e->d_name[0] != '.' && len > 5 && strcmp(e->d_name + len - 5, ".conf") == 0;
+    }
+    closedir(d);
+    return found;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -98,11 +131,13 @@ main(int argc, char **argv)
     if (vf_hook_args_get_action(&args) == VF_HOOK_ACTION_NONE)
         return 0;
 
-    if ((errsv = vf_hook_read_xml(STDIN_FILENO, VF_DOMAIN_XML_NAMESPACE, &xml, &len, &too_large,
-                                  &ours)) != 0)
+    if ((errsv = vf_hook_read_xml(STDIN_FILENO, VF_HOOK_XML_NAMESPACE_PREFIX, &xml, &len,
+                                  &too_large, &ours)) != 0)
         return vf_gate_fail("cannot read the domain XML on stdin", errsv);
-    /* a domain VirtFlow never activated: not ours, whatever else it holds */
-    if (!ours) {
+    /* a domain VirtFlow never activated nor tuned: not ours, whatever else it holds; at
+     * release, unless a tune journal may still be this domain's */
+    if (!ours && !(vf_hook_args_get_action(&args) == VF_HOOK_ACTION_RELEASE && !too_large &&
+                   vf_gate_tune_journals(&args))) {
         free(xml);
         return 0;
     }

@@ -22,6 +22,12 @@
 
 #define VF_HOOK_MAX_XML (1024 * 1024)
 
+/* What the hook looks for in the XML: the part VirtFlow's namespaces share, Activate's
+ * (VF_DOMAIN_XML_NAMESPACE, ".../passthrough/1.0") and tune's (VF_TUNE_XML_NAMESPACE,
+ * ".../tune/1.0", issue 14). One search for both: a domain that is neither's costs what it
+ * did with one namespace. The worker decides which record, if any, the domain holds. */
+#define VF_HOOK_XML_NAMESPACE_PREFIX "https://virtflow.org/xmlns/"
+
 /* The namespace, found in a stream read in chunks: the tail of the last chunk is kept so
  * that a match across two chunks is found too. */
 static inline bool

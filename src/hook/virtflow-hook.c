@@ -5,7 +5,8 @@
  * The gate (vf-hook-gate.c, installed as /usr/libexec/virtflow/virtflow-hook and linked as
  * /etc/libvirt/hooks/qemu.d/virtflow by `virtflow setup`) execs this
  * program only for "prepare begin" and "release end" of a domain whose XML mentions
- * VirtFlow's namespace; the XML is on stdin. Then:
+ * VirtFlow's namespaces (or, at release, when a tune journal is left); the XML is on
+ * stdin. Then:
  *
  *   prepare begin   the GPU's passthrough set onto vfio-pci, then the recorded USB
  *                   controller's (--input usb-controller:BDF; nothing to do when they are
@@ -15,6 +16,10 @@
  *                   host driver, verified. libvirt
  *                   also calls it after a failed start, and may call it twice: a set
  *                   that is home already, or a GPU this host does not have, is success.
+ *
+ * A domain tuned (`virtflow tune`, <vftune:tune>) but not activated gets only tune's part:
+ * its huge pages and isolation at prepare (or the refusal with the numbers), given back
+ * from the journal at release; no host report, no GPU (issue 14).
  *
  * One line per call goes to /var/log/libvirt/qemu-hook.log. The hook never calls
  * libvirt (libvirtd waits for it: a call back would deadlock) and links only the host
@@ -547,6 +552,19 @@ vf_hook_act(const VfHookArgs *args, VfHookAction action, const char *gpu_address
     g_autoptr(VfHostReport) report = NULL;
     g_autofree char *tuned = NULL;
 
+    /* tuned, not activated: tune's part only, the GPU and the host's PCI devices untouched */
+    if (host && gpu_address == NULL) {
+        if (action == VF_HOOK_ACTION_PREPARE) {
+            if (!vf_hook_tune_prepare(args, host, tune, &tuned, res))
+                return;
+            vf_hook_result_set(res, VF_HOOK_OK, "tuned, no GPU passthrough", NULL);
+            vf_hook_add_detail(res, "tune", tuned);
+        } else {
+            vf_hook_result_set(res, VF_HOOK_OK, "tuned, no GPU passthrough", NULL);
+            vf_hook_tune_release(args, host, res);
+        }
+        return;
+    }
     if (host == NULL || (report = vf_host_report_new(host, &error)) == NULL) {
         g_autofree char *detail = vf_hook_error_detail(error);
 
@@ -815,6 +833,16 @@ typedef enum {
     VF_HOOK_PARSE_FAILED, /* *res says why */
 } VfHookParse;
 
+/* A tune journal for this domain: release has something to give back, whatever its XML
+ * says now (journal-driven). */
+static gboolean
+vf_hook_tune_journaled(const VfHookArgs *args)
+{
+    g_autoptr(VfHost) host = vf_hook_open_host(args, NULL);
+
+    return host != NULL && vf_tune_run_is_journaled(host, args->name);
+}
+
 /* VirtFlow's record in the domain XML (freed here): the GPU and its devices, and for
  * prepare the profile (its evdev devices are checked before the start). */
 static VfHookParse
@@ -825,12 +853,33 @@ vf_hook_parse(const VfHookArgs *args, VfHookAction action, char *xml, char **ret
     g_autoptr(GError) error = NULL;
     gboolean ours = vf_domain_xml_get_passthrough(xml, ret_gpu, ret_devices, &error);
 
-    /* release too: the USB controller of --input usb-controller:BDF goes back */
-    /* issue 14: tune's record, for prepare only: release gives back what the journal
-     * says, so a damaged record never keeps the GPU from going home */
-    if (ours && vf_domain_xml_get_profile(xml, ret_profile, &error) &&
-        action == VF_HOOK_ACTION_PREPARE)
-        vf_tune_runtime_from_domain_xml(xml, ret_tune, &error);
+    /* no passthrough record: tuned only (issue 14)? prepare needs the tune record; release
+     * works from the journal, and is ours as long as the record or a journal is there */
+    if (!ours && error == NULL) {
+        gboolean tuned;
+
+        *ret_devices = g_ptr_array_new();
+        if (action == VF_HOOK_ACTION_PREPARE) {
+            tuned = !vf_tune_runtime_from_domain_xml(xml, ret_tune, &error) || *ret_tune != NULL;
+        } else {
+            g_autoptr(VfTuneRuntime) rt = NULL;
+
+            /* a damaged record counts: release works from the journal, never the record */
+            tuned = !vf_tune_runtime_from_domain_xml(xml, &rt, NULL) || rt != NULL ||
+                    vf_hook_tune_journaled(args);
+        }
+        if (!tuned) {
+            g_free(xml);
+            return VF_HOOK_PARSE_NOT_OURS;
+        }
+        ours = TRUE; /* *ret_gpu stays NULL: tune only */
+    } else if (ours) {
+        /* release too: the USB controller of --input usb-controller:BDF goes back */
+        /* issue 14: tune's record, for prepare only: release gives back what the journal
+         * says, so a damaged record never keeps the GPU from going home */
+        if (vf_domain_xml_get_profile(xml, ret_profile, &error) && action == VF_HOOK_ACTION_PREPARE)
+            vf_tune_runtime_from_domain_xml(xml, ret_tune, &error);
+    }
     g_free(xml);
     if (ours && error == NULL)
         return VF_HOOK_PARSE_OK;
@@ -1035,8 +1084,9 @@ vf_hook_run(const VfHookArgs *args, VfHookAction action, char *xml, gint64 start
         }
         close(go[1]);
     }
-    *ret_gpu = g_strdup(fields[1]);
-    gpu_address = *ret_gpu;
+    /* "": a domain tuned only, no GPU (the log says gpu=-) */
+    *ret_gpu = *fields[1] ? g_strdup(fields[1]) : NULL;
+    gpu_address = *ret_gpu ? *ret_gpu : "(none: tune only)";
     g_free(res->devices);
     res->devices = g_strdup(fields[2]);
 
@@ -1165,10 +1215,12 @@ main(int argc, char **argv)
     if (action == VF_HOOK_ACTION_NONE)
         return 0;
 
-    errsv = vf_hook_read_xml(STDIN_FILENO, VF_DOMAIN_XML_NAMESPACE, &xml, &len, &too_large, &ours);
+    errsv =
+        vf_hook_read_xml(STDIN_FILENO, VF_HOOK_XML_NAMESPACE_PREFIX, &xml, &len, &too_large, &ours);
     /* not VirtFlow's domain; a too large one the gate handed on mentions VirtFlow's
      * namespace past what it kept */
-    if (errsv == 0 && !ours && !too_large) {
+    if (errsv == 0 && !ours && !too_large &&
+        !(action == VF_HOOK_ACTION_RELEASE && vf_hook_tune_journaled(&args))) {
         free(xml);
         return 0;
     }

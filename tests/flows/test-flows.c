@@ -857,6 +857,123 @@ test_start_stop_plain(void)
     vf_assert_snapshot_equal(snap, snap_after);
 }
 
+/* ---- issue 14: Start/Stop of a tuned VM without the libvirt hook ---- */
+
+#define VF_TUNE_RECORD                                                                             \
+    "    <vftune:tune xmlns:vftune=\"https://virtflow.org/xmlns/tune/1.0\" host-cpus=\"0-1\" "     \
+    "vm-cpus=\"2-3\">\n"                                                                           \
+    "      <vftune:hugepages size-kib=\"2048\" count=\"512\"/>\n"                                  \
+    "    </vftune:tune>\n"                                                                         \
+    "  </metadata>"
+
+/* The demo machine with its Windows 11 tuned (not activated), and @max 2 MiB pages for the
+ * kernel to find. */
+static VfFx *
+vf_fx_new_tuned(guint64 max)
+{
+    g_autoptr(GError) error = NULL;
+    g_autoptr(GString) tuned = g_string_new(vf_win11_xml);
+    char *plain = vf_win11_xml;
+    VfFx *fx;
+
+    g_assert_cmpuint(g_string_replace(tuned, "  </metadata>", VF_TUNE_RECORD, 1), ==, 1);
+    vf_win11_xml = tuned->str;
+    fx = vf_fx_new();
+    vf_win11_xml = plain;
+    g_assert_true(vf_kmodel_add_hugepages(fx->th.root, 2048, 0, 0, max, &error));
+    g_assert_no_error(error);
+    /* the model reads its pool when it is opened */
+    g_clear_pointer(&fx->th.host, vf_host_unref);
+    fx->th.host = vf_demo_open_host(fx->th.root, &error);
+    g_assert_no_error(error);
+    return fx;
+}
+
+static char *
+vf_fx_nr_hugepages(VfFx *fx)
+{
+    g_autofree char *path = g_build_filename(
+        fx->th.root, "sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages", NULL);
+    char *text = NULL;
+
+    g_assert_true(g_file_get_contents(path, &text, NULL, NULL));
+    return g_strchomp(text);
+}
+
+static char *vf_flow_notes(VfFlow *flow);
+
+/* No hook: Start reserves the pages before the VM starts, Stop gives them back after. */
+static void
+test_start_tuned_no_hook(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new_tuned(100000);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) start = NULL, stop = NULL;
+    g_autofree char *snap0 = vf_fx_snapshot(fx);
+    g_autofree char *snap = NULL, *nr = NULL, *nr2 = NULL, *notes = NULL, *notes2 = NULL;
+
+    g_assert_true(vf_flow_start(fx->th.host, fx->conn, VF_VM, NULL, &start, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(vf_fx_state(fx, VF_VM), ==, VF_DOMAIN_STATE_RUNNING);
+    nr = vf_fx_nr_hugepages(fx);
+    g_assert_cmpstr(nr, ==, "512");
+    notes = vf_flow_notes(start);
+    vf_assert_contains(notes, "512 huge pages of 2M (1 GiB): 512 reserved");
+
+    g_assert_true(vf_flow_stop(fx->th.host, fx->conn, VF_VM, NULL, &stop, &error));
+    g_assert_no_error(error);
+    g_assert_cmpint(vf_fx_state(fx, VF_VM), ==, VF_DOMAIN_STATE_SHUTOFF);
+    nr2 = vf_fx_nr_hugepages(fx);
+    g_assert_cmpstr(nr2, ==, "0");
+    notes2 = vf_flow_notes(stop);
+    vf_assert_contains(notes2, "given back");
+    snap = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap0, snap);
+}
+
+/* No hook, too few pages: refused before the VM starts, with the numbers; nothing taken. */
+static void
+test_start_tuned_no_hook_too_few(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new_tuned(100);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) start = NULL;
+    g_autofree char *snap0 = vf_fx_snapshot(fx);
+    g_autofree char *snap = NULL;
+
+    g_assert_false(vf_flow_start(fx->th.host, fx->conn, VF_VM, NULL, &start, &error));
+    g_assert_error(error, VF_ERROR, VF_ERROR_VERIFY);
+    vf_assert_contains(error->message, "wanted 512, got 100");
+    vf_assert_failed_at(start, "check-host", error);
+    g_assert_cmpint(vf_fx_state(fx, VF_VM), ==, VF_DOMAIN_STATE_SHUTOFF);
+    snap = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap0, snap);
+}
+
+/* No hook and not root (the host has a helper): refused before anything changed, naming
+ * `virtflow setup` as the fix. */
+static void
+test_start_tuned_no_hook_not_root(void)
+{
+    g_autoptr(VfFx) fx = vf_fx_new_tuned(100000);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfFlow) start = NULL;
+    g_autofree char *snap0 = vf_fx_snapshot(fx);
+    g_autofree char *snap = NULL;
+
+    vf_host_set_helper(fx->th.host, "/nonexistent/virtflow-helper");
+    g_assert_false(vf_flow_start(fx->th.host, fx->conn, VF_VM, NULL, &start, &error));
+    g_assert_error(error, VF_ERROR, VF_ERROR_PERMISSION);
+    vf_assert_contains(error->message, "VM '" VF_VM "' is tuned (huge pages)");
+    vf_assert_contains(error->message, "hook");
+    vf_assert_contains(error->message, "nothing was changed");
+    vf_assert_contains(vf_error_get_fix(error), "virtflow setup");
+    vf_assert_failed_at(start, "check-host", error);
+    g_assert_cmpint(vf_fx_state(fx, VF_VM), ==, VF_DOMAIN_STATE_SHUTOFF);
+    snap = vf_fx_snapshot(fx);
+    vf_assert_snapshot_equal(snap0, snap);
+}
+
 static void
 test_start_running(void)
 {
@@ -2495,6 +2612,9 @@ main(int argc, char **argv)
     vf_win11_xml = vf_read_demo_xml();
 
     g_test_add_func("/flows/activate/off", test_activate_off);
+    g_test_add_func("/flows/start/tuned-no-hook", test_start_tuned_no_hook);
+    g_test_add_func("/flows/start/tuned-no-hook-too-few", test_start_tuned_no_hook_too_few);
+    g_test_add_func("/flows/start/tuned-no-hook-not-root", test_start_tuned_no_hook_not_root);
     g_test_add_func("/flows/activate/running", test_activate_running);
     g_test_add_func("/flows/activate/running-unchecked", test_activate_running_unchecked);
     g_test_add_func("/flows/activate/running-demo-agent", test_activate_running_demo_agent);

@@ -24,6 +24,15 @@
 #include <unistd.h>
 #define VF_FUZZ_HAVE_HOOK_STDIN 1
 #endif
+#if __has_include("tune/vf-tune-runtime.h")
+#include "tune/vf-tune-runtime.h"
+#define VF_FUZZ_HAVE_TUNE 1
+#endif
+/* what the hook searches for: both records' namespaces (a tree before issue 14's tune-only
+ * hook searched for the passthrough namespace) */
+#ifndef VF_HOOK_XML_NAMESPACE_PREFIX
+#define VF_HOOK_XML_NAMESPACE_PREFIX VF_DOMAIN_XML_NAMESPACE
+#endif
 
 #define VF_FUZZ_MAX_ARGS 16
 
@@ -42,7 +51,8 @@ vf_fuzz_worker(const char *xml, size_t len)
     g_autofree char *gpu = NULL;
     g_autoptr(GPtrArray) devices = NULL;
 
-    if (memmem(xml, len, VF_DOMAIN_XML_NAMESPACE, strlen(VF_DOMAIN_XML_NAMESPACE)) == NULL)
+    if (memmem(xml, len, VF_HOOK_XML_NAMESPACE_PREFIX, strlen(VF_HOOK_XML_NAMESPACE_PREFIX)) ==
+        NULL)
         return;
     if (strlen(xml) != len)
         return; /* "contains a NUL byte": refused */
@@ -54,6 +64,18 @@ vf_fuzz_worker(const char *xml, size_t len)
             vf_fuzz_check(d->address != NULL);
         }
     }
+#ifdef VF_FUZZ_HAVE_TUNE
+    else if (error == NULL) {
+        /* no passthrough record: a domain tuned only (issue 14), its tune record read */
+        g_autoptr(VfTuneRuntime) rt = NULL;
+        g_autoptr(GError) tune_error = NULL;
+
+        if (vf_tune_runtime_from_domain_xml(xml, &rt, &tune_error))
+            vf_fuzz_check(rt == NULL || rt->host_cpus != NULL);
+        else
+            vf_fuzz_check(tune_error != NULL);
+    }
+#endif
 }
 
 #ifdef VF_FUZZ_HAVE_HOOK_STDIN
@@ -61,7 +83,7 @@ vf_fuzz_worker(const char *xml, size_t len)
 static void
 vf_fuzz_stream(const char *xml, size_t len)
 {
-    const char *ns = VF_DOMAIN_XML_NAMESPACE;
+    const char *ns = VF_HOOK_XML_NAMESPACE_PREFIX;
     char tail[256];
     size_t tail_len = 0, done = 0;
     bool found = false;
@@ -90,12 +112,12 @@ vf_fuzz_read_xml(const char *xml, size_t len)
 
     vf_fuzz_check(fd >= 0);
     vf_fuzz_check(write(fd, xml, len) == (ssize_t)len && lseek(fd, 0, SEEK_SET) == 0);
-    vf_fuzz_check(vf_hook_read_xml(fd, VF_DOMAIN_XML_NAMESPACE, &buf, &got, &too_large, &ours) ==
-                  0);
+    vf_fuzz_check(
+        vf_hook_read_xml(fd, VF_HOOK_XML_NAMESPACE_PREFIX, &buf, &got, &too_large, &ours) == 0);
     vf_fuzz_check(got == len && memcmp(buf, xml, len) == 0 && buf[len] == '\0');
     vf_fuzz_check(!too_large);
-    vf_fuzz_check(ours == (memmem(xml, len, VF_DOMAIN_XML_NAMESPACE,
-                                  strlen(VF_DOMAIN_XML_NAMESPACE)) != NULL));
+    vf_fuzz_check(ours == (memmem(xml, len, VF_HOOK_XML_NAMESPACE_PREFIX,
+                                  strlen(VF_HOOK_XML_NAMESPACE_PREFIX)) != NULL));
     free(buf);
     close(fd);
 }

@@ -12,6 +12,10 @@
  * host tree unchanged.
  */
 #include "vf-test-util.h"
+#include "vf-hook-stdin.h"
+
+#include "domain/vf-domain-xml.h"
+#include "tune/vf-tune-runtime.h"
 
 #include <fcntl.h>
 #include <glib/gstdio.h>
@@ -474,6 +478,187 @@ test_tune_damaged_record(void)
     vf_hook_run_clear(&run);
 }
 
+/* ---- issue 14: a VM tuned but not activated (no passthrough record) ---- */
+
+#define VF_TUNE_ONLY_XML                                                                           \
+    "<domain type='kvm'>\n"                                                                        \
+    "  <name>held</name>\n"                                                                        \
+    "  <metadata>\n"                                                                               \
+    "    <vftune:tune xmlns:vftune=\"https://virtflow.org/xmlns/tune/1.0\" host-cpus=\"0-1\" "     \
+    "vm-cpus=\"2-3\">\n"                                                                           \
+    "      <vftune:hugepages size-kib=\"2048\" count=\"512\"/>\n"                                  \
+    "    </vftune:tune>\n"                                                                         \
+    "  </metadata>\n"                                                                              \
+    "  <memory unit='MiB'>1024</memory>\n"                                                         \
+    "  <memoryBacking><hugepages><page size='2048' unit='KiB'/></hugepages></memoryBacking>\n"     \
+    "  <os><type arch='x86_64' machine='q35'>hvm</type></os>\n"                                    \
+    "  <devices/>\n"                                                                               \
+    "</domain>\n"
+
+/* the same domain without any record of VirtFlow's */
+#define VF_PLAIN_XML                                                                               \
+    "<domain type='kvm'>\n"                                                                        \
+    "  <name>held</name>\n"                                                                        \
+    "  <memory unit='MiB'>1024</memory>\n"                                                         \
+    "  <os><type arch='x86_64' machine='q35'>hvm</type></os>\n"                                    \
+    "  <devices/>\n"                                                                               \
+    "</domain>\n"
+
+static const char *const vf_dgpu_set[] = {"0000:01:00.0", "0000:01:00.1", NULL};
+
+/* The gate searches for one prefix: both records' namespaces must start with it. */
+static void
+test_gate_prefix(void)
+{
+    g_assert_true(g_str_has_prefix(VF_DOMAIN_XML_NAMESPACE, VF_HOOK_XML_NAMESPACE_PREFIX));
+    g_assert_true(g_str_has_prefix(VF_TUNE_XML_NAMESPACE, VF_HOOK_XML_NAMESPACE_PREFIX));
+}
+
+/* The gate passes tune's namespace: prepare reserves the pages, the GPU stays on its host
+ * drivers; release gives them back. */
+static void
+test_tune_only_round_trip(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_free_host, FALSE);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+    g_autofree char *line = NULL;
+    g_autofree char *nr = NULL;
+    g_autofree char *drivers = NULL;
+    VfHookRun run = {0};
+
+    g_assert_true(vf_kmodel_add_hugepages(th->root, 2048, 0, 0, 100000, &error));
+    before = vf_test_host_snapshot(th);
+    vf_hook_call(th, "prepare", "begin", VF_TUNE_ONLY_XML, &run);
+    g_assert_cmpint(run.status, ==, 0);
+    g_assert_cmpstr(run.err, ==, "");
+    nr = vf_nr_hugepages(th);
+    g_assert_cmpstr(nr, ==, "512");
+    drivers = vf_test_drivers(th, vf_dgpu_set);
+    g_assert_cmpstr(drivers, ==, "0000:01:00.0=nvidia 0000:01:00.1=snd_hda_intel");
+    line = vf_last_line(run.log);
+    vf_assert_contains(line, "domain=\"held\" operation=prepare gpu=- devices=- result=ok");
+    vf_assert_contains(line, "tuned, no GPU passthrough; tune: 512 huge pages of 2M (1 GiB): "
+                             "512 reserved");
+    vf_hook_run_clear(&run);
+
+    vf_hook_call(th, "release", "end", VF_TUNE_ONLY_XML, &run);
+    g_assert_cmpint(run.status, ==, 0);
+    g_assert_cmpstr(run.err, ==, "");
+    g_clear_pointer(&line, g_free);
+    line = vf_last_line(run.log);
+    vf_assert_contains(line, "operation=release gpu=- devices=- result=ok");
+    vf_assert_contains(line, "tune: held: 512 huge pages of 2048 KiB given back");
+    after = vf_test_host_snapshot(th);
+    vf_assert_snapshot_equal(before, after);
+    vf_hook_run_clear(&run);
+}
+
+/* Too few pages: refused with the numbers, nothing left allocated, the GPU untouched. */
+static void
+test_tune_only_too_few_pages(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_free_host, FALSE);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+    g_autofree char *line = NULL;
+    VfHookRun run = {0};
+
+    g_assert_true(vf_kmodel_add_hugepages(th->root, 2048, 0, 0, 100, &error));
+    before = vf_test_host_snapshot(th);
+    vf_hook_call(th, "prepare", "begin", VF_TUNE_ONLY_XML, &run);
+    g_assert_cmpint(run.status, ==, 1);
+    vf_assert_contains(run.err,
+                       "refusing to start VM 'held': it needs 512 huge pages of 2M (1 GiB)");
+    vf_assert_contains(run.err, "wanted 512, got 100");
+    vf_assert_contains(run.err, "'hugepagesz=2M hugepages=512'");
+    line = vf_last_line(run.log);
+    vf_assert_contains(line, "operation=prepare gpu=- devices=- result=refused reason=\"[verify]");
+    after = vf_test_host_snapshot(th);
+    vf_assert_snapshot_equal(before, after);
+    vf_hook_run_clear(&run);
+
+    /* libvirt's release after the refused start: nothing to give back */
+    vf_hook_call(th, "release", "end", VF_TUNE_ONLY_XML, &run);
+    g_assert_cmpint(run.status, ==, 0);
+    g_assert_cmpstr(run.err, ==, "");
+    g_clear_pointer(&after, g_free);
+    after = vf_test_host_snapshot(th);
+    vf_assert_snapshot_equal(before, after);
+    vf_hook_run_clear(&run);
+}
+
+/* The record is gone from the XML release sees (removed from the live domain meanwhile):
+ * release still gives back what the journal says. */
+static void
+test_tune_only_record_removed(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_free_host, FALSE);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+    g_autofree char *line = NULL;
+    g_autofree char *nr = NULL;
+    VfHookRun run = {0};
+
+    g_assert_true(vf_kmodel_add_hugepages(th->root, 2048, 0, 0, 100000, &error));
+    before = vf_test_host_snapshot(th);
+    vf_hook_call(th, "prepare", "begin", VF_TUNE_ONLY_XML, &run);
+    g_assert_cmpint(run.status, ==, 0);
+    nr = vf_nr_hugepages(th);
+    g_assert_cmpstr(nr, ==, "512");
+    vf_hook_run_clear(&run);
+
+    vf_hook_call(th, "release", "end", VF_PLAIN_XML, &run);
+    g_assert_cmpint(run.status, ==, 0);
+    g_assert_cmpstr(run.err, ==, "");
+    line = vf_last_line(run.log);
+    vf_assert_contains(line, "operation=release gpu=- devices=- result=ok");
+    vf_assert_contains(line, "tune: held: 512 huge pages of 2048 KiB given back");
+    after = vf_test_host_snapshot(th);
+    vf_assert_snapshot_equal(before, after);
+    vf_hook_run_clear(&run);
+}
+
+/* Neither record: none of VirtFlow's business, as before (nothing done, nothing logged). */
+static void
+test_tune_only_neither(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_free_host, FALSE);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *before = NULL;
+    g_autofree char *after = NULL;
+    g_autofree char *mention = NULL;
+    GString *xml = g_string_new(VF_PLAIN_XML);
+    VfHookRun run = {0};
+
+    /* tune's namespace in a description only: the gate hands it on, the worker finds no
+     * record */
+    g_string_replace(xml, "<devices/>",
+                     "<description>https://virtflow.org/xmlns/tune/1.0</description><devices/>", 1);
+    mention = g_string_free(xml, FALSE);
+    g_assert_true(vf_kmodel_add_hugepages(th->root, 2048, 0, 0, 100000, &error));
+    before = vf_test_host_snapshot(th);
+    for (guint i = 0; i < 2; i++) {
+        const char *dom = i == 0 ? VF_PLAIN_XML : mention;
+
+        vf_hook_call(th, "prepare", "begin", dom, &run);
+        g_assert_cmpint(run.status, ==, 0);
+        g_assert_cmpstr(run.err, ==, "");
+        g_assert_cmpstr(run.log, ==, "");
+        vf_hook_run_clear(&run);
+        vf_hook_call(th, "release", "end", dom, &run);
+        g_assert_cmpint(run.status, ==, 0);
+        g_assert_cmpstr(run.err, ==, "");
+        g_assert_cmpstr(run.log, ==, "");
+        vf_hook_run_clear(&run);
+    }
+    after = vf_test_host_snapshot(th);
+    vf_assert_snapshot_equal(before, after);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -493,5 +678,10 @@ main(int argc, char **argv)
     g_test_add_func("/hook/tune/pages-round-trip", test_tune_pages_round_trip);
     g_test_add_func("/hook/tune/gpu-refused", test_tune_gpu_refused);
     g_test_add_func("/hook/tune/damaged-record", test_tune_damaged_record);
+    g_test_add_func("/hook/tune-only/gate-prefix", test_gate_prefix);
+    g_test_add_func("/hook/tune-only/round-trip", test_tune_only_round_trip);
+    g_test_add_func("/hook/tune-only/too-few-pages", test_tune_only_too_few_pages);
+    g_test_add_func("/hook/tune-only/record-removed", test_tune_only_record_removed);
+    g_test_add_func("/hook/tune-only/neither", test_tune_only_neither);
     return g_test_run();
 }

@@ -362,6 +362,33 @@ else
     not_ok "recover of a tune journal" "$(cat "$tmp/out")" "$(cat "$tmp/err")" \
         "$(cat "$pages/nr_hugepages")"
 fi
+# --json says which tune journals it found and what it gave back (the same journal again)
+printf '512\n' >"$pages/nr_hugepages"
+printf '512\n' >"$pages/free_hugepages"
+cat >"$root/var/lib/virtflow/tune/0123456789abcdef.conf" <<'EOF'
+[tune]
+vm=win11
+
+[hugepages]
+size-kib=2048
+base=0
+added=512
+EOF
+if demo recover --dry-run --json >"$tmp/dry.json" 2>"$tmp/err" &&
+    demo recover --json >"$tmp/out" 2>>"$tmp/err" && [ -n "$PYTHON" ] &&
+    "$PYTHON" - "$tmp/dry.json" "$tmp/out" <<'PY' && [ "$(cat "$pages/nr_hugepages")" = 0 ]; then
+import json, sys
+dry, done = (json.load(open(p)) for p in sys.argv[1:3])
+assert dry["tune"] == {"vms": ["win11"], "summary": None}, dry
+assert done["tune"]["vms"] == ["win11"], done
+assert "win11: 512 huge pages of 2048 KiB given back" in done["tune"]["summary"], done
+assert done["devices"] == [] and done["operation"] == "recover", done
+PY
+    ok "recover --json names the tune journals and what it gave back"
+else
+    not_ok "recover --json of a tune journal" "$(cat "$tmp/dry.json")" "$(cat "$tmp/out")" \
+        "$(cat "$tmp/err")"
+fi
 rm -rf "$pages"
 
 # ---- help and the documented exit statuses ----

@@ -8,6 +8,8 @@
 #include "host/vf-input.h"
 #include "core/vf-error.h"
 #include "setup/vf-setup.h"
+#include "tune/vf-tune-run.h"
+#include "tune/vf-tune-runtime.h"
 
 #include <string.h>
 #include <unistd.h>
@@ -1410,6 +1412,75 @@ vf_start_check_profile(VfDomain *dom, VfHost *host, VfFlow *flow, GError **error
     return TRUE;
 }
 
+/*
+ * Start of a tuned VM without the libvirt hook (issue 14): the huge pages and the isolation
+ * its tune record asks for are taken here, before anything else moves, as the hook's
+ * prepare would (same call, same journal, same refusal with the numbers). Not root (the
+ * host has a helper): refused before anything changed, with `virtflow setup` (which
+ * installs the hook) as the fix. *@ret_tuned: something was taken (Start's failure
+ * paths give it back).
+ */
+static gboolean
+vf_start_tune(VfRun *run, VfHost *host, VfDomain *dom, gboolean *ret_tuned, GError **error)
+{
+    const char *vm = run->flow->vm;
+    g_autofree char *xml = NULL;
+    g_autofree char *summary = NULL;
+    g_autoptr(VfTuneRuntime) rt = NULL;
+
+    *ret_tuned = FALSE;
+    if (vf_host_exists(host, VF_SETUP_HOOK_LINK))
+        return TRUE; /* the hook's prepare does it */
+    if ((xml = vf_domain_dup_xml(dom, TRUE, error)) == NULL)
+        return FALSE;
+    if (!vf_tune_runtime_from_domain_xml(xml, &rt, error)) {
+        g_prefix_error(error, "VM '%s' cannot start: ", vm);
+        return FALSE;
+    }
+    if (rt == NULL || (rt->hugepage_size_kib == 0 && !rt->isolate))
+        return TRUE;
+    if (vf_host_get_helper(host) != NULL) {
+        g_set_error(error, VF_ERROR, VF_ERROR_PERMISSION,
+                    "VM '%s' is tuned (%s): they must be taken from the host before it starts, "
+                    "which VirtFlow's libvirt hook does, and it is not installed; nothing was "
+                    "changed",
+                    vm,
+                    rt->hugepage_size_kib && rt->isolate ? "huge pages and CPU isolation"
+                    : rt->isolate                        ? "CPU isolation"
+                                                         : "huge pages");
+        vf_error_add_fix(error,
+                         "Run 'virtflow setup' (it installs the libvirt hook), then start the VM "
+                         "again; or 'virtflow tune %s --undo'",
+                         vm);
+        return FALSE;
+    }
+    if (!vf_tune_run_prepare(host, NULL, vm, rt, &summary, error))
+        return FALSE;
+    *ret_tuned = TRUE;
+    if (summary && *summary)
+        vf_flow_note(run->flow, "Tune (no libvirt hook, so VirtFlow did it): %s", summary);
+    return TRUE;
+}
+
+/* Stop's part of the above: what Start took for the VM's tune, given back once it is off.
+ * With the hook, its release did that. A failure is a warning: the VM is off. */
+static void
+vf_stop_tune(VfRun *run, VfHost *host)
+{
+    g_autoptr(GError) local = NULL;
+    g_autofree char *summary = NULL;
+
+    if (vf_host_exists(host, VF_SETUP_HOOK_LINK) || !vf_tune_run_is_journaled(host, run->flow->vm))
+        return;
+    if (!vf_tune_run_release(host, NULL, run->flow->vm, &summary, &local))
+        vf_run_warn(run,
+                    "What VM '%s' was tuned with was not given back: %s; run 'virtflow "
+                    "recover'",
+                    run->flow->vm, local->message);
+    else if (*summary)
+        vf_flow_note(run->flow, "Tune: %s", summary);
+}
+
 /* Begins @step by reading the VM's state and its GPU; marks @step failed on error. */
 static gboolean
 vf_run_open_domain(VfRun *run, VfDomain *dom, const char *step, VfDomainState *ret_state,
@@ -1435,6 +1506,7 @@ vf_flow_start(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOpti
     g_autofree char *gpu = NULL;
     VfDomainState state;
     gboolean bound = FALSE;
+    gboolean tuned = FALSE;
     g_autofree char *user = NULL;
     int lock;
 
@@ -1449,6 +1521,11 @@ vf_flow_start(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOpti
         vf_run_skip_rest(&run, "already running");
         close(lock);
         return vf_flow_finish(flow, ret_flow, TRUE);
+    }
+    /* tune first, as the hook's prepare: huge pages are the likely refusal */
+    if (!vf_start_tune(&run, host, dom, &tuned, &local)) {
+        vf_run_fail(&run, "check-host", local);
+        goto fail;
     }
     if (gpu == NULL) {
         vf_run_set(&run, "check-host", VF_STEP_SKIPPED, "no GPU passthrough on this VM");
@@ -1506,6 +1583,16 @@ unbind:
     else if (bound)
         vf_run_warn(&run, "Undo: the GPU is back on its host drivers");
 fail:
+    /* what vf_start_tune() took goes back: the VM does not run */
+    if (tuned) {
+        g_autofree char *summary = NULL;
+
+        if (!vf_tune_run_release(host, NULL, vm, &summary, NULL))
+            vf_run_warn(&run,
+                        "Undo: what VM '%s' was tuned with was not given back; run "
+                        "'virtflow recover'",
+                        vm);
+    }
     vf_run_skip_rest(&run, "not run: an earlier step failed");
     g_propagate_error(error, g_steal_pointer(&local));
     close(lock);
@@ -1560,6 +1647,8 @@ vf_flow_stop(VfHost *host, VfConnection *conn, const char *vm, const VfFlowOptio
         vf_run_set(&run, "stop-vm", VF_STEP_DONE, "VM '%s' is off%s", vm,
                    options && options->force ? " (forced)" : "");
     }
+    /* the VM is off: without the hook, what Start took for its tune goes back */
+    vf_stop_tune(&run, host);
 
     if (!vf_run_begin(&run, "return-gpu", &local)) {
         vf_run_fail(&run, "return-gpu", local);

@@ -366,6 +366,14 @@ vf_tune_run_release(VfHost *host, GDBusConnection *bus, const char *vm, char **r
     return ok;
 }
 
+gboolean
+vf_tune_run_is_journaled(VfHost *host, const char *vm)
+{
+    g_autofree char *path = vf_tune_journal_path(host, vm);
+
+    return g_file_test(path, G_FILE_TEST_EXISTS);
+}
+
 GPtrArray *
 vf_tune_run_dup_pending(VfHost *host)
 {

@@ -48,6 +48,10 @@ gboolean vf_tune_run_prepare(VfHost *host, GDBusConnection *bus, const char *vm,
 gboolean vf_tune_run_release(VfHost *host, GDBusConnection *bus, const char *vm, char **ret_summary,
                              GError **error);
 
+/* Whether @vm has a tune journal: something prepare took is still to be given back. Reads
+ * nothing but the journal's name; creates nothing. */
+gboolean vf_tune_run_is_journaled(VfHost *host, const char *vm);
+
 /* The VMs with a tune journal (owned names), for `recover --dry-run`. */
 GPtrArray *vf_tune_run_dup_pending(VfHost *host);
 

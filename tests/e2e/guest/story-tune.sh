@@ -3,7 +3,8 @@
 # pinned vCPUs and huge pages, started by the real libvirtd, the hook reserving the pages
 # at prepare and giving them back at release. The tune record, <cputune> and
 # <memoryBacking> are written here as `virtflow tune` writes them (its planner is another
-# part of issue 14); VirtFlow's CLI activates the VM for the dGPU as in the main story.
+# part of issue 14). First started tuned only (no passthrough record: the hook's tune part
+# alone), then VirtFlow's CLI activates the VM for the dGPU as in the main story.
 # Checked from outside VirtFlow: /proc/QEMU/task/*/status (Cpus_allowed_list of the
 # threads QEMU names "CPU n/TCG"), /proc/QEMU/status (the emulator), /proc/meminfo and
 # nr_hugepages, libvirt's error, the hook log.
@@ -90,6 +91,29 @@ XML
 OUT=$(virsh define /tmp/tune.xml 2>&1)
 RC=$?
 ok_rc "tune: VM '$TUNE_VM' defined (2 vCPUs pinned to 2 and 3, emulator on 0-1, 64 MiB in 2 MiB pages)" 0
+
+# --- tuned, not activated (tune first, activate later): the hook reserves the pages all the
+# same, and leaves the GPU alone ---
+before=$(state "$GPU" "$AUD")
+tune_start
+ok_rc "tune only: virsh start $TUNE_VM (tuned, not activated)" 0
+if [ "$RC" -eq 0 ]; then
+    check "tune only: the hook raised nr_hugepages to the VM's 32 pages (is $(nr_pages))" \
+        test "$(nr_pages)" = 32
+    check "tune only: vCPU 0 (thread 'CPU 0/TCG') allowed on CPU 2 only (is '$(thread_cpus 'CPU 0/TCG')')" \
+        test "$(thread_cpus 'CPU 0/TCG')" = 2
+    check "tune only: the GPU stays where it was" test "$(state "$GPU" "$AUD")" = "$before"
+    check "hook log: tune-only prepare says what it reserved, no GPU" \
+        grep -q "domain=\"$TUNE_VM\" operation=prepare gpu=- devices=- result=ok detail=\"tuned, no GPU passthrough; tune: 32 huge pages of 2M" "$HOOK_LOG"
+else
+    note "libvirt's error: $OUT"
+fi
+tune_destroy
+check "tune only: release gave the 32 pages back (nr_hugepages $(nr_pages))" test "$(nr_pages)" = 0
+check "hook log: tune-only release says it gave them back" \
+    grep -q "domain=\"$TUNE_VM\" operation=release gpu=- devices=- result=ok .*tune: $TUNE_VM: 32 huge pages of 2048 KiB given back" "$HOOK_LOG"
+check "tune only: the GPU is still where it was" test "$(state "$GPU" "$AUD")" = "$before"
+
 vf activate --yes "$TUNE_VM"
 ok_rc "tune: virtflow activate --yes $TUNE_VM" 0
 virsh dumpxml --inactive "$TUNE_VM" > /tmp/tune-activated.xml 2>&1
