@@ -14,6 +14,7 @@
 #include "core/vf-error.h"
 #include "host/vf-input.h"
 #include "demo/vf-demo.h"
+#include "domain/vf-domain-xml.h"
 #include "doctor/vf-doctor.h"
 #include "flows/vf-passthrough.h"
 #include "host/vf-gpu.h"
