@@ -164,3 +164,28 @@ def test_host_helper_and_state_dir(demo, tmp_path):
     flow = VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, None)
     assert flow.run(None)
     assert (state / "devices" / "0000:01:00.0.conf").exists()
+
+
+def test_doctor_libvirt_check_failed_or_skipped_as_cli(demo, cli, tmp_path):
+    host, conn = demo
+    doctor = VirtFlow.Doctor.new()
+    doctor.check_libvirt(conn)
+    assert doctor.dup_check("libvirt").status == VirtFlow.CheckStatus.PASS
+
+    # a captured tree without --connect: skipped, with the CLI's reason
+    out = subprocess.run([cli, "--host-root", host.props.root, "doctor", "--json"],
+                         capture_output=True, text=True)
+    cli_check = [c for c in json.loads(out.stdout)["checks"] if c["id"] == "libvirt"][0]
+    skipped = VirtFlow.Doctor.new()
+    skipped.check_libvirt_skipped(cli_check["detail"])
+    check = skipped.dup_check("libvirt")
+    assert (check.status.value_nick, check.detail) == (cli_check["status"], cli_check["detail"])
+
+    # a connection that failed: the check fails with its message
+    with pytest.raises(GLib.Error) as failed:
+        VirtFlow.Connection.new("test:///" + str(tmp_path / "nothing.xml"))
+    broken = VirtFlow.Doctor.new()
+    broken.check_libvirt_failed(failed.value)
+    check = broken.dup_check("libvirt")
+    assert check.status == VirtFlow.CheckStatus.FAIL
+    assert failed.value.message in check.detail
