@@ -39,10 +39,6 @@ typedef struct {
 
 /* Opens the host the global options name (live, --host-root or --demo). */
 VfHost *vf_cli_open_host(VfCli *cli, GError **error);
-/* Opens the host and the libvirt connection (--demo: the demo's test driver). */
-gboolean vf_cli_open(VfCli *cli, VfHost **ret_host, VfConnection **ret_conn, GError **error);
-/* After a VM command: the demo keeps its VMs for the next command. */
-void vf_cli_close(VfCli *cli, VfConnection *conn);
 int vf_cli_exit_for(const GError *error);
 /* "error": {"code", "message"} as a member of the object being written */
 void vf_cli_json_error(VfJson *json, const GError *error);
