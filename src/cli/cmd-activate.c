@@ -24,73 +24,6 @@ vf_confirm(const char *question)
     return answer[0] == 'y' || answer[0] == 'Y';
 }
 
-/* "keyboard /dev/input/by-id/…, mouse /dev/input/by-id/…", or "none" */
-static char *
-vf_cli_profile_input(const VfProfile *profile)
-{
-    g_autoptr(GString) out = g_string_new(NULL);
-
-    for (guint i = 0; profile->evdev && i < profile->evdev->len; i++) {
-        const VfEvdevInput *in = profile->evdev->pdata[i];
-
-        g_string_append_printf(out, "%s%s %s", i ? ", " : "", vf_input_kind_to_string(in->kind),
-                               in->path);
-    }
-    if (out->len == 0)
-        g_string_append(out, "none");
-    else
-        g_string_append_printf(out, " (switch: %s)",
-                               vf_grab_toggle_to_string(profile->grab_toggle));
-    return g_string_free(g_steal_pointer(&out), FALSE);
-}
-
-void
-vf_cli_print_notes(VfFlow *flow)
-{
-    if (flow->notes == NULL || flow->notes->len == 0)
-        return;
-    printf("\nUsing the VM:\n");
-    for (guint i = 0; i < flow->notes->len; i++)
-        printf("  %s\n", (char *)flow->notes->pdata[i]);
-}
-
-int
-vf_cli_print_plan(VfCli *cli, VfFlow *flow)
-{
-    if (cli->json) {
-        g_autoptr(VfJson) json = vf_json_new(TRUE);
-
-        vf_cli_json_plan(json, flow);
-        vf_cli_print_json(json);
-        return VF_EXIT_OK;
-    }
-    printf("Dry run for VM '%s', GPU %s. Nothing is changed.\n\nSteps:\n", flow->vm,
-           flow->gpu ? flow->gpu : "-");
-    for (guint i = 0; i < flow->steps->len; i++)
-        printf("  %u. %s\n", i + 1, ((VfStep *)flow->steps->pdata[i])->title);
-    printf("\nDevices: ");
-    for (guint i = 0; i < flow->devices->len; i++)
-        printf("%s%s", i ? ", " : "", (char *)flow->devices->pdata[i]);
-    printf("\n");
-    if (flow->profile) {
-        g_autofree char *input = vf_cli_profile_input(flow->profile);
-
-        printf("View: %s", vf_view_to_string(flow->profile->view));
-        if (flow->profile->view == VF_VIEW_LOOKING_GLASS)
-            printf(" (%ux%u, %u MiB of shared memory)", flow->profile->lg_width,
-                   flow->profile->lg_height,
-                   vf_profile_lg_size_mib(flow->profile->lg_width, flow->profile->lg_height));
-        printf("\nInput: %s\n", input);
-    }
-    vf_cli_print_notes(flow);
-    printf("\nSysfs writes, in order:\n");
-    vf_cli_print_writes(flow->writes, NULL);
-    if (flow->writes->len == 0)
-        printf("  (none)\n");
-    printf("\nThe new definition of '%s':\n%s\n", flow->vm, flow->domain_xml);
-    return VF_EXIT_OK;
-}
-
 /* The options of the profile, checked before anything is read (all usage errors). */
 typedef struct {
     char *view;
@@ -180,33 +113,27 @@ vf_cli_profile_new(const VfCliProfileArgs *args, gboolean *ret_auto, GError **er
     return g_steal_pointer(&profile);
 }
 
-/* `--input auto`: the keyboard and mouse in use (why none, in @ret_note); each device
- * named: its kind (keyboard or mouse) from the device. */
+/* The profile as the flow's properties; the devices' kinds and `--input auto`'s pick are the
+ * flow's (VirtFlowFlow reads them from the host when it plans and runs). */
 static void
-vf_cli_profile_resolve(VfHost *host, VfProfile *profile, gboolean auto_input, char **ret_note)
+vf_cli_profile_apply(VirtFlowFlow *flow, const VfProfile *profile, const VfCliProfileArgs *args,
+                     gboolean auto_input)
 {
-    for (guint i = 0; i < profile->evdev->len; i++) {
-        VfEvdevInput *in = profile->evdev->pdata[i];
-        g_autoptr(VfInputDevice) dev = NULL;
+    g_autoptr(GPtrArray) paths = g_ptr_array_new();
 
-        /* one that is not there is refused by the library's check, with its reason */
-        if (vf_input_check_evdev(host, in->path, &dev, NULL) && dev)
-            in->kind = dev->kind;
-    }
-    if (auto_input) {
-        g_autoptr(GError) local = NULL;
-        g_autoptr(GPtrArray) picked = vf_input_pick_auto(host, ret_note, &local);
-
-        /* no input to read is no reason to refuse the GPU: the notes say so */
-        if (picked == NULL) {
-            g_free(*ret_note);
-            *ret_note = g_strdup_printf("The host's keyboard and mouse could not be read (%s): "
-                                        "none is handed over.",
-                                        local->message);
-        }
-        for (guint i = 0; picked && i < picked->len; i++)
-            g_ptr_array_add(profile->evdev, g_steal_pointer(&picked->pdata[i]));
-    }
+    /* the CLI always says how the VM is used: its options, or their defaults */
+    virtflow_flow_set_replace_profile(flow, TRUE);
+    virtflow_flow_set_view(flow, (VirtFlowView)profile->view);
+    if (args->grab_toggle)
+        virtflow_flow_set_grab_toggle(flow, vf_grab_toggle_to_string(profile->grab_toggle));
+    if (args->lg_resolution)
+        virtflow_flow_set_lg_resolution(flow, profile->lg_width, profile->lg_height);
+    virtflow_flow_set_usb_controller(flow, profile->usb_controller);
+    for (guint i = 0; i < profile->evdev->len; i++)
+        g_ptr_array_add(paths, ((VfEvdevInput *)profile->evdev->pdata[i])->path);
+    g_ptr_array_add(paths, NULL);
+    virtflow_flow_set_input_devices(flow, (const char *const *)paths->pdata);
+    virtflow_flow_set_input_auto(flow, auto_input);
 }
 
 int
@@ -244,12 +171,11 @@ vf_cmd_activate(VfCli *cli, int argc, char **argv)
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("VM - give a VM the GPU");
     g_autoptr(GError) error = NULL;
-    g_autoptr(VfHost) host = NULL;
-    g_autoptr(VfConnection) conn = NULL;
-    g_autoptr(VfFlow) flow = NULL;
+    g_autoptr(VirtFlowHost) host = NULL;
+    g_autoptr(VirtFlowConnection) conn = NULL;
+    g_autoptr(VirtFlowFlow) flow = NULL;
     g_autoptr(VfProfile) profile = NULL;
     g_autofree char *gpu_owned = NULL;
-    g_autofree char *input_note = NULL;
     gboolean auto_input = FALSE;
     int rc;
 
@@ -270,38 +196,46 @@ vf_cmd_activate(VfCli *cli, int argc, char **argv)
         return rc;
     }
     profile = vf_cli_profile_new(&pargs, &auto_input, &error);
-    vf_cli_profile_args_clear(&pargs);
-    if (profile == NULL)
+    if (profile == NULL) {
+        vf_cli_profile_args_clear(&pargs);
         return vf_cli_fail(cli, error);
+    }
     if (gpu) {
         g_autofree char *canon = vf_pci_address_normalize(gpu, &error);
 
-        if (canon == NULL)
+        if (canon == NULL) {
+            vf_cli_profile_args_clear(&pargs);
             return vf_cli_fail(cli, error);
+        }
     }
-    if (!vf_cli_open(cli, &host, &conn, &error))
+    if (!vf_cli_open_objects(cli, &host, &conn, &error)) {
+        vf_cli_profile_args_clear(&pargs);
         return vf_cli_fail(cli, error);
-    vf_cli_profile_resolve(host, profile, auto_input, &input_note);
+    }
+    flow = virtflow_flow_new(VIRTFLOW_FLOW_ACTIVATE, host, conn, argv[1], gpu);
+    vf_cli_profile_apply(flow, profile, &pargs, auto_input);
+    vf_cli_profile_args_clear(&pargs);
+    virtflow_flow_set_force(flow, force);
+    if (timeout > 0)
+        virtflow_flow_set_stop_timeout(flow, MIN(timeout, VF_CLI_MAX_TIMEOUT_S));
 
-    flow = vf_flow_plan_activate_profile(host, conn, argv[1], gpu, profile, &error);
-    if (flow == NULL)
+    if (!virtflow_flow_plan(flow, &error))
         return vf_cli_fail(cli, error);
-    if (input_note)
-        g_ptr_array_insert(flow->notes, 0, g_strdup(input_note));
     if (dry_run)
         return vf_cli_print_plan(cli, flow);
     if (!yes && !cli->json && isatty(STDIN_FILENO)) {
-        gboolean input = flow->profile && flow->profile->evdev && flow->profile->evdev->len > 0;
+        g_autoptr(VirtFlowProfile) planned = virtflow_flow_dup_profile(flow);
+        g_auto(GStrv) devices = virtflow_flow_dup_devices(flow);
+        gboolean input = planned && planned->inputs[0] != NULL;
         g_autofree char *q = g_strdup_printf(
-            "Give GPU %s (%u devices)%s to VM '%s'? A running VM is shut down first.", flow->gpu,
-            flow->devices->len, input ? " and the keyboard and mouse" : "", flow->vm);
+            "Give GPU %s (%u devices)%s to VM '%s'? A running VM is shut down first.",
+            virtflow_flow_get_gpu(flow), g_strv_length(devices),
+            input ? " and the keyboard and mouse" : "", argv[1]);
 
         if (!vf_confirm(q)) {
             printf("Nothing was changed.\n");
             return VF_EXIT_FAILED;
         }
     }
-    cli->profile = profile;
-    cli->input_note = input_note;
-    return vf_cli_run_flow(cli, host, conn, VF_FLOW_ACTIVATE, argv[1], gpu, force, timeout);
+    return vf_cli_run_flow(cli, flow);
 }

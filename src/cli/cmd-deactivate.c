@@ -20,9 +20,9 @@ vf_cmd_deactivate(VfCli *cli, int argc, char **argv)
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("VM - take the GPU back from a VM");
     g_autoptr(GError) error = NULL;
-    g_autoptr(VfHost) host = NULL;
-    g_autoptr(VfConnection) conn = NULL;
-    g_autoptr(VfFlow) flow = NULL;
+    g_autoptr(VirtFlowHost) host = NULL;
+    g_autoptr(VirtFlowConnection) conn = NULL;
+    g_autoptr(VirtFlowFlow) flow = NULL;
     int rc;
 
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -32,14 +32,17 @@ vf_cmd_deactivate(VfCli *cli, int argc, char **argv)
         return vf_cli_usage(cli, ctx, "expected the name (or UUID) of one VM");
     if (timeout < 0)
         return vf_cli_usage(cli, ctx, "--timeout must be a number of seconds");
-    if (!vf_cli_open(cli, &host, &conn, &error))
+    if (!vf_cli_open_objects(cli, &host, &conn, &error))
         return vf_cli_fail(cli, error);
 
+    flow = virtflow_flow_new(VIRTFLOW_FLOW_DEACTIVATE, host, conn, argv[1], NULL);
     if (dry_run) {
-        flow = vf_flow_plan_deactivate(host, conn, argv[1], &error);
-        if (flow == NULL)
+        if (!virtflow_flow_plan(flow, &error))
             return vf_cli_fail(cli, error);
         return vf_cli_print_plan(cli, flow);
     }
-    return vf_cli_run_flow(cli, host, conn, VF_FLOW_DEACTIVATE, argv[1], NULL, force, timeout);
+    virtflow_flow_set_force(flow, force);
+    if (timeout > 0)
+        virtflow_flow_set_stop_timeout(flow, MIN(timeout, VF_CLI_MAX_TIMEOUT_S));
+    return vf_cli_run_flow(cli, flow);
 }

@@ -3,7 +3,8 @@
  * virtflow doctor [VM]: every troubleshooting check, with the fix for each
  *
  * A VM command (it runs in virtflow-vm) because it may talk to libvirt, but the host
- * checks come first and run whether libvirt answers or not.
+ * checks come first and run whether libvirt answers or not. The checks run through the
+ * GObject API (VirtFlowDoctor).
  */
 #include "vf-cli.h"
 
@@ -12,10 +13,10 @@
 #include <unistd.h>
 
 static const char *const vf_doctor_labels[] = {
-    [VF_CHECK_PASS] = "PASS",
-    [VF_CHECK_WARN] = "WARN",
-    [VF_CHECK_FAIL] = "FAIL",
-    [VF_CHECK_SKIP] = "SKIP",
+    [VIRTFLOW_CHECK_PASS] = "PASS",
+    [VIRTFLOW_CHECK_WARN] = "WARN",
+    [VIRTFLOW_CHECK_FAIL] = "FAIL",
+    [VIRTFLOW_CHECK_SKIP] = "SKIP",
 };
 G_STATIC_ASSERT(G_N_ELEMENTS(vf_doctor_labels) == VF_CHECK_LAST);
 
@@ -30,12 +31,13 @@ vf_doctor_print_indented(const char *prefix, const char *text)
 }
 
 static void
-vf_doctor_print(VfDoctor *doctor)
+vf_doctor_print(VirtFlowDoctor *doctor)
 {
+    g_autoptr(GPtrArray) checks = virtflow_doctor_dup_checks(doctor);
     guint warnings;
 
-    for (guint i = 0; i < doctor->checks->len; i++) {
-        const VfCheck *check = doctor->checks->pdata[i];
+    for (guint i = 0; i < checks->len; i++) {
+        const VirtFlowCheck *check = checks->pdata[i];
 
         printf("%s  %s\n", vf_doctor_labels[check->status], check->title);
         if (check->detail && *check->detail)
@@ -43,36 +45,39 @@ vf_doctor_print(VfDoctor *doctor)
         if (check->fix)
             vf_doctor_print_indented("fix: ", check->fix);
     }
-    warnings = vf_doctor_count(doctor, VF_CHECK_WARN);
+    warnings = virtflow_doctor_count(doctor, VIRTFLOW_CHECK_WARN);
     printf("\n%u passed, %u warning%s, %u failed, %u skipped\n",
-           vf_doctor_count(doctor, VF_CHECK_PASS), warnings, warnings == 1 ? "" : "s",
-           vf_doctor_count(doctor, VF_CHECK_FAIL), vf_doctor_count(doctor, VF_CHECK_SKIP));
+           virtflow_doctor_count(doctor, VIRTFLOW_CHECK_PASS), warnings, warnings == 1 ? "" : "s",
+           virtflow_doctor_count(doctor, VIRTFLOW_CHECK_FAIL),
+           virtflow_doctor_count(doctor, VIRTFLOW_CHECK_SKIP));
 }
 
 static void
-vf_doctor_print_json(VfDoctor *doctor)
+vf_doctor_print_json(VirtFlowDoctor *doctor)
 {
     g_autoptr(VfJson) json = vf_json_new(TRUE);
+    g_autoptr(GPtrArray) checks = virtflow_doctor_dup_checks(doctor);
 
     vf_json_begin_object(json);
     vf_json_key(json, "checks");
     vf_json_begin_array(json);
-    for (guint i = 0; i < doctor->checks->len; i++) {
-        const VfCheck *check = doctor->checks->pdata[i];
+    for (guint i = 0; i < checks->len; i++) {
+        const VirtFlowCheck *check = checks->pdata[i];
 
         vf_json_begin_object(json);
         vf_json_member_string(json, "id", check->id);
         vf_json_member_string(json, "title", check->title);
-        vf_json_member_string(json, "status", vf_check_status_to_string(check->status));
+        vf_json_member_string(json, "status",
+                              vf_check_status_to_string((VfCheckStatus)check->status));
         vf_json_member_string(json, "detail", check->detail);
         vf_json_member_string(json, "fix", check->fix);
         vf_json_end_object(json);
     }
     vf_json_end_array(json);
-    vf_json_member_int(json, "passed", vf_doctor_count(doctor, VF_CHECK_PASS));
-    vf_json_member_int(json, "warnings", vf_doctor_count(doctor, VF_CHECK_WARN));
-    vf_json_member_int(json, "failed", vf_doctor_count(doctor, VF_CHECK_FAIL));
-    vf_json_member_int(json, "skipped", vf_doctor_count(doctor, VF_CHECK_SKIP));
+    vf_json_member_int(json, "passed", virtflow_doctor_count(doctor, VIRTFLOW_CHECK_PASS));
+    vf_json_member_int(json, "warnings", virtflow_doctor_count(doctor, VIRTFLOW_CHECK_WARN));
+    vf_json_member_int(json, "failed", virtflow_doctor_count(doctor, VIRTFLOW_CHECK_FAIL));
+    vf_json_member_int(json, "skipped", virtflow_doctor_count(doctor, VIRTFLOW_CHECK_SKIP));
     vf_json_end_object(json);
     vf_cli_print_json(json);
 }
@@ -88,9 +93,9 @@ vf_cmd_doctor(VfCli *cli, int argc, char **argv)
         g_option_context_new("[VM] - run every troubleshooting check and say how to fix it");
     g_autoptr(GError) error = NULL;
     g_autoptr(GError) conn_error = NULL;
-    g_autoptr(VfHost) host = NULL;
-    g_autoptr(VfConnection) conn = NULL;
-    g_autoptr(VfDoctor) doctor = vf_doctor_new();
+    g_autoptr(VirtFlowHost) host = NULL;
+    g_autoptr(VirtFlowConnection) conn = NULL;
+    g_autoptr(VirtFlowDoctor) doctor = virtflow_doctor_new();
     const char *vm = NULL;
     int rc;
 
@@ -104,36 +109,43 @@ vf_cmd_doctor(VfCli *cli, int argc, char **argv)
     if (argc == 2)
         vm = argv[1];
 
-    if ((host = vf_cli_open_host(cli, &error)) == NULL)
+    host = cli->demo ? virtflow_host_new_demo(NULL, &error)
+                     : virtflow_host_new(cli->host_root, &error);
+    if (host == NULL)
         return vf_cli_fail(cli, error);
-    vf_doctor_check_host(doctor, host);
+    if (cli->state_dir)
+        virtflow_host_set_state_dir(host, cli->state_dir);
+    virtflow_doctor_check_host(doctor, host);
 
     /* libvirt: the demo's test driver, the named connection, or none for a captured tree
-     * (this machine's libvirt has nothing to say about it) */
+     * (this machine's libvirt has nothing to say about it); with its event thread, as the
+     * C commands have it */
     if (cli->demo) {
-        g_autoptr(VfHost) demo_host = NULL;
-        g_autofree char *root = vf_demo_dup_default_root();
-
-        if (!vf_demo_open(root, &demo_host, &conn, &conn_error))
-            g_clear_pointer(&conn, vf_connection_unref);
+        if (vf_virt_init(&conn_error))
+            conn = virtflow_connection_new_demo(host, &conn_error);
     } else if (cli->host_root && !cli->connect) {
         /* nothing: skipped below */
-    } else {
-        conn = vf_connection_open(cli->connect, &conn_error);
+    } else if (vf_virt_init(&conn_error)) {
+        conn = virtflow_connection_new(cli->connect, &conn_error);
     }
-    vf_doctor_check_libvirt(doctor, conn, conn_error,
-                            "--host-root reads a captured tree: this machine's libvirt is not "
-                            "its libvirt (give --connect URI to check one).");
+    if (conn)
+        virtflow_doctor_check_libvirt(doctor, conn);
+    else if (conn_error)
+        virtflow_doctor_check_libvirt_failed(doctor, conn_error);
+    else
+        virtflow_doctor_check_libvirt_skipped(
+            doctor, "--host-root reads a captured tree: this machine's libvirt is not its "
+                    "libvirt (give --connect URI to check one).");
     if (vm)
-        vf_doctor_check_vm(doctor, host, conn, vm);
+        virtflow_doctor_check_vm(doctor, host, conn, vm);
 
     if (cli->json)
         vf_doctor_print_json(doctor);
     else {
         if (cli->demo)
             printf("DEMO: a simulated machine under %s; nothing real is touched.\n\n",
-                   vf_host_get_root(host));
+                   virtflow_host_get_root(host));
         vf_doctor_print(doctor);
     }
-    return vf_doctor_count(doctor, VF_CHECK_FAIL) ? VF_EXIT_FAILED : VF_EXIT_OK;
+    return virtflow_doctor_count(doctor, VIRTFLOW_CHECK_FAIL) ? VF_EXIT_FAILED : VF_EXIT_OK;
 }

@@ -3,8 +3,8 @@
  * virtflow setup [--dry-run] [--undo] [--grub] [--user NAME]: make this machine ready, or take
  * it back
  *
- * The plan comes from the library (vf-setup.h) and is printed as it runs. As root the
- * changes are made here; otherwise the library has virtflow-helper make them, through
+ * The plan comes from the library (VirtFlowSetup, over vf-setup.h) and is printed as it runs. As
+ * root the changes are made here; otherwise the library has virtflow-helper make them, through
  * pkexec, and its steps are printed the same way. --dry-run needs no privilege.
  */
 #include "vf-cli.h"
@@ -12,16 +12,16 @@
 #include <stdio.h>
 
 static const char *
-vf_setup_mark(VfSetupState state)
+vf_setup_mark(VirtFlowSetupState state)
 {
     switch (state) {
-    case VF_SETUP_DONE:
+    case VIRTFLOW_SETUP_DONE:
         return "done   ";
-    case VF_SETUP_SKIPPED:
+    case VIRTFLOW_SETUP_SKIPPED:
         return "ok     ";
-    case VF_SETUP_MANUAL:
+    case VIRTFLOW_SETUP_MANUAL:
         return "TO DO  ";
-    case VF_SETUP_FAILED:
+    case VIRTFLOW_SETUP_FAILED:
         return "FAILED ";
     default:
         return "planned";
@@ -36,34 +36,35 @@ typedef struct {
 } VfSetupOutput;
 
 static void
-vf_setup_print(const char *title, const char *path, VfSetupState state, const char *detail,
-               const char *id, VfSetupOutput *out)
+vf_setup_print(const VirtFlowSetupChange *change, VfSetupOutput *out)
 {
-    if (state == VF_SETUP_MANUAL)
+    if (change->state == VIRTFLOW_SETUP_MANUAL)
         out->manual++;
-    if (state == VF_SETUP_FAILED)
+    if (change->state == VIRTFLOW_SETUP_FAILED)
         out->failed++;
     if (out->json) {
         vf_json_begin_object(out->json);
-        vf_json_member_string(out->json, "id", id);
-        vf_json_member_string(out->json, "title", title);
+        vf_json_member_string(out->json, "id", change->id);
+        vf_json_member_string(out->json, "title", change->title);
         vf_json_key(out->json, "path");
-        vf_json_string(out->json, path);
-        vf_json_member_string(out->json, "state", vf_setup_state_to_string(state));
+        vf_json_string(out->json, change->path);
+        vf_json_member_string(out->json, "state",
+                              vf_setup_state_to_string((VfSetupState)change->state));
         vf_json_key(out->json, "detail");
-        vf_json_string(out->json, detail);
+        vf_json_string(out->json, change->detail);
         vf_json_end_object(out->json);
         return;
     }
-    printf("  [%s] %s\n            %s\n", vf_setup_mark(state), title, detail ? detail : "");
+    printf("  [%s] %s\n            %s\n", vf_setup_mark(change->state), change->title,
+           change->detail ? change->detail : "");
     fflush(stdout);
 }
 
+/* VirtFlowSetup::change-done: one change made, as it is made */
 static void
-vf_setup_on_change(const VfSetupChange *change, gpointer user_data)
+vf_setup_on_change_done(VirtFlowSetup *setup, VirtFlowSetupChange *change, gpointer user_data)
 {
-    vf_setup_print(change->title, change->path, change->state, change->detail, change->id,
-                   user_data);
+    vf_setup_print(change, user_data);
 }
 
 int
@@ -90,11 +91,11 @@ vf_cmd_setup(VfCli *cli, int argc, char **argv)
     g_autoptr(GOptionContext) ctx =
         g_option_context_new("- vfio modules, modules-load.d and the libvirt hook");
     g_autoptr(GError) error = NULL;
-    g_autoptr(VfHost) host = NULL;
-    g_autoptr(VfSetup) setup = NULL;
+    g_autoptr(VirtFlowHost) host = NULL;
+    g_autoptr(VirtFlowSetup) setup = NULL;
     g_autoptr(VfJson) json = NULL;
     VfSetupOutput out = {.cli = cli};
-    GPtrArray *changes;
+    g_autoptr(GPtrArray) changes = NULL;
     gboolean ok = TRUE;
     int rc;
 
@@ -108,21 +109,25 @@ vf_cmd_setup(VfCli *cli, int argc, char **argv)
     if (undo && user)
         return vf_cli_usage(cli, ctx, "--undo and --user do not go together");
 
-    host = vf_cli_open_host(cli, &error);
+    host = cli->demo ? virtflow_host_new_demo(NULL, &error)
+                     : virtflow_host_new(cli->host_root, &error);
     if (host == NULL)
         return vf_cli_fail(cli, error);
-    setup = undo ? vf_setup_new_undo(host, &error)
-                 : vf_setup_new_for_user(host, grub ? VF_SETUP_GRUB : VF_SETUP_FLAGS_NONE, user,
-                                         &error);
+    if (cli->state_dir)
+        virtflow_host_set_state_dir(host, cli->state_dir);
+    setup = undo ? virtflow_setup_new_undo(host, &error)
+                 : virtflow_setup_new(host,
+                                      grub ? VIRTFLOW_SETUP_FLAGS_GRUB : VIRTFLOW_SETUP_FLAGS_NONE,
+                                      user, &error);
     if (setup == NULL)
         return vf_cli_fail(cli, error);
-    if (!dry_run && !vf_host_is_writable(host) && vf_host_get_helper(host) == NULL) {
+    if (!dry_run && !virtflow_host_get_writable(host) && virtflow_host_get_helper(host) == NULL) {
         g_set_error(&error, VF_ERROR, VF_ERROR_READ_ONLY,
                     "--host-root '%s' is for --dry-run: setup changes only the live machine",
-                    vf_host_get_root(host));
+                    virtflow_host_get_root(host));
         return vf_cli_fail(cli, error);
     }
-    changes = vf_setup_get_changes(setup);
+    changes = virtflow_setup_dup_changes(setup);
 
     if (cli->json) {
         json = vf_json_new(TRUE);
@@ -138,9 +143,10 @@ vf_cmd_setup(VfCli *cli, int argc, char **argv)
     }
     if (dry_run) {
         for (guint i = 0; i < changes->len; i++)
-            vf_setup_on_change(changes->pdata[i], &out);
+            vf_setup_print(changes->pdata[i], &out);
     } else {
-        ok = vf_setup_apply(setup, vf_setup_on_change, &out, &error);
+        g_signal_connect(setup, "change-done", G_CALLBACK(vf_setup_on_change_done), &out);
+        ok = virtflow_setup_apply(setup, &error);
     }
     if (json) {
         vf_json_end_array(json);

@@ -15,8 +15,9 @@ vf_cmd_start(VfCli *cli, int argc, char **argv)
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("VM - start a VM");
     g_autoptr(GError) error = NULL;
-    g_autoptr(VfHost) host = NULL;
-    g_autoptr(VfConnection) conn = NULL;
+    g_autoptr(VirtFlowHost) host = NULL;
+    g_autoptr(VirtFlowConnection) conn = NULL;
+    g_autoptr(VirtFlowFlow) flow = NULL;
     int rc;
 
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -24,8 +25,9 @@ vf_cmd_start(VfCli *cli, int argc, char **argv)
         return rc;
     if (argc != 2)
         return vf_cli_usage(cli, ctx, "expected the name (or UUID) of one VM");
-    if (!vf_cli_open(cli, &host, &conn, &error))
+    if (!vf_cli_open_objects(cli, &host, &conn, &error))
         return vf_cli_fail(cli, error);
 
-    return vf_cli_run_flow(cli, host, conn, VF_FLOW_START, argv[1], NULL, FALSE, 0);
+    flow = virtflow_flow_new(VIRTFLOW_FLOW_START, host, conn, argv[1], NULL);
+    return vf_cli_run_flow(cli, flow);
 }

@@ -20,8 +20,9 @@ vf_cmd_stop(VfCli *cli, int argc, char **argv)
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("VM - shut a VM down");
     g_autoptr(GError) error = NULL;
-    g_autoptr(VfHost) host = NULL;
-    g_autoptr(VfConnection) conn = NULL;
+    g_autoptr(VirtFlowHost) host = NULL;
+    g_autoptr(VirtFlowConnection) conn = NULL;
+    g_autoptr(VirtFlowFlow) flow = NULL;
     int rc;
 
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -31,8 +32,12 @@ vf_cmd_stop(VfCli *cli, int argc, char **argv)
         return vf_cli_usage(cli, ctx, "expected the name (or UUID) of one VM");
     if (timeout < 0)
         return vf_cli_usage(cli, ctx, "--timeout must be a number of seconds");
-    if (!vf_cli_open(cli, &host, &conn, &error))
+    if (!vf_cli_open_objects(cli, &host, &conn, &error))
         return vf_cli_fail(cli, error);
 
-    return vf_cli_run_flow(cli, host, conn, VF_FLOW_STOP, argv[1], NULL, force, timeout);
+    flow = virtflow_flow_new(VIRTFLOW_FLOW_STOP, host, conn, argv[1], NULL);
+    virtflow_flow_set_force(flow, force);
+    if (timeout > 0)
+        virtflow_flow_set_stop_timeout(flow, MIN(timeout, VF_CLI_MAX_TIMEOUT_S));
+    return vf_cli_run_flow(cli, flow);
 }

@@ -28,9 +28,7 @@ typedef struct {
     gboolean demo;
     gboolean verbose;
     const char *prog;
-    char **argv;              /* as main() got it: the VM commands re-run it in virtflow-vm */
-    const VfProfile *profile; /* activate: the profile the options ask for */
-    const char *input_note;   /* activate: why --input auto found nothing, or NULL */
+    char **argv; /* as main() got it: the VM commands re-run it in virtflow-vm */
 } VfCli;
 
 typedef struct {
@@ -41,29 +39,10 @@ typedef struct {
 
 /* Opens the host the global options name (live, --host-root or --demo). */
 VfHost *vf_cli_open_host(VfCli *cli, GError **error);
-/* Opens the host and the libvirt connection (--demo: the demo's test driver). */
-gboolean vf_cli_open(VfCli *cli, VfHost **ret_host, VfConnection **ret_conn, GError **error);
-/* After a VM command: the demo keeps its VMs for the next command. */
-void vf_cli_close(VfCli *cli, VfConnection *conn);
-/* Prints a flow's steps as they change (live on a terminal, plain lines otherwise). */
-void vf_cli_flow_progress(const VfStep *step, double fraction, gpointer user_data);
-void vf_cli_flow_wait_tick(guint elapsed_ms, guint total_ms, gpointer user_data);
-/* After a flow: warnings (or the flow as JSON with --json) and the error; the exit status. */
-int vf_cli_flow_report(VfCli *cli, VfFlow *flow, const GError *error);
 int vf_cli_exit_for(const GError *error);
 /* "error": {"code", "message"} as a member of the object being written */
 void vf_cli_json_error(VfJson *json, const GError *error);
 const char *vf_cli_error_code_name(const GError *error);
-void vf_cli_json_plan(VfJson *json, VfFlow *flow);
-/* Runs one flow with live progress and reports it: the exit status. */
-int vf_cli_run_flow(VfCli *cli, VfHost *host, VfConnection *conn, VfFlowKind kind, const char *vm,
-                    const char *gpu, gboolean force, int timeout_s);
-/* --dry-run of activate/deactivate: the steps, the writes and the new XML */
-int vf_cli_print_plan(VfCli *cli, VfFlow *flow);
-/* A flow's notes ("Using the VM:" and one sentence a line), nothing when it has none. */
-void vf_cli_print_notes(VfFlow *flow);
-/* "profile": {view, lg_width, ...} (null when the flow has none) and "notes": [...] */
-void vf_cli_json_profile(VfJson *json, VfFlow *flow);
 
 /* Prints @error for a user (and as JSON with --json) and returns the exit status. */
 int vf_cli_fail(VfCli *cli, const GError *error);
@@ -86,6 +65,28 @@ void vf_cli_print_writes(GPtrArray *writes, GPtrArray *modules);
 void vf_cli_json_transition(VfJson *json, VfTransition *t, gboolean dry_run);
 /* The same object's members, without its braces (recover adds its "tune" member). */
 void vf_cli_json_transition_members(VfJson *json, VfTransition *t, gboolean dry_run);
+
+#ifdef VF_CLI_WITH_LIBVIRT
+/*
+ * The VM commands' side (virtflow-vm only): the flows run through the GObject API, like
+ * any front end's (docs/DESIGN.md, "The GObject API"); `virtflow` itself never loads it.
+ */
+#include <virtflow-gobject.h>
+
+/* --timeout's largest value: VirtFlowFlow:stop-timeout's */
+#define VF_CLI_MAX_TIMEOUT_S 3600
+
+/* The host and the libvirt connection the global options name, as GObjects (--demo: the
+ * demo's host and test driver; --connect: the URI; --state-dir applied). */
+gboolean vf_cli_open_objects(VfCli *cli, VirtFlowHost **ret_host, VirtFlowConnection **ret_conn,
+                             GError **error);
+/* Runs @flow with live progress (step-changed, wait-tick) and reports it: the exit status. */
+int vf_cli_run_flow(VfCli *cli, VirtFlowFlow *flow);
+/* --dry-run of activate/deactivate: the steps, the writes and the new XML (or JSON) */
+int vf_cli_print_plan(VfCli *cli, VirtFlowFlow *flow);
+/* A flow's notes ("Using the VM:" and one sentence a line), nothing when it has none. */
+void vf_cli_print_notes(VirtFlowFlow *flow);
+#endif
 
 int vf_cmd_host(VfCli *cli, int argc, char **argv);
 int vf_cmd_gpu(VfCli *cli, int argc, char **argv);

@@ -446,5 +446,23 @@ else
     not_ok "no command: exit 2" "got $status"
 fi
 
+# docs/DESIGN.md "The GObject API": virtflow-vm's VM commands run through the GObject
+# library; `virtflow` itself loads neither it nor libvirt (DESIGN.md "Lean processes")
+vm_program=$(dirname "$VIRTFLOW")/virtflow-vm
+if ! command -v readelf >/dev/null 2>&1; then
+    ok "# SKIP the programs' libraries: readelf (binutils) is not installed"
+elif [ ! -x "$vm_program" ]; then
+    not_ok "the programs' libraries" "no virtflow-vm next to $VIRTFLOW"
+else
+    needed=$(readelf -d "$VIRTFLOW" | grep NEEDED)
+    vm_needed=$(readelf -d "$vm_program" | grep NEEDED)
+    if echo "$vm_needed" | grep -q 'libvirtflow-gobject-1.0' &&
+        ! echo "$needed" | grep -Eq 'libvirtflow-gobject|libvirt\.so|libvirt-qemu'; then
+        ok "virtflow-vm links the GObject API; virtflow links neither it nor libvirt"
+    else
+        not_ok "the programs' libraries" "virtflow: $needed" "virtflow-vm: $vm_needed"
+    fi
+fi
+
 echo "1..$n"
 [ "$failed" -eq 0 ]

@@ -402,3 +402,32 @@ virtflow_connection_lookup_vm(VirtFlowConnection *conn, const char *name, GError
                 name, conn->uri);
     return NULL;
 }
+
+/**
+ * virtflow_connection_dup_vm_profile:
+ * @conn: a #VirtFlowConnection
+ * @vm: an activated VM's name or UUID
+ * @error: return location for a #GError
+ *
+ * How an activated VM is used, from the profile Activate recorded in its definition: the
+ * view and the input handed over, as `virtflow list --json` shows them.
+ *
+ * Returns: (transfer full) (nullable): the profile; %NULL without an error when @vm has
+ *   none (never activated, or activated without one); %NULL with an error when @vm cannot
+ *   be read
+ */
+VirtFlowProfile *
+virtflow_connection_dup_vm_profile(VirtFlowConnection *conn, const char *vm, GError **error)
+{
+    g_autoptr(VfDomain) dom = NULL;
+    g_autoptr(VfProfile) profile = NULL;
+    g_autofree char *xml = NULL;
+
+    g_return_val_if_fail(VIRTFLOW_IS_CONNECTION(conn), NULL);
+    g_return_val_if_fail(vm != NULL, NULL);
+    if ((dom = vf_connection_lookup_domain(conn->conn, vm, error)) == NULL ||
+        (xml = vf_domain_dup_xml(dom, TRUE, error)) == NULL ||
+        !vf_domain_xml_get_profile(xml, &profile, error))
+        return NULL;
+    return profile ? _virtflow_profile_new_from_vf(profile) : NULL;
+}

@@ -27,4 +27,7 @@ GPtrArray *virtflow_connection_list_vms(VirtFlowConnection *conn, GError **error
 VirtFlowVm *virtflow_connection_lookup_vm(VirtFlowConnection *conn, const char *name,
                                           GError **error);
 
+VirtFlowProfile *virtflow_connection_dup_vm_profile(VirtFlowConnection *conn, const char *vm,
+                                                    GError **error);
+
 G_END_DECLS

@@ -134,6 +134,46 @@ virtflow_doctor_check_libvirt(VirtFlowDoctor *doctor, VirtFlowConnection *connec
 }
 
 /**
+ * virtflow_doctor_check_libvirt_failed:
+ * @doctor: a #VirtFlowDoctor
+ * @error: why the connection could not be opened (the error of virtflow_connection_new())
+ *
+ * Adds the check that libvirt is reachable, failed with @error's message and fix, as
+ * `virtflow doctor` reports a connection it could not open.
+ */
+void
+virtflow_doctor_check_libvirt_failed(VirtFlowDoctor *doctor, const GError *error)
+{
+    guint before;
+
+    g_return_if_fail(VIRTFLOW_IS_DOCTOR(doctor));
+    g_return_if_fail(error != NULL);
+    before = doctor->doctor->checks->len;
+    vf_doctor_check_libvirt(doctor->doctor, NULL, error, NULL);
+    virtflow_doctor_changed(doctor, before);
+}
+
+/**
+ * virtflow_doctor_check_libvirt_skipped:
+ * @doctor: a #VirtFlowDoctor
+ * @reason: why no connection was tried, one sentence
+ *
+ * Adds the check that libvirt is reachable, skipped for @reason: `virtflow --host-root
+ * TREE doctor` says that this machine's libvirt is not the captured tree's.
+ */
+void
+virtflow_doctor_check_libvirt_skipped(VirtFlowDoctor *doctor, const char *reason)
+{
+    guint before;
+
+    g_return_if_fail(VIRTFLOW_IS_DOCTOR(doctor));
+    g_return_if_fail(reason != NULL);
+    before = doctor->doctor->checks->len;
+    vf_doctor_check_libvirt(doctor->doctor, NULL, NULL, reason);
+    virtflow_doctor_changed(doctor, before);
+}
+
+/**
  * virtflow_doctor_check_vm:
  * @doctor: a #VirtFlowDoctor
  * @host: the host the VM runs on

@@ -19,6 +19,8 @@ G_DECLARE_FINAL_TYPE(VirtFlowDoctor, virtflow_doctor, VIRTFLOW, DOCTOR, GObject)
 VirtFlowDoctor *virtflow_doctor_new(void);
 void virtflow_doctor_check_host(VirtFlowDoctor *doctor, VirtFlowHost *host);
 void virtflow_doctor_check_libvirt(VirtFlowDoctor *doctor, VirtFlowConnection *connection);
+void virtflow_doctor_check_libvirt_failed(VirtFlowDoctor *doctor, const GError *error);
+void virtflow_doctor_check_libvirt_skipped(VirtFlowDoctor *doctor, const char *reason);
 void virtflow_doctor_check_vm(VirtFlowDoctor *doctor, VirtFlowHost *host,
                               VirtFlowConnection *connection, const char *name);
 GPtrArray *virtflow_doctor_dup_checks(VirtFlowDoctor *doctor);

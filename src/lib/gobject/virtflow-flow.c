@@ -35,6 +35,12 @@ struct _VirtFlowFlow {
     gboolean running;
     VirtFlowView view;
     gboolean input_auto;
+    char **input_devices; /* activate: explicit evdev paths */
+    char *usb_controller; /* activate: a USB controller as the input */
+    char *grab_toggle;    /* activate: the grab toggle's name, NULL for the default */
+    guint lg_width;       /* activate: Looking Glass resolution, 0 for the host's screen */
+    guint lg_height;
+    gboolean replace_profile;
     VfFlow *flow; /* the plan, or the last run's steps; NULL before either */
     char *fix;    /* the last failed run's fix (vf_error_get_fix()) */
 };
@@ -52,6 +58,12 @@ enum {
     PROP_VIEW,
     PROP_INPUT_AUTO,
     PROP_FIX,
+    PROP_INPUT_DEVICES,
+    PROP_USB_CONTROLLER,
+    PROP_GRAB_TOGGLE,
+    PROP_LG_WIDTH,
+    PROP_LG_HEIGHT,
+    PROP_REPLACE_PROFILE,
     N_PROPS
 };
 
@@ -73,6 +85,9 @@ virtflow_flow_finalize(GObject *object)
     g_free(self->vm);
     g_free(self->gpu);
     g_free(self->fix);
+    g_strfreev(self->input_devices);
+    g_free(self->usb_controller);
+    g_free(self->grab_toggle);
     g_clear_pointer(&self->flow, vf_flow_free);
     G_OBJECT_CLASS(virtflow_flow_parent_class)->finalize(object);
 }
@@ -116,6 +131,24 @@ virtflow_flow_get_property(GObject *object, guint prop_id, GValue *value, GParam
     case PROP_INPUT_AUTO:
         g_value_set_boolean(value, self->input_auto);
         break;
+    case PROP_INPUT_DEVICES:
+        g_value_set_boxed(value, self->input_devices);
+        break;
+    case PROP_USB_CONTROLLER:
+        g_value_set_string(value, self->usb_controller);
+        break;
+    case PROP_GRAB_TOGGLE:
+        g_value_set_string(value, self->grab_toggle);
+        break;
+    case PROP_LG_WIDTH:
+        g_value_set_uint(value, self->lg_width);
+        break;
+    case PROP_LG_HEIGHT:
+        g_value_set_uint(value, self->lg_height);
+        break;
+    case PROP_REPLACE_PROFILE:
+        g_value_set_boolean(value, self->replace_profile);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     }
@@ -155,6 +188,24 @@ virtflow_flow_set_property(GObject *object, guint prop_id, const GValue *value, 
         break;
     case PROP_INPUT_AUTO:
         virtflow_flow_set_input_auto(self, g_value_get_boolean(value));
+        break;
+    case PROP_INPUT_DEVICES:
+        virtflow_flow_set_input_devices(self, g_value_get_boxed(value));
+        break;
+    case PROP_USB_CONTROLLER:
+        virtflow_flow_set_usb_controller(self, g_value_get_string(value));
+        break;
+    case PROP_GRAB_TOGGLE:
+        virtflow_flow_set_grab_toggle(self, g_value_get_string(value));
+        break;
+    case PROP_LG_WIDTH:
+        virtflow_flow_set_lg_resolution(self, g_value_get_uint(value), self->lg_height);
+        break;
+    case PROP_LG_HEIGHT:
+        virtflow_flow_set_lg_resolution(self, self->lg_width, g_value_get_uint(value));
+        break;
+    case PROP_REPLACE_PROFILE:
+        virtflow_flow_set_replace_profile(self, g_value_get_boolean(value));
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -253,6 +304,55 @@ virtflow_flow_class_init(VirtFlowFlowClass *klass)
      * none over (`--input none`).
      */
     properties[PROP_INPUT_AUTO] = g_param_spec_boolean("input-auto", NULL, NULL, FALSE, rw);
+    /**
+     * VirtFlowFlow:input-devices: (getter get_input_devices) (setter set_input_devices)
+     *
+     * Activate: the host's keyboards and mice to hand to the VM, as /dev/input/by-id paths
+     * (`virtflow activate --input DEVICE`); whether each is a keyboard or a mouse is read
+     * from the device. %NULL or empty for none besides #VirtFlowFlow:input-auto's.
+     */
+    properties[PROP_INPUT_DEVICES] =
+        g_param_spec_boxed("input-devices", NULL, NULL, G_TYPE_STRV, rw);
+    /**
+     * VirtFlowFlow:usb-controller: (getter get_usb_controller) (setter set_usb_controller)
+     *
+     * Activate: the PCI address of a USB controller to pass through as the VM's input
+     * (`--input usb-controller:BDF`), or %NULL.
+     */
+    properties[PROP_USB_CONTROLLER] = g_param_spec_string("usb-controller", NULL, NULL, NULL, rw);
+    /**
+     * VirtFlowFlow:grab-toggle: (getter get_grab_toggle) (setter set_grab_toggle)
+     *
+     * Activate: the keys that switch keyboard and mouse between host and VM: "ctrl-ctrl",
+     * "alt-alt", "shift-shift", "meta-meta", "scrolllock" or "ctrl-scrolllock"
+     * (`--grab-toggle`); %NULL for the default, ctrl-ctrl.
+     */
+    properties[PROP_GRAB_TOGGLE] = g_param_spec_string("grab-toggle", NULL, NULL, NULL, rw);
+    /**
+     * VirtFlowFlow:lg-width: (getter get_lg_width)
+     *
+     * Activate with Looking Glass: the guest width its shared memory is sized for; 0 (with
+     * #VirtFlowFlow:lg-height) for the host's largest screen. Set both with
+     * virtflow_flow_set_lg_resolution().
+     */
+    properties[PROP_LG_WIDTH] = g_param_spec_uint("lg-width", NULL, NULL, 0, 16384, 0, rw);
+    /**
+     * VirtFlowFlow:lg-height: (getter get_lg_height)
+     *
+     * Activate with Looking Glass: the guest height its shared memory is sized for; 0 for
+     * the host's largest screen.
+     */
+    properties[PROP_LG_HEIGHT] = g_param_spec_uint("lg-height", NULL, NULL, 0, 16384, 0, rw);
+    /**
+     * VirtFlowFlow:replace-profile: (getter get_replace_profile) (setter set_replace_profile)
+     *
+     * Activate: use this flow's profile (view, input, grab toggle) even when every one of
+     * its properties is at its default, replacing the one an activated VM has, as the CLI
+     * does. %FALSE (the default): a flow whose profile properties are all at their defaults
+     * keeps an activated VM's own.
+     */
+    properties[PROP_REPLACE_PROFILE] =
+        g_param_spec_boolean("replace-profile", NULL, NULL, FALSE, rw);
     g_object_class_install_properties(object_class, N_PROPS, properties);
 
     /**
@@ -534,28 +634,290 @@ virtflow_flow_set_input_auto(VirtFlowFlow *flow, gboolean input_auto)
     g_object_notify_by_pspec(G_OBJECT(flow), properties[PROP_INPUT_AUTO]);
 }
 
-/* Activate's profile from the properties: NULL for the default (the flow keeps an activated
- * VM's own), else the view and, with input-auto, the keyboard and mouse in use as the CLI's
- * `--input auto` picks them (none when they cannot be read: no reason to refuse the GPU). */
-static VfProfile *
-virtflow_flow_dup_profile(VirtFlowFlow *self)
+/**
+ * virtflow_flow_get_input_devices:
+ * @flow: a #VirtFlowFlow
+ *
+ * The host's input devices Activate hands to the VM besides the automatic ones.
+ *
+ * Returns: (transfer none) (nullable) (array zero-terminated=1): the /dev/input/by-id
+ *   paths, or %NULL
+ */
+const char *const *
+virtflow_flow_get_input_devices(VirtFlowFlow *flow)
 {
-    VfProfile *profile;
+    g_return_val_if_fail(VIRTFLOW_IS_FLOW(flow), NULL);
+    return (const char *const *)flow->input_devices;
+}
+
+/**
+ * virtflow_flow_set_input_devices:
+ * @flow: a #VirtFlowFlow
+ * @devices: (nullable) (array zero-terminated=1): /dev/input/by-id paths of keyboards and
+ *   mice, or %NULL for none
+ *
+ * Sets #VirtFlowFlow:input-devices, for the next plan or run of Activate. Each device is
+ * checked then (it must be there and be an evdev keyboard or mouse).
+ */
+void
+virtflow_flow_set_input_devices(VirtFlowFlow *flow, const char *const *devices)
+{
+    g_return_if_fail(VIRTFLOW_IS_FLOW(flow));
+    if (flow->input_devices == NULL && (devices == NULL || devices[0] == NULL))
+        return;
+    if (flow->input_devices && devices &&
+        g_strv_equal((const char *const *)flow->input_devices, devices))
+        return;
+    g_strfreev(flow->input_devices);
+    flow->input_devices = devices && devices[0] ? g_strdupv((char **)devices) : NULL;
+    g_object_notify_by_pspec(G_OBJECT(flow), properties[PROP_INPUT_DEVICES]);
+}
+
+/**
+ * virtflow_flow_get_usb_controller:
+ * @flow: a #VirtFlowFlow
+ *
+ * The USB controller Activate passes through as the VM's input.
+ *
+ * Returns: (transfer none) (nullable): its PCI address, or %NULL
+ */
+const char *
+virtflow_flow_get_usb_controller(VirtFlowFlow *flow)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_FLOW(flow), NULL);
+    return flow->usb_controller;
+}
+
+/**
+ * virtflow_flow_set_usb_controller:
+ * @flow: a #VirtFlowFlow
+ * @address: (nullable): the PCI address of a USB controller, or %NULL for none
+ *
+ * Sets #VirtFlowFlow:usb-controller, for the next plan or run of Activate; the address and
+ * the controller's IOMMU group are checked then.
+ */
+void
+virtflow_flow_set_usb_controller(VirtFlowFlow *flow, const char *address)
+{
+    g_return_if_fail(VIRTFLOW_IS_FLOW(flow));
+    if (g_strcmp0(flow->usb_controller, address) == 0)
+        return;
+    g_free(flow->usb_controller);
+    flow->usb_controller = g_strdup(address);
+    g_object_notify_by_pspec(G_OBJECT(flow), properties[PROP_USB_CONTROLLER]);
+}
+
+/**
+ * virtflow_flow_get_grab_toggle:
+ * @flow: a #VirtFlowFlow
+ *
+ * The keys that switch keyboard and mouse between host and VM.
+ *
+ * Returns: (transfer none) (nullable): their name, or %NULL for the default
+ */
+const char *
+virtflow_flow_get_grab_toggle(VirtFlowFlow *flow)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_FLOW(flow), NULL);
+    return flow->grab_toggle;
+}
+
+/**
+ * virtflow_flow_set_grab_toggle:
+ * @flow: a #VirtFlowFlow
+ * @keys: (nullable): "ctrl-ctrl", "alt-alt", "shift-shift", "meta-meta", "scrolllock" or
+ *   "ctrl-scrolllock"; %NULL for the default
+ *
+ * Sets #VirtFlowFlow:grab-toggle, for the next plan or run of Activate (which refuses a
+ * name not in the list, with %VIRTFLOW_ERROR_INVALID_ARGUMENT).
+ */
+void
+virtflow_flow_set_grab_toggle(VirtFlowFlow *flow, const char *keys)
+{
+    g_return_if_fail(VIRTFLOW_IS_FLOW(flow));
+    if (g_strcmp0(flow->grab_toggle, keys) == 0)
+        return;
+    g_free(flow->grab_toggle);
+    flow->grab_toggle = g_strdup(keys);
+    g_object_notify_by_pspec(G_OBJECT(flow), properties[PROP_GRAB_TOGGLE]);
+}
+
+/**
+ * virtflow_flow_get_lg_width:
+ * @flow: a #VirtFlowFlow
+ *
+ * The guest width Looking Glass's shared memory is sized for.
+ *
+ * Returns: the width, 0 for the host's largest screen
+ */
+guint
+virtflow_flow_get_lg_width(VirtFlowFlow *flow)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_FLOW(flow), 0);
+    return flow->lg_width;
+}
+
+/**
+ * virtflow_flow_get_lg_height:
+ * @flow: a #VirtFlowFlow
+ *
+ * The guest height Looking Glass's shared memory is sized for.
+ *
+ * Returns: the height, 0 for the host's largest screen
+ */
+guint
+virtflow_flow_get_lg_height(VirtFlowFlow *flow)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_FLOW(flow), 0);
+    return flow->lg_height;
+}
+
+/**
+ * virtflow_flow_set_lg_resolution:
+ * @flow: a #VirtFlowFlow
+ * @width: the guest width, 1 to 16384; 0 (with @height 0) for the host's largest screen
+ * @height: the guest height, 1 to 16384; 0 for the host's largest screen
+ *
+ * Sets #VirtFlowFlow:lg-width and #VirtFlowFlow:lg-height (`--lg-resolution WxH`), for the
+ * next plan or run of Activate with the Looking Glass view; a plan with another view, or
+ * with only one of them set, fails with %VIRTFLOW_ERROR_INVALID_ARGUMENT.
+ */
+void
+virtflow_flow_set_lg_resolution(VirtFlowFlow *flow, guint width, guint height)
+{
+    g_return_if_fail(VIRTFLOW_IS_FLOW(flow));
+    g_return_if_fail(width <= VF_LG_MAX_DIMENSION && height <= VF_LG_MAX_DIMENSION);
+    g_object_freeze_notify(G_OBJECT(flow));
+    if (flow->lg_width != width) {
+        flow->lg_width = width;
+        g_object_notify_by_pspec(G_OBJECT(flow), properties[PROP_LG_WIDTH]);
+    }
+    if (flow->lg_height != height) {
+        flow->lg_height = height;
+        g_object_notify_by_pspec(G_OBJECT(flow), properties[PROP_LG_HEIGHT]);
+    }
+    g_object_thaw_notify(G_OBJECT(flow));
+}
+
+/**
+ * virtflow_flow_get_replace_profile:
+ * @flow: a #VirtFlowFlow
+ *
+ * Whether Activate uses this flow's profile even when it is the default.
+ *
+ * Returns: the value of #VirtFlowFlow:replace-profile
+ */
+gboolean
+virtflow_flow_get_replace_profile(VirtFlowFlow *flow)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_FLOW(flow), FALSE);
+    return flow->replace_profile;
+}
+
+/**
+ * virtflow_flow_set_replace_profile:
+ * @flow: a #VirtFlowFlow
+ * @replace: %TRUE to replace an activated VM's profile even with the defaults
+ *
+ * Sets #VirtFlowFlow:replace-profile, for the next plan or run of Activate.
+ */
+void
+virtflow_flow_set_replace_profile(VirtFlowFlow *flow, gboolean replace)
+{
+    g_return_if_fail(VIRTFLOW_IS_FLOW(flow));
+    replace = !!replace;
+    if (flow->replace_profile == replace)
+        return;
+    flow->replace_profile = replace;
+    g_object_notify_by_pspec(G_OBJECT(flow), properties[PROP_REPLACE_PROFILE]);
+}
+
+/*
+ * Activate's profile from the properties, in @ret_profile: NULL for the default (the flow
+ * keeps an activated VM's own), else the view, the grab toggle, the Looking Glass size, the
+ * devices named (each one's kind read from it: one that is not there is refused by the
+ * flow's own check, with its reason) and, with input-auto, the keyboard and mouse in use as
+ * the CLI's `--input auto` picks them (none when they cannot be read: no reason to refuse
+ * the GPU; @ret_note says why none was picked).
+ */
+static gboolean
+virtflow_flow_make_profile(VirtFlowFlow *self, VfProfile **ret_profile, char **ret_note,
+                           GError **error)
+{
+    g_autoptr(VfProfile) profile = NULL;
+    VfHost *host = _virtflow_host_get_vf(self->host);
+    g_autofree char *note = NULL;
 
     if (self->kind != VIRTFLOW_FLOW_ACTIVATE ||
-        (self->view == VIRTFLOW_VIEW_MONITOR && !self->input_auto))
-        return NULL;
+        (!self->replace_profile && self->view == VIRTFLOW_VIEW_MONITOR && !self->input_auto &&
+         self->input_devices == NULL && self->usb_controller == NULL && self->grab_toggle == NULL &&
+         self->lg_width == 0 && self->lg_height == 0)) {
+        *ret_profile = NULL;
+        *ret_note = NULL;
+        return TRUE;
+    }
     profile = vf_profile_new();
     profile->view = (VfView)self->view;
-    if (self->input_auto) {
-        g_autofree char *note = NULL;
-        g_autoptr(GPtrArray) picked =
-            vf_input_pick_auto(_virtflow_host_get_vf(self->host), &note, NULL);
+    if (self->grab_toggle &&
+        !vf_grab_toggle_from_string(self->grab_toggle, &profile->grab_toggle, error))
+        return FALSE;
+    if (self->lg_width || self->lg_height) {
+        if (profile->view != VF_VIEW_LOOKING_GLASS || !self->lg_width || !self->lg_height) {
+            g_set_error(error, VIRTFLOW_ERROR, VIRTFLOW_ERROR_INVALID_ARGUMENT,
+                        "a Looking Glass resolution of %ux%u for VM '%s': give both a width "
+                        "and a height, with the Looking Glass view",
+                        self->lg_width, self->lg_height, self->vm);
+            return FALSE;
+        }
+        profile->lg_width = self->lg_width;
+        profile->lg_height = self->lg_height;
+    }
+    if (self->usb_controller &&
+        (profile->usb_controller = vf_pci_address_normalize(self->usb_controller, error)) == NULL)
+        return FALSE;
+    for (guint i = 0; self->input_devices && self->input_devices[i]; i++) {
+        VfEvdevInput *in = vf_evdev_input_new(VF_INPUT_KIND_KEYBOARD, self->input_devices[i]);
+        g_autoptr(VfInputDevice) dev = NULL;
 
+        if (vf_input_check_evdev(host, in->path, &dev, NULL) && dev)
+            in->kind = dev->kind;
+        g_ptr_array_add(profile->evdev, in);
+    }
+    if (self->input_auto) {
+        g_autoptr(GError) local = NULL;
+        g_autoptr(GPtrArray) picked = vf_input_pick_auto(host, &note, &local);
+
+        if (picked == NULL) {
+            g_free(note);
+            note = g_strdup_printf("The host's keyboard and mouse could not be read (%s): "
+                                   "none is handed over.",
+                                   local->message);
+        }
         for (guint i = 0; picked && i < picked->len; i++)
             g_ptr_array_add(profile->evdev, g_steal_pointer(&picked->pdata[i]));
     }
-    return profile;
+    *ret_profile = g_steal_pointer(&profile);
+    *ret_note = g_steal_pointer(&note);
+    return TRUE;
+}
+
+/**
+ * virtflow_flow_dup_profile:
+ * @flow: a #VirtFlowFlow
+ *
+ * How the VM is used once activated, from the plan or the run of Activate: the view, the
+ * Looking Glass size, the input handed over, the grab toggle.
+ *
+ * Returns: (transfer full) (nullable): the profile, or %NULL for the other flows and
+ *   before a plan or run
+ */
+VirtFlowProfile *
+virtflow_flow_dup_profile(VirtFlowFlow *flow)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_FLOW(flow), NULL);
+    if (flow->flow == NULL || flow->flow->profile == NULL)
+        return NULL;
+    return _virtflow_profile_new_from_vf(flow->flow->profile);
 }
 
 /* A new plan or run's result: keep it, and the GPU it chose. */
@@ -599,6 +961,7 @@ virtflow_flow_plan(VirtFlowFlow *flow, GError **error)
     VfConnection *conn;
     VfFlow *plan;
     g_autoptr(VfProfile) profile = NULL;
+    g_autofree char *note = NULL;
 
     g_return_val_if_fail(VIRTFLOW_IS_FLOW(flow), FALSE);
     if (flow->running) {
@@ -610,8 +973,12 @@ virtflow_flow_plan(VirtFlowFlow *flow, GError **error)
     conn = _virtflow_connection_get_vf(flow->connection);
     switch (flow->kind) {
     case VIRTFLOW_FLOW_ACTIVATE:
-        profile = virtflow_flow_dup_profile(flow);
+        if (!virtflow_flow_make_profile(flow, &profile, &note, error))
+            return FALSE;
         plan = vf_flow_plan_activate_profile(host, conn, flow->vm, flow->gpu, profile, error);
+        /* why no keyboard or mouse is handed over, first */
+        if (plan && note)
+            g_ptr_array_insert(plan->notes, 0, g_strdup(note));
         break;
     case VIRTFLOW_FLOW_DEACTIVATE:
         plan = vf_flow_plan_deactivate(host, conn, flow->vm, error);
@@ -752,6 +1119,7 @@ typedef struct {
     gboolean force;
     guint stop_timeout;
     VfProfile *profile;       /* activate: NULL for the default */
+    char *input_note;         /* activate: why input-auto picked nothing */
     VirtFlowMailbox *mailbox; /* NULL: emit in the running thread (virtflow_flow_run) */
     GTask *task;              /* async runs */
     VfFlow *result;
@@ -768,6 +1136,7 @@ virtflow_run_free(VirtFlowRun *run)
     g_free(run->vm);
     g_free(run->gpu);
     g_free(run->demo_root);
+    g_free(run->input_note);
     if (run->profile)
         vf_profile_free(run->profile);
     if (run->mailbox)
@@ -846,6 +1215,8 @@ virtflow_run_new(VirtFlowFlow *self, GCancellable *cancellable, GError **error)
 {
     VirtFlowRun *run;
     VfHost *host = _virtflow_host_get_vf(self->host);
+    g_autoptr(VfProfile) profile = NULL;
+    g_autofree char *note = NULL;
 
     if (g_cancellable_set_error_if_cancelled(cancellable, error))
         return NULL;
@@ -862,6 +1233,8 @@ virtflow_run_new(VirtFlowFlow *self, GCancellable *cancellable, GError **error)
                     vf_host_get_root(host));
         return NULL;
     }
+    if (!virtflow_flow_make_profile(self, &profile, &note, error))
+        return NULL;
     run = g_new0(VirtFlowRun, 1);
     run->self = g_object_ref(self);
     run->host = vf_host_ref(host);
@@ -872,7 +1245,8 @@ virtflow_run_new(VirtFlowFlow *self, GCancellable *cancellable, GError **error)
     run->demo_root = g_strdup(_virtflow_connection_get_demo_root(self->connection));
     run->force = self->force;
     run->stop_timeout = self->stop_timeout;
-    run->profile = virtflow_flow_dup_profile(self);
+    run->profile = g_steal_pointer(&profile);
+    run->input_note = g_steal_pointer(&note);
     return run;
 }
 
@@ -897,6 +1271,9 @@ virtflow_run_execute(VirtFlowRun *run, GCancellable *cancellable)
     case VF_FLOW_ACTIVATE:
         run->ok = vf_flow_activate(run->host, run->conn, run->vm, run->gpu, &options, &run->result,
                                    &run->error);
+        /* why no keyboard or mouse is handed over, first, when there are notes at all */
+        if (run->result && run->input_note && run->result->notes->len > 0)
+            g_ptr_array_insert(run->result->notes, 0, g_strdup(run->input_note));
         break;
     case VF_FLOW_DEACTIVATE:
         run->ok =

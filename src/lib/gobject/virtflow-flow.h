@@ -36,6 +36,17 @@ VirtFlowView virtflow_flow_get_view(VirtFlowFlow *flow);
 void virtflow_flow_set_view(VirtFlowFlow *flow, VirtFlowView view);
 gboolean virtflow_flow_get_input_auto(VirtFlowFlow *flow);
 void virtflow_flow_set_input_auto(VirtFlowFlow *flow, gboolean input_auto);
+const char *const *virtflow_flow_get_input_devices(VirtFlowFlow *flow);
+void virtflow_flow_set_input_devices(VirtFlowFlow *flow, const char *const *devices);
+const char *virtflow_flow_get_usb_controller(VirtFlowFlow *flow);
+void virtflow_flow_set_usb_controller(VirtFlowFlow *flow, const char *address);
+const char *virtflow_flow_get_grab_toggle(VirtFlowFlow *flow);
+void virtflow_flow_set_grab_toggle(VirtFlowFlow *flow, const char *keys);
+guint virtflow_flow_get_lg_width(VirtFlowFlow *flow);
+guint virtflow_flow_get_lg_height(VirtFlowFlow *flow);
+void virtflow_flow_set_lg_resolution(VirtFlowFlow *flow, guint width, guint height);
+gboolean virtflow_flow_get_replace_profile(VirtFlowFlow *flow);
+void virtflow_flow_set_replace_profile(VirtFlowFlow *flow, gboolean replace);
 
 gboolean virtflow_flow_plan(VirtFlowFlow *flow, GError **error);
 GPtrArray *virtflow_flow_dup_steps(VirtFlowFlow *flow);
@@ -44,6 +55,7 @@ GPtrArray *virtflow_flow_dup_writes(VirtFlowFlow *flow);
 const char *virtflow_flow_get_domain_xml(VirtFlowFlow *flow);
 GStrv virtflow_flow_dup_warnings(VirtFlowFlow *flow);
 GStrv virtflow_flow_dup_notes(VirtFlowFlow *flow);
+VirtFlowProfile *virtflow_flow_dup_profile(VirtFlowFlow *flow);
 
 gboolean virtflow_flow_run(VirtFlowFlow *flow, GCancellable *cancellable, GError **error);
 void virtflow_flow_run_async(VirtFlowFlow *flow, GCancellable *cancellable,

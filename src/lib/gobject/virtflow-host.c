@@ -263,6 +263,41 @@ virtflow_host_get_writable(VirtFlowHost *host)
 }
 
 /**
+ * virtflow_host_get_helper:
+ * @host: a #VirtFlowHost
+ *
+ * The privileged helper that makes @host's changes for a user who is not root (the
+ * installed virtflow-helper, run through pkexec, or $VIRTFLOW_HELPER), or %NULL when this
+ * process makes them itself (root, the demo) or none can (a captured tree). A flow runs on
+ * a host that is writable or has a helper.
+ *
+ * Returns: (transfer none) (nullable): the helper's path, or %NULL
+ */
+const char *
+virtflow_host_get_helper(VirtFlowHost *host)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_HOST(host), NULL);
+    return host->host ? vf_host_get_helper(host->host) : NULL;
+}
+
+/**
+ * virtflow_host_set_state_dir:
+ * @host: a #VirtFlowHost
+ * @dir: the directory of VirtFlow's journal and records
+ *
+ * Keeps the journal and the records of @host's moved devices under @dir instead of
+ * /var/lib/virtflow (the demo's: under its root), as `virtflow --state-dir DIR` does. Set
+ * it before the first flow runs.
+ */
+void
+virtflow_host_set_state_dir(VirtFlowHost *host, const char *dir)
+{
+    g_return_if_fail(VIRTFLOW_IS_HOST(host));
+    g_return_if_fail(dir != NULL);
+    vf_host_set_state_dir(host->host, dir);
+}
+
+/**
  * virtflow_host_dup_iommu_verdict:
  * @host: a #VirtFlowHost
  * @error: return location for a #GError

@@ -24,6 +24,8 @@ const char *virtflow_host_get_root(VirtFlowHost *host);
 gboolean virtflow_host_get_demo(VirtFlowHost *host);
 gboolean virtflow_host_get_live(VirtFlowHost *host);
 gboolean virtflow_host_get_writable(VirtFlowHost *host);
+const char *virtflow_host_get_helper(VirtFlowHost *host);
+void virtflow_host_set_state_dir(VirtFlowHost *host, const char *dir);
 char *virtflow_host_dup_iommu_verdict(VirtFlowHost *host, GError **error);
 
 GPtrArray *virtflow_host_list_gpus(VirtFlowHost *host, GError **error);

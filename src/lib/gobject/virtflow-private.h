@@ -14,6 +14,7 @@
 #include "core/vf-error.h"
 #include "host/vf-input.h"
 #include "demo/vf-demo.h"
+#include "domain/vf-domain-xml.h"
 #include "doctor/vf-doctor.h"
 #include "flows/vf-passthrough.h"
 #include "host/vf-gpu.h"
@@ -38,6 +39,7 @@ VirtFlowHolder *_virtflow_holder_new_from_vf(const VfHolder *h);
 VirtFlowDevice *_virtflow_device_new_from_vf(const VfPciDevice *dev);
 VirtFlowStep *_virtflow_step_new_from_vf(const VfStep *s);
 VirtFlowWrite *_virtflow_write_new_from_vf(const VfSysfsWrite *w);
+VirtFlowProfile *_virtflow_profile_new_from_vf(const VfProfile *p);
 VirtFlowCheck *_virtflow_check_new_from_vf(const VfCheck *c);
 VirtFlowSetupChange *_virtflow_setup_change_new_from_vf(const VfSetupChange *c);
 

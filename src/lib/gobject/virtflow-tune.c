@@ -26,6 +26,7 @@ struct _VirtFlowTune {
     char *hugepages;
     gboolean isolate;
     gboolean replace;
+    gboolean keep_isolate;
     gboolean undo;
     VfTuneChange *change;
 };
@@ -39,6 +40,7 @@ enum {
     PROP_HUGEPAGES,
     PROP_ISOLATE,
     PROP_REPLACE,
+    PROP_KEEP_ISOLATE,
     PROP_UNDO,
     PROP_SUMMARY,
     PROP_CHANGED,
@@ -89,6 +91,9 @@ virtflow_tune_get_property(GObject *object, guint prop_id, GValue *value, GParam
     case PROP_REPLACE:
         g_value_set_boolean(value, self->replace);
         break;
+    case PROP_KEEP_ISOLATE:
+        g_value_set_boolean(value, self->keep_isolate);
+        break;
     case PROP_UNDO:
         g_value_set_boolean(value, self->undo);
         break;
@@ -129,6 +134,9 @@ virtflow_tune_set_property(GObject *object, guint prop_id, const GValue *value, 
         break;
     case PROP_REPLACE:
         virtflow_tune_set_replace(self, g_value_get_boolean(value));
+        break;
+    case PROP_KEEP_ISOLATE:
+        virtflow_tune_set_keep_isolate(self, g_value_get_boolean(value));
         break;
     case PROP_UNDO:
         virtflow_tune_set_undo(self, g_value_get_boolean(value));
@@ -194,6 +202,14 @@ virtflow_tune_class_init(VirtFlowTuneClass *klass)
      * recorded, and an undo puts them back); without it such a VM is refused.
      */
     properties[PROP_REPLACE] = g_param_spec_boolean("replace", NULL, NULL, FALSE, rw);
+    /**
+     * VirtFlowTune:keep-isolate: (getter get_keep_isolate) (setter set_keep_isolate)
+     *
+     * Isolate as the VM's tune record says (retuning a tuned VM), ignoring
+     * #VirtFlowTune:isolate: what `virtflow tune` does when given neither `--isolate` nor
+     * `--no-isolate`.
+     */
+    properties[PROP_KEEP_ISOLATE] = g_param_spec_boolean("keep-isolate", NULL, NULL, FALSE, rw);
     /**
      * VirtFlowTune:undo: (getter get_undo) (setter set_undo)
      *
@@ -460,6 +476,7 @@ virtflow_tune_plan(VirtFlowTune *tune, GError **error)
         }
         request.isolate = tune->isolate;
         request.replace = tune->replace;
+        request.keep_isolate = tune->keep_isolate;
         change = vf_tune_vm_plan(_virtflow_host_get_vf(tune->host),
                                  _virtflow_connection_get_vf(tune->connection), tune->vm, &request,
                                  error);
@@ -470,6 +487,124 @@ virtflow_tune_plan(VirtFlowTune *tune, GError **error)
     g_object_notify_by_pspec(G_OBJECT(tune), properties[PROP_SUMMARY]);
     g_object_notify_by_pspec(G_OBJECT(tune), properties[PROP_CHANGED]);
     return TRUE;
+}
+
+/**
+ * virtflow_tune_get_keep_isolate:
+ * @tune: a #VirtFlowTune
+ *
+ * Whether the plan isolates as the VM's tune record says.
+ *
+ * Returns: the value of #VirtFlowTune:keep-isolate
+ */
+gboolean
+virtflow_tune_get_keep_isolate(VirtFlowTune *tune)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_TUNE(tune), FALSE);
+    return tune->keep_isolate;
+}
+
+/**
+ * virtflow_tune_set_keep_isolate:
+ * @tune: a #VirtFlowTune
+ * @keep: %TRUE to isolate as the VM's tune record says, whatever #VirtFlowTune:isolate is
+ *
+ * Sets #VirtFlowTune:keep-isolate.
+ */
+void
+virtflow_tune_set_keep_isolate(VirtFlowTune *tune, gboolean keep)
+{
+    g_return_if_fail(VIRTFLOW_IS_TUNE(tune));
+    virtflow_tune_set_flag(tune, &tune->keep_isolate, keep, PROP_KEEP_ISOLATE);
+}
+
+/**
+ * virtflow_tune_get_plan_cores:
+ * @tune: a #VirtFlowTune
+ *
+ * The physical cores the plan gives the VM: the guest topology is this many cores of
+ * virtflow_tune_get_plan_threads() threads.
+ *
+ * Returns: the cores, 0 before a plan or for an undo
+ */
+guint
+virtflow_tune_get_plan_cores(VirtFlowTune *tune)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_TUNE(tune), 0);
+    return tune->change && tune->change->plan ? tune->change->plan->cores : 0;
+}
+
+/**
+ * virtflow_tune_get_plan_threads:
+ * @tune: a #VirtFlowTune
+ *
+ * The threads per core of the plan's guest topology (the host cores' own).
+ *
+ * Returns: the threads per core, 0 before a plan or for an undo
+ */
+guint
+virtflow_tune_get_plan_threads(VirtFlowTune *tune)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_TUNE(tune), 0);
+    return tune->change && tune->change->plan ? tune->change->plan->threads : 0;
+}
+
+/**
+ * virtflow_tune_dup_vcpu_pins:
+ * @tune: a #VirtFlowTune
+ * @n_pins: (out): the number of vCPUs
+ *
+ * Where the plan pins each vCPU: vCPU i runs on host CPU number i of the array (vCPU 2k
+ * and 2k+1 on the two threads of one core), the `<vcpupin>`s of the new definition.
+ *
+ * Returns: (transfer full) (array length=n_pins) (nullable): the host CPU of each vCPU;
+ *   %NULL (and 0) before a plan or for an undo
+ */
+guint *
+virtflow_tune_dup_vcpu_pins(VirtFlowTune *tune, guint *n_pins)
+{
+    GArray *cpus;
+
+    g_return_val_if_fail(VIRTFLOW_IS_TUNE(tune), NULL);
+    g_return_val_if_fail(n_pins != NULL, NULL);
+    *n_pins = 0;
+    if (tune->change == NULL || tune->change->plan == NULL ||
+        tune->change->plan->vcpu_cpus->len == 0)
+        return NULL;
+    cpus = tune->change->plan->vcpu_cpus;
+    *n_pins = cpus->len;
+    return g_memdup2(cpus->data, sizeof(guint) * cpus->len);
+}
+
+/**
+ * virtflow_tune_get_plan_isolate:
+ * @tune: a #VirtFlowTune
+ *
+ * Whether the plan confines the host to its own cores while the VM runs (the request's
+ * #VirtFlowTune:isolate, or with #VirtFlowTune:keep-isolate the VM's record's).
+ *
+ * Returns: whether the plan isolates; %FALSE before a plan or for an undo
+ */
+gboolean
+virtflow_tune_get_plan_isolate(VirtFlowTune *tune)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_TUNE(tune), FALSE);
+    return tune->change && tune->change->plan && tune->change->plan->isolate;
+}
+
+/**
+ * virtflow_tune_get_vm_running:
+ * @tune: a #VirtFlowTune
+ *
+ * Whether the VM was running when planned: the new definition applies at its next start.
+ *
+ * Returns: %TRUE when the VM was running; %FALSE before a plan
+ */
+gboolean
+virtflow_tune_get_vm_running(VirtFlowTune *tune)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_TUNE(tune), FALSE);
+    return tune->change && tune->change->running;
 }
 
 /**

@@ -29,7 +29,14 @@ void virtflow_tune_set_replace(VirtFlowTune *tune, gboolean replace);
 gboolean virtflow_tune_get_undo(VirtFlowTune *tune);
 void virtflow_tune_set_undo(VirtFlowTune *tune, gboolean undo);
 
+gboolean virtflow_tune_get_keep_isolate(VirtFlowTune *tune);
+void virtflow_tune_set_keep_isolate(VirtFlowTune *tune, gboolean keep);
 gboolean virtflow_tune_plan(VirtFlowTune *tune, GError **error);
+guint virtflow_tune_get_plan_cores(VirtFlowTune *tune);
+guint virtflow_tune_get_plan_threads(VirtFlowTune *tune);
+guint *virtflow_tune_dup_vcpu_pins(VirtFlowTune *tune, guint *n_pins);
+gboolean virtflow_tune_get_plan_isolate(VirtFlowTune *tune);
+gboolean virtflow_tune_get_vm_running(VirtFlowTune *tune);
 const char *virtflow_tune_get_summary(VirtFlowTune *tune);
 const char *virtflow_tune_get_vm_cpus(VirtFlowTune *tune);
 const char *virtflow_tune_get_host_cpus(VirtFlowTune *tune);

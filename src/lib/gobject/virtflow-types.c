@@ -261,6 +261,49 @@ virtflow_write_free(VirtFlowWrite *write)
 G_DEFINE_BOXED_TYPE(VirtFlowWrite, virtflow_write, virtflow_write_copy, virtflow_write_free)
 
 /**
+ * virtflow_profile_copy:
+ * @profile: a #VirtFlowProfile
+ *
+ * A deep copy of @profile.
+ *
+ * Returns: (transfer full): the copy, to free with virtflow_profile_free()
+ */
+VirtFlowProfile *
+virtflow_profile_copy(const VirtFlowProfile *profile)
+{
+    VirtFlowProfile *copy;
+
+    g_return_val_if_fail(profile != NULL, NULL);
+    copy = g_new0(VirtFlowProfile, 1);
+    *copy = *profile;
+    copy->inputs = g_strdupv(profile->inputs);
+    copy->input_kinds = g_strdupv(profile->input_kinds);
+    copy->grab_toggle = g_strdup(profile->grab_toggle);
+    copy->usb_controller = g_strdup(profile->usb_controller);
+    return copy;
+}
+
+/**
+ * virtflow_profile_free:
+ * @profile: (nullable): a #VirtFlowProfile
+ *
+ * Frees @profile and its strings.
+ */
+void
+virtflow_profile_free(VirtFlowProfile *profile)
+{
+    if (profile == NULL)
+        return;
+    g_strfreev(profile->inputs);
+    g_strfreev(profile->input_kinds);
+    g_free(profile->grab_toggle);
+    g_free(profile->usb_controller);
+    g_free(profile);
+}
+
+G_DEFINE_BOXED_TYPE(VirtFlowProfile, virtflow_profile, virtflow_profile_copy, virtflow_profile_free)
+
+/**
  * virtflow_check_copy:
  * @check: a #VirtFlowCheck
  *
@@ -424,6 +467,31 @@ _virtflow_write_new_from_vf(const VfSysfsWrite *w)
     write->path = g_strdup(w->path);
     write->value = g_strdup(w->value);
     return write;
+}
+
+VirtFlowProfile *
+_virtflow_profile_new_from_vf(const VfProfile *p)
+{
+    VirtFlowProfile *profile = g_new0(VirtFlowProfile, 1);
+    guint n = p->evdev ? p->evdev->len : 0;
+    gboolean lg = p->view == VF_VIEW_LOOKING_GLASS;
+
+    profile->view = (VirtFlowView)p->view;
+    profile->lg_width = lg ? p->lg_width : 0;
+    profile->lg_height = lg ? p->lg_height : 0;
+    profile->lg_size_mib = lg ? vf_profile_lg_size_mib(p->lg_width, p->lg_height) : 0;
+    profile->inputs = g_new0(char *, n + 1);
+    profile->input_kinds = g_new0(char *, n + 1);
+    for (guint i = 0; i < n; i++) {
+        const VfEvdevInput *in = p->evdev->pdata[i];
+
+        profile->inputs[i] = g_strdup(in->path);
+        profile->input_kinds[i] = g_strdup(vf_input_kind_to_string(in->kind));
+    }
+    profile->grab_toggle = g_strdup(vf_grab_toggle_to_string(p->grab_toggle));
+    profile->virtio_input = p->virtio_input;
+    profile->usb_controller = g_strdup(p->usb_controller);
+    return profile;
 }
 
 VirtFlowCheck *

@@ -289,6 +289,35 @@ typedef struct {
 } VirtFlowWrite;
 
 /**
+ * VirtFlowProfile:
+ * @view: where the picture goes
+ * @lg_width: Looking Glass: the guest width its shared memory is sized for (0 otherwise)
+ * @lg_height: Looking Glass: the guest height (0 otherwise)
+ * @lg_size_mib: Looking Glass: the shared memory's size in MiB (0 otherwise)
+ * @inputs: (array zero-terminated=1): the host's evdev devices handed to the VM, as
+ *   /dev/input/by-id paths
+ * @input_kinds: (array zero-terminated=1): "keyboard" or "mouse", one per @inputs
+ * @grab_toggle: the keys that switch keyboard and mouse between host and VM ("ctrl-ctrl", …)
+ * @virtio_input: whether the VM gets virtio keyboard and mouse
+ * @usb_controller: (nullable): the PCI address of a USB controller passed through as the
+ *   input, or %NULL
+ *
+ * How an activated VM is used: the profile of an Activate plan or run, as
+ * `virtflow activate --json` shows it under "profile".
+ */
+typedef struct {
+    VirtFlowView view;
+    guint lg_width;
+    guint lg_height;
+    guint lg_size_mib;
+    char **inputs;
+    char **input_kinds;
+    char *grab_toggle;
+    gboolean virtio_input;
+    char *usb_controller;
+} VirtFlowProfile;
+
+/**
  * VirtFlowCheck:
  * @id: stable, for scripts: "iommu", "gpu-group:0000:01:00.0", "vm-xml"
  * @title: what is checked, one line
@@ -354,6 +383,11 @@ GType virtflow_write_get_type(void) G_GNUC_CONST;
 VirtFlowWrite *virtflow_write_copy(const VirtFlowWrite *write);
 void virtflow_write_free(VirtFlowWrite *write);
 
+#define VIRTFLOW_TYPE_PROFILE (virtflow_profile_get_type())
+GType virtflow_profile_get_type(void) G_GNUC_CONST;
+VirtFlowProfile *virtflow_profile_copy(const VirtFlowProfile *profile);
+void virtflow_profile_free(VirtFlowProfile *profile);
+
 #define VIRTFLOW_TYPE_CHECK (virtflow_check_get_type())
 GType virtflow_check_get_type(void) G_GNUC_CONST;
 VirtFlowCheck *virtflow_check_copy(const VirtFlowCheck *check);
@@ -370,6 +404,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowHolder, virtflow_holder_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowDevice, virtflow_device_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowStep, virtflow_step_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowWrite, virtflow_write_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowProfile, virtflow_profile_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowCheck, virtflow_check_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowSetupChange, virtflow_setup_change_free)
 
