@@ -408,13 +408,11 @@ static gboolean vfg_window_tune_state_set(GtkSwitch *sw, gboolean state, gpointe
 
 /* "line\nline": what a change does, one line each */
 static char *
-vfg_tune_changes_text(const VfTuneChange *change)
+vfg_tune_changes_text(VirtFlowTune *tune)
 {
-    g_autoptr(GString) s = g_string_new(NULL);
+    g_auto(GStrv) changes = tune ? virtflow_tune_dup_changes(tune) : NULL;
 
-    for (guint i = 0; change && i < change->changes->len; i++)
-        g_string_append_printf(s, "%s%s", i ? "\n" : "", (const char *)change->changes->pdata[i]);
-    return g_string_free(g_steal_pointer(&s), FALSE);
+    return changes ? g_strjoinv("\n", changes) : g_strdup("");
 }
 
 /* The group shows self->tune: the switch as the VM is, the plan in one sentence, what
@@ -423,7 +421,7 @@ static void
 vfg_window_show_tune(VfgWindow *self)
 {
     const VfgTuneStatus *t = self->tune;
-    const VfTuneChange *next = t ? (t->tuned ? t->undo : t->plan) : NULL;
+    VirtFlowTune *next = t ? (t->tuned ? t->undo : t->plan) : NULL;
     g_autofree char *subtitle = NULL;
     g_autofree char *changes = NULL;
 
@@ -436,10 +434,10 @@ vfg_window_show_tune(VfgWindow *self)
     if (t == NULL)
         subtitle = g_strdup(_("Reading this computer's CPU…"));
     else if (t->tuned)
-        subtitle =
-            g_strdup_printf(_("On: %s"), t->plan ? t->plan->plan->summary : _("tuned by VirtFlow"));
+        subtitle = g_strdup_printf(_("On: %s"), t->plan ? virtflow_tune_get_summary(t->plan)
+                                                        : _("tuned by VirtFlow"));
     else if (t->plan)
-        subtitle = g_strdup_printf(_("Off. Switched on: %s"), t->plan->plan->summary);
+        subtitle = g_strdup_printf(_("Off. Switched on: %s"), virtflow_tune_get_summary(t->plan));
     else
         subtitle = g_strdup_printf(_("Not available: %s"), t->plan_error);
     adw_action_row_set_subtitle(self->tune_row, subtitle);
@@ -542,7 +540,7 @@ static void
 vfg_window_tune_response(AdwMessageDialog *dialog, const char *response, gpointer data)
 {
     VfgWindow *self = data;
-    VfTuneChange *change;
+    VirtFlowTune *change;
 
     if (!g_str_equal(response, "go") || self->tune == NULL) {
         vfg_window_show_tune(self);
@@ -554,7 +552,8 @@ vfg_window_tune_response(AdwMessageDialog *dialog, const char *response, gpointe
         change = g_steal_pointer(&self->tune->plan);
     if (change == NULL)
         return;
-    g_object_set_data(G_OBJECT(self), "vfg-tune-undo", GINT_TO_POINTER(change->undo));
+    g_object_set_data(G_OBJECT(self), "vfg-tune-undo",
+                      GINT_TO_POINTER(virtflow_tune_get_undo(change)));
     self->tune_busy = TRUE;
     vfg_window_show_tune(self);
     vfg_backend_tune_apply_async(self->backend, change, vfg_window_tune_applied,
@@ -567,7 +566,7 @@ vfg_window_tune_state_set(GtkSwitch *sw, gboolean state, gpointer data)
 {
     VfgWindow *self = data;
     const VfgTuneStatus *t = self->tune;
-    const VfTuneChange *next = t ? (t->tuned ? t->undo : t->plan) : NULL;
+    VirtFlowTune *next = t ? (t->tuned ? t->undo : t->plan) : NULL;
     g_autofree char *heading = NULL;
     g_autofree char *changes = NULL;
     g_autofree char *body = NULL;
@@ -579,16 +578,18 @@ vfg_window_tune_state_set(GtkSwitch *sw, gboolean state, gpointer data)
     if (t->tuned) {
         heading = g_strdup_printf(_("Undo the Tune of %s?"), self->tune_vm);
         body = g_strdup_printf(_("Its definition goes back to what it was before:\n%s%s"), changes,
-                               next->running ? _("\n\nThe VM is running: this applies at its "
-                                                 "next start.")
-                                             : "");
+                               virtflow_tune_get_running(next)
+                                   ? _("\n\nThe VM is running: this applies at its "
+                                       "next start.")
+                                   : "");
     } else {
         heading = g_strdup_printf(_("Tune %s for Performance?"), self->tune_vm);
         body = g_strdup_printf(_("%s\n\n%s%s\n\nSwitching it off later puts everything back."),
-                               next->plan->summary, changes,
-                               next->running ? _("\n\nThe VM is running: this applies at its "
-                                                 "next start.")
-                                             : "");
+                               virtflow_tune_get_summary(next), changes,
+                               virtflow_tune_get_running(next)
+                                   ? _("\n\nThe VM is running: this applies at its "
+                                       "next start.")
+                                   : "");
     }
     dialog = adw_message_dialog_new(GTK_WINDOW(self), heading, body);
     adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", _("Cancel"), "go",
@@ -1031,7 +1032,7 @@ vfg_window_find_step(VfgWindow *self, const char *id)
 }
 
 static void
-vfg_window_set_step(VfgWindow *self, const VfStep *step)
+vfg_window_set_step(VfgWindow *self, const VirtFlowStep *step)
 {
     VfgStepRow *row = vfg_window_find_step(self, step->id);
 
@@ -1044,7 +1045,7 @@ vfg_window_set_step(VfgWindow *self, const VfStep *step)
 /* What a screen reader says of the progress bar: the step, its number and its state
  * (GTK 4.8 has no announcement: the bar's description follows the steps). */
 static void
-vfg_window_announce_step(VfgWindow *self, const VfStep *step)
+vfg_window_announce_step(VfgWindow *self, const VirtFlowStep *step)
 {
     guint n = 0, total = 0;
     g_autofree char *text = NULL;
@@ -1057,20 +1058,20 @@ vfg_window_announce_step(VfgWindow *self, const VfStep *step)
             n = total;
     }
     text = g_strdup_printf(_("Step %u of %u: %s, %s"), n, total, step->title,
-                           vf_step_state_to_string(step->state));
+                           vf_step_state_to_string((VfStepState)step->state));
     gtk_accessible_update_property(GTK_ACCESSIBLE(self->flow_progress),
                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
 }
 
 static void
-vfg_window_on_plan(const VfStep *step, double fraction, gpointer data)
+vfg_window_on_plan(const VirtFlowStep *step, double fraction, gpointer data)
 {
     if (!VFG_WINDOW(data)->disposed)
         vfg_window_set_step(data, step);
 }
 
 static void
-vfg_window_on_progress(const VfStep *step, double fraction, gpointer data)
+vfg_window_on_progress(const VirtFlowStep *step, double fraction, gpointer data)
 {
     VfgWindow *self = data;
     g_autofree char *text = g_strdup_printf("%.0f %%", fraction * 100);
@@ -1110,12 +1111,10 @@ vfg_window_bench_tick(gpointer data)
 
 /* What the user can do about a failed flow. */
 static const char *
-vfg_error_fix(const GError *error)
+vfg_error_fix(const char *fix)
 {
-    /* the fix comes from where the failure happened (vf_error_get_fix()): the code alone
+    /* the fix comes from where the failure happened (the flow's fix): the code alone
      * cannot tell a VM that is gone from a guest agent that does not answer */
-    const char *fix = error ? vf_error_get_fix(error) : NULL;
-
     return fix ? fix : _("Fix the reason above, then Retry");
 }
 
@@ -1132,15 +1131,21 @@ vfg_looking_glass_installed(void)
  * switch key) and the next step it leads to (Start after Activate, Looking Glass after
  * Start). */
 static void
-vfg_window_show_result(VfgWindow *self, const VfFlow *flow)
+vfg_window_show_result(VfgWindow *self, VirtFlowFlow *flow)
 {
     g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(g_free);
-    gboolean start = flow && flow->kind == VF_FLOW_ACTIVATE;
-    gboolean lg = flow && flow->kind == VF_FLOW_START && flow->profile &&
-                  flow->profile->view == VF_VIEW_LOOKING_GLASS;
+    VirtFlowFlowKind kind = flow ? virtflow_flow_get_kind(flow) : VIRTFLOW_FLOW_STOP;
+    gboolean start = flow && kind == VIRTFLOW_FLOW_ACTIVATE;
+    /* the VM's recorded profile, as its Start applied it */
+    const VfProfile *profile =
+        flow && self->snap ? g_hash_table_lookup(self->snap->profiles, virtflow_flow_get_vm(flow))
+                           : NULL;
+    gboolean lg =
+        flow && kind == VIRTFLOW_FLOW_START && profile && profile->view == VF_VIEW_LOOKING_GLASS;
+    g_auto(GStrv) notes = flow ? virtflow_flow_dup_notes(flow) : NULL;
 
-    for (guint i = 0; flow && flow->notes && i < flow->notes->len; i++)
-        vfg_rows_add(rows, flow->notes->pdata[i], NULL, "dialog-information-symbolic");
+    for (guint i = 0; notes && notes[i]; i++)
+        vfg_rows_add(rows, notes[i], NULL, "dialog-information-symbolic");
     if (lg && !vfg_looking_glass_installed())
         vfg_rows_add(rows, _("Install looking-glass-client to see the VM in a window"), NULL,
                      "dialog-warning-symbolic");
@@ -1201,23 +1206,25 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
 {
     g_autoptr(VfgWindow) self = data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(VfFlow) flow = NULL;
+    g_autoptr(VirtFlowFlow) flow = NULL;
     g_autoptr(GString) undo = g_string_new(NULL);
     gboolean ok = vfg_backend_run_flow_finish(VFG_BACKEND(source), result, &flow, &error);
     const char *reason = error ? error->message : NULL;
+    g_autoptr(GPtrArray) steps = flow ? virtflow_flow_dup_steps(flow) : NULL;
+    g_auto(GStrv) warnings = flow ? virtflow_flow_dup_warnings(flow) : NULL;
 
     if (self->disposed)
         return;
     /* the final state of every step, skipped ones included */
-    for (guint i = 0; flow && i < flow->steps->len; i++) {
-        const VfStep *step = flow->steps->pdata[i];
+    for (guint i = 0; steps && i < steps->len; i++) {
+        const VirtFlowStep *step = steps->pdata[i];
 
         vfg_window_set_step(self, step);
-        if (step->state == VF_STEP_FAILED && step->detail)
+        if (step->state == VIRTFLOW_STEP_FAILED && step->detail)
             reason = step->detail;
     }
-    for (guint i = 0; flow && i < flow->warnings->len; i++) {
-        const char *w = flow->warnings->pdata[i];
+    for (guint i = 0; warnings && warnings[i]; i++) {
+        const char *w = warnings[i];
 
         if (g_str_has_prefix(w, "Undo:"))
             g_string_append_printf(undo, "%s%s", undo->len ? "\n" : "", w + 6);
@@ -1232,19 +1239,19 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
     } else {
         g_autofree char *title = g_strdup_printf(_("%s: failed"), self->busy_vm);
 
-        guint done = 0, total = flow ? flow->steps->len : 0;
+        guint done = 0, total = steps ? steps->len : 0;
         gboolean guest_failed = FALSE;
         g_autofree char *where = NULL;
 
         for (guint i = 0; i < total; i++) {
-            const VfStep *step = flow->steps->pdata[i];
+            const VirtFlowStep *step = steps->pdata[i];
 
-            if (step->state == VF_STEP_FAILED) {
+            if (step->state == VIRTFLOW_STEP_FAILED) {
                 where = g_strdup_printf(_("failed at step %u of %u"), i + 1, total);
                 guest_failed = g_str_equal(step->id, "check-guest");
                 break;
             }
-            if (step->state == VF_STEP_DONE || step->state == VF_STEP_SKIPPED)
+            if (step->state == VIRTFLOW_STEP_DONE || step->state == VIRTFLOW_STEP_SKIPPED)
                 done++;
         }
         /* the bar stops where it failed, in the error colour: a full blue bar reads "done" */
@@ -1259,7 +1266,9 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
         }
         gtk_label_set_label(self->flow_title, title);
         adw_action_row_set_subtitle(self->reason_row, reason ? reason : "unknown");
-        adw_action_row_set_subtitle(self->fix_row, vfg_error_fix(error));
+        /* the fix said where the failure happened (VirtFlowFlow:fix) */
+        adw_action_row_set_subtitle(self->fix_row,
+                                    vfg_error_fix(flow ? virtflow_flow_get_fix(flow) : NULL));
         self->last_kind = self->busy_kind;
         g_free(self->last_vm);
         self->last_vm = g_strdup(self->busy_vm);
@@ -1283,12 +1292,12 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
         fflush(stdout);
     }
     /* warnings stay on the VM's page (a toast is gone before it is read) */
-    if (flow && flow->warnings->len > 0) {
+    if (warnings && warnings[0]) {
         GPtrArray *kept = g_ptr_array_new_with_free_func(g_free);
 
-        for (guint i = 0; i < flow->warnings->len; i++)
-            if (!g_str_has_prefix(flow->warnings->pdata[i], "Undo:"))
-                g_ptr_array_add(kept, g_strdup(flow->warnings->pdata[i]));
+        for (guint i = 0; warnings[i]; i++)
+            if (!g_str_has_prefix(warnings[i], "Undo:"))
+                g_ptr_array_add(kept, g_strdup(warnings[i]));
         g_hash_table_insert(self->vm_warnings, g_strdup(self->busy_vm), kept);
     } else {
         g_hash_table_remove(self->vm_warnings, self->busy_vm);
@@ -1535,7 +1544,7 @@ vfg_window_start_flow(VfgWindow *self, VfFlowKind kind, const char *vm, gboolean
     }
     gtk_widget_set_visible(self->result_group, FALSE);
     vfg_backend_run_flow_async(
-        self->backend, kind, vm, force, profile,
+        self->backend, (VirtFlowFlowKind)kind, vm, force, profile,
         kind == VF_FLOW_ACTIVATE || kind == VF_FLOW_DEACTIVATE ? vfg_window_on_plan : NULL,
         vfg_window_on_progress, vfg_window_on_wait, self, vfg_window_flow_done, g_object_ref(self));
 }

@@ -20,6 +20,11 @@ G_DECLARE_FINAL_TYPE(VirtFlowConnection, virtflow_connection, VIRTFLOW, CONNECTI
 
 VirtFlowConnection *virtflow_connection_new(const char *uri, GError **error);
 VirtFlowConnection *virtflow_connection_new_demo(VirtFlowHost *host, GError **error);
+void virtflow_connection_new_async(const char *uri, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data);
+void virtflow_connection_new_demo_async(VirtFlowHost *host, GCancellable *cancellable,
+                                        GAsyncReadyCallback callback, gpointer user_data);
+VirtFlowConnection *virtflow_connection_new_finish(GAsyncResult *result, GError **error);
 
 const char *virtflow_connection_get_uri(VirtFlowConnection *conn);
 gboolean virtflow_connection_get_demo(VirtFlowConnection *conn);

@@ -5,6 +5,14 @@
  */
 #include "virtflow-private.h"
 
+G_STATIC_ASSERT((int)VIRTFLOW_GRAB_TOGGLE_CTRL_CTRL == (int)VF_GRAB_TOGGLE_CTRL_CTRL);
+G_STATIC_ASSERT((int)VIRTFLOW_GRAB_TOGGLE_ALT_ALT == (int)VF_GRAB_TOGGLE_ALT_ALT);
+G_STATIC_ASSERT((int)VIRTFLOW_GRAB_TOGGLE_SHIFT_SHIFT == (int)VF_GRAB_TOGGLE_SHIFT_SHIFT);
+G_STATIC_ASSERT((int)VIRTFLOW_GRAB_TOGGLE_META_META == (int)VF_GRAB_TOGGLE_META_META);
+G_STATIC_ASSERT((int)VIRTFLOW_GRAB_TOGGLE_SCROLLLOCK == (int)VF_GRAB_TOGGLE_SCROLLLOCK);
+G_STATIC_ASSERT((int)VIRTFLOW_GRAB_TOGGLE_CTRL_SCROLLLOCK == (int)VF_GRAB_TOGGLE_CTRL_SCROLLLOCK);
+G_STATIC_ASSERT((int)VIRTFLOW_GRAB_TOGGLE_CTRL_SCROLLLOCK + 1 == (int)VF_GRAB_TOGGLE_LAST);
+
 /**
  * VirtFlowFlow:
  *
@@ -35,6 +43,8 @@ struct _VirtFlowFlow {
     gboolean running;
     VirtFlowView view;
     gboolean input_auto;
+    GStrv input_devices; /* NULL: input-auto decides */
+    VirtFlowGrabToggle grab_toggle;
     VfFlow *flow; /* the plan, or the last run's steps; NULL before either */
     char *fix;    /* the last failed run's fix (vf_error_get_fix()) */
 };
@@ -52,6 +62,8 @@ enum {
     PROP_VIEW,
     PROP_INPUT_AUTO,
     PROP_FIX,
+    PROP_INPUT_DEVICES,
+    PROP_GRAB_TOGGLE,
     N_PROPS
 };
 
@@ -73,6 +85,7 @@ virtflow_flow_finalize(GObject *object)
     g_free(self->vm);
     g_free(self->gpu);
     g_free(self->fix);
+    g_strfreev(self->input_devices);
     g_clear_pointer(&self->flow, vf_flow_free);
     G_OBJECT_CLASS(virtflow_flow_parent_class)->finalize(object);
 }
@@ -116,6 +129,12 @@ virtflow_flow_get_property(GObject *object, guint prop_id, GValue *value, GParam
     case PROP_INPUT_AUTO:
         g_value_set_boolean(value, self->input_auto);
         break;
+    case PROP_INPUT_DEVICES:
+        g_value_set_boxed(value, self->input_devices);
+        break;
+    case PROP_GRAB_TOGGLE:
+        g_value_set_enum(value, self->grab_toggle);
+        break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
     }
@@ -155,6 +174,12 @@ virtflow_flow_set_property(GObject *object, guint prop_id, const GValue *value, 
         break;
     case PROP_INPUT_AUTO:
         virtflow_flow_set_input_auto(self, g_value_get_boolean(value));
+        break;
+    case PROP_INPUT_DEVICES:
+        virtflow_flow_set_input_devices(self, g_value_get_boxed(value));
+        break;
+    case PROP_GRAB_TOGGLE:
+        virtflow_flow_set_grab_toggle(self, g_value_get_enum(value));
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -253,6 +278,24 @@ virtflow_flow_class_init(VirtFlowFlowClass *klass)
      * none over (`--input none`).
      */
     properties[PROP_INPUT_AUTO] = g_param_spec_boolean("input-auto", NULL, NULL, FALSE, rw);
+    /**
+     * VirtFlowFlow:input-devices: (getter get_input_devices) (setter set_input_devices)
+     *
+     * Activate: the keyboards and mice to hand to the VM, as `/dev/input/by-id` paths (a
+     * link ending in `-event-kbd` is a keyboard, any other a mouse), as `virtflow activate
+     * --input DEVICE` names them. When set (an empty list hands none over), it is used
+     * instead of #VirtFlowFlow:input-auto; %NULL leaves the choice to input-auto.
+     */
+    properties[PROP_INPUT_DEVICES] =
+        g_param_spec_boxed("input-devices", NULL, NULL, G_TYPE_STRV, rw);
+    /**
+     * VirtFlowFlow:grab-toggle: (getter get_grab_toggle) (setter set_grab_toggle)
+     *
+     * Activate: the keys that switch a handed-over keyboard and mouse between the host and
+     * the VM (`virtflow activate --grab-toggle`). Only used with input handed over.
+     */
+    properties[PROP_GRAB_TOGGLE] = g_param_spec_enum(
+        "grab-toggle", NULL, NULL, VIRTFLOW_TYPE_GRAB_TOGGLE, VIRTFLOW_GRAB_TOGGLE_CTRL_CTRL, rw);
     g_object_class_install_properties(object_class, N_PROPS, properties);
 
     /**
@@ -534,8 +577,80 @@ virtflow_flow_set_input_auto(VirtFlowFlow *flow, gboolean input_auto)
     g_object_notify_by_pspec(G_OBJECT(flow), properties[PROP_INPUT_AUTO]);
 }
 
+/**
+ * virtflow_flow_get_input_devices:
+ * @flow: a #VirtFlowFlow
+ *
+ * The keyboards and mice Activate hands to the VM when chosen one by one.
+ *
+ * Returns: (transfer none) (nullable) (array zero-terminated=1): the by-id paths, or
+ *   %NULL when #VirtFlowFlow:input-auto decides
+ */
+const char *const *
+virtflow_flow_get_input_devices(VirtFlowFlow *flow)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_FLOW(flow), NULL);
+    return (const char *const *)flow->input_devices;
+}
+
+/**
+ * virtflow_flow_set_input_devices:
+ * @flow: a #VirtFlowFlow
+ * @devices: (nullable) (array zero-terminated=1): `/dev/input/by-id` paths of the keyboards
+ *   and mice to hand over (empty: none), or %NULL to let #VirtFlowFlow:input-auto decide
+ *
+ * Sets #VirtFlowFlow:input-devices, for the next plan or run of Activate.
+ */
+void
+virtflow_flow_set_input_devices(VirtFlowFlow *flow, const char *const *devices)
+{
+    g_return_if_fail(VIRTFLOW_IS_FLOW(flow));
+    if (devices == NULL && flow->input_devices == NULL)
+        return;
+    if (devices && flow->input_devices &&
+        g_strv_equal((const char *const *)flow->input_devices, devices))
+        return;
+    g_strfreev(flow->input_devices);
+    flow->input_devices = g_strdupv((char **)devices);
+    g_object_notify_by_pspec(G_OBJECT(flow), properties[PROP_INPUT_DEVICES]);
+}
+
+/**
+ * virtflow_flow_get_grab_toggle:
+ * @flow: a #VirtFlowFlow
+ *
+ * The keys that switch a handed-over keyboard and mouse between the host and the VM.
+ *
+ * Returns: the value of #VirtFlowFlow:grab-toggle
+ */
+VirtFlowGrabToggle
+virtflow_flow_get_grab_toggle(VirtFlowFlow *flow)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_FLOW(flow), VIRTFLOW_GRAB_TOGGLE_CTRL_CTRL);
+    return flow->grab_toggle;
+}
+
+/**
+ * virtflow_flow_set_grab_toggle:
+ * @flow: a #VirtFlowFlow
+ * @toggle: the keys that switch the keyboard and mouse between the host and the VM
+ *
+ * Sets #VirtFlowFlow:grab-toggle, for the next plan or run of Activate.
+ */
+void
+virtflow_flow_set_grab_toggle(VirtFlowFlow *flow, VirtFlowGrabToggle toggle)
+{
+    g_return_if_fail(VIRTFLOW_IS_FLOW(flow));
+    g_return_if_fail(toggle <= VIRTFLOW_GRAB_TOGGLE_CTRL_SCROLLLOCK);
+    if (flow->grab_toggle == toggle)
+        return;
+    flow->grab_toggle = toggle;
+    g_object_notify_by_pspec(G_OBJECT(flow), properties[PROP_GRAB_TOGGLE]);
+}
+
 /* Activate's profile from the properties: NULL for the default (the flow keeps an activated
- * VM's own), else the view and, with input-auto, the keyboard and mouse in use as the CLI's
+ * VM's own), else the view, the grab toggle and the input-devices or, with input-auto, the keyboard
+ * and mouse in use as the CLI's
  * `--input auto` picks them (none when they cannot be read: no reason to refuse the GPU). */
 static VfProfile *
 virtflow_flow_dup_profile(VirtFlowFlow *self)
@@ -543,11 +658,22 @@ virtflow_flow_dup_profile(VirtFlowFlow *self)
     VfProfile *profile;
 
     if (self->kind != VIRTFLOW_FLOW_ACTIVATE ||
-        (self->view == VIRTFLOW_VIEW_MONITOR && !self->input_auto))
+        (self->view == VIRTFLOW_VIEW_MONITOR && !self->input_auto && self->input_devices == NULL &&
+         self->grab_toggle == VIRTFLOW_GRAB_TOGGLE_CTRL_CTRL))
         return NULL;
     profile = vf_profile_new();
     profile->view = (VfView)self->view;
-    if (self->input_auto) {
+    profile->grab_toggle = (VfGrabToggle)self->grab_toggle;
+    if (self->input_devices) {
+        for (guint i = 0; self->input_devices[i]; i++) {
+            const char *path = self->input_devices[i];
+
+            g_ptr_array_add(profile->evdev, vf_evdev_input_new(g_str_has_suffix(path, "-event-kbd")
+                                                                   ? VF_INPUT_KIND_KEYBOARD
+                                                                   : VF_INPUT_KIND_MOUSE,
+                                                               path));
+        }
+    } else if (self->input_auto) {
         g_autofree char *note = NULL;
         g_autoptr(GPtrArray) picked =
             vf_input_pick_auto(_virtflow_host_get_vf(self->host), &note, NULL);

@@ -36,6 +36,10 @@ VirtFlowView virtflow_flow_get_view(VirtFlowFlow *flow);
 void virtflow_flow_set_view(VirtFlowFlow *flow, VirtFlowView view);
 gboolean virtflow_flow_get_input_auto(VirtFlowFlow *flow);
 void virtflow_flow_set_input_auto(VirtFlowFlow *flow, gboolean input_auto);
+const char *const *virtflow_flow_get_input_devices(VirtFlowFlow *flow);
+void virtflow_flow_set_input_devices(VirtFlowFlow *flow, const char *const *devices);
+VirtFlowGrabToggle virtflow_flow_get_grab_toggle(VirtFlowFlow *flow);
+void virtflow_flow_set_grab_toggle(VirtFlowFlow *flow, VirtFlowGrabToggle toggle);
 
 gboolean virtflow_flow_plan(VirtFlowFlow *flow, GError **error);
 GPtrArray *virtflow_flow_dup_steps(VirtFlowFlow *flow);

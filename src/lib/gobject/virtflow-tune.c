@@ -42,6 +42,7 @@ enum {
     PROP_UNDO,
     PROP_SUMMARY,
     PROP_CHANGED,
+    PROP_RUNNING,
     N_PROPS
 };
 
@@ -97,6 +98,9 @@ virtflow_tune_get_property(GObject *object, guint prop_id, GValue *value, GParam
         break;
     case PROP_CHANGED:
         g_value_set_boolean(value, virtflow_tune_get_changed(self));
+        break;
+    case PROP_RUNNING:
+        g_value_set_boolean(value, virtflow_tune_get_running(self));
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -212,6 +216,12 @@ virtflow_tune_class_init(VirtFlowTuneClass *klass)
      * The plan changes the VM's definition (FALSE: it is tuned so already).
      */
     properties[PROP_CHANGED] = g_param_spec_boolean("changed", NULL, NULL, FALSE, ro);
+    /**
+     * VirtFlowTune:running: (getter get_running)
+     *
+     * The VM was running when planned: the new definition applies at its next start.
+     */
+    properties[PROP_RUNNING] = g_param_spec_boolean("running", NULL, NULL, FALSE, ro);
     g_object_class_install_properties(object_class, N_PROPS, properties);
 }
 
@@ -469,6 +479,7 @@ virtflow_tune_plan(VirtFlowTune *tune, GError **error)
     tune->change = change;
     g_object_notify_by_pspec(G_OBJECT(tune), properties[PROP_SUMMARY]);
     g_object_notify_by_pspec(G_OBJECT(tune), properties[PROP_CHANGED]);
+    g_object_notify_by_pspec(G_OBJECT(tune), properties[PROP_RUNNING]);
     return TRUE;
 }
 
@@ -602,6 +613,22 @@ virtflow_tune_get_changed(VirtFlowTune *tune)
 {
     g_return_val_if_fail(VIRTFLOW_IS_TUNE(tune), FALSE);
     return tune->change && tune->change->changed;
+}
+
+/**
+ * virtflow_tune_get_running:
+ * @tune: a #VirtFlowTune
+ *
+ * Whether the VM was running when planned: a running VM keeps running, and the new
+ * definition applies at its next start.
+ *
+ * Returns: %TRUE when the VM was running, %FALSE when not or before a plan
+ */
+gboolean
+virtflow_tune_get_running(VirtFlowTune *tune)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_TUNE(tune), FALSE);
+    return tune->change && tune->change->running;
 }
 
 /**
