@@ -265,6 +265,73 @@ def test_input_auto_as_the_cli_default(cli, tmp_path, monkeypatch):
     assert lines == expected
 
 
+def test_input_devices_and_grab_toggle_as_the_cli(demo, demo_root):
+    """--input DEVICE and --grab-toggle: the devices chosen one by one replace input-auto."""
+    host, conn = demo
+    by_id = os.path.join(demo_root, "dev/input/by-id")
+    kbd = sorted(n for n in os.listdir(by_id) if n.endswith("-event-kbd"))[-1]
+    path = "/dev/input/by-id/" + kbd
+    activate = VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, None)
+    activate.props.input_auto = True
+    activate.props.input_devices = [path]
+    activate.props.grab_toggle = VirtFlow.GrabToggle.SCROLLLOCK
+    assert activate.get_input_devices() == [path]
+    activate.plan()
+    xml = activate.get_domain_xml()
+    assert xml.count('<input type="evdev">') == 1, xml
+    assert path in xml and 'grabToggle="scrolllock"' in xml, xml
+
+    activate.props.input_devices = []  # an empty choice hands none over, input-auto or not
+    activate.plan()
+    assert '<input type="evdev">' not in activate.get_domain_xml()
+    activate.props.input_devices = None  # input-auto decides again
+    activate.plan()
+    assert '<input type="evdev">' in activate.get_domain_xml()
+
+
+def test_connection_opened_off_thread_signals_here(demo_root):
+    """new_demo_async: libvirt opened on a worker, vm-changed in the thread that finished."""
+    host = VirtFlow.Host.new_demo(demo_root)
+    loop = GLib.MainLoop()
+    got = {}
+
+    def opened(source, result):
+        got["conn"] = VirtFlow.Connection.new_finish(result)
+        loop.quit()
+
+    VirtFlow.Connection.new_demo_async(host, None, opened)
+    loop.run()
+    conn = got["conn"]
+    assert conn.props.demo and VM in [vm.props.name for vm in conn.list_vms()]
+    events = []
+    conn.connect("vm-changed", lambda c, name, event: events.append(
+        (name, event, GLib.MainContext.default().is_owner())))
+    assert VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, None).run(None)
+    assert VirtFlow.Flow.new(VirtFlow.FlowKind.START, host, conn, VM, None).run(None)
+    tune = VirtFlow.Tune.new(host, conn, VM)
+    assert tune.plan() and tune.props.running, "a running VM gets its tune at its next start"
+    deadline = GLib.get_monotonic_time() + 2_000_000
+    while (VM, VirtFlow.LifecycleEvent.STARTED, True) not in events and \
+            GLib.get_monotonic_time() < deadline:
+        GLib.MainContext.default().iteration(False)
+    assert (VM, VirtFlow.LifecycleEvent.STARTED, True) in events, events
+    assert VirtFlow.Flow.new(VirtFlow.FlowKind.STOP, host, conn, VM, None).run(None)
+    assert not VirtFlow.Tune.new(host, conn, VM).props.running
+
+    bad = VirtFlow.Host.new(demo_root)  # not the demo's host
+    loop = GLib.MainLoop()
+
+    def refused(source, result):
+        with pytest.raises(GLib.Error) as error:
+            VirtFlow.Connection.new_finish(result)
+        got["code"] = error.value.code
+        loop.quit()
+
+    VirtFlow.Connection.new_demo_async(bad, None, refused)
+    loop.run()
+    assert got["code"] == VirtFlow.Error.INVALID_ARGUMENT
+
+
 def test_start_stop_plan_and_vm_changed(demo):
     host, conn = demo
     events = []
