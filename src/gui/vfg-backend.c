@@ -347,6 +347,35 @@ vfg_snapshot_free(VfgSnapshot *snap)
     g_free(snap);
 }
 
+/* The VM list through VirtFlowConnection, as the window's model: the app's own records,
+ * which it edits after a flow until the next refresh confirms (VirtFlowVm is a snapshot). */
+static GPtrArray *
+vfg_domains_from_vms(VirtFlowConnection *conn, GError **error)
+{
+    g_autoptr(GPtrArray) vms = virtflow_connection_list_vms_with_sizes(conn, error);
+    GPtrArray *domains;
+
+    if (vms == NULL)
+        return NULL;
+    domains = g_ptr_array_new_full(vms->len, (GDestroyNotify)vf_domain_info_free);
+    for (guint i = 0; i < vms->len; i++) {
+        VirtFlowVm *vm = vms->pdata[i];
+        VfDomainInfo *info = g_new0(VfDomainInfo, 1);
+
+        info->name = g_strdup(virtflow_vm_get_name(vm));
+        info->uuid = g_strdup(virtflow_vm_get_uuid(vm));
+        /* VirtFlowVmState mirrors VfDomainState, value for value */
+        info->state = (VfDomainState)virtflow_vm_get_state(vm);
+        info->persistent = virtflow_vm_get_persistent(vm);
+        info->passthrough = virtflow_vm_get_passthrough(vm);
+        info->gpu = g_strdup(virtflow_vm_get_gpu(vm));
+        info->vcpus = virtflow_vm_get_vcpus(vm);
+        info->memory_kib = virtflow_vm_get_memory(vm);
+        g_ptr_array_add(domains, info);
+    }
+    return domains;
+}
+
 static void
 vfg_backend_refresh_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
 {
@@ -354,7 +383,7 @@ vfg_backend_refresh_thread(GTask *task, gpointer source, gpointer data, GCancell
     g_autoptr(VfgSnapshot) snap = g_new0(VfgSnapshot, 1);
     g_autoptr(GError) error = NULL;
 
-    snap->domains = vf_connection_list_domains_with_sizes(self->conn, &error);
+    snap->domains = vfg_domains_from_vms(self->vconn, &error);
     if (snap->domains == NULL) {
         g_task_return_error(task, g_steal_pointer(&error));
         return;

@@ -289,6 +289,17 @@ def test_input_devices_and_grab_toggle_as_the_cli(demo, demo_root):
     assert '<input type="evdev">' in activate.get_domain_xml()
 
 
+def test_vm_sizes_only_when_asked(demo):
+    """list_vms_with_sizes: the vCPUs and memory the app's VM rows show; list_vms: 0."""
+    host, conn = demo
+    sized = {vm.props.name: vm for vm in conn.list_vms_with_sizes()}
+    plain = {vm.props.name: vm for vm in conn.list_vms()}
+    assert sized.keys() == plain.keys()
+    assert sized[VM].props.vcpus == sized[VM].get_vcpus() > 0
+    assert sized[VM].props.memory == sized[VM].get_memory() >= 1024 * 1024  # KiB
+    assert plain[VM].props.vcpus == 0 and plain[VM].props.memory == 0
+
+
 def test_connection_opened_off_thread_signals_here(demo_root):
     """new_demo_async: libvirt opened on a worker, vm-changed in the thread that finished."""
     host = VirtFlow.Host.new_demo(demo_root)

@@ -482,6 +482,16 @@ virtflow_connection_get_demo(VirtFlowConnection *conn)
     return conn->demo_root != NULL;
 }
 
+static GPtrArray *
+virtflow_vms_from_infos(GPtrArray *infos)
+{
+    GPtrArray *vms = g_ptr_array_new_with_free_func(g_object_unref);
+
+    for (guint i = 0; i < infos->len; i++)
+        g_ptr_array_add(vms, _virtflow_vm_new_from_vf(infos->pdata[i]));
+    return vms;
+}
+
 /**
  * virtflow_connection_list_vms:
  * @conn: a #VirtFlowConnection
@@ -496,15 +506,33 @@ GPtrArray *
 virtflow_connection_list_vms(VirtFlowConnection *conn, GError **error)
 {
     g_autoptr(GPtrArray) infos = NULL;
-    GPtrArray *vms;
 
     g_return_val_if_fail(VIRTFLOW_IS_CONNECTION(conn), NULL);
     if ((infos = vf_connection_list_domains(conn->conn, error)) == NULL)
         return NULL;
-    vms = g_ptr_array_new_with_free_func(g_object_unref);
-    for (guint i = 0; i < infos->len; i++)
-        g_ptr_array_add(vms, _virtflow_vm_new_from_vf(infos->pdata[i]));
-    return vms;
+    return virtflow_vms_from_infos(infos);
+}
+
+/**
+ * virtflow_connection_list_vms_with_sizes:
+ * @conn: a #VirtFlowConnection
+ * @error: return location for a #GError
+ *
+ * As virtflow_connection_list_vms(), with #VirtFlowVm:vcpus and #VirtFlowVm:memory read:
+ * one more libvirt round trip per VM (call it from a thread where there are hundreds).
+ *
+ * Returns: (transfer container) (element-type VirtFlowVm): the VMs, or %NULL with
+ *   %VIRTFLOW_ERROR_LIBVIRT
+ */
+GPtrArray *
+virtflow_connection_list_vms_with_sizes(VirtFlowConnection *conn, GError **error)
+{
+    g_autoptr(GPtrArray) infos = NULL;
+
+    g_return_val_if_fail(VIRTFLOW_IS_CONNECTION(conn), NULL);
+    if ((infos = vf_connection_list_domains_with_sizes(conn->conn, error)) == NULL)
+        return NULL;
+    return virtflow_vms_from_infos(infos);
 }
 
 /**

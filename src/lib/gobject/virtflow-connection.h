@@ -29,6 +29,7 @@ VirtFlowConnection *virtflow_connection_new_finish(GAsyncResult *result, GError 
 const char *virtflow_connection_get_uri(VirtFlowConnection *conn);
 gboolean virtflow_connection_get_demo(VirtFlowConnection *conn);
 GPtrArray *virtflow_connection_list_vms(VirtFlowConnection *conn, GError **error);
+GPtrArray *virtflow_connection_list_vms_with_sizes(VirtFlowConnection *conn, GError **error);
 VirtFlowVm *virtflow_connection_lookup_vm(VirtFlowConnection *conn, const char *name,
                                           GError **error);
 

@@ -19,6 +19,8 @@ struct _VirtFlowVm {
     gboolean persistent;
     gboolean passthrough;
     char *gpu;
+    guint vcpus;
+    guint64 memory_kib;
 };
 
 enum {
@@ -31,6 +33,8 @@ enum {
     PROP_PERSISTENT,
     PROP_PASSTHROUGH,
     PROP_GPU,
+    PROP_VCPUS,
+    PROP_MEMORY,
     N_PROPS
 };
 
@@ -78,6 +82,12 @@ virtflow_vm_get_property(GObject *object, guint prop_id, GValue *value, GParamSp
         break;
     case PROP_GPU:
         g_value_set_string(value, self->gpu);
+        break;
+    case PROP_VCPUS:
+        g_value_set_uint(value, self->vcpus);
+        break;
+    case PROP_MEMORY:
+        g_value_set_uint64(value, self->memory_kib);
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -142,6 +152,20 @@ virtflow_vm_class_init(VirtFlowVmClass *klass)
      * The PCI address of the GPU the passthrough record gives the VM, or %NULL.
      */
     properties[PROP_GPU] = g_param_spec_string("gpu", NULL, NULL, NULL, flags);
+    /**
+     * VirtFlowVm:vcpus: (getter get_vcpus)
+     *
+     * The domain's virtual CPUs; 0 unless listed with
+     * virtflow_connection_list_vms_with_sizes().
+     */
+    properties[PROP_VCPUS] = g_param_spec_uint("vcpus", NULL, NULL, 0, G_MAXUINT, 0, flags);
+    /**
+     * VirtFlowVm:memory: (getter get_memory)
+     *
+     * The domain's maximum memory in KiB; 0 unless listed with
+     * virtflow_connection_list_vms_with_sizes().
+     */
+    properties[PROP_MEMORY] = g_param_spec_uint64("memory", NULL, NULL, 0, G_MAXUINT64, 0, flags);
     g_object_class_install_properties(object_class, N_PROPS, properties);
 }
 
@@ -161,6 +185,8 @@ _virtflow_vm_new_from_vf(const VfDomainInfo *info)
     self->persistent = info->persistent;
     self->passthrough = info->passthrough;
     self->gpu = g_strdup(info->gpu);
+    self->vcpus = info->vcpus;
+    self->memory_kib = info->memory_kib;
     return self;
 }
 
@@ -282,4 +308,34 @@ virtflow_vm_get_gpu(VirtFlowVm *vm)
 {
     g_return_val_if_fail(VIRTFLOW_IS_VM(vm), NULL);
     return vm->gpu;
+}
+
+/**
+ * virtflow_vm_get_vcpus:
+ * @vm: a #VirtFlowVm
+ *
+ * The domain's virtual CPUs, when listed with virtflow_connection_list_vms_with_sizes().
+ *
+ * Returns: the vCPU count, or 0 when not read
+ */
+guint
+virtflow_vm_get_vcpus(VirtFlowVm *vm)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_VM(vm), 0);
+    return vm->vcpus;
+}
+
+/**
+ * virtflow_vm_get_memory:
+ * @vm: a #VirtFlowVm
+ *
+ * The domain's maximum memory, when listed with virtflow_connection_list_vms_with_sizes().
+ *
+ * Returns: the memory in KiB, or 0 when not read
+ */
+guint64
+virtflow_vm_get_memory(VirtFlowVm *vm)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_VM(vm), 0);
+    return vm->memory_kib;
 }
