@@ -304,24 +304,26 @@ vfg_finding_add(GPtrArray *out, VfgFindingLevel level, const char *title, const 
 }
 
 GPtrArray *
-vfg_host_findings(VfHost *host, VfConnection *conn)
+vfg_host_findings(VirtFlowHost *host, VirtFlowConnection *conn)
 {
     static const VfgFindingLevel levels[] = {
-        [VF_CHECK_PASS] = VFG_FINDING_OK,
-        [VF_CHECK_WARN] = VFG_FINDING_WARN,
-        [VF_CHECK_FAIL] = VFG_FINDING_FAIL,
-        [VF_CHECK_SKIP] = VFG_FINDING_OK,
+        [VIRTFLOW_CHECK_PASS] = VFG_FINDING_OK,
+        [VIRTFLOW_CHECK_WARN] = VFG_FINDING_WARN,
+        [VIRTFLOW_CHECK_FAIL] = VFG_FINDING_FAIL,
+        [VIRTFLOW_CHECK_SKIP] = VFG_FINDING_OK,
     };
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)vfg_finding_free);
-    g_autoptr(VfDoctor) doctor = vf_doctor_new();
+    g_autoptr(VirtFlowDoctor) doctor = virtflow_doctor_new();
+    g_autoptr(GPtrArray) checks = NULL;
 
     /* the library's doctor: the same checks as `virtflow doctor`, skipped ones left out */
-    vf_doctor_check_host(doctor, host);
-    vf_doctor_check_libvirt(doctor, conn, NULL, NULL);
-    for (guint i = 0; i < doctor->checks->len; i++) {
-        const VfCheck *check = doctor->checks->pdata[i];
+    virtflow_doctor_check_host(doctor, host);
+    virtflow_doctor_check_libvirt(doctor, conn);
+    checks = virtflow_doctor_dup_checks(doctor);
+    for (guint i = 0; i < checks->len; i++) {
+        const VirtFlowCheck *check = checks->pdata[i];
 
-        if (check->status == VF_CHECK_SKIP || check->status >= VF_CHECK_LAST)
+        if (check->status == VIRTFLOW_CHECK_SKIP || check->status > VIRTFLOW_CHECK_SKIP)
             continue;
         vfg_finding_add(out, levels[check->status], check->title, check->detail, check->fix);
     }
@@ -338,9 +340,8 @@ vfg_snapshot_free(VfgSnapshot *snap)
     g_clear_pointer(&snap->domains, g_ptr_array_unref);
     g_clear_pointer(&snap->report, vf_host_report_free);
     g_clear_pointer(&snap->findings, g_ptr_array_unref);
-    g_clear_pointer(&snap->gpu_names, g_hash_table_unref);
+    g_clear_pointer(&snap->gpus, g_ptr_array_unref);
     g_clear_pointer(&snap->inputs, g_ptr_array_unref);
-    g_clear_pointer(&snap->auto_inputs, g_ptr_array_unref);
     g_clear_pointer(&snap->profiles, g_hash_table_unref);
     g_free(snap->report_error);
     g_free(snap->hook_text);
@@ -407,23 +408,15 @@ vfg_backend_refresh_thread(GTask *task, gpointer source, gpointer data, GCancell
     } else {
         snap->hook_text = g_strdup(_("not installed"));
     }
-    snap->findings = vfg_host_findings(self->host, self->conn);
-    snap->gpu_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    for (guint i = 0; snap->report && i < snap->report->gpus->len; i++) {
-        const VfGpu *gpu = snap->report->gpus->pdata[i];
-        g_autofree char *vendor = vf_pci_device_dup_vendor_name(gpu->device);
-        g_autofree char *device = vf_pci_device_dup_device_name(gpu->device);
-
-        g_hash_table_insert(snap->gpu_names, g_strdup(gpu->device->address),
-                            g_strdup_printf("%s %s", vendor, device));
-    }
+    snap->findings = vfg_host_findings(self->vhost, self->vconn);
+    /* the GPUs as VirtFlowGpu: verdicts, blockers, the devices that move, pci.ids names */
+    snap->gpus = virtflow_host_list_gpus(self->vhost, snap->report_error ? NULL : &error);
+    if (snap->gpus == NULL && snap->report_error == NULL)
+        snap->report_error = g_strdup(error->message);
     /* what the Activate dialog offers: the keyboards and mice, and the auto pick */
-    snap->inputs = vf_input_list(self->host, NULL);
+    snap->inputs = virtflow_host_list_inputs(self->vhost, NULL);
     if (snap->inputs == NULL)
-        snap->inputs = g_ptr_array_new_with_free_func((GDestroyNotify)vf_input_device_free);
-    snap->auto_inputs = vf_input_pick_auto(self->host, NULL, NULL);
-    if (snap->auto_inputs == NULL)
-        snap->auto_inputs = g_ptr_array_new_with_free_func((GDestroyNotify)vf_evdev_input_free);
+        snap->inputs = g_ptr_array_new_with_free_func((GDestroyNotify)virtflow_input_device_free);
     snap->profiles =
         g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)vf_profile_free);
     for (guint i = 0; i < snap->domains->len; i++) {

@@ -37,23 +37,24 @@ void vfg_finding_free(VfgFinding *finding);
 /* One look at the machine: the VMs and the host. */
 typedef struct {
     GPtrArray *domains;   /* of VfDomainInfo* */
-    VfHostReport *report; /* NULL when the host could not be read (see @report_error) */
+    VfHostReport *report; /* IOMMU and vfio modules; NULL when the host could not be read
+                           * (see @report_error) */
     char *report_error;
     gboolean hook_installed; /* ROOT/etc/libvirt/hooks/qemu.d/virtflow */
     char *hook_text;         /* "installed → TARGET", "not installed", ... */
     GPtrArray *findings;     /* of VfgFinding* */
-    GHashTable *gpu_names; /* GPU address → "Vendor Device" (pci.ids, read off the main thread) */
-    GPtrArray *inputs;     /* of VfInputDevice*: the host's keyboards and mice (by-id) */
-    GPtrArray *auto_inputs; /* of VfEvdevInput*: what `--input auto` picks */
-    GHashTable *profiles;   /* VM name → VfProfile*: how each activated VM is used */
+    GPtrArray *gpus;      /* of VirtFlowGpu* (virtflow_host_list_gpus); NULL: see @report_error */
+    GPtrArray *inputs;    /* of VirtFlowInputDevice*: the host's keyboards and mice (by-id), the
+                           * ones `--input auto` picks marked (virtflow_host_list_inputs) */
+    GHashTable *profiles; /* VM name → VfProfile*: how each activated VM is used */
 } VfgSnapshot;
 
 void vfg_snapshot_free(VfgSnapshot *snap);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfgSnapshot, vfg_snapshot_free)
 
-/* The host's troubleshooting findings: the library's doctor (vf-doctor.h) on the host and
+/* The host's troubleshooting findings: the library's doctor (VirtFlowDoctor) on the host and
  * the connection, what `virtflow doctor` shows. Blocking: call it from a thread. */
-GPtrArray *vfg_host_findings(VfHost *host, VfConnection *conn);
+GPtrArray *vfg_host_findings(VirtFlowHost *host, VirtFlowConnection *conn);
 
 /* Opens the demo host (@demo_root NULL: the default) or the live host + libvirt @uri. */
 void vfg_backend_new_async(gboolean demo, const char *demo_root, const char *uri,

@@ -211,55 +211,71 @@ vfg_model_find(GListModel *model, const char *vm)
     return GTK_INVALID_LIST_POSITION;
 }
 
+/* Whether @gpu is the firmware's boot display: the host's own, a role rather than a problem. */
+static gboolean
+vfg_gpu_is_boot_display(VirtFlowGpu *gpu)
+{
+    GPtrArray *blockers = virtflow_gpu_get_blockers(gpu);
+
+    for (guint i = 0; blockers && i < blockers->len; i++)
+        if (((const VirtFlowBlocker *)blockers->pdata[i])->kind == VIRTFLOW_BLOCKER_BOOT_VGA)
+            return TRUE;
+    return FALSE;
+}
+
 /* The GPU a VM has (its metadata) or would get (the host's eligible one). */
-static const VfGpu *
+static VirtFlowGpu *
 vfg_window_gpu_for(VfgWindow *self, const VfDomainInfo *info)
 {
-    const VfHostReport *report = self->snap ? self->snap->report : NULL;
+    GPtrArray *gpus = self->snap ? self->snap->gpus : NULL;
 
-    if (report == NULL)
+    if (gpus == NULL)
         return NULL;
-    for (guint i = 0; i < report->gpus->len; i++) {
-        const VfGpu *gpu = report->gpus->pdata[i];
-
-        if (info->gpu && g_str_equal(gpu->device->address, info->gpu))
-            return gpu;
-    }
-    for (guint i = 0; i < report->gpus->len; i++)
-        if (vf_gpu_is_eligible(report->gpus->pdata[i]))
-            return report->gpus->pdata[i];
+    for (guint i = 0; i < gpus->len; i++)
+        if (info->gpu && g_str_equal(virtflow_gpu_get_address(gpus->pdata[i]), info->gpu))
+            return gpus->pdata[i];
+    for (guint i = 0; i < gpus->len; i++)
+        if (virtflow_gpu_get_eligible(gpus->pdata[i]))
+            return gpus->pdata[i];
     /* none eligible: the first one that is not the boot display, to show why */
-    for (guint i = 0; i < report->gpus->len; i++) {
-        const VfGpu *gpu = report->gpus->pdata[i];
-
-        if (!vf_gpu_has_blocker(gpu, VF_BLOCKER_BOOT_VGA))
-            return gpu;
-    }
-    return report->gpus->len ? report->gpus->pdata[0] : NULL;
+    for (guint i = 0; i < gpus->len; i++)
+        if (!vfg_gpu_is_boot_display(gpus->pdata[i]))
+            return gpus->pdata[i];
+    return gpus->len ? gpus->pdata[0] : NULL;
 }
 
 static char *
-vfg_gpu_driver_text(const VfGpu *gpu)
+vfg_gpu_driver_text(VirtFlowGpu *gpu)
 {
-    const char *driver = gpu->device->driver;
+    const char *driver = virtflow_gpu_get_driver(gpu);
 
-    if (gpu->on_vfio)
+    if (virtflow_gpu_get_on_vfio(gpu))
         return g_strdup(_("vfio-pci: held for the VM"));
     return g_strdup_printf(_("%s: on the host driver"), driver ? driver : _("no driver"));
 }
 
 static char *
-vfg_gpu_devices_text(const VfGpu *gpu)
+vfg_gpu_devices_text(VirtFlowGpu *gpu)
 {
     g_autoptr(GString) s = g_string_new(NULL);
+    GPtrArray *devices = virtflow_gpu_get_passthrough_devices(gpu);
 
-    for (guint i = 0; i < gpu->passthrough->len; i++) {
-        const VfPciDevice *dev = gpu->passthrough->pdata[i];
+    for (guint i = 0; devices && i < devices->len; i++) {
+        const VirtFlowDevice *dev = devices->pdata[i];
 
         g_string_append_printf(s, "%s%s (%s)", i ? ", " : "", dev->address,
                                dev->driver ? dev->driver : "no driver");
     }
     return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* "ADDRESS Vendor Device", the names from pci.ids (read in the refresh thread). */
+static char *
+vfg_gpu_title(VirtFlowGpu *gpu)
+{
+    return g_strdup_printf("%s %s %s", virtflow_gpu_get_address(gpu),
+                           virtflow_gpu_get_vendor(gpu) ? virtflow_gpu_get_vendor(gpu) : "",
+                           virtflow_gpu_get_name(gpu) ? virtflow_gpu_get_name(gpu) : "");
 }
 
 /* ---- the details pane ---- */
@@ -269,11 +285,12 @@ vfg_gpu_devices_text(const VfGpu *gpu)
 static char *
 vfg_window_dup_not_ready(VfgWindow *self, const VfDomainInfo *info)
 {
-    const VfGpu *gpu;
+    VirtFlowGpu *gpu;
+    GPtrArray *blockers;
 
     if (info->passthrough || self->snap == NULL)
         return NULL;
-    if (self->snap->report == NULL)
+    if (self->snap->gpus == NULL)
         return g_strdup_printf(_("Activate GPU is not available: the host cannot be read (%s)."),
                                self->snap->report_error ? self->snap->report_error : "unknown");
     gpu = vfg_window_gpu_for(self, info);
@@ -282,14 +299,15 @@ vfg_window_dup_not_ready(VfgWindow *self, const VfDomainInfo *info)
     for (guint i = 0; i < self->snap->domains->len; i++) {
         const VfDomainInfo *other = self->snap->domains->pdata[i];
 
-        if (other != info && other->passthrough && g_strcmp0(other->gpu, gpu->device->address) == 0)
+        if (other != info && other->passthrough &&
+            g_strcmp0(other->gpu, virtflow_gpu_get_address(gpu)) == 0)
             return g_strdup_printf(_("Activate GPU is not available: %s has GPU %s. Deactivate "
                                      "it there first."),
-                                   other->name, gpu->device->address);
+                                   other->name, virtflow_gpu_get_address(gpu));
     }
-    if (!vf_gpu_is_eligible(gpu) && !gpu->on_vfio) {
-        const VfBlocker *blocker =
-            gpu->blockers && gpu->blockers->len ? gpu->blockers->pdata[0] : NULL;
+    blockers = virtflow_gpu_get_blockers(gpu);
+    if (!virtflow_gpu_get_eligible(gpu) && !virtflow_gpu_get_on_vfio(gpu)) {
+        const VirtFlowBlocker *blocker = blockers && blockers->len ? blockers->pdata[0] : NULL;
 
         return g_strdup_printf(_("Activate GPU is not available: %s"),
                                blocker ? blocker->message : _("the GPU is not eligible"));
@@ -608,7 +626,7 @@ static void
 vfg_window_update_details(VfgWindow *self)
 {
     const VfDomainInfo *info = vfg_window_find_info(self, self->selected);
-    const VfGpu *gpu;
+    VirtFlowGpu *gpu;
     g_autofree char *vcpus = NULL, *memory = NULL;
     g_autoptr(GPtrArray) rows = NULL;
 
@@ -636,28 +654,28 @@ vfg_window_update_details(VfgWindow *self)
                          : _("this host shows no display device"),
                      "dialog-warning-symbolic");
     } else {
-        const char *name = g_hash_table_lookup(self->snap->gpu_names, gpu->device->address);
-        g_autofree char *title = g_strdup_printf("%s %s", gpu->device->address, name ? name : "");
+        g_autofree char *title = vfg_gpu_title(gpu);
         g_autofree char *driver = vfg_gpu_driver_text(gpu);
         g_autofree char *devices = vfg_gpu_devices_text(gpu);
-        gboolean eligible = vf_gpu_is_eligible(gpu);
+        gboolean eligible = virtflow_gpu_get_eligible(gpu);
+        gboolean on_vfio = virtflow_gpu_get_on_vfio(gpu);
+        GPtrArray *blockers = virtflow_gpu_get_blockers(gpu);
 
         vfg_rows_add(rows, info->passthrough ? _("Passed through") : "GPU", title, NULL);
         vfg_rows_add(rows, _("Driver"), driver, NULL);
-        if (eligible || gpu->on_vfio)
+        if (eligible || on_vfio)
             vfg_rows_add(rows, _("Eligible"),
                          info->passthrough ? _("yes: the VM gets it when it starts")
                                            : _("yes: Activate GPU gives it to this VM"),
                          "emblem-ok-symbolic");
-        for (guint b = 0; gpu->blockers && b < gpu->blockers->len; b++) {
-            const VfBlocker *blocker = gpu->blockers->pdata[b];
+        for (guint b = 0; blockers && b < blockers->len; b++) {
+            const VirtFlowBlocker *blocker = blockers->pdata[b];
             g_autofree char *text = g_strdup_printf(_("%s\nFix: %s"), blocker->message,
                                                     blocker->fix ? blocker->fix : _("none known"));
 
-            vfg_rows_add(rows, vf_blocker_kind_to_string(blocker->kind), text,
-                         "dialog-error-symbolic");
+            vfg_rows_add(rows, blocker->code, text, "dialog-error-symbolic");
         }
-        vfg_rows_add(rows, gpu->on_vfio ? _("Moved with it") : _("Moves with it"), devices, NULL);
+        vfg_rows_add(rows, on_vfio ? _("Moved with it") : _("Moves with it"), devices, NULL);
     }
     {
         GPtrArray *warnings = g_hash_table_lookup(self->vm_warnings, info->name);
@@ -707,23 +725,23 @@ vfg_window_update_host(VfgWindow *self)
     adw_action_row_set_subtitle(self->conn_row, vfg_backend_get_uri(self->backend));
 
     rows = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; report && i < report->gpus->len; i++) {
-        const VfGpu *gpu = report->gpus->pdata[i];
-        const char *name = g_hash_table_lookup(self->snap->gpu_names, gpu->device->address);
-        g_autofree char *title = g_strdup_printf("%s %s", gpu->device->address, name ? name : "");
+    for (guint i = 0; self->snap->gpus && i < self->snap->gpus->len; i++) {
+        VirtFlowGpu *gpu = self->snap->gpus->pdata[i];
+        g_autofree char *title = vfg_gpu_title(gpu);
         g_autofree char *driver = vfg_gpu_driver_text(gpu);
-        gboolean boot = vf_gpu_has_blocker(gpu, VF_BLOCKER_BOOT_VGA);
+        gboolean boot = vfg_gpu_is_boot_display(gpu);
+        gboolean eligible = virtflow_gpu_get_eligible(gpu);
         g_autofree char *text =
             g_strdup_printf("%s; %s", driver,
-                            vf_gpu_is_eligible(gpu) ? _("eligible for passthrough")
-                            : boot                  ? _("stays with the host (drives your desktop)")
-                                   : _("cannot be passed through (see the VM's GPU section)"));
+                            eligible ? _("eligible for passthrough")
+                            : boot   ? _("stays with the host (drives your desktop)")
+                                     : _("cannot be passed through (see the VM's GPU section)"));
 
         /* the host's own display is a role, not a problem */
         vfg_rows_add(rows, title, text,
-                     vf_gpu_is_eligible(gpu) ? "emblem-ok-symbolic"
-                     : boot                  ? "video-display-symbolic"
-                                             : "dialog-warning-symbolic");
+                     eligible ? "emblem-ok-symbolic"
+                     : boot   ? "video-display-symbolic"
+                              : "dialog-warning-symbolic");
     }
     vfg_list_box_set_rows(self->host_gpu_list, rows);
     g_ptr_array_set_size(rows, 0);
@@ -1174,7 +1192,7 @@ static void
 vfg_window_apply_flow(VfgWindow *self, VfFlowKind kind, const char *vm)
 {
     VfDomainInfo *info = (VfDomainInfo *)vfg_window_find_info(self, vm);
-    const VfGpu *gpu;
+    VirtFlowGpu *gpu;
 
     if (info == NULL)
         return;
@@ -1183,7 +1201,7 @@ vfg_window_apply_flow(VfgWindow *self, VfFlowKind kind, const char *vm)
         gpu = vfg_window_gpu_for(self, info);
         info->passthrough = TRUE;
         if (gpu && info->gpu == NULL)
-            info->gpu = g_strdup(gpu->device->address);
+            info->gpu = g_strdup(virtflow_gpu_get_address(gpu));
         break;
     case VF_FLOW_DEACTIVATE:
         info->passthrough = FALSE;
@@ -1323,11 +1341,15 @@ vfg_window_default_profile(VfgWindow *self)
 {
     VfProfile *profile = vf_profile_new();
 
-    for (guint i = 0; self->snap && i < self->snap->auto_inputs->len; i++) {
-        const VfEvdevInput *in = self->snap->auto_inputs->pdata[i];
+    /* the keyboard, then the mouse, as `--input auto` orders them */
+    for (int kind = VIRTFLOW_INPUT_KEYBOARD; kind <= VIRTFLOW_INPUT_MOUSE; kind++)
+        for (guint i = 0; self->snap && i < self->snap->inputs->len; i++) {
+            const VirtFlowInputDevice *in = self->snap->inputs->pdata[i];
 
-        g_ptr_array_add(profile->evdev, vf_evdev_input_new(in->kind, in->path));
-    }
+            if (in->picked && (int)in->kind == kind)
+                g_ptr_array_add(profile->evdev,
+                                vf_evdev_input_new((VfInputKind)in->kind, in->path));
+        }
     return profile;
 }
 
@@ -1406,15 +1428,6 @@ vfg_dialog_heading(const char *text)
     return label;
 }
 
-static gboolean
-vfg_evdev_list_has(GPtrArray *evdev, const char *path)
-{
-    for (guint i = 0; evdev && i < evdev->len; i++)
-        if (g_str_equal(((VfEvdevInput *)evdev->pdata[i])->path, path))
-            return TRUE;
-    return FALSE;
-}
-
 /* Asks how the VM will be used, then runs Activate GPU: the button's way in. */
 static void
 vfg_window_ask_activate(VfgWindow *self, const char *vm)
@@ -1456,16 +1469,16 @@ vfg_window_ask_activate(VfgWindow *self, const char *vm)
 
     gtk_box_append(GTK_BOX(box), vfg_dialog_heading(_("Keyboard and mouse for the VM")));
     for (guint i = 0; self->snap && i < self->snap->inputs->len; i++) {
-        const VfInputDevice *dev = self->snap->inputs->pdata[i];
-        g_autofree char *label = g_strdup_printf("%s (%s)", dev->name ? dev->name : dev->by_id,
-                                                 vf_input_kind_to_string(dev->kind));
+        const VirtFlowInputDevice *dev = self->snap->inputs->pdata[i];
+        g_autofree char *label = g_strdup_printf("%s (%s)", dev->name ? dev->name : dev->path,
+                                                 vf_input_kind_to_string((VfInputKind)dev->kind));
         GtkWidget *check = gtk_check_button_new_with_label(label);
 
-        gtk_widget_set_tooltip_text(check, dev->by_id);
-        g_object_set_data_full(G_OBJECT(check), "vfg-path", g_strdup(dev->by_id), g_free);
+        gtk_widget_set_tooltip_text(check, dev->path);
+        g_object_set_data_full(G_OBJECT(check), "vfg-path", g_strdup(dev->path), g_free);
         g_object_set_data(G_OBJECT(check), "vfg-kind", GUINT_TO_POINTER(dev->kind));
-        gtk_check_button_set_active(GTK_CHECK_BUTTON(check),
-                                    vfg_evdev_list_has(self->snap->auto_inputs, dev->by_id));
+        /* the ones `--input auto` picks are ticked */
+        gtk_check_button_set_active(GTK_CHECK_BUTTON(check), dev->picked);
         g_ptr_array_add(ask->input_checks, check);
         gtk_box_append(GTK_BOX(box), check);
     }

@@ -289,6 +289,26 @@ def test_input_devices_and_grab_toggle_as_the_cli(demo, demo_root):
     assert '<input type="evdev">' in activate.get_domain_xml()
 
 
+def test_inputs_offered_and_the_auto_pick(demo, demo_root):
+    """list_inputs: every by-id keyboard and mouse; the picked ones are input-auto's."""
+    host, conn = demo
+    inputs = host.list_inputs()
+    by_id = os.path.join(demo_root, "dev/input/by-id")
+    assert sorted(i.path for i in inputs) == sorted(
+        "/dev/input/by-id/" + n for n in os.listdir(by_id))
+    for i in inputs:
+        assert i.kind == (VirtFlow.InputKind.KEYBOARD if i.path.endswith("-event-kbd")
+                          else VirtFlow.InputKind.MOUSE)
+    picked = [i.path for i in inputs if i.picked]
+    assert picked, "the demo has a keyboard and a mouse in use"
+    activate = VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, None)
+    activate.props.input_auto = True
+    activate.plan()
+    xml = activate.get_domain_xml()
+    assert xml.count('<input type="evdev">') == len(picked)
+    assert all(p in xml for p in picked), (picked, xml)
+
+
 def test_vm_sizes_only_when_asked(demo):
     """list_vms_with_sizes: the vCPUs and memory the app's VM rows show; list_vms: 0."""
     host, conn = demo
