@@ -349,11 +349,12 @@ vfg_snapshot_free(VfgSnapshot *snap)
 }
 
 /* The VM list through VirtFlowConnection, as the window's model: the app's own records,
- * which it edits after a flow until the next refresh confirms (VirtFlowVm is a snapshot). */
+ * which it edits after a flow until the next refresh confirms (VirtFlowVm is a snapshot),
+ * and into @profiles how each activated VM is used. */
 static GPtrArray *
-vfg_domains_from_vms(VirtFlowConnection *conn, GError **error)
+vfg_domains_from_vms(VirtFlowConnection *conn, GHashTable *profiles, GError **error)
 {
-    g_autoptr(GPtrArray) vms = virtflow_connection_list_vms_with_sizes(conn, error);
+    g_autoptr(GPtrArray) vms = virtflow_connection_list_vms_full(conn, error);
     GPtrArray *domains;
 
     if (vms == NULL)
@@ -373,6 +374,22 @@ vfg_domains_from_vms(VirtFlowConnection *conn, GError **error)
         info->vcpus = virtflow_vm_get_vcpus(vm);
         info->memory_kib = virtflow_vm_get_memory(vm);
         g_ptr_array_add(domains, info);
+        /* how an activated VM is used, from its record ("How it is used", Looking Glass) */
+        if (info->passthrough && virtflow_vm_get_input_devices(vm)) {
+            const char *const *paths = virtflow_vm_get_input_devices(vm);
+            VfProfile *profile = vf_profile_new();
+
+            profile->view = (VfView)virtflow_vm_get_view(vm);
+            profile->grab_toggle = (VfGrabToggle)virtflow_vm_get_grab_toggle(vm);
+            profile->usb_controller = g_strdup(virtflow_vm_get_usb_controller(vm));
+            for (guint p = 0; paths[p]; p++)
+                g_ptr_array_add(profile->evdev,
+                                vf_evdev_input_new(g_str_has_suffix(paths[p], "-event-kbd")
+                                                       ? VF_INPUT_KIND_KEYBOARD
+                                                       : VF_INPUT_KIND_MOUSE,
+                                                   paths[p]));
+            g_hash_table_insert(profiles, g_strdup(info->name), profile);
+        }
     }
     return domains;
 }
@@ -384,7 +401,9 @@ vfg_backend_refresh_thread(GTask *task, gpointer source, gpointer data, GCancell
     g_autoptr(VfgSnapshot) snap = g_new0(VfgSnapshot, 1);
     g_autoptr(GError) error = NULL;
 
-    snap->domains = vfg_domains_from_vms(self->vconn, &error);
+    snap->profiles =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)vf_profile_free);
+    snap->domains = vfg_domains_from_vms(self->vconn, snap->profiles, &error);
     if (snap->domains == NULL) {
         g_task_return_error(task, g_steal_pointer(&error));
         return;
@@ -417,21 +436,6 @@ vfg_backend_refresh_thread(GTask *task, gpointer source, gpointer data, GCancell
     snap->inputs = virtflow_host_list_inputs(self->vhost, NULL);
     if (snap->inputs == NULL)
         snap->inputs = g_ptr_array_new_with_free_func((GDestroyNotify)virtflow_input_device_free);
-    snap->profiles =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)vf_profile_free);
-    for (guint i = 0; i < snap->domains->len; i++) {
-        const VfDomainInfo *info = snap->domains->pdata[i];
-        g_autoptr(VfDomain) dom = NULL;
-        g_autofree char *xml = NULL;
-        VfProfile *profile = NULL;
-
-        if (!info->passthrough)
-            continue;
-        dom = vf_connection_lookup_domain(self->conn, info->name, NULL);
-        xml = dom ? vf_domain_dup_xml(dom, FALSE, NULL) : NULL;
-        if (xml && vf_domain_xml_get_profile(xml, &profile, NULL))
-            g_hash_table_insert(snap->profiles, g_strdup(info->name), profile);
-    }
     g_task_return_pointer(task, g_steal_pointer(&snap), (GDestroyNotify)vfg_snapshot_free);
 }
 
@@ -624,9 +628,8 @@ vfg_backend_force_off_thread(GTask *task, gpointer source, gpointer data, GCance
 {
     VfgBackend *self = source;
     g_autoptr(GError) error = NULL;
-    g_autoptr(VfDomain) dom = vf_connection_lookup_domain(self->conn, data, &error);
 
-    if (dom == NULL || !vf_domain_destroy(dom, &error)) {
+    if (!virtflow_connection_force_off_vm(self->vconn, data, &error)) {
         g_task_return_error(task, g_steal_pointer(&error));
         return;
     }
@@ -658,15 +661,13 @@ vfg_backend_guest_shutdown_thread(GTask *task, gpointer source, gpointer data,
 {
     VfgBackend *self = source;
     g_autoptr(GError) error = NULL;
-    g_autoptr(VfDomain) dom = vf_connection_lookup_domain(self->conn, data, &error);
 
-    if (dom == NULL || !vf_domain_shutdown(dom, &error)) {
+    /* the demo's VMs are saved by the connection */
+    if (!virtflow_connection_shutdown_vm(self->vconn, data, &error)) {
         g_task_return_error(task, g_steal_pointer(&error));
         return;
     }
     vfg_backend_log(self, "%s: shut down from inside the guest", (const char *)data);
-    if (self->demo && !vf_demo_save(self->demo_root, self->conn, &error))
-        g_warning("Cannot save the demo: %s", error->message);
     g_task_return_boolean(task, TRUE);
 }
 

@@ -309,15 +309,58 @@ def test_inputs_offered_and_the_auto_pick(demo, demo_root):
     assert all(p in xml for p in picked), (picked, xml)
 
 
-def test_vm_sizes_only_when_asked(demo):
-    """list_vms_with_sizes: the vCPUs and memory the app's VM rows show; list_vms: 0."""
+def test_force_off_and_guest_shutdown(demo):
+    """force_off_vm and shutdown_vm: the VM stops, no flow; a VM that is off is refused."""
     host, conn = demo
-    sized = {vm.props.name: vm for vm in conn.list_vms_with_sizes()}
+    assert VirtFlow.Flow.new(VirtFlow.FlowKind.START, host, conn, VM, None).run(None)
+    assert conn.lookup_vm(VM).props.active
+    assert conn.force_off_vm(VM)
+    assert not conn.lookup_vm(VM).props.active
+    with pytest.raises(GLib.Error) as off:
+        conn.force_off_vm(VM)
+    assert off.value.domain == "virtflow-error-quark"
+    with pytest.raises(GLib.Error) as missing:
+        conn.shutdown_vm("no-such-vm")
+    assert missing.value.code == VirtFlow.Error.NOT_FOUND
+    assert VirtFlow.Flow.new(VirtFlow.FlowKind.START, host, conn, VM, None).run(None)
+    assert conn.shutdown_vm(VM)
+    deadline = GLib.get_monotonic_time() + 5_000_000
+    while conn.lookup_vm(VM).props.active and GLib.get_monotonic_time() < deadline:
+        GLib.usleep(50_000)
+    assert not conn.lookup_vm(VM).props.active, "the demo's guest shuts down when asked"
+
+
+def test_vm_sizes_only_when_asked(demo):
+    """list_vms_full: the vCPUs and memory the app's VM rows show; list_vms: 0."""
+    host, conn = demo
+    sized = {vm.props.name: vm for vm in conn.list_vms_full()}
     plain = {vm.props.name: vm for vm in conn.list_vms()}
     assert sized.keys() == plain.keys()
     assert sized[VM].props.vcpus == sized[VM].get_vcpus() > 0
     assert sized[VM].props.memory == sized[VM].get_memory() >= 1024 * 1024  # KiB
     assert plain[VM].props.vcpus == 0 and plain[VM].props.memory == 0
+
+
+def test_activated_vm_profile_read_back(demo, demo_root):
+    """list_vms_full: how an activated VM is used, as its Activate recorded it."""
+    host, conn = demo
+    by_id = os.path.join(demo_root, "dev/input/by-id")
+    kbd = "/dev/input/by-id/" + sorted(n for n in os.listdir(by_id) if n.endswith("-event-kbd"))[-1]
+    assert not {v.props.name: v for v in conn.list_vms_full()}[VM].get_input_devices(), \
+        "not activated: no profile"
+    activate = VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, None)
+    activate.props.view = VirtFlow.View.LOOKING_GLASS
+    activate.props.input_devices = [kbd]
+    activate.props.grab_toggle = VirtFlow.GrabToggle.ALT_ALT
+    assert activate.run(None)
+    vm = {v.props.name: v for v in conn.list_vms_full()}[VM]
+    assert vm.props.view == VirtFlow.View.LOOKING_GLASS == vm.get_view()
+    assert vm.props.input_devices == [kbd] == vm.get_input_devices()
+    assert vm.props.grab_toggle == VirtFlow.GrabToggle.ALT_ALT
+    assert vm.props.usb_controller is None
+    plain = {v.props.name: v for v in conn.list_vms()}[VM]
+    assert not plain.get_input_devices() and plain.props.view == VirtFlow.View.MONITOR
+    assert VirtFlow.Flow.new(VirtFlow.FlowKind.DEACTIVATE, host, conn, VM, None).run(None)
 
 
 def test_connection_opened_off_thread_signals_here(demo_root):

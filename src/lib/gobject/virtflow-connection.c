@@ -514,25 +514,43 @@ virtflow_connection_list_vms(VirtFlowConnection *conn, GError **error)
 }
 
 /**
- * virtflow_connection_list_vms_with_sizes:
+ * virtflow_connection_list_vms_full:
  * @conn: a #VirtFlowConnection
  * @error: return location for a #GError
  *
- * As virtflow_connection_list_vms(), with #VirtFlowVm:vcpus and #VirtFlowVm:memory read:
- * one more libvirt round trip per VM (call it from a thread where there are hundreds).
+ * As virtflow_connection_list_vms(), with #VirtFlowVm:vcpus and #VirtFlowVm:memory read,
+ * and for each activated VM how it is used, from its record (#VirtFlowVm:view,
+ * #VirtFlowVm:input-devices, #VirtFlowVm:grab-toggle, #VirtFlowVm:usb-controller): one
+ * more libvirt round trip per VM, two per activated VM (call it from a thread where there
+ * are hundreds). A record that cannot be read leaves that VM's profile at the defaults.
  *
  * Returns: (transfer container) (element-type VirtFlowVm): the VMs, or %NULL with
  *   %VIRTFLOW_ERROR_LIBVIRT
  */
 GPtrArray *
-virtflow_connection_list_vms_with_sizes(VirtFlowConnection *conn, GError **error)
+virtflow_connection_list_vms_full(VirtFlowConnection *conn, GError **error)
 {
     g_autoptr(GPtrArray) infos = NULL;
+    GPtrArray *vms;
 
     g_return_val_if_fail(VIRTFLOW_IS_CONNECTION(conn), NULL);
     if ((infos = vf_connection_list_domains_with_sizes(conn->conn, error)) == NULL)
         return NULL;
-    return virtflow_vms_from_infos(infos);
+    vms = virtflow_vms_from_infos(infos);
+    for (guint i = 0; i < infos->len; i++) {
+        const VfDomainInfo *info = infos->pdata[i];
+        g_autoptr(VfDomain) dom = NULL;
+        g_autofree char *xml = NULL;
+        g_autoptr(VfProfile) profile = NULL;
+
+        if (!info->passthrough)
+            continue;
+        dom = vf_connection_lookup_domain(conn->conn, info->name, NULL);
+        xml = dom ? vf_domain_dup_xml(dom, FALSE, NULL) : NULL;
+        if (xml && vf_domain_xml_get_profile(xml, &profile, NULL))
+            _virtflow_vm_set_profile(vms->pdata[i], profile);
+    }
+    return vms;
 }
 
 /**
@@ -565,4 +583,62 @@ virtflow_connection_lookup_vm(VirtFlowConnection *conn, const char *name, GError
                 "virtflow_connection_list_vms())",
                 name, conn->uri);
     return NULL;
+}
+
+/* The demo's test driver forgets its VMs when the connection closes: kept after a change. */
+static gboolean
+virtflow_connection_save_demo(VirtFlowConnection *conn, GError **error)
+{
+    return conn->demo_root == NULL || vf_demo_save(conn->demo_root, conn->conn, error);
+}
+
+/**
+ * virtflow_connection_force_off_vm:
+ * @conn: a #VirtFlowConnection
+ * @name: the VM's name or UUID
+ * @error: return location for a #GError
+ *
+ * Switches the VM off at once, as pulling its plug (libvirt's destroy). Blocking: call it
+ * from a thread. What a front end's "Force off" does while a Stop #VirtFlowFlow waits for
+ * the guest to shut down: that flow then sees the VM stopped and returns the GPU as usual.
+ * Without a Stop running, run a Stop flow with #VirtFlowFlow:force instead, which returns
+ * the GPU too.
+ *
+ * Returns: %TRUE when the VM is off, %FALSE with %VIRTFLOW_ERROR_NOT_FOUND or
+ *   %VIRTFLOW_ERROR_LIBVIRT (a VM that is not running, say)
+ */
+gboolean
+virtflow_connection_force_off_vm(VirtFlowConnection *conn, const char *name, GError **error)
+{
+    g_autoptr(VfDomain) dom = NULL;
+
+    g_return_val_if_fail(VIRTFLOW_IS_CONNECTION(conn), FALSE);
+    g_return_val_if_fail(name != NULL, FALSE);
+    dom = vf_connection_lookup_domain(conn->conn, name, error);
+    return dom && vf_domain_destroy(dom, error) && virtflow_connection_save_demo(conn, error);
+}
+
+/**
+ * virtflow_connection_shutdown_vm:
+ * @conn: a #VirtFlowConnection
+ * @name: the VM's name or UUID
+ * @error: return location for a #GError
+ *
+ * Asks the guest to shut down (ACPI, or the guest agent), as if the user did it inside the
+ * guest, and returns without waiting: no flow, no GPU handling (the libvirt hook returns
+ * an activated VM's GPU when it stops). #VirtFlowConnection::vm-changed says when it
+ * stopped. Blocking for the request only: call it from a thread in a GUI.
+ *
+ * Returns: %TRUE when the guest was asked, %FALSE with %VIRTFLOW_ERROR_NOT_FOUND or
+ *   %VIRTFLOW_ERROR_LIBVIRT
+ */
+gboolean
+virtflow_connection_shutdown_vm(VirtFlowConnection *conn, const char *name, GError **error)
+{
+    g_autoptr(VfDomain) dom = NULL;
+
+    g_return_val_if_fail(VIRTFLOW_IS_CONNECTION(conn), FALSE);
+    g_return_val_if_fail(name != NULL, FALSE);
+    dom = vf_connection_lookup_domain(conn->conn, name, error);
+    return dom && vf_domain_shutdown(dom, error) && virtflow_connection_save_demo(conn, error);
 }

@@ -29,8 +29,12 @@ VirtFlowConnection *virtflow_connection_new_finish(GAsyncResult *result, GError 
 const char *virtflow_connection_get_uri(VirtFlowConnection *conn);
 gboolean virtflow_connection_get_demo(VirtFlowConnection *conn);
 GPtrArray *virtflow_connection_list_vms(VirtFlowConnection *conn, GError **error);
-GPtrArray *virtflow_connection_list_vms_with_sizes(VirtFlowConnection *conn, GError **error);
+GPtrArray *virtflow_connection_list_vms_full(VirtFlowConnection *conn, GError **error);
 VirtFlowVm *virtflow_connection_lookup_vm(VirtFlowConnection *conn, const char *name,
                                           GError **error);
+gboolean virtflow_connection_force_off_vm(VirtFlowConnection *conn, const char *name,
+                                          GError **error);
+gboolean virtflow_connection_shutdown_vm(VirtFlowConnection *conn, const char *name,
+                                         GError **error);
 
 G_END_DECLS
