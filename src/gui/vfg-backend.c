@@ -380,7 +380,9 @@ vfg_domains_from_vms(VirtFlowConnection *conn, GHashTable *profiles, GError **er
             VfProfile *profile = vf_profile_new();
 
             profile->view = (VfView)virtflow_vm_get_view(vm);
-            profile->grab_toggle = (VfGrabToggle)virtflow_vm_get_grab_toggle(vm);
+            if (virtflow_vm_get_grab_toggle(vm))
+                vf_grab_toggle_from_string(virtflow_vm_get_grab_toggle(vm), &profile->grab_toggle,
+                                           NULL);
             profile->usb_controller = g_strdup(virtflow_vm_get_usb_controller(vm));
             for (guint p = 0; paths[p]; p++)
                 g_ptr_array_add(profile->evdev,
@@ -572,8 +574,10 @@ vfg_flow_set_profile(VirtFlowFlow *flow, const VfProfile *profile)
     g_autoptr(GStrvBuilder) devices = g_strv_builder_new();
     g_auto(GStrv) paths = NULL;
 
+    /* the answer is passed as it is, defaults included (an activated VM's is replaced) */
+    virtflow_flow_set_replace_profile(flow, TRUE);
     virtflow_flow_set_view(flow, (VirtFlowView)profile->view);
-    virtflow_flow_set_grab_toggle(flow, (VirtFlowGrabToggle)profile->grab_toggle);
+    virtflow_flow_set_grab_toggle(flow, vf_grab_toggle_to_string(profile->grab_toggle));
     for (guint i = 0; i < profile->evdev->len; i++)
         g_strv_builder_add(devices, ((const VfEvdevInput *)profile->evdev->pdata[i])->path);
     paths = g_strv_builder_end(devices);
@@ -882,6 +886,8 @@ vfg_backend_tune_status_thread(GTask *task, gpointer source, gpointer data,
     if (!status->tuned)
         g_clear_object(&status->undo);
     status->plan = virtflow_tune_new(self->vhost, self->vconn, vm);
+    /* as `virtflow tune VM` without options: a tuned VM keeps its isolation choice */
+    virtflow_tune_set_keep_isolate(status->plan, TRUE);
     if (!virtflow_tune_plan(status->plan, &error)) {
         status->plan_error = g_strdup(error->message);
         g_clear_object(&status->plan);

@@ -596,7 +596,7 @@ vfg_window_tune_state_set(GtkSwitch *sw, gboolean state, gpointer data)
     if (t->tuned) {
         heading = g_strdup_printf(_("Undo the Tune of %s?"), self->tune_vm);
         body = g_strdup_printf(_("Its definition goes back to what it was before:\n%s%s"), changes,
-                               virtflow_tune_get_running(next)
+                               virtflow_tune_get_vm_running(next)
                                    ? _("\n\nThe VM is running: this applies at its "
                                        "next start.")
                                    : "");
@@ -604,7 +604,7 @@ vfg_window_tune_state_set(GtkSwitch *sw, gboolean state, gpointer data)
         heading = g_strdup_printf(_("Tune %s for Performance?"), self->tune_vm);
         body = g_strdup_printf(_("%s\n\n%s%s\n\nSwitching it off later puts everything back."),
                                virtflow_tune_get_summary(next), changes,
-                               virtflow_tune_get_running(next)
+                               virtflow_tune_get_vm_running(next)
                                    ? _("\n\nThe VM is running: this applies at its "
                                        "next start.")
                                    : "");

@@ -266,27 +266,32 @@ def test_input_auto_as_the_cli_default(cli, tmp_path, monkeypatch):
 
 
 def test_input_devices_and_grab_toggle_as_the_cli(demo, demo_root):
-    """--input DEVICE and --grab-toggle: the devices chosen one by one replace input-auto."""
+    """--input DEVICE and --grab-toggle: the devices chosen one by one, the keys by name."""
     host, conn = demo
     by_id = os.path.join(demo_root, "dev/input/by-id")
     kbd = sorted(n for n in os.listdir(by_id) if n.endswith("-event-kbd"))[-1]
     path = "/dev/input/by-id/" + kbd
     activate = VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, None)
-    activate.props.input_auto = True
     activate.props.input_devices = [path]
-    activate.props.grab_toggle = VirtFlow.GrabToggle.SCROLLLOCK
+    activate.props.grab_toggle = "scrolllock"
     assert activate.get_input_devices() == [path]
     activate.plan()
     xml = activate.get_domain_xml()
     assert xml.count('<input type="evdev">') == 1, xml
     assert path in xml and 'grabToggle="scrolllock"' in xml, xml
 
-    activate.props.input_devices = []  # an empty choice hands none over, input-auto or not
+    activate.props.input_devices = []  # none chosen: none handed over
     activate.plan()
     assert '<input type="evdev">' not in activate.get_domain_xml()
-    activate.props.input_devices = None  # input-auto decides again
+    activate.props.input_auto = True  # the keyboard and mouse in use, as --input auto
     activate.plan()
     assert '<input type="evdev">' in activate.get_domain_xml()
+
+    activate.props.grab_toggle = "ctrl-alt-del"
+    with pytest.raises(GLib.Error) as bad:
+        activate.plan()
+    assert bad.value.code == VirtFlow.Error.INVALID_ARGUMENT and "ctrl-alt-del" in \
+        bad.value.message
 
 
 def test_inputs_offered_and_the_auto_pick(demo, demo_root):
@@ -351,12 +356,12 @@ def test_activated_vm_profile_read_back(demo, demo_root):
     activate = VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, None)
     activate.props.view = VirtFlow.View.LOOKING_GLASS
     activate.props.input_devices = [kbd]
-    activate.props.grab_toggle = VirtFlow.GrabToggle.ALT_ALT
+    activate.props.grab_toggle = "alt-alt"
     assert activate.run(None)
     vm = {v.props.name: v for v in conn.list_vms_full()}[VM]
     assert vm.props.view == VirtFlow.View.LOOKING_GLASS == vm.get_view()
     assert vm.props.input_devices == [kbd] == vm.get_input_devices()
-    assert vm.props.grab_toggle == VirtFlow.GrabToggle.ALT_ALT
+    assert vm.props.grab_toggle == "alt-alt" == vm.get_grab_toggle()
     assert vm.props.usb_controller is None
     plain = {v.props.name: v for v in conn.list_vms()}[VM]
     assert not plain.get_input_devices() and plain.props.view == VirtFlow.View.MONITOR
@@ -383,14 +388,15 @@ def test_connection_opened_off_thread_signals_here(demo_root):
     assert VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, None).run(None)
     assert VirtFlow.Flow.new(VirtFlow.FlowKind.START, host, conn, VM, None).run(None)
     tune = VirtFlow.Tune.new(host, conn, VM)
-    assert tune.plan() and tune.props.running, "a running VM gets its tune at its next start"
+    assert tune.plan() and tune.get_vm_running(), "a running VM gets its tune at its next start"
     deadline = GLib.get_monotonic_time() + 2_000_000
     while (VM, VirtFlow.LifecycleEvent.STARTED, True) not in events and \
             GLib.get_monotonic_time() < deadline:
         GLib.MainContext.default().iteration(False)
     assert (VM, VirtFlow.LifecycleEvent.STARTED, True) in events, events
     assert VirtFlow.Flow.new(VirtFlow.FlowKind.STOP, host, conn, VM, None).run(None)
-    assert not VirtFlow.Tune.new(host, conn, VM).props.running
+    stopped = VirtFlow.Tune.new(host, conn, VM)
+    assert stopped.plan() and not stopped.get_vm_running()
 
     bad = VirtFlow.Host.new(demo_root)  # not the demo's host
     loop = GLib.MainLoop()

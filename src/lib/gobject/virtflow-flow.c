@@ -5,14 +5,6 @@
  */
 #include "virtflow-private.h"
 
-G_STATIC_ASSERT((int)VIRTFLOW_GRAB_TOGGLE_CTRL_CTRL == (int)VF_GRAB_TOGGLE_CTRL_CTRL);
-G_STATIC_ASSERT((int)VIRTFLOW_GRAB_TOGGLE_ALT_ALT == (int)VF_GRAB_TOGGLE_ALT_ALT);
-G_STATIC_ASSERT((int)VIRTFLOW_GRAB_TOGGLE_SHIFT_SHIFT == (int)VF_GRAB_TOGGLE_SHIFT_SHIFT);
-G_STATIC_ASSERT((int)VIRTFLOW_GRAB_TOGGLE_META_META == (int)VF_GRAB_TOGGLE_META_META);
-G_STATIC_ASSERT((int)VIRTFLOW_GRAB_TOGGLE_SCROLLLOCK == (int)VF_GRAB_TOGGLE_SCROLLLOCK);
-G_STATIC_ASSERT((int)VIRTFLOW_GRAB_TOGGLE_CTRL_SCROLLLOCK == (int)VF_GRAB_TOGGLE_CTRL_SCROLLLOCK);
-G_STATIC_ASSERT((int)VIRTFLOW_GRAB_TOGGLE_CTRL_SCROLLLOCK + 1 == (int)VF_GRAB_TOGGLE_LAST);
-
 /**
  * VirtFlowFlow:
  *
@@ -43,8 +35,9 @@ struct _VirtFlowFlow {
     gboolean running;
     VirtFlowView view;
     gboolean input_auto;
-    GStrv input_devices; /* NULL: input-auto decides */
-    VirtFlowGrabToggle grab_toggle;
+    GStrv input_devices; /* activate: explicit evdev paths, NULL for none */
+    char *grab_toggle;   /* activate: libvirt's name of the keys, NULL for the default */
+    gboolean replace_profile;
     VfFlow *flow; /* the plan, or the last run's steps; NULL before either */
     char *fix;    /* the last failed run's fix (vf_error_get_fix()) */
 };
@@ -64,6 +57,7 @@ enum {
     PROP_FIX,
     PROP_INPUT_DEVICES,
     PROP_GRAB_TOGGLE,
+    PROP_REPLACE_PROFILE,
     N_PROPS
 };
 
@@ -86,6 +80,7 @@ virtflow_flow_finalize(GObject *object)
     g_free(self->gpu);
     g_free(self->fix);
     g_strfreev(self->input_devices);
+    g_free(self->grab_toggle);
     g_clear_pointer(&self->flow, vf_flow_free);
     G_OBJECT_CLASS(virtflow_flow_parent_class)->finalize(object);
 }
@@ -133,7 +128,10 @@ virtflow_flow_get_property(GObject *object, guint prop_id, GValue *value, GParam
         g_value_set_boxed(value, self->input_devices);
         break;
     case PROP_GRAB_TOGGLE:
-        g_value_set_enum(value, self->grab_toggle);
+        g_value_set_string(value, self->grab_toggle);
+        break;
+    case PROP_REPLACE_PROFILE:
+        g_value_set_boolean(value, self->replace_profile);
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -179,7 +177,10 @@ virtflow_flow_set_property(GObject *object, guint prop_id, const GValue *value, 
         virtflow_flow_set_input_devices(self, g_value_get_boxed(value));
         break;
     case PROP_GRAB_TOGGLE:
-        virtflow_flow_set_grab_toggle(self, g_value_get_enum(value));
+        virtflow_flow_set_grab_toggle(self, g_value_get_string(value));
+        break;
+    case PROP_REPLACE_PROFILE:
+        virtflow_flow_set_replace_profile(self, g_value_get_boolean(value));
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -281,10 +282,8 @@ virtflow_flow_class_init(VirtFlowFlowClass *klass)
     /**
      * VirtFlowFlow:input-devices: (getter get_input_devices) (setter set_input_devices)
      *
-     * Activate: the keyboards and mice to hand to the VM, as `/dev/input/by-id` paths (a
-     * link ending in `-event-kbd` is a keyboard, any other a mouse), as `virtflow activate
-     * --input DEVICE` names them. When set (an empty list hands none over), it is used
-     * instead of #VirtFlowFlow:input-auto; %NULL leaves the choice to input-auto.
+     * Activate: keyboards and mice to hand to the VM, as `/dev/input/by-id` paths (the CLI's
+     * `--input DEVICE`), besides those of #VirtFlowFlow:input-auto. %NULL or empty: none.
      */
     properties[PROP_INPUT_DEVICES] =
         g_param_spec_boxed("input-devices", NULL, NULL, G_TYPE_STRV, rw);
@@ -292,10 +291,20 @@ virtflow_flow_class_init(VirtFlowFlowClass *klass)
      * VirtFlowFlow:grab-toggle: (getter get_grab_toggle) (setter set_grab_toggle)
      *
      * Activate: the keys that switch a handed-over keyboard and mouse between the host and
-     * the VM (`virtflow activate --grab-toggle`). Only used with input handed over.
+     * the VM, as libvirt names them ("ctrl-ctrl", "alt-alt", "shift-shift", "meta-meta",
+     * "scrolllock", "ctrl-scrolllock"; the CLI's `--grab-toggle`); %NULL for the default,
+     * ctrl-ctrl.
      */
-    properties[PROP_GRAB_TOGGLE] = g_param_spec_enum(
-        "grab-toggle", NULL, NULL, VIRTFLOW_TYPE_GRAB_TOGGLE, VIRTFLOW_GRAB_TOGGLE_CTRL_CTRL, rw);
+    properties[PROP_GRAB_TOGGLE] = g_param_spec_string("grab-toggle", NULL, NULL, NULL, rw);
+    /**
+     * VirtFlowFlow:replace-profile: (getter get_replace_profile) (setter set_replace_profile)
+     *
+     * Activate: apply the profile the properties make even when every one is at its default
+     * (the monitor, no input): a front end that asked how the VM is used passes its answer,
+     * and an activated VM's own profile is then replaced.
+     */
+    properties[PROP_REPLACE_PROFILE] =
+        g_param_spec_boolean("replace-profile", NULL, NULL, FALSE, rw);
     g_object_class_install_properties(object_class, N_PROPS, properties);
 
     /**
@@ -581,10 +590,9 @@ virtflow_flow_set_input_auto(VirtFlowFlow *flow, gboolean input_auto)
  * virtflow_flow_get_input_devices:
  * @flow: a #VirtFlowFlow
  *
- * The keyboards and mice Activate hands to the VM when chosen one by one.
+ * The keyboards and mice Activate hands to the VM besides #VirtFlowFlow:input-auto's.
  *
- * Returns: (transfer none) (nullable) (array zero-terminated=1): the by-id paths, or
- *   %NULL when #VirtFlowFlow:input-auto decides
+ * Returns: (transfer none) (nullable) (array zero-terminated=1): the by-id paths, or %NULL
  */
 const char *const *
 virtflow_flow_get_input_devices(VirtFlowFlow *flow)
@@ -596,8 +604,8 @@ virtflow_flow_get_input_devices(VirtFlowFlow *flow)
 /**
  * virtflow_flow_set_input_devices:
  * @flow: a #VirtFlowFlow
- * @devices: (nullable) (array zero-terminated=1): `/dev/input/by-id` paths of the keyboards
- *   and mice to hand over (empty: none), or %NULL to let #VirtFlowFlow:input-auto decide
+ * @devices: (nullable) (array zero-terminated=1): `/dev/input/by-id` paths of keyboards and
+ *   mice (a link ending in `-event-kbd` is a keyboard, any other a mouse)
  *
  * Sets #VirtFlowFlow:input-devices, for the next plan or run of Activate.
  */
@@ -605,13 +613,13 @@ void
 virtflow_flow_set_input_devices(VirtFlowFlow *flow, const char *const *devices)
 {
     g_return_if_fail(VIRTFLOW_IS_FLOW(flow));
-    if (devices == NULL && flow->input_devices == NULL)
+    if (flow->input_devices == NULL && (devices == NULL || devices[0] == NULL))
         return;
-    if (devices && flow->input_devices &&
+    if (flow->input_devices && devices &&
         g_strv_equal((const char *const *)flow->input_devices, devices))
         return;
     g_strfreev(flow->input_devices);
-    flow->input_devices = g_strdupv((char **)devices);
+    flow->input_devices = devices && devices[0] ? g_strdupv((char **)devices) : NULL;
     g_object_notify_by_pspec(G_OBJECT(flow), properties[PROP_INPUT_DEVICES]);
 }
 
@@ -621,59 +629,97 @@ virtflow_flow_set_input_devices(VirtFlowFlow *flow, const char *const *devices)
  *
  * The keys that switch a handed-over keyboard and mouse between the host and the VM.
  *
- * Returns: the value of #VirtFlowFlow:grab-toggle
+ * Returns: (transfer none) (nullable): libvirt's name of the keys, %NULL for the default
  */
-VirtFlowGrabToggle
+const char *
 virtflow_flow_get_grab_toggle(VirtFlowFlow *flow)
 {
-    g_return_val_if_fail(VIRTFLOW_IS_FLOW(flow), VIRTFLOW_GRAB_TOGGLE_CTRL_CTRL);
+    g_return_val_if_fail(VIRTFLOW_IS_FLOW(flow), NULL);
     return flow->grab_toggle;
 }
 
 /**
  * virtflow_flow_set_grab_toggle:
  * @flow: a #VirtFlowFlow
- * @toggle: the keys that switch the keyboard and mouse between the host and the VM
+ * @keys: (nullable): libvirt's name of the keys ("ctrl-ctrl", "scrolllock", …), %NULL for
+ *   the default
  *
- * Sets #VirtFlowFlow:grab-toggle, for the next plan or run of Activate.
+ * Sets #VirtFlowFlow:grab-toggle, for the next plan or run of Activate (which refuses a
+ * name libvirt does not know, with %VIRTFLOW_ERROR_INVALID_ARGUMENT).
  */
 void
-virtflow_flow_set_grab_toggle(VirtFlowFlow *flow, VirtFlowGrabToggle toggle)
+virtflow_flow_set_grab_toggle(VirtFlowFlow *flow, const char *keys)
 {
     g_return_if_fail(VIRTFLOW_IS_FLOW(flow));
-    g_return_if_fail(toggle <= VIRTFLOW_GRAB_TOGGLE_CTRL_SCROLLLOCK);
-    if (flow->grab_toggle == toggle)
+    if (g_strcmp0(flow->grab_toggle, keys) == 0)
         return;
-    flow->grab_toggle = toggle;
+    g_free(flow->grab_toggle);
+    flow->grab_toggle = g_strdup(keys);
     g_object_notify_by_pspec(G_OBJECT(flow), properties[PROP_GRAB_TOGGLE]);
 }
 
-/* Activate's profile from the properties: NULL for the default (the flow keeps an activated
- * VM's own), else the view, the grab toggle and the input-devices or, with input-auto, the keyboard
- * and mouse in use as the CLI's
- * `--input auto` picks them (none when they cannot be read: no reason to refuse the GPU). */
-static VfProfile *
-virtflow_flow_dup_profile(VirtFlowFlow *self)
+/**
+ * virtflow_flow_get_replace_profile:
+ * @flow: a #VirtFlowFlow
+ *
+ * Whether Activate applies the properties' profile even when all are at their defaults.
+ *
+ * Returns: the value of #VirtFlowFlow:replace-profile
+ */
+gboolean
+virtflow_flow_get_replace_profile(VirtFlowFlow *flow)
 {
-    VfProfile *profile;
+    g_return_val_if_fail(VIRTFLOW_IS_FLOW(flow), FALSE);
+    return flow->replace_profile;
+}
 
+/**
+ * virtflow_flow_set_replace_profile:
+ * @flow: a #VirtFlowFlow
+ * @replace: %TRUE to apply the profile even when every property is at its default
+ *
+ * Sets #VirtFlowFlow:replace-profile, for the next plan or run of Activate.
+ */
+void
+virtflow_flow_set_replace_profile(VirtFlowFlow *flow, gboolean replace)
+{
+    g_return_if_fail(VIRTFLOW_IS_FLOW(flow));
+    replace = !!replace;
+    if (flow->replace_profile == replace)
+        return;
+    flow->replace_profile = replace;
+    g_object_notify_by_pspec(G_OBJECT(flow), properties[PROP_REPLACE_PROFILE]);
+}
+
+/* Activate's profile from the properties: NULL for the default (the flow keeps an activated
+ * VM's own) unless replace-profile, else the view, the grab toggle, the input-devices and,
+ * with input-auto, the keyboard and mouse in use as the CLI's `--input auto` picks them
+ * (none when they cannot be read: no reason to refuse the GPU). FALSE for an unknown grab
+ * toggle. */
+static gboolean
+virtflow_flow_dup_profile(VirtFlowFlow *self, VfProfile **ret_profile, GError **error)
+{
+    g_autoptr(VfProfile) profile = NULL;
+
+    *ret_profile = NULL;
     if (self->kind != VIRTFLOW_FLOW_ACTIVATE ||
-        (self->view == VIRTFLOW_VIEW_MONITOR && !self->input_auto && self->input_devices == NULL &&
-         self->grab_toggle == VIRTFLOW_GRAB_TOGGLE_CTRL_CTRL))
-        return NULL;
+        (!self->replace_profile && self->view == VIRTFLOW_VIEW_MONITOR && !self->input_auto &&
+         self->input_devices == NULL && self->grab_toggle == NULL))
+        return TRUE;
     profile = vf_profile_new();
     profile->view = (VfView)self->view;
-    profile->grab_toggle = (VfGrabToggle)self->grab_toggle;
-    if (self->input_devices) {
-        for (guint i = 0; self->input_devices[i]; i++) {
-            const char *path = self->input_devices[i];
+    if (self->grab_toggle &&
+        !vf_grab_toggle_from_string(self->grab_toggle, &profile->grab_toggle, error))
+        return FALSE;
+    for (guint i = 0; self->input_devices && self->input_devices[i]; i++) {
+        const char *path = self->input_devices[i];
 
-            g_ptr_array_add(profile->evdev, vf_evdev_input_new(g_str_has_suffix(path, "-event-kbd")
-                                                                   ? VF_INPUT_KIND_KEYBOARD
-                                                                   : VF_INPUT_KIND_MOUSE,
-                                                               path));
-        }
-    } else if (self->input_auto) {
+        g_ptr_array_add(profile->evdev, vf_evdev_input_new(g_str_has_suffix(path, "-event-kbd")
+                                                               ? VF_INPUT_KIND_KEYBOARD
+                                                               : VF_INPUT_KIND_MOUSE,
+                                                           path));
+    }
+    if (self->input_auto) {
         g_autofree char *note = NULL;
         g_autoptr(GPtrArray) picked =
             vf_input_pick_auto(_virtflow_host_get_vf(self->host), &note, NULL);
@@ -681,7 +727,8 @@ virtflow_flow_dup_profile(VirtFlowFlow *self)
         for (guint i = 0; picked && i < picked->len; i++)
             g_ptr_array_add(profile->evdev, g_steal_pointer(&picked->pdata[i]));
     }
-    return profile;
+    *ret_profile = g_steal_pointer(&profile);
+    return TRUE;
 }
 
 /* A new plan or run's result: keep it, and the GPU it chose. */
@@ -736,7 +783,8 @@ virtflow_flow_plan(VirtFlowFlow *flow, GError **error)
     conn = _virtflow_connection_get_vf(flow->connection);
     switch (flow->kind) {
     case VIRTFLOW_FLOW_ACTIVATE:
-        profile = virtflow_flow_dup_profile(flow);
+        if (!virtflow_flow_dup_profile(flow, &profile, error))
+            return FALSE;
         plan = vf_flow_plan_activate_profile(host, conn, flow->vm, flow->gpu, profile, error);
         break;
     case VIRTFLOW_FLOW_DEACTIVATE:
@@ -972,6 +1020,7 @@ virtflow_run_new(VirtFlowFlow *self, GCancellable *cancellable, GError **error)
 {
     VirtFlowRun *run;
     VfHost *host = _virtflow_host_get_vf(self->host);
+    VfProfile *profile = NULL;
 
     if (g_cancellable_set_error_if_cancelled(cancellable, error))
         return NULL;
@@ -988,6 +1037,8 @@ virtflow_run_new(VirtFlowFlow *self, GCancellable *cancellable, GError **error)
                     vf_host_get_root(host));
         return NULL;
     }
+    if (!virtflow_flow_dup_profile(self, &profile, error))
+        return NULL;
     run = g_new0(VirtFlowRun, 1);
     run->self = g_object_ref(self);
     run->host = vf_host_ref(host);
@@ -998,7 +1049,7 @@ virtflow_run_new(VirtFlowFlow *self, GCancellable *cancellable, GError **error)
     run->demo_root = g_strdup(_virtflow_connection_get_demo_root(self->connection));
     run->force = self->force;
     run->stop_timeout = self->stop_timeout;
-    run->profile = virtflow_flow_dup_profile(self);
+    run->profile = g_steal_pointer(&profile);
     return run;
 }
 

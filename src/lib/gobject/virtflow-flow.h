@@ -38,8 +38,10 @@ gboolean virtflow_flow_get_input_auto(VirtFlowFlow *flow);
 void virtflow_flow_set_input_auto(VirtFlowFlow *flow, gboolean input_auto);
 const char *const *virtflow_flow_get_input_devices(VirtFlowFlow *flow);
 void virtflow_flow_set_input_devices(VirtFlowFlow *flow, const char *const *devices);
-VirtFlowGrabToggle virtflow_flow_get_grab_toggle(VirtFlowFlow *flow);
-void virtflow_flow_set_grab_toggle(VirtFlowFlow *flow, VirtFlowGrabToggle toggle);
+const char *virtflow_flow_get_grab_toggle(VirtFlowFlow *flow);
+void virtflow_flow_set_grab_toggle(VirtFlowFlow *flow, const char *keys);
+gboolean virtflow_flow_get_replace_profile(VirtFlowFlow *flow);
+void virtflow_flow_set_replace_profile(VirtFlowFlow *flow, gboolean replace);
 
 gboolean virtflow_flow_plan(VirtFlowFlow *flow, GError **error);
 GPtrArray *virtflow_flow_dup_steps(VirtFlowFlow *flow);

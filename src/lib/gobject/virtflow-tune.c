@@ -27,6 +27,7 @@ struct _VirtFlowTune {
     gboolean isolate;
     gboolean replace;
     gboolean undo;
+    gboolean keep_isolate;
     VfTuneChange *change;
 };
 
@@ -42,7 +43,7 @@ enum {
     PROP_UNDO,
     PROP_SUMMARY,
     PROP_CHANGED,
-    PROP_RUNNING,
+    PROP_KEEP_ISOLATE,
     N_PROPS
 };
 
@@ -99,8 +100,8 @@ virtflow_tune_get_property(GObject *object, guint prop_id, GValue *value, GParam
     case PROP_CHANGED:
         g_value_set_boolean(value, virtflow_tune_get_changed(self));
         break;
-    case PROP_RUNNING:
-        g_value_set_boolean(value, virtflow_tune_get_running(self));
+    case PROP_KEEP_ISOLATE:
+        g_value_set_boolean(value, self->keep_isolate);
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -130,6 +131,9 @@ virtflow_tune_set_property(GObject *object, guint prop_id, const GValue *value, 
         break;
     case PROP_ISOLATE:
         virtflow_tune_set_isolate(self, g_value_get_boolean(value));
+        break;
+    case PROP_KEEP_ISOLATE:
+        virtflow_tune_set_keep_isolate(self, g_value_get_boolean(value));
         break;
     case PROP_REPLACE:
         virtflow_tune_set_replace(self, g_value_get_boolean(value));
@@ -217,11 +221,12 @@ virtflow_tune_class_init(VirtFlowTuneClass *klass)
      */
     properties[PROP_CHANGED] = g_param_spec_boolean("changed", NULL, NULL, FALSE, ro);
     /**
-     * VirtFlowTune:running: (getter get_running)
+     * VirtFlowTune:keep-isolate: (getter get_keep_isolate) (setter set_keep_isolate)
      *
-     * The VM was running when planned: the new definition applies at its next start.
+     * Keep a tuned VM's isolation choice (its record's) instead of #VirtFlowTune:isolate, as
+     * `virtflow tune VM` without `--isolate` does.
      */
-    properties[PROP_RUNNING] = g_param_spec_boolean("running", NULL, NULL, FALSE, ro);
+    properties[PROP_KEEP_ISOLATE] = g_param_spec_boolean("keep-isolate", NULL, NULL, FALSE, rw);
     g_object_class_install_properties(object_class, N_PROPS, properties);
 }
 
@@ -469,6 +474,7 @@ virtflow_tune_plan(VirtFlowTune *tune, GError **error)
             return FALSE;
         }
         request.isolate = tune->isolate;
+        request.keep_isolate = tune->keep_isolate;
         request.replace = tune->replace;
         change = vf_tune_vm_plan(_virtflow_host_get_vf(tune->host),
                                  _virtflow_connection_get_vf(tune->connection), tune->vm, &request,
@@ -479,7 +485,6 @@ virtflow_tune_plan(VirtFlowTune *tune, GError **error)
     tune->change = change;
     g_object_notify_by_pspec(G_OBJECT(tune), properties[PROP_SUMMARY]);
     g_object_notify_by_pspec(G_OBJECT(tune), properties[PROP_CHANGED]);
-    g_object_notify_by_pspec(G_OBJECT(tune), properties[PROP_RUNNING]);
     return TRUE;
 }
 
@@ -616,7 +621,7 @@ virtflow_tune_get_changed(VirtFlowTune *tune)
 }
 
 /**
- * virtflow_tune_get_running:
+ * virtflow_tune_get_vm_running:
  * @tune: a #VirtFlowTune
  *
  * Whether the VM was running when planned: a running VM keeps running, and the new
@@ -625,10 +630,39 @@ virtflow_tune_get_changed(VirtFlowTune *tune)
  * Returns: %TRUE when the VM was running, %FALSE when not or before a plan
  */
 gboolean
-virtflow_tune_get_running(VirtFlowTune *tune)
+virtflow_tune_get_vm_running(VirtFlowTune *tune)
 {
     g_return_val_if_fail(VIRTFLOW_IS_TUNE(tune), FALSE);
     return tune->change && tune->change->running;
+}
+
+/**
+ * virtflow_tune_get_keep_isolate:
+ * @tune: a #VirtFlowTune
+ *
+ * Whether the plan keeps a tuned VM's isolation choice.
+ *
+ * Returns: the value of #VirtFlowTune:keep-isolate
+ */
+gboolean
+virtflow_tune_get_keep_isolate(VirtFlowTune *tune)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_TUNE(tune), FALSE);
+    return tune->keep_isolate;
+}
+
+/**
+ * virtflow_tune_set_keep_isolate:
+ * @tune: a #VirtFlowTune
+ * @keep: %TRUE to keep a tuned VM's isolation choice
+ *
+ * Sets #VirtFlowTune:keep-isolate, for the next plan.
+ */
+void
+virtflow_tune_set_keep_isolate(VirtFlowTune *tune, gboolean keep)
+{
+    g_return_if_fail(VIRTFLOW_IS_TUNE(tune));
+    virtflow_tune_set_flag(tune, &tune->keep_isolate, keep, PROP_KEEP_ISOLATE);
 }
 
 /**

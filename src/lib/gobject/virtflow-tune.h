@@ -38,7 +38,9 @@ guint64 virtflow_tune_get_hugepage_count(VirtFlowTune *tune);
 GStrv virtflow_tune_dup_changes(VirtFlowTune *tune);
 const char *virtflow_tune_get_domain_xml(VirtFlowTune *tune);
 gboolean virtflow_tune_get_changed(VirtFlowTune *tune);
-gboolean virtflow_tune_get_running(VirtFlowTune *tune);
+gboolean virtflow_tune_get_vm_running(VirtFlowTune *tune);
+gboolean virtflow_tune_get_keep_isolate(VirtFlowTune *tune);
+void virtflow_tune_set_keep_isolate(VirtFlowTune *tune, gboolean keep);
 gboolean virtflow_tune_apply(VirtFlowTune *tune, GError **error);
 
 G_END_DECLS

@@ -118,27 +118,6 @@ typedef enum /*< underscore_name=virtflow_view >*/ {
 } VirtFlowView;
 
 /**
- * VirtFlowGrabToggle:
- * @VIRTFLOW_GRAB_TOGGLE_CTRL_CTRL: both Ctrl keys (libvirt's "ctrl-ctrl", the default)
- * @VIRTFLOW_GRAB_TOGGLE_ALT_ALT: both Alt keys ("alt-alt")
- * @VIRTFLOW_GRAB_TOGGLE_SHIFT_SHIFT: both Shift keys ("shift-shift")
- * @VIRTFLOW_GRAB_TOGGLE_META_META: both Super keys ("meta-meta")
- * @VIRTFLOW_GRAB_TOGGLE_SCROLLLOCK: Scroll Lock ("scrolllock")
- * @VIRTFLOW_GRAB_TOGGLE_CTRL_SCROLLLOCK: Ctrl and Scroll Lock ("ctrl-scrolllock")
- *
- * The keys that switch a handed-over keyboard and mouse between the host and the VM
- * (libvirt's `grabToggle`), as `virtflow activate --grab-toggle` names them.
- */
-typedef enum /*< underscore_name=virtflow_grab_toggle >*/ {
-    VIRTFLOW_GRAB_TOGGLE_CTRL_CTRL,
-    VIRTFLOW_GRAB_TOGGLE_ALT_ALT,
-    VIRTFLOW_GRAB_TOGGLE_SHIFT_SHIFT,
-    VIRTFLOW_GRAB_TOGGLE_META_META,
-    VIRTFLOW_GRAB_TOGGLE_SCROLLLOCK,
-    VIRTFLOW_GRAB_TOGGLE_CTRL_SCROLLLOCK,
-} VirtFlowGrabToggle;
-
-/**
  * VirtFlowInputKind:
  * @VIRTFLOW_INPUT_KEYBOARD: a keyboard (its by-id link ends in `-event-kbd`)
  * @VIRTFLOW_INPUT_MOUSE: a mouse (`-event-mouse`)

@@ -24,7 +24,7 @@ struct _VirtFlowVm {
     /* how an activated VM is used (its record), when listed full */
     VirtFlowView view;
     GStrv input_devices;
-    VirtFlowGrabToggle grab_toggle;
+    char *grab_toggle;
     char *usb_controller;
 };
 
@@ -60,6 +60,7 @@ virtflow_vm_finalize(GObject *object)
     g_free(self->uuid);
     g_free(self->gpu);
     g_strfreev(self->input_devices);
+    g_free(self->grab_toggle);
     g_free(self->usb_controller);
     G_OBJECT_CLASS(virtflow_vm_parent_class)->finalize(object);
 }
@@ -107,7 +108,7 @@ virtflow_vm_get_property(GObject *object, guint prop_id, GValue *value, GParamSp
         g_value_set_boxed(value, self->input_devices);
         break;
     case PROP_GRAB_TOGGLE:
-        g_value_set_enum(value, self->grab_toggle);
+        g_value_set_string(value, self->grab_toggle);
         break;
     case PROP_USB_CONTROLLER:
         g_value_set_string(value, self->usb_controller);
@@ -209,11 +210,10 @@ virtflow_vm_class_init(VirtFlowVmClass *klass)
      * VirtFlowVm:grab-toggle: (getter get_grab_toggle)
      *
      * An activated VM listed with virtflow_connection_list_vms_full(): the keys that switch
-     * its keyboard and mouse between the host and the VM.
+     * its keyboard and mouse between the host and the VM, as libvirt names them ("ctrl-ctrl",
+     * …); %NULL otherwise.
      */
-    properties[PROP_GRAB_TOGGLE] =
-        g_param_spec_enum("grab-toggle", NULL, NULL, VIRTFLOW_TYPE_GRAB_TOGGLE,
-                          VIRTFLOW_GRAB_TOGGLE_CTRL_CTRL, flags);
+    properties[PROP_GRAB_TOGGLE] = g_param_spec_string("grab-toggle", NULL, NULL, NULL, flags);
     /**
      * VirtFlowVm:usb-controller: (getter get_usb_controller)
      *
@@ -256,7 +256,8 @@ _virtflow_vm_set_profile(VirtFlowVm *vm, const VfProfile *profile)
     g_strfreev(vm->input_devices);
     vm->input_devices = paths;
     vm->view = (VirtFlowView)profile->view;
-    vm->grab_toggle = (VirtFlowGrabToggle)profile->grab_toggle;
+    g_free(vm->grab_toggle);
+    vm->grab_toggle = g_strdup(vf_grab_toggle_to_string(profile->grab_toggle));
     g_free(vm->usb_controller);
     vm->usb_controller = g_strdup(profile->usb_controller);
 }
@@ -450,12 +451,13 @@ virtflow_vm_get_input_devices(VirtFlowVm *vm)
  * The keys that switch an activated VM's keyboard and mouse between the host and the VM,
  * when listed with virtflow_connection_list_vms_full().
  *
- * Returns: the value of #VirtFlowVm:grab-toggle
+ * Returns: (transfer none) (nullable): libvirt's name of the keys ("ctrl-ctrl", …), or
+ *   %NULL when not activated or not read
  */
-VirtFlowGrabToggle
+const char *
 virtflow_vm_get_grab_toggle(VirtFlowVm *vm)
 {
-    g_return_val_if_fail(VIRTFLOW_IS_VM(vm), VIRTFLOW_GRAB_TOGGLE_CTRL_CTRL);
+    g_return_val_if_fail(VIRTFLOW_IS_VM(vm), NULL);
     return vm->grab_toggle;
 }
 

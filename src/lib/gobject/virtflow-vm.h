@@ -27,7 +27,7 @@ guint virtflow_vm_get_vcpus(VirtFlowVm *vm);
 guint64 virtflow_vm_get_memory(VirtFlowVm *vm);
 VirtFlowView virtflow_vm_get_view(VirtFlowVm *vm);
 const char *const *virtflow_vm_get_input_devices(VirtFlowVm *vm);
-VirtFlowGrabToggle virtflow_vm_get_grab_toggle(VirtFlowVm *vm);
+const char *virtflow_vm_get_grab_toggle(VirtFlowVm *vm);
 const char *virtflow_vm_get_usb_controller(VirtFlowVm *vm);
 
 G_END_DECLS
