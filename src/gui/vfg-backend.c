@@ -8,20 +8,23 @@
 #include <string.h>
 
 #include "flows/vf-passthrough-private.h"
+#include "virtflow-internal.h"
 
 #define VFG_HOOK_LOG_PATH VF_DOCTOR_HOOK_LOG_PATH
 #define VFG_HELPER_LOG    "/var/log/virtflow/helper.log"
 #define VFG_MAX_LOG_LINES 500
 
+/* The GObject API's host and connection (docs/DESIGN.md, "The GObject API"); the parts of
+ * the app still on the C API use the VfHost and VfConnection they wrap. */
 struct _VfgBackend {
     GObject parent_instance;
     gboolean demo;
     char *demo_root;
     char *uri;
-    VfHost *host;
-    VfConnection *conn;
-    GMainContext *context; /* where events and progress are delivered */
-    guint watch;
+    VirtFlowHost *vhost;
+    VirtFlowConnection *vconn;
+    VfHost *host;       /* vhost's */
+    VfConnection *conn; /* vconn's */
     GMutex log_lock;
 };
 
@@ -35,10 +38,8 @@ vfg_backend_dispose(GObject *object)
 {
     VfgBackend *self = VFG_BACKEND(object);
 
-    if (self->watch) {
-        vf_connection_unwatch_lifecycle(self->conn, self->watch);
-        self->watch = 0;
-    }
+    if (self->vconn)
+        g_signal_handlers_disconnect_by_data(self->vconn, self);
     G_OBJECT_CLASS(vfg_backend_parent_class)->dispose(object);
 }
 
@@ -47,9 +48,10 @@ vfg_backend_finalize(GObject *object)
 {
     VfgBackend *self = VFG_BACKEND(object);
 
-    g_clear_pointer(&self->conn, vf_connection_unref);
-    g_clear_pointer(&self->host, vf_host_unref);
-    g_clear_pointer(&self->context, g_main_context_unref);
+    self->conn = NULL;
+    self->host = NULL;
+    g_clear_object(&self->vconn);
+    g_clear_object(&self->vhost);
     g_free(self->demo_root);
     g_free(self->uri);
     g_mutex_clear(&self->log_lock);
@@ -91,6 +93,18 @@ VfHost *
 vfg_backend_get_host(VfgBackend *self)
 {
     return self->host;
+}
+
+VirtFlowHost *
+vfg_backend_get_vhost(VfgBackend *self)
+{
+    return self->vhost;
+}
+
+VirtFlowConnection *
+vfg_backend_get_connection(VfgBackend *self)
+{
+    return self->vconn;
 }
 
 /* ---- the log VirtFlow's app writes: one line per step and per flow ---- */
@@ -136,65 +150,23 @@ vfg_backend_log(VfgBackend *self, const char *format, ...)
     g_mutex_unlock(&self->log_lock);
 }
 
-/* ---- lifecycle events: libvirt's event thread → the main context ---- */
-
-typedef struct {
-    VfgBackend *self; /* a reference */
-    char *name;
-    VfLifecycleEvent event;
-} VfgEvent;
-
-static gboolean
-vfg_event_dispatch(gpointer data)
-{
-    VfgEvent *ev = data;
-
-    g_signal_emit(ev->self, signals[SIGNAL_VM_EVENT], 0, ev->name, (int)ev->event);
-    return G_SOURCE_REMOVE;
-}
+/* ---- lifecycle events: VirtFlowConnection::vm-changed, already on the main context ---- */
 
 static void
-vfg_event_free(gpointer data)
+vfg_backend_on_vm_changed(VirtFlowConnection *conn, const char *name, VirtFlowLifecycleEvent event,
+                          gpointer data)
 {
-    VfgEvent *ev = data;
-
-    g_object_unref(ev->self);
-    g_free(ev->name);
-    g_free(ev);
+    /* VirtFlowLifecycleEvent mirrors VfLifecycleEvent, value for value */
+    g_signal_emit(VFG_BACKEND(data), signals[SIGNAL_VM_EVENT], 0, name, (int)event);
 }
 
-/* On libvirt's event-loop thread: only hands the event over. */
-static void
-vfg_backend_lifecycle_cb(VfConnection *conn, const char *name, VfLifecycleEvent event,
-                         gpointer user_data)
-{
-    GWeakRef *weak = user_data;
-    VfgBackend *self = g_weak_ref_get(weak);
-    VfgEvent *ev;
-
-    if (self == NULL)
-        return;
-    ev = g_new0(VfgEvent, 1);
-    ev->self = self;
-    ev->name = g_strdup(name);
-    ev->event = event;
-    g_main_context_invoke_full(self->context, G_PRIORITY_DEFAULT, vfg_event_dispatch, ev,
-                               vfg_event_free);
-}
-
-static void
-vfg_weak_ref_free(gpointer data)
-{
-    g_weak_ref_clear(data);
-    g_free(data);
-}
-
-/* ---- open ---- */
+/* ---- open: the host in a thread, then the connection (its events for this thread) ---- */
 
 typedef struct {
     gboolean demo;
     char *demo_root;
     char *uri;
+    VfgBackend *self; /* once the host is open */
 } VfgOpenArgs;
 
 static void
@@ -202,6 +174,7 @@ vfg_open_args_free(VfgOpenArgs *args)
 {
     g_free(args->demo_root);
     g_free(args->uri);
+    g_clear_object(&args->self);
     g_free(args);
 }
 
@@ -214,59 +187,94 @@ vfg_backend_open_thread(GTask *task, gpointer source, gpointer data, GCancellabl
 
     self->demo = args->demo;
     if (args->demo) {
+        self->demo_root = args->demo_root ? g_strdup(args->demo_root) : vf_demo_dup_default_root();
+        self->vhost = virtflow_host_new_demo(self->demo_root, &error);
+    } else {
+        self->vhost = virtflow_host_new("/", &error);
+    }
+    if (self->vhost == NULL) {
+        g_task_return_error(task, g_steal_pointer(&error));
+        return;
+    }
+    self->host = _virtflow_host_get_vf(self->vhost);
+    g_task_return_pointer(task, g_steal_pointer(&self), g_object_unref);
+}
+
+static void
+vfg_backend_connection_opened(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(GTask) task = data;
+    VfgOpenArgs *args = g_task_get_task_data(task);
+    VfgBackend *self = args->self;
+    GError *error = NULL;
+
+    self->vconn = virtflow_connection_new_finish(result, &error);
+    if (self->vconn == NULL) {
+        g_task_return_error(task, error);
+        return;
+    }
+    self->conn = _virtflow_connection_get_vf(self->vconn);
+    self->uri = g_strdup(virtflow_connection_get_uri(self->vconn));
+    if (self->demo) {
         const char *fail = g_getenv("VIRTFLOW_DEMO_FAIL_STEP");
 
-        self->demo_root = args->demo_root ? g_strdup(args->demo_root) : vf_demo_dup_default_root();
-        if (!vf_demo_open(self->demo_root, &self->host, &self->conn, &error)) {
-            g_task_return_error(task, g_steal_pointer(&error));
-            return;
-        }
         /* test-only: every flow fails at that step (docs/DESIGN.md, "Desktop app") */
         if (fail && *fail)
             vf_flow_inject_failure(fail);
-    } else {
-        self->host = vf_host_new("/", &error);
-        if (self->host == NULL || (self->conn = vf_connection_open(args->uri, &error)) == NULL) {
-            g_task_return_error(task, g_steal_pointer(&error));
-            return;
-        }
     }
-    self->uri = g_strdup(vf_connection_get_uri(self->conn));
-    g_task_return_pointer(task, g_steal_pointer(&self), g_object_unref);
+#ifdef VFG_TEST_HOOKS
+    /* test builds: $VIRTFLOW_GTK_TEST_STEP_MS slows each step down, so that the tests can act
+     * while a flow runs (a refresh, the progress read by a screen reader) */
+    if (g_getenv("VIRTFLOW_GTK_TEST_STEP_MS"))
+        vf_flow_inject_step_delay(
+            (guint)g_ascii_strtoull(g_getenv("VIRTFLOW_GTK_TEST_STEP_MS"), NULL, 10));
+#endif
+    /* events come to this thread's context (the GUI's): the connection was finished here */
+    g_signal_connect(self->vconn, "vm-changed", G_CALLBACK(vfg_backend_on_vm_changed), self);
+    g_task_return_pointer(task, g_steal_pointer(&args->self), g_object_unref);
+}
+
+static void
+vfg_backend_host_opened(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(GTask) task = data;
+    VfgOpenArgs *args = g_task_get_task_data(task);
+    GError *error = NULL;
+    GTask *inner = G_TASK(result);
+
+    args->self = g_task_propagate_pointer(inner, &error);
+    if (args->self == NULL) {
+        g_task_return_error(task, error);
+        return;
+    }
+    if (args->demo)
+        virtflow_connection_new_demo_async(args->self->vhost, NULL, vfg_backend_connection_opened,
+                                           g_steal_pointer(&task));
+    else
+        virtflow_connection_new_async(args->uri, NULL, vfg_backend_connection_opened,
+                                      g_steal_pointer(&task));
 }
 
 void
 vfg_backend_new_async(gboolean demo, const char *demo_root, const char *uri,
                       GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
-    g_autoptr(GTask) task = g_task_new(NULL, cancellable, callback, user_data);
+    GTask *task = g_task_new(NULL, cancellable, callback, user_data);
+    g_autoptr(GTask) inner = g_task_new(NULL, cancellable, vfg_backend_host_opened, task);
     VfgOpenArgs *args = g_new0(VfgOpenArgs, 1);
 
     args->demo = demo;
     args->demo_root = g_strdup(demo_root);
     args->uri = g_strdup(uri);
     g_task_set_task_data(task, args, (GDestroyNotify)vfg_open_args_free);
-    g_task_run_in_thread(task, vfg_backend_open_thread);
+    g_task_set_task_data(inner, args, NULL);
+    g_task_run_in_thread(inner, vfg_backend_open_thread);
 }
 
 VfgBackend *
 vfg_backend_new_finish(GAsyncResult *result, GError **error)
 {
-    VfgBackend *self = g_task_propagate_pointer(G_TASK(result), error);
-    g_autoptr(GError) local = NULL;
-    GWeakRef *weak;
-
-    if (self == NULL)
-        return NULL;
-    /* events come to the context of whoever finished the open: the GUI's */
-    self->context = g_main_context_ref_thread_default();
-    weak = g_new0(GWeakRef, 1);
-    g_weak_ref_init(weak, self);
-    self->watch = vf_connection_watch_lifecycle(self->conn, vfg_backend_lifecycle_cb, weak,
-                                                vfg_weak_ref_free, &local);
-    if (self->watch == 0)
-        g_warning("No live VM updates: %s", local->message);
-    return self;
+    return g_task_propagate_pointer(G_TASK(result), error);
 }
 
 /* ---- findings ---- */
@@ -296,24 +304,26 @@ vfg_finding_add(GPtrArray *out, VfgFindingLevel level, const char *title, const 
 }
 
 GPtrArray *
-vfg_host_findings(VfHost *host, VfConnection *conn)
+vfg_host_findings(VirtFlowHost *host, VirtFlowConnection *conn)
 {
     static const VfgFindingLevel levels[] = {
-        [VF_CHECK_PASS] = VFG_FINDING_OK,
-        [VF_CHECK_WARN] = VFG_FINDING_WARN,
-        [VF_CHECK_FAIL] = VFG_FINDING_FAIL,
-        [VF_CHECK_SKIP] = VFG_FINDING_OK,
+        [VIRTFLOW_CHECK_PASS] = VFG_FINDING_OK,
+        [VIRTFLOW_CHECK_WARN] = VFG_FINDING_WARN,
+        [VIRTFLOW_CHECK_FAIL] = VFG_FINDING_FAIL,
+        [VIRTFLOW_CHECK_SKIP] = VFG_FINDING_OK,
     };
     GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)vfg_finding_free);
-    g_autoptr(VfDoctor) doctor = vf_doctor_new();
+    g_autoptr(VirtFlowDoctor) doctor = virtflow_doctor_new();
+    g_autoptr(GPtrArray) checks = NULL;
 
     /* the library's doctor: the same checks as `virtflow doctor`, skipped ones left out */
-    vf_doctor_check_host(doctor, host);
-    vf_doctor_check_libvirt(doctor, conn, NULL, NULL);
-    for (guint i = 0; i < doctor->checks->len; i++) {
-        const VfCheck *check = doctor->checks->pdata[i];
+    virtflow_doctor_check_host(doctor, host);
+    virtflow_doctor_check_libvirt(doctor, conn);
+    checks = virtflow_doctor_dup_checks(doctor);
+    for (guint i = 0; i < checks->len; i++) {
+        const VirtFlowCheck *check = checks->pdata[i];
 
-        if (check->status == VF_CHECK_SKIP || check->status >= VF_CHECK_LAST)
+        if (check->status == VIRTFLOW_CHECK_SKIP || check->status > VIRTFLOW_CHECK_SKIP)
             continue;
         vfg_finding_add(out, levels[check->status], check->title, check->detail, check->fix);
     }
@@ -330,13 +340,60 @@ vfg_snapshot_free(VfgSnapshot *snap)
     g_clear_pointer(&snap->domains, g_ptr_array_unref);
     g_clear_pointer(&snap->report, vf_host_report_free);
     g_clear_pointer(&snap->findings, g_ptr_array_unref);
-    g_clear_pointer(&snap->gpu_names, g_hash_table_unref);
+    g_clear_pointer(&snap->gpus, g_ptr_array_unref);
     g_clear_pointer(&snap->inputs, g_ptr_array_unref);
-    g_clear_pointer(&snap->auto_inputs, g_ptr_array_unref);
     g_clear_pointer(&snap->profiles, g_hash_table_unref);
     g_free(snap->report_error);
     g_free(snap->hook_text);
     g_free(snap);
+}
+
+/* The VM list through VirtFlowConnection, as the window's model: the app's own records,
+ * which it edits after a flow until the next refresh confirms (VirtFlowVm is a snapshot),
+ * and into @profiles how each activated VM is used. */
+static GPtrArray *
+vfg_domains_from_vms(VirtFlowConnection *conn, GHashTable *profiles, GError **error)
+{
+    g_autoptr(GPtrArray) vms = virtflow_connection_list_vms_full(conn, error);
+    GPtrArray *domains;
+
+    if (vms == NULL)
+        return NULL;
+    domains = g_ptr_array_new_full(vms->len, (GDestroyNotify)vf_domain_info_free);
+    for (guint i = 0; i < vms->len; i++) {
+        VirtFlowVm *vm = vms->pdata[i];
+        VfDomainInfo *info = g_new0(VfDomainInfo, 1);
+
+        info->name = g_strdup(virtflow_vm_get_name(vm));
+        info->uuid = g_strdup(virtflow_vm_get_uuid(vm));
+        /* VirtFlowVmState mirrors VfDomainState, value for value */
+        info->state = (VfDomainState)virtflow_vm_get_state(vm);
+        info->persistent = virtflow_vm_get_persistent(vm);
+        info->passthrough = virtflow_vm_get_passthrough(vm);
+        info->gpu = g_strdup(virtflow_vm_get_gpu(vm));
+        info->vcpus = virtflow_vm_get_vcpus(vm);
+        info->memory_kib = virtflow_vm_get_memory(vm);
+        g_ptr_array_add(domains, info);
+        /* how an activated VM is used, from its record ("How it is used", Looking Glass) */
+        if (info->passthrough && virtflow_vm_get_input_devices(vm)) {
+            const char *const *paths = virtflow_vm_get_input_devices(vm);
+            VfProfile *profile = vf_profile_new();
+
+            profile->view = (VfView)virtflow_vm_get_view(vm);
+            if (virtflow_vm_get_grab_toggle(vm))
+                vf_grab_toggle_from_string(virtflow_vm_get_grab_toggle(vm), &profile->grab_toggle,
+                                           NULL);
+            profile->usb_controller = g_strdup(virtflow_vm_get_usb_controller(vm));
+            for (guint p = 0; paths[p]; p++)
+                g_ptr_array_add(profile->evdev,
+                                vf_evdev_input_new(g_str_has_suffix(paths[p], "-event-kbd")
+                                                       ? VF_INPUT_KIND_KEYBOARD
+                                                       : VF_INPUT_KIND_MOUSE,
+                                                   paths[p]));
+            g_hash_table_insert(profiles, g_strdup(info->name), profile);
+        }
+    }
+    return domains;
 }
 
 static void
@@ -346,7 +403,9 @@ vfg_backend_refresh_thread(GTask *task, gpointer source, gpointer data, GCancell
     g_autoptr(VfgSnapshot) snap = g_new0(VfgSnapshot, 1);
     g_autoptr(GError) error = NULL;
 
-    snap->domains = vf_connection_list_domains_with_sizes(self->conn, &error);
+    snap->profiles =
+        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)vf_profile_free);
+    snap->domains = vfg_domains_from_vms(self->vconn, snap->profiles, &error);
     if (snap->domains == NULL) {
         g_task_return_error(task, g_steal_pointer(&error));
         return;
@@ -370,38 +429,15 @@ vfg_backend_refresh_thread(GTask *task, gpointer source, gpointer data, GCancell
     } else {
         snap->hook_text = g_strdup(_("not installed"));
     }
-    snap->findings = vfg_host_findings(self->host, self->conn);
-    snap->gpu_names = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    for (guint i = 0; snap->report && i < snap->report->gpus->len; i++) {
-        const VfGpu *gpu = snap->report->gpus->pdata[i];
-        g_autofree char *vendor = vf_pci_device_dup_vendor_name(gpu->device);
-        g_autofree char *device = vf_pci_device_dup_device_name(gpu->device);
-
-        g_hash_table_insert(snap->gpu_names, g_strdup(gpu->device->address),
-                            g_strdup_printf("%s %s", vendor, device));
-    }
+    snap->findings = vfg_host_findings(self->vhost, self->vconn);
+    /* the GPUs as VirtFlowGpu: verdicts, blockers, the devices that move, pci.ids names */
+    snap->gpus = virtflow_host_list_gpus(self->vhost, snap->report_error ? NULL : &error);
+    if (snap->gpus == NULL && snap->report_error == NULL)
+        snap->report_error = g_strdup(error->message);
     /* what the Activate dialog offers: the keyboards and mice, and the auto pick */
-    snap->inputs = vf_input_list(self->host, NULL);
+    snap->inputs = virtflow_host_list_inputs(self->vhost, NULL);
     if (snap->inputs == NULL)
-        snap->inputs = g_ptr_array_new_with_free_func((GDestroyNotify)vf_input_device_free);
-    snap->auto_inputs = vf_input_pick_auto(self->host, NULL, NULL);
-    if (snap->auto_inputs == NULL)
-        snap->auto_inputs = g_ptr_array_new_with_free_func((GDestroyNotify)vf_evdev_input_free);
-    snap->profiles =
-        g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)vf_profile_free);
-    for (guint i = 0; i < snap->domains->len; i++) {
-        const VfDomainInfo *info = snap->domains->pdata[i];
-        g_autoptr(VfDomain) dom = NULL;
-        g_autofree char *xml = NULL;
-        VfProfile *profile = NULL;
-
-        if (!info->passthrough)
-            continue;
-        dom = vf_connection_lookup_domain(self->conn, info->name, NULL);
-        xml = dom ? vf_domain_dup_xml(dom, FALSE, NULL) : NULL;
-        if (xml && vf_domain_xml_get_profile(xml, &profile, NULL))
-            g_hash_table_insert(snap->profiles, g_strdup(info->name), profile);
-    }
+        snap->inputs = g_ptr_array_new_with_free_func((GDestroyNotify)virtflow_input_device_free);
     g_task_return_pointer(task, g_steal_pointer(&snap), (GDestroyNotify)vfg_snapshot_free);
 }
 
@@ -420,217 +456,172 @@ vfg_backend_refresh_finish(VfgBackend *self, GAsyncResult *result, GError **erro
     return g_task_propagate_pointer(G_TASK(result), error);
 }
 
-/* ---- flows ---- */
+/* ---- flows: VirtFlowFlow ---- */
 
 typedef struct {
     VfgBackend *self; /* borrowed: the task holds a reference */
-    VfFlowKind kind;
-    char *vm;
-    gboolean force;
-    VfProfile *profile; /* activate: how the VM is used, or NULL */
+    VirtFlowFlow *flow;
     VfgProgressFunc plan_func;
     VfgProgressFunc progress;
     VfgWaitFunc wait_tick;
     gpointer progress_data;
-    VfFlow *flow; /* the result */
 } VfgFlowJob;
 
 static void
 vfg_flow_job_free(VfgFlowJob *job)
 {
-    g_free(job->vm);
-    g_clear_pointer(&job->profile, vf_profile_free);
-    g_clear_pointer(&job->flow, vf_flow_free);
+    if (job->flow)
+        g_signal_handlers_disconnect_by_data(job->flow, job);
+    g_clear_object(&job->flow);
     g_free(job);
 }
 
-/* One progress report, copied for the main context. */
-typedef struct {
-    VfgProgressFunc func;
-    gpointer data;
-    VfStep step;
-    double fraction;
-    /* for wait ticks */
-    VfgWaitFunc wait;
-    guint elapsed, total;
-} VfgProgress;
-
-static gboolean
-vfg_progress_dispatch(gpointer data)
-{
-    VfgProgress *p = data;
-
-    if (p->wait)
-        p->wait(p->elapsed, p->total, p->data);
-    else
-        p->func(&p->step, p->fraction, p->data);
-    return G_SOURCE_REMOVE;
-}
-
-static void
-vfg_progress_free(gpointer data)
-{
-    VfgProgress *p = data;
-
-    g_free((char *)p->step.id);
-    g_free((char *)p->step.title);
-    g_free(p->step.detail);
-    g_free(p);
-}
-
-static void
-vfg_post_step(VfgFlowJob *job, VfgProgressFunc func, const VfStep *step, double fraction)
-{
-    VfgProgress *p = g_new0(VfgProgress, 1);
-
-    p->func = func;
-    p->data = job->progress_data;
-    p->step.id = g_strdup(step->id);
-    p->step.title = g_strdup(step->title);
-    p->step.state = step->state;
-    p->step.detail = g_strdup(step->detail);
-    p->fraction = fraction;
-    g_main_context_invoke_full(job->self->context, G_PRIORITY_DEFAULT, vfg_progress_dispatch, p,
-                               vfg_progress_free);
-}
-
-/* On the flow's thread. */
-static void
-vfg_flow_progress(const VfStep *step, double fraction, gpointer user_data)
-{
-    VfgFlowJob *job = user_data;
-
-    if (step->state != VF_STEP_RUNNING && step->state != VF_STEP_WAITING)
-        vfg_backend_log(job->self, "%s: %s %s%s%s", job->vm, step->id,
-                        vf_step_state_to_string(step->state), step->detail ? ": " : "",
-                        step->detail ? step->detail : "");
-    if (job->progress)
-        vfg_post_step(job, job->progress, step, fraction);
-#ifdef VFG_TEST_HOOKS
-    /* test builds: $VIRTFLOW_GTK_TEST_STEP_MS slows each step down, so that the tests can act
-     * while a flow runs (a refresh, the progress read by a screen reader) */
-    if (step->state == VF_STEP_DONE && g_getenv("VIRTFLOW_GTK_TEST_STEP_MS"))
-        g_usleep(1000 * (gulong)g_ascii_strtoull(g_getenv("VIRTFLOW_GTK_TEST_STEP_MS"), NULL, 10));
-#endif
-}
-
-static void
-vfg_flow_wait_tick(guint elapsed_ms, guint total_ms, gpointer user_data)
-{
-    VfgFlowJob *job = user_data;
-    VfgProgress *p;
-
-    if (job->wait_tick == NULL)
-        return;
-    p = g_new0(VfgProgress, 1);
-    p->wait = job->wait_tick;
-    p->data = job->progress_data;
-    p->elapsed = elapsed_ms;
-    p->total = total_ms;
-    g_main_context_invoke_full(job->self->context, G_PRIORITY_DEFAULT, vfg_progress_dispatch, p,
-                               vfg_progress_free);
-}
-
 static const char *const vfg_flow_names[] = {
-    [VF_FLOW_ACTIVATE] = "activate",
-    [VF_FLOW_DEACTIVATE] = "deactivate",
-    [VF_FLOW_START] = "start",
-    [VF_FLOW_STOP] = "stop",
+    [VIRTFLOW_FLOW_ACTIVATE] = "activate",
+    [VIRTFLOW_FLOW_DEACTIVATE] = "deactivate",
+    [VIRTFLOW_FLOW_START] = "start",
+    [VIRTFLOW_FLOW_STOP] = "stop",
 };
 
+/* VirtFlowFlow::step-changed, on the main context: the app's log, then the window. */
 static void
-vfg_backend_flow_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+vfg_flow_on_step(VirtFlowFlow *flow, VirtFlowStep *step, double fraction, gpointer data)
 {
-    VfgBackend *self = source;
     VfgFlowJob *job = data;
-    VfFlowOptions options = {
-        .force = job->force,
-        .profile = job->profile,
-        .progress = vfg_flow_progress,
-        .wait_tick = vfg_flow_wait_tick,
-        .user_data = job,
-    };
+
+    if (step->state != VIRTFLOW_STEP_RUNNING && step->state != VIRTFLOW_STEP_WAITING)
+        vfg_backend_log(job->self, "%s: %s %s%s%s", virtflow_flow_get_vm(flow), step->id,
+                        vf_step_state_to_string((VfStepState)step->state), step->detail ? ": " : "",
+                        step->detail ? step->detail : "");
+    if (job->progress)
+        job->progress(step, fraction, job->progress_data);
+}
+
+static void
+vfg_flow_on_wait_tick(VirtFlowFlow *flow, guint elapsed_ms, guint total_ms, gpointer data)
+{
+    VfgFlowJob *job = data;
+
+    if (job->wait_tick)
+        job->wait_tick(elapsed_ms, total_ms, job->progress_data);
+}
+
+static void
+vfg_flow_run_done(GObject *source, GAsyncResult *result, gpointer data)
+{
+    g_autoptr(GTask) task = data;
+    VfgFlowJob *job = g_task_get_task_data(task);
+    VirtFlowFlow *flow = VIRTFLOW_FLOW(source);
+    const char *vm = virtflow_flow_get_vm(flow);
     g_autoptr(GError) error = NULL;
-    gboolean ok = FALSE;
+    g_auto(GStrv) warnings = NULL;
+    gboolean ok = virtflow_flow_run_finish(flow, result, &error);
 
-    if (job->plan_func) {
-        g_autoptr(VfFlow) plan = NULL;
-
-        if (job->kind == VF_FLOW_ACTIVATE)
-            plan = vf_flow_plan_activate_profile(self->host, self->conn, job->vm, NULL,
-                                                 job->profile, NULL);
-        else if (job->kind == VF_FLOW_DEACTIVATE)
-            plan = vf_flow_plan_deactivate(self->host, self->conn, job->vm, NULL);
-        for (guint i = 0; plan && i < plan->steps->len; i++)
-            vfg_post_step(job, job->plan_func, plan->steps->pdata[i], 0);
-    }
-    vfg_backend_log(self, "%s: %s%s", job->vm, vfg_flow_names[job->kind],
-                    job->force ? " (forced)" : "");
-    switch (job->kind) {
-    case VF_FLOW_ACTIVATE:
-        ok = vf_flow_activate(self->host, self->conn, job->vm, NULL, &options, &job->flow, &error);
-        break;
-    case VF_FLOW_DEACTIVATE:
-        ok = vf_flow_deactivate(self->host, self->conn, job->vm, &options, &job->flow, &error);
-        break;
-    case VF_FLOW_START:
-        ok = vf_flow_start(self->host, self->conn, job->vm, &options, &job->flow, &error);
-        break;
-    case VF_FLOW_STOP:
-        ok = vf_flow_stop(self->host, self->conn, job->vm, &options, &job->flow, &error);
-        break;
-    default:
-        g_assert_not_reached();
-    }
-    vfg_backend_log(self, "%s: %s %s%s%s", job->vm, vfg_flow_names[job->kind],
+    g_signal_handlers_disconnect_by_data(flow, job);
+    vfg_backend_log(job->self, "%s: %s %s%s%s", vm, vfg_flow_names[virtflow_flow_get_kind(flow)],
                     ok ? "succeeded" : "failed", ok ? "" : ": ", ok ? "" : error->message);
-    for (guint i = 0; job->flow && i < job->flow->warnings->len; i++)
-        vfg_backend_log(self, "%s: warning: %s", job->vm,
-                        (const char *)job->flow->warnings->pdata[i]);
-    /* the demo's test driver forgets everything on close: keep the VMs for next time */
-    if (self->demo) {
-        g_autoptr(GError) save_error = NULL;
-
-        if (!vf_demo_save(self->demo_root, self->conn, &save_error))
-            g_warning("Cannot save the demo: %s", save_error->message);
-    }
+    warnings = virtflow_flow_dup_warnings(flow);
+    for (guint i = 0; warnings[i]; i++)
+        vfg_backend_log(job->self, "%s: warning: %s", vm, warnings[i]);
+    /* the flow saved the demo's VMs itself (the test driver forgets them on close) */
     if (!ok)
         g_task_return_error(task, g_steal_pointer(&error));
     else
         g_task_return_boolean(task, TRUE);
 }
 
+static void
+vfg_flow_run(GTask *task)
+{
+    VfgFlowJob *job = g_task_get_task_data(task);
+
+    vfg_backend_log(job->self, "%s: %s%s", virtflow_flow_get_vm(job->flow),
+                    vfg_flow_names[virtflow_flow_get_kind(job->flow)],
+                    virtflow_flow_get_force(job->flow) ? " (forced)" : "");
+    g_signal_connect(job->flow, "step-changed", G_CALLBACK(vfg_flow_on_step), job);
+    g_signal_connect(job->flow, "wait-tick", G_CALLBACK(vfg_flow_on_wait_tick), job);
+    virtflow_flow_run_async(job->flow, NULL, vfg_flow_run_done, task);
+}
+
+/* The plan reads the host and the VM: in a thread. Nothing else touches the flow meanwhile. */
+static void
+vfg_flow_plan_thread(GTask *task, gpointer source, gpointer data, GCancellable *cancellable)
+{
+    /* a plan that fails is not shown: the run fails the same way, at its step */
+    g_task_return_boolean(task, virtflow_flow_plan(VIRTFLOW_FLOW(data), NULL));
+}
+
+static void
+vfg_flow_planned(GObject *source, GAsyncResult *result, gpointer data)
+{
+    GTask *task = data; /* the flow's task, handed on to the run */
+    VfgFlowJob *job = g_task_get_task_data(task);
+
+    if (g_task_propagate_boolean(G_TASK(result), NULL)) {
+        g_autoptr(GPtrArray) steps = virtflow_flow_dup_steps(job->flow);
+
+        for (guint i = 0; i < steps->len; i++)
+            job->plan_func(steps->pdata[i], 0, job->progress_data);
+    }
+    vfg_flow_run(task);
+}
+
+/* Activate's profile as the flow's properties: the view, the keyboards and mice chosen (an
+ * empty choice hands none over), the switch keys. */
+static void
+vfg_flow_set_profile(VirtFlowFlow *flow, const VfProfile *profile)
+{
+    g_autoptr(GStrvBuilder) devices = g_strv_builder_new();
+    g_auto(GStrv) paths = NULL;
+
+    /* the answer is passed as it is, defaults included (an activated VM's is replaced) */
+    virtflow_flow_set_replace_profile(flow, TRUE);
+    virtflow_flow_set_view(flow, (VirtFlowView)profile->view);
+    virtflow_flow_set_grab_toggle(flow, vf_grab_toggle_to_string(profile->grab_toggle));
+    for (guint i = 0; i < profile->evdev->len; i++)
+        g_strv_builder_add(devices, ((const VfEvdevInput *)profile->evdev->pdata[i])->path);
+    paths = g_strv_builder_end(devices);
+    virtflow_flow_set_input_devices(flow, (const char *const *)paths);
+}
+
 void
-vfg_backend_run_flow_async(VfgBackend *self, VfFlowKind kind, const char *vm, gboolean force,
+vfg_backend_run_flow_async(VfgBackend *self, VirtFlowFlowKind kind, const char *vm, gboolean force,
                            const VfProfile *profile, VfgProgressFunc plan_func,
                            VfgProgressFunc progress, VfgWaitFunc wait_tick, gpointer progress_data,
                            GAsyncReadyCallback callback, gpointer user_data)
 {
-    g_autoptr(GTask) task = g_task_new(self, NULL, callback, user_data);
+    GTask *task = g_task_new(self, NULL, callback, user_data);
     VfgFlowJob *job = g_new0(VfgFlowJob, 1);
 
-    g_return_if_fail(kind < VF_FLOW_LAST);
+    g_return_if_fail(kind <= VIRTFLOW_FLOW_STOP);
     job->self = self;
-    job->kind = kind;
-    job->vm = g_strdup(vm);
-    job->force = force;
-    job->profile = profile ? vf_profile_copy(profile) : NULL;
+    job->flow = virtflow_flow_new(kind, self->vhost, self->vconn, vm, NULL);
+    virtflow_flow_set_force(job->flow, force);
+    if (kind == VIRTFLOW_FLOW_ACTIVATE && profile)
+        vfg_flow_set_profile(job->flow, profile);
     job->plan_func = plan_func;
     job->progress = progress;
     job->wait_tick = wait_tick;
     job->progress_data = progress_data;
     g_task_set_task_data(task, job, (GDestroyNotify)vfg_flow_job_free);
-    g_task_run_in_thread(task, vfg_backend_flow_thread);
+    if (plan_func) {
+        g_autoptr(GTask) plan = g_task_new(self, NULL, vfg_flow_planned, task);
+
+        g_task_set_task_data(plan, g_object_ref(job->flow), g_object_unref);
+        g_task_run_in_thread(plan, vfg_flow_plan_thread);
+    } else {
+        vfg_flow_run(task);
+    }
 }
 
 gboolean
-vfg_backend_run_flow_finish(VfgBackend *self, GAsyncResult *result, VfFlow **ret_flow,
+vfg_backend_run_flow_finish(VfgBackend *self, GAsyncResult *result, VirtFlowFlow **ret_flow,
                             GError **error)
 {
     VfgFlowJob *job = g_task_get_task_data(G_TASK(result));
 
     if (ret_flow)
-        *ret_flow = g_steal_pointer(&job->flow);
+        *ret_flow = g_object_ref(job->flow);
     return g_task_propagate_boolean(G_TASK(result), error);
 }
 
@@ -641,9 +632,8 @@ vfg_backend_force_off_thread(GTask *task, gpointer source, gpointer data, GCance
 {
     VfgBackend *self = source;
     g_autoptr(GError) error = NULL;
-    g_autoptr(VfDomain) dom = vf_connection_lookup_domain(self->conn, data, &error);
 
-    if (dom == NULL || !vf_domain_destroy(dom, &error)) {
+    if (!virtflow_connection_force_off_vm(self->vconn, data, &error)) {
         g_task_return_error(task, g_steal_pointer(&error));
         return;
     }
@@ -675,15 +665,13 @@ vfg_backend_guest_shutdown_thread(GTask *task, gpointer source, gpointer data,
 {
     VfgBackend *self = source;
     g_autoptr(GError) error = NULL;
-    g_autoptr(VfDomain) dom = vf_connection_lookup_domain(self->conn, data, &error);
 
-    if (dom == NULL || !vf_domain_shutdown(dom, &error)) {
+    /* the demo's VMs are saved by the connection */
+    if (!virtflow_connection_shutdown_vm(self->vconn, data, &error)) {
         g_task_return_error(task, g_steal_pointer(&error));
         return;
     }
     vfg_backend_log(self, "%s: shut down from inside the guest", (const char *)data);
-    if (self->demo && !vf_demo_save(self->demo_root, self->conn, &error))
-        g_warning("Cannot save the demo: %s", error->message);
     g_task_return_boolean(task, TRUE);
 }
 
@@ -703,24 +691,25 @@ vfg_backend_guest_shutdown_finish(VfgBackend *self, GAsyncResult *result, GError
     return g_task_propagate_boolean(G_TASK(result), error);
 }
 
-/* ---- setup ---- */
+/* ---- setup: VirtFlowSetup ---- */
 
 typedef struct {
     VfgBackend *self;
     guint done, manual, failed;
 } VfgSetupRun;
 
+/* VirtFlowSetup::change-done, in the setup's thread (virtflow_setup_apply runs there). */
 static void
-vfg_setup_on_change(const VfSetupChange *change, gpointer data)
+vfg_setup_on_change(VirtFlowSetup *setup, VirtFlowSetupChange *change, gpointer data)
 {
     VfgSetupRun *run = data;
 
     vfg_backend_log(run->self, "setup: %s: %s%s%s", change->title,
-                    vf_setup_state_to_string(change->state), change->detail ? ": " : "",
-                    change->detail ? change->detail : "");
-    run->done += change->state == VF_SETUP_DONE;
-    run->manual += change->state == VF_SETUP_MANUAL;
-    run->failed += change->state == VF_SETUP_FAILED;
+                    vf_setup_state_to_string((VfSetupState)change->state),
+                    change->detail ? ": " : "", change->detail ? change->detail : "");
+    run->done += change->state == VIRTFLOW_SETUP_DONE;
+    run->manual += change->state == VIRTFLOW_SETUP_MANUAL;
+    run->failed += change->state == VIRTFLOW_SETUP_FAILED;
 }
 
 static void
@@ -731,10 +720,13 @@ vfg_backend_setup_thread(GTask *task, gpointer source, gpointer data, GCancellab
     g_autoptr(GError) error = NULL;
     gboolean ok;
 
-    g_autoptr(VfSetup) setup = vf_setup_new(self->host, VF_SETUP_FLAGS_NONE, &error);
+    g_autoptr(VirtFlowSetup) setup =
+        virtflow_setup_new(self->vhost, VIRTFLOW_SETUP_FLAGS_NONE, NULL, &error);
 
     /* through virtflow-helper where this process may not change the host */
-    ok = setup && vf_setup_apply(setup, vfg_setup_on_change, &run, &error);
+    if (setup)
+        g_signal_connect(setup, "change-done", G_CALLBACK(vfg_setup_on_change), &run);
+    ok = setup && virtflow_setup_apply(setup, &error);
     if (!ok) {
         vfg_backend_log(self, "setup failed: %s", error->message);
         g_task_return_error(task, g_steal_pointer(&error));
@@ -767,20 +759,21 @@ vfg_backend_plan_thread(GTask *task, gpointer source, gpointer data, GCancellabl
 {
     VfgBackend *self = source;
     g_autoptr(GError) error = NULL;
-    g_autoptr(VfSetup) setup = vf_setup_new(self->host, VF_SETUP_FLAGS_NONE, &error);
+    g_autoptr(VirtFlowSetup) setup =
+        virtflow_setup_new(self->vhost, VIRTFLOW_SETUP_FLAGS_NONE, NULL, &error);
     g_autoptr(GStrvBuilder) lines = g_strv_builder_new();
-    GPtrArray *changes;
+    g_autoptr(GPtrArray) changes = NULL;
 
     if (setup == NULL) {
         g_task_return_error(task, g_steal_pointer(&error));
         return;
     }
-    changes = vf_setup_get_changes(setup);
+    changes = virtflow_setup_dup_changes(setup);
     for (guint i = 0; i < changes->len; i++) {
-        const VfSetupChange *c = changes->pdata[i];
+        const VirtFlowSetupChange *c = changes->pdata[i];
         g_autofree char *line = NULL;
 
-        if (c->state != VF_SETUP_PENDING)
+        if (c->state != VIRTFLOW_SETUP_PENDING)
             continue;
         line =
             g_strdup_printf("%s%s%s", c->title, c->detail ? ": " : "", c->detail ? c->detail : "");
@@ -860,15 +853,15 @@ vfg_backend_read_logs_finish(VfgBackend *self, GAsyncResult *result, GError **er
     return g_task_propagate_pointer(G_TASK(result), error);
 }
 
-/* ---- tune (issue 14) ---- */
+/* ---- tune (issue 14): VirtFlowTune ---- */
 
 void
 vfg_tune_status_free(VfgTuneStatus *status)
 {
     if (status == NULL)
         return;
-    g_clear_pointer(&status->plan, vf_tune_change_free);
-    g_clear_pointer(&status->undo, vf_tune_change_free);
+    g_clear_object(&status->plan);
+    g_clear_object(&status->undo);
     g_free(status->plan_error);
     g_free(status);
 }
@@ -881,20 +874,24 @@ vfg_backend_tune_status_thread(GTask *task, gpointer source, gpointer data,
     const char *vm = data;
     g_autoptr(GError) error = NULL;
     g_autoptr(VfgTuneStatus) status = g_new0(VfgTuneStatus, 1);
-    /* as `virtflow tune VM` without options: a tuned VM keeps its isolation choice */
-    VfTuneRequest request = {.hugepages = VF_TUNE_HUGEPAGES_AUTO, .keep_isolate = TRUE};
 
-    status->undo = vf_tune_vm_plan_undo(self->conn, vm, &error);
-    if (status->undo == NULL) {
+    /* both plans, as `virtflow tune VM` and `virtflow tune --undo VM` make them */
+    status->undo = virtflow_tune_new(self->vhost, self->vconn, vm);
+    virtflow_tune_set_undo(status->undo, TRUE);
+    if (!virtflow_tune_plan(status->undo, &error)) {
         g_task_return_error(task, g_steal_pointer(&error));
         return;
     }
-    status->tuned = status->undo->changed;
+    status->tuned = virtflow_tune_get_changed(status->undo);
     if (!status->tuned)
-        g_clear_pointer(&status->undo, vf_tune_change_free);
-    status->plan = vf_tune_vm_plan(self->host, self->conn, vm, &request, &error);
-    if (status->plan == NULL)
+        g_clear_object(&status->undo);
+    status->plan = virtflow_tune_new(self->vhost, self->vconn, vm);
+    /* as `virtflow tune VM` without options: a tuned VM keeps its isolation choice */
+    virtflow_tune_set_keep_isolate(status->plan, TRUE);
+    if (!virtflow_tune_plan(status->plan, &error)) {
         status->plan_error = g_strdup(error->message);
+        g_clear_object(&status->plan);
+    }
     g_task_return_pointer(task, g_steal_pointer(&status), (GDestroyNotify)vfg_tune_status_free);
 }
 
@@ -919,27 +916,26 @@ vfg_backend_tune_apply_thread(GTask *task, gpointer source, gpointer data,
                               GCancellable *cancellable)
 {
     VfgBackend *self = source;
-    const VfTuneChange *change = data;
+    VirtFlowTune *tune = data;
     g_autoptr(GError) error = NULL;
 
-    if (!vf_tune_vm_apply(self->conn, change, &error)) {
+    /* defines the planned change; the demo's VMs are saved by the tune itself */
+    if (!virtflow_tune_apply(tune, &error)) {
         g_task_return_error(task, g_steal_pointer(&error));
         return;
     }
-    vfg_backend_log(self, "%s: %s", change->vm,
-                    change->undo ? "tune undone" : change->plan->summary);
-    if (self->demo && !vf_demo_save(self->demo_root, self->conn, &error))
-        g_warning("Cannot save the demo: %s", error->message);
+    vfg_backend_log(self, "%s: %s", virtflow_tune_get_vm(tune),
+                    virtflow_tune_get_undo(tune) ? "tune undone" : virtflow_tune_get_summary(tune));
     g_task_return_boolean(task, TRUE);
 }
 
 void
-vfg_backend_tune_apply_async(VfgBackend *self, VfTuneChange *change, GAsyncReadyCallback callback,
+vfg_backend_tune_apply_async(VfgBackend *self, VirtFlowTune *tune, GAsyncReadyCallback callback,
                              gpointer user_data)
 {
     g_autoptr(GTask) task = g_task_new(self, NULL, callback, user_data);
 
-    g_task_set_task_data(task, change, (GDestroyNotify)vf_tune_change_free);
+    g_task_set_task_data(task, tune, g_object_unref);
     g_task_run_in_thread(task, vfg_backend_tune_apply_thread);
 }
 

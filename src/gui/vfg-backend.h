@@ -9,10 +9,10 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <virtflow-gobject.h>
 #include <virtflow.h>
 
 #include "host/vf-input.h"
-#include "tune/vf-tune-vm.h"
 
 G_BEGIN_DECLS
 
@@ -37,23 +37,24 @@ void vfg_finding_free(VfgFinding *finding);
 /* One look at the machine: the VMs and the host. */
 typedef struct {
     GPtrArray *domains;   /* of VfDomainInfo* */
-    VfHostReport *report; /* NULL when the host could not be read (see @report_error) */
+    VfHostReport *report; /* IOMMU and vfio modules; NULL when the host could not be read
+                           * (see @report_error) */
     char *report_error;
     gboolean hook_installed; /* ROOT/etc/libvirt/hooks/qemu.d/virtflow */
     char *hook_text;         /* "installed → TARGET", "not installed", ... */
     GPtrArray *findings;     /* of VfgFinding* */
-    GHashTable *gpu_names; /* GPU address → "Vendor Device" (pci.ids, read off the main thread) */
-    GPtrArray *inputs;     /* of VfInputDevice*: the host's keyboards and mice (by-id) */
-    GPtrArray *auto_inputs; /* of VfEvdevInput*: what `--input auto` picks */
-    GHashTable *profiles;   /* VM name → VfProfile*: how each activated VM is used */
+    GPtrArray *gpus;      /* of VirtFlowGpu* (virtflow_host_list_gpus); NULL: see @report_error */
+    GPtrArray *inputs;    /* of VirtFlowInputDevice*: the host's keyboards and mice (by-id), the
+                           * ones `--input auto` picks marked (virtflow_host_list_inputs) */
+    GHashTable *profiles; /* VM name → VfProfile*: how each activated VM is used */
 } VfgSnapshot;
 
 void vfg_snapshot_free(VfgSnapshot *snap);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfgSnapshot, vfg_snapshot_free)
 
-/* The host's troubleshooting findings: the library's doctor (vf-doctor.h) on the host and
+/* The host's troubleshooting findings: the library's doctor (VirtFlowDoctor) on the host and
  * the connection, what `virtflow doctor` shows. Blocking: call it from a thread. */
-GPtrArray *vfg_host_findings(VfHost *host, VfConnection *conn);
+GPtrArray *vfg_host_findings(VirtFlowHost *host, VirtFlowConnection *conn);
 
 /* Opens the demo host (@demo_root NULL: the default) or the live host + libvirt @uri. */
 void vfg_backend_new_async(gboolean demo, const char *demo_root, const char *uri,
@@ -63,29 +64,34 @@ VfgBackend *vfg_backend_new_finish(GAsyncResult *result, GError **error);
 
 gboolean vfg_backend_is_demo(VfgBackend *self);
 const char *vfg_backend_get_uri(VfgBackend *self);
+/* The VfHost the GObject host wraps: for the parts still on the C API (docs/DESIGN.md). */
 VfHost *vfg_backend_get_host(VfgBackend *self);
+/* The GObject API's host and connection (transfer none). */
+VirtFlowHost *vfg_backend_get_vhost(VfgBackend *self);
+VirtFlowConnection *vfg_backend_get_connection(VfgBackend *self);
 
 void vfg_backend_refresh_async(VfgBackend *self, GCancellable *cancellable,
                                GAsyncReadyCallback callback, gpointer user_data);
 VfgSnapshot *vfg_backend_refresh_finish(VfgBackend *self, GAsyncResult *result, GError **error);
 
-/* Progress of a running flow, on the main context: a copy of the step. */
-typedef void (*VfgProgressFunc)(const VfStep *step, double fraction, gpointer user_data);
-/* A graceful stop has been waiting for @elapsed_ms (on the main context). */
+/* Progress of a running flow, on the main context (VirtFlowFlow::step-changed). */
+typedef void (*VfgProgressFunc)(const VirtFlowStep *step, double fraction, gpointer user_data);
+/* A graceful stop has been waiting for @elapsed_ms (VirtFlowFlow::wait-tick). */
 typedef void (*VfgWaitFunc)(guint elapsed_ms, guint total_ms, gpointer user_data);
 
-/* Runs a flow in a thread. @plan_func (may be NULL) first receives the planned flow
- * (activate/deactivate: every step waiting) when the plan succeeds. The result is the
- * flow with every step's final state, also on failure (vfg_backend_run_flow_finish).
- * @profile (activate only, may be NULL: the default profile) is copied. */
-void vfg_backend_run_flow_async(VfgBackend *self, VfFlowKind kind, const char *vm, gboolean force,
-                                const VfProfile *profile, VfgProgressFunc plan_func,
+/* Runs a VirtFlowFlow (virtflow_flow_run_async). @plan_func (may be NULL) first receives
+ * every step of the flow's plan (virtflow_flow_plan in a thread: activate/deactivate, every
+ * step waiting) when the plan succeeds. @profile (activate only, may be NULL: the flow's
+ * defaults) becomes the flow's view, grab-toggle and input-devices. */
+void vfg_backend_run_flow_async(VfgBackend *self, VirtFlowFlowKind kind, const char *vm,
+                                gboolean force, const VfProfile *profile, VfgProgressFunc plan_func,
                                 VfgProgressFunc progress, VfgWaitFunc wait_tick,
                                 gpointer progress_data, GAsyncReadyCallback callback,
                                 gpointer user_data);
-/* TRUE when the flow succeeded; @ret_flow gets the flow in both cases (may be NULL). */
-gboolean vfg_backend_run_flow_finish(VfgBackend *self, GAsyncResult *result, VfFlow **ret_flow,
-                                     GError **error);
+/* TRUE when the flow succeeded; @ret_flow (may be NULL) gets a reference to the flow in both
+ * cases: its steps' final states, warnings, notes and fix. */
+gboolean vfg_backend_run_flow_finish(VfgBackend *self, GAsyncResult *result,
+                                     VirtFlowFlow **ret_flow, GError **error);
 
 /* Switches a VM off at once (libvirt destroy): what "Force off" does while a stop waits. */
 void vfg_backend_force_off_async(VfgBackend *self, const char *vm, GAsyncReadyCallback callback,
@@ -118,25 +124,25 @@ GStrv *vfg_backend_read_logs_finish(VfgBackend *self, GAsyncResult *result, GErr
 char *vfg_backend_dup_log_path(VfgBackend *self);
 char *vfg_backend_dup_hook_log_path(VfgBackend *self);
 
-/* ---- tune (issue 14): the Performance group of a VM's page ---- */
+/* ---- tune (issue 14): VirtFlowTune, the Performance group of a VM's page ---- */
 
 typedef struct {
     gboolean tuned;     /* the VM has a tune record */
-    VfTuneChange *plan; /* tuning it as VirtFlow would now (NULL + plan_error when refused) */
+    VirtFlowTune *plan; /* tuning it as VirtFlow would now, planned (NULL + plan_error) */
     char *plan_error;   /* why it cannot be tuned (the numbers, the fix) */
-    VfTuneChange *undo; /* giving its definition back (NULL when not tuned) */
+    VirtFlowTune *undo; /* giving its definition back, planned (NULL when not tuned) */
 } VfgTuneStatus;
 
 void vfg_tune_status_free(VfgTuneStatus *status);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfgTuneStatus, vfg_tune_status_free)
 
-/* Reads @vm's tune in a thread: both plans, nothing changed. */
+/* Plans @vm's tune in a thread: both plans, nothing changed. */
 void vfg_backend_tune_status_async(VfgBackend *self, const char *vm, GAsyncReadyCallback callback,
                                    gpointer user_data);
 VfgTuneStatus *vfg_backend_tune_status_finish(VfgBackend *self, GAsyncResult *result,
                                               GError **error);
-/* Defines @change (taken) in a thread. */
-void vfg_backend_tune_apply_async(VfgBackend *self, VfTuneChange *change,
+/* Applies the planned @tune (taken) in a thread. */
+void vfg_backend_tune_apply_async(VfgBackend *self, VirtFlowTune *tune,
                                   GAsyncReadyCallback callback, gpointer user_data);
 gboolean vfg_backend_tune_apply_finish(VfgBackend *self, GAsyncResult *result, GError **error);
 

@@ -43,47 +43,47 @@ vfg_step_row_init(VfgStepRow *self)
 
 /* the step's state as the list says it (vf_step_state_to_string() is the log's word) */
 static const char *const vfg_step_states[] = {
-    [VF_STEP_WAITING] = N_("waiting"), [VF_STEP_RUNNING] = N_("running"),
-    [VF_STEP_DONE] = N_("done"),       [VF_STEP_FAILED] = N_("failed"),
-    [VF_STEP_SKIPPED] = N_("skipped"),
+    [VIRTFLOW_STEP_WAITING] = N_("waiting"), [VIRTFLOW_STEP_RUNNING] = N_("running"),
+    [VIRTFLOW_STEP_DONE] = N_("done"),       [VIRTFLOW_STEP_FAILED] = N_("failed"),
+    [VIRTFLOW_STEP_SKIPPED] = N_("skipped"),
 };
 
 static const char *const vfg_step_icons[] = {
-    [VF_STEP_WAITING] = "content-loading-symbolic",
-    [VF_STEP_RUNNING] = NULL,
-    [VF_STEP_DONE] = "emblem-ok-symbolic",
-    [VF_STEP_FAILED] = "dialog-error-symbolic",
-    [VF_STEP_SKIPPED] = "media-skip-forward-symbolic",
+    [VIRTFLOW_STEP_WAITING] = "content-loading-symbolic",
+    [VIRTFLOW_STEP_RUNNING] = NULL,
+    [VIRTFLOW_STEP_DONE] = "emblem-ok-symbolic",
+    [VIRTFLOW_STEP_FAILED] = "dialog-error-symbolic",
+    [VIRTFLOW_STEP_SKIPPED] = "media-skip-forward-symbolic",
 };
 
 void
-vfg_step_row_update(VfgStepRow *self, const VfStep *step)
+vfg_step_row_update(VfgStepRow *self, const VirtFlowStep *step)
 {
-    gboolean running = step->state == VF_STEP_RUNNING;
+    gboolean running = step->state == VIRTFLOW_STEP_RUNNING;
 
     if (self->id == NULL) {
         self->id = g_strdup(step->id);
         adw_preferences_row_set_title(ADW_PREFERENCES_ROW(self), step->title);
     }
     adw_action_row_set_subtitle(ADW_ACTION_ROW(self), step->detail ? step->detail : "");
-    gtk_label_set_label(self->state_label, step->state < VF_STEP_LAST
+    gtk_label_set_label(self->state_label, step->state <= VIRTFLOW_STEP_SKIPPED
                                                ? _(vfg_step_states[step->state])
-                                               : vf_step_state_to_string(step->state));
+                                               : vf_step_state_to_string((VfStepState)step->state));
     gtk_spinner_set_spinning(self->spinner, running);
     gtk_stack_set_visible_child_name(self->icon_stack, running ? "spinner" : "icon");
-    if (!running && step->state < VF_STEP_LAST)
+    if (!running && step->state <= VIRTFLOW_STEP_SKIPPED)
         gtk_image_set_from_icon_name(self->icon, vfg_step_icons[step->state]);
     gtk_widget_remove_css_class(GTK_WIDGET(self->state_label), "error");
     gtk_widget_remove_css_class(GTK_WIDGET(self->state_label), "success");
     gtk_widget_remove_css_class(GTK_WIDGET(self->state_label), "dim-label");
-    gtk_widget_add_css_class(GTK_WIDGET(self->state_label), step->state == VF_STEP_FAILED ? "error"
-                                                            : step->state == VF_STEP_DONE
-                                                                ? "success"
-                                                                : "dim-label");
+    gtk_widget_add_css_class(GTK_WIDGET(self->state_label),
+                             step->state == VIRTFLOW_STEP_FAILED ? "error"
+                             : step->state == VIRTFLOW_STEP_DONE ? "success"
+                                                                 : "dim-label");
 }
 
 GtkWidget *
-vfg_step_row_new(const VfStep *step)
+vfg_step_row_new(const VirtFlowStep *step)
 {
     VfgStepRow *self = g_object_new(VFG_TYPE_STEP_ROW, NULL);
 

@@ -211,55 +211,71 @@ vfg_model_find(GListModel *model, const char *vm)
     return GTK_INVALID_LIST_POSITION;
 }
 
+/* Whether @gpu is the firmware's boot display: the host's own, a role rather than a problem. */
+static gboolean
+vfg_gpu_is_boot_display(VirtFlowGpu *gpu)
+{
+    GPtrArray *blockers = virtflow_gpu_get_blockers(gpu);
+
+    for (guint i = 0; blockers && i < blockers->len; i++)
+        if (((const VirtFlowBlocker *)blockers->pdata[i])->kind == VIRTFLOW_BLOCKER_BOOT_VGA)
+            return TRUE;
+    return FALSE;
+}
+
 /* The GPU a VM has (its metadata) or would get (the host's eligible one). */
-static const VfGpu *
+static VirtFlowGpu *
 vfg_window_gpu_for(VfgWindow *self, const VfDomainInfo *info)
 {
-    const VfHostReport *report = self->snap ? self->snap->report : NULL;
+    GPtrArray *gpus = self->snap ? self->snap->gpus : NULL;
 
-    if (report == NULL)
+    if (gpus == NULL)
         return NULL;
-    for (guint i = 0; i < report->gpus->len; i++) {
-        const VfGpu *gpu = report->gpus->pdata[i];
-
-        if (info->gpu && g_str_equal(gpu->device->address, info->gpu))
-            return gpu;
-    }
-    for (guint i = 0; i < report->gpus->len; i++)
-        if (vf_gpu_is_eligible(report->gpus->pdata[i]))
-            return report->gpus->pdata[i];
+    for (guint i = 0; i < gpus->len; i++)
+        if (info->gpu && g_str_equal(virtflow_gpu_get_address(gpus->pdata[i]), info->gpu))
+            return gpus->pdata[i];
+    for (guint i = 0; i < gpus->len; i++)
+        if (virtflow_gpu_get_eligible(gpus->pdata[i]))
+            return gpus->pdata[i];
     /* none eligible: the first one that is not the boot display, to show why */
-    for (guint i = 0; i < report->gpus->len; i++) {
-        const VfGpu *gpu = report->gpus->pdata[i];
-
-        if (!vf_gpu_has_blocker(gpu, VF_BLOCKER_BOOT_VGA))
-            return gpu;
-    }
-    return report->gpus->len ? report->gpus->pdata[0] : NULL;
+    for (guint i = 0; i < gpus->len; i++)
+        if (!vfg_gpu_is_boot_display(gpus->pdata[i]))
+            return gpus->pdata[i];
+    return gpus->len ? gpus->pdata[0] : NULL;
 }
 
 static char *
-vfg_gpu_driver_text(const VfGpu *gpu)
+vfg_gpu_driver_text(VirtFlowGpu *gpu)
 {
-    const char *driver = gpu->device->driver;
+    const char *driver = virtflow_gpu_get_driver(gpu);
 
-    if (gpu->on_vfio)
+    if (virtflow_gpu_get_on_vfio(gpu))
         return g_strdup(_("vfio-pci: held for the VM"));
     return g_strdup_printf(_("%s: on the host driver"), driver ? driver : _("no driver"));
 }
 
 static char *
-vfg_gpu_devices_text(const VfGpu *gpu)
+vfg_gpu_devices_text(VirtFlowGpu *gpu)
 {
     g_autoptr(GString) s = g_string_new(NULL);
+    GPtrArray *devices = virtflow_gpu_get_passthrough_devices(gpu);
 
-    for (guint i = 0; i < gpu->passthrough->len; i++) {
-        const VfPciDevice *dev = gpu->passthrough->pdata[i];
+    for (guint i = 0; devices && i < devices->len; i++) {
+        const VirtFlowDevice *dev = devices->pdata[i];
 
         g_string_append_printf(s, "%s%s (%s)", i ? ", " : "", dev->address,
                                dev->driver ? dev->driver : "no driver");
     }
     return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* "ADDRESS Vendor Device", the names from pci.ids (read in the refresh thread). */
+static char *
+vfg_gpu_title(VirtFlowGpu *gpu)
+{
+    return g_strdup_printf("%s %s %s", virtflow_gpu_get_address(gpu),
+                           virtflow_gpu_get_vendor(gpu) ? virtflow_gpu_get_vendor(gpu) : "",
+                           virtflow_gpu_get_name(gpu) ? virtflow_gpu_get_name(gpu) : "");
 }
 
 /* ---- the details pane ---- */
@@ -269,11 +285,12 @@ vfg_gpu_devices_text(const VfGpu *gpu)
 static char *
 vfg_window_dup_not_ready(VfgWindow *self, const VfDomainInfo *info)
 {
-    const VfGpu *gpu;
+    VirtFlowGpu *gpu;
+    GPtrArray *blockers;
 
     if (info->passthrough || self->snap == NULL)
         return NULL;
-    if (self->snap->report == NULL)
+    if (self->snap->gpus == NULL)
         return g_strdup_printf(_("Activate GPU is not available: the host cannot be read (%s)."),
                                self->snap->report_error ? self->snap->report_error : "unknown");
     gpu = vfg_window_gpu_for(self, info);
@@ -282,14 +299,15 @@ vfg_window_dup_not_ready(VfgWindow *self, const VfDomainInfo *info)
     for (guint i = 0; i < self->snap->domains->len; i++) {
         const VfDomainInfo *other = self->snap->domains->pdata[i];
 
-        if (other != info && other->passthrough && g_strcmp0(other->gpu, gpu->device->address) == 0)
+        if (other != info && other->passthrough &&
+            g_strcmp0(other->gpu, virtflow_gpu_get_address(gpu)) == 0)
             return g_strdup_printf(_("Activate GPU is not available: %s has GPU %s. Deactivate "
                                      "it there first."),
-                                   other->name, gpu->device->address);
+                                   other->name, virtflow_gpu_get_address(gpu));
     }
-    if (!vf_gpu_is_eligible(gpu) && !gpu->on_vfio) {
-        const VfBlocker *blocker =
-            gpu->blockers && gpu->blockers->len ? gpu->blockers->pdata[0] : NULL;
+    blockers = virtflow_gpu_get_blockers(gpu);
+    if (!virtflow_gpu_get_eligible(gpu) && !virtflow_gpu_get_on_vfio(gpu)) {
+        const VirtFlowBlocker *blocker = blockers && blockers->len ? blockers->pdata[0] : NULL;
 
         return g_strdup_printf(_("Activate GPU is not available: %s"),
                                blocker ? blocker->message : _("the GPU is not eligible"));
@@ -408,13 +426,11 @@ static gboolean vfg_window_tune_state_set(GtkSwitch *sw, gboolean state, gpointe
 
 /* "line\nline": what a change does, one line each */
 static char *
-vfg_tune_changes_text(const VfTuneChange *change)
+vfg_tune_changes_text(VirtFlowTune *tune)
 {
-    g_autoptr(GString) s = g_string_new(NULL);
+    g_auto(GStrv) changes = tune ? virtflow_tune_dup_changes(tune) : NULL;
 
-    for (guint i = 0; change && i < change->changes->len; i++)
-        g_string_append_printf(s, "%s%s", i ? "\n" : "", (const char *)change->changes->pdata[i]);
-    return g_string_free(g_steal_pointer(&s), FALSE);
+    return changes ? g_strjoinv("\n", changes) : g_strdup("");
 }
 
 /* The group shows self->tune: the switch as the VM is, the plan in one sentence, what
@@ -423,7 +439,7 @@ static void
 vfg_window_show_tune(VfgWindow *self)
 {
     const VfgTuneStatus *t = self->tune;
-    const VfTuneChange *next = t ? (t->tuned ? t->undo : t->plan) : NULL;
+    VirtFlowTune *next = t ? (t->tuned ? t->undo : t->plan) : NULL;
     g_autofree char *subtitle = NULL;
     g_autofree char *changes = NULL;
 
@@ -436,10 +452,10 @@ vfg_window_show_tune(VfgWindow *self)
     if (t == NULL)
         subtitle = g_strdup(_("Reading this computer's CPU…"));
     else if (t->tuned)
-        subtitle =
-            g_strdup_printf(_("On: %s"), t->plan ? t->plan->plan->summary : _("tuned by VirtFlow"));
+        subtitle = g_strdup_printf(_("On: %s"), t->plan ? virtflow_tune_get_summary(t->plan)
+                                                        : _("tuned by VirtFlow"));
     else if (t->plan)
-        subtitle = g_strdup_printf(_("Off. Switched on: %s"), t->plan->plan->summary);
+        subtitle = g_strdup_printf(_("Off. Switched on: %s"), virtflow_tune_get_summary(t->plan));
     else
         subtitle = g_strdup_printf(_("Not available: %s"), t->plan_error);
     adw_action_row_set_subtitle(self->tune_row, subtitle);
@@ -542,7 +558,7 @@ static void
 vfg_window_tune_response(AdwMessageDialog *dialog, const char *response, gpointer data)
 {
     VfgWindow *self = data;
-    VfTuneChange *change;
+    VirtFlowTune *change;
 
     if (!g_str_equal(response, "go") || self->tune == NULL) {
         vfg_window_show_tune(self);
@@ -554,7 +570,8 @@ vfg_window_tune_response(AdwMessageDialog *dialog, const char *response, gpointe
         change = g_steal_pointer(&self->tune->plan);
     if (change == NULL)
         return;
-    g_object_set_data(G_OBJECT(self), "vfg-tune-undo", GINT_TO_POINTER(change->undo));
+    g_object_set_data(G_OBJECT(self), "vfg-tune-undo",
+                      GINT_TO_POINTER(virtflow_tune_get_undo(change)));
     self->tune_busy = TRUE;
     vfg_window_show_tune(self);
     vfg_backend_tune_apply_async(self->backend, change, vfg_window_tune_applied,
@@ -567,7 +584,7 @@ vfg_window_tune_state_set(GtkSwitch *sw, gboolean state, gpointer data)
 {
     VfgWindow *self = data;
     const VfgTuneStatus *t = self->tune;
-    const VfTuneChange *next = t ? (t->tuned ? t->undo : t->plan) : NULL;
+    VirtFlowTune *next = t ? (t->tuned ? t->undo : t->plan) : NULL;
     g_autofree char *heading = NULL;
     g_autofree char *changes = NULL;
     g_autofree char *body = NULL;
@@ -579,16 +596,18 @@ vfg_window_tune_state_set(GtkSwitch *sw, gboolean state, gpointer data)
     if (t->tuned) {
         heading = g_strdup_printf(_("Undo the Tune of %s?"), self->tune_vm);
         body = g_strdup_printf(_("Its definition goes back to what it was before:\n%s%s"), changes,
-                               next->running ? _("\n\nThe VM is running: this applies at its "
-                                                 "next start.")
-                                             : "");
+                               virtflow_tune_get_vm_running(next)
+                                   ? _("\n\nThe VM is running: this applies at its "
+                                       "next start.")
+                                   : "");
     } else {
         heading = g_strdup_printf(_("Tune %s for Performance?"), self->tune_vm);
         body = g_strdup_printf(_("%s\n\n%s%s\n\nSwitching it off later puts everything back."),
-                               next->plan->summary, changes,
-                               next->running ? _("\n\nThe VM is running: this applies at its "
-                                                 "next start.")
-                                             : "");
+                               virtflow_tune_get_summary(next), changes,
+                               virtflow_tune_get_vm_running(next)
+                                   ? _("\n\nThe VM is running: this applies at its "
+                                       "next start.")
+                                   : "");
     }
     dialog = adw_message_dialog_new(GTK_WINDOW(self), heading, body);
     adw_message_dialog_add_responses(ADW_MESSAGE_DIALOG(dialog), "cancel", _("Cancel"), "go",
@@ -607,7 +626,7 @@ static void
 vfg_window_update_details(VfgWindow *self)
 {
     const VfDomainInfo *info = vfg_window_find_info(self, self->selected);
-    const VfGpu *gpu;
+    VirtFlowGpu *gpu;
     g_autofree char *vcpus = NULL, *memory = NULL;
     g_autoptr(GPtrArray) rows = NULL;
 
@@ -635,28 +654,28 @@ vfg_window_update_details(VfgWindow *self)
                          : _("this host shows no display device"),
                      "dialog-warning-symbolic");
     } else {
-        const char *name = g_hash_table_lookup(self->snap->gpu_names, gpu->device->address);
-        g_autofree char *title = g_strdup_printf("%s %s", gpu->device->address, name ? name : "");
+        g_autofree char *title = vfg_gpu_title(gpu);
         g_autofree char *driver = vfg_gpu_driver_text(gpu);
         g_autofree char *devices = vfg_gpu_devices_text(gpu);
-        gboolean eligible = vf_gpu_is_eligible(gpu);
+        gboolean eligible = virtflow_gpu_get_eligible(gpu);
+        gboolean on_vfio = virtflow_gpu_get_on_vfio(gpu);
+        GPtrArray *blockers = virtflow_gpu_get_blockers(gpu);
 
         vfg_rows_add(rows, info->passthrough ? _("Passed through") : "GPU", title, NULL);
         vfg_rows_add(rows, _("Driver"), driver, NULL);
-        if (eligible || gpu->on_vfio)
+        if (eligible || on_vfio)
             vfg_rows_add(rows, _("Eligible"),
                          info->passthrough ? _("yes: the VM gets it when it starts")
                                            : _("yes: Activate GPU gives it to this VM"),
                          "emblem-ok-symbolic");
-        for (guint b = 0; gpu->blockers && b < gpu->blockers->len; b++) {
-            const VfBlocker *blocker = gpu->blockers->pdata[b];
+        for (guint b = 0; blockers && b < blockers->len; b++) {
+            const VirtFlowBlocker *blocker = blockers->pdata[b];
             g_autofree char *text = g_strdup_printf(_("%s\nFix: %s"), blocker->message,
                                                     blocker->fix ? blocker->fix : _("none known"));
 
-            vfg_rows_add(rows, vf_blocker_kind_to_string(blocker->kind), text,
-                         "dialog-error-symbolic");
+            vfg_rows_add(rows, blocker->code, text, "dialog-error-symbolic");
         }
-        vfg_rows_add(rows, gpu->on_vfio ? _("Moved with it") : _("Moves with it"), devices, NULL);
+        vfg_rows_add(rows, on_vfio ? _("Moved with it") : _("Moves with it"), devices, NULL);
     }
     {
         GPtrArray *warnings = g_hash_table_lookup(self->vm_warnings, info->name);
@@ -706,23 +725,23 @@ vfg_window_update_host(VfgWindow *self)
     adw_action_row_set_subtitle(self->conn_row, vfg_backend_get_uri(self->backend));
 
     rows = g_ptr_array_new_with_free_func(g_free);
-    for (guint i = 0; report && i < report->gpus->len; i++) {
-        const VfGpu *gpu = report->gpus->pdata[i];
-        const char *name = g_hash_table_lookup(self->snap->gpu_names, gpu->device->address);
-        g_autofree char *title = g_strdup_printf("%s %s", gpu->device->address, name ? name : "");
+    for (guint i = 0; self->snap->gpus && i < self->snap->gpus->len; i++) {
+        VirtFlowGpu *gpu = self->snap->gpus->pdata[i];
+        g_autofree char *title = vfg_gpu_title(gpu);
         g_autofree char *driver = vfg_gpu_driver_text(gpu);
-        gboolean boot = vf_gpu_has_blocker(gpu, VF_BLOCKER_BOOT_VGA);
+        gboolean boot = vfg_gpu_is_boot_display(gpu);
+        gboolean eligible = virtflow_gpu_get_eligible(gpu);
         g_autofree char *text =
             g_strdup_printf("%s; %s", driver,
-                            vf_gpu_is_eligible(gpu) ? _("eligible for passthrough")
-                            : boot                  ? _("stays with the host (drives your desktop)")
-                                   : _("cannot be passed through (see the VM's GPU section)"));
+                            eligible ? _("eligible for passthrough")
+                            : boot   ? _("stays with the host (drives your desktop)")
+                                     : _("cannot be passed through (see the VM's GPU section)"));
 
         /* the host's own display is a role, not a problem */
         vfg_rows_add(rows, title, text,
-                     vf_gpu_is_eligible(gpu) ? "emblem-ok-symbolic"
-                     : boot                  ? "video-display-symbolic"
-                                             : "dialog-warning-symbolic");
+                     eligible ? "emblem-ok-symbolic"
+                     : boot   ? "video-display-symbolic"
+                              : "dialog-warning-symbolic");
     }
     vfg_list_box_set_rows(self->host_gpu_list, rows);
     g_ptr_array_set_size(rows, 0);
@@ -1031,7 +1050,7 @@ vfg_window_find_step(VfgWindow *self, const char *id)
 }
 
 static void
-vfg_window_set_step(VfgWindow *self, const VfStep *step)
+vfg_window_set_step(VfgWindow *self, const VirtFlowStep *step)
 {
     VfgStepRow *row = vfg_window_find_step(self, step->id);
 
@@ -1044,7 +1063,7 @@ vfg_window_set_step(VfgWindow *self, const VfStep *step)
 /* What a screen reader says of the progress bar: the step, its number and its state
  * (GTK 4.8 has no announcement: the bar's description follows the steps). */
 static void
-vfg_window_announce_step(VfgWindow *self, const VfStep *step)
+vfg_window_announce_step(VfgWindow *self, const VirtFlowStep *step)
 {
     guint n = 0, total = 0;
     g_autofree char *text = NULL;
@@ -1057,20 +1076,20 @@ vfg_window_announce_step(VfgWindow *self, const VfStep *step)
             n = total;
     }
     text = g_strdup_printf(_("Step %u of %u: %s, %s"), n, total, step->title,
-                           vf_step_state_to_string(step->state));
+                           vf_step_state_to_string((VfStepState)step->state));
     gtk_accessible_update_property(GTK_ACCESSIBLE(self->flow_progress),
                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, text, -1);
 }
 
 static void
-vfg_window_on_plan(const VfStep *step, double fraction, gpointer data)
+vfg_window_on_plan(const VirtFlowStep *step, double fraction, gpointer data)
 {
     if (!VFG_WINDOW(data)->disposed)
         vfg_window_set_step(data, step);
 }
 
 static void
-vfg_window_on_progress(const VfStep *step, double fraction, gpointer data)
+vfg_window_on_progress(const VirtFlowStep *step, double fraction, gpointer data)
 {
     VfgWindow *self = data;
     g_autofree char *text = g_strdup_printf("%.0f %%", fraction * 100);
@@ -1110,12 +1129,10 @@ vfg_window_bench_tick(gpointer data)
 
 /* What the user can do about a failed flow. */
 static const char *
-vfg_error_fix(const GError *error)
+vfg_error_fix(const char *fix)
 {
-    /* the fix comes from where the failure happened (vf_error_get_fix()): the code alone
+    /* the fix comes from where the failure happened (the flow's fix): the code alone
      * cannot tell a VM that is gone from a guest agent that does not answer */
-    const char *fix = error ? vf_error_get_fix(error) : NULL;
-
     return fix ? fix : _("Fix the reason above, then Retry");
 }
 
@@ -1132,15 +1149,21 @@ vfg_looking_glass_installed(void)
  * switch key) and the next step it leads to (Start after Activate, Looking Glass after
  * Start). */
 static void
-vfg_window_show_result(VfgWindow *self, const VfFlow *flow)
+vfg_window_show_result(VfgWindow *self, VirtFlowFlow *flow)
 {
     g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func(g_free);
-    gboolean start = flow && flow->kind == VF_FLOW_ACTIVATE;
-    gboolean lg = flow && flow->kind == VF_FLOW_START && flow->profile &&
-                  flow->profile->view == VF_VIEW_LOOKING_GLASS;
+    VirtFlowFlowKind kind = flow ? virtflow_flow_get_kind(flow) : VIRTFLOW_FLOW_STOP;
+    gboolean start = flow && kind == VIRTFLOW_FLOW_ACTIVATE;
+    /* the VM's recorded profile, as its Start applied it */
+    const VfProfile *profile =
+        flow && self->snap ? g_hash_table_lookup(self->snap->profiles, virtflow_flow_get_vm(flow))
+                           : NULL;
+    gboolean lg =
+        flow && kind == VIRTFLOW_FLOW_START && profile && profile->view == VF_VIEW_LOOKING_GLASS;
+    g_auto(GStrv) notes = flow ? virtflow_flow_dup_notes(flow) : NULL;
 
-    for (guint i = 0; flow && flow->notes && i < flow->notes->len; i++)
-        vfg_rows_add(rows, flow->notes->pdata[i], NULL, "dialog-information-symbolic");
+    for (guint i = 0; notes && notes[i]; i++)
+        vfg_rows_add(rows, notes[i], NULL, "dialog-information-symbolic");
     if (lg && !vfg_looking_glass_installed())
         vfg_rows_add(rows, _("Install looking-glass-client to see the VM in a window"), NULL,
                      "dialog-warning-symbolic");
@@ -1169,7 +1192,7 @@ static void
 vfg_window_apply_flow(VfgWindow *self, VfFlowKind kind, const char *vm)
 {
     VfDomainInfo *info = (VfDomainInfo *)vfg_window_find_info(self, vm);
-    const VfGpu *gpu;
+    VirtFlowGpu *gpu;
 
     if (info == NULL)
         return;
@@ -1178,7 +1201,7 @@ vfg_window_apply_flow(VfgWindow *self, VfFlowKind kind, const char *vm)
         gpu = vfg_window_gpu_for(self, info);
         info->passthrough = TRUE;
         if (gpu && info->gpu == NULL)
-            info->gpu = g_strdup(gpu->device->address);
+            info->gpu = g_strdup(virtflow_gpu_get_address(gpu));
         break;
     case VF_FLOW_DEACTIVATE:
         info->passthrough = FALSE;
@@ -1201,23 +1224,25 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
 {
     g_autoptr(VfgWindow) self = data;
     g_autoptr(GError) error = NULL;
-    g_autoptr(VfFlow) flow = NULL;
+    g_autoptr(VirtFlowFlow) flow = NULL;
     g_autoptr(GString) undo = g_string_new(NULL);
     gboolean ok = vfg_backend_run_flow_finish(VFG_BACKEND(source), result, &flow, &error);
     const char *reason = error ? error->message : NULL;
+    g_autoptr(GPtrArray) steps = flow ? virtflow_flow_dup_steps(flow) : NULL;
+    g_auto(GStrv) warnings = flow ? virtflow_flow_dup_warnings(flow) : NULL;
 
     if (self->disposed)
         return;
     /* the final state of every step, skipped ones included */
-    for (guint i = 0; flow && i < flow->steps->len; i++) {
-        const VfStep *step = flow->steps->pdata[i];
+    for (guint i = 0; steps && i < steps->len; i++) {
+        const VirtFlowStep *step = steps->pdata[i];
 
         vfg_window_set_step(self, step);
-        if (step->state == VF_STEP_FAILED && step->detail)
+        if (step->state == VIRTFLOW_STEP_FAILED && step->detail)
             reason = step->detail;
     }
-    for (guint i = 0; flow && i < flow->warnings->len; i++) {
-        const char *w = flow->warnings->pdata[i];
+    for (guint i = 0; warnings && warnings[i]; i++) {
+        const char *w = warnings[i];
 
         if (g_str_has_prefix(w, "Undo:"))
             g_string_append_printf(undo, "%s%s", undo->len ? "\n" : "", w + 6);
@@ -1232,19 +1257,19 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
     } else {
         g_autofree char *title = g_strdup_printf(_("%s: failed"), self->busy_vm);
 
-        guint done = 0, total = flow ? flow->steps->len : 0;
+        guint done = 0, total = steps ? steps->len : 0;
         gboolean guest_failed = FALSE;
         g_autofree char *where = NULL;
 
         for (guint i = 0; i < total; i++) {
-            const VfStep *step = flow->steps->pdata[i];
+            const VirtFlowStep *step = steps->pdata[i];
 
-            if (step->state == VF_STEP_FAILED) {
+            if (step->state == VIRTFLOW_STEP_FAILED) {
                 where = g_strdup_printf(_("failed at step %u of %u"), i + 1, total);
                 guest_failed = g_str_equal(step->id, "check-guest");
                 break;
             }
-            if (step->state == VF_STEP_DONE || step->state == VF_STEP_SKIPPED)
+            if (step->state == VIRTFLOW_STEP_DONE || step->state == VIRTFLOW_STEP_SKIPPED)
                 done++;
         }
         /* the bar stops where it failed, in the error colour: a full blue bar reads "done" */
@@ -1259,7 +1284,9 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
         }
         gtk_label_set_label(self->flow_title, title);
         adw_action_row_set_subtitle(self->reason_row, reason ? reason : "unknown");
-        adw_action_row_set_subtitle(self->fix_row, vfg_error_fix(error));
+        /* the fix said where the failure happened (VirtFlowFlow:fix) */
+        adw_action_row_set_subtitle(self->fix_row,
+                                    vfg_error_fix(flow ? virtflow_flow_get_fix(flow) : NULL));
         self->last_kind = self->busy_kind;
         g_free(self->last_vm);
         self->last_vm = g_strdup(self->busy_vm);
@@ -1283,12 +1310,12 @@ vfg_window_flow_done(GObject *source, GAsyncResult *result, gpointer data)
         fflush(stdout);
     }
     /* warnings stay on the VM's page (a toast is gone before it is read) */
-    if (flow && flow->warnings->len > 0) {
+    if (warnings && warnings[0]) {
         GPtrArray *kept = g_ptr_array_new_with_free_func(g_free);
 
-        for (guint i = 0; i < flow->warnings->len; i++)
-            if (!g_str_has_prefix(flow->warnings->pdata[i], "Undo:"))
-                g_ptr_array_add(kept, g_strdup(flow->warnings->pdata[i]));
+        for (guint i = 0; warnings[i]; i++)
+            if (!g_str_has_prefix(warnings[i], "Undo:"))
+                g_ptr_array_add(kept, g_strdup(warnings[i]));
         g_hash_table_insert(self->vm_warnings, g_strdup(self->busy_vm), kept);
     } else {
         g_hash_table_remove(self->vm_warnings, self->busy_vm);
@@ -1314,11 +1341,15 @@ vfg_window_default_profile(VfgWindow *self)
 {
     VfProfile *profile = vf_profile_new();
 
-    for (guint i = 0; self->snap && i < self->snap->auto_inputs->len; i++) {
-        const VfEvdevInput *in = self->snap->auto_inputs->pdata[i];
+    /* the keyboard, then the mouse, as `--input auto` orders them */
+    for (int kind = VIRTFLOW_INPUT_KEYBOARD; kind <= VIRTFLOW_INPUT_MOUSE; kind++)
+        for (guint i = 0; self->snap && i < self->snap->inputs->len; i++) {
+            const VirtFlowInputDevice *in = self->snap->inputs->pdata[i];
 
-        g_ptr_array_add(profile->evdev, vf_evdev_input_new(in->kind, in->path));
-    }
+            if (in->picked && (int)in->kind == kind)
+                g_ptr_array_add(profile->evdev,
+                                vf_evdev_input_new((VfInputKind)in->kind, in->path));
+        }
     return profile;
 }
 
@@ -1397,15 +1428,6 @@ vfg_dialog_heading(const char *text)
     return label;
 }
 
-static gboolean
-vfg_evdev_list_has(GPtrArray *evdev, const char *path)
-{
-    for (guint i = 0; evdev && i < evdev->len; i++)
-        if (g_str_equal(((VfEvdevInput *)evdev->pdata[i])->path, path))
-            return TRUE;
-    return FALSE;
-}
-
 /* Asks how the VM will be used, then runs Activate GPU: the button's way in. */
 static void
 vfg_window_ask_activate(VfgWindow *self, const char *vm)
@@ -1447,16 +1469,16 @@ vfg_window_ask_activate(VfgWindow *self, const char *vm)
 
     gtk_box_append(GTK_BOX(box), vfg_dialog_heading(_("Keyboard and mouse for the VM")));
     for (guint i = 0; self->snap && i < self->snap->inputs->len; i++) {
-        const VfInputDevice *dev = self->snap->inputs->pdata[i];
-        g_autofree char *label = g_strdup_printf("%s (%s)", dev->name ? dev->name : dev->by_id,
-                                                 vf_input_kind_to_string(dev->kind));
+        const VirtFlowInputDevice *dev = self->snap->inputs->pdata[i];
+        g_autofree char *label = g_strdup_printf("%s (%s)", dev->name ? dev->name : dev->path,
+                                                 vf_input_kind_to_string((VfInputKind)dev->kind));
         GtkWidget *check = gtk_check_button_new_with_label(label);
 
-        gtk_widget_set_tooltip_text(check, dev->by_id);
-        g_object_set_data_full(G_OBJECT(check), "vfg-path", g_strdup(dev->by_id), g_free);
+        gtk_widget_set_tooltip_text(check, dev->path);
+        g_object_set_data_full(G_OBJECT(check), "vfg-path", g_strdup(dev->path), g_free);
         g_object_set_data(G_OBJECT(check), "vfg-kind", GUINT_TO_POINTER(dev->kind));
-        gtk_check_button_set_active(GTK_CHECK_BUTTON(check),
-                                    vfg_evdev_list_has(self->snap->auto_inputs, dev->by_id));
+        /* the ones `--input auto` picks are ticked */
+        gtk_check_button_set_active(GTK_CHECK_BUTTON(check), dev->picked);
         g_ptr_array_add(ask->input_checks, check);
         gtk_box_append(GTK_BOX(box), check);
     }
@@ -1535,7 +1557,7 @@ vfg_window_start_flow(VfgWindow *self, VfFlowKind kind, const char *vm, gboolean
     }
     gtk_widget_set_visible(self->result_group, FALSE);
     vfg_backend_run_flow_async(
-        self->backend, kind, vm, force, profile,
+        self->backend, (VirtFlowFlowKind)kind, vm, force, profile,
         kind == VF_FLOW_ACTIVATE || kind == VF_FLOW_DEACTIVATE ? vfg_window_on_plan : NULL,
         vfg_window_on_progress, vfg_window_on_wait, self, vfg_window_flow_done, g_object_ref(self));
 }

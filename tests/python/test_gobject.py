@@ -265,6 +265,153 @@ def test_input_auto_as_the_cli_default(cli, tmp_path, monkeypatch):
     assert lines == expected
 
 
+def test_input_devices_and_grab_toggle_as_the_cli(demo, demo_root):
+    """--input DEVICE and --grab-toggle: the devices chosen one by one, the keys by name."""
+    host, conn = demo
+    by_id = os.path.join(demo_root, "dev/input/by-id")
+    kbd = sorted(n for n in os.listdir(by_id) if n.endswith("-event-kbd"))[-1]
+    path = "/dev/input/by-id/" + kbd
+    activate = VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, None)
+    activate.props.input_devices = [path]
+    activate.props.grab_toggle = "scrolllock"
+    assert activate.get_input_devices() == [path]
+    activate.plan()
+    xml = activate.get_domain_xml()
+    assert xml.count('<input type="evdev">') == 1, xml
+    assert path in xml and 'grabToggle="scrolllock"' in xml, xml
+
+    activate.props.input_devices = []  # none chosen: none handed over
+    activate.plan()
+    assert '<input type="evdev">' not in activate.get_domain_xml()
+    activate.props.input_auto = True  # the keyboard and mouse in use, as --input auto
+    activate.plan()
+    assert '<input type="evdev">' in activate.get_domain_xml()
+
+    activate.props.grab_toggle = "ctrl-alt-del"
+    with pytest.raises(GLib.Error) as bad:
+        activate.plan()
+    assert bad.value.code == VirtFlow.Error.INVALID_ARGUMENT and "ctrl-alt-del" in \
+        bad.value.message
+
+
+def test_inputs_offered_and_the_auto_pick(demo, demo_root):
+    """list_inputs: every by-id keyboard and mouse; the picked ones are input-auto's."""
+    host, conn = demo
+    inputs = host.list_inputs()
+    by_id = os.path.join(demo_root, "dev/input/by-id")
+    assert sorted(i.path for i in inputs) == sorted(
+        "/dev/input/by-id/" + n for n in os.listdir(by_id))
+    for i in inputs:
+        assert i.kind == (VirtFlow.InputKind.KEYBOARD if i.path.endswith("-event-kbd")
+                          else VirtFlow.InputKind.MOUSE)
+    picked = [i.path for i in inputs if i.picked]
+    assert picked, "the demo has a keyboard and a mouse in use"
+    activate = VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, None)
+    activate.props.input_auto = True
+    activate.plan()
+    xml = activate.get_domain_xml()
+    assert xml.count('<input type="evdev">') == len(picked)
+    assert all(p in xml for p in picked), (picked, xml)
+
+
+def test_force_off_and_guest_shutdown(demo):
+    """force_off_vm and shutdown_vm: the VM stops, no flow; a VM that is off is refused."""
+    host, conn = demo
+    assert VirtFlow.Flow.new(VirtFlow.FlowKind.START, host, conn, VM, None).run(None)
+    assert conn.lookup_vm(VM).props.active
+    assert conn.force_off_vm(VM)
+    assert not conn.lookup_vm(VM).props.active
+    with pytest.raises(GLib.Error) as off:
+        conn.force_off_vm(VM)
+    assert off.value.domain == "virtflow-error-quark"
+    with pytest.raises(GLib.Error) as missing:
+        conn.shutdown_vm("no-such-vm")
+    assert missing.value.code == VirtFlow.Error.NOT_FOUND
+    assert VirtFlow.Flow.new(VirtFlow.FlowKind.START, host, conn, VM, None).run(None)
+    assert conn.shutdown_vm(VM)
+    deadline = GLib.get_monotonic_time() + 5_000_000
+    while conn.lookup_vm(VM).props.active and GLib.get_monotonic_time() < deadline:
+        GLib.usleep(50_000)
+    assert not conn.lookup_vm(VM).props.active, "the demo's guest shuts down when asked"
+
+
+def test_vm_sizes_only_when_asked(demo):
+    """list_vms_full: the vCPUs and memory the app's VM rows show; list_vms: 0."""
+    host, conn = demo
+    sized = {vm.props.name: vm for vm in conn.list_vms_full()}
+    plain = {vm.props.name: vm for vm in conn.list_vms()}
+    assert sized.keys() == plain.keys()
+    assert sized[VM].props.vcpus == sized[VM].get_vcpus() > 0
+    assert sized[VM].props.memory == sized[VM].get_memory() >= 1024 * 1024  # KiB
+    assert plain[VM].props.vcpus == 0 and plain[VM].props.memory == 0
+
+
+def test_activated_vm_profile_read_back(demo, demo_root):
+    """list_vms_full: how an activated VM is used, as its Activate recorded it."""
+    host, conn = demo
+    by_id = os.path.join(demo_root, "dev/input/by-id")
+    kbd = "/dev/input/by-id/" + sorted(n for n in os.listdir(by_id) if n.endswith("-event-kbd"))[-1]
+    assert not {v.props.name: v for v in conn.list_vms_full()}[VM].get_input_devices(), \
+        "not activated: no profile"
+    activate = VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, None)
+    activate.props.view = VirtFlow.View.LOOKING_GLASS
+    activate.props.input_devices = [kbd]
+    activate.props.grab_toggle = "alt-alt"
+    assert activate.run(None)
+    vm = {v.props.name: v for v in conn.list_vms_full()}[VM]
+    assert vm.props.view == VirtFlow.View.LOOKING_GLASS == vm.get_view()
+    assert vm.props.input_devices == [kbd] == vm.get_input_devices()
+    assert vm.props.grab_toggle == "alt-alt" == vm.get_grab_toggle()
+    assert vm.props.usb_controller is None
+    plain = {v.props.name: v for v in conn.list_vms()}[VM]
+    assert not plain.get_input_devices() and plain.props.view == VirtFlow.View.MONITOR
+    assert VirtFlow.Flow.new(VirtFlow.FlowKind.DEACTIVATE, host, conn, VM, None).run(None)
+
+
+def test_connection_opened_off_thread_signals_here(demo_root):
+    """new_demo_async: libvirt opened on a worker, vm-changed in the thread that finished."""
+    host = VirtFlow.Host.new_demo(demo_root)
+    loop = GLib.MainLoop()
+    got = {}
+
+    def opened(source, result):
+        got["conn"] = VirtFlow.Connection.new_finish(result)
+        loop.quit()
+
+    VirtFlow.Connection.new_demo_async(host, None, opened)
+    loop.run()
+    conn = got["conn"]
+    assert conn.props.demo and VM in [vm.props.name for vm in conn.list_vms()]
+    events = []
+    conn.connect("vm-changed", lambda c, name, event: events.append(
+        (name, event, GLib.MainContext.default().is_owner())))
+    assert VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, None).run(None)
+    assert VirtFlow.Flow.new(VirtFlow.FlowKind.START, host, conn, VM, None).run(None)
+    tune = VirtFlow.Tune.new(host, conn, VM)
+    assert tune.plan() and tune.get_vm_running(), "a running VM gets its tune at its next start"
+    deadline = GLib.get_monotonic_time() + 2_000_000
+    while (VM, VirtFlow.LifecycleEvent.STARTED, True) not in events and \
+            GLib.get_monotonic_time() < deadline:
+        GLib.MainContext.default().iteration(False)
+    assert (VM, VirtFlow.LifecycleEvent.STARTED, True) in events, events
+    assert VirtFlow.Flow.new(VirtFlow.FlowKind.STOP, host, conn, VM, None).run(None)
+    stopped = VirtFlow.Tune.new(host, conn, VM)
+    assert stopped.plan() and not stopped.get_vm_running()
+
+    bad = VirtFlow.Host.new(demo_root)  # not the demo's host
+    loop = GLib.MainLoop()
+
+    def refused(source, result):
+        with pytest.raises(GLib.Error) as error:
+            VirtFlow.Connection.new_finish(result)
+        got["code"] = error.value.code
+        loop.quit()
+
+    VirtFlow.Connection.new_demo_async(bad, None, refused)
+    loop.run()
+    assert got["code"] == VirtFlow.Error.INVALID_ARGUMENT
+
+
 def test_start_stop_plan_and_vm_changed(demo):
     host, conn = demo
     events = []

@@ -12,6 +12,11 @@ G_BEGIN_DECLS
  * begins, so that tests can prove the undo of the steps before it. NULL: none. */
 void vf_flow_inject_failure(const char *step_id);
 
+/* From now on, every step of every flow that ends done sleeps @ms after its progress report
+ * (0: none), so that a front end's tests can act while a flow runs (the app's
+ * VIRTFLOW_GTK_TEST_STEP_MS, in test builds only). */
+void vf_flow_inject_step_delay(guint ms);
+
 /* Whether the guest agent's guest-get-devices answer (@devices, JSON) shows Windows's
  * VirtIO input driver (vioinput, "VirtIO Input Driver"): the check-guest step adds a VirtIO
  * keyboard and mouse to the profile only then. */

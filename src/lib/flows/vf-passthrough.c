@@ -144,6 +144,9 @@ vf_run_step(VfRun *run, const char *id)
     g_assert_not_reached();
 }
 
+/* Test hook (vf-passthrough-private.h): how long each step that ended done waits. */
+static guint vf_flow_step_delay_ms;
+
 static void
 vf_run_emit(VfRun *run, const VfStep *step)
 {
@@ -158,6 +161,8 @@ vf_run_emit(VfRun *run, const VfStep *step)
             finished++;
     }
     run->options->progress(step, (double)finished / run->flow->steps->len, run->options->user_data);
+    if (step->state == VF_STEP_DONE && g_atomic_int_get(&vf_flow_step_delay_ms))
+        g_usleep(1000 * (gulong)g_atomic_int_get(&vf_flow_step_delay_ms));
 }
 
 static void vf_run_set(VfRun *run, const char *id, VfStepState state, const char *format, ...)
@@ -1003,6 +1008,12 @@ vf_flow_inject_failure(const char *step_id)
 {
     g_free(vf_flow_fault_step);
     vf_flow_fault_step = g_strdup(step_id);
+}
+
+void
+vf_flow_inject_step_delay(guint ms)
+{
+    g_atomic_int_set(&vf_flow_step_delay_ms, ms);
 }
 
 /* Marks @id running; FALSE with an error when a test asked this step to fail. */

@@ -111,21 +111,27 @@ virtflow_connection_on_lifecycle(VfConnection *vconn, const char *name, VfLifecy
     _virtflow_mailbox_post(watch->mailbox, virtflow_lifecycle_emit, ev, virtflow_lifecycle_free);
 }
 
-static gboolean
-virtflow_connection_initable_init(GInitable *initable, GCancellable *cancellable, GError **error)
+/* Opens the internals' connection: any thread. */
+static VfConnection *
+virtflow_connection_open_vf(const char *uri, const char *demo_root, GError **error)
 {
-    VirtFlowConnection *self = VIRTFLOW_CONNECTION(initable);
+    VfConnection *conn = NULL;
 
-    if (self->conn != NULL)
-        return TRUE;
     if (!vf_virt_init_without_thread(error))
-        return FALSE;
-    if (self->demo_root) {
-        if (!vf_demo_open(self->demo_root, NULL, &self->conn, error))
-            return FALSE;
-    } else if ((self->conn = vf_connection_open(self->uri, error)) == NULL) {
-        return FALSE;
+        return NULL;
+    if (demo_root) {
+        if (!vf_demo_open(demo_root, NULL, &conn, error))
+            return NULL;
+        return conn;
     }
+    return vf_connection_open(uri, error);
+}
+
+/* Takes @conn and watches its events for the calling thread (the mailbox's owner). */
+static void
+virtflow_connection_attach(VirtFlowConnection *self, VfConnection *conn)
+{
+    self->conn = conn;
     g_free(self->uri);
     self->uri = g_strdup(vf_connection_get_uri(self->conn));
 
@@ -140,6 +146,19 @@ virtflow_connection_initable_init(GInitable *initable, GCancellable *cancellable
                                                    (GDestroyNotify)virtflow_watch_unref, NULL);
     if (self->watch_id == 0)
         virtflow_watch_unref(self->watch);
+}
+
+static gboolean
+virtflow_connection_initable_init(GInitable *initable, GCancellable *cancellable, GError **error)
+{
+    VirtFlowConnection *self = VIRTFLOW_CONNECTION(initable);
+    VfConnection *conn;
+
+    if (self->conn != NULL)
+        return TRUE;
+    if ((conn = virtflow_connection_open_vf(self->uri, self->demo_root, error)) == NULL)
+        return FALSE;
+    virtflow_connection_attach(self, conn);
     return TRUE;
 }
 
@@ -304,6 +323,123 @@ virtflow_connection_new_demo(VirtFlowHost *host, GError **error)
     return self;
 }
 
+typedef struct {
+    char *uri;
+    char *demo_root;
+} VirtFlowOpenArgs;
+
+static void
+virtflow_open_args_free(VirtFlowOpenArgs *args)
+{
+    g_free(args->uri);
+    g_free(args->demo_root);
+    g_free(args);
+}
+
+static void
+virtflow_connection_open_thread(GTask *task, gpointer source, gpointer data,
+                                GCancellable *cancellable)
+{
+    VirtFlowOpenArgs *args = data;
+    GError *error = NULL;
+    VfConnection *conn = virtflow_connection_open_vf(args->uri, args->demo_root, &error);
+
+    if (conn == NULL)
+        g_task_return_error(task, error);
+    else
+        g_task_return_pointer(task, conn, (GDestroyNotify)vf_connection_unref);
+}
+
+static void
+virtflow_connection_open_async(const char *uri, const char *demo_root, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_autoptr(GTask) task = g_task_new(NULL, cancellable, callback, user_data);
+    VirtFlowOpenArgs *args = g_new0(VirtFlowOpenArgs, 1);
+
+    g_task_set_source_tag(task, virtflow_connection_open_async);
+    args->uri = g_strdup(uri);
+    args->demo_root = g_strdup(demo_root);
+    g_task_set_task_data(task, args, (GDestroyNotify)virtflow_open_args_free);
+    g_task_run_in_thread(task, virtflow_connection_open_thread);
+}
+
+/**
+ * virtflow_connection_new_async:
+ * @uri: (nullable): a libvirt URI; %NULL for "qemu:///system"
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the connection is open (or failed)
+ * @user_data: (closure): data for @callback
+ *
+ * Opens a connection to libvirt on a worker thread, as virtflow_connection_new() does
+ * (libvirt may take seconds to answer, a GUI must not wait for it). Finish with
+ * virtflow_connection_new_finish() in the thread whose thread-default main context gets
+ * #VirtFlowConnection::vm-changed.
+ */
+void
+virtflow_connection_new_async(const char *uri, GCancellable *cancellable,
+                              GAsyncReadyCallback callback, gpointer user_data)
+{
+    virtflow_connection_open_async(uri, NULL, cancellable, callback, user_data);
+}
+
+/**
+ * virtflow_connection_new_demo_async:
+ * @host: the demo host (virtflow_host_new_demo())
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the connection is open (or failed)
+ * @user_data: (closure): data for @callback
+ *
+ * Opens the demo's libvirt on a worker thread, as virtflow_connection_new_demo() does
+ * (with many VMs, loading them takes a while). Finish with virtflow_connection_new_finish().
+ */
+void
+virtflow_connection_new_demo_async(VirtFlowHost *host, GCancellable *cancellable,
+                                   GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_return_if_fail(VIRTFLOW_IS_HOST(host));
+    if (!virtflow_host_get_demo(host)) {
+        g_task_report_new_error(NULL, callback, user_data, virtflow_connection_open_async,
+                                VIRTFLOW_ERROR, VIRTFLOW_ERROR_INVALID_ARGUMENT,
+                                "the host rooted at '%s' is not the demo's: open it with "
+                                "virtflow_host_new_demo() (VirtFlow.Host.new_demo)",
+                                virtflow_host_get_root(host));
+        return;
+    }
+    virtflow_connection_open_async(NULL, virtflow_host_get_root(host), cancellable, callback,
+                                   user_data);
+}
+
+/**
+ * virtflow_connection_new_finish:
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes virtflow_connection_new_async() or virtflow_connection_new_demo_async().
+ * #VirtFlowConnection::vm-changed is emitted in the thread-default main context of the
+ * thread that calls this.
+ *
+ * Returns: (transfer full): the connection, or %NULL with an error
+ */
+VirtFlowConnection *
+virtflow_connection_new_finish(GAsyncResult *result, GError **error)
+{
+    VirtFlowConnection *self;
+    VirtFlowOpenArgs *args;
+    VfConnection *conn;
+
+    g_return_val_if_fail(g_task_is_valid(result, NULL), NULL);
+    g_return_val_if_fail(g_task_get_source_tag(G_TASK(result)) == virtflow_connection_open_async,
+                         NULL);
+    if ((conn = g_task_propagate_pointer(G_TASK(result), error)) == NULL)
+        return NULL;
+    args = g_task_get_task_data(G_TASK(result));
+    self = g_object_new(VIRTFLOW_TYPE_CONNECTION, "uri", args->uri, NULL);
+    self->demo_root = g_strdup(args->demo_root);
+    virtflow_connection_attach(self, conn);
+    return self;
+}
+
 VfConnection *
 _virtflow_connection_get_vf(VirtFlowConnection *conn)
 {
@@ -346,6 +482,16 @@ virtflow_connection_get_demo(VirtFlowConnection *conn)
     return conn->demo_root != NULL;
 }
 
+static GPtrArray *
+virtflow_vms_from_infos(GPtrArray *infos)
+{
+    GPtrArray *vms = g_ptr_array_new_with_free_func(g_object_unref);
+
+    for (guint i = 0; i < infos->len; i++)
+        g_ptr_array_add(vms, _virtflow_vm_new_from_vf(infos->pdata[i]));
+    return vms;
+}
+
 /**
  * virtflow_connection_list_vms:
  * @conn: a #VirtFlowConnection
@@ -360,14 +506,50 @@ GPtrArray *
 virtflow_connection_list_vms(VirtFlowConnection *conn, GError **error)
 {
     g_autoptr(GPtrArray) infos = NULL;
-    GPtrArray *vms;
 
     g_return_val_if_fail(VIRTFLOW_IS_CONNECTION(conn), NULL);
     if ((infos = vf_connection_list_domains(conn->conn, error)) == NULL)
         return NULL;
-    vms = g_ptr_array_new_with_free_func(g_object_unref);
-    for (guint i = 0; i < infos->len; i++)
-        g_ptr_array_add(vms, _virtflow_vm_new_from_vf(infos->pdata[i]));
+    return virtflow_vms_from_infos(infos);
+}
+
+/**
+ * virtflow_connection_list_vms_full:
+ * @conn: a #VirtFlowConnection
+ * @error: return location for a #GError
+ *
+ * As virtflow_connection_list_vms(), with #VirtFlowVm:vcpus and #VirtFlowVm:memory read,
+ * and for each activated VM how it is used, from its record (#VirtFlowVm:view,
+ * #VirtFlowVm:input-devices, #VirtFlowVm:grab-toggle, #VirtFlowVm:usb-controller): one
+ * more libvirt round trip per VM, two per activated VM (call it from a thread where there
+ * are hundreds). A record that cannot be read leaves that VM's profile at the defaults.
+ *
+ * Returns: (transfer container) (element-type VirtFlowVm): the VMs, or %NULL with
+ *   %VIRTFLOW_ERROR_LIBVIRT
+ */
+GPtrArray *
+virtflow_connection_list_vms_full(VirtFlowConnection *conn, GError **error)
+{
+    g_autoptr(GPtrArray) infos = NULL;
+    GPtrArray *vms;
+
+    g_return_val_if_fail(VIRTFLOW_IS_CONNECTION(conn), NULL);
+    if ((infos = vf_connection_list_domains_with_sizes(conn->conn, error)) == NULL)
+        return NULL;
+    vms = virtflow_vms_from_infos(infos);
+    for (guint i = 0; i < infos->len; i++) {
+        const VfDomainInfo *info = infos->pdata[i];
+        g_autoptr(VfDomain) dom = NULL;
+        g_autofree char *xml = NULL;
+        g_autoptr(VfProfile) profile = NULL;
+
+        if (!info->passthrough)
+            continue;
+        dom = vf_connection_lookup_domain(conn->conn, info->name, NULL);
+        xml = dom ? vf_domain_dup_xml(dom, FALSE, NULL) : NULL;
+        if (xml && vf_domain_xml_get_profile(xml, &profile, NULL))
+            _virtflow_vm_set_profile(vms->pdata[i], profile);
+    }
     return vms;
 }
 
@@ -430,4 +612,62 @@ virtflow_connection_dup_vm_profile(VirtFlowConnection *conn, const char *vm, GEr
         !vf_domain_xml_get_profile(xml, &profile, error))
         return NULL;
     return profile ? _virtflow_profile_new_from_vf(profile) : NULL;
+}
+
+/* The demo's test driver forgets its VMs when the connection closes: kept after a change. */
+static gboolean
+virtflow_connection_save_demo(VirtFlowConnection *conn, GError **error)
+{
+    return conn->demo_root == NULL || vf_demo_save(conn->demo_root, conn->conn, error);
+}
+
+/**
+ * virtflow_connection_force_off_vm:
+ * @conn: a #VirtFlowConnection
+ * @name: the VM's name or UUID
+ * @error: return location for a #GError
+ *
+ * Switches the VM off at once, as pulling its plug (libvirt's destroy). Blocking: call it
+ * from a thread. What a front end's "Force off" does while a Stop #VirtFlowFlow waits for
+ * the guest to shut down: that flow then sees the VM stopped and returns the GPU as usual.
+ * Without a Stop running, run a Stop flow with #VirtFlowFlow:force instead, which returns
+ * the GPU too.
+ *
+ * Returns: %TRUE when the VM is off, %FALSE with %VIRTFLOW_ERROR_NOT_FOUND or
+ *   %VIRTFLOW_ERROR_LIBVIRT (a VM that is not running, say)
+ */
+gboolean
+virtflow_connection_force_off_vm(VirtFlowConnection *conn, const char *name, GError **error)
+{
+    g_autoptr(VfDomain) dom = NULL;
+
+    g_return_val_if_fail(VIRTFLOW_IS_CONNECTION(conn), FALSE);
+    g_return_val_if_fail(name != NULL, FALSE);
+    dom = vf_connection_lookup_domain(conn->conn, name, error);
+    return dom && vf_domain_destroy(dom, error) && virtflow_connection_save_demo(conn, error);
+}
+
+/**
+ * virtflow_connection_shutdown_vm:
+ * @conn: a #VirtFlowConnection
+ * @name: the VM's name or UUID
+ * @error: return location for a #GError
+ *
+ * Asks the guest to shut down (ACPI, or the guest agent), as if the user did it inside the
+ * guest, and returns without waiting: no flow, no GPU handling (the libvirt hook returns
+ * an activated VM's GPU when it stops). #VirtFlowConnection::vm-changed says when it
+ * stopped. Blocking for the request only: call it from a thread in a GUI.
+ *
+ * Returns: %TRUE when the guest was asked, %FALSE with %VIRTFLOW_ERROR_NOT_FOUND or
+ *   %VIRTFLOW_ERROR_LIBVIRT
+ */
+gboolean
+virtflow_connection_shutdown_vm(VirtFlowConnection *conn, const char *name, GError **error)
+{
+    g_autoptr(VfDomain) dom = NULL;
+
+    g_return_val_if_fail(VIRTFLOW_IS_CONNECTION(conn), FALSE);
+    g_return_val_if_fail(name != NULL, FALSE);
+    dom = vf_connection_lookup_domain(conn->conn, name, error);
+    return dom && vf_domain_shutdown(dom, error) && virtflow_connection_save_demo(conn, error);
 }

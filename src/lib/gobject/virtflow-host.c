@@ -451,3 +451,43 @@ virtflow_host_find_gpu(VirtFlowHost *host, const char *address, GError **error)
         return NULL;
     return _virtflow_gpu_new_from_vf(gpu);
 }
+
+/**
+ * virtflow_host_list_inputs:
+ * @host: a #VirtFlowHost
+ * @error: return location for a #GError
+ *
+ * The keyboards and mice of @host that can be handed to a VM (those with a
+ * `/dev/input/by-id` link), the ones with the most recent input first; each says whether
+ * `--input auto` (#VirtFlowFlow:input-auto) picks it. What a front end offers before
+ * setting #VirtFlowFlow:input-devices.
+ *
+ * Returns: (transfer container) (element-type VirtFlowInputDevice): the devices (empty when
+ *   the host has none), or %NULL with an error when /dev/input cannot be read
+ */
+GPtrArray *
+virtflow_host_list_inputs(VirtFlowHost *host, GError **error)
+{
+    g_autoptr(GPtrArray) devices = NULL;
+    g_autoptr(GPtrArray) picked = NULL;
+    GPtrArray *out;
+
+    g_return_val_if_fail(VIRTFLOW_IS_HOST(host), NULL);
+    if ((devices = vf_input_list(host->host, error)) == NULL)
+        return NULL;
+    picked = vf_input_pick_auto(host->host, NULL, NULL);
+    out = g_ptr_array_new_with_free_func((GDestroyNotify)virtflow_input_device_free);
+    for (guint i = 0; i < devices->len; i++) {
+        const VfInputDevice *dev = devices->pdata[i];
+        VirtFlowInputDevice *copy = g_new0(VirtFlowInputDevice, 1);
+
+        copy->path = g_strdup(dev->by_id);
+        copy->name = g_strdup(dev->name);
+        copy->kind = (VirtFlowInputKind)dev->kind;
+        for (guint j = 0; picked && j < picked->len; j++)
+            copy->picked |=
+                g_strcmp0(((const VfEvdevInput *)picked->pdata[j])->path, dev->by_id) == 0;
+        g_ptr_array_add(out, copy);
+    }
+    return out;
+}

@@ -34,5 +34,6 @@ void virtflow_host_list_gpus_async(VirtFlowHost *host, GCancellable *cancellable
 GPtrArray *virtflow_host_list_gpus_finish(VirtFlowHost *host, GAsyncResult *result, GError **error);
 GPtrArray *virtflow_host_get_passthrough_gpus(VirtFlowHost *host, GError **error);
 VirtFlowGpu *virtflow_host_find_gpu(VirtFlowHost *host, const char *address, GError **error);
+GPtrArray *virtflow_host_list_inputs(VirtFlowHost *host, GError **error);
 
 G_END_DECLS

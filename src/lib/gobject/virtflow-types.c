@@ -129,6 +129,50 @@ virtflow_holder_free(VirtFlowHolder *holder)
 
 G_DEFINE_BOXED_TYPE(VirtFlowHolder, virtflow_holder, virtflow_holder_copy, virtflow_holder_free)
 
+G_STATIC_ASSERT((int)VIRTFLOW_INPUT_KEYBOARD == (int)VF_INPUT_KIND_KEYBOARD);
+G_STATIC_ASSERT((int)VIRTFLOW_INPUT_MOUSE == (int)VF_INPUT_KIND_MOUSE);
+
+/**
+ * virtflow_input_device_copy:
+ * @device: a #VirtFlowInputDevice
+ *
+ * A deep copy of @device.
+ *
+ * Returns: (transfer full): the copy, to free with virtflow_input_device_free()
+ */
+VirtFlowInputDevice *
+virtflow_input_device_copy(const VirtFlowInputDevice *device)
+{
+    VirtFlowInputDevice *copy;
+
+    g_return_val_if_fail(device != NULL, NULL);
+    copy = g_new0(VirtFlowInputDevice, 1);
+    copy->path = g_strdup(device->path);
+    copy->name = g_strdup(device->name);
+    copy->kind = device->kind;
+    copy->picked = device->picked;
+    return copy;
+}
+
+/**
+ * virtflow_input_device_free:
+ * @device: (nullable): a #VirtFlowInputDevice
+ *
+ * Frees @device and its strings.
+ */
+void
+virtflow_input_device_free(VirtFlowInputDevice *device)
+{
+    if (device == NULL)
+        return;
+    g_free(device->path);
+    g_free(device->name);
+    g_free(device);
+}
+
+G_DEFINE_BOXED_TYPE(VirtFlowInputDevice, virtflow_input_device, virtflow_input_device_copy,
+                    virtflow_input_device_free)
+
 /**
  * virtflow_device_copy:
  * @device: a #VirtFlowDevice

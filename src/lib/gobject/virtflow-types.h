@@ -118,6 +118,18 @@ typedef enum /*< underscore_name=virtflow_view >*/ {
 } VirtFlowView;
 
 /**
+ * VirtFlowInputKind:
+ * @VIRTFLOW_INPUT_KEYBOARD: a keyboard (its by-id link ends in `-event-kbd`)
+ * @VIRTFLOW_INPUT_MOUSE: a mouse (`-event-mouse`)
+ *
+ * What a host input device is.
+ */
+typedef enum /*< underscore_name=virtflow_input_kind >*/ {
+    VIRTFLOW_INPUT_KEYBOARD,
+    VIRTFLOW_INPUT_MOUSE,
+} VirtFlowInputKind;
+
+/**
  * VirtFlowStepState:
  * @VIRTFLOW_STEP_WAITING: not started yet
  * @VIRTFLOW_STEP_RUNNING: running now
@@ -228,6 +240,23 @@ typedef struct {
     char *device;
     gboolean mapped;
 } VirtFlowHolder;
+
+/**
+ * VirtFlowInputDevice:
+ * @path: its `/dev/input/by-id` link, what #VirtFlowFlow:input-devices takes
+ * @name: (nullable): the name the kernel gives it ("Logitech USB Keyboard")
+ * @kind: keyboard or mouse
+ * @picked: whether `virtflow activate --input auto` (#VirtFlowFlow:input-auto) picks it:
+ *   the keyboard and the mouse in use
+ *
+ * A keyboard or mouse of the host that can be handed to a VM.
+ */
+typedef struct {
+    char *path;
+    char *name;
+    VirtFlowInputKind kind;
+    gboolean picked;
+} VirtFlowInputDevice;
 
 /**
  * VirtFlowDevice:
@@ -373,6 +402,11 @@ GType virtflow_device_get_type(void) G_GNUC_CONST;
 VirtFlowDevice *virtflow_device_copy(const VirtFlowDevice *device);
 void virtflow_device_free(VirtFlowDevice *device);
 
+#define VIRTFLOW_TYPE_INPUT_DEVICE (virtflow_input_device_get_type())
+GType virtflow_input_device_get_type(void) G_GNUC_CONST;
+VirtFlowInputDevice *virtflow_input_device_copy(const VirtFlowInputDevice *device);
+void virtflow_input_device_free(VirtFlowInputDevice *device);
+
 #define VIRTFLOW_TYPE_STEP (virtflow_step_get_type())
 GType virtflow_step_get_type(void) G_GNUC_CONST;
 VirtFlowStep *virtflow_step_copy(const VirtFlowStep *step);
@@ -403,6 +437,7 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowGpuWarning, virtflow_gpu_warning_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowHolder, virtflow_holder_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowDevice, virtflow_device_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowStep, virtflow_step_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowInputDevice, virtflow_input_device_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowWrite, virtflow_write_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowProfile, virtflow_profile_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowCheck, virtflow_check_free)
