@@ -587,16 +587,15 @@ def narrow(root):
     for name in ("Start", "Activate GPU", back):
         tap(on_screen(app, name), f"360 px: '{name}' is drawn whole inside the window")
     tap(app.screenshot("360-dark-details.png"), "screenshot: 360-dark-details.png")
-    # the same cases in the dark at 360 px and at 1400 px: a PNG each
-    for width in (360, 1400):
-        if width == 1400:
-            app.action("test-resize", "1400x900")
-            time.sleep(1.5)
+    # the same cases in the dark at 400 px and at 1400 px (as the light ones): a PNG each
+    for width in (400, 1400):
+        app.action("test-resize", "400x800" if width == 400 else "1400x900")
+        time.sleep(1.5)
         app.action("show-page", "vms")
         app.action("select-vm", VM)
         time.sleep(1)
         tap(app.screenshot(f"{width}-dark-details.png"), f"screenshot: {width}-dark-details.png")
-        run_flow(app, "start-vm" if width == 360 else "stop-vm", f"dark, {width} px")
+        run_flow(app, "start-vm" if width == 400 else "stop-vm", f"dark, {width} px")
         tap(app.screenshot(f"{width}-dark-flow.png"), f"screenshot: {width}-dark-flow.png")
         for page in ("host", "log"):
             app.action("show-page", page)
