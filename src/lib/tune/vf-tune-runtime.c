@@ -39,50 +39,6 @@ vf_tune_runtime_free(VfTuneRuntime *rt)
     g_free(rt);
 }
 
-/* No element with more than VF_DOMAIN_XML_MAX_ATTRIBUTES attributes, before libxml2's
- * quadratic duplicate check sees it (vf-domain-xml.c does the same for the whole domain). */
-static gboolean
-vf_tune_prescan(const char *xml, gsize len, GError **error)
-{
-    const char *end = xml + len;
-    const char *p = xml;
-
-    if (len > VF_DOMAIN_XML_MAX_BYTES) {
-        g_set_error(error, VF_ERROR, VF_ERROR_XML,
-                    "Domain XML is too large (%zu bytes, at most %d)", (size_t)len,
-                    VF_DOMAIN_XML_MAX_BYTES);
-        return FALSE;
-    }
-    while ((p = memchr(p, '<', (size_t)(end - p))) != NULL) {
-        guint n_attributes = 0;
-        char quote = 0;
-
-        if ((size_t)(end - p) >= 4 && memcmp(p, "<!--", 4) == 0) {
-            const char *close = g_strstr_len(p + 4, end - p - 4, "-->");
-
-            if (close == NULL)
-                return TRUE; /* unterminated: libxml2 says so */
-            p = close + 3;
-            continue;
-        }
-        for (p++; p < end && (quote != 0 || *p != '>'); p++) {
-            if (quote != 0) {
-                if (*p == quote)
-                    quote = 0;
-            } else if (*p == '"' || *p == '\'') {
-                quote = *p;
-            } else if (*p == '=' && ++n_attributes > VF_DOMAIN_XML_MAX_ATTRIBUTES) {
-                g_set_error(error, VF_ERROR, VF_ERROR_XML,
-                            "Domain XML has an element with more than %d attributes (at byte "
-                            "%zu): not a domain libvirt wrote",
-                            VF_DOMAIN_XML_MAX_ATTRIBUTES, (size_t)(p - xml));
-                return FALSE;
-            }
-        }
-    }
-    return TRUE;
-}
-
 static gboolean
 vf_tune_is_ours(const xmlNode *node, const char *name)
 {
@@ -238,54 +194,26 @@ vf_tune_load(xmlNode *record, VfTuneRuntime *rt, GError **error)
 }
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
-G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlParserCtxt, xmlFreeParserCtxt)
 
 gboolean
 vf_tune_runtime_from_domain_xml(const char *xml, VfTuneRuntime **out_runtime, GError **error)
 {
-    g_autoptr(xmlParserCtxt) ctxt = NULL;
     g_autoptr(xmlDoc) doc = NULL;
     g_autoptr(VfTuneRuntime) rt = NULL;
+    g_autofree char *name = NULL;
     xmlNode *root;
     xmlNode *found = NULL;
-    gsize len = strlen(xml);
 
-    if (!vf_tune_prescan(xml, len, error))
-        return FALSE;
     /* the common case, without a parse: a domain that was never tuned */
     if (strstr(xml, VF_TUNE_XML_NAMESPACE) == NULL) {
         *out_runtime = NULL;
         return TRUE;
     }
-    ctxt = xmlNewParserCtxt();
-    if (ctxt == NULL) {
-        g_set_error_literal(error, VF_ERROR, VF_ERROR_FAILED,
-                            "Failed to create an XML parser context");
+    /* the domain rewrite's parser: its size and attribute limits, no DTD, no entities */
+    doc = vf_domain_doc_parse(xml, &name, error);
+    if (doc == NULL)
         return FALSE;
-    }
-    /* no network, no DTD, no entities: a domain XML needs none */
-    doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL,
-                            XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-    if (doc == NULL) {
-        const xmlError *last = xmlCtxtGetLastError(ctxt);
-        g_autofree char *message =
-            last && last->message ? g_strchomp(g_strdup(last->message)) : g_strdup("unknown error");
-
-        g_set_error(error, VF_ERROR, VF_ERROR_XML, "Malformed domain XML: line %d: %s",
-                    last ? last->line : 0, message);
-        return FALSE;
-    }
-    if (doc->intSubset != NULL || doc->extSubset != NULL) {
-        g_set_error_literal(error, VF_ERROR, VF_ERROR_XML,
-                            "Domain XML must not have a <!DOCTYPE> declaration");
-        return FALSE;
-    }
     root = xmlDocGetRootElement(doc);
-    if (root == NULL || root->ns != NULL || !g_str_equal((const char *)root->name, "domain")) {
-        g_set_error_literal(error, VF_ERROR, VF_ERROR_XML,
-                            "Expected a libvirt domain XML, but the root element is not <domain>");
-        return FALSE;
-    }
     for (xmlNode *child = root->children; child != NULL; child = child->next) {
         if (child->type != XML_ELEMENT_NODE || child->ns != NULL ||
             !g_str_equal((const char *)child->name, "metadata"))
