@@ -157,21 +157,94 @@ vfg_info_row(const char *title, const char *subtitle, const char *icon)
     return row;
 }
 
-/* Rows of (title, subtitle, icon) to show in @box: rebuilt only when they changed, since
- * new rows cost the next frame their style and layout. @rows: of char*, 3 per row. */
+/* One information row of a bound GtkListBox (the VM's GPU, the host's GPUs, the findings,
+ * the notes): its title, subtitle and icon name, as vfg_info_row() draws them. */
+#define VFG_TYPE_INFO_ITEM (vfg_info_item_get_type())
+G_DECLARE_FINAL_TYPE(VfgInfoItem, vfg_info_item, VFG, INFO_ITEM, GObject)
+
+struct _VfgInfoItem {
+    GObject parent_instance;
+    char *title, *subtitle, *icon;
+};
+
+G_DEFINE_FINAL_TYPE(VfgInfoItem, vfg_info_item, G_TYPE_OBJECT)
+
+static void
+vfg_info_item_finalize(GObject *object)
+{
+    VfgInfoItem *self = VFG_INFO_ITEM(object);
+
+    g_free(self->title);
+    g_free(self->subtitle);
+    g_free(self->icon);
+    G_OBJECT_CLASS(vfg_info_item_parent_class)->finalize(object);
+}
+
+static void
+vfg_info_item_class_init(VfgInfoItemClass *klass)
+{
+    G_OBJECT_CLASS(klass)->finalize = vfg_info_item_finalize;
+}
+
+static void
+vfg_info_item_init(VfgInfoItem *self)
+{
+}
+
+/* A new item (the caller owns it) with copies of the strings; @subtitle and @icon may be NULL. */
+static VfgInfoItem *
+vfg_info_item_new(const char *title, const char *subtitle, const char *icon)
+{
+    VfgInfoItem *item = g_object_new(VFG_TYPE_INFO_ITEM, NULL);
+
+    item->title = g_strdup(title);
+    item->subtitle = g_strdup(subtitle);
+    item->icon = g_strdup(icon);
+    return item;
+}
+
+static GtkWidget *
+vfg_info_row_create(gpointer item, gpointer data)
+{
+    VfgInfoItem *info = VFG_INFO_ITEM(item);
+
+    return vfg_info_row(info->title, info->subtitle, info->icon);
+}
+
+/* The GListStore of VfgInfoItem that @box shows (gtk_list_box_bind_model()), made and bound on
+ * first use; owned by @box. */
+static GListStore *
+vfg_list_box_store(GtkListBox *box)
+{
+    GListStore *store = g_object_get_data(G_OBJECT(box), "vfg-store");
+
+    if (store == NULL) {
+        store = g_list_store_new(VFG_TYPE_INFO_ITEM);
+        g_object_set_data_full(G_OBJECT(box), "vfg-store", store, g_object_unref);
+        gtk_list_box_bind_model(box, G_LIST_MODEL(store), vfg_info_row_create, NULL, NULL);
+    }
+    return store;
+}
+
+/* Rows of (title, subtitle, icon) to show in @box: its store is replaced (one splice) only
+ * when they changed, since new rows cost the next frame their style and layout. @rows: of
+ * char*, 3 per row. */
 static void
 vfg_list_box_set_rows(GtkListBox *box, GPtrArray *rows)
 {
     g_autoptr(GString) key = g_string_new(NULL);
+    g_autoptr(GPtrArray) items = g_ptr_array_new_with_free_func(g_object_unref);
+    GListStore *store = vfg_list_box_store(box);
 
     for (guint i = 0; i < rows->len; i++)
         g_string_append_printf(key, "%s\x1f", rows->pdata[i] ? (char *)rows->pdata[i] : "");
     if (g_strcmp0(g_object_get_data(G_OBJECT(box), "vfg-key"), key->str) == 0)
         return;
-    vfg_list_box_clear(box);
     for (guint i = 0; i + 2 < rows->len; i += 3)
-        gtk_list_box_append(box,
-                            vfg_info_row(rows->pdata[i], rows->pdata[i + 1], rows->pdata[i + 2]));
+        g_ptr_array_add(items,
+                        vfg_info_item_new(rows->pdata[i], rows->pdata[i + 1], rows->pdata[i + 2]));
+    g_list_store_splice(store, 0, g_list_model_get_n_items(G_LIST_MODEL(store)), items->pdata,
+                        items->len);
     g_object_set_data_full(G_OBJECT(box), "vfg-key", g_string_free(g_steal_pointer(&key), FALSE),
                            g_free);
 }
