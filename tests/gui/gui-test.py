@@ -619,6 +619,10 @@ def main():
     if os.environ.get("GUI_TEST_ONLY") == "pseudo":
         pseudo_locale(root)
         return
+    if os.environ.get("GUI_TEST_ONLY") == "shots":
+        for scheme in ("light", "dark"):
+            dialog_and_failure_shots(root, scheme)
+        return
     if os.environ.get("GUI_TEST_ONLY") == "performance":
         app = App(root, {})
         if tap(app.wait_started(), "virtflow-gtk starts for the performance group"):
@@ -1054,10 +1058,45 @@ def main():
     run_flow(app, "deactivate-gpu", "main story: Deactivate")
     performance(app)
     tap(app.quit() == 0, "the app quits cleanly after the performance group")
+    for scheme in ("light", "dark"):
+        dialog_and_failure_shots(root, scheme)
 
 
 TOGGLES = [r for r in (getattr(Atspi.Role, "SWITCH", None), Atspi.Role.CHECK_BOX,
                        Atspi.Role.TOGGLE_BUTTON) if r is not None]
+
+
+def dialog_and_failure_shots(root, scheme):
+    """The Activate question and the failure page at 400 px and 1400 px, light or dark: a
+    PNG each (the failure injected at define-vm, so the page has its undo)."""
+    env = {"VIRTFLOW_DEMO_FAIL_STEP": "define-vm"}
+    if scheme == "dark":
+        env["ADW_DEBUG_COLOR_SCHEME"] = "prefer-dark"
+    app = App(root, env)
+    if not tap(app.wait_started(), f"{scheme}: the app starts for the dialog and failure PNGs"):
+        app.quit()
+        return
+    wait_for(lambda: vm_row_labels(app))
+    for width in (400, 1400):
+        app.action("test-resize", "400x800" if width == 400 else "1400x900")
+        time.sleep(1.5)
+        app.action("show-page", "vms")
+        app.action("select-vm", VM)
+        wait_for(lambda: find(app.acc, Atspi.Role.PUSH_BUTTON, "Activate GPU"))
+        press(app, "Activate GPU")
+        dlg = dialog(app)
+        tap(dlg is not None and app.screenshot(f"{width}-{scheme}-activate-dialog.png"),
+            f"screenshot: {width}-{scheme}-activate-dialog.png")
+        cancel = dialog_button(dlg, "Cancel")
+        if cancel is not None:
+            cancel.get_action_iface().do_action(0)
+        wait_for(lambda: dialog(app, 0.5) is None, 5)
+        app.action("activate-gpu", VM)
+        end = wait_for(lambda: flow_finished(app), 30)
+        tap(end == f"{VM}: failed" and app.screenshot(f"{width}-{scheme}-failed.png"),
+            f"screenshot: {width}-{scheme}-failed.png", end)
+    tap(app.quit() == 0, f"{scheme}: the app quits cleanly after the PNGs")
+    write_size(1400, 900)
 
 
 def tune_switch(app):
