@@ -48,6 +48,7 @@ struct _VfgWindow {
     GtkWidget *result_group;
     GtkListBox *notes_list;
     GtkWidget *next_start_button, *lg_button;
+    GtkWidget *start_button, *stop_button, *activate_button;
     GtkWidget *not_ready_box;
     GtkWidget *setup_spinner;
     GtkWidget *anyway_button;
@@ -446,6 +447,15 @@ vfg_window_update_app_actions(VfgWindow *self)
 }
 
 static void
+vfg_widget_set_class(GtkWidget *widget, const char *css_class, gboolean on)
+{
+    if (on)
+        gtk_widget_add_css_class(widget, css_class);
+    else
+        gtk_widget_remove_css_class(widget, css_class);
+}
+
+static void
 vfg_window_update_actions(VfgWindow *self)
 {
     const VfDomainInfo *info = vfg_window_find_info(self, self->selected);
@@ -469,6 +479,15 @@ vfg_window_update_actions(VfgWindow *self)
         gtk_label_set_label(self->not_ready_label, not_ready);
     /* offered when a graceful stop hangs (vfg_window_on_wait) */
     gtk_widget_set_visible(self->force_button, active && self->stop_waiting);
+    /* Start and Stop are one place in the header: the one that applies to the VM's state */
+    gtk_widget_set_visible(self->start_button, !active);
+    gtk_widget_set_visible(self->stop_button, active);
+    /* the suggested action is the next step only: Activate GPU for a VM that can have the
+     * GPU, Start for one that has it and is off; nothing blue otherwise */
+    vfg_widget_set_class(self->activate_button, "suggested-action",
+                         info && !info->passthrough && not_ready == NULL);
+    vfg_widget_set_class(self->start_button, "suggested-action",
+                         info && info->passthrough && !active);
 }
 
 /* "Screen: …\nKeyboard and mouse: …": how an activated VM is used (its profile). */
@@ -2197,6 +2216,9 @@ vfg_window_class_init(VfgWindowClass *klass)
     BIND(result_group);
     BIND(notes_list);
     BIND(next_start_button);
+    BIND(start_button);
+    BIND(stop_button);
+    BIND(activate_button);
     BIND(lg_button);
     BIND(not_ready_box);
     BIND(setup_spinner);
