@@ -940,7 +940,9 @@ vfg_backend_tune_apply_async(VfgBackend *self, VirtFlowTune *tune, GAsyncReadyCa
 }
 
 gboolean
-vfg_backend_tune_apply_finish(VfgBackend *self, GAsyncResult *result, GError **error)
+vfg_backend_tune_apply_finish(VfgBackend *self, GAsyncResult *result, gboolean *ret_undo,
+                              GError **error)
 {
+    *ret_undo = virtflow_tune_get_undo(g_task_get_task_data(G_TASK(result)));
     return g_task_propagate_boolean(G_TASK(result), error);
 }

@@ -144,6 +144,8 @@ VfgTuneStatus *vfg_backend_tune_status_finish(VfgBackend *self, GAsyncResult *re
 /* Applies the planned @tune (taken) in a thread. */
 void vfg_backend_tune_apply_async(VfgBackend *self, VirtFlowTune *tune,
                                   GAsyncReadyCallback callback, gpointer user_data);
-gboolean vfg_backend_tune_apply_finish(VfgBackend *self, GAsyncResult *result, GError **error);
+/* *@ret_undo: the change applied was an undo. */
+gboolean vfg_backend_tune_apply_finish(VfgBackend *self, GAsyncResult *result, gboolean *ret_undo,
+                                       GError **error);
 
 G_END_DECLS

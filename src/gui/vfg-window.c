@@ -627,13 +627,13 @@ vfg_window_tune_applied(GObject *source, GAsyncResult *result, gpointer data)
 {
     g_autoptr(VfgWindow) self = data;
     g_autoptr(GError) error = NULL;
-    gboolean undo = GPOINTER_TO_INT(g_object_get_data(G_OBJECT(self), "vfg-tune-undo"));
+    gboolean undo = FALSE;
     g_autofree char *vm = g_strdup(self->tune_vm);
 
     self->tune_busy = FALSE;
     if (self->disposed)
         return;
-    if (!vfg_backend_tune_apply_finish(VFG_BACKEND(source), result, &error)) {
+    if (!vfg_backend_tune_apply_finish(VFG_BACKEND(source), result, &undo, &error)) {
         g_autofree char *text = g_strdup_printf(_("%s could not be tuned: %s"), vm, error->message);
 
         adw_toast_overlay_add_toast(self->toasts, adw_toast_new(text));
@@ -662,8 +662,6 @@ vfg_window_tune_response(AdwMessageDialog *dialog, const char *response, gpointe
         change = g_steal_pointer(&self->tune->plan);
     if (change == NULL)
         return;
-    g_object_set_data(G_OBJECT(self), "vfg-tune-undo",
-                      GINT_TO_POINTER(virtflow_tune_get_undo(change)));
     self->tune_busy = TRUE;
     vfg_window_show_tune(self);
     vfg_backend_tune_apply_async(self->backend, change, vfg_window_tune_applied,
