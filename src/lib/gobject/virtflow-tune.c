@@ -518,6 +518,13 @@ virtflow_tune_set_keep_isolate(VirtFlowTune *tune, gboolean keep)
     virtflow_tune_set_flag(tune, &tune->keep_isolate, keep, PROP_KEEP_ISOLATE);
 }
 
+/* The planned tune, NULL before virtflow_tune_plan() or for an undo. */
+static const VfTunePlan *
+virtflow_tune_plan_of(VirtFlowTune *tune)
+{
+    return tune->change ? tune->change->plan : NULL;
+}
+
 /**
  * virtflow_tune_get_plan_cores:
  * @tune: a #VirtFlowTune
@@ -531,7 +538,7 @@ guint
 virtflow_tune_get_plan_cores(VirtFlowTune *tune)
 {
     g_return_val_if_fail(VIRTFLOW_IS_TUNE(tune), 0);
-    return tune->change && tune->change->plan ? tune->change->plan->cores : 0;
+    return virtflow_tune_plan_of(tune) ? virtflow_tune_plan_of(tune)->cores : 0;
 }
 
 /**
@@ -546,7 +553,7 @@ guint
 virtflow_tune_get_plan_threads(VirtFlowTune *tune)
 {
     g_return_val_if_fail(VIRTFLOW_IS_TUNE(tune), 0);
-    return tune->change && tune->change->plan ? tune->change->plan->threads : 0;
+    return virtflow_tune_plan_of(tune) ? virtflow_tune_plan_of(tune)->threads : 0;
 }
 
 /**
@@ -568,10 +575,9 @@ virtflow_tune_dup_vcpu_pins(VirtFlowTune *tune, guint *n_pins)
     g_return_val_if_fail(VIRTFLOW_IS_TUNE(tune), NULL);
     g_return_val_if_fail(n_pins != NULL, NULL);
     *n_pins = 0;
-    if (tune->change == NULL || tune->change->plan == NULL ||
-        tune->change->plan->vcpu_cpus->len == 0)
+    if (virtflow_tune_plan_of(tune) == NULL || virtflow_tune_plan_of(tune)->vcpu_cpus->len == 0)
         return NULL;
-    cpus = tune->change->plan->vcpu_cpus;
+    cpus = virtflow_tune_plan_of(tune)->vcpu_cpus;
     *n_pins = cpus->len;
     return g_memdup2(cpus->data, sizeof(guint) * cpus->len);
 }
@@ -589,7 +595,7 @@ gboolean
 virtflow_tune_get_plan_isolate(VirtFlowTune *tune)
 {
     g_return_val_if_fail(VIRTFLOW_IS_TUNE(tune), FALSE);
-    return tune->change && tune->change->plan && tune->change->plan->isolate;
+    return virtflow_tune_plan_of(tune) && virtflow_tune_plan_of(tune)->isolate;
 }
 
 /**
@@ -640,7 +646,7 @@ const char *
 virtflow_tune_get_vm_cpus(VirtFlowTune *tune)
 {
     g_return_val_if_fail(VIRTFLOW_IS_TUNE(tune), NULL);
-    return tune->change && tune->change->plan ? tune->change->plan->vm_cpus : NULL;
+    return virtflow_tune_plan_of(tune) ? virtflow_tune_plan_of(tune)->vm_cpus : NULL;
 }
 
 /**
@@ -656,7 +662,7 @@ const char *
 virtflow_tune_get_host_cpus(VirtFlowTune *tune)
 {
     g_return_val_if_fail(VIRTFLOW_IS_TUNE(tune), NULL);
-    return tune->change && tune->change->plan ? tune->change->plan->host_cpus : NULL;
+    return virtflow_tune_plan_of(tune) ? virtflow_tune_plan_of(tune)->host_cpus : NULL;
 }
 
 /**
@@ -671,7 +677,7 @@ guint64
 virtflow_tune_get_hugepage_size(VirtFlowTune *tune)
 {
     g_return_val_if_fail(VIRTFLOW_IS_TUNE(tune), 0);
-    return tune->change && tune->change->plan ? tune->change->plan->hugepage_size_kib : 0;
+    return virtflow_tune_plan_of(tune) ? virtflow_tune_plan_of(tune)->hugepage_size_kib : 0;
 }
 
 /**
@@ -686,7 +692,7 @@ guint64
 virtflow_tune_get_hugepage_count(VirtFlowTune *tune)
 {
     g_return_val_if_fail(VIRTFLOW_IS_TUNE(tune), 0);
-    return tune->change && tune->change->plan ? tune->change->plan->hugepage_count : 0;
+    return virtflow_tune_plan_of(tune) ? virtflow_tune_plan_of(tune)->hugepage_count : 0;
 }
 
 /**
