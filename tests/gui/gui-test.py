@@ -1129,8 +1129,16 @@ def performance(app):
     sw = tune_switch(app)
     if not tap(sw is not None, "performance: the switch has a name", labels(app.acc)):
         return
-    sw.get_action_iface().do_action(0)
-    dlg = dialog(app)
+    # the switch answers once the VM's tune has been read (it is read again after a flow or
+    # a refresh): press again while no question came
+    dlg = None
+    for _ in range(3):
+        wait_for(lambda: tune_switch(app) is not None and
+                 tune_switch(app).get_state_set().contains(Atspi.StateType.SENSITIVE), 10)
+        tune_switch(app).get_action_iface().do_action(0)
+        dlg = dialog(app, 5)
+        if dlg is not None:
+            break
     texts = labels(dlg) if dlg else []
     tap(any(t.startswith("Tune ") and t.endswith("for Performance?") for t in texts),
         "performance: switching on asks first, naming the VM", texts)
