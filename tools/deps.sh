@@ -14,11 +14,11 @@ VF_DEPS_BUILD="meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev libxml2
 # the desktop app under Xvfb driven through D-Bus and AT-SPI (tests/gui), its .desktop and
 # AppStream files, the real pkexec path (pkexec and polkitd on a private system bus),
 # the fuzz targets (tests/fuzz: clang and its libFuzzer runtime), the benchmarks' quick
-# runs (hyperfine, lspci, jq)
+# runs (hyperfine, lspci, jq); xclip reads what the app copied
 VF_DEPS_TEST="valgrind clang-format libvirt-clients libxml2-utils python3 qemu-system-x86 busybox-static
   cpio linux-libc-dev ca-certificates libvirt-daemon-system libvirt-daemon-driver-qemu
   qemu-guest-agent procps groff-base man-db bash-completion kmod binutils
-  xvfb xauth dbus at-spi2-core python3-gi gir1.2-atspi-2.0 desktop-file-utils appstream gettext
+  xvfb xauth xclip dbus at-spi2-core python3-gi gir1.2-atspi-2.0 desktop-file-utils appstream gettext
   pkexec polkitd dbus-daemon dbus-bin clang libclang-rt-14-dev hyperfine pciutils jq
   python3-pytest gjs gi-docgen"
 

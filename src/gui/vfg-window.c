@@ -127,8 +127,24 @@ vfg_list_box_clear(GtkListBox *box)
         gtk_list_box_remove(box, child);
 }
 
+/* The Copy button of a row whose fix is a command: the command to the clipboard, and a
+ * toast that says which. */
+static void
+vfg_copy_clicked(GtkButton *button, gpointer data)
+{
+    const char *command = data;
+    GtkRoot *root = gtk_widget_get_root(GTK_WIDGET(button));
+    g_autofree char *text = g_strdup_printf(_("Copied: %s"), command);
+
+    gdk_clipboard_set_text(gtk_widget_get_clipboard(GTK_WIDGET(button)), command);
+    if (VFG_IS_WINDOW(root))
+        vfg_window_toast(VFG_WINDOW(root), text);
+}
+
+/* An information row; with @copy (a command the fix asks the user to type), a Copy button
+ * at its end. */
 static GtkWidget *
-vfg_info_row(const char *title, const char *subtitle, const char *icon)
+vfg_info_row(const char *title, const char *subtitle, const char *icon, const char *copy)
 {
     GtkWidget *row = adw_action_row_new();
 
@@ -155,17 +171,31 @@ vfg_info_row(const char *title, const char *subtitle, const char *icon)
             gtk_widget_add_css_class(image, ok ? "success" : warning ? "warning" : "error");
         adw_action_row_add_prefix(ADW_ACTION_ROW(row), image);
     }
+    if (copy) {
+        GtkWidget *button = gtk_button_new_from_icon_name("edit-copy-symbolic");
+        g_autofree char *tip = g_strdup_printf(_("Copy “%s”"), copy);
+
+        gtk_widget_set_valign(button, GTK_ALIGN_CENTER);
+        gtk_widget_add_css_class(button, "flat");
+        gtk_widget_set_tooltip_text(button, tip);
+        gtk_accessible_update_property(GTK_ACCESSIBLE(button), GTK_ACCESSIBLE_PROPERTY_LABEL,
+                                       _("Copy the command"), -1);
+        g_signal_connect_data(button, "clicked", G_CALLBACK(vfg_copy_clicked), g_strdup(copy),
+                              (GClosureNotify)(void (*)(void))g_free, 0);
+        adw_action_row_add_suffix(ADW_ACTION_ROW(row), button);
+    }
     return row;
 }
 
 /* One information row of a bound GtkListBox (the VM's GPU, the host's GPUs, the findings,
- * the notes): its title, subtitle and icon name, as vfg_info_row() draws them. */
+ * the notes): its title, subtitle, icon name and command to copy, as vfg_info_row() draws
+ * them. */
 #define VFG_TYPE_INFO_ITEM (vfg_info_item_get_type())
 G_DECLARE_FINAL_TYPE(VfgInfoItem, vfg_info_item, VFG, INFO_ITEM, GObject)
 
 struct _VfgInfoItem {
     GObject parent_instance;
-    char *title, *subtitle, *icon;
+    char *title, *subtitle, *icon, *copy;
 };
 
 G_DEFINE_FINAL_TYPE(VfgInfoItem, vfg_info_item, G_TYPE_OBJECT)
@@ -178,6 +208,7 @@ vfg_info_item_finalize(GObject *object)
     g_free(self->title);
     g_free(self->subtitle);
     g_free(self->icon);
+    g_free(self->copy);
     G_OBJECT_CLASS(vfg_info_item_parent_class)->finalize(object);
 }
 
@@ -192,15 +223,16 @@ vfg_info_item_init(VfgInfoItem *self)
 {
 }
 
-/* A new item (the caller owns it) with copies of the strings; @subtitle and @icon may be NULL. */
+/* A new item (the caller owns it) with copies of the strings; all but @title may be NULL. */
 static VfgInfoItem *
-vfg_info_item_new(const char *title, const char *subtitle, const char *icon)
+vfg_info_item_new(const char *title, const char *subtitle, const char *icon, const char *copy)
 {
     VfgInfoItem *item = g_object_new(VFG_TYPE_INFO_ITEM, NULL);
 
     item->title = g_strdup(title);
     item->subtitle = g_strdup(subtitle);
     item->icon = g_strdup(icon);
+    item->copy = g_strdup(copy);
     return item;
 }
 
@@ -209,7 +241,7 @@ vfg_info_row_create(gpointer item, gpointer data)
 {
     VfgInfoItem *info = VFG_INFO_ITEM(item);
 
-    return vfg_info_row(info->title, info->subtitle, info->icon);
+    return vfg_info_row(info->title, info->subtitle, info->icon, info->copy);
 }
 
 /* The GListStore of VfgInfoItem that @box shows (gtk_list_box_bind_model()), made and bound on
@@ -241,21 +273,63 @@ vfg_list_box_set_rows(GtkListBox *box, GPtrArray *rows)
         g_string_append_printf(key, "%s\x1f", rows->pdata[i] ? (char *)rows->pdata[i] : "");
     if (g_strcmp0(g_object_get_data(G_OBJECT(box), "vfg-key"), key->str) == 0)
         return;
-    for (guint i = 0; i + 2 < rows->len; i += 3)
-        g_ptr_array_add(items,
-                        vfg_info_item_new(rows->pdata[i], rows->pdata[i + 1], rows->pdata[i + 2]));
+    for (guint i = 0; i + 3 < rows->len; i += 4)
+        g_ptr_array_add(items, vfg_info_item_new(rows->pdata[i], rows->pdata[i + 1],
+                                                 rows->pdata[i + 2], rows->pdata[i + 3]));
     g_list_store_splice(store, 0, g_list_model_get_n_items(G_LIST_MODEL(store)), items->pdata,
                         items->len);
     g_object_set_data_full(G_OBJECT(box), "vfg-key", g_string_free(g_steal_pointer(&key), FALSE),
                            g_free);
 }
 
+/* Rows are flat in @rows, four strings each: title, subtitle, icon, command to copy. */
 static void
-vfg_rows_add(GPtrArray *rows, const char *title, const char *subtitle, const char *icon)
+vfg_rows_add_full(GPtrArray *rows, const char *title, const char *subtitle, const char *icon,
+                  const char *copy)
 {
     g_ptr_array_add(rows, g_strdup(title));
     g_ptr_array_add(rows, g_strdup(subtitle));
     g_ptr_array_add(rows, g_strdup(icon));
+    g_ptr_array_add(rows, g_strdup(copy));
+}
+
+static void
+vfg_rows_add(GPtrArray *rows, const char *title, const char *subtitle, const char *icon)
+{
+    vfg_rows_add_full(rows, title, subtitle, icon, NULL);
+}
+
+/* The command a fix asks the user to type, or NULL (newly allocated): the fix itself when
+ * it starts with one, up to its explanation ("sudo virtflow setup (or …)"), else the first
+ * '…' span that starts with one (Restart the daemon: 'systemctl restart libvirtd').
+ * Fixes in prose, links and edits have no Copy button. */
+static char *
+vfg_fix_command(const char *fix)
+{
+    static const char *const commands[] = {"virtflow ",   "sudo ",    "systemctl ", "modprobe ",
+                                           "apt ",        "apt-get ", "echo ",      "virsh ",
+                                           "update-grub", NULL};
+    const char *p = fix;
+
+    for (guint i = 0; commands[i]; i++)
+        if (g_str_has_prefix(fix, commands[i])) {
+            size_t len = strcspn(fix, "(;\n");
+
+            while (len > 0 && (fix[len - 1] == ' ' || fix[len - 1] == '.'))
+                len--;
+            return g_strndup(fix, len);
+        }
+    for (const char *q; (q = strchr(p, '\'')) != NULL; p = q + 1) {
+        const char *end = strchr(q + 1, '\'');
+
+        if (end == NULL)
+            break;
+        for (guint i = 0; commands[i]; i++)
+            if (g_str_has_prefix(q + 1, commands[i]))
+                return g_strndup(q + 1, end - q - 1);
+        q = end;
+    }
+    return NULL;
 }
 
 static const VfDomainInfo *
@@ -840,17 +914,21 @@ vfg_window_update_host(VfgWindow *self)
         for (guint i = 0; i < self->snap->findings->len; i++) {
             const VfgFinding *f = self->snap->findings->pdata[i];
             g_autofree char *text = NULL;
+            g_autofree char *copy = NULL;
 
             if ((int)f->level != level)
                 continue;
-            /* what the app does itself is a button here, not a command to type */
-            if (f->fix && strstr(f->fix, "virtflow setup") && !strstr(f->fix, "--"))
+            /* what the app does itself is a button here, not a command to type; a command
+             * to type has a Copy button */
+            if (f->fix && strstr(f->fix, "virtflow setup") && !strstr(f->fix, "--")) {
                 text = g_strdup_printf(_("%s\nFix: press Run setup above"), f->detail);
-            else if (f->fix)
+            } else if (f->fix) {
                 text = g_strdup_printf(_("%s\nFix: %s"), f->detail, f->fix);
-            else
+                copy = vfg_fix_command(f->fix);
+            } else {
                 text = g_strdup(f->detail);
-            vfg_rows_add(rows, f->title, text, vfg_finding_icons[f->level]);
+            }
+            vfg_rows_add_full(rows, f->title, text, vfg_finding_icons[f->level], copy);
         }
     vfg_list_box_set_rows(self->findings_list, rows);
     vfg_labels_break_long_words(adw_view_stack_get_child_by_name(self->stack, "host"));
@@ -1949,7 +2027,7 @@ vfg_window_plan_done(GObject *source, GAsyncResult *result, gpointer data)
         const char *colon = strstr(changes[i], ": ");
         g_autofree char *title =
             colon ? g_strndup(changes[i], colon - changes[i]) : g_strdup(changes[i]);
-        GtkWidget *row = vfg_info_row(title, colon ? colon + 2 : NULL, NULL);
+        GtkWidget *row = vfg_info_row(title, colon ? colon + 2 : NULL, NULL, NULL);
 
         gtk_list_box_append(GTK_LIST_BOX(list), row);
     }
