@@ -33,19 +33,20 @@ static gint vf_libvirt_loaded;
     "Install libvirt: apt install libvirt0 (and libvirt-daemon-system to run VMs on this "         \
     "machine)"
 
-/* dlerror()'s text without the library name it starts with, which our message already has */
+/* dlerror()'s text without the library name (or path) it starts with, which our message
+ * already has: "libvirt.so.0: cannot open shared object file: ..." */
 static const char *
 vf_libvirt_dlerror(const char *soname)
 {
     const char *why = dlerror();
-    size_t len = strlen(soname);
+    const char *colon;
 
     if (why == NULL)
         return "unknown error";
-    if (strncmp(why, soname, len) == 0 && why[len] == ':')
-        why += len + 1;
-    while (*why == ' ')
-        why++;
+    colon = strstr(why, ": ");
+    if (colon != NULL && colon - why >= (ptrdiff_t)strlen(soname) &&
+        strncmp(colon - strlen(soname), soname, strlen(soname)) == 0)
+        why = colon + 2;
     return why;
 }
 
