@@ -36,7 +36,7 @@ vf_domain_state_is_active(VfDomainState state)
 void
 vf_virt_set_error(GError **error, const char *format, ...)
 {
-    virErrorPtr err = virGetLastError();
+    virErrorPtr err = sym_virGetLastError();
     g_autofree char *what = NULL;
     VfErrorCode code = VF_ERROR_LIBVIRT;
     va_list ap;
@@ -68,14 +68,14 @@ vf_virt_set_error(GError **error, const char *format, ...)
     }
     g_set_error(error, VF_ERROR, code, "%s: %s", what,
                 err && err->message ? err->message : "unknown libvirt error");
-    virResetLastError();
+    sym_virResetLastError();
 }
 
 static gpointer
 vf_virt_event_thread(gpointer data)
 {
     for (;;)
-        if (virEventRunDefaultImpl() < 0)
+        if (sym_virEventRunDefaultImpl() < 0)
             g_usleep(10 * 1000);
     return NULL;
 }
@@ -92,9 +92,12 @@ vf_virt_init_once(gboolean with_thread, GError **error)
     static gsize done;
     static gboolean ok;
 
+    /* the first thing that needs libvirt: open it (vf-libvirt-dl.c) */
+    if (!vf_libvirt_load(error))
+        return FALSE;
     if (g_once_init_enter(&done)) {
-        virSetErrorFunc(NULL, vf_virt_quiet);
-        ok = virInitialize() == 0 && virEventRegisterDefaultImpl() == 0;
+        sym_virSetErrorFunc(NULL, vf_virt_quiet);
+        ok = sym_virInitialize() == 0 && sym_virEventRegisterDefaultImpl() == 0;
         if (ok && with_thread) {
             GThread *thread = g_thread_new("vf-libvirt-events", vf_virt_event_thread, NULL);
 
@@ -131,7 +134,7 @@ vf_connection_open(const char *uri, GError **error)
         uri = "qemu:///system";
     if (!vf_virt_init(error))
         return NULL;
-    c = virConnectOpen(uri);
+    c = sym_virConnectOpen(uri);
     if (c == NULL) {
         vf_virt_set_error(error,
                           "Cannot connect to libvirt at '%s' (is libvirtd running? "
@@ -158,7 +161,7 @@ vf_connection_unref(VfConnection *conn)
 {
     if (conn == NULL || !g_atomic_int_dec_and_test(&conn->ref_count))
         return;
-    virConnectClose(conn->conn);
+    sym_virConnectClose(conn->conn);
     g_free(conn->uri);
     g_free(conn);
 }
@@ -237,12 +240,12 @@ vf_metadata_worker(gpointer data)
         char *meta;
 
         /* vCPUs and memory: the stats API has them for running domains only */
-        if (job->sizes && virDomainGetInfo(job->domains[i], &dinfo) == 0) {
+        if (job->sizes && sym_virDomainGetInfo(job->domains[i], &dinfo) == 0) {
             info->vcpus = dinfo.nrVirtCpu;
             info->memory_kib = dinfo.maxMem;
         }
-        meta = virDomainGetMetadata(job->domains[i], VIR_DOMAIN_METADATA_ELEMENT,
-                                    VF_DOMAIN_XML_NAMESPACE, VIR_DOMAIN_AFFECT_CONFIG);
+        meta = sym_virDomainGetMetadata(job->domains[i], VIR_DOMAIN_METADATA_ELEMENT,
+                                        VF_DOMAIN_XML_NAMESPACE, VIR_DOMAIN_AFFECT_CONFIG);
 
         if (meta) {
             info->passthrough = TRUE;
@@ -250,7 +253,7 @@ vf_metadata_worker(gpointer data)
             free(meta);
         }
         /* no metadata is an error for libvirt, the normal case for us */
-        virResetLastError();
+        sym_virResetLastError();
     }
     return NULL;
 }
@@ -285,23 +288,23 @@ vf_connection_list_domains_full(VfConnection *conn, gboolean sizes, GError **err
     int n, n_transient;
 
     /* One call for every domain's state (virsh list asks per domain) ... */
-    n = virConnectGetAllDomainStats(conn->conn, VIR_DOMAIN_STATS_STATE, &records, 0);
+    n = sym_virConnectGetAllDomainStats(conn->conn, VIR_DOMAIN_STATS_STATE, &records, 0);
     if (n < 0) {
         vf_virt_set_error(error, "Cannot list the domains of '%s'", conn->uri);
         return NULL;
     }
     /* ... and one for persistence: a domain is persistent unless it is listed here */
     n_transient =
-        virConnectListAllDomains(conn->conn, &transients, VIR_CONNECT_LIST_DOMAINS_TRANSIENT);
+        sym_virConnectListAllDomains(conn->conn, &transients, VIR_CONNECT_LIST_DOMAINS_TRANSIENT);
     for (int i = 0; i < n_transient; i++) {
         char uuid[VIR_UUID_STRING_BUFLEN];
 
-        if (virDomainGetUUIDString(transients[i], uuid) == 0)
+        if (sym_virDomainGetUUIDString(transients[i], uuid) == 0)
             g_hash_table_add(transient, g_strdup(uuid));
-        virDomainFree(transients[i]);
+        sym_virDomainFree(transients[i]);
     }
     free(transients);
-    virResetLastError();
+    sym_virResetLastError();
 
     domains = g_new0(virDomainPtr, MAX(n, 1));
     for (int i = 0; i < n; i++) {
@@ -309,8 +312,8 @@ vf_connection_list_domains_full(VfConnection *conn, gboolean sizes, GError **err
         VfDomainInfo *info = g_new0(VfDomainInfo, 1);
         char uuid[VIR_UUID_STRING_BUFLEN];
 
-        info->name = g_strdup(virDomainGetName(dom));
-        if (virDomainGetUUIDString(dom, uuid) == 0)
+        info->name = g_strdup(sym_virDomainGetName(dom));
+        if (sym_virDomainGetUUIDString(dom, uuid) == 0)
             info->uuid = g_strdup(uuid);
         info->state = VF_DOMAIN_STATE_NOSTATE;
         for (int p = 0; p < records[i]->nparams; p++) {
@@ -321,7 +324,7 @@ vf_connection_list_domains_full(VfConnection *conn, gboolean sizes, GError **err
                 info->state = param->value.i;
         }
         info->persistent = n_transient < 0
-                               ? virDomainIsPersistent(dom) == 1
+                               ? sym_virDomainIsPersistent(dom) == 1
                                : !(info->uuid && g_hash_table_contains(transient, info->uuid));
         domains[i] = dom;
         g_ptr_array_add(out, info);
@@ -336,7 +339,7 @@ vf_connection_list_domains_full(VfConnection *conn, gboolean sizes, GError **err
         if (threads[t])
             g_thread_join(threads[t]);
 
-    virDomainStatsRecordListFree(records);
+    sym_virDomainStatsRecordListFree(records);
     g_ptr_array_sort(out, vf_domain_info_cmp);
     return g_steal_pointer(&out);
 }
@@ -351,11 +354,11 @@ vf_connection_lookup_domain(VfConnection *conn, const char *name, GError **error
                     "A VM name must be non-empty UTF-8 text");
         return NULL;
     }
-    dom = virDomainLookupByName(conn->conn, name);
+    dom = sym_virDomainLookupByName(conn->conn, name);
     if (dom == NULL)
-        dom = virDomainLookupByUUIDString(conn->conn, name);
+        dom = sym_virDomainLookupByUUIDString(conn->conn, name);
     if (dom == NULL) {
-        virResetLastError();
+        sym_virResetLastError();
         g_set_error(error, VF_ERROR, VF_ERROR_NOT_FOUND,
                     "No VM named '%s' on %s (see 'virtflow list')", name, conn->uri);
         vf_error_add_fix(error, "Refresh the list: the VM may have been removed or renamed");
@@ -367,7 +370,7 @@ vf_connection_lookup_domain(VfConnection *conn, const char *name, GError **error
 VfDomain *
 vf_connection_define_xml(VfConnection *conn, const char *xml, GError **error)
 {
-    virDomainPtr dom = virDomainDefineXML(conn->conn, xml);
+    virDomainPtr dom = sym_virDomainDefineXML(conn->conn, xml);
 
     if (dom == NULL) {
         vf_virt_set_error(error, "libvirt refused the domain definition");
@@ -407,7 +410,7 @@ vf_lifecycle_cb(virConnectPtr c, virDomainPtr dom, int event, int detail, void *
     VfLifecycleWatch *watch = data;
 
     if (event >= 0 && event < VF_LIFECYCLE_LAST)
-        watch->func(watch->conn, virDomainGetName(dom), event, watch->user_data);
+        watch->func(watch->conn, sym_virDomainGetName(dom), event, watch->user_data);
     return 0;
 }
 
@@ -432,9 +435,9 @@ vf_connection_watch_lifecycle(VfConnection *conn, VfLifecycleFunc func, gpointer
     watch->func = func;
     watch->user_data = user_data;
     watch->destroy = destroy;
-    id = virConnectDomainEventRegisterAny(conn->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-                                          VIR_DOMAIN_EVENT_CALLBACK(vf_lifecycle_cb), watch,
-                                          vf_lifecycle_watch_free);
+    id = sym_virConnectDomainEventRegisterAny(conn->conn, NULL, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+                                              VIR_DOMAIN_EVENT_CALLBACK(vf_lifecycle_cb), watch,
+                                              vf_lifecycle_watch_free);
     if (id < 0) {
         g_free(watch); /* libvirt does not call the free callback when it refuses */
         vf_virt_set_error(error, "Cannot watch the VMs of '%s'", conn->uri);
@@ -448,6 +451,6 @@ void
 vf_connection_unwatch_lifecycle(VfConnection *conn, guint id)
 {
     g_return_if_fail(id > 0);
-    if (virConnectDomainEventDeregisterAny(conn->conn, (int)id - 1) < 0)
-        virResetLastError();
+    if (sym_virConnectDomainEventDeregisterAny(conn->conn, (int)id - 1) < 0)
+        sym_virResetLastError();
 }

@@ -3,8 +3,6 @@
 
 #include "core/vf-error.h"
 
-#include <libvirt/libvirt-qemu.h>
-
 VfDomain *
 vf_domain_new(VfConnection *conn, virDomainPtr dom)
 {
@@ -13,7 +11,7 @@ vf_domain_new(VfConnection *conn, virDomainPtr dom)
     d->ref_count = 1;
     d->conn = vf_connection_ref(conn);
     d->dom = dom;
-    d->name = g_strdup(virDomainGetName(dom));
+    d->name = g_strdup(sym_virDomainGetName(dom));
     return d;
 }
 
@@ -29,7 +27,7 @@ vf_domain_unref(VfDomain *dom)
 {
     if (dom == NULL || !g_atomic_int_dec_and_test(&dom->ref_count))
         return;
-    virDomainFree(dom->dom);
+    sym_virDomainFree(dom->dom);
     vf_connection_unref(dom->conn);
     g_free(dom->name);
     g_free(dom);
@@ -46,7 +44,7 @@ vf_domain_get_state(VfDomain *dom, VfDomainState *ret_state, GError **error)
 {
     int state, reason;
 
-    if (virDomainGetState(dom->dom, &state, &reason, 0) < 0) {
+    if (sym_virDomainGetState(dom->dom, &state, &reason, 0) < 0) {
         vf_virt_set_error(error, "Cannot read the state of VM '%s'", dom->name);
         return FALSE;
     }
@@ -60,8 +58,8 @@ vf_domain_get_state(VfDomain *dom, VfDomainState *ret_state, GError **error)
 char *
 vf_domain_dup_xml(VfDomain *dom, gboolean inactive, GError **error)
 {
-    char *xml = virDomainGetXMLDesc(dom->dom,
-                                    inactive ? VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE : 0);
+    char *xml = sym_virDomainGetXMLDesc(
+        dom->dom, inactive ? VIR_DOMAIN_XML_INACTIVE | VIR_DOMAIN_XML_SECURE : 0);
     char *out;
 
     if (xml == NULL) {
@@ -76,7 +74,7 @@ vf_domain_dup_xml(VfDomain *dom, gboolean inactive, GError **error)
 gboolean
 vf_domain_start(VfDomain *dom, GError **error)
 {
-    if (virDomainCreate(dom->dom) < 0) {
+    if (sym_virDomainCreate(dom->dom) < 0) {
         vf_virt_set_error(error, "Cannot start VM '%s'", dom->name);
         return FALSE;
     }
@@ -88,13 +86,13 @@ vf_domain_shutdown(VfDomain *dom, GError **error)
 {
     /* The agent asks the guest OS itself, which works when ACPI is ignored (a Windows
      * screen lock, a guest without acpid); ACPI is the fallback without an agent. */
-    if (virDomainShutdownFlags(dom->dom, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT) == 0)
+    if (sym_virDomainShutdownFlags(dom->dom, VIR_DOMAIN_SHUTDOWN_GUEST_AGENT) == 0)
         return TRUE;
-    virResetLastError();
-    if (virDomainShutdownFlags(dom->dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) == 0)
+    sym_virResetLastError();
+    if (sym_virDomainShutdownFlags(dom->dom, VIR_DOMAIN_SHUTDOWN_ACPI_POWER_BTN) == 0)
         return TRUE;
-    virResetLastError();
-    if (virDomainShutdown(dom->dom) == 0)
+    sym_virResetLastError();
+    if (sym_virDomainShutdown(dom->dom) == 0)
         return TRUE;
     vf_virt_set_error(error, "Cannot ask VM '%s' to shut down", dom->name);
     return FALSE;
@@ -103,7 +101,7 @@ vf_domain_shutdown(VfDomain *dom, GError **error)
 gboolean
 vf_domain_destroy(VfDomain *dom, GError **error)
 {
-    if (virDomainDestroy(dom->dom) < 0) {
+    if (sym_virDomainDestroy(dom->dom) < 0) {
         vf_virt_set_error(error, "Cannot force VM '%s' off", dom->name);
         return FALSE;
     }
@@ -144,11 +142,11 @@ vf_domain_wait_stopped(VfDomain *dom, guint timeout_ms, VfWaitFunc tick, gpointe
     g_mutex_init(&wait.lock);
     g_cond_init(&wait.cond);
     /* register first, then look: a stop between the two is seen either way */
-    id = virConnectDomainEventRegisterAny(dom->conn->conn, dom->dom, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
-                                          VIR_DOMAIN_EVENT_CALLBACK(vf_domain_lifecycle_cb), &wait,
-                                          NULL);
+    id = sym_virConnectDomainEventRegisterAny(
+        dom->conn->conn, dom->dom, VIR_DOMAIN_EVENT_ID_LIFECYCLE,
+        VIR_DOMAIN_EVENT_CALLBACK(vf_domain_lifecycle_cb), &wait, NULL);
     if (id < 0)
-        virResetLastError(); /* a driver without events: the state poll below still works */
+        sym_virResetLastError(); /* a driver without events: the state poll below still works */
 
     g_mutex_lock(&wait.lock);
     for (;;) {
@@ -173,7 +171,7 @@ vf_domain_wait_stopped(VfDomain *dom, guint timeout_ms, VfWaitFunc tick, gpointe
     g_mutex_unlock(&wait.lock);
 
     if (id >= 0)
-        virConnectDomainEventDeregisterAny(dom->conn->conn, id);
+        sym_virConnectDomainEventDeregisterAny(dom->conn->conn, id);
     g_mutex_clear(&wait.lock);
     g_cond_clear(&wait.cond);
 
@@ -222,9 +220,9 @@ vf_domain_agent_command(VfDomain *dom, const char *command, int timeout_s, GErro
 
     if (dom->conn->agent_model)
         return vf_domain_agent_model_command(dom, command, error);
-    reply = virDomainQemuAgentCommand(dom->dom, command, timeout_s, 0);
+    reply = sym_virDomainQemuAgentCommand(dom->dom, command, timeout_s, 0);
     if (reply == NULL) {
-        virErrorPtr err = virGetLastError();
+        virErrorPtr err = sym_virGetLastError();
 
         if (err && (err->code == VIR_ERR_AGENT_UNRESPONSIVE ||
                     err->code == VIR_ERR_ARGUMENT_UNSUPPORTED || err->code == VIR_ERR_NO_SUPPORT)) {
@@ -232,7 +230,7 @@ vf_domain_agent_command(VfDomain *dom, const char *command, int timeout_s, GErro
                         "The guest agent of VM '%s' does not answer: %s", dom->name,
                         err->message ? err->message : "no agent");
             vf_error_add_fix(error, "%s", VF_FIX_GUEST_AGENT);
-            virResetLastError();
+            sym_virResetLastError();
             return NULL;
         }
         vf_virt_set_error(error, "Guest agent command failed on VM '%s'", dom->name);
