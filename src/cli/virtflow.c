@@ -79,24 +79,15 @@ vf_cli_print_help(FILE *out, const char *prog)
             prog);
 }
 
-VfHost *
+VirtFlowHost *
 vf_cli_open_host(VfCli *cli, GError **error)
 {
-    g_autoptr(VfHost) host = NULL;
+    VirtFlowHost *host =
+        cli->demo ? virtflow_host_new_demo(NULL, error) : virtflow_host_new(cli->host_root, error);
 
-    if (cli->demo) {
-        g_autofree char *root = vf_demo_dup_default_root();
-
-        if ((host = vf_demo_open_host(root, error)) == NULL)
-            return NULL;
-    } else {
-        host = vf_host_new(cli->host_root, error);
-        if (host == NULL)
-            return NULL;
-    }
-    if (cli->state_dir)
-        vf_host_set_state_dir(host, cli->state_dir);
-    return g_steal_pointer(&host);
+    if (host && cli->state_dir)
+        virtflow_host_set_state_dir(host, cli->state_dir);
+    return host;
 }
 
 #ifndef VF_CLI_WITH_LIBVIRT
