@@ -33,7 +33,6 @@ typedef struct {
     gboolean demo;
     gboolean verbose;
     const char *prog;
-    char **argv; /* as main() got it: the VM commands re-run it in virtflow-vm */
 } VfCli;
 
 typedef struct {
@@ -71,9 +70,6 @@ void vf_cli_json_transition(VfJson *json, VirtFlowTransition *t, gboolean dry_ru
 /* The same object's members, without its braces (recover adds its "tune" member). */
 void vf_cli_json_transition_members(VfJson *json, VirtFlowTransition *t, gboolean dry_run);
 
-#ifdef VF_CLI_WITH_LIBVIRT
-/* The VM commands' side (virtflow-vm only). */
-
 /* --timeout's largest value: VirtFlowFlow:stop-timeout's */
 #define VF_CLI_MAX_TIMEOUT_S 3600
 
@@ -87,7 +83,6 @@ int vf_cli_run_flow(VfCli *cli, VirtFlowFlow *flow);
 int vf_cli_print_plan(VfCli *cli, VirtFlowFlow *flow);
 /* A flow's notes ("Using the VM:" and one sentence a line), nothing when it has none. */
 void vf_cli_print_notes(VirtFlowFlow *flow);
-#endif
 
 int vf_cmd_host(VfCli *cli, int argc, char **argv);
 int vf_cmd_gpu(VfCli *cli, int argc, char **argv);
