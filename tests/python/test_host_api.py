@@ -16,7 +16,7 @@ import gi
 import pytest
 
 gi.require_version("VirtFlow", "1.0")
-from gi.repository import GLib, GObject, VirtFlow  # noqa: E402
+from gi.repository import Gio, GLib, GObject, VirtFlow  # noqa: E402
 
 DGPU = "0000:01:00.0"
 JOURNAL = """[transition]
@@ -375,3 +375,25 @@ def test_recover_and_tunes_equal_cli(cli, demo, demo_root):
         assert f.read().strip() in ("", "(null)")
     with open(os.path.join(pages, "nr_hugepages")) as f:
         assert f.read().strip() == "0"
+
+
+def test_report_async_and_a_cancelled_apply(demo, demo_root):
+    host, conn = demo
+    loop = GLib.MainLoop()
+    got = []
+
+    def done(h, res):
+        got.append(h.get_report_finish(res))
+        loop.quit()
+
+    host.get_report_async(None, done)
+    loop.run()
+    assert [g.props.address for g in got[0].get_gpus()] == ["0000:00:02.0", DGPU]
+
+    # cancelled before the first write: nothing moves
+    cancellable = Gio.Cancellable()
+    cancellable.cancel()
+    with pytest.raises(GLib.Error) as cancelled:
+        host.plan_bind(DGPU).apply(cancellable)
+    assert cancelled.value.matches(Gio.io_error_quark(), Gio.IOErrorEnum.CANCELLED)
+    assert driver_of(demo_root, DGPU) == "nvidia"
