@@ -11,7 +11,9 @@
  *
  * The root is "/" for the machine VirtFlow runs on. Any other directory holds a tree that
  * looks like the kernel's (a captured /sys and /proc, or a test's fake host): such a host
- * is read-only, and flows on it fail with %VIRTFLOW_ERROR_READ_ONLY. The demo host
+ * is read-only, and flows and transitions (virtflow_host_plan_bind()) on it fail with
+ * %VIRTFLOW_ERROR_READ_ONLY, unless a privileged helper makes the changes
+ * (virtflow_host_get_helper()). The demo host
  * (virtflow_host_new_demo(), what `virtflow --demo` uses) is a simulated desktop whose
  * kernel model reacts to writes, so every flow runs on it and nothing real is touched.
  *
@@ -606,7 +608,7 @@ virtflow_host_get_report_finish(VirtFlowHost *host, GAsyncResult *result, GError
  * @error: return location for a #GError
  *
  * Whether devices of @host can be moved: it is writable (#VirtFlowHost:writable) or has a
- * privileged helper (#VirtFlowHost:helper). A captured tree is for reading and dry runs:
+ * privileged helper (virtflow_host_get_helper()). A captured tree is for reading and dry runs:
  * virtflow_transition_apply() refuses on it. A front end calls this before it plans a
  * change it means to make, as `virtflow gpu bind` does without `--dry-run`.
  *

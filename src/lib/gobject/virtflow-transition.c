@@ -19,7 +19,7 @@
  *
  * On a host that is not writable apply fails with %VIRTFLOW_ERROR_READ_ONLY: a captured
  * tree is for reading and dry runs. On a host opened with the privileged helper
- * (#VirtFlowHost:helper), apply goes through the helper, which makes the same move from its
+ * (virtflow_host_get_helper()), apply goes through the helper, which makes the same move from its
  * own reading of the host (nothing this process planned is trusted): the helper's client
  * side is reached through this call.
  */
@@ -283,7 +283,7 @@ virtflow_transition_run(VirtFlowTransition *self, GCancellable *cancellable, GEr
  * Makes the move: takes VirtFlow's lock, journals, loads the modules, writes sysfs,
  * verifies by reading back, and on any failure moves the devices back where they were. A
  * bind records each device's host driver, which a later restore returns it to. On a host
- * with a privileged helper (#VirtFlowHost:helper) the helper does all of it. Blocks for as
+ * with a privileged helper (virtflow_host_get_helper()) the helper does all of it. Blocks for as
  * long as the kernel takes (seconds for a GPU): from a GUI, call
  * virtflow_transition_apply_async().
  *
