@@ -48,9 +48,7 @@ VIRTFLOW=$BUILDDIR/src/cli/virtflow
 for tool in hyperfine virsh jq awk; do
     command -v "$tool" >/dev/null 2>&1 || { echo "$0: '$tool' is needed" >&2; exit 2; }
 done
-for bin in "$VIRTFLOW" "$BUILDDIR/src/cli/virtflow-vm"; do
-    [ -x "$bin" ] || { echo "$0: $bin is missing: run 'ninja -C $1' first" >&2; exit 2; }
-done
+[ -x "$VIRTFLOW" ] || { echo "$0: $VIRTFLOW is missing: run 'ninja -C $1' first" >&2; exit 2; }
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/virtflow-bench-list.XXXXXX")
 DAEMON_PID=
@@ -143,7 +141,7 @@ if [ "$DAEMON" = 1 ]; then
     mkdir -p "$D/domains" "$D/bin"
     # nobody must reach its directory and the binaries it runs
     chmod 755 "$TMP"
-    cp "$VIRTFLOW" "$BUILDDIR/src/cli/virtflow-vm" "$D/bin/"
+    cp "$VIRTFLOW" "$D/bin/"
     awk -v n="$NDOM" -v dir="$D/domains" 'BEGIN {
         for (i = 0; i < n; i++) {
             f = sprintf("%s/vm-%04d.xml", dir, i)
@@ -237,8 +235,7 @@ if [ "$RESULTS" != "-" ]; then
         echo "The test driver parses the whole node file (and validates every domain) each time a"
         echo "connection opens, in the client process: the \`open-only\` row is that cost alone,"
         echo "which both commands pay. Beyond it, listing took virtflow +$VF_BEYOND ms and virsh"
-        echo "+$VIRSH_BEYOND ms (differences of medians: noisy). \`virtflow\` also execs"
-        echo "\`virtflow-vm\` for the VM commands."
+        echo "+$VIRSH_BEYOND ms (differences of medians: noisy)."
         echo
         if [ "$D_STATUS" = ran ]; then
             echo "**A private libvirtd (session daemon as nobody, $NDOM defined type='qemu' domains, all shut off): ratio $D_RATIO — $D_VERDICT**"

@@ -2,7 +2,7 @@
 /*
  * virtflow doctor [VM]: every troubleshooting check, with the fix for each
  *
- * A VM command (it runs in virtflow-vm) because it may talk to libvirt, but the host
+ * A VM command because it may talk to libvirt, but the host
  * checks come first and run whether libvirt answers or not. The checks run through the
  * GObject API (VirtFlowDoctor).
  */

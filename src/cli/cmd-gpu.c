@@ -8,12 +8,12 @@
 #include <string.h>
 
 void
-vf_cli_print_writes(GPtrArray *writes, GPtrArray *modules)
+vf_cli_print_writes(GPtrArray *writes, char **modules)
 {
-    for (guint i = 0; modules && i < modules->len; i++)
-        printf("  modprobe %s\n", (char *)modules->pdata[i]);
+    for (guint i = 0; modules && modules[i]; i++)
+        printf("  modprobe %s\n", modules[i]);
     for (guint i = 0; i < writes->len; i++) {
-        const VfSysfsWrite *w = writes->pdata[i];
+        const VirtFlowWrite *w = writes->pdata[i];
 
         if (g_str_equal(w->value, "\n"))
             printf("  echo > %s\n", w->path);
@@ -24,28 +24,28 @@ vf_cli_print_writes(GPtrArray *writes, GPtrArray *modules)
 
 /* What a restore left where it was, and how to move it if the user means to. */
 static void
-vf_cli_print_left(GPtrArray *left)
+vf_cli_print_left(char **left)
 {
-    for (guint i = 0; i < left->len; i++)
-        printf("  %s\n", (char *)left->pdata[i]);
-    if (left->len > 0)
+    for (guint i = 0; left[i]; i++)
+        printf("  %s\n", left[i]);
+    if (left[0])
         printf("  (VirtFlow gives back only what it moved; to give such a device to its host "
                "driver by hand: echo > /sys/bus/pci/devices/BDF/driver_override; echo BDF > "
                "/sys/bus/pci/devices/BDF/driver/unbind; echo BDF > /sys/bus/pci/drivers_probe)\n");
 }
 
 int
-vf_cli_run_transition(VfCli *cli, VfTransition *t, gboolean dry_run)
+vf_cli_run_transition(VfCli *cli, VirtFlowTransition *t, gboolean dry_run)
 {
     g_autoptr(GError) error = NULL;
-    VfTransitionKind kind = vf_transition_get_kind(t);
-    GPtrArray *devices = vf_transition_get_devices(t);
-    const char *gpu = vf_transition_get_gpu(t);
-    g_autoptr(GPtrArray) writes = vf_transition_dup_writes(t);
-    GPtrArray *left = vf_transition_get_left(t);
+    VirtFlowTransitionKind kind = virtflow_transition_get_kind(t);
+    g_autoptr(GPtrArray) devices = virtflow_transition_dup_devices(t);
+    const char *gpu = virtflow_transition_get_gpu(t);
+    g_autoptr(GPtrArray) writes = virtflow_transition_dup_writes(t);
+    g_auto(GStrv) left = virtflow_transition_dup_left(t);
 
     if (dry_run) {
-        g_autoptr(GPtrArray) modules = NULL;
+        g_auto(GStrv) modules = NULL;
 
         if (cli->json) {
             g_autoptr(VfJson) json = vf_json_new(TRUE);
@@ -54,9 +54,9 @@ vf_cli_run_transition(VfCli *cli, VfTransition *t, gboolean dry_run)
             vf_cli_print_json(json);
             return VF_EXIT_OK;
         }
-        modules = vf_transition_dup_modules(t);
+        modules = virtflow_transition_dup_modules(t);
         printf("Dry run: %s %s%s (%u device%s). Nothing is changed; the writes would be:\n",
-               vf_transition_kind_to_string(kind), gpu ? "GPU " : "", gpu ? gpu : "all devices",
+               virtflow_transition_get_operation(t), gpu ? "GPU " : "", gpu ? gpu : "all devices",
                devices->len, devices->len == 1 ? "" : "s");
         vf_cli_print_writes(writes, modules);
         if (writes->len == 0)
@@ -65,7 +65,7 @@ vf_cli_run_transition(VfCli *cli, VfTransition *t, gboolean dry_run)
         return VF_EXIT_OK;
     }
 
-    if (!vf_transition_apply(t, &error))
+    if (!virtflow_transition_apply(t, NULL, &error))
         return vf_cli_fail(cli, error);
 
     if (cli->json) {
@@ -77,23 +77,23 @@ vf_cli_run_transition(VfCli *cli, VfTransition *t, gboolean dry_run)
     }
     if (writes->len == 0) {
         printf("Nothing to do: the devices are already %s.\n",
-               kind == VF_TRANSITION_BIND ? "on vfio-pci" : "on their host drivers");
+               kind == VIRTFLOW_TRANSITION_BIND ? "on vfio-pci" : "on their host drivers");
         vf_cli_print_left(left);
         return VF_EXIT_OK;
     }
     printf("%s %s%s:\n",
-           kind == VF_TRANSITION_BIND      ? "Bound"
-           : kind == VF_TRANSITION_RESTORE ? "Restored"
-                                           : "Recovered",
+           kind == VIRTFLOW_TRANSITION_BIND      ? "Bound"
+           : kind == VIRTFLOW_TRANSITION_RESTORE ? "Restored"
+                                                 : "Recovered",
            gpu ? "GPU " : "", gpu ? gpu : "devices");
     for (guint i = 0; i < devices->len; i++) {
-        const VfDeviceOrigin *o = devices->pdata[i];
+        const VirtFlowDeviceOrigin *o = devices->pdata[i];
 
         printf("  %s → %s\n", o->address,
-               kind == VF_TRANSITION_BIND ? "vfio-pci"
-               : o->host_driver           ? o->host_driver
-               : o->host_driver_known     ? "no driver"
-                                          : "its host driver");
+               kind == VIRTFLOW_TRANSITION_BIND ? "vfio-pci"
+               : o->host_driver                 ? o->host_driver
+               : o->host_driver_known           ? "no driver"
+                                                : "its host driver");
     }
     vf_cli_print_left(left);
     return VF_EXIT_OK;
@@ -102,13 +102,16 @@ vf_cli_run_transition(VfCli *cli, VfTransition *t, gboolean dry_run)
 /* How each function is reset between VMs, and the warnings about it (issue 12). The boot
  * display is never handed over: nothing to say. */
 static void
-vf_gpu_print_resets(const VfGpu *gpu)
+vf_gpu_print_resets(VirtFlowGpu *gpu)
 {
-    if (gpu->device->boot_vga == 1)
+    GPtrArray *passthrough = virtflow_gpu_get_passthrough_devices(gpu);
+    GPtrArray *warnings = virtflow_gpu_get_warnings(gpu);
+
+    if (virtflow_gpu_get_boot_vga(gpu))
         return;
     printf("              reset: ");
-    for (guint p = 0; p < gpu->passthrough->len; p++) {
-        const VfPciDevice *m = gpu->passthrough->pdata[p];
+    for (guint p = 0; p < passthrough->len; p++) {
+        const VirtFlowDevice *m = passthrough->pdata[p];
 
         printf("%s%s %s", p ? ", " : "", m->address,
                m->reset_method == NULL    ? "(not shown by this kernel)"
@@ -116,8 +119,8 @@ vf_gpu_print_resets(const VfGpu *gpu)
                                           : m->reset_method);
     }
     printf("\n");
-    for (guint w = 0; w < gpu->warnings->len; w++) {
-        const VfGpuWarning *warning = gpu->warnings->pdata[w];
+    for (guint w = 0; w < warnings->len; w++) {
+        const VirtFlowGpuWarning *warning = warnings->pdata[w];
 
         printf("              warning [%s] %s\n                fix: %s\n", warning->code,
                warning->message, warning->fix);
@@ -125,58 +128,53 @@ vf_gpu_print_resets(const VfGpu *gpu)
 }
 
 static void
-vf_gpu_print_table(VfCli *cli, VfHost *host, VfHostReport *report)
+vf_gpu_print_table(VfCli *cli, VirtFlowHost *host, VirtFlowHostReport *report)
 {
+    GPtrArray *gpus = virtflow_host_report_get_gpus(report);
+
     if (cli->demo)
         printf("DEMO: a simulated machine under %s; nothing real is touched.\n\n",
-               vf_host_get_root(host));
-    printf("IOMMU: %s\n", report->iommu->verdict);
-    if (report->gpus->len == 0) {
+               virtflow_host_get_root(host));
+    printf("IOMMU: %s\n", virtflow_host_report_get_iommu_verdict(report));
+    if (gpus->len == 0) {
         printf("No GPU (no PCI display controller) found.\n");
         return;
     }
     printf("\n%-13s %-22s %-34s %-14s %-6s %s\n", "ADDRESS", "VENDOR", "GPU", "DRIVER", "GROUP",
            "VERDICT");
-    for (guint i = 0; i < report->gpus->len; i++) {
-        const VfGpu *gpu = report->gpus->pdata[i];
-        const VfPciDevice *dev = gpu->device;
-        g_autofree char *vendor = vf_pci_device_dup_vendor_name(dev);
-        g_autofree char *name = vf_pci_device_dup_device_name(dev);
+    for (guint i = 0; i < gpus->len; i++) {
+        VirtFlowGpu *gpu = gpus->pdata[i];
+        GPtrArray *passthrough = virtflow_gpu_get_passthrough_devices(gpu);
+        GPtrArray *blockers = virtflow_gpu_get_blockers(gpu);
+        g_autofree char *vendor = g_strdup(virtflow_gpu_get_vendor(gpu));
+        g_autofree char *name = g_strdup(virtflow_gpu_get_name(gpu));
+        gint iommu_group = virtflow_gpu_get_iommu_group(gpu);
         g_autofree char *group =
-            dev->iommu_group >= 0 ? g_strdup_printf("%d", dev->iommu_group) : g_strdup("-");
-        g_autoptr(GString) verdict = g_string_new(NULL);
+            iommu_group >= 0 ? g_strdup_printf("%d", iommu_group) : g_strdup("-");
+        const char *driver = virtflow_gpu_get_driver(gpu);
 
-        if (vf_gpu_is_eligible(gpu)) {
-            g_string_append(verdict, gpu->on_vfio ? "on vfio-pci" : "ready");
-        } else {
-            g_string_append(verdict, "blocked:");
-            for (guint b = 0; b < gpu->blockers->len; b++)
-                g_string_append_printf(
-                    verdict, " %s",
-                    vf_blocker_kind_to_string(((VfBlocker *)gpu->blockers->pdata[b])->kind));
-        }
         if (strlen(vendor) > 22)
             vendor[22] = '\0';
         if (g_utf8_strlen(name, -1) > 34)
             *g_utf8_offset_to_pointer(name, 34) = '\0';
-        printf("%-13s %-22s %-34s %-14s %-6s %s\n", dev->address, vendor, name,
-               dev->driver ? dev->driver : "none", group, verdict->str);
+        printf("%-13s %-22s %-34s %-14s %-6s %s\n", virtflow_gpu_get_address(gpu), vendor, name,
+               driver ? driver : "none", group, virtflow_gpu_get_verdict(gpu));
         printf("              moves together: ");
-        for (guint p = 0; p < gpu->passthrough->len; p++) {
-            const VfPciDevice *m = gpu->passthrough->pdata[p];
+        for (guint p = 0; p < passthrough->len; p++) {
+            const VirtFlowDevice *m = passthrough->pdata[p];
 
             printf("%s%s (%s)", p ? ", " : "", m->address, m->driver ? m->driver : "no driver");
         }
         printf("\n");
-        for (guint b = 0; b < gpu->blockers->len; b++) {
-            const VfBlocker *bl = gpu->blockers->pdata[b];
+        for (guint b = 0; b < blockers->len; b++) {
+            const VirtFlowBlocker *bl = blockers->pdata[b];
 
-            printf("              [%s] %s\n                fix: %s\n",
-                   vf_blocker_kind_to_string(bl->kind), bl->message, bl->fix);
+            printf("              [%s] %s\n                fix: %s\n", bl->code, bl->message,
+                   bl->fix);
         }
         vf_gpu_print_resets(gpu);
     }
-    if (!report->holders_complete)
+    if (!virtflow_host_report_get_holders_complete(report))
         printf("\nNote: some processes could not be inspected (run as root to see every "
                "holder).\n");
 }
@@ -190,8 +188,8 @@ vf_gpu_list(VfCli *cli, int argc, char **argv)
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("- list GPUs and their verdicts");
     g_autoptr(GError) error = NULL;
-    g_autoptr(VfHost) host = NULL;
-    g_autoptr(VfHostReport) report = NULL;
+    g_autoptr(VirtFlowHost) host = NULL;
+    g_autoptr(VirtFlowHostReport) report = NULL;
     int rc;
 
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -200,7 +198,7 @@ vf_gpu_list(VfCli *cli, int argc, char **argv)
     if (argc > 1)
         return vf_cli_usage(cli, ctx, "'gpu list' takes no arguments");
     host = vf_cli_open_host(cli, &error);
-    if (host == NULL || (report = vf_host_report_new(host, &error)) == NULL)
+    if (host == NULL || (report = virtflow_host_get_report(host, &error)) == NULL)
         return vf_cli_fail(cli, error);
     if (cli->json) {
         g_autoptr(VfJson) json = vf_json_new(TRUE);
@@ -232,9 +230,8 @@ vf_gpu_move(VfCli *cli, int argc, char **argv, gboolean bind)
         g_option_context_new(bind ? "BDF - bind a GPU and its group to vfio-pci"
                                   : "BDF|--all - return a GPU to its host driver");
     g_autoptr(GError) error = NULL;
-    g_autoptr(VfHost) host = NULL;
-    g_autoptr(VfHostReport) report = NULL;
-    g_autoptr(VfTransition) t = NULL;
+    g_autoptr(VirtFlowHost) host = NULL;
+    g_autoptr(VirtFlowTransition) t = NULL;
     int rc;
 
     g_option_context_add_main_entries(ctx, entries, NULL);
@@ -254,19 +251,19 @@ vf_gpu_move(VfCli *cli, int argc, char **argv, gboolean bind)
             return vf_cli_fail(cli, error);
     }
     host = vf_cli_open_host(cli, &error);
-    /* one GPU's bind or restore reads that GPU only (--all: every GPU) */
-    if (host == NULL || (report = all ? vf_host_report_new(host, &error)
-                                      : vf_host_report_new_for_gpu(host, argv[1], &error)) == NULL)
+    if (host == NULL)
         return vf_cli_fail(cli, error);
-    if (!dry_run && !vf_host_is_writable(host) && vf_host_get_helper(host) == NULL) {
-        g_set_error(&error, VF_ERROR, VF_ERROR_READ_ONLY,
-                    "--host-root '%s' is for reading and --dry-run: VirtFlow changes devices "
-                    "only on the live machine",
-                    vf_host_get_root(host));
-        return vf_cli_fail(cli, error);
+    /* a read-only --host-root is refused before the plan (a host that cannot be read says
+     * so first, as it always did) */
+    if (!dry_run && !virtflow_host_check_writable(host, &error)) {
+        g_autoptr(GError) read_error = NULL;
+        g_autoptr(VirtFlowHostReport) report = virtflow_host_get_report(host, &read_error);
+
+        return vf_cli_fail(cli, report ? error : read_error);
     }
-    t = bind ? vf_transition_new_bind(host, report, argv[1], &error)
-             : vf_transition_new_restore(host, report, all ? NULL : argv[1], &error);
+    /* one GPU's bind or restore reads that GPU only (--all: every GPU) */
+    t = bind ? virtflow_host_plan_bind(host, argv[1], &error)
+             : virtflow_host_plan_restore(host, all ? NULL : argv[1], &error);
     if (t == NULL)
         return vf_cli_fail(cli, error);
     return vf_cli_run_transition(cli, t, dry_run);

@@ -6,39 +6,40 @@
  * undone, an interrupted restore is finished. Either way the host ends with its display.
  * What tuned VMs took while they ran (huge pages, systemd's slices confined to the host's
  * CPUs) and no hook release gave back is given back first (issue 14, tune/vf-tune-run.h).
+ * Both through the GObject API: virtflow_host_recover_tunes(), virtflow_host_plan_recover().
  */
 #include "vf-cli.h"
-
-#include "tune/vf-tune-run.h"
 
 #include <stdio.h>
 
 /* The tune journals: -1 when there was nothing, else the exit status. *@ret_vms: the VMs
  * journaled (owned); *@ret_summary: what was given back (owned; NULL for a dry run). */
 static int
-vf_cmd_recover_tune(VfCli *cli, VfHost *host, gboolean dry_run, GPtrArray **ret_vms,
+vf_cmd_recover_tune(VfCli *cli, VirtFlowHost *host, gboolean dry_run, char ***ret_vms,
                     char **ret_summary)
 {
-    g_autoptr(GPtrArray) pending = vf_tune_run_dup_pending(host);
+    g_auto(GStrv) pending = virtflow_host_dup_pending_tunes(host);
     g_autoptr(GError) error = NULL;
     g_autofree char *summary = NULL;
 
     *ret_summary = NULL;
-    *ret_vms = g_ptr_array_new_with_free_func(g_free);
-    if (pending->len == 0)
+    *ret_vms = NULL;
+    if (pending[0] == NULL) {
+        *ret_vms = g_steal_pointer(&pending);
         return -1;
+    }
     if (dry_run) {
-        for (guint i = 0; i < pending->len && !cli->json; i++)
+        for (guint i = 0; pending[i] && !cli->json; i++)
             printf("Would give back what tuned VM '%s' took (huge pages, CPU isolation).\n",
-                   (const char *)pending->pdata[i]);
-        g_ptr_array_extend_and_steal(*ret_vms, g_steal_pointer(&pending));
+                   pending[i]);
+        *ret_vms = g_steal_pointer(&pending);
         return VF_EXIT_OK;
     }
-    if (!vf_tune_run_recover(host, NULL, &summary, &error))
+    if (!virtflow_host_recover_tunes(host, &summary, &error))
         return vf_cli_fail(cli, error);
     if (!cli->json)
         printf("Gave back what tuned VMs took: %s.\n", *summary ? summary : "nothing was left");
-    g_ptr_array_extend_and_steal(*ret_vms, g_steal_pointer(&pending));
+    *ret_vms = g_steal_pointer(&pending);
     *ret_summary = g_steal_pointer(&summary);
     return VF_EXIT_OK;
 }
@@ -46,13 +47,13 @@ vf_cmd_recover_tune(VfCli *cli, VfHost *host, gboolean dry_run, GPtrArray **ret_
 /* --json: the transition's object (or an empty recover) with a "tune" member: {"vms": the
  * VMs whose tune journal was found, "summary": what was given back, null for a dry run}. */
 static int
-vf_cmd_recover_json(VfCli *cli, VfTransition *t, gboolean dry_run, GPtrArray *vms,
+vf_cmd_recover_json(VfCli *cli, VirtFlowTransition *t, gboolean dry_run, char **vms,
                     const char *summary)
 {
     g_autoptr(GError) error = NULL;
     g_autoptr(VfJson) json = NULL;
 
-    if (t && !dry_run && !vf_transition_apply(t, &error))
+    if (t && !dry_run && !virtflow_transition_apply(t, NULL, &error))
         return vf_cli_fail(cli, error);
     json = vf_json_new(TRUE);
     vf_json_begin_object(json);
@@ -71,8 +72,8 @@ vf_cmd_recover_json(VfCli *cli, VfTransition *t, gboolean dry_run, GPtrArray *vm
     vf_json_begin_object(json);
     vf_json_key(json, "vms");
     vf_json_begin_array(json);
-    for (guint i = 0; i < vms->len; i++)
-        vf_json_string(json, vms->pdata[i]);
+    for (guint i = 0; vms[i]; i++)
+        vf_json_string(json, vms[i]);
     vf_json_end_array(json);
     vf_json_key(json, "summary");
     vf_json_string(json, dry_run ? NULL : summary ? summary : "");
@@ -93,9 +94,9 @@ vf_cmd_recover(VfCli *cli, int argc, char **argv)
     };
     g_autoptr(GOptionContext) ctx = g_option_context_new("- finish an interrupted operation");
     g_autoptr(GError) error = NULL;
-    g_autoptr(VfHost) host = NULL;
-    g_autoptr(VfTransition) t = NULL;
-    g_autoptr(GPtrArray) tune_vms = NULL;
+    g_autoptr(VirtFlowHost) host = NULL;
+    g_autoptr(VirtFlowTransition) t = NULL;
+    g_auto(GStrv) tune_vms = NULL;
     g_autofree char *tune_summary = NULL;
     int rc;
     int tune_rc;
@@ -111,7 +112,7 @@ vf_cmd_recover(VfCli *cli, int argc, char **argv)
         return vf_cli_fail(cli, error);
     if ((tune_rc = vf_cmd_recover_tune(cli, host, dry_run, &tune_vms, &tune_summary)) > 0)
         return tune_rc;
-    t = vf_transition_new_recover(host, &error);
+    t = virtflow_host_plan_recover(host, &error);
     if (t == NULL && error)
         return vf_cli_fail(cli, error);
     if (cli->json)

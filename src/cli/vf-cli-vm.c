@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The libvirt side of the CLI, in virtflow-vm only: the host and the connection (the demo's
+ * The libvirt side of the CLI: the host and the connection (the demo's
  * test driver with --demo) as the GObject API's objects, which every VM command runs
  * through. The demo saves its VMs itself after each flow or tune.
  */

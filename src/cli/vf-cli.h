@@ -6,6 +6,11 @@
 
 #include "virtflow.h"
 
+/* The commands run through the GObject API, like any front end's (docs/DESIGN.md, "The
+ * GObject API"); the internals are reached for presentation only (vf-json, the fix an error
+ * carries, the enums' names). */
+#include <virtflow-gobject.h>
+
 G_BEGIN_DECLS
 
 /* Exit statuses (documented in virtflow(1) and the README). */
@@ -28,7 +33,6 @@ typedef struct {
     gboolean demo;
     gboolean verbose;
     const char *prog;
-    char **argv; /* as main() got it: the VM commands re-run it in virtflow-vm */
 } VfCli;
 
 typedef struct {
@@ -37,8 +41,8 @@ typedef struct {
     const char *summary;
 } VfCliCommand;
 
-/* Opens the host the global options name (live, --host-root or --demo). */
-VfHost *vf_cli_open_host(VfCli *cli, GError **error);
+/* Opens the host the global options name (live, --host-root or --demo; --state-dir applied). */
+VirtFlowHost *vf_cli_open_host(VfCli *cli, GError **error);
 int vf_cli_exit_for(const GError *error);
 /* "error": {"code", "message"} as a member of the object being written */
 void vf_cli_json_error(VfJson *json, const GError *error);
@@ -53,25 +57,18 @@ int vf_cli_parse(VfCli *cli, GOptionContext *ctx, int *argc, char ***argv);
 void vf_cli_print_json(VfJson *json);
 
 /* Prints the plan (--dry-run) or applies @t and reports the outcome. */
-int vf_cli_run_transition(VfCli *cli, VfTransition *t, gboolean dry_run);
+int vf_cli_run_transition(VfCli *cli, VirtFlowTransition *t, gboolean dry_run);
 
 /* @all_devices: add "devices", every PCI function of the host */
-void vf_cli_json_report(VfJson *json, VfHostReport *report, gboolean all_devices);
-void vf_cli_json_pci_device(VfJson *json, const VfPciDevice *dev);
-/* "sysfs_writes": [{device, path, value}] in the order they run; and the same as the
- * shell lines a user would type (modprobe first) */
+void vf_cli_json_report(VfJson *json, VirtFlowHostReport *report, gboolean all_devices);
+void vf_cli_json_pci_device(VfJson *json, const VirtFlowDevice *dev);
+/* "sysfs_writes": [{device, path, value}] (VirtFlowWrite*) in the order they run; and the
+ * same as the shell lines a user would type (modprobe first) */
 void vf_cli_json_writes(VfJson *json, GPtrArray *writes);
-void vf_cli_print_writes(GPtrArray *writes, GPtrArray *modules);
-void vf_cli_json_transition(VfJson *json, VfTransition *t, gboolean dry_run);
+void vf_cli_print_writes(GPtrArray *writes, char **modules);
+void vf_cli_json_transition(VfJson *json, VirtFlowTransition *t, gboolean dry_run);
 /* The same object's members, without its braces (recover adds its "tune" member). */
-void vf_cli_json_transition_members(VfJson *json, VfTransition *t, gboolean dry_run);
-
-#ifdef VF_CLI_WITH_LIBVIRT
-/*
- * The VM commands' side (virtflow-vm only): the flows run through the GObject API, like
- * any front end's (docs/DESIGN.md, "The GObject API"); `virtflow` itself never loads it.
- */
-#include <virtflow-gobject.h>
+void vf_cli_json_transition_members(VfJson *json, VirtFlowTransition *t, gboolean dry_run);
 
 /* --timeout's largest value: VirtFlowFlow:stop-timeout's */
 #define VF_CLI_MAX_TIMEOUT_S 3600
@@ -86,7 +83,6 @@ int vf_cli_run_flow(VfCli *cli, VirtFlowFlow *flow);
 int vf_cli_print_plan(VfCli *cli, VirtFlowFlow *flow);
 /* A flow's notes ("Using the VM:" and one sentence a line), nothing when it has none. */
 void vf_cli_print_notes(VirtFlowFlow *flow);
-#endif
 
 int vf_cmd_host(VfCli *cli, int argc, char **argv);
 int vf_cmd_gpu(VfCli *cli, int argc, char **argv);

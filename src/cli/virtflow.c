@@ -8,25 +8,9 @@
  */
 #include "vf-cli.h"
 
-#include <errno.h>
 #include <locale.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
-
-/*
- * Two binaries share this file. `virtflow` links no libvirt: the host commands (run as
- * root, timed in the kernel rig, and called by scripts) start with GLib and libc only;
- * it hands the VM commands to `virtflow-vm` (libexecdir), which is built with
- * VF_CLI_WITH_LIBVIRT and has them all. Like git's external commands, the user sees one
- * command.
- */
-#ifdef VF_CLI_WITH_LIBVIRT
-#define VF_VM_COMMAND(handler) handler
-#else
-#define VF_VM_COMMAND(handler) vf_cli_exec_vm
-static int vf_cli_exec_vm(VfCli *cli, int argc, char **argv);
-#endif
 
 static const VfCliCommand vf_commands[] = {
     {"host", vf_cmd_host,
@@ -34,19 +18,16 @@ static const VfCliCommand vf_commands[] = {
      "mice)"},
     {"gpu", vf_cmd_gpu, "list GPUs; bind a GPU to vfio-pci; restore it to its host driver"},
     {"recover", vf_cmd_recover, "finish or undo a bind/restore that was interrupted"},
-    {"setup", VF_VM_COMMAND(vf_cmd_setup),
+    {"setup", vf_cmd_setup,
      "once, as root: vfio modules, modules-load.d, the libvirt hook (--undo: take it back)"},
-    {"list", VF_VM_COMMAND(vf_cmd_list), "the VMs, their state and their GPU"},
-    {"activate", VF_VM_COMMAND(vf_cmd_activate),
-     "give a VM the GPU: checks, stop, bind, rewrite, define"},
-    {"deactivate", VF_VM_COMMAND(vf_cmd_deactivate),
-     "put the VM back as it was; the GPU back to the host"},
-    {"start", VF_VM_COMMAND(vf_cmd_start), "start a VM (its GPU bound first)"},
-    {"stop", VF_VM_COMMAND(vf_cmd_stop),
-     "shut a VM down and make sure its GPU is back on the host"},
-    {"doctor", VF_VM_COMMAND(vf_cmd_doctor),
+    {"list", vf_cmd_list, "the VMs, their state and their GPU"},
+    {"activate", vf_cmd_activate, "give a VM the GPU: checks, stop, bind, rewrite, define"},
+    {"deactivate", vf_cmd_deactivate, "put the VM back as it was; the GPU back to the host"},
+    {"start", vf_cmd_start, "start a VM (its GPU bound first)"},
+    {"stop", vf_cmd_stop, "shut a VM down and make sure its GPU is back on the host"},
+    {"doctor", vf_cmd_doctor,
      "every troubleshooting check (host, hook, libvirt, a VM) with its fix"},
-    {"tune", VF_VM_COMMAND(vf_cmd_tune),
+    {"tune", vf_cmd_tune,
      "pin a VM to whole cores of the GPU's node, huge pages, I/O threads (--undo: put it back)"},
 };
 
@@ -79,56 +60,16 @@ vf_cli_print_help(FILE *out, const char *prog)
             prog);
 }
 
-VfHost *
+VirtFlowHost *
 vf_cli_open_host(VfCli *cli, GError **error)
 {
-    g_autoptr(VfHost) host = NULL;
+    VirtFlowHost *host =
+        cli->demo ? virtflow_host_new_demo(NULL, error) : virtflow_host_new(cli->host_root, error);
 
-    if (cli->demo) {
-        g_autofree char *root = vf_demo_dup_default_root();
-
-        if ((host = vf_demo_open_host(root, error)) == NULL)
-            return NULL;
-    } else {
-        host = vf_host_new(cli->host_root, error);
-        if (host == NULL)
-            return NULL;
-    }
-    if (cli->state_dir)
-        vf_host_set_state_dir(host, cli->state_dir);
-    return g_steal_pointer(&host);
+    if (host && cli->state_dir)
+        virtflow_host_set_state_dir(host, cli->state_dir);
+    return host;
 }
-
-#ifndef VF_CLI_WITH_LIBVIRT
-/* The VM commands: run virtflow-vm with our own arguments. Next to this binary in a build
- * tree, in libexecdir once installed; VIRTFLOW_LIBEXECDIR overrides both (tests). */
-static int
-vf_cli_exec_vm(VfCli *cli, int argc, char **argv)
-{
-    const char *dir = g_getenv("VIRTFLOW_LIBEXECDIR");
-    g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
-    g_autofree char *self_dir = self ? g_path_get_dirname(self) : NULL;
-    g_autofree char *path = NULL;
-
-    if (dir && *dir)
-        path = g_build_filename(dir, "virtflow-vm", NULL);
-    else if (self_dir && g_file_test(self_dir, G_FILE_TEST_IS_DIR) &&
-             g_file_test((path = g_build_filename(self_dir, "virtflow-vm", NULL)),
-                         G_FILE_TEST_IS_EXECUTABLE))
-        ;
-    else {
-        g_free(path);
-        path = g_build_filename(VF_LIBEXECDIR, "virtflow-vm", NULL);
-    }
-    cli->argv[0] = path;
-    execv(path, cli->argv);
-    fprintf(stderr,
-            "%s: cannot run '%s' for the VM commands: %s (looked in $VIRTFLOW_LIBEXECDIR, next "
-            "to this program and in " VF_LIBEXECDIR "; is VirtFlow installed?)\n",
-            cli->prog, path, g_strerror(errno));
-    return VF_EXIT_FAILED;
-}
-#endif
 
 const char *
 vf_cli_error_code_name(const GError *error)
@@ -203,7 +144,7 @@ vf_cli_print_json(VfJson *json)
 int
 main(int argc, char **argv)
 {
-    VfCli cli = {.prog = "virtflow", .argv = argv};
+    VfCli cli = {.prog = "virtflow"};
     int i;
 
     setlocale(LC_ALL, "");

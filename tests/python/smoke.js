@@ -26,6 +26,16 @@ ok(gpus[1].eligible && gpus[1].verdict === 'ready', 'dGPU is ready');
 const gpu = host.get_passthrough_gpus()[0];
 ok(gpu.address === '0000:01:00.0', 'the passthrough GPU is the dGPU');
 
+// the host commands' side: the report, a planned bind, nothing to recover
+const report = host.get_report();
+ok(report.iommu_enabled && report.get_gpus().length === 2 &&
+    report.get_vfio_modules().map(m => m.name).join(' ') === 'vfio vfio_iommu_type1 vfio_pci',
+`the host report: IOMMU ${report.iommu_verdict}`);
+const bind = host.plan_bind('0000:01:00.0');
+ok(bind.kind === VirtFlow.TransitionKind.BIND && bind.dup_writes().length > 0 &&
+    bind.dup_devices()[0].host_driver === 'nvidia', 'a planned bind: its devices and writes');
+ok(host.plan_recover() === null, 'nothing to recover');
+
 const activate = VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, gpu.address);
 activate.plan();
 const planned = activate.dup_steps().map(s => s.id);

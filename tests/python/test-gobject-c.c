@@ -216,12 +216,99 @@ test_errors_doctor_setup(Fixture *f, gconstpointer data)
     assert_finalized(host);
 }
 
+static void
+on_applied(GObject *source, GAsyncResult *result, gpointer user_data)
+{
+    Run *run = user_data;
+    g_autoptr(GError) error = NULL;
+
+    run->ok = virtflow_transition_apply_finish(VIRTFLOW_TRANSITION(source), result, &error);
+    g_assert_no_error(error);
+    g_main_loop_quit(run->loop);
+}
+
+/* The host commands' side: the report with its devices, a bind applied on a worker thread,
+ * a restore, nothing to recover; every object and record freed. */
+static void
+test_report_and_transitions(Fixture *f, gconstpointer data)
+{
+    g_autoptr(GError) error = NULL;
+    VirtFlowHost *host = virtflow_host_new_demo(f->root, &error);
+    VirtFlowHostReport *report;
+    VirtFlowTransition *t;
+    GPtrArray *array;
+    char **strv;
+    VirtFlowDeviceOrigin *origin;
+    VirtFlowKernelModule *module;
+    VirtFlowDevice *device;
+    VirtFlowGpu *gpu;
+    Run run = {.loop = g_main_loop_new(NULL, FALSE)};
+
+    g_assert_no_error(error);
+    report = virtflow_host_get_report(host, &error);
+    g_assert_no_error(error);
+    g_assert_true(virtflow_host_report_get_iommu_enabled(report));
+    g_assert_cmpuint(virtflow_host_report_get_gpus(report)->len, ==, 2);
+    module = virtflow_host_report_get_vfio_modules(report)->pdata[2];
+    g_assert_cmpstr(module->name, ==, "vfio_pci");
+    module = virtflow_kernel_module_copy(module);
+    virtflow_kernel_module_free(module);
+    g_assert_cmpuint(virtflow_host_report_get_devices(report)->len, >, 2);
+    device = virtflow_device_copy(
+        virtflow_gpu_get_device(virtflow_host_report_get_gpus(report)->pdata[1]));
+    g_assert_cmpstr(device->address, ==, "0000:01:00.0");
+    g_assert_cmpstr(device->driver, ==, "nvidia");
+    virtflow_device_free(device);
+    assert_finalized(report);
+
+    t = virtflow_host_plan_bind(host, "01:00.0", &error);
+    g_assert_no_error(error);
+    g_assert_cmpint(virtflow_transition_get_kind(t), ==, VIRTFLOW_TRANSITION_BIND);
+    array = virtflow_transition_dup_devices(t);
+    g_assert_cmpuint(array->len, ==, 2);
+    origin = virtflow_device_origin_copy(array->pdata[0]);
+    g_assert_cmpstr(origin->host_driver, ==, "nvidia");
+    virtflow_device_origin_free(origin);
+    g_ptr_array_unref(array);
+    array = virtflow_transition_dup_writes(t);
+    g_assert_cmpuint(array->len, >, 0);
+    g_ptr_array_unref(array);
+    strv = virtflow_transition_dup_modules(t);
+    g_strfreev(strv);
+    strv = virtflow_transition_dup_left(t);
+    g_assert_null(strv[0]);
+    g_strfreev(strv);
+    virtflow_transition_apply_async(t, NULL, on_applied, &run);
+    g_main_loop_run(run.loop);
+    g_assert_true(run.ok);
+    assert_finalized(t);
+    gpu = virtflow_host_find_gpu(host, "0000:01:00.0", &error);
+    g_assert_no_error(error);
+    g_assert_true(virtflow_gpu_get_on_vfio(gpu));
+    assert_finalized(gpu);
+
+    t = virtflow_host_plan_restore(host, NULL, &error);
+    g_assert_no_error(error);
+    g_assert_true(virtflow_transition_apply(t, NULL, &error));
+    g_assert_no_error(error);
+    assert_finalized(t);
+    g_assert_null(virtflow_host_plan_recover(host, &error));
+    g_assert_no_error(error);
+    strv = virtflow_host_dup_pending_tunes(host);
+    g_assert_null(strv[0]);
+    g_strfreev(strv);
+    g_main_loop_unref(run.loop);
+    assert_finalized(host);
+}
+
 int
 main(int argc, char **argv)
 {
     g_test_init(&argc, &argv, NULL);
     g_test_add("/gobject/host-and-gpus", Fixture, NULL, fixture_set_up, test_host_and_gpus,
                fixture_tear_down);
+    g_test_add("/gobject/report-and-transitions", Fixture, NULL, fixture_set_up,
+               test_report_and_transitions, fixture_tear_down);
     g_test_add("/gobject/flows", Fixture, NULL, fixture_set_up, test_flows, fixture_tear_down);
     g_test_add("/gobject/errors-doctor-setup", Fixture, NULL, fixture_set_up,
                test_errors_doctor_setup, fixture_tear_down);

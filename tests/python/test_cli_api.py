@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """What the CLI's VM commands take from the GObject API, equal to what the CLI prints.
 
-`virtflow-vm` runs activate, deactivate, start, stop, list and tune through VirtFlow-1.0
+`virtflow` runs activate, deactivate, start, stop, list and tune through VirtFlow-1.0
 (docs/DESIGN.md, "The GObject API"): Activate's whole profile (the devices named, a USB
 controller, the grab toggle, the Looking Glass size, replacing a VM's own profile), a VM's
 recorded profile, the tune plan's topology and pins, the host's helper and state directory.

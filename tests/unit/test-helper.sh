@@ -294,12 +294,12 @@ else
     not_ok "virtflow setup through the helper" "$(cat "$tmp/out" "$tmp/err")"
 fi
 # a user who is not root plans the undo from setup's manifest (and would have the helper
-# make it); the programs and the build tree's libraries they load (virtflow-vm links
+# make it); the program and the build tree's libraries it loads (virtflow links
 # libvirtflow and libvirtflow-gobject) are copied where that user can reach them (a build
 # tree may sit in a directory only root can enter)
 mkdir -p "$tmp/bin" "$tmp/lib"
-cp "$VIRTFLOW" "$(dirname "$VIRTFLOW")/virtflow-vm" "$tmp/bin/"
-ldd "$tmp/bin/virtflow-vm" | awk '$1 ~ /^libvirtflow/ && $3 ~ /^\// {print $3}' |
+cp "$VIRTFLOW" "$tmp/bin/"
+ldd "$tmp/bin/virtflow" | awk '$1 ~ /^libvirtflow/ && $3 ~ /^\// {print $3}' |
     while read -r lib; do cp "$lib" "$tmp/lib/"; done
 if setpriv --reuid=65534 --regid=65534 --clear-groups env HOME=/tmp XDG_STATE_HOME="$tmp" \
     LD_LIBRARY_PATH="$tmp/lib" \

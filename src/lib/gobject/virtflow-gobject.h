@@ -16,6 +16,8 @@
 #include "virtflow-error.h"
 #include "virtflow-types.h"
 #include "virtflow-enums.h"
+#include "virtflow-host-report.h"
+#include "virtflow-transition.h"
 #include "virtflow-host.h"
 #include "virtflow-gpu.h"
 #include "virtflow-vm.h"

@@ -36,6 +36,7 @@ struct _VirtFlowGpu {
     GPtrArray *blockers;    /* of VirtFlowBlocker* */
     GPtrArray *holders;     /* of VirtFlowHolder* */
     GPtrArray *warnings;    /* of VirtFlowGpuWarning* */
+    VirtFlowDevice *device; /* the display function */
 };
 
 enum {
@@ -78,6 +79,7 @@ virtflow_gpu_finalize(GObject *object)
     g_clear_pointer(&self->blockers, g_ptr_array_unref);
     g_clear_pointer(&self->holders, g_ptr_array_unref);
     g_clear_pointer(&self->warnings, g_ptr_array_unref);
+    g_clear_pointer(&self->device, virtflow_device_free);
     G_OBJECT_CLASS(virtflow_gpu_parent_class)->finalize(object);
 }
 
@@ -270,6 +272,7 @@ _virtflow_gpu_new_from_vf(const VfGpu *gpu)
     const VfPciDevice *dev = gpu->device;
 
     self->address = g_strdup(dev->address);
+    self->device = _virtflow_device_new_from_vf(dev);
     self->vendor_id = dev->vendor_id;
     self->device_id = dev->device_id;
     self->vendor = vf_pci_device_dup_vendor_name(dev);
@@ -313,6 +316,22 @@ virtflow_gpu_get_address(VirtFlowGpu *gpu)
 {
     g_return_val_if_fail(VIRTFLOW_IS_GPU(gpu), NULL);
     return gpu->address;
+}
+
+/**
+ * virtflow_gpu_get_device:
+ * @gpu: a #VirtFlowGpu
+ *
+ * The display function as a PCI device: every field `virtflow gpu list --json` prints of
+ * it (subsystem ids, revision, driver override, reset method, power state, …).
+ *
+ * Returns: (transfer none): the display function
+ */
+VirtFlowDevice *
+virtflow_gpu_get_device(VirtFlowGpu *gpu)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_GPU(gpu), NULL);
+    return gpu->device;
 }
 
 /**

@@ -16,6 +16,7 @@ G_BEGIN_DECLS
 G_DECLARE_FINAL_TYPE(VirtFlowGpu, virtflow_gpu, VIRTFLOW, GPU, GObject)
 
 const char *virtflow_gpu_get_address(VirtFlowGpu *gpu);
+VirtFlowDevice *virtflow_gpu_get_device(VirtFlowGpu *gpu);
 guint virtflow_gpu_get_vendor_id(VirtFlowGpu *gpu);
 guint virtflow_gpu_get_device_id(VirtFlowGpu *gpu);
 const char *virtflow_gpu_get_vendor(VirtFlowGpu *gpu);

@@ -11,7 +11,9 @@
  *
  * The root is "/" for the machine VirtFlow runs on. Any other directory holds a tree that
  * looks like the kernel's (a captured /sys and /proc, or a test's fake host): such a host
- * is read-only, and flows on it fail with %VIRTFLOW_ERROR_READ_ONLY. The demo host
+ * is read-only, and flows and transitions (virtflow_host_plan_bind()) on it fail with
+ * %VIRTFLOW_ERROR_READ_ONLY, unless a privileged helper makes the changes
+ * (virtflow_host_get_helper()). The demo host
  * (virtflow_host_new_demo(), what `virtflow --demo` uses) is a simulated desktop whose
  * kernel model reacts to writes, so every flow runs on it and nothing real is touched.
  *
@@ -484,10 +486,270 @@ virtflow_host_list_inputs(VirtFlowHost *host, GError **error)
         copy->path = g_strdup(dev->by_id);
         copy->name = g_strdup(dev->name);
         copy->kind = (VirtFlowInputKind)dev->kind;
+        copy->event = g_strdup(dev->event);
+        copy->pci_address = g_strdup(dev->pci_address);
+        copy->last_input_us = dev->last_input_us;
+        if (dev->pci_address) {
+            g_autoptr(VfPciDevice) pci = vf_pci_device_new(host->host, dev->pci_address, NULL);
+
+            if (pci)
+                copy->pci_class_name = vf_pci_class_dup_name(pci->class_code);
+        }
         for (guint j = 0; picked && j < picked->len; j++)
             copy->picked |=
                 g_strcmp0(((const VfEvdevInput *)picked->pdata[j])->path, dev->by_id) == 0;
         g_ptr_array_add(out, copy);
     }
     return out;
+}
+
+/**
+ * virtflow_host_dup_input_note:
+ * @host: a #VirtFlowHost
+ * @error: return location for a #GError
+ *
+ * Why `--input auto` (#VirtFlowFlow:input-auto) picks no keyboard or no mouse on @host, as
+ * `virtflow host --input` prints it last; %NULL when it picks both.
+ *
+ * Returns: (transfer full) (nullable): the note, or %NULL (with an error only when the
+ *   input devices cannot be read)
+ */
+char *
+virtflow_host_dup_input_note(VirtFlowHost *host, GError **error)
+{
+    g_autoptr(GPtrArray) picked = NULL;
+    char *note = NULL;
+
+    g_return_val_if_fail(VIRTFLOW_IS_HOST(host), NULL);
+    picked = vf_input_pick_auto(host->host, &note, error);
+    if (picked == NULL)
+        g_clear_pointer(&note, g_free);
+    return note;
+}
+
+/**
+ * virtflow_host_get_report:
+ * @host: a #VirtFlowHost
+ * @error: return location for a #GError
+ *
+ * Reads @host at once: the IOMMU, vfio, every GPU with its verdict (what `virtflow host`
+ * and `virtflow gpu list` show) and the PCI devices (`virtflow host --groups`). This reads
+ * sysfs and every process's open files: from a GUI, call virtflow_host_get_report_async().
+ *
+ * Returns: (transfer full): the report, or %NULL with an error
+ */
+VirtFlowHostReport *
+virtflow_host_get_report(VirtFlowHost *host, GError **error)
+{
+    VfHostReport *report;
+
+    g_return_val_if_fail(VIRTFLOW_IS_HOST(host), NULL);
+    if ((report = vf_host_report_new(host->host, error)) == NULL)
+        return NULL;
+    return _virtflow_host_report_new_from_vf(host->host, report);
+}
+
+static void
+virtflow_host_get_report_thread(GTask *task, gpointer source, gpointer data,
+                                GCancellable *cancellable)
+{
+    GError *error = NULL;
+    VirtFlowHostReport *report = virtflow_host_get_report(source, &error);
+
+    if (report == NULL)
+        g_task_return_error(task, error);
+    else
+        g_task_return_pointer(task, report, g_object_unref);
+}
+
+/**
+ * virtflow_host_get_report_async:
+ * @host: a #VirtFlowHost
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called in the thread-default main context of the caller when
+ *   the host is read
+ * @user_data: (closure): data for @callback
+ *
+ * Reads the host as virtflow_host_get_report() does, in a worker thread.
+ */
+void
+virtflow_host_get_report_async(VirtFlowHost *host, GCancellable *cancellable,
+                               GAsyncReadyCallback callback, gpointer user_data)
+{
+    g_autoptr(GTask) task = NULL;
+
+    g_return_if_fail(VIRTFLOW_IS_HOST(host));
+    task = g_task_new(host, cancellable, callback, user_data);
+    g_task_set_source_tag(task, virtflow_host_get_report_async);
+    g_task_set_return_on_cancel(task, TRUE);
+    g_task_run_in_thread(task, virtflow_host_get_report_thread);
+}
+
+/**
+ * virtflow_host_get_report_finish:
+ * @host: a #VirtFlowHost
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes virtflow_host_get_report_async().
+ *
+ * Returns: (transfer full): the report, or %NULL with an error
+ */
+VirtFlowHostReport *
+virtflow_host_get_report_finish(VirtFlowHost *host, GAsyncResult *result, GError **error)
+{
+    g_return_val_if_fail(g_task_is_valid(result, host), NULL);
+    return g_task_propagate_pointer(G_TASK(result), error);
+}
+
+/**
+ * virtflow_host_check_writable:
+ * @host: a #VirtFlowHost
+ * @error: return location for a #GError
+ *
+ * Whether devices of @host can be moved: it is writable (#VirtFlowHost:writable) or has a
+ * privileged helper (virtflow_host_get_helper()). A captured tree is for reading and dry runs:
+ * virtflow_transition_apply() refuses on it. A front end calls this before it plans a
+ * change it means to make, as `virtflow gpu bind` does without `--dry-run`.
+ *
+ * Returns: %TRUE, or %FALSE with %VIRTFLOW_ERROR_READ_ONLY naming the root
+ */
+gboolean
+virtflow_host_check_writable(VirtFlowHost *host, GError **error)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_HOST(host), FALSE);
+    if (vf_host_is_writable(host->host) || vf_host_get_helper(host->host) != NULL)
+        return TRUE;
+    g_set_error(error, VIRTFLOW_ERROR, VIRTFLOW_ERROR_READ_ONLY,
+                "--host-root '%s' is for reading and --dry-run: VirtFlow changes devices only "
+                "on the live machine",
+                vf_host_get_root(host->host));
+    return FALSE;
+}
+
+/**
+ * virtflow_host_plan_bind:
+ * @host: a #VirtFlowHost
+ * @address: a PCI address of the GPU or of one of its companions ("01:00.0" is enough)
+ * @error: return location for a #GError
+ *
+ * Plans `virtflow gpu bind`: the GPU's passthrough set from its host drivers to vfio-pci.
+ * Only that GPU is read.
+ *
+ * Returns: (transfer full): the transition, or %NULL with %VIRTFLOW_ERROR_INVALID_ARGUMENT
+ *   (malformed address, not a GPU), %VIRTFLOW_ERROR_NOT_FOUND, or the error of the GPU's
+ *   first blocker (%VIRTFLOW_ERROR_BOOT_VGA, …) with all of them in its message
+ */
+VirtFlowTransition *
+virtflow_host_plan_bind(VirtFlowHost *host, const char *address, GError **error)
+{
+    g_autoptr(VfHostReport) report = NULL;
+    VfTransition *t;
+
+    g_return_val_if_fail(VIRTFLOW_IS_HOST(host), NULL);
+    g_return_val_if_fail(address != NULL, NULL);
+    if ((report = vf_host_report_new_for_gpu(host->host, address, error)) == NULL ||
+        (t = vf_transition_new_bind(host->host, report, address, error)) == NULL)
+        return NULL;
+    return _virtflow_transition_new(host, t);
+}
+
+/**
+ * virtflow_host_plan_restore:
+ * @host: a #VirtFlowHost
+ * @address: (nullable): a PCI address of the GPU or of one of its companions; %NULL for
+ *   every GPU (`restore --all`)
+ * @error: return location for a #GError
+ *
+ * Plans `virtflow gpu restore`: the devices VirtFlow's records say it moved to vfio-pci,
+ * back to the host drivers recorded. A member of the set on vfio-pci that VirtFlow did not
+ * move stays and is named in virtflow_transition_dup_left().
+ *
+ * Returns: (transfer full): the transition, or %NULL with %VIRTFLOW_ERROR_INVALID_ARGUMENT
+ *   or %VIRTFLOW_ERROR_NOT_FOUND
+ */
+VirtFlowTransition *
+virtflow_host_plan_restore(VirtFlowHost *host, const char *address, GError **error)
+{
+    g_autoptr(VfHostReport) report = NULL;
+    VfTransition *t;
+
+    g_return_val_if_fail(VIRTFLOW_IS_HOST(host), NULL);
+    report = address ? vf_host_report_new_for_gpu(host->host, address, error)
+                     : vf_host_report_new(host->host, error);
+    if (report == NULL ||
+        (t = vf_transition_new_restore(host->host, report, address, error)) == NULL)
+        return NULL;
+    return _virtflow_transition_new(host, t);
+}
+
+/**
+ * virtflow_host_plan_recover:
+ * @host: a #VirtFlowHost
+ * @error: return location for a #GError
+ *
+ * Plans `virtflow recover`: every device named in a journal an interrupted bind or restore
+ * left (a crash, a kill) back to its host driver, the journals removed once applied.
+ *
+ * Returns: (transfer full) (nullable): the transition; %NULL without an error when no
+ *   journal waits, %NULL with an error when one cannot be read
+ */
+VirtFlowTransition *
+virtflow_host_plan_recover(VirtFlowHost *host, GError **error)
+{
+    VfTransition *t;
+
+    g_return_val_if_fail(VIRTFLOW_IS_HOST(host), NULL);
+    if ((t = vf_transition_new_recover(host->host, error)) == NULL)
+        return NULL;
+    return _virtflow_transition_new(host, t);
+}
+
+/**
+ * virtflow_host_dup_pending_tunes:
+ * @host: a #VirtFlowHost
+ *
+ * The VMs whose tune journal waits: what a tuned VM took while it ran (huge pages, the
+ * host's CPUs for its isolation) and no hook gave back, after a crash. What
+ * `virtflow recover --dry-run` names; virtflow_host_recover_tunes() gives it back.
+ *
+ * Returns: (transfer full) (array zero-terminated=1): the VMs' names, maybe none
+ */
+char **
+virtflow_host_dup_pending_tunes(VirtFlowHost *host)
+{
+    g_autoptr(GPtrArray) pending = NULL;
+
+    g_return_val_if_fail(VIRTFLOW_IS_HOST(host), NULL);
+    pending = vf_tune_run_dup_pending(host->host);
+    g_ptr_array_add(pending, NULL);
+    return (char **)g_ptr_array_free(g_steal_pointer(&pending), FALSE);
+}
+
+/**
+ * virtflow_host_recover_tunes:
+ * @host: a #VirtFlowHost
+ * @summary: (out) (optional) (transfer full): what was given back, one line per VM, ""
+ *   when nothing was left
+ * @error: return location for a #GError
+ *
+ * Gives back what the VMs of virtflow_host_dup_pending_tunes() took (huge pages, the
+ * systemd slices confined to the host's CPUs), except for those still running, which
+ * keep it; removes their journals. `virtflow recover` does this before it recovers the
+ * devices.
+ *
+ * Returns: %TRUE, or %FALSE with an error when a VM's could not be given back (its journal
+ *   is kept)
+ */
+gboolean
+virtflow_host_recover_tunes(VirtFlowHost *host, char **summary, GError **error)
+{
+    g_autofree char *text = NULL;
+
+    g_return_val_if_fail(VIRTFLOW_IS_HOST(host), FALSE);
+    if (!vf_tune_run_recover(host->host, NULL, &text, error))
+        return FALSE;
+    if (summary)
+        *summary = g_steal_pointer(&text);
+    return TRUE;
 }

@@ -11,6 +11,8 @@
 #include <gio/gio.h>
 
 #include "virtflow-gpu.h"
+#include "virtflow-host-report.h"
+#include "virtflow-transition.h"
 
 G_BEGIN_DECLS
 
@@ -35,5 +37,20 @@ GPtrArray *virtflow_host_list_gpus_finish(VirtFlowHost *host, GAsyncResult *resu
 GPtrArray *virtflow_host_get_passthrough_gpus(VirtFlowHost *host, GError **error);
 VirtFlowGpu *virtflow_host_find_gpu(VirtFlowHost *host, const char *address, GError **error);
 GPtrArray *virtflow_host_list_inputs(VirtFlowHost *host, GError **error);
+char *virtflow_host_dup_input_note(VirtFlowHost *host, GError **error);
+
+VirtFlowHostReport *virtflow_host_get_report(VirtFlowHost *host, GError **error);
+void virtflow_host_get_report_async(VirtFlowHost *host, GCancellable *cancellable,
+                                    GAsyncReadyCallback callback, gpointer user_data);
+VirtFlowHostReport *virtflow_host_get_report_finish(VirtFlowHost *host, GAsyncResult *result,
+                                                    GError **error);
+gboolean virtflow_host_check_writable(VirtFlowHost *host, GError **error);
+VirtFlowTransition *virtflow_host_plan_bind(VirtFlowHost *host, const char *address,
+                                            GError **error);
+VirtFlowTransition *virtflow_host_plan_restore(VirtFlowHost *host, const char *address,
+                                               GError **error);
+VirtFlowTransition *virtflow_host_plan_recover(VirtFlowHost *host, GError **error);
+char **virtflow_host_dup_pending_tunes(VirtFlowHost *host);
+gboolean virtflow_host_recover_tunes(VirtFlowHost *host, char **summary, GError **error);
 
 G_END_DECLS

@@ -22,6 +22,7 @@
 #include "host/vf-host.h"
 #include "host/vf-transition.h"
 #include "setup/vf-setup.h"
+#include "tune/vf-tune-run.h"
 #include "virt/vf-virt.h"
 
 G_BEGIN_DECLS
@@ -41,6 +42,11 @@ VirtFlowGpuWarning *_virtflow_gpu_warning_new_from_vf(const VfGpuWarning *w);
 VirtFlowHolder *_virtflow_holder_new_from_vf(const VfHolder *h);
 VirtFlowDevice *_virtflow_device_new_from_vf(const VfPciDevice *dev);
 VirtFlowStep *_virtflow_step_new_from_vf(const VfStep *s);
+VirtFlowDeviceOrigin *_virtflow_device_origin_new_from_vf(const VfDeviceOrigin *o);
+/* The host's report as a snapshot; @host reads the devices' details on demand (owned). */
+VirtFlowHostReport *_virtflow_host_report_new_from_vf(VfHost *host, VfHostReport *report);
+/* A planned transition of @host (owned, not NULL). */
+VirtFlowTransition *_virtflow_transition_new(VirtFlowHost *host, VfTransition *t);
 VirtFlowWrite *_virtflow_write_new_from_vf(const VfSysfsWrite *w);
 VirtFlowProfile *_virtflow_profile_new_from_vf(const VfProfile *p);
 VirtFlowCheck *_virtflow_check_new_from_vf(const VfCheck *c);

@@ -151,6 +151,10 @@ virtflow_input_device_copy(const VirtFlowInputDevice *device)
     copy->name = g_strdup(device->name);
     copy->kind = device->kind;
     copy->picked = device->picked;
+    copy->event = g_strdup(device->event);
+    copy->pci_address = g_strdup(device->pci_address);
+    copy->pci_class_name = g_strdup(device->pci_class_name);
+    copy->last_input_us = device->last_input_us;
     return copy;
 }
 
@@ -167,6 +171,9 @@ virtflow_input_device_free(VirtFlowInputDevice *device)
         return;
     g_free(device->path);
     g_free(device->name);
+    g_free(device->event);
+    g_free(device->pci_address);
+    g_free(device->pci_class_name);
     g_free(device);
 }
 
@@ -198,6 +205,13 @@ virtflow_device_copy(const VirtFlowDevice *device)
     copy->class_name = g_strdup(device->class_name);
     copy->driver = g_strdup(device->driver);
     copy->reset_method = g_strdup(device->reset_method);
+    copy->subsystem_vendor_id = device->subsystem_vendor_id;
+    copy->subsystem_device_id = device->subsystem_device_id;
+    copy->revision = device->revision;
+    copy->driver_module = g_strdup(device->driver_module);
+    copy->driver_override = g_strdup(device->driver_override);
+    copy->parent = g_strdup(device->parent);
+    copy->power_state = g_strdup(device->power_state);
     return copy;
 }
 
@@ -218,10 +232,99 @@ virtflow_device_free(VirtFlowDevice *device)
     g_free(device->class_name);
     g_free(device->driver);
     g_free(device->reset_method);
+    g_free(device->driver_module);
+    g_free(device->driver_override);
+    g_free(device->parent);
+    g_free(device->power_state);
     g_free(device);
 }
 
 G_DEFINE_BOXED_TYPE(VirtFlowDevice, virtflow_device, virtflow_device_copy, virtflow_device_free)
+
+/**
+ * virtflow_kernel_module_copy:
+ * @module: a #VirtFlowKernelModule
+ *
+ * A deep copy of @module.
+ *
+ * Returns: (transfer full): the copy, to free with virtflow_kernel_module_free()
+ */
+VirtFlowKernelModule *
+virtflow_kernel_module_copy(const VirtFlowKernelModule *module)
+{
+    VirtFlowKernelModule *copy;
+
+    g_return_val_if_fail(module != NULL, NULL);
+    copy = g_new0(VirtFlowKernelModule, 1);
+    copy->name = g_strdup(module->name);
+    copy->state = module->state;
+    copy->state_name = g_strdup(module->state_name);
+    return copy;
+}
+
+/**
+ * virtflow_kernel_module_free:
+ * @module: (nullable): a #VirtFlowKernelModule
+ *
+ * Frees @module and its strings.
+ */
+void
+virtflow_kernel_module_free(VirtFlowKernelModule *module)
+{
+    if (module == NULL)
+        return;
+    g_free(module->name);
+    g_free(module->state_name);
+    g_free(module);
+}
+
+G_DEFINE_BOXED_TYPE(VirtFlowKernelModule, virtflow_kernel_module, virtflow_kernel_module_copy,
+                    virtflow_kernel_module_free)
+
+/**
+ * virtflow_device_origin_copy:
+ * @origin: a #VirtFlowDeviceOrigin
+ *
+ * A deep copy of @origin.
+ *
+ * Returns: (transfer full): the copy, to free with virtflow_device_origin_free()
+ */
+VirtFlowDeviceOrigin *
+virtflow_device_origin_copy(const VirtFlowDeviceOrigin *origin)
+{
+    VirtFlowDeviceOrigin *copy;
+
+    g_return_val_if_fail(origin != NULL, NULL);
+    copy = g_new0(VirtFlowDeviceOrigin, 1);
+    copy->address = g_strdup(origin->address);
+    copy->iommu_group = origin->iommu_group;
+    copy->host_driver = g_strdup(origin->host_driver);
+    copy->host_driver_known = origin->host_driver_known;
+    copy->host_module = g_strdup(origin->host_module);
+    copy->host_override = g_strdup(origin->host_override);
+    return copy;
+}
+
+/**
+ * virtflow_device_origin_free:
+ * @origin: (nullable): a #VirtFlowDeviceOrigin
+ *
+ * Frees @origin and its strings.
+ */
+void
+virtflow_device_origin_free(VirtFlowDeviceOrigin *origin)
+{
+    if (origin == NULL)
+        return;
+    g_free(origin->address);
+    g_free(origin->host_driver);
+    g_free(origin->host_module);
+    g_free(origin->host_override);
+    g_free(origin);
+}
+
+G_DEFINE_BOXED_TYPE(VirtFlowDeviceOrigin, virtflow_device_origin, virtflow_device_origin_copy,
+                    virtflow_device_origin_free)
 
 /**
  * virtflow_step_copy:
@@ -487,7 +590,28 @@ _virtflow_device_new_from_vf(const VfPciDevice *dev)
     device->driver = g_strdup(dev->driver);
     device->iommu_group = dev->iommu_group;
     device->reset_method = g_strdup(dev->reset_method);
+    device->subsystem_vendor_id = dev->subsystem_vendor_id;
+    device->subsystem_device_id = dev->subsystem_device_id;
+    device->revision = dev->revision;
+    device->driver_module = g_strdup(dev->driver_module);
+    device->driver_override = g_strdup(dev->driver_override);
+    device->parent = g_strdup(dev->parent);
+    device->power_state = g_strdup(dev->power_state);
     return device;
+}
+
+VirtFlowDeviceOrigin *
+_virtflow_device_origin_new_from_vf(const VfDeviceOrigin *o)
+{
+    VirtFlowDeviceOrigin *origin = g_new0(VirtFlowDeviceOrigin, 1);
+
+    origin->address = g_strdup(o->address);
+    origin->iommu_group = o->iommu_group;
+    origin->host_driver = g_strdup(o->host_driver);
+    origin->host_driver_known = o->host_driver_known;
+    origin->host_module = g_strdup(o->host_module);
+    origin->host_override = g_strdup(o->host_override);
+    return origin;
 }
 
 VirtFlowStep *
@@ -685,3 +809,7 @@ _virtflow_mailbox_post(VirtFlowMailbox *mailbox, GSourceFunc func, gpointer data
     g_mutex_unlock(&mailbox->lock);
     virtflow_mailbox_schedule(mailbox, 0);
 }
+G_STATIC_ASSERT((int)VIRTFLOW_MODULE_BUILTIN + 1 == (int)VF_MODULE_LAST);
+G_STATIC_ASSERT((int)VIRTFLOW_MODULE_LOADED == (int)VF_MODULE_LOADED);
+G_STATIC_ASSERT((int)VIRTFLOW_TRANSITION_RECOVER + 1 == (int)VF_TRANSITION_LAST);
+G_STATIC_ASSERT((int)VIRTFLOW_TRANSITION_RESTORE == (int)VF_TRANSITION_RESTORE);

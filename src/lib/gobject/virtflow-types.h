@@ -194,6 +194,39 @@ typedef enum /*< flags,underscore_name=virtflow_setup_flags >*/ {
 } VirtFlowSetupFlags;
 
 /**
+ * VirtFlowModuleState:
+ * @VIRTFLOW_MODULE_MISSING: not in this kernel's module index
+ * @VIRTFLOW_MODULE_LOADABLE: a module for this kernel, not loaded
+ * @VIRTFLOW_MODULE_LOADED: loaded
+ * @VIRTFLOW_MODULE_BUILTIN: built into the kernel
+ *
+ * The state of a kernel module of the host.
+ */
+typedef enum /*< underscore_name=virtflow_module_state >*/ {
+    VIRTFLOW_MODULE_MISSING,
+    VIRTFLOW_MODULE_LOADABLE,
+    VIRTFLOW_MODULE_LOADED,
+    VIRTFLOW_MODULE_BUILTIN,
+} VirtFlowModuleState;
+
+/**
+ * VirtFlowTransitionKind:
+ * @VIRTFLOW_TRANSITION_BIND: a GPU's passthrough set from its host drivers to vfio-pci
+ *   (`virtflow gpu bind`)
+ * @VIRTFLOW_TRANSITION_RESTORE: what VirtFlow moved back to the host drivers
+ *   (`virtflow gpu restore`)
+ * @VIRTFLOW_TRANSITION_RECOVER: every device of an interrupted bind or restore back to its
+ *   host driver, from the journal (`virtflow recover`)
+ *
+ * What a #VirtFlowTransition does.
+ */
+typedef enum /*< underscore_name=virtflow_transition_kind >*/ {
+    VIRTFLOW_TRANSITION_BIND,
+    VIRTFLOW_TRANSITION_RESTORE,
+    VIRTFLOW_TRANSITION_RECOVER,
+} VirtFlowTransitionKind;
+
+/**
  * VirtFlowBlocker:
  * @kind: what forbids it
  * @code: @kind's stable name, as `virtflow gpu list --json` prints it ("in-use", …)
@@ -248,14 +281,26 @@ typedef struct {
  * @kind: keyboard or mouse
  * @picked: whether `virtflow activate --input auto` (#VirtFlowFlow:input-auto) picks it:
  *   the keyboard and the mouse in use
+ * @event: the event node @path links to ("/dev/input/event3"); it changes from boot to boot
+ * @pci_address: (nullable): the PCI function it sits behind (its USB controller,
+ *   "0000:00:14.0"), %NULL for a virtual or platform device
+ * @pci_class_name: (nullable): the PCI class's name of @pci_address ("USB controller"),
+ *   %NULL when there is none or it cannot be read
+ * @last_input_us: when it last had input, in microseconds of the real-time clock; 0 when
+ *   unknown
  *
- * A keyboard or mouse of the host that can be handed to a VM.
+ * A keyboard or mouse of the host that can be handed to a VM, as `virtflow host --input`
+ * shows it.
  */
 typedef struct {
     char *path;
     char *name;
     VirtFlowInputKind kind;
     gboolean picked;
+    char *event;
+    char *pci_address;
+    char *pci_class_name;
+    gint64 last_input_us;
 } VirtFlowInputDevice;
 
 /**
@@ -271,8 +316,18 @@ typedef struct {
  * @iommu_group: the IOMMU group, -1 without an IOMMU
  * @reset_method: (nullable): how the kernel resets it ("flr bus", "" for none), %NULL
  *   when the kernel does not say
+ * @subsystem_vendor_id: the PCI subsystem vendor id (the card's maker)
+ * @subsystem_device_id: the PCI subsystem device id
+ * @revision: the PCI revision
+ * @driver_module: (nullable): the module that provides @driver, %NULL when built in,
+ *   unknown or no driver
+ * @driver_override: (nullable): the driver the kernel is told to bind
+ *   (`driver_override`), %NULL when none
+ * @parent: (nullable): the upstream bridge's address, %NULL on a root bus
+ * @power_state: (nullable): "D0", "D3hot", …, %NULL when the kernel does not say
  *
- * One PCI function, as VirtFlow read it.
+ * One PCI function, as VirtFlow read it: the members of a device object of
+ * `virtflow host --groups --json`.
  */
 typedef struct {
     char *address;
@@ -285,6 +340,13 @@ typedef struct {
     char *driver;
     gint iommu_group;
     char *reset_method;
+    guint subsystem_vendor_id;
+    guint subsystem_device_id;
+    guint revision;
+    char *driver_module;
+    char *driver_override;
+    char *parent;
+    char *power_state;
 } VirtFlowDevice;
 
 /**
@@ -382,6 +444,43 @@ typedef struct {
     VirtFlowSetupState state;
 } VirtFlowSetupChange;
 
+/**
+ * VirtFlowKernelModule:
+ * @name: the module ("vfio_pci")
+ * @state: whether it is loaded, loadable, built in or missing
+ * @state_name: @state's stable name, as `virtflow host --json` prints it ("loaded",
+ *   "loadable", "builtin", "missing")
+ *
+ * A kernel module VirtFlow needs, and its state on the host.
+ */
+typedef struct {
+    char *name;
+    VirtFlowModuleState state;
+    char *state_name;
+} VirtFlowKernelModule;
+
+/**
+ * VirtFlowDeviceOrigin:
+ * @address: the PCI address of a device a #VirtFlowTransition moves
+ * @iommu_group: its IOMMU group, -1 without an IOMMU
+ * @host_driver: (nullable): the host driver it returns to (or came from), %NULL for none
+ *   or unknown (see @host_driver_known)
+ * @host_driver_known: %FALSE when VirtFlow has no record of its host driver: the kernel
+ *   then chooses one
+ * @host_module: (nullable): the module providing @host_driver, loaded when it is gone
+ * @host_override: (nullable): its `driver_override` before VirtFlow, %NULL when none
+ *
+ * One device of a #VirtFlowTransition and where it came from on the host.
+ */
+typedef struct {
+    char *address;
+    gint iommu_group;
+    char *host_driver;
+    gboolean host_driver_known;
+    char *host_module;
+    char *host_override;
+} VirtFlowDeviceOrigin;
+
 #define VIRTFLOW_TYPE_BLOCKER (virtflow_blocker_get_type())
 GType virtflow_blocker_get_type(void) G_GNUC_CONST;
 VirtFlowBlocker *virtflow_blocker_copy(const VirtFlowBlocker *blocker);
@@ -432,7 +531,19 @@ GType virtflow_setup_change_get_type(void) G_GNUC_CONST;
 VirtFlowSetupChange *virtflow_setup_change_copy(const VirtFlowSetupChange *change);
 void virtflow_setup_change_free(VirtFlowSetupChange *change);
 
+#define VIRTFLOW_TYPE_KERNEL_MODULE (virtflow_kernel_module_get_type())
+GType virtflow_kernel_module_get_type(void) G_GNUC_CONST;
+VirtFlowKernelModule *virtflow_kernel_module_copy(const VirtFlowKernelModule *module);
+void virtflow_kernel_module_free(VirtFlowKernelModule *module);
+
+#define VIRTFLOW_TYPE_DEVICE_ORIGIN (virtflow_device_origin_get_type())
+GType virtflow_device_origin_get_type(void) G_GNUC_CONST;
+VirtFlowDeviceOrigin *virtflow_device_origin_copy(const VirtFlowDeviceOrigin *origin);
+void virtflow_device_origin_free(VirtFlowDeviceOrigin *origin);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowBlocker, virtflow_blocker_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowKernelModule, virtflow_kernel_module_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowDeviceOrigin, virtflow_device_origin_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowGpuWarning, virtflow_gpu_warning_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowHolder, virtflow_holder_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VirtFlowDevice, virtflow_device_free)
