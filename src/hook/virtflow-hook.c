@@ -61,8 +61,9 @@
 
 /* The whole hook, from its start, reading and parsing the XML included, answers within
  * this, whatever the kernel does. The library's own deadlines (10 s per write, 3 s to
- * verify, 5 s for the lock) end far sooner, even with an undo after a hung write; this
- * only bounds what they do not cover. */
+ * verify, 5 s for the lock; 20 s each to compact memory and to grow a tuned VM's huge page
+ * pool) end sooner, even with an undo after a hung write; this only bounds what they do
+ * not cover. */
 #define VF_HOOK_DEADLINE_MS 60000
 /* The domain XML is parsed within this from the hook's start, or refused: VirtFlow's own
  * records parse in milliseconds (under the kernel rig's emulation too). libxml2's checks

@@ -238,6 +238,29 @@ test_pages_raised_and_given_back(void)
     g_assert_cmpuint(vf_pages(th, "nr_hugepages"), ==, 100);
 }
 
+/* Growing the pool compacts memory first: on a busy host (or in the kernel rig) that takes
+ * longer than the deadline meant for a driver's sysfs write, and the VM must still start. */
+static void
+test_pages_slow_to_grow(void)
+{
+    g_autoptr(VfTestHost) th = vf_pages_host(0, 0, 100000);
+    g_autoptr(VfTuneRuntime) rt = vf_pages_runtime(32);
+    g_autoptr(GError) error = NULL;
+    g_autofree char *summary = NULL;
+    g_autofree char *released = NULL;
+
+    vf_host_set_write_timeout(th->host, 50);
+    vf_kmodel_set_hugepages_grow_ms(vf_kmodel_get(th->host), 300);
+    g_assert_true(vf_tune_run_prepare(th->host, NULL, "win11", rt, &summary, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(vf_pages(th, "nr_hugepages"), ==, 32);
+    vf_assert_contains(summary, "32 reserved, nr_hugepages 0 → 32");
+    /* giving them back shrinks the pool: no wait */
+    g_assert_true(vf_tune_run_release(th->host, NULL, "win11", &released, &error));
+    g_assert_no_error(error);
+    g_assert_cmpuint(vf_pages(th, "nr_hugepages"), ==, 0);
+}
+
 static void
 test_pages_too_few(void)
 {
@@ -686,6 +709,7 @@ main(int argc, char **argv)
     g_test_add_func("/tune/hugepages/free-already", test_pages_free_already);
     g_test_add_func("/tune/hugepages/raised-and-given-back", test_pages_raised_and_given_back);
     g_test_add_func("/tune/hugepages/too-few", test_pages_too_few);
+    g_test_add_func("/tune/hugepages/slow-to-grow", test_pages_slow_to_grow);
     g_test_add_func("/tune/hugepages/no-such-size", test_pages_no_such_size);
     g_test_add_func("/tune/hugepages/too-few-other-size", test_pages_too_few_other_size);
     g_test_add_func("/tune/hugepages/two-vms", test_pages_two_vms);

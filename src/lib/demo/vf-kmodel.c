@@ -28,6 +28,7 @@ struct _VfKmodel {
     GPtrArray *faults;
     guint n_writes;
     guint hang_ms;
+    guint grow_ms; /* how long growing a huge page pool takes (compaction, migration) */
 };
 
 static const VfHostBackend vf_kmodel_backend;
@@ -715,6 +716,8 @@ vf_kmodel_set_nr_hugepages(VfKmodel *m, const char *path, const char *value)
     max = (guint64)g_key_file_get_uint64(m->state, name, "max", NULL);
     used = nr - free;
     now = MAX(MIN(want, MAX(max, nr)), used);
+    if (now > nr && m->grow_ms)
+        g_usleep((gulong)m->grow_ms * 1000); /* the allocator compacts and migrates first */
     {
         g_autofree char *a = g_strdup_printf("%" G_GUINT64_FORMAT "\n", now);
         g_autofree char *b = g_strdup_printf("%" G_GUINT64_FORMAT "\n", now - used);
@@ -1004,6 +1007,12 @@ vf_kmodel_get_n_writes(VfKmodel *m)
     n = m->n_writes;
     g_mutex_unlock(&m->lock);
     return n;
+}
+
+void
+vf_kmodel_set_hugepages_grow_ms(VfKmodel *m, guint ms)
+{
+    m->grow_ms = ms;
 }
 
 void

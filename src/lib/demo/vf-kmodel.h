@@ -162,6 +162,9 @@ void vf_kmodel_inject(VfKmodel *model, VfKmodelOp op, const char *address, int e
 guint vf_kmodel_get_n_writes(VfKmodel *model);
 /* How long an injected hang blocks (default 400 ms). */
 void vf_kmodel_set_hang_ms(VfKmodel *model, guint ms);
+/* How long a write that grows a huge page pool takes before it returns (default 0): the
+ * kernel compacts and migrates memory page by page first. */
+void vf_kmodel_set_hugepages_grow_ms(VfKmodel *model, guint ms);
 
 /* Unplugs input device @event (VfKmodelInput.event) of the tree at @root as the kernel and
  * udev do: /dev/input/eventN, the by-id links to it and its sysfs entries go. FALSE when

@@ -517,11 +517,11 @@ vf_host_escape_value(const char *value)
     return g_strescape(value, NULL);
 }
 
-/* Runs a write or a module load in a worker thread and waits for it until the host's
- * deadline: 0 or an errno, ETIMEDOUT when the deadline passed. */
+/* Runs a write or a module load in a worker thread and waits for it for @timeout_ms: 0 or
+ * an errno, ETIMEDOUT when the deadline passed. */
 static int
 vf_host_run_job(VfHost *host, const char *path, const char *value, const char *module,
-                GError **error)
+                guint timeout_ms, GError **error)
 {
     VfWriteJob *job;
     g_autoptr(GThread) thread = NULL;
@@ -549,7 +549,7 @@ vf_host_run_job(VfHost *host, const char *path, const char *value, const char *m
         return -1;
     }
 
-    deadline = g_get_monotonic_time() + (gint64)host->write_timeout_ms * G_TIME_SPAN_MILLISECOND;
+    deadline = g_get_monotonic_time() + (gint64)timeout_ms * G_TIME_SPAN_MILLISECOND;
     g_mutex_lock(&job->lock);
     while (!job->done)
         if (!g_cond_wait_until(&job->cond, &job->lock, deadline))
@@ -565,6 +565,14 @@ vf_host_run_job(VfHost *host, const char *path, const char *value, const char *m
 gboolean
 vf_host_write(VfHost *host, const char *path, const char *value, GError **error)
 {
+    return vf_host_write_slow(host, path, value, host->write_timeout_ms,
+                              "a driver that will not let go of the device?", error);
+}
+
+gboolean
+vf_host_write_slow(VfHost *host, const char *path, const char *value, guint timeout_ms,
+                   const char *why_slow, GError **error)
+{
     g_autofree char *shown = vf_host_escape_value(value);
     int errsv;
 
@@ -575,14 +583,14 @@ vf_host_write(VfHost *host, const char *path, const char *value, GError **error)
                     shown, path, host->root);
         return FALSE;
     }
-    errsv = vf_host_run_job(host, path, value, NULL, error);
+    errsv = vf_host_run_job(host, path, value, NULL, timeout_ms, error);
     if (errsv < 0)
         return FALSE;
     if (errsv == ETIMEDOUT) {
         g_set_error(error, VF_ERROR, VF_ERROR_TIMEOUT,
                     "Timed out after %u ms writing '%s' to '%s': the kernel did not finish "
-                    "the operation (a driver that will not let go of the device?)",
-                    host->write_timeout_ms, shown, path);
+                    "the operation (%s)",
+                    timeout_ms, shown, path, why_slow);
         return FALSE;
     }
     if (errsv != 0) {
@@ -612,7 +620,7 @@ vf_host_load_module(VfHost *host, const char *name, GError **error)
                     name, host->root);
         return FALSE;
     }
-    errsv = vf_host_run_job(host, NULL, NULL, name, error);
+    errsv = vf_host_run_job(host, NULL, NULL, name, host->write_timeout_ms, error);
     switch (errsv) {
     case 0:
         return TRUE;

@@ -99,6 +99,11 @@ char *vf_host_dup_real_path(VfHost *host, const char *path);
 /* Writes @value to @path with the host's deadline. On timeout the write is abandoned in
  * its thread (it may still complete) and VF_ERROR_TIMEOUT is returned. */
 gboolean vf_host_write(VfHost *host, const char *path, const char *value, GError **error);
+/* vf_host_write() for a write the kernel may take long to finish by design (growing the
+ * huge page pool compacts memory): its own deadline, and @why_slow (what to suspect) in the
+ * timeout's message. */
+gboolean vf_host_write_slow(VfHost *host, const char *path, const char *value, guint timeout_ms,
+                            const char *why_slow, GError **error);
 /* Loads a kernel module (libkmod on the live host). TRUE when it is loaded after. */
 gboolean vf_host_load_module(VfHost *host, const char *name, GError **error);
 

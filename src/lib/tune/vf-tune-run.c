@@ -19,6 +19,8 @@ static const char *const vf_tune_units[] = {"user.slice", "system.slice", "init.
 #define VF_TUNE_COMPACT     "/proc/sys/vm/compact_memory"
 #define VF_TUNE_MAX_PAGES   G_MAXUINT32
 #define VF_TUNE_JOURNAL_MAX (64 * 1024)
+/* growing a huge page pool or compacting memory: the kernel works page by page */
+#define VF_TUNE_POOL_WRITE_TIMEOUT_MS 20000
 
 /* ---- paths and numbers ---- */
 
@@ -114,8 +116,14 @@ vf_tune_write_pages(VfHost *host, guint64 size_kib, guint64 nr, GError **error)
 
     /* echo N > /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages: the kernel grows
      * the pool by what it can allocate now (possibly fewer, without an error) and shrinks
-     * it only by free pages (mm/hugetlb.c set_max_huge_pages()); read it back */
-    return vf_host_write(host, path, value, error);
+     * it only by free pages (mm/hugetlb.c set_max_huge_pages()); read it back. Growing it
+     * compacts and migrates memory page by page: seconds per GiB on a busy host (and over 10 s
+     * for 64 MiB in the kernel rig under load), so not the 10 s meant for drivers; two such
+     * 20 s waits stay inside the hook's 60 s (src/hook/virtflow-hook.c). */
+    return vf_host_write_slow(host, path, value, VF_TUNE_POOL_WRITE_TIMEOUT_MS,
+                              "compacting memory for the huge pages took that long; free "
+                              "memory, or reserve the pages at boot",
+                              error);
 }
 
 /* ---- the journal ---- */
@@ -488,7 +496,9 @@ vf_tune_take_pages(VfHost *host, const char *vm, const VfTuneRuntime *rt, GKeyFi
     /* echo 1 > /proc/sys/vm/compact_memory: the kernel moves movable pages together so
      * that free memory comes in runs a huge page needs (mm/compaction.c); without
      * CONFIG_COMPACTION the file is absent and the allocation does what it can */
-    if (vf_host_exists(host, VF_TUNE_COMPACT) && !vf_host_write(host, VF_TUNE_COMPACT, "1", &local))
+    if (vf_host_exists(host, VF_TUNE_COMPACT) &&
+        !vf_host_write_slow(host, VF_TUNE_COMPACT, "1", VF_TUNE_POOL_WRITE_TIMEOUT_MS,
+                            "compacting memory", &local))
         g_debug("compacting memory: %s", local->message);
     g_clear_error(&local);
 
