@@ -338,7 +338,7 @@ vfg_snapshot_free(VfgSnapshot *snap)
     if (snap == NULL)
         return;
     g_clear_pointer(&snap->domains, g_ptr_array_unref);
-    g_clear_pointer(&snap->report, vf_host_report_free);
+    g_clear_object(&snap->report);
     g_clear_pointer(&snap->findings, g_ptr_array_unref);
     g_clear_pointer(&snap->gpus, g_ptr_array_unref);
     g_clear_pointer(&snap->inputs, g_ptr_array_unref);
@@ -410,9 +410,13 @@ vfg_backend_refresh_thread(GTask *task, gpointer source, gpointer data, GCancell
         g_task_return_error(task, g_steal_pointer(&error));
         return;
     }
-    snap->report = vf_host_report_new(self->host, &error);
+    /* one scan: the IOMMU, the vfio modules and the GPUs (verdicts, blockers, the devices
+     * that move, pci.ids names) */
+    snap->report = virtflow_host_get_report(self->vhost, &error);
     if (snap->report == NULL)
         snap->report_error = g_strdup(error->message);
+    else
+        snap->gpus = g_ptr_array_ref(virtflow_host_report_get_gpus(snap->report));
     /* setup links it to the installed hook; a copy or a script there counts too */
     if (vf_host_readlink_errno(self->host, VF_SETUP_HOOK_LINK) == 0) {
         g_autofree char *target = vf_host_readlink(self->host, VF_SETUP_HOOK_LINK);
@@ -430,10 +434,6 @@ vfg_backend_refresh_thread(GTask *task, gpointer source, gpointer data, GCancell
         snap->hook_text = g_strdup(_("not installed"));
     }
     snap->findings = vfg_host_findings(self->vhost, self->vconn);
-    /* the GPUs as VirtFlowGpu: verdicts, blockers, the devices that move, pci.ids names */
-    snap->gpus = virtflow_host_list_gpus(self->vhost, snap->report_error ? NULL : &error);
-    if (snap->gpus == NULL && snap->report_error == NULL)
-        snap->report_error = g_strdup(error->message);
     /* what the Activate dialog offers: the keyboards and mice, and the auto pick */
     snap->inputs = virtflow_host_list_inputs(self->vhost, NULL);
     if (snap->inputs == NULL)

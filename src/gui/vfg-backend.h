@@ -36,17 +36,17 @@ void vfg_finding_free(VfgFinding *finding);
 
 /* One look at the machine: the VMs and the host. */
 typedef struct {
-    GPtrArray *domains;   /* of VfDomainInfo* */
-    VfHostReport *report; /* IOMMU and vfio modules; NULL when the host could not be read
-                           * (see @report_error) */
+    GPtrArray *domains;         /* of VfDomainInfo* */
+    VirtFlowHostReport *report; /* IOMMU, vfio modules, GPUs; NULL when the host could not
+                                 * be read (see @report_error) */
     char *report_error;
     gboolean hook_installed; /* ROOT/etc/libvirt/hooks/qemu.d/virtflow */
     char *hook_text;         /* "installed → TARGET", "not installed", ... */
     GPtrArray *findings;     /* of VfgFinding* */
-    GPtrArray *gpus;      /* of VirtFlowGpu* (virtflow_host_list_gpus); NULL: see @report_error */
-    GPtrArray *inputs;    /* of VirtFlowInputDevice*: the host's keyboards and mice (by-id), the
-                           * ones `--input auto` picks marked (virtflow_host_list_inputs) */
-    GHashTable *profiles; /* VM name → VfProfile*: how each activated VM is used */
+    GPtrArray *gpus;         /* of VirtFlowGpu* (the report's); NULL: see @report_error */
+    GPtrArray *inputs;       /* of VirtFlowInputDevice*: the host's keyboards and mice (by-id), the
+                              * ones `--input auto` picks marked (virtflow_host_list_inputs) */
+    GHashTable *profiles;    /* VM name → VfProfile*: how each activated VM is used */
 } VfgSnapshot;
 
 void vfg_snapshot_free(VfgSnapshot *snap);

@@ -872,15 +872,21 @@ static const char *const vfg_finding_icons[] = {
 static void
 vfg_window_update_host(VfgWindow *self)
 {
-    const VfHostReport *report = self->snap->report;
+    VirtFlowHostReport *report = self->snap->report;
     g_autoptr(GString) vfio = g_string_new(NULL);
     g_autoptr(GPtrArray) rows = NULL;
 
     if (report) {
-        adw_action_row_set_subtitle(self->iommu_row, report->iommu->verdict);
-        for (guint i = 0; i < VF_VFIO_N_MODULES; i++)
-            g_string_append_printf(vfio, "%s%s %s", i ? ", " : "", vf_vfio_modules[i],
-                                   vf_module_state_to_string(report->vfio->modules[i]));
+        GPtrArray *modules = virtflow_host_report_get_vfio_modules(report);
+
+        adw_action_row_set_subtitle(self->iommu_row,
+                                    virtflow_host_report_get_iommu_verdict(report));
+        for (guint i = 0; i < modules->len; i++) {
+            const VirtFlowKernelModule *module = modules->pdata[i];
+
+            g_string_append_printf(vfio, "%s%s %s", i ? ", " : "", module->name,
+                                   module->state_name);
+        }
         adw_action_row_set_subtitle(self->vfio_row, vfio->str);
     } else {
         adw_action_row_set_subtitle(self->iommu_row, self->snap->report_error);
