@@ -120,6 +120,8 @@ typedef struct {
     const char *kernel_release; /* NULL: "6.1.0-virtflow-model" */
     const char *cmdline;        /* NULL: "BOOT_IMAGE=/vmlinuz ro quiet intel_iommu=on iommu=pt" */
     gboolean no_iommu_unit;     /* no /sys/class/iommu/dmar0 */
+    const char *iommu_unit;     /* its name in /sys/class/iommu: NULL: "dmar0" (Intel VT-d);
+                                 * "ivhd0" for AMD-Vi */
     const char *loaded;         /* loaded modules: "vfio vfio_iommu_type1 vfio_pci bochs" */
     const char *builtin;        /* built-in modules */
     const char *loadable;       /* further modules in modules.dep */
