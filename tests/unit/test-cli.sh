@@ -439,6 +439,24 @@ else
 fi
 run_refused "host --groups --input is a usage error" 2 "--input" demo host --groups --input
 
+# the demo is an AM5 machine: its CPU (written by a VM command) is an AMD one, so with its
+# IOMMU off setup's kernel options are amd_iommu=on, never intel_iommu=on
+amd=$tmp/amd
+if VIRTFLOW_DEMO_ROOT=$amd "$VIRTFLOW" --demo list >/dev/null 2>"$tmp/err" &&
+    grep -q "vendor_id.*AuthenticAMD" "$amd/proc/cpuinfo" &&
+    rm -rf "$amd"/sys/kernel/iommu_groups/* &&
+    echo "BOOT_IMAGE=/vmlinuz ro quiet" >"$amd/proc/cmdline" &&
+    mkdir -p "$amd/etc/default/grub.d" &&
+    echo 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"' >"$amd/etc/default/grub" &&
+    VIRTFLOW_DEMO_ROOT=$amd "$VIRTFLOW" --demo setup --grub --dry-run >"$tmp/out" 2>&1 &&
+    grep -qF "adds 'amd_iommu=on iommu=pt' to GRUB_CMDLINE_LINUX_DEFAULT" "$tmp/out" &&
+    ! grep -q "intel_iommu" "$tmp/out"; then
+    ok "setup --grub on the demo with its IOMMU off: amd_iommu=on for its AMD CPU"
+else
+    not_ok "setup --grub on the demo with its IOMMU off: amd_iommu=on for its AMD CPU" \
+        "$(cat "$tmp/err" "$tmp/out")"
+fi
+
 "$VIRTFLOW" >/dev/null 2>&1
 status=$?
 if [ "$status" -eq 2 ]; then
