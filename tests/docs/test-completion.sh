@@ -101,9 +101,9 @@ for h in "${modes[@]}"; do
     expect $h "$m '--demo start ': the demo's VM, quoted" 'Windows\ 11' "$VIRTFLOW" --demo start ""
     expect $h "$m '--demo doctor W': the VM" 'Windows\ 11' "$VIRTFLOW" --demo doctor W
     expect $h "$m '--demo start VM ': one VM only" "" "$VIRTFLOW" --demo start Windows ""
-    expect $h "$m '--demo gpu bind ': the GPUs" "0000:00:02.0,0000:01:00.0" \
+    expect $h "$m '--demo gpu bind ': the GPUs" "0000:01:00.0,0000:0e:00.0" \
         "$VIRTFLOW" --demo gpu bind ""
-    expect $h "$m '--demo activate VM --gpu ': the GPUs" "0000:00:02.0,0000:01:00.0" \
+    expect $h "$m '--demo activate VM --gpu ': the GPUs" "0000:01:00.0,0000:0e:00.0" \
         "$VIRTFLOW" --demo activate Windows --gpu ""
     expect $h "$m '--host-root /nonexistent start ': nothing (virtflow does not answer)" "" \
         "$VIRTFLOW" --host-root "$tmp/nonexistent" -c "qemu+unix:///system?socket=$tmp/none" start ""

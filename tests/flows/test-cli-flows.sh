@@ -321,17 +321,17 @@ assert p['view'] == 'monitor' and p['lg_width'] is None and p['lg_size_mib'] is 
 assert [(i['kind'], i['path']) for i in p['input']] == [('keyboard', '$KBD'), ('mouse', '$MOUSE')], p
 assert p['grab_toggle'] == 'ctrl-ctrl' and p['usb_controller'] is None, p
 n = d['notes']
-assert \"The VM's screen is the monitor on the GPU's outputs (HDMI-A-2, DP-1).\" in n, n
+assert \"The VM's screen is the monitor on the GPU's outputs (HDMI-A-2, DP-2).\" in n, n
 assert any(x.startswith('Sound comes out of that monitor') for x in n), n
 assert '$TOGGLE' in n, n
 "
 fi
 if run_ok "activate --dry-run --json --view looking-glass --grab-toggle scrolllock" \
     demo activate "$VM" --dry-run --json --view looking-glass --grab-toggle scrolllock; then
-    py "dry run, looking-glass: sized for the host's largest screen (2560x1600: 64 MiB)" "
+    py "dry run, looking-glass: sized for the host's largest screen (2560x1440: 64 MiB)" "
 p = d['profile']
 assert p['view'] == 'looking-glass', p
-assert (p['lg_width'], p['lg_height'], p['lg_size_mib']) == (2560, 1600, 64), p
+assert (p['lg_width'], p['lg_height'], p['lg_size_mib']) == (2560, 1440, 64), p
 assert p['grab_toggle'] == 'scrolllock', p
 assert any('looking-glass-client' in x for x in d['notes']), d['notes']
 assert 'Press Scroll Lock to switch the keyboard and mouse between host and VM.' in d['notes'], d['notes']
@@ -380,9 +380,9 @@ bad_input "--view unknown" 2 "spice" --view spice
 bad_input "--grab-toggle unknown" 2 "f12" --grab-toggle f12
 bad_input "--input usb-controller: a malformed address" 2 "usb-controller:zz" \
     --input usb-controller:zz
-# the demo's keyboard and mouse are plugged into its only USB controller
+# the demo's keyboard and mouse are plugged into the chipset's USB controller
 bad_input "--input usb-controller: the keyboard in use sits behind it" 4 "Logitech" \
-    --input usb-controller:0000:00:14.0
+    --input usb-controller:0000:0b:00.0
 
 # activate with Looking Glass and the keyboard only; start tells the toggle; a keyboard
 # unplugged before the next start is refused, naming it; deactivate gives back the domain
@@ -440,15 +440,15 @@ fi
 # --input usb-controller:BDF once nothing of the user's is behind it (the by-id links gone):
 # activate binds the GPU and the controller, the domain passes it through, stop returns
 # both, deactivate gives back the domain and the host
-USB=0000:00:14.0
+USB=0000:0b:00.0
 usb_driver() { local l; l=$(readlink "$root/sys/bus/pci/devices/$USB/driver") && echo "${l##*/}"; }
 # check_status $? DESCRIPTION: ok when the test just before succeeded
 check_status() { if [ "$1" -eq 0 ]; then ok "$2"; else not_ok "$2"; fi; }
 mv "$root/dev/input/by-id" "$tmp/by-id"
 host3=$(snapshot)
-if run_ok "activate --input usb-controller:00:14.0 --yes" \
-    demo activate "$VM" --yes --input usb-controller:00:14.0; then
-    if [ "$(usb_driver)" = vfio-pci ] && domain_file | grep -q "bus=.0x00. slot=.0x14. function=.0x0." &&
+if run_ok "activate --input usb-controller:0b:00.0 --yes" \
+    demo activate "$VM" --yes --input usb-controller:0b:00.0; then
+    if [ "$(usb_driver)" = vfio-pci ] && domain_file | grep -q "bus=.0x0b. slot=.0x00. function=.0x0." &&
         domain_file | grep -q "usb-controller=.$USB."; then
         ok "activate with a USB controller: it is on vfio-pci and in the domain"
     else

@@ -2,8 +2,9 @@
 /*
  * test-flows: the VM flows (activate, deactivate, start, stop) as a user sees them
  *
- * Each test gets the demo machine of its own: the kernel model's desktop (Intel iGPU as
- * boot VGA, an NVIDIA-like dGPU 0000:01:00.0 with HDMI audio 0000:01:00.1, an NVMe) in a
+ * Each test gets the demo machine of its own: the kernel model's AM5 desktop (Raphael iGPU
+ * 0000:0e:00.0 as boot VGA, an NVIDIA-like dGPU 0000:01:00.0 with HDMI audio 0000:01:00.1,
+ * an NVMe) in a
  * temporary directory, and a private connection to libvirt's in-process test driver
  * (test:///TMP/node.xml) holding the demo's Windows 11 domain, taken from the demo itself
  * so that the two never drift apart. Nothing outside the temporary directory is read or
@@ -33,7 +34,7 @@
 #define VF_VM    "Windows 11"
 #define VF_GPU   "0000:01:00.0"
 #define VF_AUDIO "0000:01:00.1"
-#define VF_IGPU  "0000:00:02.0"
+#define VF_IGPU  "0000:0e:00.0"
 #define VF_NVME  "0000:02:00.0"
 /* a second domain whose name a shell would choke on */
 #define VF_ODD_VM   "Win 11 \"été\" $(x)"
@@ -495,7 +496,7 @@ test_activate_off(void)
         const char *const others[] = {VF_IGPU, VF_NVME, NULL};
         g_autofree char *d = vf_test_drivers(&fx->th, others);
 
-        g_assert_cmpstr(d, ==, VF_IGPU "=i915 " VF_NVME "=nvme");
+        g_assert_cmpstr(d, ==, VF_IGPU "=amdgpu " VF_NVME "=nvme");
     }
 }
 
@@ -1968,11 +1969,11 @@ test_doctor_unknown_vm(void)
 
 /* ---- the profile: view, input hand-over, notes (issue 11) ---- */
 
-/* The demo host's keyboard and mouse (behind its USB controller 0000:00:14.0) */
+/* The demo host's keyboard and mouse (behind its chipset's USB controller 0000:0b:00.0) */
 #define VF_KBD         "/dev/input/by-id/usb-Logitech_USB_Keyboard-event-kbd"
 #define VF_KBD_NODE    "dev/input/event4"
 #define VF_MOUSE       "/dev/input/by-id/usb-Logitech_G502_HERO_Gaming_Mouse_0E6D395D3333-event-mouse"
-#define VF_USB_CTRL    "0000:00:14.0"
+#define VF_USB_CTRL    "0000:0b:00.0"
 #define VF_TOGGLE_NOTE "Press both Ctrl keys to switch the keyboard and mouse between host and VM."
 
 static VfProfile *
@@ -2024,7 +2025,7 @@ test_profile_monitor(void)
     notes = vf_flow_notes(flow);
     /* the GPU's connectors, read before it moved (connected first), and the sound */
     vf_assert_contains(notes,
-                       "The VM's screen is the monitor on the GPU's outputs (HDMI-A-2, DP-1).");
+                       "The VM's screen is the monitor on the GPU's outputs (HDMI-A-2, DP-2).");
     vf_assert_contains(notes,
                        "Sound comes out of that monitor (the GPU's HDMI/DP audio moves with it).");
     vf_assert_contains(notes, VF_TOGGLE_NOTE);
@@ -2060,7 +2061,7 @@ test_profile_monitor(void)
 }
 
 /* Looking Glass with evdev input: sized for the host's largest screen (the demo iGPU's
- * 2560x1600 panel, not the dGPU's 4K monitor that goes to the VM); Deactivate gives back
+ * 2560x1440 monitor, not the dGPU's 4K monitor that goes to the VM); Deactivate gives back
  * the domain byte for byte (issue 11: it removes exactly what it added). */
 static void
 test_profile_looking_glass_round_trip(void)
@@ -2079,11 +2080,11 @@ test_profile_looking_glass_round_trip(void)
     if (flow->profile) {
         g_assert_cmpint(flow->profile->view, ==, VF_VIEW_LOOKING_GLASS);
         g_assert_cmpuint(flow->profile->lg_width, ==, 2560);
-        g_assert_cmpuint(flow->profile->lg_height, ==, 1600);
+        g_assert_cmpuint(flow->profile->lg_height, ==, 1440);
     }
     notes = vf_flow_notes(flow);
     vf_assert_contains(notes, "open it with looking-glass-client on the host");
-    vf_assert_contains(notes, "2560x1600, 64 MiB");
+    vf_assert_contains(notes, "2560x1440, 64 MiB");
     /* the demo host has had no 'virtflow setup' */
     vf_assert_contains(notes, "/dev/shm/looking-glass is not set up for the desktop user yet: "
                               "run 'sudo virtflow setup' once");
@@ -2425,7 +2426,7 @@ test_profile_running_forced(void)
     g_assert_false(flow->profile && flow->profile->virtio_input);
 }
 
-/* The GPU's set and the demo's USB controller (0000:00:14.0, its own IOMMU group) */
+/* The GPU's set and the demo's USB controller (0000:0b:00.0, its own IOMMU group) */
 static const char *const vf_gpu_usb_set[] = {VF_GPU, VF_AUDIO, VF_USB_CTRL, NULL};
 
 #define VF_USB_HOST_DRIVERS VF_HOST_DRIVERS " " VF_USB_CTRL "=xhci_hcd"
@@ -2463,7 +2464,7 @@ test_profile_usb_controller(void)
 
     before = vf_fx_xml(fx, VF_VM, TRUE);
     snap = vf_fx_snapshot(fx);
-    want->usb_controller = g_strdup("00:14.0");
+    want->usb_controller = g_strdup("0b:00.0");
     g_assert_true(vf_activate_profile(fx, want, &flow, &error));
     g_assert_no_error(error);
     drivers = vf_test_drivers(&fx->th, vf_gpu_usb_set);
@@ -2480,8 +2481,8 @@ test_profile_usb_controller(void)
     vf_assert_xpath(xml, "/domain/devices/hostdev[@managed='no']", 3);
     vf_assert_xpath(xml, "/domain/devices/graphics", 0);
     vf_assert_xpath(xml,
-                    "/domain/devices/hostdev[@type='pci']/source/address[@bus='0x00' and "
-                    "@slot='0x14' and @function='0x0']",
+                    "/domain/devices/hostdev[@type='pci']/source/address[@bus='0x0b' and "
+                    "@slot='0x00' and @function='0x0']",
                     1);
     vf_assert_xpath(xml, "/domain/devices/hostdev[@type='pci']", 3);
     vf_assert_xpath(xml, "/domain/metadata/vf:passthrough/vf:device[@address='" VF_USB_CTRL "']",

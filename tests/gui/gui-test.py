@@ -873,7 +873,7 @@ def main():
     hook = row_subtitle(app, "libvirt hook")
     tap(hook is not None and "not installed" in hook, "host page: the hook is not installed", hook)
     texts = labels(app.acc)
-    tap(any("0000:01:00.0" in t for t in texts) and any("0000:00:02.0" in t for t in texts),
+    tap(any("0000:01:00.0" in t for t in texts) and any("0000:0e:00.0" in t for t in texts),
         "host page: both GPUs are listed", texts)
     tap(any(t.startswith("Fix:") or "\nFix:" in t for t in texts),
         "host page: findings come with their fix", texts)
@@ -881,7 +881,7 @@ def main():
         and any("Fix: press Run setup above" in t for t in texts),
         "host page: a fix the Run setup button makes points at the button (no command to type)",
         [t for t in texts if "Fix:" in t])
-    igpu = next((t for t in texts if "0000:00:02.0" in t), None)
+    igpu = next((t for t in texts if "0000:0e:00.0" in t), None)
     igpu_row = texts[texts.index(igpu) + 1] if igpu in texts and texts.index(igpu) + 1 < len(texts) else None
     tap(igpu_row is not None and "stays with the host (drives your desktop)" in igpu_row
         and "blocked" not in igpu_row,

@@ -318,7 +318,7 @@ check_status $? "release for a GPU this host lacks: exit 0, nothing to return (e
 tail -n 1 "$log" | grep -q 'operation=release gpu=0000:0a:00.0 .*result=ok detail="nothing to return'
 check_status $? "log: release ok, nothing to return"
 
-sed 's/gpu="0000:01:00.0"/gpu="0000:00:02.0"/; s/virtflow:device address="0000:01:00.0"/virtflow:device address="0000:00:02.0"/; /virtflow:device address="0000:01:00.1"/d' \
+sed 's/gpu="0000:01:00.0"/gpu="0000:0e:00.0"/; s/virtflow:device address="0000:01:00.0"/virtflow:device address="0000:0e:00.0"/; /virtflow:device address="0000:01:00.1"/d' \
     "$tmp/ours.xml" >"$tmp/igpu.xml"
 hook 'Windows 11' prepare begin <"$tmp/igpu.xml"
 [ "$rc" -eq 1 ] && grep -q 'boot-vga' "$tmp/err" && grep -q 'fix:' "$tmp/err"
@@ -513,7 +513,7 @@ check_status $? "release after it: the GPU is back (exit $rc)"
 
 # ---- --input usb-controller:BDF: prepare binds the controller's group too (issue 11) ----
 
-USB=0000:00:14.0
+USB=0000:0b:00.0
 # nothing of the user's behind the demo's USB controller: its by-id links gone
 mv "$root/dev/input/by-id" "$tmp/by-id"
 "$VIRTFLOW" --demo activate 'Windows 11' --dry-run --json --input usb-controller:$USB \

@@ -19,10 +19,10 @@ const host = VirtFlow.Host.new_demo(null);
 const conn = VirtFlow.Connection.new_demo(host);
 
 const gpus = host.list_gpus();
-ok(gpus.map(g => g.address).join(' ') === '0000:00:02.0 0000:01:00.0', 'two GPUs');
-ok(gpus[0].verdict === 'blocked: boot-vga display-active', `iGPU verdict: ${gpus[0].verdict}`);
-ok(gpus[0].get_blockers()[0].code === 'boot-vga', 'iGPU blocker is boot-vga');
-ok(gpus[1].eligible && gpus[1].verdict === 'ready', 'dGPU is ready');
+ok(gpus.map(g => g.address).join(' ') === '0000:01:00.0 0000:0e:00.0', 'two GPUs');
+ok(gpus[1].verdict === 'blocked: boot-vga display-active', `iGPU verdict: ${gpus[1].verdict}`);
+ok(gpus[1].get_blockers()[0].code === 'boot-vga', 'iGPU blocker is boot-vga');
+ok(gpus[0].eligible && gpus[0].verdict === 'ready', 'dGPU is ready');
 const gpu = host.get_passthrough_gpus()[0];
 ok(gpu.address === '0000:01:00.0', 'the passthrough GPU is the dGPU');
 
@@ -75,7 +75,7 @@ ok(deactivate.run(null), 'deactivate succeeded');
 ok(host.find_gpu(gpu.address).driver === 'nvidia', 'the GPU is back on nvidia');
 
 try {
-    VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, '0000:00:02.0').run(null);
+    VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, '0000:0e:00.0').run(null);
     ok(false, 'the boot display is refused');
 } catch (e) {
     ok(e.matches(VirtFlow.error_quark(), VirtFlow.Error.BOOT_VGA),

@@ -80,7 +80,8 @@ test_host_and_gpus(Fixture *f, gconstpointer data)
     gpus = virtflow_host_list_gpus(host, &error);
     g_assert_no_error(error);
     g_assert_cmpuint(gpus->len, ==, 2);
-    gpu = g_object_ref(gpus->pdata[0]);
+    /* sorted by address: the dGPU (0000:01:00.0), then the boot display (0000:0e:00.0) */
+    gpu = g_object_ref(gpus->pdata[1]);
     g_ptr_array_unref(gpus);
     g_assert_cmpstr(virtflow_gpu_get_verdict(gpu), ==, "blocked: boot-vga display-active");
     blocker = virtflow_gpu_get_blockers(gpu)->pdata[0];

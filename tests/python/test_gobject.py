@@ -69,13 +69,14 @@ def test_every_type_created_read_and_freed(demo, demo_root):
     assert props["demo"] and props["uri"].startswith("test://")
 
     gpus = host.list_gpus()
-    assert [g.props.address for g in gpus] == ["0000:00:02.0", "0000:01:00.0"]
-    dgpu = read_all_properties(gpus[1])
+    assert [g.props.address for g in gpus] == ["0000:01:00.0", "0000:0e:00.0"]
+    dgpu = read_all_properties(gpus[0])
     assert dgpu["vendor-id"] == 0x10DE and dgpu["driver"] == "nvidia"
     assert dgpu["eligible"] and dgpu["verdict"] == "ready" and dgpu["iommu-group"] == 12
-    igpu = read_all_properties(gpus[0])
+    igpu = read_all_properties(gpus[1])
+    assert igpu["vendor-id"] == 0x1002 and igpu["driver"] == "amdgpu"
     assert igpu["boot-vga"] and igpu["verdict"] == "blocked: boot-vga display-active"
-    device = gpus[1].get_passthrough_devices()[1]
+    device = gpus[0].get_passthrough_devices()[1]
     assert (device.address, device.driver, device.class_code) == (
         "0000:01:00.1", "snd_hda_intel", 0x040300)
 
@@ -107,7 +108,7 @@ def test_every_type_created_read_and_freed(demo, demo_root):
     assert "hook" in [c.id for c in setup.dup_changes()]
 
     # the boxed records: copied and freed through GObject's boxed machinery
-    for record in (gpus[0].get_blockers()[0], device, flow.dup_steps() or None,
+    for record in (gpus[1].get_blockers()[0], device, flow.dup_steps() or None,
                    iommu, setup.dup_changes()[0]):
         if record is None:
             continue
@@ -130,7 +131,7 @@ def test_error_domain_and_codes(demo, fake_root):
     assert VirtFlow.error_to_nick(VirtFlow.Error.NOT_FOUND) == "not-found"
 
     # the boot display is refused with its own code, and nothing changes
-    flow = VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, "0000:00:02.0")
+    flow = VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, "0000:0e:00.0")
     with pytest.raises(GLib.Error) as boot:
         flow.run(None)
     assert boot.value.matches(VirtFlow.error_quark(), VirtFlow.Error.BOOT_VGA), boot.value
@@ -497,7 +498,7 @@ def test_async_run_does_not_block_the_main_loop(demo):
     host.list_gpus_async(None, lambda h, res: (got.extend(h.list_gpus_finish(res)),
                                                loop.quit()))
     loop.run()
-    assert [g.props.address for g in got] == ["0000:00:02.0", "0000:01:00.0"]
+    assert [g.props.address for g in got] == ["0000:01:00.0", "0000:0e:00.0"]
 
 
 def test_cancelled_before_the_first_step_changes_nothing(demo):
@@ -522,7 +523,7 @@ def test_example_end_to_end_on_the_demo(demo_root):
                          timeout=120)
     assert run.returncode == 0, run.stderr
     out = run.stdout
-    assert "0000:00:02.0" in out and "blocked: boot-vga display-active" in out
+    assert "0000:0e:00.0" in out and "blocked: boot-vga display-active" in out
     assert "0000:01:00.0" in out and "ready" in out
     assert "  4. Bind the GPU to vfio-pci" in out
     assert "echo vfio-pci > /sys/bus/pci/devices/0000:01:00.0/driver_override" in out
@@ -579,7 +580,7 @@ def test_tune_plan_apply_undo_equal_cli(demo, cli):
 def test_failure_carries_its_fix(demo):
     host, conn = demo
     # the boot display: the fix is the blocker's own, not a generic one
-    flow = VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, "0000:00:02.0")
+    flow = VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, "0000:0e:00.0")
     assert flow.props.fix is None
     with pytest.raises(GLib.Error):
         flow.run(None)

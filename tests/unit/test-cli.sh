@@ -86,7 +86,7 @@ run_refused "an empty address is malformed" 2 "''" demo gpu bind ""
 run_refused "a nonexistent device" 3 "0000:09:00.0" demo gpu bind 0000:09:00.0
 run_refused "a nonexistent device (restore)" 3 "0000:0a:00.0" demo gpu restore 0000:0A:00.0
 run_refused "the NVMe drive is not a GPU" 2 "0000:02:00.0" demo gpu bind 0000:02:00.0
-run_refused "the boot GPU is refused" 4 "0000:00:02.0" demo gpu bind 0000:00:02.0
+run_refused "the boot GPU is refused" 4 "0000:0e:00.0" demo gpu bind 0000:0e:00.0
 run_refused "--host-root is read-only" 5 "$root" "$VIRTFLOW" --host-root "$root" gpu bind \
     0000:01:00.0
 run_refused "--host-root restore is read-only" 5 "$root" "$VIRTFLOW" --host-root "$root" gpu \
@@ -127,7 +127,7 @@ doc = json.load(open(sys.argv[1]))
 assert isinstance(doc["iommu"]["enabled"], bool), "iommu.enabled"
 assert doc["iommu"]["enabled"] is True
 gpus = {g["address"]: g for g in doc["gpus"]}
-assert set(gpus) == {"0000:00:02.0", "0000:01:00.0"}, sorted(gpus)
+assert set(gpus) == {"0000:0e:00.0", "0000:01:00.0"}, sorted(gpus)
 for g in gpus.values():
     for key in ("address", "vendor_id", "device_id", "class", "driver", "boot_vga",
                 "iommu_group", "passthrough_devices", "eligible", "blockers", "holders"):
@@ -142,7 +142,8 @@ assert d["vendor_id"] == "10de" and d["device_id"] == "2684" and d["class"] == "
 assert d["driver"] == "nvidia" and d["iommu_group"] == 12 and d["boot_vga"] is False
 assert d["passthrough_devices"] == ["0000:01:00.0", "0000:01:00.1"], d["passthrough_devices"]
 assert d["eligible"] is True and d["blockers"] == [] and d["holders"] == []
-i = gpus["0000:00:02.0"]
+i = gpus["0000:0e:00.0"]
+assert i["vendor_id"] == "1002" and i["device_id"] == "164e" and i["driver"] == "amdgpu", i
 assert i["eligible"] is False and i["boot_vga"] is True
 assert "boot-vga" in [b["code"] for b in i["blockers"]], i["blockers"]
 EOF
@@ -414,7 +415,7 @@ kbd=/dev/input/by-id/usb-Logitech_USB_Keyboard-event-kbd
 macro=/dev/input/by-id/usb-Logitech_G502_HERO_Gaming_Mouse_0E6D395D3333-if01-event-kbd
 if demo host --input >"$tmp/out" 2>&1 &&
     grep -A1 "^  keyboard  Logitech USB Keyboard  \[--input auto\]$" "$tmp/out" | grep -qF "$kbd" &&
-    grep -A2 "Gaming Mouse Keyboard$" "$tmp/out" | grep -q "behind 0000:00:14.0 (USB controller)" &&
+    grep -A2 "Gaming Mouse Keyboard$" "$tmp/out" | grep -q "behind 0000:0b:00.0 (USB controller)" &&
     grep -qF "2 keyboards: picked $kbd" "$tmp/out"; then
     ok "host --input lists the keyboards and mice and marks what --input auto picks"
 else
@@ -429,7 +430,7 @@ auto = sorted((d["kind"], d["by_id"]) for d in doc["input"] if d["auto"])
 assert [k for k, _ in auto] == ["keyboard", "mouse"], auto
 assert ("keyboard", sys.argv[2]) in auto, auto
 macro = [d for d in doc["input"] if d["by_id"] == sys.argv[3]]
-assert macro and not macro[0]["auto"] and macro[0]["pci_address"] == "0000:00:14.0", macro
+assert macro and not macro[0]["auto"] and macro[0]["pci_address"] == "0000:0b:00.0", macro
 assert sys.argv[3] in doc["auto_note"], doc["auto_note"]
 EOF
     ok "host --input --json: one keyboard and one mouse for auto, the macro keyboard not"
@@ -437,6 +438,24 @@ else
     not_ok "host --input --json" "$(cat "$tmp/out")" "$(cat "$tmp/err")"
 fi
 run_refused "host --groups --input is a usage error" 2 "--input" demo host --groups --input
+
+# the demo is an AM5 machine: its CPU (written by a VM command) is an AMD one, so with its
+# IOMMU off setup's kernel options are amd_iommu=on, never intel_iommu=on
+amd=$tmp/amd
+if VIRTFLOW_DEMO_ROOT=$amd "$VIRTFLOW" --demo list >/dev/null 2>"$tmp/err" &&
+    grep -q "vendor_id.*AuthenticAMD" "$amd/proc/cpuinfo" &&
+    rm -rf "$amd"/sys/kernel/iommu_groups/* &&
+    echo "BOOT_IMAGE=/vmlinuz ro quiet" >"$amd/proc/cmdline" &&
+    mkdir -p "$amd/etc/default/grub.d" &&
+    echo 'GRUB_CMDLINE_LINUX_DEFAULT="quiet"' >"$amd/etc/default/grub" &&
+    VIRTFLOW_DEMO_ROOT=$amd "$VIRTFLOW" --demo setup --grub --dry-run >"$tmp/out" 2>&1 &&
+    grep -qF "adds 'amd_iommu=on iommu=pt' to GRUB_CMDLINE_LINUX_DEFAULT" "$tmp/out" &&
+    ! grep -q "intel_iommu" "$tmp/out"; then
+    ok "setup --grub on the demo with its IOMMU off: amd_iommu=on for its AMD CPU"
+else
+    not_ok "setup --grub on the demo with its IOMMU off: amd_iommu=on for its AMD CPU" \
+        "$(cat "$tmp/err" "$tmp/out")"
+fi
 
 "$VIRTFLOW" >/dev/null 2>&1
 status=$?

@@ -18,8 +18,9 @@
 #define VF_LOADED "vfio vfio_iommu_type1 vfio_pci pcieport i915 nvidia snd_hda_intel ahci"
 #define VF_DGPU   "0000:01:00.0"
 
-/* The demo's desktop (host/vf-kmodel.c): Intel iGPU (boot display) + NVIDIA dGPU with HDMI
- * audio in group 12, and variants of it made in main() */
+/* The demo's desktop (demo/vf-kmodel.c): an AM5 board whose Raphael iGPU is the boot display
+ * + NVIDIA dGPU with HDMI audio in group 12, and variants of it made in main() */
+#define VF_DEMO_IGPU    "0000:0e:00.0"
 #define vf_desktop_host vf_kmodel_demo_host
 
 /* with a QEMU that holds /dev/vfio/12 (a running VM, once the GPU is bound) */
@@ -30,7 +31,8 @@ static const VfKmodelProcess vf_qemu_process[] = {
 static VfKmodelHost vf_desktop_qemu_host;
 
 /* vfio only loadable, built in, or absent altogether */
-#define VF_LOADED_NO_VFIO "pcieport i915 xhci_pci ahci snd_hda_intel nvidia nvme igc"
+#define VF_LOADED_NO_VFIO                                                                          \
+    "pcieport amdgpu xhci_pci ahci snd_hda_intel nvidia nvme igc ccp i2c_piix4 k10temp"
 static VfKmodelHost vf_vfio_loadable_host;
 static VfKmodelHost vf_vfio_builtin_host;
 static VfKmodelHost vf_vfio_missing_host;
@@ -182,7 +184,7 @@ test_desktop_ready(void)
     vf_assert_check(doctor, "gpu-blockers:" VF_DGPU, VF_CHECK_PASS);
     vf_assert_check(doctor, "gpu-stuck:" VF_DGPU, VF_CHECK_PASS);
     /* the boot display is the host's: not a failure */
-    c = vf_assert_check(doctor, "gpu-blockers:0000:00:02.0", VF_CHECK_SKIP);
+    c = vf_assert_check(doctor, "gpu-blockers:" VF_DEMO_IGPU, VF_CHECK_SKIP);
     vf_assert_contains(VF_DETAIL(c), "boot_vga");
     vf_assert_check(doctor, "journal", VF_CHECK_PASS);
     c = vf_assert_check(doctor, "hook", VF_CHECK_PASS);
@@ -500,7 +502,7 @@ test_reset(void)
 
     vf_assert_contains(VF_DETAIL(c), "flr bus");
     /* the boot display is never handed over: no reset check for it */
-    g_assert_null(vf_doctor_get_check(doctor, "gpu-reset:0000:00:02.0"));
+    g_assert_null(vf_doctor_get_check(doctor, "gpu-reset:" VF_DEMO_IGPU));
 
     /* a card the kernel cannot reset */
     vf_test_host_write(th, "sys/bus/pci/devices/" VF_DGPU "/reset_method", "\n");

@@ -370,9 +370,9 @@ for args, needles in forgeries:
     check(f"forged {args!r}: refused, two audit lines with the fields escaped", probs)
 
 # ---- devices that are not GPUs ----
-for address, what in (("0000:00:00.0", "host bridge"), ("0000:00:01.0", "PCIe port"),
-                      ("0000:00:17.0", "SATA controller"), ("0000:02:00.0", "NVMe disk"),
-                      ("0000:03:00.0", "NIC"), ("0000:00:14.0", "USB controller")):
+for address, what in (("0000:00:00.0", "host bridge"), ("0000:00:01.1", "PCIe port"),
+                      ("0000:0c:00.0", "SATA controller"), ("0000:02:00.0", "NVMe disk"),
+                      ("0000:08:00.0", "NIC"), ("0000:0b:00.0", "USB controller")):
     for verb in ("bind", "restore"):
         host = Host()
         before = host.snapshot()
@@ -387,7 +387,7 @@ for address, what in (("0000:00:00.0", "host bridge"), ("0000:00:01.0", "PCIe po
         check(f"{verb} {address} ({what}): refused, named, nothing changed", probs)
 
 # ---- bind|restore --usb-controller BDF (--input usb-controller): checked again here ----
-USB = "0000:00:14.0"
+USB = "0000:0b:00.0"
 USB_BYID = "dev/input/by-id"
 
 
@@ -405,7 +405,7 @@ def usb_refused(host, verb, address, status, needle, what):
 
 
 # not USB controllers: a NIC, a disk, the GPU
-for address, what in (("0000:03:00.0", "NIC"), ("0000:02:00.0", "NVMe disk"),
+for address, what in (("0000:08:00.0", "NIC"), ("0000:02:00.0", "NVMe disk"),
                       ("0000:01:00.0", "GPU")):
     host = Host()
     shutil.rmtree(os.path.join(host.root, USB_BYID))
@@ -416,24 +416,26 @@ usb_refused(Host(), "bind", USB, 4, "Logitech", "a keyboard behind it")
 # a controller whose IOMMU group also holds the NIC: not viable on its own
 host = Host()
 shutil.rmtree(os.path.join(host.root, USB_BYID))
-nic = os.path.join(host.root, "sys/bus/pci/devices/0000:03:00.0/iommu_group")
+nic = os.path.join(host.root, "sys/bus/pci/devices/0000:08:00.0/iommu_group")
+usb_group = os.path.join(host.root, "sys/kernel/iommu_groups/19")
+nic_group = os.path.join(host.root, "sys/kernel/iommu_groups/18")
 os.unlink(nic)
-os.symlink("../../../kernel/iommu_groups/3", nic)
-os.rename(os.path.join(host.root, "sys/kernel/iommu_groups/14/devices/0000:03:00.0"),
-          os.path.join(host.root, "sys/kernel/iommu_groups/3/devices/0000:03:00.0"))
-usb_refused(host, "bind", USB, 4, "0000:03:00.0", "its group holds a NIC")
+os.symlink(os.path.relpath(usb_group, os.path.realpath(os.path.dirname(nic))), nic)
+os.rename(os.path.join(nic_group, "devices/0000:08:00.0"),
+          os.path.join(usb_group, "devices/0000:08:00.0"))
+usb_refused(host, "bind", USB, 4, "0000:08:00.0", "its group holds a NIC")
 # nothing behind it: bound, then restored, each audited
 host = Host()
 shutil.rmtree(os.path.join(host.root, USB_BYID))
 before = host.snapshot()
-res = host.run("bind", "--usb-controller", "00:14.0")
+res = host.run("bind", "--usb-controller", "0b:00.0")
 probs = []
 if res.returncode != 0 or host.drivers(USB, *GPU) != f"{USB}=vfio-pci {HOME}":
     probs.append(f"bind: exit {res.returncode}, {host.drivers(USB, *GPU)}: {res.stderr!r}")
 res = host.run("restore", "--usb-controller", USB)
 if res.returncode != 0 or host.snapshot() != before:
     probs.append(f"restore: exit {res.returncode}, {host.drivers(USB)}: {res.stderr!r}")
-if not any(f'verb=bind args="--usb-controller 00:14.0" devices={USB} result=ok' in l
+if not any(f'verb=bind args="--usb-controller 0b:00.0" devices={USB} result=ok' in l
            for l in host.audit()):
     probs.append("no audit line of the bind:")
     probs.extend(host.audit())

@@ -105,7 +105,7 @@ refused "malformed address" 2 invalid-argument "'01:00' is not a PCI address" he
 refused "address with shell" 2 invalid-argument "is not a PCI address" helper bind '0000:01:00.0;reboot'
 refused "missing device" 3 not-found "0000:09:00.0" helper bind 0000:09:00.0
 refused "two addresses" 2 invalid-argument "takes one GPU address" helper bind 0000:01:00.0 0000:01:00.1
-refused "the boot GPU" 4 boot-vga "0000:00:02.0" helper bind 0000:00:02.0
+refused "the boot GPU" 4 boot-vga "0000:0e:00.0" helper bind 0000:0e:00.0
 refused "recover takes nothing" 2 invalid-argument "takes no arguments" helper recover now
 refused "unknown option" 2 invalid-argument "Unknown option '--config'" "$HELPER" --config /x bind 0000:01:00.0
 refused "relative test path" 2 invalid-argument "needs an absolute path" "$HELPER" --host-root tmp bind 0000:01:00.0
@@ -125,7 +125,7 @@ else
 fi
 refused "a caller that is not root" 5 permission "must run as root" \
     setpriv --reuid=65534 --regid=65534 --clear-groups "$HELPER" bind 0000:01:00.0
-if grep -q 'verb=bind args="0000:00:02.0" devices=- result=boot-vga' "$log"; then
+if grep -q 'verb=bind args="0000:0e:00.0" devices=- result=boot-vga' "$log"; then
     ok "a refused request leaves an audit line with its reason"
 else
     not_ok "a refused request leaves an audit line with its reason" "$(cat "$log")"
@@ -194,7 +194,7 @@ else
     not_ok "virtflow gpu bind through the helper" "$(cat "$tmp/out" "$tmp/err")"
 fi
 before=$(snapshot)
-VIRTFLOW_HELPER=$HELPER "$VIRTFLOW" --demo gpu bind 0000:00:02.0 > "$tmp/out" 2> "$tmp/err"
+VIRTFLOW_HELPER=$HELPER "$VIRTFLOW" --demo gpu bind 0000:0e:00.0 > "$tmp/out" 2> "$tmp/err"
 status=$?
 if [ "$status" -eq 4 ] && grep -q "boot" "$tmp/err" && [ "$before" = "$(snapshot)" ]; then
     ok "a refusal in the helper reaches the CLI: exit 4 with its reason, nothing changed"

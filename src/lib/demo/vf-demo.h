@@ -3,11 +3,11 @@
  * vf-demo.h: the demo machine — a simulated host and libvirt's test driver
  *
  * `--demo` lets a newcomer walk the whole flow on any machine: the host is the kernel
- * model's desktop (Intel iGPU as boot display, NVIDIA-like dGPU with HDMI audio), the
- * hypervisor is libvirt's own test driver with a Windows 11 VM. The test driver forgets
- * everything when the connection closes, so the demo keeps its domains (XML and run
- * state) under ROOT/libvirt and feeds them back through a test:///ROOT/libvirt/node.xml
- * on the next open.
+ * model's desktop (an AM5 board: Ryzen 9 7950X whose Raphael iGPU is the boot display, an
+ * NVIDIA RTX 4090 with HDMI audio), the hypervisor is libvirt's own test driver with a Windows 11
+ * VM. The test driver forgets everything when the connection closes, so the demo keeps its domains
+ * (XML and run state) under ROOT/libvirt and feeds them back through a
+ * test:///ROOT/libvirt/node.xml on the next open.
  */
 #pragma once
 

@@ -1585,8 +1585,12 @@ vf_kmodel_build(const char *root, const VfKmodelHost *spec, GError **error)
     vf_kmodel_mkdir(root, "sys/bus/pci/drivers");
     vf_kmodel_mkdir(root, "sys/kernel/iommu_groups");
     vf_kmodel_mkdir(root, "sys/class/iommu");
-    if (any_group && !spec->no_iommu_unit)
-        vf_kmodel_mkdir(root, "sys/class/iommu/dmar0");
+    if (any_group && !spec->no_iommu_unit) {
+        g_autofree char *unit =
+            g_strconcat("sys/class/iommu/", spec->iommu_unit ? spec->iommu_unit : "dmar0", NULL);
+
+        vf_kmodel_mkdir(root, unit);
+    }
     vf_kmodel_mkdir(root, "dev/dri");
     vf_kmodel_mkdir(root, "dev/vfio");
     vf_kmodel_mkdir(root, "var/lib");
@@ -1784,21 +1788,59 @@ vf_kmodel_snapshot(const char *root)
 
 /* ---- the demo machine ---- */
 
+/* An AM5 desktop: a Ryzen 9 7950X on a B650 board (one Promontory 21 chipset), laid out as
+ * a real one lists itself. The root complex (00:00.0) is in no IOMMU group, as on every AMD
+ * IOMMU; each dummy host bridge, each GPP bridge and each device behind one has a group of
+ * its own; the FCH's SMBus and LPC functions share one, the data fabric's (00:18.x, k10temp
+ * on 00:18.3) another. The CPU's Raphael iGPU drives the board's HDMI output and is the boot
+ * display; its HD audio, PSP, USB and the board's audio codec controller are further
+ * functions of its slot behind the internal GPP bridge 00:08.1, each in its own group. The
+ * RTX 4090 and its HDMI audio share group 12 behind the first GPP bridge; the chipset's USB
+ * (the keyboard and mouse), SATA and the Intel I226-V NIC hang off its switch. PCI ids as
+ * the hardware reports them: pci.ids before mid-2023 has no name for some of them. */
 static const VfKmodelDevice vf_kmodel_demo_devices[] = {
-    {"0000:00:00.0", 0x060000, 0x8086, 0x4660, NULL, NULL, 0, -1},
-    {"0000:00:01.0", 0x060400, 0x8086, 0x460d, "pcieport", NULL, 1, -1},
-    {"0000:00:02.0", 0x030000, 0x8086, 0x4680, "i915", NULL, 2, 1, NULL, "card0 renderD128",
-     "eDP-1:connected:enabled:2560x1600,1920x1200 HDMI-A-1:disconnected:disabled"},
-    {"0000:00:14.0", 0x0c0330, 0x8086, 0x7ae0, "xhci_hcd", "xhci_pci", 3, -1},
-    {"0000:00:17.0", 0x010601, 0x8086, 0x7ae2, "ahci", NULL, 4, -1},
-    {"0000:00:1f.3", 0x040380, 0x8086, 0x7ad0, "snd_hda_intel", NULL, 5, -1, NULL, NULL, NULL,
-     "card0"},
-    {"0000:01:00.0", 0x030000, 0x10de, 0x2684, "nvidia", NULL, 12, 0, "0000:00:01.0",
-     "card1 renderD129", "DP-1:disconnected:disabled HDMI-A-2:connected:disabled:3840x2160"},
-    {"0000:01:00.1", 0x040300, 0x10de, 0x22ba, "snd_hda_intel", NULL, 12, -1, "0000:00:01.0", NULL,
+    {"0000:00:00.0", 0x060000, 0x1022, 0x14d8, NULL, NULL, -1, -1},
+    {"0000:00:01.0", 0x060000, 0x1022, 0x14da, NULL, NULL, 0, -1},
+    {"0000:00:01.1", 0x060400, 0x1022, 0x14db, "pcieport", NULL, 1, -1},
+    {"0000:00:01.2", 0x060400, 0x1022, 0x14db, "pcieport", NULL, 2, -1},
+    {"0000:00:02.0", 0x060000, 0x1022, 0x14da, NULL, NULL, 3, -1},
+    {"0000:00:02.1", 0x060400, 0x1022, 0x14db, "pcieport", NULL, 4, -1},
+    {"0000:00:02.2", 0x060400, 0x1022, 0x14db, "pcieport", NULL, 5, -1},
+    {"0000:00:03.0", 0x060000, 0x1022, 0x14da, NULL, NULL, 6, -1},
+    {"0000:00:04.0", 0x060000, 0x1022, 0x14da, NULL, NULL, 7, -1},
+    {"0000:00:08.0", 0x060000, 0x1022, 0x14da, NULL, NULL, 8, -1},
+    {"0000:00:08.1", 0x060400, 0x1022, 0x14dd, "pcieport", NULL, 9, -1},
+    {"0000:00:14.0", 0x0c0500, 0x1022, 0x790b, "piix4_smbus", "i2c_piix4", 10, -1},
+    {"0000:00:14.3", 0x060100, 0x1022, 0x790e, NULL, NULL, 10, -1},
+    {"0000:00:18.0", 0x060000, 0x1022, 0x14e0, NULL, NULL, 11, -1},
+    {"0000:00:18.1", 0x060000, 0x1022, 0x14e1, NULL, NULL, 11, -1},
+    {"0000:00:18.2", 0x060000, 0x1022, 0x14e2, NULL, NULL, 11, -1},
+    {"0000:00:18.3", 0x060000, 0x1022, 0x14e3, "k10temp", NULL, 11, -1},
+    {"0000:00:18.4", 0x060000, 0x1022, 0x14e4, NULL, NULL, 11, -1},
+    {"0000:00:18.5", 0x060000, 0x1022, 0x14e5, NULL, NULL, 11, -1},
+    {"0000:00:18.6", 0x060000, 0x1022, 0x14e6, NULL, NULL, 11, -1},
+    {"0000:00:18.7", 0x060000, 0x1022, 0x14e7, NULL, NULL, 11, -1},
+    {"0000:01:00.0", 0x030000, 0x10de, 0x2684, "nvidia", NULL, 12, 0, "0000:00:01.1",
+     "card1 renderD129", "DP-2:disconnected:disabled HDMI-A-2:connected:disabled:3840x2160"},
+    {"0000:01:00.1", 0x040300, 0x10de, 0x22ba, "snd_hda_intel", NULL, 12, -1, "0000:00:01.1", NULL,
      NULL, "card1"},
-    {"0000:02:00.0", 0x010802, 0x144d, 0xa80a, "nvme", NULL, 13, -1},
-    {"0000:03:00.0", 0x020000, 0x8086, 0x125c, "igc", NULL, 14, -1},
+    {"0000:02:00.0", 0x010802, 0x144d, 0xa80a, "nvme", NULL, 13, -1, "0000:00:01.2"},
+    {"0000:03:00.0", 0x060400, 0x1022, 0x43f4, "pcieport", NULL, 14, -1, "0000:00:02.1"},
+    {"0000:04:06.0", 0x060400, 0x1022, 0x43f5, "pcieport", NULL, 15, -1, "0000:03:00.0"},
+    {"0000:04:0c.0", 0x060400, 0x1022, 0x43f5, "pcieport", NULL, 16, -1, "0000:03:00.0"},
+    {"0000:04:0d.0", 0x060400, 0x1022, 0x43f5, "pcieport", NULL, 17, -1, "0000:03:00.0"},
+    {"0000:08:00.0", 0x020000, 0x8086, 0x125c, "igc", NULL, 18, -1, "0000:04:06.0"},
+    {"0000:0b:00.0", 0x0c0330, 0x1022, 0x43f7, "xhci_hcd", "xhci_pci", 19, -1, "0000:04:0c.0"},
+    {"0000:0c:00.0", 0x010601, 0x1022, 0x43f6, "ahci", NULL, 20, -1, "0000:04:0d.0"},
+    {"0000:0e:00.0", 0x030000, 0x1002, 0x164e, "amdgpu", NULL, 21, 1, "0000:00:08.1",
+     "card0 renderD128",
+     "DP-1:disconnected:disabled HDMI-A-1:connected:enabled:2560x1440,1920x1080"},
+    {"0000:0e:00.1", 0x040300, 0x1002, 0x1640, "snd_hda_intel", NULL, 22, -1, "0000:00:08.1", NULL,
+     NULL, "card0"},
+    {"0000:0e:00.2", 0x108000, 0x1022, 0x1649, "ccp", NULL, 23, -1, "0000:00:08.1"},
+    {"0000:0e:00.3", 0x0c0330, 0x1022, 0x15b6, "xhci_hcd", "xhci_pci", 24, -1, "0000:00:08.1"},
+    {"0000:0e:00.6", 0x040300, 0x1022, 0x15e3, "snd_hda_intel", NULL, 25, -1, "0000:00:08.1", NULL,
+     NULL, "card2"},
     {NULL},
 };
 
@@ -1808,11 +1850,11 @@ static const VfKmodelDevice vf_kmodel_demo_devices[] = {
 static const VfKmodelInput vf_kmodel_demo_inputs[] = {
     {0, VF_KMODEL_INPUT_POWER_BUTTON, "Power Button"},
     {4, VF_KMODEL_INPUT_KEYBOARD, "Logitech USB Keyboard", "usb-Logitech_USB_Keyboard-event-kbd",
-     "0000:00:14.0", 2, 0},
+     "0000:0b:00.0", 2, 0},
     {5, VF_KMODEL_INPUT_MOUSE, "Logitech G502 HERO Gaming Mouse",
-     "usb-Logitech_G502_HERO_Gaming_Mouse_0E6D395D3333-event-mouse", "0000:00:14.0", 3, 0},
+     "usb-Logitech_G502_HERO_Gaming_Mouse_0E6D395D3333-event-mouse", "0000:0b:00.0", 3, 0},
     {6, VF_KMODEL_INPUT_MACRO_KEYS, "Logitech G502 HERO Gaming Mouse Keyboard",
-     "usb-Logitech_G502_HERO_Gaming_Mouse_0E6D395D3333-if01-event-kbd", "0000:00:14.0", 3, 1},
+     "usb-Logitech_G502_HERO_Gaming_Mouse_0E6D395D3333-if01-event-kbd", "0000:0b:00.0", 3, 1},
     {0, 0, NULL},
 };
 
@@ -1839,8 +1881,10 @@ const VfKmodelCpu vf_kmodel_demo_cpu = {
 
 const VfKmodelHost vf_kmodel_demo_host = {
     .kernel_release = "6.1.0-virtflow-demo",
-    .loaded = "vfio vfio_iommu_type1 vfio_pci pcieport i915 xhci_pci ahci snd_hda_intel nvidia "
-              "nvme igc",
+    .cmdline = "BOOT_IMAGE=/vmlinuz-6.1.0-virtflow-demo ro quiet amd_iommu=on iommu=pt",
+    .iommu_unit = "ivhd0",
+    .loaded = "vfio vfio_iommu_type1 vfio_pci pcieport amdgpu xhci_pci ahci snd_hda_intel nvidia "
+              "nvme igc ccp i2c_piix4 k10temp",
     .devices = vf_kmodel_demo_devices,
     .inputs = vf_kmodel_demo_inputs,
 };

@@ -120,6 +120,8 @@ typedef struct {
     const char *kernel_release; /* NULL: "6.1.0-virtflow-model" */
     const char *cmdline;        /* NULL: "BOOT_IMAGE=/vmlinuz ro quiet intel_iommu=on iommu=pt" */
     gboolean no_iommu_unit;     /* no /sys/class/iommu/dmar0 */
+    const char *iommu_unit;     /* its name in /sys/class/iommu: NULL: "dmar0" (Intel VT-d);
+                                 * "ivhd0" for AMD-Vi */
     const char *loaded;         /* loaded modules: "vfio vfio_iommu_type1 vfio_pci bochs" */
     const char *builtin;        /* built-in modules */
     const char *loadable;       /* further modules in modules.dep */
@@ -187,9 +189,10 @@ gboolean vf_kmodel_add_hugepages(const char *root, guint64 size_kib, guint64 nr,
 /* How many times memory was compacted in the tree at @root. */
 guint vf_kmodel_count_compactions(const char *root);
 
-/* The model of a typical desktop: Intel iGPU (boot VGA) + NVIDIA-like dGPU with HDMI audio,
- * a USB keyboard and a gaming mouse (with its macro keyboard interface) on the chipset's
- * xHCI controller, used by the demo. */
+/* The model of a typical desktop, used by the demo: an AM5 board (B650) whose Ryzen 9 7950X's
+ * Raphael iGPU (amdgpu, 0000:0e:00.0) is the boot VGA, an NVIDIA RTX 4090 (0000:01:00.0)
+ * with HDMI audio in IOMMU group 12, AMD-Vi on; a USB keyboard and a gaming mouse (with its
+ * macro keyboard interface) on the chipset's xHCI controller (0000:0b:00.0). */
 extern const VfKmodelHost vf_kmodel_demo_host;
 /* The demo's CPU: a 16-core two-CCD AMD part with SMT, one node, 2 MiB and 1 GiB huge page
  * pools. vf_demo_open() adds it to the demo's tree (vf_kmodel_build_cpu()). */
