@@ -256,7 +256,7 @@ test_report_and_transitions(Fixture *f, gconstpointer data)
     virtflow_kernel_module_free(module);
     g_assert_cmpuint(virtflow_host_report_get_devices(report)->len, >, 2);
     device = virtflow_device_copy(
-        virtflow_gpu_get_device(virtflow_host_report_get_gpus(report)->pdata[1]));
+        virtflow_gpu_get_device(virtflow_host_report_get_gpus(report)->pdata[0]));
     g_assert_cmpstr(device->address, ==, "0000:01:00.0");
     g_assert_cmpstr(device->driver, ==, "nvidia");
     virtflow_device_free(device);

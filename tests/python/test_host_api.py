@@ -179,10 +179,10 @@ def test_host_types_created_read_and_freed(demo, demo_root):
                                                             "vfio_pci"]
     for m in report.get_vfio_modules():
         assert m.state_name == m.state.value_nick
-    assert [g.props.address for g in report.get_gpus()] == ["0000:00:02.0", DGPU]
+    assert [g.props.address for g in report.get_gpus()] == [DGPU, "0000:0e:00.0"]
     devices = report.get_devices()
     assert DGPU in [d.address for d in devices] and len(devices) > len(report.get_gpus())
-    dgpu = report.get_gpus()[1].get_device()
+    dgpu = report.get_gpus()[0].get_device()
     assert (dgpu.address, dgpu.vendor_id, dgpu.class_code, dgpu.driver) == (
         DGPU, 0x10DE, 0x030000, "nvidia")
     assert dgpu.subsystem_vendor_id and dgpu.power_state
@@ -271,7 +271,7 @@ def test_plans_equal_cli_dry_run_json(cli, demo, demo_root):
 
     # the boot display: refused with its own code
     with pytest.raises(GLib.Error) as boot:
-        host.plan_bind("0000:00:02.0")
+        host.plan_bind("0000:0e:00.0")
     assert boot.value.matches(VirtFlow.error_quark(), VirtFlow.Error.BOOT_VGA)
     with pytest.raises(GLib.Error) as missing:
         host.plan_bind("0000:09:00.0")
@@ -290,7 +290,7 @@ def test_bind_and_restore_applied(cli, demo, demo_root):
     assert driver_of(demo_root, "0000:01:00.1") == "vfio-pci"
     gpu = host.find_gpu(DGPU)
     assert gpu.props.on_vfio and gpu.props.verdict == "on vfio-pci"
-    assert run_json(cli, "--demo", "gpu", "list", "--json")["gpus"][1]["driver"] == "vfio-pci"
+    assert run_json(cli, "--demo", "gpu", "list", "--json")["gpus"][0]["driver"] == "vfio-pci"
     # the CLI sees what the API did: a second bind has nothing to write
     assert host.plan_bind(DGPU).dup_writes() == []
 
@@ -388,7 +388,7 @@ def test_report_async_and_a_cancelled_apply(demo, demo_root):
 
     host.get_report_async(None, done)
     loop.run()
-    assert [g.props.address for g in got[0].get_gpus()] == ["0000:00:02.0", DGPU]
+    assert [g.props.address for g in got[0].get_gpus()] == [DGPU, "0000:0e:00.0"]
 
     # cancelled before the first write: nothing moves
     cancellable = Gio.Cancellable()

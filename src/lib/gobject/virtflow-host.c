@@ -186,9 +186,9 @@ virtflow_host_new(const char *root, GError **error)
  *   ($VIRTFLOW_DEMO_ROOT, else $XDG_STATE_HOME/virtflow/demo-host)
  * @error: return location for a #GError
  *
- * Opens the demo's simulated desktop (an Intel iGPU as boot display, an NVIDIA-like dGPU
- * with HDMI audio), building it under @root when it is missing: the host of
- * `virtflow --demo`. Pair it with virtflow_connection_new_demo().
+ * Opens the demo's simulated machine (an AM5 desktop whose Raphael iGPU is the boot
+ * display, and an NVIDIA RTX 4090 with HDMI audio), building it under @root when it is
+ * missing: the host of `virtflow --demo`. Pair it with virtflow_connection_new_demo().
  *
  * Returns: (transfer full): the host, or %NULL with an error
  */
