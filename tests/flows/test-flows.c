@@ -1624,6 +1624,55 @@ test_busy(void)
     g_assert_no_error(error);
 }
 
+/* A demo tree an older VirtFlow built for another machine (here: a model without a name, as
+ * every tree before the AM5 demo) is kept aside as ROOT.old and a new one is built; a tree of
+ * the current machine is used as it is. */
+static void
+test_demo_old_machine_moved_aside(void)
+{
+    static const VfKmodelDevice old_devices[] = {
+        {"0000:00:02.0", 0x030000, 0x8086, 0x4680, "i915", NULL, 2, 1},
+        {NULL},
+    };
+    static const VfKmodelHost old_machine = {.devices = old_devices};
+    g_autoptr(GError) error = NULL;
+    g_autofree char *dir = g_dir_make_tmp("virtflow-test-flows-XXXXXX", &error);
+    g_autofree char *root = g_build_filename(dir, "demo-host", NULL);
+    g_autofree char *aside = g_build_filename(dir, "demo-host.old", NULL);
+    g_autofree char *aside_vm = g_build_filename(aside, "my-vm.xml", NULL);
+    g_autofree char *vm = g_build_filename(root, "my-vm.xml", NULL);
+    g_autofree char *mine = g_build_filename(root, "mine", NULL);
+    g_autofree char *aside2 = g_build_filename(dir, "demo-host.old.2", NULL);
+    g_autofree char *machine = NULL;
+    g_autofree char *none = NULL;
+    g_autoptr(VfHost) host = NULL;
+    g_autoptr(VfHost) again = NULL;
+
+    g_assert_no_error(error);
+    g_assert_true(vf_kmodel_build(root, &old_machine, &error));
+    g_assert_no_error(error);
+    g_assert_true(g_file_set_contents(vm, "<domain/>", -1, NULL));
+    none = vf_kmodel_dup_machine(root);
+    g_assert_null(none);
+
+    host = vf_demo_open_host(root, &error);
+    g_assert_no_error(error);
+    g_assert_nonnull(host);
+    machine = vf_kmodel_dup_machine(root);
+    g_assert_cmpstr(machine, ==, VF_KMODEL_DEMO_MACHINE);
+    /* the new machine's iGPU, and the old tree kept whole, not deleted */
+    g_assert_true(vf_host_exists(host, "/sys/bus/pci/devices/0000:0e:00.0"));
+    g_assert_true(g_file_test(aside_vm, G_FILE_TEST_EXISTS));
+
+    /* opened again: the same tree, nothing moved */
+    g_assert_true(g_file_set_contents(mine, "x", -1, NULL));
+    again = vf_demo_open_host(root, &error);
+    g_assert_no_error(error);
+    g_assert_true(vf_host_exists(again, "/mine"));
+    g_assert_false(g_file_test(aside2, G_FILE_TEST_EXISTS));
+    vf_test_rm_rf(dir);
+}
+
 /* ---- main ---- */
 
 /* The demo's own Windows 11 XML, from a demo built in a temporary root */
@@ -2620,6 +2669,7 @@ main(int argc, char **argv)
     g_test_add_func("/flows/activate/running-unchecked", test_activate_running_unchecked);
     g_test_add_func("/flows/activate/running-demo-agent", test_activate_running_demo_agent);
     g_test_add_func("/flows/demo-agent", test_demo_agent_model);
+    g_test_add_func("/flows/demo/old-machine-moved-aside", test_demo_old_machine_moved_aside);
     g_test_add_func("/flows/error-fix", test_error_fix);
     g_test_add_func("/flows/activate/no-iommu", test_activate_no_iommu);
     g_test_add_data_func("/flows/activate/twice", NULL, test_activate_twice);

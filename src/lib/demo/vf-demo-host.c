@@ -43,12 +43,46 @@ vf_demo_install_hook_program(const char *root, GError **error)
     return TRUE;
 }
 
+/* A demo tree built from another demo machine (an older VirtFlow's: the Intel desktop
+ * before the AM5 one) would contradict the demo's own table, the docs and the GUI: it is
+ * renamed to ROOT.old (ROOT.old.N when that is taken), never deleted — its VMs and logs stay
+ * readable — and a new one is built. */
+static gboolean
+vf_demo_move_old_machine(const char *root, GError **error)
+{
+    g_autofree char *machine = vf_kmodel_dup_machine(root);
+    g_autofree char *aside = NULL;
+
+    if (g_strcmp0(machine, VF_KMODEL_DEMO_MACHINE) == 0)
+        return TRUE;
+    aside = g_strconcat(root, ".old", NULL);
+    for (guint n = 2; g_file_test(aside, G_FILE_TEST_EXISTS) && n < 1000; n++) {
+        g_free(aside);
+        aside = g_strdup_printf("%s.old.%u", root, n);
+    }
+    if (g_rename(root, aside) < 0) {
+        int errsv = errno;
+
+        vf_error_set_errno(error, errsv,
+                           "The demo under '%s' is an older demo machine (%s) and cannot be "
+                           "moved to '%s'",
+                           root, machine ? machine : "unnamed", aside);
+        vf_error_add_fix(error, "Remove the old demo ('rm -r' that folder) and run again");
+        return FALSE;
+    }
+    g_info("the demo under %s was another machine (%s): kept as %s, a new one is built", root,
+           machine ? machine : "unnamed", aside);
+    return TRUE;
+}
+
 VfHost *
 vf_demo_open_host(const char *root, GError **error)
 {
     g_autofree char *marker = g_build_filename(root, ".vf-kmodel", NULL);
     g_autoptr(VfHost) host = NULL;
 
+    if (g_file_test(marker, G_FILE_TEST_EXISTS) && !vf_demo_move_old_machine(root, error))
+        return NULL;
     if (!g_file_test(marker, G_FILE_TEST_EXISTS) &&
         !vf_kmodel_build(root, &vf_kmodel_demo_host, error))
         return NULL;

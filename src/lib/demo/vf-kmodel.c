@@ -961,6 +961,17 @@ vf_kmodel_load_faults(VfKmodel *m, GKeyFile *state)
         vf_kmodel_inject(m, (VfKmodelOp)op, words[1], VF_KMODEL_HANG, 1);
 }
 
+char *
+vf_kmodel_dup_machine(const char *root)
+{
+    g_autofree char *path = vf_kmodel_real(root, VF_KMODEL_FILE);
+    g_autoptr(GKeyFile) state = g_key_file_new();
+
+    if (!g_key_file_load_from_file(state, path, G_KEY_FILE_NONE, NULL))
+        return NULL;
+    return g_key_file_get_string(state, "host", "machine", NULL);
+}
+
 gboolean
 vf_kmodel_attach(VfHost *host, GError **error)
 {
@@ -1655,6 +1666,8 @@ vf_kmodel_build(const char *root, const VfKmodelHost *spec, GError **error)
     vf_kmodel_write_file(root, builtin_rel, builtin);
     vf_kmodel_write_file(root, dep_rel, dep);
 
+    if (spec->machine)
+        g_key_file_set_string(state, "host", "machine", spec->machine);
     state_path = vf_kmodel_real(root, VF_KMODEL_FILE);
     if (!g_key_file_save_to_file(state, state_path, error))
         return FALSE;
@@ -1880,6 +1893,7 @@ const VfKmodelCpu vf_kmodel_demo_cpu = {
 };
 
 const VfKmodelHost vf_kmodel_demo_host = {
+    .machine = VF_KMODEL_DEMO_MACHINE,
     .kernel_release = "6.1.0-virtflow-demo",
     .cmdline = "BOOT_IMAGE=/vmlinuz-6.1.0-virtflow-demo ro quiet amd_iommu=on iommu=pt",
     .iommu_unit = "ivhd0",

@@ -132,6 +132,8 @@ typedef struct {
     gboolean nvidia_drm;    /* nvidia_drm loaded with modeset=Y fbdev=Y; nvidia's refcnt */
     gint nvidia_hidden;     /* users of the nvidia module that no process shows */
     const VfKmodelCpu *cpu; /* NULL: no CPU topology in the tree */
+    const char *machine;    /* a name for this table, kept in the model's state: a tree built
+                             * from an older table is told apart (the demo's); may be NULL */
 } VfKmodelHost;
 
 typedef enum {
@@ -152,6 +154,9 @@ gboolean vf_kmodel_build(const char *root, const VfKmodelHost *spec, GError **er
 /* Writes @cpu's part of the tree (VfKmodelCpu) under @root: for a tree built before it had
  * one (the demo's, kept between runs). */
 void vf_kmodel_build_cpu(const char *root, const VfKmodelCpu *cpu);
+/* The machine name (VfKmodelHost.machine) the tree at @root was built from: newly
+ * allocated, NULL when it has no model or was built without one. */
+char *vf_kmodel_dup_machine(const char *root);
 /* Attaches the model of the tree at the host's root to @host; FALSE without a model file. */
 gboolean vf_kmodel_attach(VfHost *host, GError **error);
 /* The model attached to @host, or NULL. */
@@ -193,6 +198,10 @@ guint vf_kmodel_count_compactions(const char *root);
  * Raphael iGPU (amdgpu, 0000:0e:00.0) is the boot VGA, an NVIDIA RTX 4090 (0000:01:00.0)
  * with HDMI audio in IOMMU group 12, AMD-Vi on; a USB keyboard and a gaming mouse (with its
  * macro keyboard interface) on the chipset's xHCI controller (0000:0b:00.0). */
+/* The demo machine's name (VfKmodelHost.machine): change it when the demo's table changes so
+ * that a tree built from the old one would contradict it (a device moved or replaced); the
+ * demo then builds a new tree and keeps the old one aside (vf_demo_open_host()). */
+#define VF_KMODEL_DEMO_MACHINE "am5-ryzen9-7950x-rtx4090"
 extern const VfKmodelHost vf_kmodel_demo_host;
 /* The demo's CPU: a 16-core two-CCD AMD part with SMT, one node, 2 MiB and 1 GiB huge page
  * pools. vf_demo_open() adds it to the demo's tree (vf_kmodel_build_cpu()). */
