@@ -472,6 +472,32 @@ test_iommu_unit_without_groups(void)
     g_assert_true(vf_gpu_has_blocker(vf_test_gpu(report, "0000:01:00.0"), VF_BLOCKER_NO_IOMMU));
 }
 
+/* The fix names this CPU's firmware switch and kernel options, not both vendors' */
+static void
+test_iommu_fix_for_the_cpu(void)
+{
+    static const struct {
+        const char *cpuinfo, *want, *not_want;
+    } cases[] = {
+        {"processor\t: 0\nvendor_id\t: AuthenticAMD\n", "amd_iommu=on iommu=pt", "intel_iommu"},
+        {"processor\t: 0\nvendor_id\t: HygonGenuine\n", "amd_iommu=on iommu=pt", "intel_iommu"},
+        {"processor\t: 0\nvendor_id\t: GenuineIntel\n", "intel_iommu=on iommu=pt", "amd_iommu"},
+    };
+
+    for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+        g_autoptr(VfTestHost) th = vf_test_host_new(&vf_iommu_absent_host, TRUE);
+        g_autoptr(VfHostReport) report = NULL;
+
+        vf_test_host_write(th, "proc/cpuinfo", cases[i].cpuinfo);
+        report = vf_test_report(th);
+        vf_assert_contains(report->iommu->fix, cases[i].want);
+        vf_assert_contains(report->iommu->fix,
+                           g_str_has_prefix(cases[i].want, "amd") ? "AMD-Vi" : "VT-d");
+        g_assert_null(strstr(report->iommu->fix, cases[i].not_want));
+        g_assert_cmpstr(vf_iommu_kernel_options(th->host), ==, cases[i].want);
+    }
+}
+
 /* ---- a single GPU: it is the boot display ---- */
 
 static const VfKmodelDevice vf_single_gpu_devices[] = {
@@ -932,6 +958,7 @@ main(int argc, char **argv)
     g_test_add_func("/hosts/iommu/off", test_iommu_off);
     g_test_add_func("/hosts/iommu/absent", test_iommu_absent);
     g_test_add_func("/hosts/iommu/unit-without-groups", test_iommu_unit_without_groups);
+    g_test_add_func("/hosts/iommu/fix-for-the-cpu", test_iommu_fix_for_the_cpu);
     g_test_add_func("/hosts/single-gpu", test_single_gpu);
     g_test_add_func("/hosts/twin/sets", test_twin_gpus);
     g_test_add_func("/hosts/twin/holders", test_twin_gpus_holders);

@@ -812,6 +812,7 @@ vf_doctor_check_boot_loader(VfDoctor *doctor, VfHost *host, const VfIommuStatus 
                        : boot->loader == VF_BOOT_LOADER_UNKNOWN      ? "not known"
                                                                      : "GRUB";
     g_autofree char *detail = NULL;
+    g_autofree char *grubby = NULL;
     const char *fix = NULL;
     VfCheckStatus status;
 
@@ -842,9 +843,14 @@ vf_doctor_check_boot_loader(VfDoctor *doctor, VfHost *host, const VfIommuStatus 
     } else {
         /* the 'iommu' check fails already; this one says where the options go */
         status = VF_CHECK_WARN;
+        const char *options = vf_iommu_kernel_options(host);
+
+        /* the options for this CPU; Intel's with the AMD ones named when it is not known */
+        grubby = g_strdup_printf("sudo grubby --update-kernel=ALL --args=\"%s\"%s, then reboot.",
+                                 options ? options : "intel_iommu=on iommu=pt",
+                                 options ? "" : " (amd_iommu=on on AMD)");
         fix = boot->loader == VF_BOOT_LOADER_GRUB_NO_DROPIN
-                  ? "grubby --update-kernel=ALL --args=\"intel_iommu=on iommu=pt\" (amd_iommu=on "
-                    "on AMD), then reboot."
+                  ? grubby
                   : "sudo virtflow setup --grub (writes the options where this boot loader reads "
                     "them), then follow what it says and reboot.";
     }

@@ -19,6 +19,19 @@ vf_module_state_to_string(VfModuleState state)
     return state < VF_MODULE_LAST ? vf_module_state_names[state] : "missing";
 }
 
+const char *
+vf_iommu_kernel_options(VfHost *host)
+{
+    g_autofree char *cpuinfo = vf_host_read_opt(host, "/proc/cpuinfo");
+
+    /* vendor_id: Hygon's Dhyana has AMD's IOMMU */
+    if (cpuinfo && (strstr(cpuinfo, "AuthenticAMD") || strstr(cpuinfo, "HygonGenuine")))
+        return "amd_iommu=on iommu=pt";
+    if (cpuinfo && strstr(cpuinfo, "GenuineIntel"))
+        return "intel_iommu=on iommu=pt";
+    return NULL;
+}
+
 static gboolean
 vf_cmdline_has(char **args, const char *arg)
 {
@@ -52,15 +65,30 @@ vf_iommu_status_new(VfHost *host)
         st->fix = g_strdup("Remove intel_iommu=off / amd_iommu=off / iommu=off from the kernel "
                            "command line (GRUB_CMDLINE_LINUX_DEFAULT in /etc/default/grub), run "
                            "update-grub and reboot.");
-    } else if (st->hardware) {
-        st->verdict = g_strdup("An IOMMU was found but the kernel made no IOMMU groups.");
-        st->fix = g_strdup("Add intel_iommu=on iommu=pt (Intel) or amd_iommu=on iommu=pt (AMD) "
-                           "to the kernel command line, run update-grub and reboot.");
     } else {
-        st->verdict = g_strdup("No IOMMU is active: GPU passthrough is impossible until it is.");
-        st->fix = g_strdup("Enable VT-d (Intel) or AMD-Vi/IOMMU (AMD) in the firmware setup, then "
-                           "add intel_iommu=on iommu=pt (or amd_iommu=on iommu=pt) to the kernel "
-                           "command line, run update-grub and reboot.");
+        /* the options and the firmware's name for this CPU; both when it is not known */
+        const char *options = vf_iommu_kernel_options(host);
+        gboolean amd = options && g_str_has_prefix(options, "amd_");
+        const char *add = options ? options
+                                  : "intel_iommu=on iommu=pt (Intel) or amd_iommu=on iommu=pt "
+                                    "(AMD)";
+
+        if (st->hardware) {
+            st->verdict = g_strdup("An IOMMU was found but the kernel made no IOMMU groups.");
+            st->fix = g_strdup_printf("Add %s to the kernel command line ('sudo virtflow setup "
+                                      "--grub' does it), run update-grub and reboot.",
+                                      add);
+        } else {
+            st->verdict =
+                g_strdup("No IOMMU is active: GPU passthrough is impossible until it is.");
+            st->fix = g_strdup_printf(
+                "Enable %s in the firmware setup, then add %s to the kernel command line "
+                "('sudo virtflow setup --grub' does it), run update-grub and reboot.",
+                !options ? "VT-d (Intel) or AMD-Vi/IOMMU (AMD)"
+                : amd    ? "the IOMMU (AMD-Vi; often called IOMMU or AMD CBS > NBIO > IOMMU)"
+                         : "VT-d (Intel Virtualization Technology for Directed I/O)",
+                add);
+        }
     }
     return st;
 }

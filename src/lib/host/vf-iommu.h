@@ -21,6 +21,10 @@ typedef struct {
 } VfIommuStatus;
 
 VfIommuStatus *vf_iommu_status_new(VfHost *host);
+/* The kernel options that turn the IOMMU on for the host's CPU (/proc/cpuinfo's vendor):
+ * "amd_iommu=on iommu=pt" or "intel_iommu=on iommu=pt"; NULL when the vendor is neither or
+ * unknown (a captured tree without /proc/cpuinfo). */
+const char *vf_iommu_kernel_options(VfHost *host);
 void vf_iommu_status_free(VfIommuStatus *status);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfIommuStatus, vf_iommu_status_free)
 

@@ -606,15 +606,14 @@ vf_boot_config_new(VfHost *host)
     return config;
 }
 
-/* The kernel options that turn the IOMMU on for this machine's CPU. */
+/* The kernel options that turn the IOMMU on for this machine's CPU (Intel's when it is not
+ * known: the IOMMU is on by default on AMD, where the option does no harm either way). */
 static const char *
 vf_setup_iommu_options(VfHost *host)
 {
-    g_autofree char *cpuinfo = vf_host_read_opt(host, "/proc/cpuinfo");
+    const char *options = vf_iommu_kernel_options(host);
 
-    if (cpuinfo && strstr(cpuinfo, "AuthenticAMD"))
-        return "amd_iommu=on iommu=pt";
-    return "intel_iommu=on iommu=pt";
+    return options ? options : "intel_iommu=on iommu=pt";
 }
 
 /* The GRUB drop-in: update-grub sources it after /etc/default/grub, so it appends to what
