@@ -41,6 +41,7 @@
 #include "vf-hook-stdin.h"
 
 #include "core/vf-error.h"
+#include "domain/vf-domain-record.h"
 #include "domain/vf-domain-xml.h"
 #include "host/vf-gpu.h"
 #include "host/vf-input.h"
@@ -844,16 +845,38 @@ vf_hook_tune_journaled(const VfHookArgs *args)
     return host != NULL && vf_tune_run_is_journaled(host, args->name);
 }
 
-/* VirtFlow's record in the domain XML (freed here): the GPU and its devices, and for
- * prepare the profile (its evdev devices are checked before the start). */
+/* Tune's record in @doc, read only where the XML text spells out tune's namespace, as
+ * vf_tune_runtime_from_domain_xml() reads it (so a record the text does not name is no
+ * record, as it always was). */
+static gboolean
+vf_hook_read_tune(xmlDoc *doc, gboolean spelled, VfTuneRuntime **ret_tune, GError **error)
+{
+    if (!spelled) {
+        *ret_tune = NULL;
+        return TRUE;
+    }
+    return vf_tune_runtime_from_domain_doc(doc, ret_tune, error);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
+
+/* VirtFlow's records in the domain XML (freed here): the GPU and its devices, and for
+ * prepare the profile (its evdev devices are checked before the start). The XML is parsed
+ * once; each record is read from that document. */
 static VfHookParse
 vf_hook_parse(const VfHookArgs *args, VfHookAction action, char *xml, char **ret_gpu,
               GPtrArray **ret_devices, VfProfile **ret_profile, VfTuneRuntime **ret_tune,
               VfHookResult *res)
 {
     g_autoptr(GError) error = NULL;
-    gboolean ours = vf_domain_xml_get_passthrough(xml, ret_gpu, ret_devices, &error);
+    g_autofree char *name = NULL;
+    gboolean tune_spelled = strstr(xml, VF_TUNE_XML_NAMESPACE) != NULL;
+    g_autoptr(xmlDoc) doc = vf_domain_doc_parse(xml, &name, &error);
+    /* release too: the USB controller of --input usb-controller:BDF goes back (profile) */
+    gboolean ours = doc != NULL && vf_domain_doc_get_passthrough(doc, name, ret_gpu, ret_devices,
+                                                                 ret_profile, &error);
 
+    g_free(xml);
     /* no passthrough record: tuned only (issue 14)? prepare needs the tune record; release
      * works from the journal, and is ours as long as the record or a journal is there */
     if (!ours && error == NULL) {
@@ -861,27 +884,22 @@ vf_hook_parse(const VfHookArgs *args, VfHookAction action, char *xml, char **ret
 
         *ret_devices = g_ptr_array_new();
         if (action == VF_HOOK_ACTION_PREPARE) {
-            tuned = !vf_tune_runtime_from_domain_xml(xml, ret_tune, &error) || *ret_tune != NULL;
+            tuned = !vf_hook_read_tune(doc, tune_spelled, ret_tune, &error) || *ret_tune != NULL;
         } else {
             g_autoptr(VfTuneRuntime) rt = NULL;
 
             /* a damaged record counts: release works from the journal, never the record */
-            tuned = !vf_tune_runtime_from_domain_xml(xml, &rt, NULL) || rt != NULL ||
+            tuned = !vf_hook_read_tune(doc, tune_spelled, &rt, NULL) || rt != NULL ||
                     vf_hook_tune_journaled(args);
         }
-        if (!tuned) {
-            g_free(xml);
+        if (!tuned)
             return VF_HOOK_PARSE_NOT_OURS;
-        }
         ours = TRUE; /* *ret_gpu stays NULL: tune only */
-    } else if (ours) {
-        /* release too: the USB controller of --input usb-controller:BDF goes back */
+    } else if (ours && action == VF_HOOK_ACTION_PREPARE) {
         /* issue 14: tune's record, for prepare only: release gives back what the journal
          * says, so a damaged record never keeps the GPU from going home */
-        if (vf_domain_xml_get_profile(xml, ret_profile, &error) && action == VF_HOOK_ACTION_PREPARE)
-            vf_tune_runtime_from_domain_xml(xml, ret_tune, &error);
+        vf_hook_read_tune(doc, tune_spelled, ret_tune, &error);
     }
-    g_free(xml);
     if (ours && error == NULL)
         return VF_HOOK_PARSE_OK;
     if (error == NULL)

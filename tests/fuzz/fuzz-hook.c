@@ -2,7 +2,8 @@
 /*
  * fuzz-hook: what the libvirt hook reads before it touches the host: its command line
  * (vf_hook_args_parse(), both programs), the gate's scan of stdin (vf-hook-gate.c) and
- * the worker's read of the domain XML (virtflow-hook.c: NUL check, then the record)
+ * the worker's read of the domain XML (virtflow-hook.c: NUL check, then the records, all
+ * from one parse: checked to answer as the string readers, each of which parses alone)
  *
  * Input: the arguments one a line (argv[0] first) up to an empty line, then the domain
  * XML libvirtd would write on stdin. Whoever can define a domain chooses its name (an
@@ -28,6 +29,11 @@
 #include "tune/vf-tune-runtime.h"
 #define VF_FUZZ_HAVE_TUNE 1
 #endif
+/* the worker's one parse for every record (a tree before it parsed once per record) */
+#if defined(VF_FUZZ_HAVE_TUNE) && defined(VF_TUNE_RUNTIME_FROM_DOC)
+#include "domain/vf-domain-record.h"
+#define VF_FUZZ_HAVE_DOC_READERS 1
+#endif
 /* what the hook searches for: both records' namespaces (a tree before issue 14's tune-only
  * hook searched for the passthrough namespace) */
 #ifndef VF_HOOK_XML_NAMESPACE_PREFIX
@@ -43,6 +49,48 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
     return 0;
 }
 
+#ifdef VF_FUZZ_HAVE_DOC_READERS
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
+
+/* The worker parses once and reads each record from that document: the same answers as
+ * the string readers, each of which parses on its own. */
+static void
+vf_fuzz_worker_doc(const char *xml, gboolean ours, const char *gpu, guint n_devices,
+                   const GError *error)
+{
+    g_autoptr(GError) doc_error = NULL;
+    g_autofree char *name = NULL;
+    g_autofree char *doc_gpu = NULL;
+    g_autoptr(GPtrArray) doc_devices = NULL;
+    g_autoptr(VfProfile) profile = NULL;
+    g_autoptr(xmlDoc) doc = vf_domain_doc_parse(xml, &name, &doc_error);
+    gboolean doc_ours = doc != NULL && vf_domain_doc_get_passthrough(
+                                           doc, name, &doc_gpu, &doc_devices, &profile, &doc_error);
+
+    vf_fuzz_check(doc_ours == ours);
+    vf_fuzz_check((doc_error == NULL) == (error == NULL));
+    vf_fuzz_check(error == NULL || g_str_equal(doc_error->message, error->message));
+    if (doc_ours) {
+        vf_fuzz_check(g_strcmp0(doc_gpu, gpu) == 0 && doc_devices->len == n_devices);
+        vf_fuzz_check(profile != NULL);
+    }
+    if (doc != NULL && !doc_ours && doc_error == NULL &&
+        strstr(xml, VF_TUNE_XML_NAMESPACE) != NULL) {
+        g_autoptr(VfTuneRuntime) rt = NULL;
+        g_autoptr(VfTuneRuntime) doc_rt = NULL;
+        g_autoptr(GError) tune_error = NULL;
+        g_autoptr(GError) doc_tune_error = NULL;
+        gboolean read = vf_tune_runtime_from_domain_xml(xml, &rt, &tune_error);
+
+        vf_fuzz_check(vf_tune_runtime_from_domain_doc(doc, &doc_rt, &doc_tune_error) == read);
+        vf_fuzz_check((rt == NULL) == (doc_rt == NULL));
+        vf_fuzz_check(read || g_str_equal(doc_tune_error->message, tune_error->message));
+        vf_fuzz_check(rt == NULL || (g_strcmp0(rt->host_cpus, doc_rt->host_cpus) == 0 &&
+                                     rt->hugepage_count == doc_rt->hugepage_count));
+    }
+}
+#endif
+
 /* the worker's main(), from stdin to the record: FALSE where it would exit 0 */
 static void
 vf_fuzz_worker(const char *xml, size_t len)
@@ -50,13 +98,18 @@ vf_fuzz_worker(const char *xml, size_t len)
     g_autoptr(GError) error = NULL;
     g_autofree char *gpu = NULL;
     g_autoptr(GPtrArray) devices = NULL;
+    gboolean ours;
 
     if (memmem(xml, len, VF_HOOK_XML_NAMESPACE_PREFIX, strlen(VF_HOOK_XML_NAMESPACE_PREFIX)) ==
         NULL)
         return;
     if (strlen(xml) != len)
         return; /* "contains a NUL byte": refused */
-    if (vf_domain_xml_get_passthrough(xml, &gpu, &devices, &error)) {
+    ours = vf_domain_xml_get_passthrough(xml, &gpu, &devices, &error);
+#ifdef VF_FUZZ_HAVE_DOC_READERS
+    vf_fuzz_worker_doc(xml, ours, gpu, devices ? devices->len : 0, error);
+#endif
+    if (ours) {
         vf_fuzz_check(gpu != NULL && devices != NULL);
         for (guint i = 0; i < devices->len; i++) {
             const VfPassthroughDevice *d = devices->pdata[i];

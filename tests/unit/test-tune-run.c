@@ -11,6 +11,7 @@
  *  - isolation: user.slice, system.slice and init.scope on the host's CPUs at prepare,
  *    back on every CPU at release and, after a crash, at recover.
  */
+#include "vf-test-systemd.h"
 #include "vf-test-util.h"
 
 #include "tune/vf-tune-run.h"
@@ -395,176 +396,23 @@ test_pages_recover(void)
 /* ---- isolation, against a stand-in systemd ---- */
 
 typedef struct {
-    GDBusConnection *conn;
-    GMainContext *context;
-    GMainLoop *loop;
-    GThread *thread;
-    GMutex lock;
-    GCond cond;
-    gboolean ready;
-    gboolean fail_system_slice; /* answer SetUnitProperties for system.slice with an error */
-    GHashTable *allowed;        /* unit → "0-1" as systemctl show prints it, "" for all */
-    guint calls;
-} FakeManager;
-
-static const char fake_xml[] =
-    "<node><interface name='org.freedesktop.systemd1.Manager'>"
-    "<method name='SetUnitProperties'><arg type='s' direction='in'/><arg type='b' "
-    "direction='in'/><arg type='a(sv)' direction='in'/></method>"
-    "</interface></node>";
-
-/* The mask as systemd prints a cpu set ("0-1,4"). */
-static char *
-fake_mask_text(GVariant *bytes)
-{
-    gsize n = 0;
-    const guint8 *data = g_variant_get_fixed_array(bytes, &n, 1);
-    GString *out = g_string_new(NULL);
-
-    for (guint cpu = 0; cpu < n * 8; cpu++) {
-        guint last = cpu;
-
-        if (!(data[cpu / 8] & (1u << (cpu % 8))))
-            continue;
-        while (last + 1 < n * 8 && (data[(last + 1) / 8] & (1u << ((last + 1) % 8))))
-            last++;
-        g_string_append_printf(out, "%s%u", out->len ? "," : "", cpu);
-        if (last > cpu)
-            g_string_append_printf(out, "-%u", last);
-        cpu = last;
-    }
-    return g_string_free(out, FALSE);
-}
-
-static void
-fake_method(GDBusConnection *conn G_GNUC_UNUSED, const char *sender G_GNUC_UNUSED,
-            const char *path G_GNUC_UNUSED, const char *iface G_GNUC_UNUSED,
-            const char *method G_GNUC_UNUSED, GVariant *params, GDBusMethodInvocation *invocation,
-            gpointer data)
-{
-    FakeManager *fake = data;
-    const char *unit;
-    gboolean runtime;
-    g_autoptr(GVariantIter) props = NULL;
-    const char *name;
-    GVariant *value;
-
-    g_variant_get(params, "(&sba(sv))", &unit, &runtime, &props);
-    g_mutex_lock(&fake->lock);
-    fake->calls++;
-    g_mutex_unlock(&fake->lock);
-    if (fake->fail_system_slice && g_str_equal(unit, "system.slice")) {
-        g_dbus_method_invocation_return_dbus_error(
-            invocation, "org.freedesktop.DBus.Error.AccessDenied", "Access denied");
-        return;
-    }
-    /* VirtFlow's changes are runtime ones only: a persistent one would outlive a crash */
-    if (!runtime) {
-        g_dbus_method_invocation_return_dbus_error(
-            invocation, "org.freedesktop.DBus.Error.InvalidArgs", "not runtime");
-        return;
-    }
-    while (g_variant_iter_next(props, "(&sv)", &name, &value)) {
-        if (g_str_equal(name, "AllowedCPUs") && g_variant_is_of_type(value, G_VARIANT_TYPE("ay"))) {
-            g_mutex_lock(&fake->lock);
-            g_hash_table_insert(fake->allowed, g_strdup(unit), fake_mask_text(value));
-            g_mutex_unlock(&fake->lock);
-        }
-        g_variant_unref(value);
-    }
-    g_dbus_method_invocation_return_value(invocation, NULL);
-}
-
-static const GDBusInterfaceVTable fake_vtable = {.method_call = fake_method};
-
-static gpointer
-fake_thread(gpointer data)
-{
-    FakeManager *fake = data;
-    g_autoptr(GDBusNodeInfo) info = g_dbus_node_info_new_for_xml(fake_xml, NULL);
-    guint reg;
-
-    g_main_context_push_thread_default(fake->context);
-    reg = g_dbus_connection_register_object(fake->conn, "/org/freedesktop/systemd1",
-                                            info->interfaces[0], &fake_vtable, fake, NULL, NULL);
-    for (guint tries = 0;; tries++) {
-        g_autoptr(GVariant) owned = NULL;
-        guint32 reply = 0;
-
-        owned = g_dbus_connection_call_sync(
-            fake->conn, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-            "RequestName", g_variant_new("(su)", "org.freedesktop.systemd1", 4),
-            G_VARIANT_TYPE("(u)"), G_DBUS_CALL_FLAGS_NONE, -1, NULL, NULL);
-        g_assert_nonnull(owned);
-        g_variant_get(owned, "(u)", &reply);
-        if (reply == 1)
-            break;
-        g_assert_cmpuint(tries, <, 500);
-        g_usleep(10000);
-    }
-    g_mutex_lock(&fake->lock);
-    fake->ready = TRUE;
-    g_cond_signal(&fake->cond);
-    g_mutex_unlock(&fake->lock);
-    g_main_loop_run(fake->loop);
-    g_dbus_connection_unregister_object(fake->conn, reg);
-    g_main_context_pop_thread_default(fake->context);
-    return NULL;
-}
-
-static GTestDBus *test_bus;
-
-typedef struct {
     GDBusConnection *client;
-    FakeManager fake;
+    VfTestSystemd *fake;
     VfTestHost *th;
 } Fixture;
-
-static GDBusConnection *
-fake_connect(void)
-{
-    GDBusConnection *conn =
-        g_dbus_connection_new_for_address_sync(g_test_dbus_get_bus_address(test_bus),
-                                               G_DBUS_CONNECTION_FLAGS_AUTHENTICATION_CLIENT |
-                                                   G_DBUS_CONNECTION_FLAGS_MESSAGE_BUS_CONNECTION,
-                                               NULL, NULL, NULL);
-
-    g_assert_nonnull(conn);
-    return conn;
-}
 
 static void
 fixture_set_up(Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
-    f->client = fake_connect();
-    f->fake.context = g_main_context_new();
-    f->fake.loop = g_main_loop_new(f->fake.context, FALSE);
-    f->fake.allowed = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-    g_mutex_init(&f->fake.lock);
-    g_cond_init(&f->fake.cond);
-    g_main_context_push_thread_default(f->fake.context);
-    f->fake.conn = fake_connect();
-    g_main_context_pop_thread_default(f->fake.context);
-    f->fake.thread = g_thread_new("fake-systemd", fake_thread, &f->fake);
-    g_mutex_lock(&f->fake.lock);
-    while (!f->fake.ready)
-        g_cond_wait(&f->fake.cond, &f->fake.lock);
-    g_mutex_unlock(&f->fake.lock);
+    f->client = vf_test_systemd_connect();
+    f->fake = vf_test_systemd_new(VF_TEST_SYSTEMD_JOB_DONE);
     f->th = vf_pages_host(0, 0, 100000);
 }
 
 static void
 fixture_tear_down(Fixture *f, gconstpointer data G_GNUC_UNUSED)
 {
-    g_main_loop_quit(f->fake.loop);
-    g_thread_join(f->fake.thread);
-    g_dbus_connection_close_sync(f->fake.conn, NULL, NULL);
-    g_object_unref(f->fake.conn);
-    g_main_loop_unref(f->fake.loop);
-    g_main_context_unref(f->fake.context);
-    g_mutex_clear(&f->fake.lock);
-    g_cond_clear(&f->fake.cond);
-    g_hash_table_unref(f->fake.allowed);
+    g_clear_pointer(&f->fake, vf_test_systemd_free);
     g_dbus_connection_close_sync(f->client, NULL, NULL);
     g_object_unref(f->client);
     vf_test_host_free(f->th);
@@ -577,13 +425,11 @@ fake_units(Fixture *f)
     static const char *const units[] = {"user.slice", "system.slice", "init.scope"};
     GString *out = g_string_new(NULL);
 
-    g_mutex_lock(&f->fake.lock);
     for (guint i = 0; i < G_N_ELEMENTS(units); i++) {
-        const char *v = g_hash_table_lookup(f->fake.allowed, units[i]);
+        g_autofree char *v = vf_test_systemd_dup_allowed(f->fake, units[i]);
 
         g_string_append_printf(out, "%s%s=%s", i ? " " : "", units[i], v ? v : "-");
     }
-    g_mutex_unlock(&f->fake.lock);
     return g_string_free(out, FALSE);
 }
 
@@ -632,7 +478,7 @@ test_isolate_refused(Fixture *f, gconstpointer data G_GNUC_UNUSED)
     g_autofree char *summary = NULL;
     g_autofree char *after = NULL;
 
-    f->fake.fail_system_slice = TRUE;
+    f->fake->fail_unit = "system.slice";
     rt->hugepage_size_kib = 2048;
     rt->hugepage_count = 64;
     g_assert_false(vf_tune_run_prepare(f->th->host, f->client, "win11", rt, &summary, &error));
@@ -668,10 +514,10 @@ test_isolate_recover(Fixture *f, gconstpointer data G_GNUC_UNUSED)
     vf_assert_contains(recovered, "win11: systemd's slices back on every CPU");
     g_assert_cmpuint(vf_journals(f->th), ==, 0);
     /* nothing left: release afterwards asks systemd nothing */
-    calls = f->fake.calls;
+    calls = vf_test_systemd_count_calls(f->fake);
     g_clear_pointer(&recovered, g_free);
     g_assert_true(vf_tune_run_release(f->th->host, f->client, "win11", &recovered, &error));
-    g_assert_cmpuint(f->fake.calls, ==, calls);
+    g_assert_cmpuint(vf_test_systemd_count_calls(f->fake), ==, calls);
 }
 
 /* Two isolated VMs: the first to stop leaves the slices on the other's host CPUs. */
@@ -720,10 +566,8 @@ main(int argc, char **argv)
     ADD("/tune/isolate/recover", test_isolate_recover);
     ADD("/tune/isolate/two-vms", test_isolate_two_vms);
 #undef ADD
-    test_bus = g_test_dbus_new(G_TEST_DBUS_NONE);
-    g_test_dbus_up(test_bus);
+    vf_test_systemd_bus_up();
     rc = g_test_run();
-    g_test_dbus_down(test_bus);
-    g_object_unref(test_bus);
+    vf_test_systemd_bus_down();
     return rc;
 }

@@ -165,11 +165,21 @@ gboolean vf_domain_record_profile_is_default(const VfProfile *profile);
 /* Move @element (already unlinked, formerly at column @indent) into the record. */
 void vf_domain_record_add_removed(xmlNode *record, guint position, xmlNode *element, guint indent);
 
-/* The parser and writer of every domain rewrite (vf-domain-xml.c), shared with tune/:
+/* The parser and writer of every domain rewrite (vf-domain-xml.c), shared with tune/ and
+ * the libvirt hook (which reads every record from one parse):
  * the same limits, no DTD, no entities, the layout kept. The document (transfer full) and
  * *@out_name (the domain's name, "(unnamed)" without one), or NULL with VF_ERROR_XML. */
 xmlDoc *vf_domain_doc_parse(const char *xml, char **out_name, GError **error);
 /* The document as libvirt prints it (no XML declaration); NULL with VF_ERROR_FAILED. */
 char *vf_domain_doc_format(xmlDoc *doc, GError **error);
+/* vf_domain_xml_get_passthrough() and vf_domain_xml_get_profile() in one, on a document
+ * from vf_domain_doc_parse() (@name: the name it gave), so that a reader of several
+ * records parses once (the libvirt hook). TRUE with *@out_gpu, *@out_devices (a new
+ * reference) and *@out_profile (never NULL: the default profile when none is recorded),
+ * each optional, when the domain carries VirtFlow's record; FALSE without error when it
+ * does not; FALSE with VF_ERROR_XML when the record is damaged. @doc is not changed. */
+gboolean vf_domain_doc_get_passthrough(xmlDoc *doc, const char *name, char **out_gpu,
+                                       GPtrArray **out_devices, VfProfile **out_profile,
+                                       GError **error);
 
 G_END_DECLS

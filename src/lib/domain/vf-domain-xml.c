@@ -1610,19 +1610,13 @@ gboolean
 vf_domain_xml_get_profile(const char *xml, VfProfile **out_profile, GError **error)
 {
     g_autoptr(xmlDoc) doc = NULL;
-    g_autoptr(VfDomainRecord) record = NULL;
     g_autofree char *name = NULL;
 
     g_return_val_if_fail(xml != NULL, FALSE);
     g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
-    if (!vf_domain_xml_read(xml, &doc, &name, &record, error))
-        return FALSE;
-    if (record == NULL)
-        return FALSE;
-    if (out_profile != NULL)
-        *out_profile = g_steal_pointer(&record->profile);
-    return TRUE;
+    doc = vf_domain_xml_parse(xml, &name, error);
+    return doc != NULL && vf_domain_doc_get_passthrough(doc, name, NULL, NULL, out_profile, error);
 }
 
 char *
@@ -1645,26 +1639,40 @@ vf_domain_xml_deactivate(const char *xml, GError **error)
 }
 
 gboolean
+vf_domain_doc_get_passthrough(xmlDoc *doc, const char *name, char **out_gpu,
+                              GPtrArray **out_devices, VfProfile **out_profile, GError **error)
+{
+    g_autoptr(VfDomainRecord) record = NULL;
+
+    g_return_val_if_fail(doc != NULL, FALSE);
+    g_return_val_if_fail(name != NULL, FALSE);
+    g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
+    /* the record points into @doc, which the caller keeps: it is freed here, first */
+    if (!vf_domain_xml_load_record(doc, name, &record, error) || record == NULL)
+        return FALSE;
+    if (out_gpu != NULL)
+        *out_gpu = g_steal_pointer(&record->gpu);
+    if (out_devices != NULL)
+        *out_devices = g_ptr_array_ref(record->devices);
+    if (out_profile != NULL)
+        *out_profile = g_steal_pointer(&record->profile);
+    return TRUE;
+}
+
+gboolean
 vf_domain_xml_get_passthrough(const char *xml, char **out_gpu, GPtrArray **out_devices,
                               GError **error)
 {
     g_autoptr(xmlDoc) doc = NULL;
-    g_autoptr(VfDomainRecord) record = NULL;
     g_autofree char *name = NULL;
 
     g_return_val_if_fail(xml != NULL, FALSE);
     g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
 
-    if (!vf_domain_xml_read(xml, &doc, &name, &record, error))
-        return FALSE;
-    if (record == NULL)
-        return FALSE;
-
-    if (out_gpu != NULL)
-        *out_gpu = g_steal_pointer(&record->gpu);
-    if (out_devices != NULL)
-        *out_devices = g_ptr_array_ref(record->devices);
-    return TRUE;
+    doc = vf_domain_xml_parse(xml, &name, error);
+    return doc != NULL &&
+           vf_domain_doc_get_passthrough(doc, name, out_gpu, out_devices, NULL, error);
 }
 
 /* ---- inspection (doctor) ----------------------------------------------------------- */

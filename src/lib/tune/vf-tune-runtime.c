@@ -196,25 +196,17 @@ vf_tune_load(xmlNode *record, VfTuneRuntime *rt, GError **error)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(xmlDoc, xmlFreeDoc)
 
 gboolean
-vf_tune_runtime_from_domain_xml(const char *xml, VfTuneRuntime **out_runtime, GError **error)
+vf_tune_runtime_from_domain_doc(xmlDoc *doc, VfTuneRuntime **out_runtime, GError **error)
 {
-    g_autoptr(xmlDoc) doc = NULL;
     g_autoptr(VfTuneRuntime) rt = NULL;
-    g_autofree char *name = NULL;
     xmlNode *root;
     xmlNode *found = NULL;
 
-    /* the common case, without a parse: a domain that was never tuned */
-    if (strstr(xml, VF_TUNE_XML_NAMESPACE) == NULL) {
-        *out_runtime = NULL;
-        return TRUE;
-    }
-    /* the domain rewrite's parser: its size and attribute limits, no DTD, no entities */
-    doc = vf_domain_doc_parse(xml, &name, error);
-    if (doc == NULL)
-        return FALSE;
+    g_return_val_if_fail(doc != NULL, FALSE);
+    g_return_val_if_fail(error == NULL || *error == NULL, FALSE);
+
     root = xmlDocGetRootElement(doc);
-    for (xmlNode *child = root->children; child != NULL; child = child->next) {
+    for (xmlNode *child = root ? root->children : NULL; child != NULL; child = child->next) {
         if (child->type != XML_ELEMENT_NODE || child->ns != NULL ||
             !g_str_equal((const char *)child->name, "metadata"))
             continue;
@@ -240,4 +232,22 @@ vf_tune_runtime_from_domain_xml(const char *xml, VfTuneRuntime **out_runtime, GE
         return FALSE;
     *out_runtime = g_steal_pointer(&rt);
     return TRUE;
+}
+
+gboolean
+vf_tune_runtime_from_domain_xml(const char *xml, VfTuneRuntime **out_runtime, GError **error)
+{
+    g_autoptr(xmlDoc) doc = NULL;
+    g_autofree char *name = NULL;
+
+    /* the common case, without a parse: a domain that was never tuned */
+    if (strstr(xml, VF_TUNE_XML_NAMESPACE) == NULL) {
+        *out_runtime = NULL;
+        return TRUE;
+    }
+    /* the domain rewrite's parser: its size and attribute limits, no DTD, no entities */
+    doc = vf_domain_doc_parse(xml, &name, error);
+    if (doc == NULL)
+        return FALSE;
+    return vf_tune_runtime_from_domain_doc(doc, out_runtime, error);
 }

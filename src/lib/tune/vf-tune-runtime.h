@@ -24,6 +24,7 @@
 #pragma once
 
 #include <glib.h>
+#include <libxml/tree.h>
 
 G_BEGIN_DECLS
 
@@ -48,5 +49,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(VfTuneRuntime, vf_tune_runtime_free)
  */
 gboolean vf_tune_runtime_from_domain_xml(const char *xml, VfTuneRuntime **out_runtime,
                                          GError **error);
+
+/*
+ * As vf_tune_runtime_from_domain_xml(), on a document from vf_domain_doc_parse()
+ * (domain/vf-domain-record.h) that the caller keeps and other readers may share (the
+ * libvirt hook parses its stdin once). It reads the document whatever its text: the
+ * string reader's shortcut (no parse when the namespace's URI is not in the text) is the
+ * caller's to take. *@out_runtime (transfer full) as there; @doc is not changed.
+ */
+#define VF_TUNE_RUNTIME_FROM_DOC 1 /* for code built against older trees too (tests/fuzz) */
+gboolean vf_tune_runtime_from_domain_doc(xmlDoc *doc, VfTuneRuntime **out_runtime, GError **error);
 
 G_END_DECLS
