@@ -363,6 +363,7 @@ vfg_domains_from_vms(VirtFlowConnection *conn, GHashTable *profiles, GError **er
     for (guint i = 0; i < vms->len; i++) {
         VirtFlowVm *vm = vms->pdata[i];
         VfDomainInfo *info = g_new0(VfDomainInfo, 1);
+        g_autoptr(VirtFlowProfile) vprofile = NULL;
 
         info->name = g_strdup(virtflow_vm_get_name(vm));
         info->uuid = g_strdup(virtflow_vm_get_uuid(vm));
@@ -374,22 +375,24 @@ vfg_domains_from_vms(VirtFlowConnection *conn, GHashTable *profiles, GError **er
         info->vcpus = virtflow_vm_get_vcpus(vm);
         info->memory_kib = virtflow_vm_get_memory(vm);
         g_ptr_array_add(domains, info);
-        /* how an activated VM is used, from its record ("How it is used", Looking Glass) */
-        if (info->passthrough && virtflow_vm_get_input_devices(vm)) {
-            const char *const *paths = virtflow_vm_get_input_devices(vm);
+        /* how an activated VM is used, from its record ("How it is used", Looking Glass);
+         * one that cannot be read now (removed meanwhile) has none */
+        if (info->passthrough &&
+            (vprofile = virtflow_connection_dup_vm_profile(conn, info->uuid, NULL)) != NULL) {
             VfProfile *profile = vf_profile_new();
 
-            profile->view = (VfView)virtflow_vm_get_view(vm);
-            if (virtflow_vm_get_grab_toggle(vm))
-                vf_grab_toggle_from_string(virtflow_vm_get_grab_toggle(vm), &profile->grab_toggle,
-                                           NULL);
-            profile->usb_controller = g_strdup(virtflow_vm_get_usb_controller(vm));
-            for (guint p = 0; paths[p]; p++)
-                g_ptr_array_add(profile->evdev,
-                                vf_evdev_input_new(g_str_has_suffix(paths[p], "-event-kbd")
-                                                       ? VF_INPUT_KIND_KEYBOARD
-                                                       : VF_INPUT_KIND_MOUSE,
-                                                   paths[p]));
+            profile->view = (VfView)vprofile->view;
+            if (vprofile->grab_toggle)
+                vf_grab_toggle_from_string(vprofile->grab_toggle, &profile->grab_toggle, NULL);
+            profile->usb_controller = g_strdup(vprofile->usb_controller);
+            for (guint p = 0; vprofile->inputs && vprofile->inputs[p]; p++)
+                g_ptr_array_add(
+                    profile->evdev,
+                    vf_evdev_input_new(vprofile->input_kinds &&
+                                               g_strcmp0(vprofile->input_kinds[p], "keyboard") == 0
+                                           ? VF_INPUT_KIND_KEYBOARD
+                                           : VF_INPUT_KIND_MOUSE,
+                                       vprofile->inputs[p]));
             g_hash_table_insert(profiles, g_strdup(info->name), profile);
         }
     }

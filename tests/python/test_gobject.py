@@ -348,25 +348,28 @@ def test_vm_sizes_only_when_asked(demo):
 
 
 def test_activated_vm_profile_read_back(demo, demo_root):
-    """list_vms_full: how an activated VM is used, as its Activate recorded it."""
+    """dup_vm_profile: how an activated VM is used, as its Activate recorded it; the one way
+    to read it (a VirtFlowVm has no profile properties)."""
     host, conn = demo
     by_id = os.path.join(demo_root, "dev/input/by-id")
     kbd = "/dev/input/by-id/" + sorted(n for n in os.listdir(by_id) if n.endswith("-event-kbd"))[-1]
-    assert not {v.props.name: v for v in conn.list_vms_full()}[VM].get_input_devices(), \
-        "not activated: no profile"
+    assert conn.dup_vm_profile(VM) is None, "not activated: no profile"
     activate = VirtFlow.Flow.new(VirtFlow.FlowKind.ACTIVATE, host, conn, VM, None)
     activate.props.view = VirtFlow.View.LOOKING_GLASS
     activate.props.input_devices = [kbd]
     activate.props.grab_toggle = "alt-alt"
     assert activate.run(None)
-    vm = {v.props.name: v for v in conn.list_vms_full()}[VM]
-    assert vm.props.view == VirtFlow.View.LOOKING_GLASS == vm.get_view()
-    assert vm.props.input_devices == [kbd] == vm.get_input_devices()
-    assert vm.props.grab_toggle == "alt-alt" == vm.get_grab_toggle()
-    assert vm.props.usb_controller is None
-    plain = {v.props.name: v for v in conn.list_vms()}[VM]
-    assert not plain.get_input_devices() and plain.props.view == VirtFlow.View.MONITOR
+    uuid = conn.lookup_vm(VM).props.uuid
+    for key in (VM, uuid):
+        profile = conn.dup_vm_profile(key)
+        assert profile.view == VirtFlow.View.LOOKING_GLASS
+        assert list(profile.inputs) == [kbd] and list(profile.input_kinds) == ["keyboard"]
+        assert profile.grab_toggle == "alt-alt"
+        assert profile.usb_controller is None
+    names = {p.name for p in VirtFlow.Vm.list_properties()}
+    assert not names & {"view", "input-devices", "grab-toggle", "usb-controller"}
     assert VirtFlow.Flow.new(VirtFlow.FlowKind.DEACTIVATE, host, conn, VM, None).run(None)
+    assert conn.dup_vm_profile(VM) is None, "deactivated: no profile"
 
 
 def test_connection_opened_off_thread_signals_here(demo_root):

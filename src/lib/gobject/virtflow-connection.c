@@ -518,11 +518,9 @@ virtflow_connection_list_vms(VirtFlowConnection *conn, GError **error)
  * @conn: a #VirtFlowConnection
  * @error: return location for a #GError
  *
- * As virtflow_connection_list_vms(), with #VirtFlowVm:vcpus and #VirtFlowVm:memory read,
- * and for each activated VM how it is used, from its record (#VirtFlowVm:view,
- * #VirtFlowVm:input-devices, #VirtFlowVm:grab-toggle, #VirtFlowVm:usb-controller): one
- * more libvirt round trip per VM, two per activated VM (call it from a thread where there
- * are hundreds). A record that cannot be read leaves that VM's profile at the defaults.
+ * As virtflow_connection_list_vms(), with #VirtFlowVm:vcpus and #VirtFlowVm:memory read:
+ * one more libvirt round trip (call it from a thread where there are hundreds of VMs). How
+ * an activated VM is used is virtflow_connection_dup_vm_profile()'s.
  *
  * Returns: (transfer container) (element-type VirtFlowVm): the VMs, or %NULL with
  *   %VIRTFLOW_ERROR_LIBVIRT
@@ -531,26 +529,11 @@ GPtrArray *
 virtflow_connection_list_vms_full(VirtFlowConnection *conn, GError **error)
 {
     g_autoptr(GPtrArray) infos = NULL;
-    GPtrArray *vms;
 
     g_return_val_if_fail(VIRTFLOW_IS_CONNECTION(conn), NULL);
     if ((infos = vf_connection_list_domains_with_sizes(conn->conn, error)) == NULL)
         return NULL;
-    vms = virtflow_vms_from_infos(infos);
-    for (guint i = 0; i < infos->len; i++) {
-        const VfDomainInfo *info = infos->pdata[i];
-        g_autoptr(VfDomain) dom = NULL;
-        g_autofree char *xml = NULL;
-        g_autoptr(VfProfile) profile = NULL;
-
-        if (!info->passthrough)
-            continue;
-        dom = vf_connection_lookup_domain(conn->conn, info->name, NULL);
-        xml = dom ? vf_domain_dup_xml(dom, FALSE, NULL) : NULL;
-        if (xml && vf_domain_xml_get_profile(xml, &profile, NULL))
-            _virtflow_vm_set_profile(vms->pdata[i], profile);
-    }
-    return vms;
+    return virtflow_vms_from_infos(infos);
 }
 
 /**

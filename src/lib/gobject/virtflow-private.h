@@ -34,8 +34,6 @@ const char *_virtflow_connection_get_demo_root(VirtFlowConnection *conn);
 
 VirtFlowGpu *_virtflow_gpu_new_from_vf(const VfGpu *gpu);
 VirtFlowVm *_virtflow_vm_new_from_vf(const VfDomainInfo *info);
-/* An activated VM's profile (its record), as read by virtflow_connection_list_vms_full(). */
-void _virtflow_vm_set_profile(VirtFlowVm *vm, const VfProfile *profile);
 
 VirtFlowBlocker *_virtflow_blocker_new_from_vf(const VfBlocker *b);
 VirtFlowGpuWarning *_virtflow_gpu_warning_new_from_vf(const VfGpuWarning *w);

@@ -22,10 +22,6 @@ struct _VirtFlowVm {
     guint vcpus;
     guint64 memory_kib;
     /* how an activated VM is used (its record), when listed full */
-    VirtFlowView view;
-    GStrv input_devices;
-    char *grab_toggle;
-    char *usb_controller;
 };
 
 enum {
@@ -40,10 +36,6 @@ enum {
     PROP_GPU,
     PROP_VCPUS,
     PROP_MEMORY,
-    PROP_VIEW,
-    PROP_INPUT_DEVICES,
-    PROP_GRAB_TOGGLE,
-    PROP_USB_CONTROLLER,
     N_PROPS
 };
 
@@ -59,9 +51,6 @@ virtflow_vm_finalize(GObject *object)
     g_free(self->name);
     g_free(self->uuid);
     g_free(self->gpu);
-    g_strfreev(self->input_devices);
-    g_free(self->grab_toggle);
-    g_free(self->usb_controller);
     G_OBJECT_CLASS(virtflow_vm_parent_class)->finalize(object);
 }
 
@@ -100,18 +89,6 @@ virtflow_vm_get_property(GObject *object, guint prop_id, GValue *value, GParamSp
         break;
     case PROP_MEMORY:
         g_value_set_uint64(value, self->memory_kib);
-        break;
-    case PROP_VIEW:
-        g_value_set_enum(value, self->view);
-        break;
-    case PROP_INPUT_DEVICES:
-        g_value_set_boxed(value, self->input_devices);
-        break;
-    case PROP_GRAB_TOGGLE:
-        g_value_set_string(value, self->grab_toggle);
-        break;
-    case PROP_USB_CONTROLLER:
-        g_value_set_string(value, self->usb_controller);
         break;
     default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -190,38 +167,6 @@ virtflow_vm_class_init(VirtFlowVmClass *klass)
      * virtflow_connection_list_vms_full().
      */
     properties[PROP_MEMORY] = g_param_spec_uint64("memory", NULL, NULL, 0, G_MAXUINT64, 0, flags);
-    /**
-     * VirtFlowVm:view: (getter get_view)
-     *
-     * An activated VM listed with virtflow_connection_list_vms_full(): where its picture goes,
-     * from its passthrough record (the monitor otherwise).
-     */
-    properties[PROP_VIEW] =
-        g_param_spec_enum("view", NULL, NULL, VIRTFLOW_TYPE_VIEW, VIRTFLOW_VIEW_MONITOR, flags);
-    /**
-     * VirtFlowVm:input-devices: (getter get_input_devices)
-     *
-     * An activated VM listed with virtflow_connection_list_vms_full(): the keyboards and mice
-     * handed to it (`/dev/input/by-id` paths), from its record; %NULL otherwise.
-     */
-    properties[PROP_INPUT_DEVICES] =
-        g_param_spec_boxed("input-devices", NULL, NULL, G_TYPE_STRV, flags);
-    /**
-     * VirtFlowVm:grab-toggle: (getter get_grab_toggle)
-     *
-     * An activated VM listed with virtflow_connection_list_vms_full(): the keys that switch
-     * its keyboard and mouse between the host and the VM, as libvirt names them ("ctrl-ctrl",
-     * …); %NULL otherwise.
-     */
-    properties[PROP_GRAB_TOGGLE] = g_param_spec_string("grab-toggle", NULL, NULL, NULL, flags);
-    /**
-     * VirtFlowVm:usb-controller: (getter get_usb_controller)
-     *
-     * An activated VM listed with virtflow_connection_list_vms_full(): the PCI address of the
-     * USB controller passed through as its input, or %NULL.
-     */
-    properties[PROP_USB_CONTROLLER] =
-        g_param_spec_string("usb-controller", NULL, NULL, NULL, flags);
     g_object_class_install_properties(object_class, N_PROPS, properties);
 }
 
@@ -244,22 +189,6 @@ _virtflow_vm_new_from_vf(const VfDomainInfo *info)
     self->vcpus = info->vcpus;
     self->memory_kib = info->memory_kib;
     return self;
-}
-
-void
-_virtflow_vm_set_profile(VirtFlowVm *vm, const VfProfile *profile)
-{
-    GStrv paths = g_new0(char *, profile->evdev->len + 1);
-
-    for (guint i = 0; i < profile->evdev->len; i++)
-        paths[i] = g_strdup(((const VfEvdevInput *)profile->evdev->pdata[i])->path);
-    g_strfreev(vm->input_devices);
-    vm->input_devices = paths;
-    vm->view = (VirtFlowView)profile->view;
-    g_free(vm->grab_toggle);
-    vm->grab_toggle = g_strdup(vf_grab_toggle_to_string(profile->grab_toggle));
-    g_free(vm->usb_controller);
-    vm->usb_controller = g_strdup(profile->usb_controller);
 }
 
 /**
@@ -412,67 +341,3 @@ virtflow_vm_get_memory(VirtFlowVm *vm)
     return vm->memory_kib;
 }
 
-/**
- * virtflow_vm_get_view:
- * @vm: a #VirtFlowVm
- *
- * Where an activated VM's picture goes, when listed with virtflow_connection_list_vms_full().
- *
- * Returns: the value of #VirtFlowVm:view
- */
-VirtFlowView
-virtflow_vm_get_view(VirtFlowVm *vm)
-{
-    g_return_val_if_fail(VIRTFLOW_IS_VM(vm), VIRTFLOW_VIEW_MONITOR);
-    return vm->view;
-}
-
-/**
- * virtflow_vm_get_input_devices:
- * @vm: a #VirtFlowVm
- *
- * The keyboards and mice handed to an activated VM, when listed with
- * virtflow_connection_list_vms_full().
- *
- * Returns: (transfer none) (nullable) (array zero-terminated=1): the by-id paths (empty:
- *   none), or %NULL when not activated or not read
- */
-const char *const *
-virtflow_vm_get_input_devices(VirtFlowVm *vm)
-{
-    g_return_val_if_fail(VIRTFLOW_IS_VM(vm), NULL);
-    return (const char *const *)vm->input_devices;
-}
-
-/**
- * virtflow_vm_get_grab_toggle:
- * @vm: a #VirtFlowVm
- *
- * The keys that switch an activated VM's keyboard and mouse between the host and the VM,
- * when listed with virtflow_connection_list_vms_full().
- *
- * Returns: (transfer none) (nullable): libvirt's name of the keys ("ctrl-ctrl", …), or
- *   %NULL when not activated or not read
- */
-const char *
-virtflow_vm_get_grab_toggle(VirtFlowVm *vm)
-{
-    g_return_val_if_fail(VIRTFLOW_IS_VM(vm), NULL);
-    return vm->grab_toggle;
-}
-
-/**
- * virtflow_vm_get_usb_controller:
- * @vm: a #VirtFlowVm
- *
- * The USB controller passed through as an activated VM's input, when listed with
- * virtflow_connection_list_vms_full().
- *
- * Returns: (transfer none) (nullable): its PCI address, or %NULL
- */
-const char *
-virtflow_vm_get_usb_controller(VirtFlowVm *vm)
-{
-    g_return_val_if_fail(VIRTFLOW_IS_VM(vm), NULL);
-    return vm->usb_controller;
-}

@@ -25,9 +25,5 @@ gboolean virtflow_vm_get_passthrough(VirtFlowVm *vm);
 const char *virtflow_vm_get_gpu(VirtFlowVm *vm);
 guint virtflow_vm_get_vcpus(VirtFlowVm *vm);
 guint64 virtflow_vm_get_memory(VirtFlowVm *vm);
-VirtFlowView virtflow_vm_get_view(VirtFlowVm *vm);
-const char *const *virtflow_vm_get_input_devices(VirtFlowVm *vm);
-const char *virtflow_vm_get_grab_toggle(VirtFlowVm *vm);
-const char *virtflow_vm_get_usb_controller(VirtFlowVm *vm);
 
 G_END_DECLS
