@@ -145,6 +145,7 @@ vf_gpu_print_table(VfCli *cli, VirtFlowHost *host, VirtFlowHostReport *report)
     for (guint i = 0; i < gpus->len; i++) {
         VirtFlowGpu *gpu = gpus->pdata[i];
         GPtrArray *passthrough = virtflow_gpu_get_passthrough_devices(gpu);
+        GPtrArray *staying = virtflow_gpu_get_staying_devices(gpu);
         GPtrArray *blockers = virtflow_gpu_get_blockers(gpu);
         g_autofree char *vendor = g_strdup(virtflow_gpu_get_vendor(gpu));
         g_autofree char *name = g_strdup(virtflow_gpu_get_name(gpu));
@@ -166,6 +167,15 @@ vf_gpu_print_table(VfCli *cli, VirtFlowHost *host, VirtFlowHostReport *report)
             printf("%s%s (%s)", p ? ", " : "", m->address, m->driver ? m->driver : "no driver");
         }
         printf("\n");
+        if (staying->len > 0) {
+            printf("              stays with the host: ");
+            for (guint p = 0; p < staying->len; p++) {
+                const VirtFlowDevice *m = staying->pdata[p];
+
+                printf("%s%s (%s)", p ? ", " : "", m->address, m->driver ? m->driver : "no driver");
+            }
+            printf("\n");
+        }
         for (guint b = 0; b < blockers->len; b++) {
             const VirtFlowBlocker *bl = blockers->pdata[b];
 

@@ -119,6 +119,7 @@ static void
 vf_json_gpu(VfJson *b, VirtFlowGpu *gpu)
 {
     GPtrArray *passthrough = virtflow_gpu_get_passthrough_devices(gpu);
+    GPtrArray *staying = virtflow_gpu_get_staying_devices(gpu);
     GPtrArray *blockers = virtflow_gpu_get_blockers(gpu);
     GPtrArray *warnings = virtflow_gpu_get_warnings(gpu);
     GPtrArray *holders = virtflow_gpu_get_holders(gpu);
@@ -133,6 +134,11 @@ vf_json_gpu(VfJson *b, VirtFlowGpu *gpu)
     vf_json_begin_array(b);
     for (guint i = 0; i < passthrough->len; i++)
         vf_cli_json_pci_device(b, passthrough->pdata[i]);
+    vf_json_end_array(b);
+    vf_json_key(b, "staying");
+    vf_json_begin_array(b);
+    for (guint i = 0; i < staying->len; i++)
+        vf_cli_json_pci_device(b, staying->pdata[i]);
     vf_json_end_array(b);
     vf_json_key(b, "on_vfio");
     vf_json_bool(b, virtflow_gpu_get_on_vfio(gpu));

@@ -175,6 +175,8 @@ def test_gpus_blockers_holders_equal_cli_json(cli, fake_root):
         assert list(gpu.get_passthrough_addresses()) == e["passthrough_devices"]
         assert [(d.address, d.driver) for d in gpu.get_passthrough_devices()] == [
             (d["address"], d["driver"]) for d in e["passthrough"]]
+        assert [(d.address, d.driver) for d in gpu.get_staying_devices()] == [
+            (d["address"], d["driver"]) for d in e["staying"]]
         assert [(b.code, b.message, b.fix) for b in gpu.get_blockers()] == [
             (b["code"], b["message"], b["fix"]) for b in e["blockers"]]
         assert [(h.pid, h.comm, h.node, h.device, h.mapped) for h in gpu.get_holders()] == [

@@ -108,6 +108,7 @@ def gpu_as_cli(gpu):
         "functions": list(gpu.get_functions()),
         "passthrough_devices": list(gpu.get_passthrough_addresses()),
         "passthrough": [device_as_cli(d) for d in gpu.get_passthrough_devices()],
+        "staying": [device_as_cli(d) for d in gpu.get_staying_devices()],
         "on_vfio": gpu.props.on_vfio,
         "eligible": gpu.props.eligible,
         "blockers": [{"code": b.code, "message": b.message, "fix": b.fix}

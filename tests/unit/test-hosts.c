@@ -6,6 +6,7 @@
  * directory. The assertions are on what a user sees: which GPUs are listed, which may be
  * passed through, what moves with each, and why the others may not.
  */
+#include "vf-test-apu-host.h"
 #include "vf-test-util.h"
 
 #include <glib/gstdio.h>
@@ -941,6 +942,131 @@ test_all_blockers(void)
     vf_assert_contains(VF_MSG(error), "[in-use]");
 }
 
+/* ---- an AMD APU's iGPU next to the platform's functions (vf-test-apu-host.h) ---- */
+
+static char *
+vf_test_gpu_staying(const VfGpu *gpu)
+{
+    GString *out = g_string_new(NULL);
+
+    for (guint i = 0; i < gpu->staying->len; i++)
+        g_string_append_printf(out, "%s%s", i ? " " : "",
+                               ((VfPciDevice *)gpu->staying->pdata[i])->address);
+    return g_string_free(out, FALSE);
+}
+
+/* The iGPU takes its HDMI audio only: the PSP, the CPU's USB controllers and the audio
+ * functions, another vendor's and each in a group of its own, stay with the host. The
+ * NVIDIA card's four functions, in four groups, all move: they are the card's own. */
+static void
+test_apu_sets(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_test_apu_host, TRUE);
+    g_autoptr(VfHostReport) report = vf_test_report(th);
+    g_autoptr(GError) error = NULL;
+    VfGpu *igpu = vf_test_gpu(report, "0000:0e:00.0");
+    VfGpu *dgpu = vf_test_gpu(report, "0000:01:00.0");
+    g_autofree char *igpu_set = vf_test_gpu_set(igpu);
+    g_autofree char *igpu_staying = vf_test_gpu_staying(igpu);
+    g_autofree char *igpu_blockers = vf_test_gpu_blockers(igpu);
+    g_autofree char *dgpu_set = vf_test_gpu_set(dgpu);
+    g_autofree char *dgpu_staying = vf_test_gpu_staying(dgpu);
+
+    g_assert_cmpstr(igpu_set, ==, "0000:0e:00.0 0000:0e:00.1");
+    g_assert_cmpstr(igpu_staying, ==,
+                    "0000:0e:00.2 0000:0e:00.3 0000:0e:00.4 0000:0e:00.5 0000:0e:00.6");
+    g_assert_cmpuint(igpu->functions->len, ==, 7);
+    g_assert_cmpstr(igpu_blockers, ==, "");
+    g_assert_true(vf_gpu_is_eligible(igpu));
+
+    g_assert_cmpstr(dgpu_set, ==, "0000:01:00.0 0000:01:00.1 0000:01:00.2 0000:01:00.3");
+    g_assert_cmpstr(dgpu_staying, ==, "");
+
+    /* the HDMI audio stands for the iGPU; the PSP does not, and the error says why */
+    g_assert_true(vf_host_report_find_gpu(report, "0000:0e:00.1", &error) == igpu);
+    g_assert_no_error(error);
+    g_assert_null(vf_host_report_find_gpu(report, "0000:0e:00.2", &error));
+    g_assert_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT);
+    vf_assert_contains(VF_MSG(error), "0000:0e:00.2");
+    vf_assert_contains(VF_MSG(error), "stays with the host");
+    vf_assert_contains(VF_MSG(error), "0000:0e:00.0");
+}
+
+/* A bind of the iGPU writes for .0 and .1 only; the host keeps its PSP and USB. */
+static void
+test_apu_bind(void)
+{
+    static const char *const slot[] = {
+        "0000:0e:00.0", "0000:0e:00.1", "0000:0e:00.2", "0000:0e:00.3",
+        "0000:0e:00.4", "0000:0e:00.5", "0000:0e:00.6", NULL};
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_test_apu_host, TRUE);
+    g_autoptr(VfHostReport) report = vf_test_report(th);
+    g_autoptr(GError) error = NULL;
+    g_autoptr(VfTransition) t = vf_transition_new_bind(th->host, report, "0000:0e:00.0", &error);
+    g_autoptr(GPtrArray) writes = NULL;
+    g_autoptr(GString) devices = g_string_new(NULL);
+    g_autofree char *drivers = NULL;
+
+    g_assert_no_error(error);
+    g_assert_nonnull(t);
+    for (guint i = 0; i < vf_transition_get_devices(t)->len; i++)
+        g_string_append_printf(devices, "%s%s", i ? " " : "",
+                               ((VfDeviceOrigin *)vf_transition_get_devices(t)->pdata[i])->address);
+    g_assert_cmpstr(devices->str, ==, "0000:0e:00.0 0000:0e:00.1");
+    writes = vf_transition_dup_writes(t);
+    g_assert_cmpuint(writes->len, >, 0);
+    for (guint i = 0; i < writes->len; i++) {
+        const VfSysfsWrite *w = writes->pdata[i];
+
+        if (!g_str_equal(w->device, "0000:0e:00.0") && !g_str_equal(w->device, "0000:0e:00.1"))
+            g_error("a write for %s: %s < %s", w->device, w->path, w->value);
+        for (guint f = 2; slot[f]; f++)
+            vf_assert_not_contains(w->path, slot[f]);
+    }
+
+    g_assert_true(vf_transition_apply(t, &error));
+    g_assert_no_error(error);
+    drivers = vf_test_drivers(th, slot);
+    g_assert_cmpstr(drivers, ==,
+                    "0000:0e:00.0=vfio-pci 0000:0e:00.1=vfio-pci 0000:0e:00.2=ccp "
+                    "0000:0e:00.3=xhci_hcd 0000:0e:00.4=xhci_hcd 0000:0e:00.5=- "
+                    "0000:0e:00.6=snd_hda_intel");
+}
+
+/* Another vendor's function in the iGPU's own IOMMU group moves with it: the kernel gives
+ * no choice. */
+static const VfKmodelDevice vf_apu_shared_group_devices[] = {
+    {"0000:00:00.0", 0x060000, 0x1022, 0x14d8, NULL, NULL, -1, -1},
+    {"0000:00:08.1", 0x060400, 0x1022, 0x14dd, "pcieport", NULL, 9, -1},
+    {"0000:0e:00.0", 0x030000, 0x1002, 0x164e, "amdgpu", NULL, 21, 0, "0000:00:08.1",
+     "card0 renderD128"},
+    {"0000:0e:00.1", 0x040300, 0x1002, 0x1640, "snd_hda_intel", NULL, 22, -1, "0000:00:08.1", NULL,
+     NULL, "card0"},
+    {"0000:0e:00.2", 0x108000, 0x1022, 0x1649, "ccp", NULL, 21, -1, "0000:00:08.1"},
+    {"0000:0e:00.3", 0x0c0330, 0x1022, 0x15b6, "xhci_hcd", "xhci_pci", 24, -1, "0000:00:08.1"},
+    {NULL},
+};
+
+static const VfKmodelHost vf_apu_shared_group_host = {
+    .loaded = "vfio vfio_iommu_type1 vfio_pci pcieport amdgpu xhci_pci snd_hda_intel ccp",
+    .devices = vf_apu_shared_group_devices,
+};
+
+static void
+test_apu_shared_group(void)
+{
+    g_autoptr(VfTestHost) th = vf_test_host_new(&vf_apu_shared_group_host, TRUE);
+    g_autoptr(VfHostReport) report = vf_test_report(th);
+    VfGpu *gpu = vf_test_gpu(report, "0000:0e:00.0");
+    g_autofree char *set = vf_test_gpu_set(gpu);
+    g_autofree char *staying = vf_test_gpu_staying(gpu);
+    g_autofree char *blockers = vf_test_gpu_blockers(gpu);
+
+    g_assert_cmpstr(set, ==, "0000:0e:00.0 0000:0e:00.1 0000:0e:00.2");
+    g_assert_cmpstr(staying, ==, "0000:0e:00.3");
+    g_assert_cmpstr(blockers, ==, "");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -952,6 +1078,9 @@ main(int argc, char **argv)
     g_test_add_func("/hosts/four-functions", test_four_functions);
     g_test_add_func("/hosts/amd-switch/separate-groups", test_amd_switch);
     g_test_add_func("/hosts/amd-switch/shared-group", test_amd_switch_shared_group);
+    g_test_add_func("/hosts/apu/sets", test_apu_sets);
+    g_test_add_func("/hosts/apu/bind", test_apu_bind);
+    g_test_add_func("/hosts/apu/shared-group", test_apu_shared_group);
     g_test_add_func("/hosts/group-not-viable", test_group_not_viable);
     g_test_add_func("/hosts/report-for-gpu", test_report_for_gpu);
     g_test_add_func("/hosts/laptop-3d-controller", test_laptop_3d_controller);

@@ -5,8 +5,12 @@
  * the dGPU's slot sharing its IOMMU group (a board quirk), which an administrator has
  * bound to vfio-pci by hand (driver_override, unbind, drivers_probe through the model), as
  * for a VM of their own.
+ *
+ * vf-test-mkhost --apu ROOT: builds the AMD APU desktop of vf-test-apu-host.h (an NVIDIA
+ * boot display, a Raphael iGPU whose slot also holds the PSP and the CPU's USB), nothing
+ * written after the boot, for test-apu-cli.sh.
  */
-#include "demo/vf-kmodel.h"
+#include "vf-test-apu-host.h"
 
 #include <stdio.h>
 
@@ -34,8 +38,15 @@ main(int argc, char **argv)
     g_autoptr(VfHost) host = NULL;
     const char *nic = "0000:01:00.2";
 
+    if (argc == 3 && g_str_equal(argv[1], "--apu")) {
+        if (!vf_kmodel_build(argv[2], &vf_test_apu_host, &error)) {
+            fprintf(stderr, "%s: %s\n", argv[0], error->message);
+            return 1;
+        }
+        return 0;
+    }
     if (argc != 2) {
-        fprintf(stderr, "usage: %s ROOT\n", argv[0]);
+        fprintf(stderr, "usage: %s [--apu] ROOT\n", argv[0]);
         return 2;
     }
     if (!vf_kmodel_build(argv[1], &vf_host_spec, &error) ||

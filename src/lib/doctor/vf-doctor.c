@@ -294,9 +294,10 @@ vf_doctor_check_gpu_group(VfDoctor *doctor, const VfHostReport *report, const Vf
                           "No IOMMU group: the IOMMU is off (see the 'iommu' check).", NULL);
         return;
     }
-    /* every group of the slot's functions, bridges included: what a user would list */
-    for (guint i = 0; i < gpu->functions->len; i++) {
-        const VfPciDevice *fn = gpu->functions->pdata[i];
+    /* every group of what moves, bridges included: what a user would list (the functions
+     * of the slot that stay with the host, each in a group of its own, are named apart) */
+    for (guint i = 0; i < gpu->passthrough->len; i++) {
+        const VfPciDevice *fn = gpu->passthrough->pdata[i];
         gboolean seen = FALSE;
 
         for (guint g = 0; g < groups->len; g++)
@@ -312,6 +313,12 @@ vf_doctor_check_gpu_group(VfDoctor *doctor, const VfHostReport *report, const Vf
         g_string_append_printf(detail, "%sIOMMU group %d:", g ? "\n" : "", group);
         for (guint i = 0; i < members->len; i++)
             vf_doctor_append_device(detail, members->pdata[i]);
+    }
+    if (gpu->staying->len > 0) {
+        g_string_append(detail, "\nStays with the host (another vendor's function of the "
+                                "slot, in a group of its own):");
+        for (guint i = 0; i < gpu->staying->len; i++)
+            vf_doctor_append_device(detail, gpu->staying->pdata[i]);
     }
     for (guint i = 0; i < gpu->blockers->len; i++) {
         const VfBlocker *b = gpu->blockers->pdata[i];

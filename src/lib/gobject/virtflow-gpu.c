@@ -9,8 +9,10 @@
  *
  * One GPU of a #VirtFlowHost: a PCI display function, whatever its vendor, with its
  * verdict (eligible, or the #VirtFlowBlocker<!-- -->s that forbid it), the processes that
- * hold it, and its passthrough set: every function of its slot and every endpoint of their
- * IOMMU groups, the devices that move to vfio-pci together.
+ * hold it, and its passthrough set: the functions of its slot that are in its IOMMU group
+ * or have its vendor id, and every endpoint of their IOMMU groups, the devices that move
+ * to vfio-pci together. The other functions of its slot (an APU's PSP or USB controllers)
+ * stay with the host.
  *
  * A #VirtFlowGpu is a snapshot taken when the host was read; read the host again for
  * the present state. Its properties are those of `virtflow gpu list --json`.
@@ -33,6 +35,7 @@ struct _VirtFlowGpu {
     GStrv functions;
     GStrv passthrough_addresses;
     GPtrArray *passthrough; /* of VirtFlowDevice* */
+    GPtrArray *staying;     /* of VirtFlowDevice* */
     GPtrArray *blockers;    /* of VirtFlowBlocker* */
     GPtrArray *holders;     /* of VirtFlowHolder* */
     GPtrArray *warnings;    /* of VirtFlowGpuWarning* */
@@ -76,6 +79,7 @@ virtflow_gpu_finalize(GObject *object)
     g_strfreev(self->functions);
     g_strfreev(self->passthrough_addresses);
     g_clear_pointer(&self->passthrough, g_ptr_array_unref);
+    g_clear_pointer(&self->staying, g_ptr_array_unref);
     g_clear_pointer(&self->blockers, g_ptr_array_unref);
     g_clear_pointer(&self->holders, g_ptr_array_unref);
     g_clear_pointer(&self->warnings, g_ptr_array_unref);
@@ -291,6 +295,9 @@ _virtflow_gpu_new_from_vf(const VfGpu *gpu)
     for (guint i = 0; i < gpu->passthrough->len; i++)
         g_ptr_array_add(self->passthrough,
                         _virtflow_device_new_from_vf(gpu->passthrough->pdata[i]));
+    self->staying = g_ptr_array_new_with_free_func((GDestroyNotify)virtflow_device_free);
+    for (guint i = 0; i < gpu->staying->len; i++)
+        g_ptr_array_add(self->staying, _virtflow_device_new_from_vf(gpu->staying->pdata[i]));
     self->blockers = g_ptr_array_new_with_free_func((GDestroyNotify)virtflow_blocker_free);
     for (guint i = 0; i < gpu->blockers->len; i++)
         g_ptr_array_add(self->blockers, _virtflow_blocker_new_from_vf(gpu->blockers->pdata[i]));
@@ -559,6 +566,23 @@ virtflow_gpu_get_passthrough_devices(VirtFlowGpu *gpu)
 {
     g_return_val_if_fail(VIRTFLOW_IS_GPU(gpu), NULL);
     return gpu->passthrough;
+}
+
+/**
+ * virtflow_gpu_get_staying_devices:
+ * @gpu: a #VirtFlowGpu
+ *
+ * The functions of its slot that stay with the host when @gpu moves: those in an IOMMU
+ * group of their own with another vendor id than the GPU's, such as an AMD APU's PSP,
+ * USB controllers and audio next to its iGPU. Empty for a graphics card.
+ *
+ * Returns: (transfer none) (element-type VirtFlowDevice): the devices
+ */
+GPtrArray *
+virtflow_gpu_get_staying_devices(VirtFlowGpu *gpu)
+{
+    g_return_val_if_fail(VIRTFLOW_IS_GPU(gpu), NULL);
+    return gpu->staying;
 }
 
 /**

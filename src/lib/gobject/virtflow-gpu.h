@@ -32,6 +32,7 @@ const char *virtflow_gpu_get_verdict(VirtFlowGpu *gpu);
 const char *const *virtflow_gpu_get_functions(VirtFlowGpu *gpu);
 const char *const *virtflow_gpu_get_passthrough_addresses(VirtFlowGpu *gpu);
 GPtrArray *virtflow_gpu_get_passthrough_devices(VirtFlowGpu *gpu);
+GPtrArray *virtflow_gpu_get_staying_devices(VirtFlowGpu *gpu);
 GPtrArray *virtflow_gpu_get_blockers(VirtFlowGpu *gpu);
 GPtrArray *virtflow_gpu_get_holders(VirtFlowGpu *gpu);
 GPtrArray *virtflow_gpu_get_warnings(VirtFlowGpu *gpu);

@@ -68,6 +68,7 @@ vf_gpu_free(VfGpu *gpu)
         return;
     g_ptr_array_unref(gpu->functions);
     g_ptr_array_unref(gpu->passthrough);
+    g_ptr_array_unref(gpu->staying);
     g_ptr_array_unref(gpu->blockers);
     g_ptr_array_unref(gpu->holders);
     g_ptr_array_unref(gpu->warnings);
@@ -162,6 +163,19 @@ vf_gpu_active_connectors(VfHost *host, const VfPciDevice *dev)
     return active;
 }
 
+/* Whether @fn, a function of the slot of the display function @dev, moves with it: it is
+ * in @dev's IOMMU group (VFIO takes a group whole), or it is the card's own (HDMI audio,
+ * USB-C, UCSI: the display function's vendor). An APU's slot also holds the platform's
+ * functions (AMD's PSP, the CPU's USB controllers, audio), each in a group of its own:
+ * those stay with the host. Without an IOMMU every function of the slot moves (the GPU
+ * is blocked then anyway). */
+static gboolean
+vf_gpu_function_moves(const VfPciDevice *dev, const VfPciDevice *fn)
+{
+    return fn == dev || dev->iommu_group < 0 || fn->iommu_group == dev->iommu_group ||
+           fn->vendor_id == dev->vendor_id;
+}
+
 static VfGpu *
 vf_gpu_new(VfHost *host, VfHostReport *report, VfPciDevice *dev)
 {
@@ -173,16 +187,27 @@ vf_gpu_new(VfHost *host, VfHostReport *report, VfPciDevice *dev)
     vf_pci_device_load_details(host, dev);
     gpu->functions = vf_pci_bus_dup_slot_functions(report->bus, dev);
     gpu->passthrough = g_ptr_array_new();
+    gpu->staying = g_ptr_array_new();
     gpu->blockers = g_ptr_array_new_with_free_func((GDestroyNotify)vf_blocker_free);
     gpu->holders = g_ptr_array_new_with_free_func((GDestroyNotify)vf_holder_free);
     gpu->warnings = g_ptr_array_new_with_free_func((GDestroyNotify)vf_gpu_warning_free);
 
+    /* The functions of the slot that move: the GPU's group and the card's own vendor. */
     for (guint i = 0; i < gpu->functions->len; i++) {
         VfPciDevice *fn = gpu->functions->pdata[i];
+
+        vf_pci_device_load_details(host, fn);
+        if (vf_gpu_function_moves(dev, fn))
+            g_ptr_array_add(gpu->passthrough, fn);
+    }
+    /* Then every endpoint of their groups: a function of the slot joins them (the kernel
+     * gives no choice), any other device blocks. */
+    for (guint i = 0; i < gpu->passthrough->len; i++) {
+        VfPciDevice *fn = gpu->passthrough->pdata[i];
         g_autoptr(GPtrArray) members = NULL;
 
-        if (!vf_ptr_array_has(gpu->passthrough, fn))
-            g_ptr_array_add(gpu->passthrough, fn);
+        if (!vf_pci_address_same_slot(fn->address, dev->address))
+            continue;
         members = vf_pci_bus_dup_group_members(report->bus, fn->iommu_group);
         for (guint j = 0; j < members->len; j++) {
             VfPciDevice *m = members->pdata[j];
@@ -195,6 +220,9 @@ vf_gpu_new(VfHost *host, VfHostReport *report, VfPciDevice *dev)
         }
     }
     g_ptr_array_sort(gpu->passthrough, vf_dev_cmp);
+    for (guint i = 0; i < gpu->functions->len; i++)
+        if (!vf_ptr_array_has(gpu->passthrough, gpu->functions->pdata[i]))
+            g_ptr_array_add(gpu->staying, gpu->functions->pdata[i]);
     for (guint i = 0; i < gpu->passthrough->len; i++)
         vf_pci_device_load_details(host, gpu->passthrough->pdata[i]);
 
@@ -393,12 +421,29 @@ vf_host_report_find_gpu(VfHostReport *report, const char *address, GError **erro
         if (gpu->device == dev)
             return gpu;
     }
-    /* a companion function (HDMI audio, USB-C) stands for its GPU */
+    /* a companion function (HDMI audio, USB-C) stands for its GPU; a function of the slot
+     * that stays with the host (an APU's PSP or USB) does not */
     for (guint i = 0; i < report->gpus->len; i++) {
         VfGpu *gpu = report->gpus->pdata[i];
 
-        if (vf_ptr_array_has(gpu->functions, dev))
+        if (vf_ptr_array_has(gpu->functions, dev) && vf_ptr_array_has(gpu->passthrough, dev))
             return gpu;
+    }
+    for (guint i = 0; i < report->gpus->len; i++) {
+        VfGpu *gpu = report->gpus->pdata[i];
+        g_autofree char *cls = NULL;
+
+        if (!vf_ptr_array_has(gpu->staying, dev))
+            continue;
+        cls = vf_pci_class_dup_name(dev->class_code);
+        g_set_error(error, VF_ERROR, VF_ERROR_INVALID_ARGUMENT,
+                    "%s is a %s (driver %s) on the slot of GPU %s, but not part of it: it stays "
+                    "with the host when the GPU moves (another vendor's function, in an IOMMU "
+                    "group of its own)",
+                    canon, cls, dev->driver ? dev->driver : "none", gpu->device->address);
+        vf_error_add_fix(error, "To pass the GPU through, give its address, %s",
+                         gpu->device->address);
+        return NULL;
     }
     {
         g_autofree char *cls = vf_pci_class_dup_name(dev->class_code);

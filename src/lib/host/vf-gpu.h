@@ -3,8 +3,11 @@
  * vf-gpu.h: the GPUs of a host, what would move with each, and what forbids it
  *
  * A GPU is any display-class function (class 0x03xxxx): the vendor does not matter. Its
- * passthrough set is every function of its slot plus every endpoint of their IOMMU
- * groups, bridges excluded: VFIO hands a group to a guest whole or not at all.
+ * passthrough set is the functions of its slot that are in its IOMMU group or have its
+ * vendor id (the card's HDMI audio, USB-C, UCSI), plus every endpoint of their IOMMU
+ * groups, bridges excluded: VFIO hands a group to a guest whole or not at all. The other
+ * functions of the slot (an APU's PSP, USB and audio, each in a group of its own) stay
+ * with the host.
  */
 #pragma once
 
@@ -56,6 +59,7 @@ typedef struct {
     VfPciDevice *device;    /* the display function (borrowed from the report's bus) */
     GPtrArray *functions;   /* its slot's functions (borrowed) */
     GPtrArray *passthrough; /* the passthrough set, sorted (borrowed) */
+    GPtrArray *staying;     /* its slot's functions that stay with the host, sorted (borrowed) */
     GPtrArray *blockers;    /* of VfBlocker* */
     GPtrArray *holders;     /* of VfHolder* */
     GPtrArray *warnings;    /* of VfGpuWarning* */
