@@ -403,10 +403,9 @@ vfg_gpu_driver_text(VirtFlowGpu *gpu)
 }
 
 static char *
-vfg_gpu_devices_text(VirtFlowGpu *gpu)
+vfg_devices_text(GPtrArray *devices)
 {
     g_autoptr(GString) s = g_string_new(NULL);
-    GPtrArray *devices = virtflow_gpu_get_passthrough_devices(gpu);
 
     for (guint i = 0; devices && i < devices->len; i++) {
         const VirtFlowDevice *dev = devices->pdata[i];
@@ -415,6 +414,13 @@ vfg_gpu_devices_text(VirtFlowGpu *gpu)
                                dev->driver ? dev->driver : "no driver");
     }
     return g_string_free(g_steal_pointer(&s), FALSE);
+}
+
+/* What moves with @gpu: "ADDR (driver), ADDR (driver)". */
+static char *
+vfg_gpu_devices_text(VirtFlowGpu *gpu)
+{
+    return vfg_devices_text(virtflow_gpu_get_passthrough_devices(gpu));
 }
 
 /* "ADDRESS Vendor Device", the names from pci.ids (read in the refresh thread). */
@@ -840,6 +846,13 @@ vfg_window_update_details(VfgWindow *self)
             vfg_rows_add(rows, blocker->code, text, "dialog-error-symbolic");
         }
         vfg_rows_add(rows, on_vfio ? _("Moved with it") : _("Moves with it"), devices, NULL);
+        /* an APU's slot holds the platform's own functions too (its PSP, USB controllers):
+         * they stay, and the user sees that they do */
+        if (virtflow_gpu_get_staying_devices(gpu)->len > 0) {
+            g_autofree char *staying = vfg_devices_text(virtflow_gpu_get_staying_devices(gpu));
+
+            vfg_rows_add(rows, _("Stays with the host"), staying, NULL);
+        }
     }
     {
         GPtrArray *warnings = g_hash_table_lookup(self->vm_warnings, info->name);
