@@ -7,7 +7,6 @@ readable and equal to its getter, the same GPUs, blockers and holders as
 runs that leave the main loop running, errors in VirtFlow's domain with its codes, and the
 example run end to end on the demo.
 """
-import gc
 import json
 import os
 import subprocess
@@ -22,29 +21,7 @@ from gi.repository import Gio, GLib, GObject, VirtFlow  # noqa: E402
 VM = "Windows 11"
 
 
-def assert_freed(make):
-    """make() returns a new object only the caller holds: it must be finalized on release."""
-    freed = []
-    obj = make()
-    obj.weak_ref(lambda: freed.append(True))
-    del obj
-    gc.collect()
-    assert freed, f"{make} was not finalized"
-
-
-def read_all_properties(obj):
-    """Reads every readable property; each must equal its getter where one exists."""
-    values = {}
-    for pspec in obj.list_properties():
-        if not pspec.flags & GObject.ParamFlags.READABLE:
-            continue
-        value = obj.get_property(pspec.name)
-        getter = getattr(obj, "get_" + pspec.name.replace("-", "_"), None)
-        if getter is not None:
-            assert getter() == value, f"{type(obj).__name__}:{pspec.name}"
-        values[pspec.name] = value
-    assert values, f"{type(obj).__name__} has no readable property"
-    return values
+from vftest import assert_freed, read_all_properties  # noqa: E402
 
 
 # ---- every public type created and freed, every property read ----

@@ -7,7 +7,6 @@ device), the input devices' details, VirtFlowTransition (bind, restore, recover:
 applied, refused on a read-only root) and the tune journals recover gives back. Each is
 checked against the CLI's --json on the same tree, the way test_cli_api.py does.
 """
-import gc
 import json
 import os
 import subprocess
@@ -16,7 +15,7 @@ import gi
 import pytest
 
 gi.require_version("VirtFlow", "1.0")
-from gi.repository import Gio, GLib, GObject, VirtFlow  # noqa: E402
+from gi.repository import Gio, GLib, VirtFlow  # noqa: E402
 
 DGPU = "0000:01:00.0"
 JOURNAL = """[transition]
@@ -49,27 +48,7 @@ def run_json(cli, *args):
     return json.loads(out.stdout)
 
 
-def assert_freed(make):
-    freed = []
-    obj = make()
-    obj.weak_ref(lambda: freed.append(True))
-    del obj
-    gc.collect()
-    assert freed, f"{make} was not finalized"
-
-
-def read_all_properties(obj):
-    values = {}
-    for pspec in obj.list_properties():
-        if not pspec.flags & GObject.ParamFlags.READABLE:
-            continue
-        value = obj.get_property(pspec.name)
-        getter = getattr(obj, "get_" + pspec.name.replace("-", "_"), None)
-        if getter is not None:
-            assert getter() == value, f"{type(obj).__name__}:{pspec.name}"
-        values[pspec.name] = value
-    assert values, f"{type(obj).__name__} has no readable property"
-    return values
+from vftest import assert_freed, read_all_properties  # noqa: E402
 
 
 # ---- the CLI's JSON, rebuilt from the API (the shapes of src/cli/vf-cli-json.c) ----
