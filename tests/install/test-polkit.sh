@@ -73,16 +73,24 @@ mount -t tmpfs tmpfs /run && mkdir -p /run/dbus &&
     mount -t tmpfs tmpfs /var/lib ||
     fail "private tmpfs on /run, /var/log and /var/lib"
 
+# The installed virtflow links the installed libvirtflow and libvirtflow-gobject: a real
+# install in a prefix outside the loader's default path has them in ld.so.cache (ldconfig
+# after `meson install`); this test must not rewrite this machine's cache, so it names the
+# installed libdir instead (never the build tree, which USER may not be able to read).
+libdir=$prefix/$(opt libdir)
 as() { # as USER COMMAND...: run as USER (uid and gid, no supplementary groups)
     local user=$1
     shift
-    setpriv --reuid="$(id -u "$user")" --regid="$(id -g "$user")" --clear-groups "$@"
+    LD_LIBRARY_PATH=$libdir setpriv --reuid="$(id -u "$user")" --regid="$(id -g "$user")" \
+        --clear-groups "$@"
 }
 
 # 1. Installed without its helper (a broken package): said as such, not "not authorized"
 #    (pkexec exits 127 for a missing program as for a refusal).
-mount -t tmpfs tmpfs "$prefix" && mkdir -p "$prefix/bin" &&
-    cp "$stage$prefix/bin/virtflow" "$prefix/bin/" || fail "a prefix with virtflow only"
+mount -t tmpfs tmpfs "$prefix" && mkdir -p "$prefix/bin" "$libdir" &&
+    cp "$stage$prefix/bin/virtflow" "$prefix/bin/" &&
+    cp -a "$stage$libdir"/libvirtflow*.so* "$libdir/" ||
+    fail "a prefix with virtflow (and its libraries) only"
 as nobody "$prefix/bin/virtflow" gpu restore --all > "$tmp/out" 2> "$tmp/err"
 status=$?
 if [ "$status" -eq 3 ] &&

@@ -142,6 +142,13 @@ build_initramfs() {
 
     cp "$VIRTFLOW" "$stage/usr/bin/virtflow"
     copy_ldd_closure "$VIRTFLOW" "$stage" || die "cannot copy virtflow's libraries"
+    # VirtFlow's own libraries come from the build tree, whose RUNPATH ($ORIGIN/../lib)
+    # points nowhere in the guest: they go where the loader looks by default, as an
+    # install with -Dprefix=/usr puts them
+    mkdir -p "$stage/usr/lib/x86_64-linux-gnu"
+    while IFS= read -r lib; do
+        cp -L "$lib" "$stage/usr/lib/x86_64-linux-gnu/" || die "cannot copy $lib"
+    done < <(ldd "$VIRTFLOW" | awk '$1 ~ /^libvirtflow/ && $3 ~ /^\// { print $3 }')
     # libpci names the devices from pci.ids; without it virtflow prints bare ids.
     if [[ -f /usr/share/misc/pci.ids ]]; then
         copy_with_parents /usr/share/misc/pci.ids "$stage"
