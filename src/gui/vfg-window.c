@@ -851,7 +851,7 @@ vfg_window_update_details(VfgWindow *self)
         if (virtflow_gpu_get_staying_devices(gpu)->len > 0) {
             g_autofree char *staying = vfg_devices_text(virtflow_gpu_get_staying_devices(gpu));
 
-            vfg_rows_add(rows, _("Stays with the host"), staying, NULL);
+            vfg_rows_add(rows, _("Stays on the host"), staying, NULL);
         }
     }
     {
