@@ -340,4 +340,3 @@ virtflow_vm_get_memory(VirtFlowVm *vm)
     g_return_val_if_fail(VIRTFLOW_IS_VM(vm), 0);
     return vm->memory_kib;
 }
-
