@@ -19,6 +19,21 @@ not_ok() {
     done
 }
 
+# run_status NAME WANT CMD...: the exit status must be WANT; stdout in $tmp/out, stderr in
+# $tmp/err (the caller's $tmp)
+run_status() {
+    local name=$1 want=$2 status
+    shift 2
+    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
+    status=$?
+    if [ "$status" -ne "$want" ]; then
+        not_ok "$name: exit $want" "got exit $status" "stdout: $(head -c 3000 "$tmp/out")" \
+            "stderr: $(cat "$tmp/err")"
+        return 1
+    fi
+    ok "$name: exit $want"
+}
+
 # tree_snapshot ROOT [SKIP...]: a tree as a user could inspect it, to compare before and
 # after: every path with its link target, and every file's checksum; the SKIP paths
 # (relative to ROOT, e.g. var/lib/virtflow: VirtFlow's own state) left out.

@@ -35,20 +35,6 @@ IGPU=0000:0e:00.0
 
 vf() { "$VIRTFLOW" --host-root "$root" "$@"; }
 
-# run NAME WANT CMD...: the exit status must be WANT; stdout in $tmp/out, stderr in $tmp/err
-run_status() {
-    local name=$1 want=$2 status
-    shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-    status=$?
-    if [ "$status" -ne "$want" ]; then
-        not_ok "$name: exit $want" "got exit $status" "stdout: $(head -c 3000 "$tmp/out")" \
-            "stderr: $(cat "$tmp/err")"
-        return 1
-    fi
-    ok "$name: exit $want"
-}
-
 # has NAME FILE FIXED-STRING / lacks NAME FILE FIXED-STRING
 has() {
     if grep -qF -- "$3" "$2"; then

@@ -34,20 +34,6 @@ GPU=0000:01:00.0
 # shellcheck source=../lib/tap.sh
 . "$(dirname "$0")/../lib/tap.sh"
 
-# run NAME WANT CMD...: the exit status must be WANT; stdout in $tmp/out, stderr in $tmp/err
-run_status() {
-    local name=$1 want=$2 status
-    shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-    status=$?
-    if [ "$status" -ne "$want" ]; then
-        not_ok "$name: exit $want" "got exit $status" "stdout: $(head -c 3000 "$tmp/out")" \
-            "stderr: $(cat "$tmp/err")"
-        return 1
-    fi
-    ok "$name: exit $want"
-}
-
 # py NAME SCRIPT: the script reads the JSON of $tmp/out as `d` (and `c`, the checks by id)
 py() {
     local name=$1 script=$2 msg

@@ -33,20 +33,6 @@ GPU=0000:01:00.0
 
 snapshot() { tree_snapshot "$root" var/lib/virtflow; }
 
-# run NAME WANT CMD...: the exit status must be WANT; stdout in $tmp/out, stderr in $tmp/err
-run_status() {
-    local name=$1 want=$2 status
-    shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-    status=$?
-    if [ "$status" -ne "$want" ]; then
-        not_ok "$name: exit $want" "got exit $status" "stdout: $(head -c 3000 "$tmp/out")" \
-            "stderr: $(cat "$tmp/err")"
-        return 1
-    fi
-    ok "$name: exit $want"
-}
-
 # has NAME REGEX: a line of $tmp/out matches
 has() {
     if grep -qE -- "$2" "$tmp/out"; then

@@ -37,19 +37,6 @@ demo() {
     "$VIRTFLOW" --demo "$@"
 }
 
-run_status() {
-    local name=$1 want=$2 status
-    shift 2
-    "$@" >"$tmp/out" 2>"$tmp/err" </dev/null
-    status=$?
-    if [ "$status" -ne "$want" ]; then
-        not_ok "$name: exit $want" "got exit $status" "stdout: $(head -c 3000 "$tmp/out")" \
-            "stderr: $(cat "$tmp/err")"
-        return 1
-    fi
-    ok "$name: exit $want"
-}
-
 # py NAME SCRIPT: the script reads the JSON of $tmp/out as `d`
 py() {
     local name=$1 script=$2 msg
