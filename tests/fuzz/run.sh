@@ -46,7 +46,8 @@ export G_DEBUG=fatal-criticals
 
 # report LOG: the first lines of a crash report, as comments
 report() {
-    grep -E 'ERROR: |SUMMARY: |invariant broken|runtime error|#[0-9]+ 0x[0-9a-f]+ in |ERROR\*\*|CRITICAL' "$1" |
+    # GLib's fatal messages read "(fuzz-x:123): virtflow-ERROR **: 12:00:00.000: ..."
+    grep -E 'ERROR: |SUMMARY: |invariant broken|runtime error|#[0-9]+ 0x[0-9a-f]+ in |ERROR\*\*|ERROR \*\*|CRITICAL' "$1" |
         grep -vE ' in (__interceptor|__sanitizer|fuzzer::|__libc_start|_start|LLVMFuzzerTestOneInput\b.*fuzz-)' |
         sed -E 's/ \(BuildId: [0-9a-f]+\)//' | head -n 14 | sed 's/^/#   /'
 }
